@@ -1,0 +1,402 @@
+//! A case as the engine sees it, the events that change it, and `evolve`,
+//! which folds one event into a case and never fails.
+//!
+//! Events carry everything evolve needs (target state, whether it closes the
+//! case, the due times of the clocks it starts), so replaying a case needs no
+//! definition, and a later change to a definition cannot change history.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::definition::WorkflowRef;
+use crate::vocab::{ActorId, Lagrum, Role, StateId, UnitId};
+
+/// A field value. Dates are text `YYYY-MM-DD`, choices and outcomes are ids;
+/// the definition's field type says which.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// `true` / `false`.
+    Bool(bool),
+    /// A whole number.
+    Integer(i64),
+    /// Text, a date, a choice or an outcome id.
+    Text(String),
+}
+
+impl Value {
+    /// The text, if this is text.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The date, if this is a `YYYY-MM-DD` text.
+    pub fn as_date(&self) -> Option<NaiveDate> {
+        self.as_text()
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+    }
+}
+
+/// Field values by field name.
+pub type Fields = BTreeMap<String, Value>;
+
+/// Who did something, as recorded in the event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventActor {
+    /// The user id (never a name).
+    pub id: ActorId,
+    /// The role they acted in.
+    pub role: Role,
+}
+
+/// Something that happened to a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// Who.
+    pub actor: EventActor,
+    /// When (the command's time, from `Facts::now`).
+    pub occurred_at: DateTime<Utc>,
+    /// What.
+    pub kind: EventKind,
+}
+
+/// A clock started by an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineStarted {
+    /// The deadline's id in the definition.
+    pub id: String,
+    /// When it falls due.
+    pub due_at: DateTime<Utc>,
+}
+
+/// The kinds of event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The case was filed.
+    Filed {
+        /// The definition it started under.
+        workflow: WorkflowRef,
+        /// The law it is handled under.
+        lagrum: Lagrum,
+        /// The unit it concerns.
+        unit: UnitId,
+        /// The initial state.
+        state: StateId,
+        /// The filed fields.
+        fields: Fields,
+        /// Clocks started by filing.
+        deadlines_started: Vec<DeadlineStarted>,
+    },
+    /// A named transition was taken.
+    Transitioned {
+        /// The transition's name.
+        transition: String,
+        /// State before.
+        from: StateId,
+        /// State after.
+        to: StateId,
+        /// Whether `to` is terminal.
+        closes: bool,
+        /// Fields set by the command.
+        fields: Fields,
+        /// Clocks started.
+        deadlines_started: Vec<DeadlineStarted>,
+        /// Clocks this transition met.
+        deadlines_met: Vec<String>,
+        /// Clocks ended unmet because the case closed.
+        deadlines_cancelled: Vec<String>,
+    },
+    /// An attributed entry was added to the utredning journal.
+    JournalEntryAdded {
+        /// The entry.
+        entry: JournalEntry,
+    },
+}
+
+impl EventKind {
+    /// A stable name for the event type (stored beside the payload).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            EventKind::Filed { .. } => "filed",
+            EventKind::Transitioned { .. } => "transitioned",
+            EventKind::JournalEntryAdded { .. } => "journal_entry_added",
+        }
+    }
+}
+
+/// Whether a documented item is a fact or an assessment (SOSFS 2011:5 5 kap.).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// A fact.
+    Fact,
+    /// An assessment (bedömning).
+    Assessment,
+}
+
+/// Who documented an item, by name and title, as the utredning must show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// Name.
+    pub name: String,
+    /// Title, e.g. "Socialt ansvarig samordnare".
+    pub title: String,
+}
+
+/// One documented item of an utredning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// The text field it documents (e.g. `causes`).
+    pub topic: String,
+    /// What is documented.
+    pub text: String,
+    /// Where it came from (interview, record, observation, …).
+    pub source: String,
+    /// Fact or assessment.
+    pub kind: EntryKind,
+    /// The date it was documented.
+    pub documented_on: NaiveDate,
+    /// Who documented it.
+    pub author: Author,
+}
+
+/// Where a case stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    /// Being worked.
+    Open {
+        /// Current state.
+        state: StateId,
+    },
+    /// In a terminal state.
+    Closed {
+        /// The terminal state.
+        state: StateId,
+        /// When it closed.
+        closed_at: DateTime<Utc>,
+    },
+}
+
+impl Status {
+    /// The current state, open or closed.
+    pub fn state(&self) -> &StateId {
+        match self {
+            Status::Open { state } | Status::Closed { state, .. } => state,
+        }
+    }
+}
+
+/// A clock on a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum DeadlineStatus {
+    /// Running.
+    Open {
+        /// When it falls due.
+        due_at: DateTime<Utc>,
+    },
+    /// Met by a transition.
+    Met {
+        /// When it was due.
+        due_at: DateTime<Utc>,
+        /// When it was met.
+        met_at: DateTime<Utc>,
+    },
+    /// Ended unmet because the case closed.
+    Cancelled {
+        /// When it was due.
+        due_at: DateTime<Utc>,
+        /// When it ended.
+        at: DateTime<Utc>,
+    },
+}
+
+impl DeadlineStatus {
+    /// When it is or was due.
+    pub fn due_at(&self) -> DateTime<Utc> {
+        match self {
+            DeadlineStatus::Open { due_at }
+            | DeadlineStatus::Met { due_at, .. }
+            | DeadlineStatus::Cancelled { due_at, .. } => *due_at,
+        }
+    }
+}
+
+/// The current state of one case, folded from its events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    /// The definition it started under.
+    pub workflow: WorkflowRef,
+    /// The law it is handled under.
+    pub lagrum: Lagrum,
+    /// The unit it concerns.
+    pub unit: UnitId,
+    /// Who filed it.
+    pub filed_by: EventActor,
+    /// When it was filed.
+    pub opened_at: DateTime<Utc>,
+    /// Open in a state, or closed.
+    pub status: Status,
+    /// Latest value of every field set so far.
+    pub fields: Fields,
+    /// The utredning journal, in order.
+    pub journal: Vec<JournalEntry>,
+    /// Clocks by deadline id.
+    pub deadlines: BTreeMap<String, DeadlineStatus>,
+    /// Number of events applied; the optimistic-concurrency version.
+    pub version: u64,
+}
+
+/// Why a list of events does not make a case.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplayError {
+    /// There were no events.
+    #[error("a case needs at least its filing event")]
+    Empty,
+    /// The first event was not the filing.
+    #[error("the first event of a case must be its filing, found {found}")]
+    NotFiledFirst {
+        /// Type of the first event.
+        found: &'static str,
+    },
+    /// A filing event appeared after the first.
+    #[error("event {sequence} files the case a second time")]
+    FiledTwice {
+        /// 1-based position of the offending event.
+        sequence: u64,
+    },
+}
+
+impl Case {
+    /// Starts a case from its filing event.
+    pub fn open(event: &Event) -> Result<Case, ReplayError> {
+        let EventKind::Filed {
+            workflow,
+            lagrum,
+            unit,
+            state,
+            fields,
+            deadlines_started,
+        } = &event.kind
+        else {
+            return Err(ReplayError::NotFiledFirst {
+                found: event.kind.type_name(),
+            });
+        };
+        Ok(Case {
+            workflow: workflow.clone(),
+            lagrum: *lagrum,
+            unit: unit.clone(),
+            filed_by: event.actor.clone(),
+            opened_at: event.occurred_at,
+            status: Status::Open {
+                state: state.clone(),
+            },
+            fields: fields.clone(),
+            journal: Vec::new(),
+            deadlines: deadlines_started
+                .iter()
+                .map(|d| (d.id.clone(), DeadlineStatus::Open { due_at: d.due_at }))
+                .collect(),
+            version: 1,
+        })
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &StateId {
+        self.status.state()
+    }
+
+    /// Whether the case is in a terminal state.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.status, Status::Closed { .. })
+    }
+
+    /// Whether a field has a value or, for journal topics, an entry.
+    pub fn has(&self, field: &str) -> bool {
+        self.fields.contains_key(field) || self.journal.iter().any(|e| e.topic == field)
+    }
+}
+
+/// Folds one event into a case. Never fails: the store only hands it events
+/// that `decide` produced for this case, in order. A second filing event is
+/// ignored (replay reports it).
+pub fn evolve(mut case: Case, event: &Event) -> Case {
+    case.version += 1;
+    match &event.kind {
+        EventKind::Filed { .. } => {}
+        EventKind::Transitioned {
+            to,
+            closes,
+            fields,
+            deadlines_started,
+            deadlines_met,
+            deadlines_cancelled,
+            ..
+        } => {
+            case.fields
+                .extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+            for id in deadlines_met {
+                if let Some(DeadlineStatus::Open { due_at }) = case.deadlines.get(id) {
+                    let due_at = *due_at;
+                    case.deadlines.insert(
+                        id.clone(),
+                        DeadlineStatus::Met {
+                            due_at,
+                            met_at: event.occurred_at,
+                        },
+                    );
+                }
+            }
+            for id in deadlines_cancelled {
+                if let Some(DeadlineStatus::Open { due_at }) = case.deadlines.get(id) {
+                    let due_at = *due_at;
+                    case.deadlines.insert(
+                        id.clone(),
+                        DeadlineStatus::Cancelled {
+                            due_at,
+                            at: event.occurred_at,
+                        },
+                    );
+                }
+            }
+            for d in deadlines_started {
+                case.deadlines
+                    .insert(d.id.clone(), DeadlineStatus::Open { due_at: d.due_at });
+            }
+            case.status = if *closes {
+                Status::Closed {
+                    state: to.clone(),
+                    closed_at: event.occurred_at,
+                }
+            } else {
+                Status::Open { state: to.clone() }
+            };
+        }
+        EventKind::JournalEntryAdded { entry } => case.journal.push(entry.clone()),
+    }
+    case
+}
+
+/// Rebuilds a case from all its events, in order.
+pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Case, ReplayError> {
+    let mut events = events.into_iter();
+    let first = events.next().ok_or(ReplayError::Empty)?;
+    let mut case = Case::open(first)?;
+    for event in events {
+        if matches!(event.kind, EventKind::Filed { .. }) {
+            return Err(ReplayError::FiledTwice {
+                sequence: case.version + 1,
+            });
+        }
+        case = evolve(case, event);
+    }
+    Ok(case)
+}

@@ -1,0 +1,800 @@
+//! `decide`: given a definition, a case and a command, the events to append
+//! and the effects to carry out after commit, or a typed rejection.
+//!
+//! Pure: the time and the actor come in as `Facts`; nothing here reads a
+//! clock, a file or a database.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::case::{
+    Author, Case, DeadlineStarted, DeadlineStatus, EntryKind, Event, EventActor, EventKind, Fields,
+    JournalEntry, Value,
+};
+use crate::definition::{
+    ClockStart, FieldKind, LinkKind, Requirement, StateKind, Transition, WorkflowDefinition,
+    WorkflowRef,
+};
+use crate::vocab::{ActorId, Lagrum, Role, StateId, UnitId};
+
+/// The longest text a field or journal entry may hold, in characters.
+pub const MAX_TEXT_CHARS: usize = 100_000;
+
+/// The person acting, as their token describes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// User id.
+    pub id: ActorId,
+    /// The role they act in.
+    pub role: Role,
+    /// The units they belong to (what unit-scoped roles may reach).
+    pub units: BTreeSet<UnitId>,
+}
+
+impl Actor {
+    /// Whether this actor's reach includes `unit`.
+    pub fn reaches(&self, unit: &UnitId) -> bool {
+        !self.role.is_unit_scoped() || self.units.contains(unit)
+    }
+
+    fn as_event_actor(&self) -> EventActor {
+        EventActor {
+            id: self.id.clone(),
+            role: self.role,
+        }
+    }
+}
+
+/// What the engine is told about the world: who acts, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    /// The actor.
+    pub actor: Actor,
+    /// The time of the command.
+    pub now: DateTime<Utc>,
+}
+
+/// A command to open a new case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileCase {
+    /// The law it is handled under.
+    pub lagrum: Lagrum,
+    /// The unit it concerns.
+    pub unit: UnitId,
+    /// The filed fields.
+    pub fields: Fields,
+}
+
+/// A command on an existing case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Take a named transition, with the fields it sets.
+    Transition {
+        /// The transition's name.
+        name: String,
+        /// Fields to set.
+        fields: Fields,
+    },
+    /// Add an entry to the utredning journal.
+    AddJournalEntry(JournalEntryInput),
+}
+
+/// What a person writes into the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntryInput {
+    /// The text field it documents.
+    pub topic: String,
+    /// What is documented.
+    pub text: String,
+    /// Where it came from.
+    pub source: String,
+    /// Fact or assessment.
+    pub kind: EntryKind,
+    /// The date it was documented (not in the future).
+    pub documented_on: NaiveDate,
+    /// Who documented it.
+    pub author: Author,
+}
+
+/// Something the store carries out after the events are committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum Effect {
+    /// Tell everyone in a role (within the case's reach) about the case.
+    Notify {
+        /// Whom.
+        role: Role,
+        /// Why.
+        reason: Notice,
+    },
+    /// Open a linked case in another lifecycle.
+    SpawnCase {
+        /// The new case's lifecycle.
+        workflow: String,
+        /// How it is linked to this one.
+        link: LinkKind,
+    },
+}
+
+/// Why someone is notified. Carries no case content, only names from the definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "snake_case")]
+pub enum Notice {
+    /// A new case was filed.
+    Filed,
+    /// A transition was taken.
+    Transitioned {
+        /// Its name.
+        transition: String,
+    },
+}
+
+/// What a command decided: events to append (in order) and effects for after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Events to append.
+    pub events: Vec<Event>,
+    /// Effects to carry out after commit.
+    pub effects: Vec<Effect>,
+}
+
+/// Why a command was refused. Messages name fields, states and roles only,
+/// never values, so they are safe to log and to show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// The actor's role may not do this.
+    #[error("role {role} may not {action}")]
+    Forbidden {
+        /// The actor's role.
+        role: Role,
+        /// What was attempted.
+        action: String,
+    },
+    /// The case belongs to a unit outside the actor's reach.
+    #[error("the case's unit is outside the units of this {role}")]
+    OutsideUnits {
+        /// The actor's role.
+        role: Role,
+    },
+    /// The definition has no transition of that name.
+    #[error("workflow {workflow} has no transition \"{transition}\"")]
+    UnknownTransition {
+        /// The workflow.
+        workflow: String,
+        /// The name given.
+        transition: String,
+    },
+    /// The transition exists but not from the case's current state.
+    #[error("transition \"{transition}\" cannot be taken from state \"{from}\"")]
+    InvalidTransition {
+        /// The case's state.
+        from: StateId,
+        /// The transition.
+        transition: String,
+    },
+    /// Required data missing, or a condition on lagrum or outcome not met.
+    #[error("{}", guard_message(.transition, .missing, .failed))]
+    GuardFailed {
+        /// The transition (or `file`).
+        transition: String,
+        /// Requirements not met.
+        missing: Vec<Requirement>,
+        /// Conditions not met.
+        failed: Vec<FailedCondition>,
+    },
+    /// A field value or name is not acceptable.
+    #[error("invalid input for \"{field}\": {problem}")]
+    InvalidInput {
+        /// The field.
+        field: String,
+        /// What is wrong.
+        problem: InputProblem,
+    },
+    /// The case was started under another definition than the one given.
+    #[error("the case runs under {case_workflow}, not {given}")]
+    DefinitionMismatch {
+        /// The case's definition.
+        case_workflow: WorkflowRef,
+        /// The definition passed in.
+        given: WorkflowRef,
+    },
+    /// The journal cannot take entries now.
+    #[error("the utredning journal takes no entries in state \"{state}\"")]
+    JournalClosed {
+        /// The case's state.
+        state: StateId,
+    },
+}
+
+fn guard_message(transition: &str, missing: &[Requirement], failed: &[FailedCondition]) -> String {
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().map(ToString::to_string).collect();
+        parts.push(format!("missing {}", list.join(", ")));
+    }
+    parts.extend(failed.iter().map(ToString::to_string));
+    format!("\"{transition}\" is not allowed yet: {}", parts.join("; "))
+}
+
+/// A condition on lagrum or outcome that was not met.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "condition", rename_all = "snake_case")]
+pub enum FailedCondition {
+    /// The case's lagrum is not one the transition allows.
+    #[error("lagrum must be one of {} (is {actual})", list(.allowed))]
+    Lagrum {
+        /// Allowed lagrum.
+        allowed: Vec<Lagrum>,
+        /// The case's lagrum.
+        actual: Lagrum,
+    },
+    /// The outcome is not one the transition allows.
+    #[error("outcome must be one of {} (is {})", list(.allowed), .actual.as_deref().unwrap_or("not set"))]
+    Outcome {
+        /// Allowed outcomes.
+        allowed: Vec<String>,
+        /// The outcome after the command, if any.
+        actual: Option<String>,
+    },
+}
+
+fn list<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What is wrong with one input field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputProblem {
+    /// The workflow has no such field.
+    #[error("the workflow has no such field")]
+    UnknownField,
+    /// The field exists but this command does not set it.
+    #[error("\"{by}\" does not accept this field")]
+    NotAccepted {
+        /// The transition (or `file`).
+        by: String,
+    },
+    /// Wrong kind of value.
+    #[error("expected {expected}")]
+    WrongType {
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// Blank text.
+    #[error("must not be empty")]
+    Empty,
+    /// Too long.
+    #[error("longer than {max} characters")]
+    TooLong {
+        /// The limit.
+        max: usize,
+    },
+    /// Not one of the allowed ids.
+    #[error("must be one of {}", .allowed.join(", "))]
+    NotAllowed {
+        /// The allowed ids.
+        allowed: Vec<String>,
+    },
+    /// Outside the allowed range.
+    #[error("must be between {min} and {max}")]
+    OutOfRange {
+        /// Smallest.
+        min: i64,
+        /// Largest.
+        max: i64,
+    },
+    /// A date after today.
+    #[error("must not be in the future")]
+    InFuture,
+}
+
+/// Decides a filing: the first event of a new case.
+pub fn decide_filing(
+    def: &WorkflowDefinition,
+    command: FileCase,
+    facts: &Facts,
+) -> Result<Decision, Rejection> {
+    let actor = &facts.actor;
+    if !def.filing.roles.contains(&actor.role) {
+        return Err(Rejection::Forbidden {
+            role: actor.role,
+            action: format!("file a {} case", def.name()),
+        });
+    }
+    if !actor.reaches(&command.unit) {
+        return Err(Rejection::OutsideUnits { role: actor.role });
+    }
+    if !def.lagrum.contains(&command.lagrum) {
+        return Err(Rejection::InvalidInput {
+            field: "lagrum".into(),
+            problem: InputProblem::NotAllowed {
+                allowed: def.lagrum.iter().map(|l| l.to_string()).collect(),
+            },
+        });
+    }
+    let allowed = def
+        .filing
+        .requires
+        .iter()
+        .flat_map(|r| r.fields().iter())
+        .chain(def.filing.accepts.iter())
+        .map(String::as_str);
+    check_fields(def, &command.fields, allowed, "file", facts.now)?;
+    let missing: Vec<_> = def
+        .filing
+        .requires
+        .iter()
+        .filter(|r| !r.fields().iter().any(|f| command.fields.contains_key(f)))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        return Err(Rejection::GuardFailed {
+            transition: "file".into(),
+            missing,
+            failed: Vec::new(),
+        });
+    }
+    let deadlines_started = def
+        .deadlines
+        .iter()
+        .filter(|d| d.starts_on == ClockStart::Filing)
+        .map(|d| DeadlineStarted {
+            id: d.id.clone(),
+            due_at: d.within.after(clock_start(
+                d.start_field.as_deref(),
+                &command.fields,
+                facts.now,
+            )),
+        })
+        .collect();
+    let event = Event {
+        actor: actor.as_event_actor(),
+        occurred_at: facts.now,
+        kind: EventKind::Filed {
+            workflow: def.reference.clone(),
+            lagrum: command.lagrum,
+            unit: command.unit,
+            state: def.initial_state().id.clone(),
+            fields: command.fields,
+            deadlines_started,
+        },
+    };
+    let effects = def
+        .filing
+        .notify
+        .iter()
+        .map(|&role| Effect::Notify {
+            role,
+            reason: Notice::Filed,
+        })
+        .collect();
+    Ok(Decision {
+        events: vec![event],
+        effects,
+    })
+}
+
+/// Decides a command on an existing case.
+pub fn decide(
+    def: &WorkflowDefinition,
+    case: &Case,
+    command: Command,
+    facts: &Facts,
+) -> Result<Decision, Rejection> {
+    if case.workflow != def.reference {
+        return Err(Rejection::DefinitionMismatch {
+            case_workflow: case.workflow.clone(),
+            given: def.reference.clone(),
+        });
+    }
+    match command {
+        Command::Transition { name, fields } => decide_transition(def, case, &name, fields, facts),
+        Command::AddJournalEntry(input) => decide_journal_entry(def, case, input, facts),
+    }
+}
+
+fn decide_transition(
+    def: &WorkflowDefinition,
+    case: &Case,
+    name: &str,
+    fields: Fields,
+    facts: &Facts,
+) -> Result<Decision, Rejection> {
+    let actor = &facts.actor;
+    let transition = def
+        .transition(name)
+        .ok_or_else(|| Rejection::UnknownTransition {
+            workflow: def.name().to_owned(),
+            transition: name.to_owned(),
+        })?;
+    let from = case.state();
+    if case.is_closed() || !transition.from.contains(from) {
+        return Err(Rejection::InvalidTransition {
+            from: from.clone(),
+            transition: name.to_owned(),
+        });
+    }
+    check_actor(transition, case, actor)?;
+    check_fields(def, &fields, transition.allowed_fields(), name, facts.now)?;
+    let (missing, failed) = unmet_guards(def, transition, case, &fields);
+    if !missing.is_empty() || !failed.is_empty() {
+        return Err(Rejection::GuardFailed {
+            transition: name.to_owned(),
+            missing,
+            failed,
+        });
+    }
+
+    let closes = def
+        .state(&transition.to)
+        .is_some_and(|s| s.kind == StateKind::Terminal);
+    let open: Vec<&String> = case
+        .deadlines
+        .iter()
+        .filter(|(_, d)| matches!(d, DeadlineStatus::Open { .. }))
+        .map(|(id, _)| id)
+        .collect();
+    let deadlines_met: Vec<String> = def
+        .deadlines
+        .iter()
+        .filter(|d| d.satisfied_by.iter().any(|s| s == name) && open.contains(&&d.id))
+        .map(|d| d.id.clone())
+        .collect();
+    let deadlines_cancelled: Vec<String> = if closes {
+        open.into_iter()
+            .filter(|id| !deadlines_met.contains(id))
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let merged = merged_fields(case, &fields);
+    let deadlines_started = if closes {
+        Vec::new()
+    } else {
+        def.deadlines
+            .iter()
+            .filter(|d| matches!(&d.starts_on, ClockStart::Transition(t) if t == name))
+            .map(|d| DeadlineStarted {
+                id: d.id.clone(),
+                due_at: d
+                    .within
+                    .after(clock_start(d.start_field.as_deref(), &merged, facts.now)),
+            })
+            .collect()
+    };
+
+    let mut effects: Vec<Effect> = transition
+        .notify
+        .iter()
+        .map(|&role| Effect::Notify {
+            role,
+            reason: Notice::Transitioned {
+                transition: name.to_owned(),
+            },
+        })
+        .collect();
+    if let Some(spawn) = &transition.spawns {
+        effects.push(Effect::SpawnCase {
+            workflow: spawn.workflow.clone(),
+            link: spawn.link,
+        });
+    }
+    let event = Event {
+        actor: actor.as_event_actor(),
+        occurred_at: facts.now,
+        kind: EventKind::Transitioned {
+            transition: name.to_owned(),
+            from: from.clone(),
+            to: transition.to.clone(),
+            closes,
+            fields,
+            deadlines_started,
+            deadlines_met,
+            deadlines_cancelled,
+        },
+    };
+    Ok(Decision {
+        events: vec![event],
+        effects,
+    })
+}
+
+fn decide_journal_entry(
+    def: &WorkflowDefinition,
+    case: &Case,
+    input: JournalEntryInput,
+    facts: &Facts,
+) -> Result<Decision, Rejection> {
+    let actor = &facts.actor;
+    let journal = def
+        .journal
+        .as_ref()
+        .ok_or_else(|| Rejection::JournalClosed {
+            state: case.state().clone(),
+        })?;
+    if !journal.roles.contains(&actor.role) {
+        return Err(Rejection::Forbidden {
+            role: actor.role,
+            action: "add utredning entries".into(),
+        });
+    }
+    if !actor.reaches(&case.unit) {
+        return Err(Rejection::OutsideUnits { role: actor.role });
+    }
+    if case.is_closed() || !journal.states.contains(case.state()) {
+        return Err(Rejection::JournalClosed {
+            state: case.state().clone(),
+        });
+    }
+    if !journal.topics.contains(&input.topic) {
+        return Err(Rejection::InvalidInput {
+            field: "topic".into(),
+            problem: InputProblem::NotAllowed {
+                allowed: journal.topics.clone(),
+            },
+        });
+    }
+    for (field, text) in [
+        ("text", &input.text),
+        ("source", &input.source),
+        ("author.name", &input.author.name),
+        ("author.title", &input.author.title),
+    ] {
+        check_text(text).map_err(|problem| Rejection::InvalidInput {
+            field: field.into(),
+            problem,
+        })?;
+    }
+    if input.documented_on > facts.now.date_naive() {
+        return Err(Rejection::InvalidInput {
+            field: "documented_on".into(),
+            problem: InputProblem::InFuture,
+        });
+    }
+    let event = Event {
+        actor: actor.as_event_actor(),
+        occurred_at: facts.now,
+        kind: EventKind::JournalEntryAdded {
+            entry: JournalEntry {
+                topic: input.topic,
+                text: input.text,
+                source: input.source,
+                kind: input.kind,
+                documented_on: input.documented_on,
+                author: input.author,
+            },
+        },
+    };
+    Ok(Decision {
+        events: vec![event],
+        effects: Vec::new(),
+    })
+}
+
+/// A transition the actor could take now, with what it still lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AvailableTransition<'d> {
+    /// The transition.
+    pub transition: &'d Transition,
+    /// Requirements the case does not meet yet: the command must supply them.
+    pub missing: Vec<Requirement>,
+}
+
+/// The transitions `actor` may take on `case` now: from its state, allowed
+/// for the actor's role and units, and whose lagrum condition holds. Outcome
+/// conditions are left to the command (it may set the outcome itself).
+pub fn available_transitions<'d>(
+    def: &'d WorkflowDefinition,
+    case: &Case,
+    actor: &Actor,
+) -> Vec<AvailableTransition<'d>> {
+    if case.is_closed() || case.workflow != def.reference {
+        return Vec::new();
+    }
+    def.transitions
+        .iter()
+        .filter(|t| t.from.contains(case.state()))
+        .filter(|t| check_actor(t, case, actor).is_ok())
+        .filter(|t| {
+            t.when
+                .lagrum
+                .as_ref()
+                .is_none_or(|l| l.contains(&case.lagrum))
+        })
+        .map(|t| AvailableTransition {
+            transition: t,
+            missing: t
+                .requires
+                .iter()
+                .filter(|r| !r.fields().iter().any(|f| case.has(f)))
+                .cloned()
+                .collect(),
+        })
+        .collect()
+}
+
+/// Whether `actor` may add utredning journal entries to `case` now.
+pub fn can_add_journal_entry(def: &WorkflowDefinition, case: &Case, actor: &Actor) -> bool {
+    def.journal.as_ref().is_some_and(|j| {
+        !case.is_closed()
+            && j.roles.contains(&actor.role)
+            && j.states.contains(case.state())
+            && actor.reaches(&case.unit)
+    })
+}
+
+fn check_actor(transition: &Transition, case: &Case, actor: &Actor) -> Result<(), Rejection> {
+    if !transition.roles.contains(&actor.role) {
+        return Err(Rejection::Forbidden {
+            role: actor.role,
+            action: format!("take transition \"{}\"", transition.name),
+        });
+    }
+    if !actor.reaches(&case.unit) {
+        return Err(Rejection::OutsideUnits { role: actor.role });
+    }
+    Ok(())
+}
+
+fn merged_fields(case: &Case, fields: &Fields) -> Fields {
+    let mut merged = case.fields.clone();
+    merged.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+    merged
+}
+
+fn unmet_guards(
+    def: &WorkflowDefinition,
+    transition: &Transition,
+    case: &Case,
+    fields: &Fields,
+) -> (Vec<Requirement>, Vec<FailedCondition>) {
+    let missing = transition
+        .requires
+        .iter()
+        .filter(|r| {
+            !r.fields()
+                .iter()
+                .any(|f| fields.contains_key(f) || case.has(f))
+        })
+        .cloned()
+        .collect();
+    let mut failed = Vec::new();
+    if let Some(allowed) = &transition.when.lagrum
+        && !allowed.contains(&case.lagrum)
+    {
+        failed.push(FailedCondition::Lagrum {
+            allowed: allowed.clone(),
+            actual: case.lagrum,
+        });
+    }
+    if let Some(allowed) = &transition.when.outcome {
+        let actual = def.outcome_field().and_then(|f| {
+            fields
+                .get(&f.name)
+                .or_else(|| case.fields.get(&f.name))
+                .and_then(Value::as_text)
+                .map(str::to_owned)
+        });
+        if actual.as_ref().is_none_or(|a| !allowed.contains(a)) {
+            failed.push(FailedCondition::Outcome {
+                allowed: allowed.clone(),
+                actual,
+            });
+        }
+    }
+    (missing, failed)
+}
+
+/// Checks that every field is declared, accepted by this command, and of the right type.
+fn check_fields<'a>(
+    def: &WorkflowDefinition,
+    fields: &Fields,
+    allowed: impl Iterator<Item = &'a str>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Rejection> {
+    let allowed: BTreeSet<&str> = allowed.collect();
+    for (name, value) in fields {
+        let invalid = |problem| Rejection::InvalidInput {
+            field: name.clone(),
+            problem,
+        };
+        let spec = def
+            .field(name)
+            .ok_or_else(|| invalid(InputProblem::UnknownField))?;
+        if !allowed.contains(name.as_str()) {
+            return Err(invalid(InputProblem::NotAccepted { by: by.to_owned() }));
+        }
+        check_value(def, &spec.kind, value, now).map_err(invalid)?;
+    }
+    Ok(())
+}
+
+fn check_value(
+    def: &WorkflowDefinition,
+    kind: &FieldKind,
+    value: &Value,
+    now: DateTime<Utc>,
+) -> Result<(), InputProblem> {
+    let text = || {
+        value
+            .as_text()
+            .ok_or(InputProblem::WrongType { expected: "text" })
+    };
+    match kind {
+        FieldKind::Text => check_text(text()?),
+        FieldKind::Date => {
+            let date = value.as_date().ok_or(InputProblem::WrongType {
+                expected: "a date written YYYY-MM-DD",
+            })?;
+            if date > now.date_naive() {
+                return Err(InputProblem::InFuture);
+            }
+            Ok(())
+        }
+        FieldKind::Boolean => match value {
+            Value::Bool(_) => Ok(()),
+            _ => Err(InputProblem::WrongType {
+                expected: "true or false",
+            }),
+        },
+        FieldKind::Integer { min, max } => match value {
+            Value::Integer(n) if (min..=max).contains(&n) => Ok(()),
+            Value::Integer(_) => Err(InputProblem::OutOfRange {
+                min: *min,
+                max: *max,
+            }),
+            _ => Err(InputProblem::WrongType {
+                expected: "a whole number",
+            }),
+        },
+        FieldKind::Choice { values } => {
+            let given = text()?;
+            if values.iter().any(|v| v == given) {
+                Ok(())
+            } else {
+                Err(InputProblem::NotAllowed {
+                    allowed: values.clone(),
+                })
+            }
+        }
+        FieldKind::Outcome => {
+            let given = text()?;
+            if def.outcome(given).is_some() {
+                Ok(())
+            } else {
+                Err(InputProblem::NotAllowed {
+                    allowed: def.outcomes.iter().map(|o| o.id.clone()).collect(),
+                })
+            }
+        }
+    }
+}
+
+fn check_text(text: &str) -> Result<(), InputProblem> {
+    if text.trim().is_empty() {
+        Err(InputProblem::Empty)
+    } else if text.chars().count() > MAX_TEXT_CHARS {
+        Err(InputProblem::TooLong {
+            max: MAX_TEXT_CHARS,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// When a deadline's clock starts: the date field's day (00:00 UTC) if it
+/// names one that is set, else the command's time.
+fn clock_start(start_field: Option<&str>, fields: &Fields, now: DateTime<Utc>) -> DateTime<Utc> {
+    start_field
+        .and_then(|f| fields.get(f))
+        .and_then(Value::as_date)
+        .map_or(now, |d| d.and_time(NaiveTime::MIN).and_utc())
+}

@@ -1,0 +1,381 @@
+//! Workflow definitions: the lifecycle of one case kind, as data.
+//!
+//! A definition is parsed from TOML text (`parse`), validated in full (every
+//! problem in a file is reported at once, each with file and line), and
+//! identified by name, version and the SHA-256 of its text, which every case
+//! records so that a changed file never silently changes running cases.
+//! The file format is documented in `workflows/README.md`.
+
+mod error;
+mod raw;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::duration::DeadlineDuration;
+use crate::vocab::{Lagrum, Role, StateId};
+
+pub use error::{DefinitionError, DefinitionErrors};
+pub use validate::parse;
+
+/// Which definition a case started under.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct WorkflowRef {
+    /// The lifecycle's name, e.g. `lex-sarah`.
+    pub name: String,
+    /// The version number the file declares.
+    pub version: u32,
+    /// Hex SHA-256 of the definition's source text.
+    pub hash: String,
+}
+
+impl fmt::Display for WorkflowRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} v{} ({})",
+            self.name,
+            self.version,
+            &self.hash[..12.min(self.hash.len())]
+        )
+    }
+}
+
+/// A validated lifecycle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowDefinition {
+    /// Name, version and content hash.
+    pub reference: WorkflowRef,
+    /// Human names of the lifecycle.
+    pub label: Label,
+    /// The lagrum a case of this kind may be filed under.
+    pub lagrum: Vec<Lagrum>,
+    /// Named legal time words (genast, snarast, …) and their local durations.
+    pub terms: BTreeMap<String, DeadlineDuration>,
+    /// Legal references shown to users.
+    pub legal_references: Vec<LegalReference>,
+    /// The severity outcomes a bedömning may reach, in order of severity.
+    pub outcomes: Vec<Outcome>,
+    /// The fields a case of this kind can hold, in form order.
+    pub fields: Vec<FieldSpec>,
+    /// Who may file a case and what the filing must contain.
+    pub filing: Filing,
+    /// The states, in the order the file declares them.
+    pub states: Vec<State>,
+    /// The transitions between states.
+    pub transitions: Vec<Transition>,
+    /// Statutory and local clocks.
+    pub deadlines: Vec<Deadline>,
+    /// The attributed utredning journal, if this lifecycle keeps one.
+    pub journal: Option<JournalSpec>,
+}
+
+impl WorkflowDefinition {
+    /// The lifecycle's name.
+    pub fn name(&self) -> &str {
+        &self.reference.name
+    }
+
+    /// The state every new case starts in.
+    pub fn initial_state(&self) -> &State {
+        self.states
+            .iter()
+            .find(|s| s.kind == StateKind::Initial)
+            .expect("validation guarantees exactly one initial state")
+    }
+
+    /// A state by id.
+    pub fn state(&self, id: &StateId) -> Option<&State> {
+        self.states.iter().find(|s| &s.id == id)
+    }
+
+    /// A transition by name.
+    pub fn transition(&self, name: &str) -> Option<&Transition> {
+        self.transitions.iter().find(|t| t.name == name)
+    }
+
+    /// A field by name.
+    pub fn field(&self, name: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The field that holds the severity outcome, if the lifecycle has one.
+    pub fn outcome_field(&self) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.kind == FieldKind::Outcome)
+    }
+
+    /// An outcome by id.
+    pub fn outcome(&self, id: &str) -> Option<&Outcome> {
+        self.outcomes.iter().find(|o| o.id == id)
+    }
+
+    /// The workflows that transitions of this one can spawn.
+    pub fn spawn_targets(&self) -> impl Iterator<Item = &Spawn> {
+        self.transitions.iter().filter_map(|t| t.spawns.as_ref())
+    }
+}
+
+/// A text in Swedish and English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    /// Svenska.
+    pub sv: String,
+    /// English.
+    pub en: String,
+}
+
+/// A legal reference as shown to users, e.g. "SOSFS 2011:5 5 kap.".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegalReference {
+    /// Id used by states, transitions and deadlines to cite it.
+    pub id: String,
+    /// The citation text.
+    pub text: String,
+    /// From when the rule applies (legislation changes; SFS 2025:400 replaced SoL 2001:453).
+    pub effective_from: Option<NaiveDate>,
+}
+
+/// One possible result of a bedömning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Id, e.g. `serious_missforhallande`.
+    pub id: String,
+    /// Human name.
+    pub label: Label,
+    /// Whether this outcome obliges an anmälan to IVO.
+    pub reportable: bool,
+}
+
+/// A field a case can hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldSpec {
+    /// Field name, e.g. `what_happened`.
+    pub name: String,
+    /// What values it takes.
+    pub kind: FieldKind,
+    /// Human name.
+    pub label: Label,
+    /// Whether the value may identify a person (masked for roles that do not need it).
+    pub personal: bool,
+}
+
+/// The type of a field's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Free text.
+    Text,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// Yes or no.
+    Boolean,
+    /// A whole number within bounds.
+    Integer {
+        /// Smallest allowed value.
+        min: i64,
+        /// Largest allowed value.
+        max: i64,
+    },
+    /// One of a fixed list of ids.
+    Choice {
+        /// The allowed ids.
+        values: Vec<String>,
+    },
+    /// One of the lifecycle's outcomes.
+    Outcome,
+}
+
+impl FieldKind {
+    /// The word used for this kind in workflow files.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FieldKind::Text => "text",
+            FieldKind::Date => "date",
+            FieldKind::Boolean => "boolean",
+            FieldKind::Integer { .. } => "integer",
+            FieldKind::Choice { .. } => "choice",
+            FieldKind::Outcome => "outcome",
+        }
+    }
+}
+
+/// A guard's demand for data: one field, or at least one of several.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// This field must be present.
+    Field(String),
+    /// At least one of these fields must be present.
+    AnyOf(Vec<String>),
+}
+
+impl Requirement {
+    /// Every field this requirement names.
+    pub fn fields(&self) -> &[String] {
+        match self {
+            Requirement::Field(f) => std::slice::from_ref(f),
+            Requirement::AnyOf(fs) => fs,
+        }
+    }
+}
+
+impl fmt::Display for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Requirement::Field(name) => f.write_str(name),
+            Requirement::AnyOf(names) => write!(f, "one of ({})", names.join(" | ")),
+        }
+    }
+}
+
+/// Conditions a transition puts on the case beyond present fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Condition {
+    /// The case's lagrum must be one of these.
+    pub lagrum: Option<Vec<Lagrum>>,
+    /// The outcome (after the command's own fields are applied) must be one of these.
+    pub outcome: Option<Vec<String>>,
+}
+
+/// Who may file and what a filing must carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filing {
+    /// Roles that may file.
+    pub roles: Vec<Role>,
+    /// Fields the filing must contain.
+    pub requires: Vec<Requirement>,
+    /// Further fields the filing may contain.
+    pub accepts: Vec<String>,
+    /// Roles told at once of a new case.
+    pub notify: Vec<Role>,
+    /// Legal references for filing.
+    pub legal_refs: Vec<String>,
+}
+
+/// A state of the lifecycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    /// Id, e.g. `utredning`.
+    pub id: StateId,
+    /// Initial, active or terminal.
+    pub kind: StateKind,
+    /// Human name.
+    pub label: Label,
+}
+
+/// Where a state stands in the lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateKind {
+    /// Where every case starts; exactly one per lifecycle.
+    Initial,
+    /// A working state with at least one way out.
+    Active,
+    /// A closed case; no way out.
+    Terminal,
+}
+
+/// A named move from one or more states to another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    /// Unique name, e.g. `rule_serious`.
+    pub name: String,
+    /// Human name.
+    pub label: Label,
+    /// States it may be taken from.
+    pub from: Vec<StateId>,
+    /// State it leads to.
+    pub to: StateId,
+    /// Roles allowed to take it.
+    pub roles: Vec<Role>,
+    /// Fields that must be present on the case or in the command.
+    pub requires: Vec<Requirement>,
+    /// Further fields the command may set.
+    pub accepts: Vec<String>,
+    /// Conditions on lagrum and outcome.
+    pub when: Condition,
+    /// Roles told when it is taken.
+    pub notify: Vec<Role>,
+    /// A linked case it opens, e.g. an avvikelse escalated to lex Sarah.
+    pub spawns: Option<Spawn>,
+    /// Legal references shown with it.
+    pub legal_refs: Vec<String>,
+}
+
+impl Transition {
+    /// Every field the command of this transition may carry.
+    pub fn allowed_fields(&self) -> impl Iterator<Item = &str> {
+        self.requires
+            .iter()
+            .flat_map(|r| r.fields().iter())
+            .chain(self.accepts.iter())
+            .map(String::as_str)
+    }
+}
+
+/// A case opened by a transition, linked to the case it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spawn {
+    /// The lifecycle of the new case.
+    pub workflow: String,
+    /// How the two cases are linked.
+    pub link: LinkKind,
+}
+
+/// How two cases are linked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    /// The new case is an escalation of this one (avvikelse → lex Sarah).
+    EscalatedFrom,
+    /// The new case came out of this one (klagomål → avvikelse).
+    SpawnedBy,
+}
+
+/// What starts a deadline's clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClockStart {
+    /// Filing the case.
+    Filing,
+    /// Taking the named transition.
+    Transition(String),
+}
+
+/// A clock: when it starts, how long it runs, what stops it, whom it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadline {
+    /// Id, e.g. `ivo_anmalan`.
+    pub id: String,
+    /// What is due, in words.
+    pub label: Label,
+    /// The event that starts the clock.
+    pub starts_on: ClockStart,
+    /// A date field whose value is the clock start instead of the event's time
+    /// (lex Maria runs from the event, not the report).
+    pub start_field: Option<String>,
+    /// How long the clock runs.
+    pub within: DeadlineDuration,
+    /// The legal term the duration stands for, if written as one (e.g. `snarast`).
+    pub term: Option<String>,
+    /// Transitions that meet the deadline.
+    pub satisfied_by: Vec<String>,
+    /// Roles responsible (notified when it passes).
+    pub notify: Vec<Role>,
+    /// Legal references shown with it.
+    pub legal_refs: Vec<String>,
+}
+
+/// The attributed, append-only utredning journal (SOSFS 2011:5 5 kap.).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalSpec {
+    /// Roles that may add entries.
+    pub roles: Vec<Role>,
+    /// States in which entries may be added.
+    pub states: Vec<StateId>,
+    /// Text fields an entry may document; an entry makes its topic present.
+    pub topics: Vec<String>,
+}

@@ -1,0 +1,165 @@
+//! The TOML shape of a definition file, as serde reads it: names stay text
+//! with their source spans so that validation can name the line of every
+//! problem and report them all at once.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::Label;
+
+pub(super) type Name = Spanned<String>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFile {
+    pub(super) workflow: Spanned<RawHeader>,
+    #[serde(default)]
+    pub(super) terms: BTreeMap<String, Spanned<String>>,
+    #[serde(default, rename = "legal_reference")]
+    pub(super) legal_references: Vec<RawLegalReference>,
+    #[serde(default, rename = "outcome")]
+    pub(super) outcomes: Vec<RawOutcome>,
+    #[serde(default, rename = "field")]
+    pub(super) fields: Vec<RawField>,
+    pub(super) filing: Spanned<RawFiling>,
+    #[serde(rename = "state")]
+    pub(super) states: Vec<RawState>,
+    #[serde(default, rename = "transition")]
+    pub(super) transitions: Vec<RawTransition>,
+    #[serde(default, rename = "deadline")]
+    pub(super) deadlines: Vec<RawDeadline>,
+    pub(super) journal: Option<Spanned<RawJournal>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHeader {
+    pub(super) name: Name,
+    pub(super) version: Spanned<i64>,
+    pub(super) label: Label,
+    pub(super) lagrum: Vec<Name>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLegalReference {
+    pub(super) id: Name,
+    pub(super) text: String,
+    pub(super) effective_from: Option<Name>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOutcome {
+    pub(super) id: Name,
+    pub(super) label: Label,
+    pub(super) reportable: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawField {
+    pub(super) name: Name,
+    #[serde(rename = "type")]
+    pub(super) kind: Name,
+    pub(super) label: Label,
+    #[serde(default)]
+    pub(super) personal: bool,
+    #[serde(default)]
+    pub(super) values: Vec<Name>,
+    pub(super) min: Option<i64>,
+    pub(super) max: Option<i64>,
+}
+
+/// A required field, or `{ any = [...] }` for "at least one of". Serde's
+/// untagged enums lose spans inside them, so the span is kept around it.
+pub(super) type RawRequirement = Spanned<RawRequirementKind>;
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawRequirementKind {
+    Field(String),
+    Any { any: Vec<String> },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFiling {
+    pub(super) roles: Vec<Name>,
+    #[serde(default)]
+    pub(super) requires: Vec<RawRequirement>,
+    #[serde(default)]
+    pub(super) accepts: Vec<Name>,
+    #[serde(default)]
+    pub(super) notify: Vec<Name>,
+    #[serde(default)]
+    pub(super) legal_refs: Vec<Name>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawState {
+    pub(super) id: Name,
+    pub(super) kind: Name,
+    pub(super) label: Label,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTransition {
+    pub(super) name: Name,
+    pub(super) label: Label,
+    pub(super) from: Vec<Name>,
+    pub(super) to: Name,
+    pub(super) roles: Vec<Name>,
+    #[serde(default)]
+    pub(super) requires: Vec<RawRequirement>,
+    #[serde(default)]
+    pub(super) accepts: Vec<Name>,
+    #[serde(default)]
+    pub(super) when: RawCondition,
+    #[serde(default)]
+    pub(super) notify: Vec<Name>,
+    pub(super) spawns: Option<RawSpawn>,
+    #[serde(default)]
+    pub(super) legal_refs: Vec<Name>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCondition {
+    pub(super) lagrum: Option<Vec<Name>>,
+    pub(super) outcome: Option<Vec<Name>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSpawn {
+    pub(super) workflow: Name,
+    pub(super) link: Name,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDeadline {
+    pub(super) id: Name,
+    pub(super) label: Label,
+    pub(super) starts_on: Name,
+    pub(super) start_field: Option<Name>,
+    pub(super) within: Name,
+    pub(super) satisfied_by: Vec<Name>,
+    #[serde(default)]
+    pub(super) notify: Vec<Name>,
+    #[serde(default)]
+    pub(super) legal_refs: Vec<Name>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawJournal {
+    pub(super) roles: Vec<Name>,
+    pub(super) states: Vec<Name>,
+    pub(super) topics: Vec<Name>,
+}

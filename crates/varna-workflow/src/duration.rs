@@ -1,0 +1,160 @@
+//! Durations as written in workflow files (`24h`, `3d`, `8w`, `2mo`) and the
+//! arithmetic that turns a clock start into a due time.
+//!
+//! Months are calendar months (the one national figure, "at the latest two
+//! months after the anmälan", is in months), so a duration is not a fixed
+//! number of seconds.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Months, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A positive amount of one unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DeadlineDuration {
+    amount: u32,
+    unit: DurationUnit,
+}
+
+/// The units a duration may be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub(crate) enum DurationUnit {
+    /// `min`
+    Minutes,
+    /// `h`
+    Hours,
+    /// `d`
+    Days,
+    /// `w`
+    Weeks,
+    /// `mo`: calendar months.
+    Months,
+}
+
+impl DurationUnit {
+    fn suffix(self) -> &'static str {
+        match self {
+            DurationUnit::Minutes => "min",
+            DurationUnit::Hours => "h",
+            DurationUnit::Days => "d",
+            DurationUnit::Weeks => "w",
+            DurationUnit::Months => "mo",
+        }
+    }
+}
+
+/// Why a duration could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "malformed duration \"{0}\": write a whole number above zero followed by a unit, \
+     e.g. 30min, 24h, 3d, 8w or 2mo"
+)]
+pub struct MalformedDuration(pub String);
+
+impl DeadlineDuration {
+    /// The largest amount accepted: ten years in minutes is far beyond any
+    /// statutory clock and keeps date arithmetic in range.
+    const MAX_AMOUNT: u32 = 10 * 366 * 24 * 60;
+
+    /// The due time for a clock started at `start`.
+    pub fn after(self, start: DateTime<Utc>) -> DateTime<Utc> {
+        let n = i64::from(self.amount);
+        let delta = match self.unit {
+            DurationUnit::Minutes => TimeDelta::minutes(n),
+            DurationUnit::Hours => TimeDelta::hours(n),
+            DurationUnit::Days => TimeDelta::days(n),
+            DurationUnit::Weeks => TimeDelta::weeks(n),
+            DurationUnit::Months => {
+                return start
+                    .checked_add_months(Months::new(self.amount))
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC);
+            }
+        };
+        start
+            .checked_add_signed(delta)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
+}
+
+impl FromStr for DeadlineDuration {
+    type Err = MalformedDuration;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || MalformedDuration(s.to_owned());
+        let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let (digits, suffix) = s.split_at(split);
+        let amount: u32 = digits.parse().map_err(|_| bad())?;
+        let unit = [
+            DurationUnit::Minutes,
+            DurationUnit::Hours,
+            DurationUnit::Days,
+            DurationUnit::Weeks,
+            DurationUnit::Months,
+        ]
+        .into_iter()
+        .find(|u| u.suffix() == suffix)
+        .ok_or_else(bad)?;
+        if amount == 0 || amount > Self::MAX_AMOUNT {
+            return Err(bad());
+        }
+        Ok(DeadlineDuration { amount, unit })
+    }
+}
+
+impl fmt::Display for DeadlineDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.amount, self.unit.suffix())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, 12, 0, 0)
+            .single()
+            .expect("valid date")
+    }
+
+    #[test]
+    fn parses_every_unit_and_prints_it_back() {
+        for text in ["30min", "24h", "3d", "8w", "2mo"] {
+            let d: DeadlineDuration = text.parse().expect(text);
+            assert_eq!(d.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_durations() {
+        for text in [
+            "",
+            "h",
+            "0d",
+            "3",
+            "3 d",
+            "-3d",
+            "3days",
+            "1.5h",
+            "99999999999d",
+            "3D",
+        ] {
+            assert!(
+                text.parse::<DeadlineDuration>().is_err(),
+                "{text:?} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn adds_calendar_months_and_fixed_units() {
+        let two_months: DeadlineDuration = "2mo".parse().expect("valid");
+        assert_eq!(two_months.after(at(2026, 12, 31)), at(2027, 2, 28));
+        let fourteen_days: DeadlineDuration = "14d".parse().expect("valid");
+        assert_eq!(fourteen_days.after(at(2026, 2, 20)), at(2026, 3, 6));
+        let eight_weeks: DeadlineDuration = "8w".parse().expect("valid");
+        assert_eq!(eight_weeks.after(at(2026, 1, 1)), at(2026, 2, 26));
+    }
+}

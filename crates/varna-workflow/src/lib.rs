@@ -1,0 +1,35 @@
+//! The workflow engine of Varna: lifecycles as data, and the pure state
+//! machine that decides what a command does to a case.
+//!
+//! Architecture invariant: this crate does no I/O, reads no clock and knows
+//! no database or HTTP. Definitions arrive as text, time arrives in `Facts`.
+//!
+//! - [`definition`]: the TOML format, parsing and validation.
+//! - [`Catalog`]: a set of definitions with cross-file checks.
+//! - [`decide`], [`decide_filing`]: command → events + effects, or a [`Rejection`].
+//! - [`evolve`], [`replay`]: events → [`Case`].
+//! - [`available_transitions`]: what an actor can do now.
+//! - [`graph`]: Mermaid / Graphviz diagrams of a lifecycle.
+#![forbid(unsafe_code)]
+
+mod case;
+mod catalog;
+mod decide;
+pub mod definition;
+mod duration;
+pub mod graph;
+mod vocab;
+
+pub use case::{
+    Author, Case, DeadlineStarted, DeadlineStatus, EntryKind, Event, EventActor, EventKind, Fields,
+    JournalEntry, ReplayError, Status, Value, evolve, replay,
+};
+pub use catalog::Catalog;
+pub use decide::{
+    Actor, AvailableTransition, Command, Decision, Effect, Facts, FailedCondition, FileCase,
+    InputProblem, JournalEntryInput, MAX_TEXT_CHARS, Notice, Rejection, available_transitions,
+    can_add_journal_entry, decide, decide_filing,
+};
+pub use definition::{WorkflowDefinition, WorkflowRef};
+pub use duration::{DeadlineDuration, MalformedDuration};
+pub use vocab::{ActorId, Lagrum, Role, StateId, UnitId, UnknownWord};

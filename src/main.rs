@@ -1,0 +1,23 @@
+//! The `varna` binary: parses the command line, sets up logging and runs
+//! the chosen command. Only this package reads files and the environment.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod telemetry;
+mod workflows;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    telemetry::init(cli.log_format, "warn");
+    match cli.run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
