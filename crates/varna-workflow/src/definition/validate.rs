@@ -360,6 +360,9 @@ impl<'a> Validator<'a> {
 
         let mut transitions = Vec::new();
         let mut seen_transitions = BTreeSet::new();
+        // A transition with an unknown state is dropped; the graph checks would
+        // then report its consequences (unreachable states) instead of its cause.
+        let mut graph_complete = true;
         for t in raw.transitions {
             let first = seen_transitions.insert(t.name.get_ref().clone());
             let from = self.state_refs(&known, &t.from);
@@ -408,6 +411,9 @@ impl<'a> Validator<'a> {
                     link: link?,
                 })
             });
+            if to.is_none() || from.len() != t.from.len() {
+                graph_complete = false;
+            }
             if let (true, Some(to)) = (first, to) {
                 transitions.push(Transition {
                     name: t.name.into_inner(),
@@ -540,7 +546,9 @@ impl<'a> Validator<'a> {
             }
         });
 
-        self.check_graph(&states, &state_spans, &transitions);
+        if graph_complete {
+            self.check_graph(&states, &state_spans, &transitions);
+        }
 
         WorkflowDefinition {
             reference: WorkflowRef {

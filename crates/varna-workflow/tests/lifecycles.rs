@@ -1,0 +1,1092 @@
+//! Given/when/then scenarios over the four shipped lifecycles: every happy
+//! path, and the refusals the regulations demand.
+
+mod common;
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use common::*;
+use varna_workflow::definition::{LinkKind, Requirement};
+use varna_workflow::{
+    Command, DeadlineStatus, Effect, FailedCondition, InputProblem, Lagrum, Notice, Rejection,
+    Role, Status, UnitId, available_transitions, can_add_journal_entry,
+};
+
+const UTREDNING_TOPICS: [&str; 8] = [
+    "consequences",
+    "noticed_how",
+    "causes",
+    "earlier_similar_events",
+    "recurrence_risk",
+    "actions",
+    "affected_person_view",
+    "what_happened",
+];
+
+fn lex_sarah_report() -> Scenario {
+    Scenario::filed(
+        "lex-sarah",
+        Role::Reporter,
+        Lagrum::Sol,
+        fields(&[
+            (
+                "what_happened",
+                text("Brukaren lämnades utan tillsyn under natten"),
+            ),
+            ("occurred_on", text("2026-03-01")),
+            ("affected_gender", text("kvinna")),
+        ]),
+    )
+}
+
+/// A lex Sarah case taken to bedömning with a complete utredning.
+fn lex_sarah_at_bedomning() -> Scenario {
+    let mut s = lex_sarah_report();
+    s.take(Role::Sas, "acknowledge", fields(&[]));
+    s.take(
+        Role::UnitManager,
+        "document_immediate_actions",
+        fields(&[("immediate_actions", text("Extra nattpersonal insatt"))]),
+    );
+    for topic in UTREDNING_TOPICS {
+        s.document(Role::Sas, topic);
+    }
+    s.take(Role::Sas, "complete_utredning", fields(&[]));
+    assert_eq!(s.state(), "bedomning");
+    s
+}
+
+#[test]
+fn lex_sarah_filing_tells_the_sas_at_once_and_starts_the_clocks() {
+    let s = lex_sarah_report();
+    assert_eq!(s.state(), "received");
+    assert_eq!(
+        s.last.effects,
+        vec![Effect::Notify {
+            role: Role::Sas,
+            reason: Notice::Filed
+        }]
+    );
+    let due = |id: &str| s.case.deadlines[id].due_at();
+    assert_eq!(due("sas_informed"), start() + Duration::hours(24));
+    assert_eq!(due("immediate_actions"), start() + Duration::days(3));
+    assert_eq!(due("utredning_completed"), start() + Duration::weeks(8));
+    assert!(!s.case.deadlines.contains_key("ivo_anmalan"));
+    assert_eq!(s.case.workflow, s.def.reference);
+}
+
+#[test]
+fn lex_sarah_serious_case_goes_through_committee_to_ivo_and_closes() {
+    let mut s = lex_sarah_at_bedomning();
+    s.after(Duration::days(20)).take(
+        Role::Sas,
+        "rule_serious",
+        fields(&[
+            ("outcome", text("serious_missforhallande")),
+            ("conclusion", text("Allvarligt missförhållande")),
+        ]),
+    );
+    assert_eq!(s.state(), "ivo_decision");
+    assert!(s.last.effects.contains(&Effect::Notify {
+        role: Role::Committee,
+        reason: Notice::Transitioned {
+            transition: "rule_serious".into()
+        }
+    }));
+    let ivo_due = s.case.deadlines["ivo_anmalan"].due_at();
+    assert_eq!(ivo_due, s.now + Duration::days(14));
+
+    s.take(
+        Role::Committee,
+        "decide_ivo_anmalan",
+        fields(&[(
+            "decision_motivation",
+            text("Allvarligt enligt SAS bedömning"),
+        )]),
+    );
+    s.after(Duration::days(2)).take(
+        Role::Sas,
+        "register_ivo_anmalan",
+        fields(&[
+            ("anmalan_date", text("2026-03-24")),
+            ("ivo_diarienummer", text("IVO 8.1-12345/2026")),
+        ]),
+    );
+    assert_eq!(s.state(), "anmald");
+    assert!(matches!(
+        s.case.deadlines["ivo_anmalan"],
+        DeadlineStatus::Met { due_at, .. } if due_at == ivo_due
+    ));
+    s.take(Role::Sas, "close_after_anmalan", fields(&[]));
+    assert!(matches!(s.case.status, Status::Closed { .. }));
+    assert_eq!(s.case.fields["outcome"], text("serious_missforhallande"));
+    s.assert_replay_agrees();
+}
+
+#[test]
+fn lex_sarah_clocks_are_met_by_the_transitions_that_satisfy_them() {
+    let s = lex_sarah_at_bedomning();
+    for id in ["sas_informed", "immediate_actions", "utredning_completed"] {
+        assert!(
+            matches!(s.case.deadlines[id], DeadlineStatus::Met { .. }),
+            "{id}: {:?}",
+            s.case.deadlines[id]
+        );
+    }
+}
+
+#[test]
+fn lex_sarah_not_serious_outcome_closes_without_ivo() {
+    let mut s = lex_sarah_at_bedomning();
+    s.take(
+        Role::Sas,
+        "rule_not_serious",
+        fields(&[
+            ("outcome", text("missforhallande")),
+            ("conclusion", text("Brist i bemanningsrutin")),
+        ]),
+    );
+    assert!(s.case.is_closed());
+    assert!(!s.case.deadlines.contains_key("ivo_anmalan"));
+    s.assert_replay_agrees();
+}
+
+#[test]
+fn a_non_serious_outcome_cannot_go_to_ivo() {
+    let mut s = lex_sarah_at_bedomning();
+    let err = s
+        .try_take(
+            Role::Sas,
+            "rule_serious",
+            fields(&[
+                ("outcome", text("missforhallande")),
+                ("conclusion", text("x")),
+            ]),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Rejection::GuardFailed {
+            transition: "rule_serious".into(),
+            missing: vec![],
+            failed: vec![FailedCondition::Outcome {
+                allowed: vec![
+                    "risk_of_serious_missforhallande".into(),
+                    "serious_missforhallande".into()
+                ],
+                actual: Some("missforhallande".into()),
+            }],
+        }
+    );
+    assert_eq!(s.state(), "bedomning", "a refused command changes nothing");
+    // And the reverse: a serious outcome cannot be closed as not serious.
+    let err = s
+        .try_take(
+            Role::Sas,
+            "rule_not_serious",
+            fields(&[
+                ("outcome", text("serious_missforhallande")),
+                ("conclusion", text("x")),
+            ]),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Rejection::GuardFailed { .. }), "{err}");
+}
+
+#[test]
+fn a_reporter_cannot_rule_on_severity() {
+    let mut s = lex_sarah_at_bedomning();
+    let err = s
+        .try_take(
+            Role::Reporter,
+            "rule_serious",
+            fields(&[
+                ("outcome", text("serious_missforhallande")),
+                ("conclusion", text("x")),
+            ]),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Rejection::Forbidden {
+                role: Role::Reporter,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    for role in [Role::UnitManager, Role::Committee, Role::Mas] {
+        assert!(matches!(
+            s.try_take(role, "rule_not_serious", fields(&[])),
+            Err(Rejection::Forbidden { .. })
+        ));
+    }
+}
+
+#[test]
+fn utredning_without_the_affected_persons_view_cannot_reach_bedomning() {
+    let mut s = lex_sarah_report();
+    s.take(Role::Sas, "acknowledge", fields(&[]));
+    s.take(
+        Role::UnitManager,
+        "document_immediate_actions",
+        fields(&[("immediate_actions", text("Åtgärd"))]),
+    );
+    for topic in UTREDNING_TOPICS
+        .iter()
+        .filter(|t| **t != "affected_person_view")
+    {
+        s.document(Role::Sas, topic);
+    }
+    let err = s
+        .try_take(Role::Sas, "complete_utredning", fields(&[]))
+        .unwrap_err();
+    let Rejection::GuardFailed { missing, .. } = &err else {
+        panic!("expected a guard failure, got {err}");
+    };
+    assert_eq!(
+        missing,
+        &vec![Requirement::AnyOf(vec![
+            "affected_person_view".into(),
+            "affected_person_view_not_possible".into()
+        ])]
+    );
+    assert!(err.to_string().contains("affected_person_view"), "{err}");
+    // "Not possible", with a recorded reason, is accepted instead.
+    s.document(Role::Sas, "affected_person_view_not_possible");
+    s.take(Role::Sas, "complete_utredning", fields(&[]));
+    assert_eq!(s.state(), "bedomning");
+}
+
+#[test]
+fn utredning_guard_lists_every_missing_sosfs_item() {
+    let mut s = lex_sarah_report();
+    s.take(Role::Sas, "acknowledge", fields(&[]));
+    s.take(
+        Role::UnitManager,
+        "document_immediate_actions",
+        fields(&[("immediate_actions", text("Åtgärd"))]),
+    );
+    let err = s
+        .try_take(Role::Sas, "complete_utredning", fields(&[]))
+        .unwrap_err();
+    let Rejection::GuardFailed { missing, .. } = err else {
+        panic!("expected a guard failure");
+    };
+    let names: Vec<String> = missing.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        names,
+        [
+            "consequences",
+            "noticed_how",
+            "causes",
+            "earlier_similar_events",
+            "recurrence_risk",
+            "actions",
+            "one of (affected_person_view | affected_person_view_not_possible)"
+        ]
+    );
+}
+
+#[test]
+fn early_ivo_anmalan_from_intake_still_requires_the_utredning() {
+    let mut s = lex_sarah_report();
+    s.after(Duration::hours(3)).take(
+        Role::Sas,
+        "early_ivo_anmalan",
+        fields(&[
+            ("obvious_seriousness", text("Fysiskt övergrepp med skada")),
+            ("anmalan_date", text("2026-03-02")),
+            ("ivo_diarienummer", text("IVO 8.1-999/2026")),
+        ]),
+    );
+    assert_eq!(s.state(), "utredning_after_anmalan");
+    let anmald_at = s.now;
+    assert!(matches!(
+        s.case.deadlines["sas_informed"],
+        DeadlineStatus::Met { .. }
+    ));
+    assert_eq!(
+        s.case.deadlines["utredning_to_ivo"],
+        DeadlineStatus::Open {
+            due_at: Utc
+                .with_ymd_and_hms(2026, 5, 2, 12, 0, 0)
+                .single()
+                .expect("valid")
+        },
+        "the national rule: at the latest two months after the anmälan ({anmald_at})"
+    );
+
+    let complete = fields(&[
+        ("immediate_actions", text("Personal omplacerad")),
+        ("outcome", text("serious_missforhallande")),
+        ("conclusion", text("Allvarligt")),
+        ("complement_sent_on", text("2026-03-20")),
+    ]);
+    let err =
+        s.after(Duration::days(18))
+            .try_take(Role::Sas, "send_utredning_to_ivo", complete.clone());
+    assert!(
+        matches!(err, Err(Rejection::GuardFailed { .. })),
+        "utredning not documented yet"
+    );
+    for topic in UTREDNING_TOPICS {
+        s.document(Role::Sas, topic);
+    }
+    s.take(Role::Sas, "send_utredning_to_ivo", complete);
+    assert!(s.case.is_closed());
+    assert!(matches!(
+        s.case.deadlines["utredning_to_ivo"],
+        DeadlineStatus::Met { .. }
+    ));
+    assert!(matches!(
+        s.case.deadlines["utredning_completed"],
+        DeadlineStatus::Met { .. }
+    ));
+    s.assert_replay_agrees();
+}
+
+#[test]
+fn committee_can_return_a_ruling_and_the_ivo_clock_restarts() {
+    let mut s = lex_sarah_at_bedomning();
+    let serious = fields(&[
+        ("outcome", text("risk_of_serious_missforhallande")),
+        ("conclusion", text("Risk")),
+    ]);
+    s.take(Role::Sas, "rule_serious", serious.clone());
+    s.take(
+        Role::Committee,
+        "return_for_reassessment",
+        fields(&[("decision_motivation", text("Underlaget räcker inte"))]),
+    );
+    assert_eq!(s.state(), "bedomning");
+    s.after(Duration::days(5))
+        .take(Role::Sas, "rule_serious", serious);
+    assert_eq!(
+        s.case.deadlines["ivo_anmalan"],
+        DeadlineStatus::Open {
+            due_at: s.now + Duration::days(14)
+        }
+    );
+}
+
+#[test]
+fn unit_scoped_roles_act_only_on_their_units() {
+    let mut s = lex_sarah_report();
+    s.take(Role::Sas, "acknowledge", fields(&[]));
+    let mut outsider = actor(Role::UnitManager);
+    outsider.units = [UnitId::new(OTHER_UNIT)].into();
+    let err = s
+        .try_command(
+            outsider.clone(),
+            Command::Transition {
+                name: "document_immediate_actions".into(),
+                fields: fields(&[("immediate_actions", text("x"))]),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Rejection::OutsideUnits {
+            role: Role::UnitManager
+        }
+    );
+    assert!(available_transitions(&s.def, &s.case, &outsider).is_empty());
+    // SAS acts for the whole organisation.
+    let mut sas = actor(Role::Sas);
+    sas.units.clear();
+    assert!(!available_transitions(&s.def, &s.case, &sas).is_empty());
+}
+
+#[test]
+fn a_transition_accepts_only_its_own_fields() {
+    let mut s = lex_sarah_report();
+    s.take(Role::Sas, "acknowledge", fields(&[]));
+    let err = s
+        .try_take(
+            Role::UnitManager,
+            "document_immediate_actions",
+            fields(&[
+                ("immediate_actions", text("x")),
+                ("outcome", text("no_missforhallande")),
+            ]),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Rejection::InvalidInput {
+            field: "outcome".into(),
+            problem: InputProblem::NotAccepted {
+                by: "document_immediate_actions".into()
+            }
+        }
+    );
+    let err = s
+        .try_take(
+            Role::UnitManager,
+            "document_immediate_actions",
+            fields(&[("nonsense", text("x"))]),
+        )
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Rejection::InvalidInput {
+            problem: InputProblem::UnknownField,
+            ..
+        }
+    ));
+    let err = s
+        .try_take(
+            Role::UnitManager,
+            "document_immediate_actions",
+            fields(&[("immediate_actions", text("   "))]),
+        )
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Rejection::InvalidInput {
+            problem: InputProblem::Empty,
+            ..
+        }
+    ));
+    assert_eq!(s.events.len(), 2, "refusals append nothing");
+}
+
+#[test]
+fn field_values_are_checked_against_their_types_without_echoing_them() {
+    let def = definition("avvikelse");
+    let facts = varna_workflow::Facts {
+        actor: actor(Role::UnitManager),
+        now: start(),
+    };
+    let file = |extra: (&str, varna_workflow::Value)| varna_workflow::FileCase {
+        lagrum: Lagrum::Sol,
+        unit: UnitId::new(UNIT),
+        fields: {
+            let mut f = fields(&[
+                ("what_happened", text("Fall i badrummet")),
+                ("occurred_on", text("2026-03-01")),
+                ("category", text("fall")),
+            ]);
+            f.insert(extra.0.to_owned(), extra.1);
+            f
+        },
+    };
+    let cases = [
+        (
+            ("occurred_on", text("1 mars")),
+            "expected a date written YYYY-MM-DD",
+        ),
+        (
+            ("occurred_on", text("2026-04-01")),
+            "must not be in the future",
+        ),
+        (("category", text("19501212-1234")), "must be one of fall"),
+        (
+            ("risk_probability", varna_workflow::Value::Integer(7)),
+            "must be between 1 and 4",
+        ),
+        (("risk_probability", text("3")), "expected a whole number"),
+    ];
+    for (field, message) in cases {
+        let err = varna_workflow::decide_filing(&def, file(field.clone()), &facts).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains(message), "{field:?}: {shown}");
+        if let varna_workflow::Value::Text(value) = &field.1 {
+            assert!(
+                !shown.contains(value.as_str()),
+                "the value leaked into: {shown}"
+            );
+        }
+    }
+    let err = varna_workflow::decide_filing(
+        &def,
+        varna_workflow::FileCase {
+            lagrum: Lagrum::Sol,
+            unit: UnitId::new(UNIT),
+            fields: fields(&[("what_happened", text("x"))]),
+        },
+        &facts,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, Rejection::GuardFailed { ref missing, .. } if missing.len() == 2),
+        "{err}"
+    );
+}
+
+#[test]
+fn read_only_roles_cannot_file_and_lagrum_must_fit_the_workflow() {
+    let def = definition("lex-sarah");
+    let file = |role, lagrum| {
+        varna_workflow::decide_filing(
+            &def,
+            varna_workflow::FileCase {
+                lagrum,
+                unit: UnitId::new(UNIT),
+                fields: fields(&[
+                    ("what_happened", text("x")),
+                    ("occurred_on", text("2026-03-01")),
+                    ("affected_gender", text("man")),
+                ]),
+            },
+            &varna_workflow::Facts {
+                actor: actor(role),
+                now: start(),
+            },
+        )
+    };
+    for role in [Role::Auditor, Role::Admin, Role::Committee] {
+        assert!(
+            matches!(file(role, Lagrum::Sol), Err(Rejection::Forbidden { .. })),
+            "{role}"
+        );
+    }
+    let err = file(Role::Reporter, Lagrum::Hsl).unwrap_err();
+    assert!(
+        matches!(err, Rejection::InvalidInput { ref field, .. } if field == "lagrum"),
+        "{err}"
+    );
+    assert!(file(Role::Reporter, Lagrum::Lss).is_ok());
+}
+
+#[test]
+fn a_closed_case_takes_no_more_commands() {
+    let mut s = lex_sarah_at_bedomning();
+    s.take(
+        Role::Sas,
+        "rule_not_serious",
+        fields(&[
+            ("outcome", text("no_missforhallande")),
+            ("conclusion", text("x")),
+        ]),
+    );
+    let err = s
+        .try_take(Role::Sas, "rule_serious", fields(&[]))
+        .unwrap_err();
+    assert!(matches!(err, Rejection::InvalidTransition { .. }), "{err}");
+    let err = s
+        .try_command(
+            actor(Role::Sas),
+            Command::AddJournalEntry(journal_entry("causes", start().date_naive())),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Rejection::JournalClosed { .. }), "{err}");
+    assert!(available_transitions(&s.def, &s.case, &actor(Role::Sas)).is_empty());
+}
+
+#[test]
+fn unknown_and_out_of_state_transitions_are_named() {
+    let mut s = lex_sarah_report();
+    let err = s.try_take(Role::Sas, "teleport", fields(&[])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "workflow lex-sarah has no transition \"teleport\""
+    );
+    let err = s
+        .try_take(Role::Sas, "complete_utredning", fields(&[]))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "transition \"complete_utredning\" cannot be taken from state \"received\""
+    );
+}
+
+#[test]
+fn a_case_is_pinned_to_the_definition_it_started_under() {
+    let mut s = lex_sarah_report();
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../workflows/lex-sarah.toml"
+    ))
+    .expect("readable");
+    let changed = source.replace("snarast = \"14d\"", "snarast = \"7d\"");
+    let newer = varna_workflow::definition::parse("lex-sarah.toml", &changed).expect("still valid");
+    assert_ne!(newer.reference.hash, s.def.reference.hash);
+    s.def = newer;
+    let err = s
+        .try_take(Role::Sas, "acknowledge", fields(&[]))
+        .unwrap_err();
+    assert!(matches!(err, Rejection::DefinitionMismatch { .. }), "{err}");
+}
+
+#[test]
+fn journal_entries_are_attributed_and_checked() {
+    let mut s = lex_sarah_report();
+    s.take(Role::Sas, "acknowledge", fields(&[]));
+    let today = s.now.date_naive();
+    assert!(can_add_journal_entry(&s.def, &s.case, &actor(Role::Sas)));
+    assert!(!can_add_journal_entry(
+        &s.def,
+        &s.case,
+        &actor(Role::Reporter)
+    ));
+    let err = s
+        .try_command(
+            actor(Role::Reporter),
+            Command::AddJournalEntry(journal_entry("causes", today)),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Rejection::Forbidden { .. }));
+    let tomorrow = today.succ_opt().expect("valid");
+    let err = s
+        .try_command(
+            actor(Role::Sas),
+            Command::AddJournalEntry(journal_entry("causes", tomorrow)),
+        )
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Rejection::InvalidInput {
+            problem: InputProblem::InFuture,
+            ..
+        }
+    ));
+    let err = s
+        .try_command(
+            actor(Role::Sas),
+            Command::AddJournalEntry(journal_entry("outcome", today)),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Rejection::InvalidInput { ref field, .. } if field == "topic"));
+    let mut nameless = journal_entry("causes", today);
+    nameless.author.title = String::new();
+    let err = s
+        .try_command(actor(Role::Sas), Command::AddJournalEntry(nameless))
+        .unwrap_err();
+    assert!(matches!(err, Rejection::InvalidInput { ref field, .. } if field == "author.title"));
+
+    s.document(Role::UnitManager, "causes");
+    let entry = &s.case.journal[0];
+    assert_eq!(entry.author.title, "Socialt ansvarig samordnare");
+    assert_eq!(entry.documented_on, today);
+    assert!(s.case.has("causes"));
+    assert_eq!(
+        s.events.last().map(|e| e.actor.role),
+        Some(Role::UnitManager)
+    );
+    s.assert_replay_agrees();
+}
+
+#[test]
+fn available_transitions_follow_state_role_and_lagrum() {
+    let s = lex_sarah_at_bedomning();
+    let names = |role| -> Vec<String> {
+        available_transitions(&s.def, &s.case, &actor(role))
+            .into_iter()
+            .map(|a| a.transition.name.clone())
+            .collect()
+    };
+    assert_eq!(names(Role::Sas), ["rule_not_serious", "rule_serious"]);
+    assert!(names(Role::UnitManager).is_empty());
+    assert!(names(Role::Auditor).is_empty());
+    let available = available_transitions(&s.def, &s.case, &actor(Role::Sas));
+    let missing: Vec<String> = available[0]
+        .missing
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        missing,
+        ["outcome", "conclusion"],
+        "what the ruling form must ask for"
+    );
+}
+
+#[test]
+fn avvikelse_is_closed_by_the_role_of_its_lagrum() {
+    for (lagrum, closer, transition, wrong) in [
+        (Lagrum::Sol, Role::Sas, "close_social", Role::Mas),
+        (
+            Lagrum::Lss,
+            Role::OperationsManager,
+            "close_social",
+            Role::Mar,
+        ),
+        (Lagrum::Hsl, Role::Mas, "close_health", Role::Sas),
+        (Lagrum::Hsl, Role::Mar, "close_health", Role::Sas),
+    ] {
+        let mut s = Scenario::filed(
+            "avvikelse",
+            Role::UnitManager,
+            lagrum,
+            fields(&[
+                ("what_happened", text("Fel dos")),
+                ("occurred_on", text("2026-03-01")),
+                ("category", text("lakemedel")),
+            ]),
+        );
+        s.take(
+            Role::UnitManager,
+            "start_investigation",
+            fields(&[("risk_probability", varna_workflow::Value::Integer(2))]),
+        );
+        s.take(
+            Role::UnitManager,
+            "report_actions",
+            fields(&[
+                ("causes", text("Otydlig ordination")),
+                (
+                    "actions",
+                    text("Ny rutin för dubbelsignering (orsak: otydlig ordination)"),
+                ),
+                ("result", text("Rutin införd")),
+                ("effect_assessment", text("Inga nya fel på fyra veckor")),
+            ]),
+        );
+        assert!(matches!(
+            s.case.deadlines["actions_documented"],
+            DeadlineStatus::Met { .. }
+        ));
+        let close = fields(&[("closing_assessment", text("Åtgärderna räcker"))]);
+        let err = s.try_take(wrong, transition, close.clone()).unwrap_err();
+        assert!(
+            matches!(err, Rejection::Forbidden { .. }),
+            "{lagrum} {wrong}: {err}"
+        );
+        let other = if transition == "close_social" {
+            "close_health"
+        } else {
+            "close_social"
+        };
+        let err = s
+            .try_take(Role::OperationsManager, other, close.clone())
+            .unwrap_err();
+        assert!(
+            matches!(&err, Rejection::GuardFailed { failed, .. } if matches!(failed[..], [FailedCondition::Lagrum { .. }])),
+            "{lagrum} {other}: {err}"
+        );
+        s.take(closer, transition, close);
+        assert!(s.case.is_closed(), "{lagrum} closed by {closer}");
+        s.assert_replay_agrees();
+    }
+}
+
+#[test]
+fn avvikelse_can_be_sent_back_when_the_actions_do_not_suffice() {
+    let mut s = Scenario::filed(
+        "avvikelse",
+        Role::Reporter,
+        Lagrum::Sol,
+        fields(&[
+            ("what_happened", text("x")),
+            ("occurred_on", text("2026-03-01")),
+            ("category", text("fall")),
+        ]),
+    );
+    s.take(Role::UnitManager, "start_investigation", fields(&[]));
+    let report = fields(&[
+        ("causes", text("c")),
+        ("actions", text("a")),
+        ("result", text("r")),
+        ("effect_assessment", text("e")),
+    ]);
+    s.take(Role::UnitManager, "report_actions", report.clone());
+    s.take(
+        Role::Sas,
+        "reopen",
+        fields(&[("reopen_reason", text("Åtgärden adresserar inte orsaken"))]),
+    );
+    assert_eq!(s.state(), "under_investigation");
+    assert!(s.last.effects.iter().any(|e| matches!(
+        e,
+        Effect::Notify {
+            role: Role::UnitManager,
+            ..
+        }
+    )));
+    s.take(Role::UnitManager, "report_actions", report);
+    assert_eq!(s.state(), "actions_taken");
+}
+
+#[test]
+fn avvikelse_escalates_to_lex_sarah_or_lex_maria_by_lagrum() {
+    let filed = fields(&[
+        ("what_happened", text("Hårdhänt bemötande")),
+        ("occurred_on", text("2026-03-01")),
+        ("category", text("bemotande")),
+    ]);
+    let escalate = fields(&[
+        ("escalation_reason", text("Misstänkt missförhållande")),
+        ("affected_gender", text("man")),
+    ]);
+
+    let mut s = Scenario::filed("avvikelse", Role::UnitManager, Lagrum::Lss, filed.clone());
+    let err = s
+        .try_take(Role::UnitManager, "escalate_to_lex_maria", escalate.clone())
+        .unwrap_err();
+    assert!(
+        matches!(err, Rejection::GuardFailed { .. }),
+        "LSS is not lex Maria: {err}"
+    );
+    s.take(Role::UnitManager, "escalate_to_lex_sarah", escalate.clone());
+    assert_eq!(s.state(), "escalated");
+    assert!(s.case.is_closed());
+    assert!(s.last.effects.contains(&Effect::SpawnCase {
+        workflow: "lex-sarah".into(),
+        link: LinkKind::EscalatedFrom
+    }));
+    assert!(s.last.effects.contains(&Effect::Notify {
+        role: Role::Sas,
+        reason: Notice::Transitioned {
+            transition: "escalate_to_lex_sarah".into()
+        }
+    }));
+    assert!(matches!(
+        s.case.deadlines["actions_documented"],
+        DeadlineStatus::Met { .. }
+    ));
+
+    let mut s = Scenario::filed("avvikelse", Role::Mar, Lagrum::Hsl, filed);
+    s.take(Role::Mas, "escalate_to_lex_maria", escalate);
+    assert!(s.last.effects.contains(&Effect::SpawnCase {
+        workflow: "lex-maria".into(),
+        link: LinkKind::EscalatedFrom
+    }));
+}
+
+#[test]
+fn lex_maria_ivo_clock_runs_from_the_event_not_the_report() {
+    let mut s = Scenario::filed(
+        "lex-maria",
+        Role::UnitManager,
+        Lagrum::Hsl,
+        fields(&[
+            ("what_happened", text("Fel läkemedel gavs")),
+            ("occurred_on", text("2026-02-20")),
+            ("affected_gender", text("kvinna")),
+        ]),
+    );
+    assert_eq!(
+        s.last.effects,
+        vec![Effect::Notify {
+            role: Role::Mas,
+            reason: Notice::Filed
+        }]
+    );
+    s.take(Role::Mas, "start_utredning", fields(&[]));
+    for topic in [
+        "what_happened",
+        "consequences",
+        "noticed_how",
+        "causes",
+        "earlier_similar_events",
+        "recurrence_risk",
+        "actions",
+        "immediate_actions",
+        "patient_view",
+    ] {
+        s.document(Role::Mas, topic);
+    }
+    let err = s
+        .try_take(Role::Mas, "complete_utredning", fields(&[]))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Rejection::GuardFailed { missing, .. } if missing == &vec![Requirement::Field("patient_informed_on".into())]),
+        "informing the patient is a legal duty: {err}"
+    );
+    s.take(
+        Role::Mas,
+        "complete_utredning",
+        fields(&[("patient_informed_on", text("2026-03-02"))]),
+    );
+    s.after(Duration::days(10)).take(
+        Role::Mas,
+        "rule_serious",
+        fields(&[
+            ("outcome", text("serious_vardskada")),
+            ("conclusion", text("Allvarlig vårdskada")),
+        ]),
+    );
+    let event_day = NaiveDate::from_ymd_opt(2026, 2, 20)
+        .expect("valid")
+        .and_hms_opt(0, 0, 0)
+        .expect("valid")
+        .and_utc();
+    assert_eq!(
+        s.case.deadlines["ivo_anmalan"].due_at(),
+        event_day + Duration::days(14)
+    );
+    s.take(
+        Role::Mas,
+        "register_ivo_anmalan",
+        fields(&[
+            ("anmalan_date", text("2026-03-12")),
+            ("ivo_diarienummer", text("IVO 3.1-1/2026")),
+        ]),
+    );
+    s.take(Role::Mas, "close_after_anmalan", fields(&[]));
+    assert!(s.case.is_closed());
+    s.assert_replay_agrees();
+}
+
+#[test]
+fn klagomal_is_answered_and_can_open_linked_cases() {
+    let mut s = Scenario::filed(
+        "klagomal",
+        Role::UnitManager,
+        Lagrum::Sol,
+        fields(&[
+            ("feedback_kind", text("klagomal")),
+            ("sender_kind", text("narstaende")),
+            ("received_on", text("2026-03-01")),
+            ("what_happened", text("Maten kom kall flera dagar")),
+            ("wants_aterkoppling", varna_workflow::Value::Bool(true)),
+        ]),
+    );
+    assert_eq!(
+        s.case.deadlines["aterkoppling"].due_at(),
+        start() + Duration::days(14)
+    );
+    s.take(Role::UnitManager, "start_investigation", fields(&[]));
+    s.take(
+        Role::UnitManager,
+        "open_avvikelse",
+        fields(&[
+            ("spawn_reason", text("Brist vid genomförande av insats")),
+            ("occurred_on", text("2026-02-27")),
+            ("category", text("brist_vid_genomforande_av_insats")),
+        ]),
+    );
+    assert_eq!(
+        s.state(),
+        "investigating",
+        "the complaint still needs its answer"
+    );
+    assert!(s.last.effects.contains(&Effect::SpawnCase {
+        workflow: "avvikelse".into(),
+        link: LinkKind::SpawnedBy
+    }));
+    let err = s
+        .try_take(
+            Role::UnitManager,
+            "answer",
+            fields(&[("investigation_result", text("Rutin ändrad"))]),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, Rejection::GuardFailed { missing, .. } if missing.len() == 1),
+        "{err}"
+    );
+    s.after(Duration::days(8)).take(
+        Role::UnitManager,
+        "answer",
+        fields(&[
+            ("investigation_result", text("Rutin ändrad")),
+            ("response", text("Vi har ändrat rutinen")),
+            ("response_sent_on", text("2026-03-10")),
+        ]),
+    );
+    assert!(matches!(
+        s.case.deadlines["aterkoppling"],
+        DeadlineStatus::Met { .. }
+    ));
+    s.take(
+        Role::UnitManager,
+        "close",
+        fields(&[("analysis", text("Tredje klagomålet om mat i år"))]),
+    );
+    assert!(s.case.is_closed());
+    s.assert_replay_agrees();
+}
+
+#[test]
+fn deadlines_still_open_are_cancelled_when_a_case_closes() {
+    let mut s = Scenario::filed(
+        "klagomal",
+        Role::UnitManager,
+        Lagrum::Hsl,
+        fields(&[
+            ("feedback_kind", text("berom")),
+            ("sender_kind", text("brukare")),
+            ("received_on", text("2026-03-01")),
+            ("what_happened", text("Tack till personalen")),
+            ("wants_aterkoppling", varna_workflow::Value::Bool(false)),
+        ]),
+    );
+    let err = s
+        .try_take(Role::UnitManager, "open_lex_sarah", fields(&[]))
+        .unwrap_err();
+    assert!(
+        matches!(err, Rejection::GuardFailed { ref failed, .. } if !failed.is_empty()),
+        "HSL has no lex Sarah: {err}"
+    );
+    s.take(Role::UnitManager, "start_investigation", fields(&[]));
+    s.take(
+        Role::UnitManager,
+        "answer",
+        fields(&[
+            ("investigation_result", text("Beröm vidarebefordrat")),
+            ("no_response_reason", text("Ej önskad")),
+        ]),
+    );
+    assert!(matches!(
+        s.case.deadlines["aterkoppling"],
+        DeadlineStatus::Met { .. }
+    ));
+    s.take(
+        Role::UnitManager,
+        "close",
+        fields(&[("analysis", text("Beröm"))]),
+    );
+
+    // lex Sarah closed not serious: the utredning clock was met, nothing is left open.
+    let mut s = lex_sarah_at_bedomning();
+    s.take(
+        Role::Sas,
+        "rule_not_serious",
+        fields(&[
+            ("outcome", text("no_missforhallande")),
+            ("conclusion", text("x")),
+        ]),
+    );
+    assert!(
+        s.case
+            .deadlines
+            .values()
+            .all(|d| !matches!(d, DeadlineStatus::Open { .. }))
+    );
+    // An escalated avvikelse ends its clock one way or the other too.
+    let mut s = Scenario::filed(
+        "avvikelse",
+        Role::UnitManager,
+        Lagrum::Sol,
+        fields(&[
+            ("what_happened", text("x")),
+            ("occurred_on", text("2026-03-01")),
+            ("category", text("fall")),
+        ]),
+    );
+    s.take(
+        Role::UnitManager,
+        "escalate_to_lex_sarah",
+        fields(&[
+            ("escalation_reason", text("r")),
+            ("affected_gender", text("ej_angivet")),
+        ]),
+    );
+    assert!(
+        s.case
+            .deadlines
+            .values()
+            .all(|d| !matches!(d, DeadlineStatus::Open { .. }))
+    );
+}
+
+#[test]
+fn events_serialise_and_replay_from_json() {
+    let mut s = lex_sarah_at_bedomning();
+    s.take(
+        Role::Sas,
+        "rule_not_serious",
+        fields(&[
+            ("outcome", text("no_missforhallande")),
+            ("conclusion", text("x")),
+        ]),
+    );
+    let json = serde_json::to_string(&s.events).expect("serialises");
+    let back: Vec<varna_workflow::Event> = serde_json::from_str(&json).expect("deserialises");
+    assert_eq!(back, s.events);
+    assert_eq!(varna_workflow::replay(&back).expect("replays"), s.case);
+    assert!(json.contains("\"type\":\"filed\"") && json.contains("\"type\":\"transitioned\""));
+}

@@ -1,0 +1,31 @@
+# Recipes for everything run more than once. `just --list` shows them.
+# (Install just with `pip install rust-just` or `cargo install just`; the
+# README's two commands do not need it.)
+
+# The whole test suite (SQLite and PostgreSQL), as CI runs it.
+test:
+    cargo test --workspace
+
+# Formatting, lints and tests, exactly as CI runs them.
+ci:
+    bash .ci/run
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Clippy over every crate and target, warnings as errors.
+lint:
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Validate the lifecycle definitions in workflows/.
+check-workflows dir="workflows":
+    cargo run --quiet -- workflows check {{dir}}
+
+# Print one lifecycle as a diagram: just graph lex-sarah [dot]
+graph name format="mermaid":
+    cargo run --quiet -- workflows graph {{name}} --format {{format}}
+
+# Regenerate the diagrams in workflows/README.md from the definitions.
+diagrams:
+    UPDATE_EXPECT=1 cargo test --quiet --test workflow_docs
