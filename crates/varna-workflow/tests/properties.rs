@@ -50,7 +50,7 @@ fn value(def: &WorkflowDefinition, spec: &FieldSpec, seed: u8) -> Value {
     match &spec.kind {
         FieldKind::Text => text("text"),
         FieldKind::Date => text("2026-01-15"),
-        FieldKind::Boolean => Value::Bool(seed % 2 == 0),
+        FieldKind::Boolean => Value::Bool(seed.is_multiple_of(2)),
         FieldKind::Integer { min, max } => Value::Integer((*min).max(1).min(*max)),
         FieldKind::Choice { values } => text(&values[pick(values.len())]),
         FieldKind::Outcome => text(&def.outcomes[pick(def.outcomes.len())].id),
