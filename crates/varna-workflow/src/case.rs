@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::definition::WorkflowRef;
+use crate::definition::{LinkKind, WorkflowRef};
 use crate::vocab::{ActorId, Lagrum, Role, StateId, UnitId};
 
 /// A field value. Dates are text `YYYY-MM-DD`, choices and outcomes are ids;
@@ -117,6 +117,36 @@ pub enum EventKind {
         /// The entry.
         entry: JournalEntry,
     },
+    /// The case was linked to another (an escalation or a spawned case).
+    Linked {
+        /// The other case's id, as the store names it.
+        other_case: String,
+        /// The kind of link, read from the newer case's side.
+        link: LinkKind,
+        /// Whether this case is the newer (`To`) or the older (`From`) end.
+        end: LinkEnd,
+    },
+}
+
+/// Which end of a link a case is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkEnd {
+    /// This case is the one escalated or spawned from.
+    Origin,
+    /// This case was opened from the other one.
+    Opened,
+}
+
+/// A link recorded on a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseLink {
+    /// The other case's id.
+    pub other_case: String,
+    /// The kind of link.
+    pub link: LinkKind,
+    /// Which end this case is.
+    pub end: LinkEnd,
 }
 
 impl EventKind {
@@ -126,6 +156,7 @@ impl EventKind {
             EventKind::Filed { .. } => "filed",
             EventKind::Transitioned { .. } => "transitioned",
             EventKind::JournalEntryAdded { .. } => "journal_entry_added",
+            EventKind::Linked { .. } => "linked",
         }
     }
 }
@@ -250,6 +281,8 @@ pub struct Case {
     pub journal: Vec<JournalEntry>,
     /// Clocks by deadline id.
     pub deadlines: BTreeMap<String, DeadlineStatus>,
+    /// Cases this one was opened from or opened.
+    pub links: Vec<CaseLink>,
     /// Number of events applied; the optimistic-concurrency version.
     pub version: u64,
 }
@@ -305,6 +338,7 @@ impl Case {
                 .iter()
                 .map(|d| (d.id.clone(), DeadlineStatus::Open { due_at: d.due_at }))
                 .collect(),
+            links: Vec::new(),
             version: 1,
         })
     }
@@ -381,6 +415,15 @@ pub fn evolve(mut case: Case, event: &Event) -> Case {
             };
         }
         EventKind::JournalEntryAdded { entry } => case.journal.push(entry.clone()),
+        EventKind::Linked {
+            other_case,
+            link,
+            end,
+        } => case.links.push(CaseLink {
+            other_case: other_case.clone(),
+            link: *link,
+            end: *end,
+        }),
     }
     case
 }

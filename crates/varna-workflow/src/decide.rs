@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::{
     Author, Case, DeadlineStarted, DeadlineStatus, EntryKind, Event, EventActor, EventKind, Fields,
-    JournalEntry, Value,
+    JournalEntry, LinkEnd, Value,
 };
 use crate::definition::{
     ClockStart, FieldKind, LinkKind, Requirement, StateKind, Transition, WorkflowDefinition,
@@ -576,6 +576,25 @@ fn decide_journal_entry(
         events: vec![event],
         effects: Vec::new(),
     })
+}
+
+/// The pair of events that link a case opened by a `SpawnCase` effect to the
+/// case it came from: the first is appended to the origin, the second to
+/// the new case (after its filing). Ids are the store's.
+pub fn link_events(facts: &Facts, origin: &str, opened: &str, link: LinkKind) -> (Event, Event) {
+    let event = |other_case: &str, end| Event {
+        actor: facts.actor.as_event_actor(),
+        occurred_at: facts.now,
+        kind: EventKind::Linked {
+            other_case: other_case.to_owned(),
+            link,
+            end,
+        },
+    };
+    (
+        event(opened, LinkEnd::Origin),
+        event(origin, LinkEnd::Opened),
+    )
 }
 
 /// A transition the actor could take now, with what it still lacks.

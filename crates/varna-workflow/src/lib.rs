@@ -18,6 +18,7 @@ mod decide;
 pub mod definition;
 mod duration;
 pub mod graph;
+mod personnummer;
 mod vocab;
 
 pub use case::{
@@ -28,8 +29,9 @@ pub use catalog::Catalog;
 pub use decide::{
     Actor, AvailableTransition, Command, Decision, Effect, Facts, FailedCondition, FileCase,
     InputProblem, JournalEntryInput, MAX_TEXT_CHARS, Notice, Rejection, available_transitions,
-    can_add_journal_entry, decide, decide_filing,
+    can_add_journal_entry, decide, decide_filing, link_events,
 };
 pub use definition::{WorkflowDefinition, WorkflowRef};
 pub use duration::{DeadlineDuration, MalformedDuration};
+pub use personnummer::{Personnummer, PersonnummerError};
 pub use vocab::{ActorId, Lagrum, Role, StateId, UnitId, UnknownWord};

@@ -72,6 +72,9 @@ pub struct WorkflowDefinition {
     pub deadlines: Vec<Deadline>,
     /// The attributed utredning journal, if this lifecycle keeps one.
     pub journal: Option<JournalSpec>,
+    /// The file text it was parsed from (its hash is `reference.hash`), kept
+    /// so that a store can save every version a case may be pinned to.
+    pub source: String,
 }
 
 impl WorkflowDefinition {

@@ -567,6 +567,7 @@ impl<'a> Validator<'a> {
             transitions,
             deadlines,
             journal,
+            source: self.text.to_owned(),
         }
     }
 
