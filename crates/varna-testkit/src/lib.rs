@@ -1,0 +1,21 @@
+//! Test support for Varna: throwaway PostgreSQL clusters that test suites of
+//! other crates start as a dev-dependency, one temporary directory each.
+//!
+//! - [`PgCluster::start_or_skip`]: the usual entry point for a test.
+//! - [`PgCluster::start`], [`PgCluster::builder`]: start with explicit errors
+//!   or settings (such as [`PgClusterBuilder::durable`] for crash tests).
+//! - [`PgCluster::available`]: where the server binaries are, if installed.
+//!
+//! A cluster listens only on `127.0.0.1` (plus a unix socket inside its
+//! temporary directory), trusts the superuser `varna`, and is stopped
+//! (`pg_ctl -m immediate stop`) and deleted when the [`PgCluster`] is dropped,
+//! also when the test panics.
+#![forbid(unsafe_code)]
+
+mod cluster;
+mod error;
+mod locate;
+mod run;
+
+pub use cluster::{PgCluster, PgClusterBuilder};
+pub use error::PgError;
