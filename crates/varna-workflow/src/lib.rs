@@ -22,8 +22,8 @@ mod personnummer;
 mod vocab;
 
 pub use case::{
-    Author, Case, DeadlineStarted, DeadlineStatus, EntryKind, Event, EventActor, EventKind, Fields,
-    JournalEntry, ReplayError, Status, Value, evolve, replay,
+    Author, Case, CaseLink, DeadlineStarted, DeadlineStatus, EntryKind, Event, EventActor,
+    EventKind, Fields, JournalEntry, LinkEnd, ReplayError, Status, Value, evolve, replay,
 };
 pub use catalog::Catalog;
 pub use decide::{

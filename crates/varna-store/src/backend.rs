@@ -1,0 +1,152 @@
+//! Connecting to SQLite or PostgreSQL, and the one place that knows how they
+//! differ: SQLite gets WAL, foreign keys, a busy timeout and `BEGIN IMMEDIATE`
+//! writers; PostgreSQL serialises writers with a row lock on the chain head.
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QuerySelect, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+
+use crate::entities::audit_head;
+use crate::error::{Error, Result};
+use crate::migrations::Migrator;
+
+/// How the store connects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// `sqlite://varna.db?mode=rwc` or `postgres://user@host:port/db`.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+    /// SQLite only: `FULL` (default; an acknowledged write survives power
+    /// loss) or `NORMAL` (survives a crash of the process, not of the machine).
+    pub sqlite_synchronous_full: bool,
+}
+
+impl StoreConfig {
+    /// A configuration with the defaults for `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        StoreConfig {
+            url: url.into(),
+            max_connections: 8,
+            sqlite_synchronous_full: true,
+        }
+    }
+
+    /// The URL with any password replaced by `***`, for logs.
+    pub fn redacted_url(&self) -> String {
+        redact(&self.url)
+    }
+}
+
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            if credentials.contains(':') {
+                format!("{scheme}://{user}:***@{host}")
+            } else {
+                url.to_owned()
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Opens a pool and applies every pending migration.
+pub(crate) async fn connect(config: &StoreConfig) -> Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(config.url.clone());
+    options
+        .max_connections(config.max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false);
+    let synchronous = if config.sqlite_synchronous_full {
+        SqliteSynchronous::Full
+    } else {
+        SqliteSynchronous::Normal
+    };
+    options.map_sqlx_sqlite_opts(move |o| {
+        o.journal_mode(SqliteJournalMode::Wal)
+            .synchronous(synchronous)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .create_if_missing(true)
+    });
+    let db = Database::connect(options).await?;
+    let pending = Migrator::get_pending_migrations(&db).await?.len();
+    if pending > 0 {
+        tracing::info!(pending, "applying database migrations");
+    }
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// The end of the global hash chain, locked for this transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct ChainHead {
+    pub(crate) global_seq: i64,
+    pub(crate) global_hash: String,
+}
+
+/// Begins a write transaction that holds the single writer slot: SQLite
+/// `BEGIN IMMEDIATE`; PostgreSQL a `FOR UPDATE` lock on the chain head.
+/// Every append goes through here, so the global chain never forks.
+pub(crate) async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<(DatabaseTransaction, ChainHead)> {
+    let txn = match db.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            db.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await?
+        }
+        _ => db.begin().await?,
+    };
+    let mut select = audit_head::Entity::find_by_id(1);
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        select = select.lock_exclusive();
+    }
+    let head = select
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::Corrupt("the audit chain head row is missing".into()))?;
+    Ok((
+        txn,
+        ChainHead {
+            global_seq: head.global_seq,
+            global_hash: head.global_hash,
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            redact("postgres://varna:s3cret@db:5432/varna"),
+            "postgres://varna:***@db:5432/varna"
+        );
+        assert_eq!(
+            redact("postgres://varna@db/varna"),
+            "postgres://varna@db/varna"
+        );
+        assert_eq!(
+            redact("sqlite://varna.db?mode=rwc"),
+            "sqlite://varna.db?mode=rwc"
+        );
+    }
+}

@@ -1,0 +1,208 @@
+//! The canonical encoding of an event and the two hash chains over it.
+//!
+//! Per case: `hash = hex(SHA-256(bytes(prev_hash) ‖ canonical))`, where
+//! `prev_hash` is the previous event's `hash` in the same case (64 zeros for
+//! the first). Globally: `global_hash = hex(SHA-256(bytes(prev_global_hash) ‖
+//! bytes(hash)))` over all events in `global_seq` order (1, 2, 3, … without
+//! gaps), ending at the `audit_head` row. ARCHITECTURE.md gives the exact
+//! canonical form, so that an auditor can re-implement the check.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of a case's first event and the start of the global chain.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The current version of the event envelope.
+pub const EVENT_VERSION: i32 = 1;
+
+/// One event row's hashed content.
+#[derive(Debug, Clone, Copy)]
+pub struct EventContent<'a> {
+    /// The case.
+    pub case_id: &'a str,
+    /// 1-based position in the case.
+    pub sequence: i64,
+    /// `filed`, `transitioned`, …
+    pub event_type: &'a str,
+    /// Envelope version.
+    pub event_version: i32,
+    /// The event body as stored (canonical JSON text).
+    pub payload: &'a Value,
+    /// User id.
+    pub actor_id: &'a str,
+    /// Role id.
+    pub actor_role: &'a str,
+    /// When it happened (microsecond precision).
+    pub occurred_at: DateTime<Utc>,
+    /// When it was stored (microsecond precision).
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Timestamps are hashed and stored at microsecond precision, the finer
+/// of what PostgreSQL keeps, so both backends hash the same bytes.
+pub fn normalise(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(6)
+}
+
+/// `2026-03-02T09:00:00.000000Z`.
+pub fn timestamp_text(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// The canonical bytes: a JSON object with keys in byte order, no
+/// whitespace, integers only, strings escaped as serde_json does.
+pub fn canonical(content: &EventContent<'_>) -> Vec<u8> {
+    let envelope = serde_json::json!({
+        "actor_id": content.actor_id,
+        "actor_role": content.actor_role,
+        "case_id": content.case_id,
+        "event_type": content.event_type,
+        "event_version": content.event_version,
+        "occurred_at": timestamp_text(content.occurred_at),
+        "payload": content.payload,
+        "recorded_at": timestamp_text(content.recorded_at),
+        "sequence": content.sequence,
+    });
+    let mut out = Vec::with_capacity(512);
+    write_canonical(&envelope, &mut out);
+    out
+}
+
+/// Canonical JSON text of a value (used for stored payloads).
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = Vec::with_capacity(256);
+    write_canonical(value, &mut out);
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push(b'{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, key).expect("writing to a Vec cannot fail");
+                out.push(b':');
+                write_canonical(&map[key], out);
+            }
+            out.push(b'}');
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(b']');
+        }
+        scalar => serde_json::to_writer(&mut *out, scalar).expect("writing to a Vec cannot fail"),
+    }
+}
+
+/// The per-case chain link.
+pub fn event_hash(prev_hash: &str, canonical: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(hex_bytes(prev_hash));
+    h.update(canonical);
+    hex(&h.finalize())
+}
+
+/// The global chain link.
+pub fn global_hash(prev_global_hash: &str, event_hash: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(hex_bytes(prev_global_hash));
+    h.update(hex_bytes(event_hash));
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    s
+}
+
+/// Hex to bytes; a malformed (tampered) hash yields bytes that cannot match.
+fn hex_bytes(text: &str) -> Vec<u8> {
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => 0xff,
+    };
+    text.as_bytes()
+        .chunks(2)
+        .map(|pair| nibble(pair[0]).wrapping_shl(4) | pair.get(1).map_or(0xff, |&c| nibble(c)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn canonical_form_sorts_keys_and_has_no_whitespace() {
+        let payload = serde_json::json!({"zeta": 1, "alpha": {"b": [true, null], "a": "å\"x"}});
+        assert_eq!(
+            canonical_json(&payload),
+            r#"{"alpha":{"a":"å\"x","b":[true,null]},"zeta":1}"#
+        );
+    }
+
+    #[test]
+    fn a_known_event_hashes_to_a_known_value() {
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+            .single()
+            .expect("valid");
+        let payload = serde_json::json!({"type": "transitioned", "transition": "acknowledge"});
+        let content = EventContent {
+            case_id: "c1",
+            sequence: 2,
+            event_type: "transitioned",
+            event_version: 1,
+            payload: &payload,
+            actor_id: "u1",
+            actor_role: "sas",
+            occurred_at: at,
+            recorded_at: at,
+        };
+        let bytes = canonical(&content);
+        assert_eq!(
+            String::from_utf8(bytes.clone()).expect("utf-8"),
+            r#"{"actor_id":"u1","actor_role":"sas","case_id":"c1","event_type":"transitioned","event_version":1,"occurred_at":"2026-03-02T09:00:00.000000Z","payload":{"transition":"acknowledge","type":"transitioned"},"recorded_at":"2026-03-02T09:00:00.000000Z","sequence":2}"#
+        );
+        // Independently: printf '%s' "$prev_bytes$canonical" | sha256sum gives the same.
+        let h = event_hash(GENESIS, &bytes);
+        assert_eq!(h.len(), 64);
+        assert_ne!(
+            h,
+            event_hash(&"1".repeat(64), &bytes),
+            "the previous hash is part of the input"
+        );
+        assert_ne!(
+            global_hash(GENESIS, &h),
+            global_hash(GENESIS, &GENESIS.replace('0', "1"))
+        );
+    }
+
+    #[test]
+    fn timestamps_are_cut_to_microseconds() {
+        let t = Utc
+            .timestamp_opt(1_700_000_000, 123_456_789)
+            .single()
+            .expect("valid");
+        assert_eq!(timestamp_text(normalise(t)), "2023-11-14T22:13:20.123456Z");
+    }
+}

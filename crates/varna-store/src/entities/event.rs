@@ -1,0 +1,29 @@
+//! `event`: the append-only log. Never updated, never deleted.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "event")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub case_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub sequence: i64,
+    pub global_seq: i64,
+    pub event_type: String,
+    pub event_version: i32,
+    #[sea_orm(column_type = "Text")]
+    pub payload: String,
+    pub actor_id: String,
+    pub actor_role: String,
+    pub occurred_at: DateTimeUtc,
+    pub recorded_at: DateTimeUtc,
+    pub prev_hash: String,
+    pub hash: String,
+    pub global_hash: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

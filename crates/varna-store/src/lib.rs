@@ -1,0 +1,134 @@
+//! Varna's store: every command accepted by the workflow engine is appended
+//! to an append-only, hash-chained event log and reflected in the read
+//! projections in one transaction, on SQLite (default) or PostgreSQL.
+//!
+//! Architecture invariant: this is the only crate that names `sea_orm` or
+//! writes SQL. Its public API speaks in `varna_workflow` types and the view
+//! structs of `queries`, never in entities.
+//!
+//! - [`Store::file_case`], [`Store::execute`]: the atomic command path ([`commands`]).
+//! - [`Store::verify_audit`]: walk both hash chains ([`audit`]).
+//! - [`Store::rebuild_projections`]: recompute every projection from the log.
+//! - [`Store::case`], [`Store::history`], [`Store::cases`], …: reads ([`queries`]).
+//! - [`Store::record_access`]: the access log.
+#![forbid(unsafe_code)]
+
+mod access;
+pub mod audit;
+mod backend;
+pub mod chain;
+mod commands;
+mod definitions;
+#[allow(unreachable_pub)] // sea-orm derives `pub` items inside the private module
+mod entities;
+mod error;
+mod migrations;
+mod org;
+mod projections;
+pub mod queries;
+mod rebuild;
+
+use std::fmt;
+
+use sea_orm::{DatabaseBackend, DatabaseConnection};
+use varna_workflow::Catalog;
+
+pub use access::{AccessRecord, NewAccess};
+pub use backend::StoreConfig;
+pub use commands::{CommandOptions, Outcome};
+pub use error::{Error, Result};
+pub use org::{NewUnit, NewUser};
+pub use rebuild::RebuildReport;
+
+/// A case's id: a UUID v7 (time-ordered), written hyphenated.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CaseId(uuid::Uuid);
+
+impl CaseId {
+    pub(crate) fn new() -> Self {
+        CaseId(uuid::Uuid::now_v7())
+    }
+
+    /// Parses an id; `None` if it is not a UUID.
+    pub fn parse(text: &str) -> Option<CaseId> {
+        uuid::Uuid::parse_str(text).ok().map(CaseId)
+    }
+}
+
+impl fmt::Display for CaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// A connection pool plus the workflow definitions the store decides with.
+#[derive(Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+    definitions: definitions::Definitions,
+}
+
+impl Store {
+    /// Connects (creating a SQLite file if needed), applies pending
+    /// migrations and registers the current workflow definitions.
+    pub async fn open(config: &StoreConfig, catalog: &Catalog) -> Result<Store> {
+        let db = backend::connect(config).await?;
+        let store = Store {
+            db,
+            definitions: definitions::Definitions::default(),
+        };
+        store.definitions.register(&store.db, catalog).await?;
+        tracing::info!(database = %config.redacted_url(), workflows = catalog.len(), "store ready");
+        Ok(store)
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        match self.db.get_database_backend() {
+            DatabaseBackend::Postgres => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
+    /// The names of the lifecycles new cases can be filed under.
+    pub fn workflows(&self) -> Vec<String> {
+        self.definitions.names()
+    }
+
+    /// The current definition of a lifecycle.
+    pub fn definition(
+        &self,
+        name: &str,
+    ) -> Result<std::sync::Arc<varna_workflow::WorkflowDefinition>> {
+        self.definitions.current(name)
+    }
+
+    /// The definition a case is pinned to (by content hash).
+    pub async fn definition_by_hash(
+        &self,
+        hash: &str,
+    ) -> Result<std::sync::Arc<varna_workflow::WorkflowDefinition>> {
+        self.definitions.by_hash(&self.db, hash).await
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    /// Closes the pool.
+    pub async fn close(self) -> Result<()> {
+        self.db.close().await?;
+        Ok(())
+    }
+}

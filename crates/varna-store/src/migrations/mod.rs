@@ -1,0 +1,18 @@
+//! Forward-only schema migrations, one file each, in sea-orm-migration's
+//! portable DSL so the same set runs on SQLite and PostgreSQL. A migration
+//! that has been released is never edited; a change is a new file.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_initial;
+
+/// All migrations, in order.
+#[derive(Debug)]
+pub(crate) struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_initial::Migration)]
+    }
+}

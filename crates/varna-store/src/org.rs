@@ -1,0 +1,129 @@
+//! The organisation: verksamhetsområden, units and users with their roles.
+//! Cases can only be filed for registered units.
+
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use varna_workflow::Role;
+
+use crate::Store;
+use crate::entities::org::{app_user, organisation, unit, user_role, verksamhetsomrade};
+use crate::error::Result;
+
+/// A unit to register, with the verksamhetsområde and organisation it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUnit {
+    /// Short code, e.g. `hemtjanst-norr`.
+    pub id: String,
+    /// Name shown to users.
+    pub name: String,
+    /// Verksamhetsområde code, e.g. `aldreomsorg`.
+    pub verksamhetsomrade_id: String,
+    /// Verksamhetsområde name.
+    pub verksamhetsomrade_name: String,
+    /// Organisation code.
+    pub organisation_id: String,
+    /// Organisation name.
+    pub organisation_name: String,
+}
+
+/// A user and their roles (`None` unit: organisation-wide).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    /// User id (the token subject).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Roles, each for one unit or the whole organisation.
+    pub roles: Vec<(Role, Option<String>)>,
+}
+
+impl Store {
+    /// Registers or renames a unit (and its verksamhetsområde and organisation).
+    pub async fn upsert_unit(&self, u: NewUnit) -> Result<()> {
+        let txn = self.db.begin().await?;
+        organisation::Entity::insert(organisation::ActiveModel {
+            id: Set(u.organisation_id.clone()),
+            name: Set(u.organisation_name),
+        })
+        .on_conflict(
+            OnConflict::column(organisation::Column::Id)
+                .update_column(organisation::Column::Name)
+                .to_owned(),
+        )
+        .exec(&txn)
+        .await?;
+        verksamhetsomrade::Entity::insert(verksamhetsomrade::ActiveModel {
+            id: Set(u.verksamhetsomrade_id.clone()),
+            organisation_id: Set(u.organisation_id),
+            name: Set(u.verksamhetsomrade_name),
+        })
+        .on_conflict(
+            OnConflict::column(verksamhetsomrade::Column::Id)
+                .update_column(verksamhetsomrade::Column::Name)
+                .to_owned(),
+        )
+        .exec(&txn)
+        .await?;
+        unit::Entity::insert(unit::ActiveModel {
+            id: Set(u.id),
+            verksamhetsomrade_id: Set(u.verksamhetsomrade_id),
+            name: Set(u.name),
+        })
+        .on_conflict(
+            OnConflict::column(unit::Column::Id)
+                .update_columns([unit::Column::Name, unit::Column::VerksamhetsomradeId])
+                .to_owned(),
+        )
+        .exec(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Registers a user, replacing their roles.
+    pub async fn upsert_user(&self, u: NewUser) -> Result<()> {
+        let txn = self.db.begin().await?;
+        app_user::Entity::insert(app_user::ActiveModel {
+            id: Set(u.id.clone()),
+            name: Set(u.name),
+            title: Set(u.title),
+        })
+        .on_conflict(
+            OnConflict::column(app_user::Column::Id)
+                .update_columns([app_user::Column::Name, app_user::Column::Title])
+                .to_owned(),
+        )
+        .exec(&txn)
+        .await?;
+        user_role::Entity::delete_many()
+            .filter(user_role::Column::UserId.eq(u.id.clone()))
+            .exec(&txn)
+            .await?;
+        if !u.roles.is_empty() {
+            user_role::Entity::insert_many(u.roles.into_iter().map(|(role, unit)| {
+                user_role::ActiveModel {
+                    user_id: Set(u.id.clone()),
+                    role: Set(role.as_str().to_owned()),
+                    unit_id: Set(unit.unwrap_or_default()),
+                }
+            }))
+            .exec(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The registered units: `(id, name, verksamhetsområde id)`.
+    pub async fn units(&self) -> Result<Vec<(String, String, String)>> {
+        Ok(unit::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name, u.verksamhetsomrade_id))
+            .collect())
+    }
+}

@@ -1,0 +1,152 @@
+//! The read projections of a case — the `cases` row with its snapshot, its
+//! clocks, journal entries and links — computed from the case and its
+//! events alone, so `varna projections rebuild` gives identical rows.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use varna_workflow::{Case, DeadlineStatus, Event, EventKind, Value, WorkflowDefinition};
+
+use crate::entities::{case_deadline, case_link, cases, journal_entry};
+use crate::error::Result;
+
+/// Field names that feed the statistics columns when a lifecycle has them.
+pub(crate) const AFFECTED_GENDER_FIELD: &str = "affected_gender";
+pub(crate) const CATEGORY_FIELD: &str = "category";
+
+fn text_field(case: &Case, name: &str) -> Option<String> {
+    case.fields
+        .get(name)
+        .and_then(Value::as_text)
+        .map(str::to_owned)
+}
+
+/// The `cases` row for `case` after its latest event at `updated_at`.
+pub(crate) fn case_row(
+    id: &str,
+    case: &Case,
+    def: &WorkflowDefinition,
+    updated_at: DateTime<Utc>,
+) -> cases::ActiveModel {
+    let next_due_at = case
+        .deadlines
+        .values()
+        .filter_map(|d| match d {
+            DeadlineStatus::Open { due_at } => Some(*due_at),
+            _ => None,
+        })
+        .min();
+    let closed_at = match &case.status {
+        varna_workflow::Status::Closed { closed_at, .. } => Some(*closed_at),
+        varna_workflow::Status::Open { .. } => None,
+    };
+    cases::ActiveModel {
+        id: Set(id.to_owned()),
+        kind: Set(case.workflow.name.clone()),
+        workflow_version: Set(i32::try_from(case.workflow.version).unwrap_or(i32::MAX)),
+        workflow_hash: Set(case.workflow.hash.clone()),
+        lagrum: Set(case.lagrum.as_str().to_owned()),
+        unit_id: Set(case.unit.as_str().to_owned()),
+        state: Set(case.state().as_str().to_owned()),
+        is_closed: Set(case.is_closed()),
+        outcome: Set(def.outcome_field().and_then(|f| text_field(case, &f.name))),
+        affected_gender: Set(text_field(case, AFFECTED_GENDER_FIELD)),
+        category: Set(text_field(case, CATEGORY_FIELD)),
+        opened_at: Set(case.opened_at),
+        closed_at: Set(closed_at),
+        next_due_at: Set(next_due_at),
+        filed_by: Set(case.filed_by.id.as_str().to_owned()),
+        version: Set(i64::try_from(case.version).unwrap_or(i64::MAX)),
+        updated_at: Set(updated_at),
+        snapshot: Set(serde_json::to_string(case).expect("a case always serialises")),
+    }
+}
+
+fn deadline_rows(id: &str, case: &Case) -> Vec<case_deadline::ActiveModel> {
+    case.deadlines
+        .iter()
+        .map(|(deadline_id, status)| {
+            let (label, ended_at) = match status {
+                DeadlineStatus::Open { .. } => ("open", None),
+                DeadlineStatus::Met { met_at, .. } => ("met", Some(*met_at)),
+                DeadlineStatus::Cancelled { at, .. } => ("cancelled", Some(*at)),
+            };
+            case_deadline::ActiveModel {
+                case_id: Set(id.to_owned()),
+                deadline_id: Set(deadline_id.clone()),
+                due_at: Set(status.due_at()),
+                status: Set(label.to_owned()),
+                ended_at: Set(ended_at),
+            }
+        })
+        .collect()
+}
+
+/// Writes the rows that the events `first_sequence..` add: journal entries
+/// and links, plus the case's clocks (replaced whole: a case has few).
+pub(crate) async fn write_event_rows(
+    db: &impl ConnectionTrait,
+    id: &str,
+    case: &Case,
+    first_sequence: i64,
+    events: &[Event],
+    replace_deadlines: bool,
+) -> Result<()> {
+    let mut journal = Vec::new();
+    let mut links = Vec::new();
+    for (offset, event) in events.iter().enumerate() {
+        let sequence = first_sequence + offset as i64;
+        match &event.kind {
+            EventKind::JournalEntryAdded { entry } => journal.push(journal_entry::ActiveModel {
+                case_id: Set(id.to_owned()),
+                sequence: Set(sequence),
+                topic: Set(entry.topic.clone()),
+                entry_kind: Set(enum_text(&entry.kind)),
+                documented_on: Set(entry.documented_on),
+                source: Set(entry.source.clone()),
+                author_name: Set(entry.author.name.clone()),
+                author_title: Set(entry.author.title.clone()),
+                text: Set(entry.text.clone()),
+                recorded_by: Set(event.actor.id.as_str().to_owned()),
+                recorded_at: Set(event.occurred_at),
+            }),
+            EventKind::Linked {
+                other_case,
+                link,
+                end,
+            } => links.push(case_link::ActiveModel {
+                case_id: Set(id.to_owned()),
+                sequence: Set(sequence),
+                other_case_id: Set(other_case.clone()),
+                link_kind: Set(enum_text(link)),
+                link_end: Set(enum_text(end)),
+            }),
+            EventKind::Filed { .. } | EventKind::Transitioned { .. } => {}
+        }
+    }
+    if !journal.is_empty() {
+        journal_entry::Entity::insert_many(journal).exec(db).await?;
+    }
+    if !links.is_empty() {
+        case_link::Entity::insert_many(links).exec(db).await?;
+    }
+    if replace_deadlines {
+        case_deadline::Entity::delete_many()
+            .filter(case_deadline::Column::CaseId.eq(id))
+            .exec(db)
+            .await?;
+        let rows = deadline_rows(id, case);
+        if !rows.is_empty() {
+            case_deadline::Entity::insert_many(rows).exec(db).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The serde name of a unit-like enum value (`fact`, `escalated_from`, …).
+pub(crate) fn enum_text<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}

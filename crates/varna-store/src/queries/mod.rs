@@ -1,0 +1,376 @@
+//! Reads for the API and the reports: a case with its history, filtered
+//! case lists with keyset pagination (newest first), counts for statistics,
+//! and a case's journal and links. Every filter here has an index in the
+//! initial migration.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use varna_workflow::{Case, Event, EventActor, Lagrum, Role};
+
+use crate::entities::{case_person, cases, event};
+use crate::error::{Error, Result};
+use crate::{CaseId, Store};
+
+/// A case as the projection holds it, with its full state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    /// Id.
+    pub id: CaseId,
+    /// The summary columns.
+    pub summary: CaseSummary,
+    /// The full state (fields, journal, deadlines, links).
+    pub case: Case,
+}
+
+/// The indexed columns of a case, as lists return them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSummary {
+    /// Id.
+    pub id: CaseId,
+    /// Lifecycle name (`avvikelse`, `lex-sarah`, …).
+    pub kind: String,
+    /// Definition version.
+    pub workflow_version: u32,
+    /// Definition content hash.
+    pub workflow_hash: String,
+    /// SoL, LSS or HSL.
+    pub lagrum: String,
+    /// Unit code.
+    pub unit_id: String,
+    /// Current state.
+    pub state: String,
+    /// Whether the case is closed.
+    pub is_closed: bool,
+    /// Severity outcome, once ruled.
+    pub outcome: Option<String>,
+    /// Affected person's gender, if recorded.
+    pub affected_gender: Option<String>,
+    /// Category, if recorded.
+    pub category: Option<String>,
+    /// Filing time.
+    pub opened_at: DateTime<Utc>,
+    /// Closing time.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The earliest open deadline.
+    pub next_due_at: Option<DateTime<Utc>>,
+    /// Who filed it.
+    pub filed_by: String,
+    /// Number of events.
+    pub version: u64,
+    /// Time of the latest event.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl CaseSummary {
+    fn from_row(m: &cases::Model) -> Result<CaseSummary> {
+        Ok(CaseSummary {
+            id: CaseId::parse(&m.id)
+                .ok_or_else(|| Error::Corrupt("a case id is not a UUID".into()))?,
+            kind: m.kind.clone(),
+            workflow_version: u32::try_from(m.workflow_version).unwrap_or_default(),
+            workflow_hash: m.workflow_hash.clone(),
+            lagrum: m.lagrum.clone(),
+            unit_id: m.unit_id.clone(),
+            state: m.state.clone(),
+            is_closed: m.is_closed,
+            outcome: m.outcome.clone(),
+            affected_gender: m.affected_gender.clone(),
+            category: m.category.clone(),
+            opened_at: m.opened_at,
+            closed_at: m.closed_at,
+            next_due_at: m.next_due_at,
+            filed_by: m.filed_by.clone(),
+            version: u64::try_from(m.version).unwrap_or_default(),
+            updated_at: m.updated_at,
+        })
+    }
+}
+
+/// One stored event with its place in the chains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// 1-based position in the case.
+    pub sequence: u64,
+    /// Position in the global chain.
+    pub global_seq: u64,
+    /// The event.
+    pub event: Event,
+    /// When it was stored.
+    pub recorded_at: DateTime<Utc>,
+    /// Its per-case chain hash.
+    pub hash: String,
+    /// The previous event's hash.
+    pub prev_hash: String,
+}
+
+impl StoredEvent {
+    pub(crate) fn from_row(m: event::Model) -> Result<StoredEvent> {
+        let kind = serde_json::from_str(&m.payload).map_err(|e| {
+            Error::Corrupt(format!("event {} of case {}: {e}", m.sequence, m.case_id))
+        })?;
+        let role: Role = m
+            .actor_role
+            .parse()
+            .map_err(|e: varna_workflow::UnknownWord| Error::Corrupt(e.to_string()))?;
+        Ok(StoredEvent {
+            sequence: u64::try_from(m.sequence).unwrap_or_default(),
+            global_seq: u64::try_from(m.global_seq).unwrap_or_default(),
+            event: Event {
+                actor: EventActor {
+                    id: varna_workflow::ActorId::new(m.actor_id),
+                    role,
+                },
+                occurred_at: m.occurred_at,
+                kind,
+            },
+            recorded_at: m.recorded_at,
+            hash: m.hash,
+            prev_hash: m.prev_hash,
+        })
+    }
+}
+
+/// Which cases a list or count covers. Empty lists mean "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    /// Lifecycle names.
+    pub kinds: Vec<String>,
+    /// State ids.
+    pub states: Vec<String>,
+    /// Unit codes. `Some(vec![])` matches nothing (a scope with no units).
+    pub units: Option<Vec<String>>,
+    /// Lagrum.
+    pub lagrum: Vec<Lagrum>,
+    /// Severity outcomes.
+    pub outcomes: Vec<String>,
+    /// Filed at or after.
+    pub opened_from: Option<DateTime<Utc>>,
+    /// Filed before.
+    pub opened_before: Option<DateTime<Utc>>,
+    /// Only open (`Some(false)`) or only closed (`Some(true)`) cases.
+    pub closed: Option<bool>,
+    /// Only open cases with a deadline that passed before this time.
+    pub overdue_at: Option<DateTime<Utc>>,
+    /// Only open cases whose next deadline falls before this time.
+    pub due_before: Option<DateTime<Utc>>,
+    /// Only cases filed by this user.
+    pub filed_by: Option<String>,
+}
+
+impl CaseFilter {
+    fn condition(&self) -> Condition {
+        let mut c = Condition::all();
+        if !self.kinds.is_empty() {
+            c = c.add(cases::Column::Kind.is_in(self.kinds.clone()));
+        }
+        if !self.states.is_empty() {
+            c = c.add(cases::Column::State.is_in(self.states.clone()));
+        }
+        if let Some(units) = &self.units {
+            c = c.add(if units.is_empty() {
+                Expr::val(1).eq(0).into_condition()
+            } else {
+                cases::Column::UnitId.is_in(units.clone()).into_condition()
+            });
+        }
+        if !self.lagrum.is_empty() {
+            c = c.add(cases::Column::Lagrum.is_in(self.lagrum.iter().map(|l| l.as_str())));
+        }
+        if !self.outcomes.is_empty() {
+            c = c.add(cases::Column::Outcome.is_in(self.outcomes.clone()));
+        }
+        if let Some(t) = self.opened_from {
+            c = c.add(cases::Column::OpenedAt.gte(t));
+        }
+        if let Some(t) = self.opened_before {
+            c = c.add(cases::Column::OpenedAt.lt(t));
+        }
+        if let Some(closed) = self.closed {
+            c = c.add(cases::Column::IsClosed.eq(closed));
+        }
+        if let Some(t) = self.overdue_at.or(self.due_before) {
+            let t = match (self.overdue_at, self.due_before) {
+                (Some(a), Some(b)) => std::cmp::min(a, b),
+                _ => t,
+            };
+            c = c
+                .add(cases::Column::IsClosed.eq(false))
+                .add(cases::Column::NextDueAt.lt(t));
+        }
+        if let Some(user) = &self.filed_by {
+            c = c.add(cases::Column::FiledBy.eq(user.clone()));
+        }
+        c
+    }
+}
+
+/// The largest page a list returns.
+pub const MAX_PAGE: u64 = 200;
+
+/// One page of cases, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CasePage {
+    /// The cases.
+    pub items: Vec<CaseSummary>,
+    /// Pass as `after` for the next page.
+    pub end_cursor: Option<String>,
+    /// Whether more cases follow.
+    pub has_next_page: bool,
+}
+
+/// What a count groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// Lifecycle.
+    Kind,
+    /// SoL / LSS / HSL.
+    Lagrum,
+    /// State.
+    State,
+    /// Severity outcome.
+    Outcome,
+    /// Unit.
+    Unit,
+    /// Category.
+    Category,
+    /// Affected person's gender.
+    AffectedGender,
+}
+
+impl GroupBy {
+    fn column(self) -> cases::Column {
+        match self {
+            GroupBy::Kind => cases::Column::Kind,
+            GroupBy::Lagrum => cases::Column::Lagrum,
+            GroupBy::State => cases::Column::State,
+            GroupBy::Outcome => cases::Column::Outcome,
+            GroupBy::Unit => cases::Column::UnitId,
+            GroupBy::Category => cases::Column::Category,
+            GroupBy::AffectedGender => cases::Column::AffectedGender,
+        }
+    }
+}
+
+fn encode_cursor(s: &CaseSummary) -> String {
+    format!("{}_{}", s.opened_at.timestamp_micros(), s.id)
+}
+
+fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, String)> {
+    let (micros, id) = cursor.split_once('_').ok_or(Error::InvalidCursor)?;
+    let micros: i64 = micros.parse().map_err(|_| Error::InvalidCursor)?;
+    let at = DateTime::<Utc>::from_timestamp_micros(micros).ok_or(Error::InvalidCursor)?;
+    let id = CaseId::parse(id).ok_or(Error::InvalidCursor)?;
+    Ok((at, id.to_string()))
+}
+
+impl Store {
+    /// A case with its full state, or `None`.
+    pub async fn case(&self, id: &CaseId) -> Result<Option<CaseRecord>> {
+        let Some(row) = cases::Entity::find_by_id(id.to_string())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let case: Case = serde_json::from_str(&row.snapshot)
+            .map_err(|e| Error::Corrupt(format!("snapshot of case {id}: {e}")))?;
+        Ok(Some(CaseRecord {
+            id: id.clone(),
+            summary: CaseSummary::from_row(&row)?,
+            case,
+        }))
+    }
+
+    /// Every event of a case, in order.
+    pub async fn history(&self, id: &CaseId) -> Result<Vec<StoredEvent>> {
+        event::Entity::find()
+            .filter(event::Column::CaseId.eq(id.to_string()))
+            .order_by_asc(event::Column::Sequence)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(StoredEvent::from_row)
+            .collect()
+    }
+
+    /// The affected person's personnummer (twelve digits), if one was filed.
+    /// Callers decide whether the reader may see it, and log the read.
+    pub async fn personnummer(&self, id: &CaseId) -> Result<Option<String>> {
+        Ok(case_person::Entity::find_by_id(id.to_string())
+            .one(&self.db)
+            .await?
+            .map(|p| p.personnummer))
+    }
+
+    /// One page of cases matching `filter`, newest first.
+    pub async fn cases(
+        &self,
+        filter: &CaseFilter,
+        first: u64,
+        after: Option<&str>,
+    ) -> Result<CasePage> {
+        let limit = first.clamp(1, MAX_PAGE);
+        let mut condition = filter.condition();
+        if let Some(cursor) = after {
+            let (at, id) = decode_cursor(cursor)?;
+            condition = condition.add(
+                Condition::any().add(cases::Column::OpenedAt.lt(at)).add(
+                    Condition::all()
+                        .add(cases::Column::OpenedAt.eq(at))
+                        .add(cases::Column::Id.lt(id)),
+                ),
+            );
+        }
+        let rows = cases::Entity::find()
+            .filter(condition)
+            .order_by_desc(cases::Column::OpenedAt)
+            .order_by_desc(cases::Column::Id)
+            .limit(limit + 1)
+            .all(&self.db)
+            .await?;
+        let has_next_page = rows.len() as u64 > limit;
+        let items = rows
+            .iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(CaseSummary::from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(CasePage {
+            end_cursor: items.last().map(encode_cursor),
+            items,
+            has_next_page,
+        })
+    }
+
+    /// How many cases match `filter`.
+    pub async fn count_cases(&self, filter: &CaseFilter) -> Result<u64> {
+        use sea_orm::PaginatorTrait;
+        Ok(cases::Entity::find()
+            .filter(filter.condition())
+            .count(&self.db)
+            .await?)
+    }
+
+    /// Counts of matching cases per value of one column (`None`: not set).
+    pub async fn count_by(
+        &self,
+        filter: &CaseFilter,
+        group: GroupBy,
+    ) -> Result<Vec<(Option<String>, u64)>> {
+        let column = group.column();
+        let rows: Vec<(Option<String>, i64)> = cases::Entity::find()
+            .select_only()
+            .column(column)
+            .column_as(Expr::col(cases::Column::Id).count(), "n")
+            .filter(filter.condition())
+            .group_by(column)
+            .order_by_asc(column)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(k, n)| (k, u64::try_from(n).unwrap_or_default()))
+            .collect())
+    }
+}

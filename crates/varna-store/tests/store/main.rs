@@ -1,0 +1,974 @@
+//! The store suite, run on SQLite and PostgreSQL: atomic commands,
+//! optimistic concurrency, idempotency, tamper detection, projection
+//! rebuild, escalation, queries and the access log.
+
+mod support;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use support::*;
+use varna_store::audit::BreakKind;
+use varna_store::queries::{CaseFilter, GroupBy};
+use varna_store::{CaseId, CommandOptions, Error, NewAccess};
+use varna_workflow::{Lagrum, LinkEnd, Personnummer, Rejection, Role, UnitId};
+
+on_both_backends!(
+    migrations_run_from_empty_and_again,
+    a_command_appends_chained_events_and_updates_the_projection,
+    a_refused_command_writes_nothing,
+    a_stale_writer_gets_a_conflict,
+    racing_writers_exactly_one_wins,
+    an_idempotent_retry_returns_the_first_result,
+    verify_detects_a_changed_payload,
+    verify_detects_a_deleted_event,
+    verify_detects_a_deleted_case,
+    verify_detects_deleted_newest_events,
+    verify_detects_a_missing_case_record_and_rebuild_restores_it,
+    a_refused_spawn_undoes_the_whole_command,
+    rebuild_gives_identical_projections,
+    escalation_opens_a_linked_case_atomically,
+    filing_for_an_unknown_unit_writes_nothing,
+    personnummer_is_kept_apart_from_case_text,
+    cases_are_pinned_to_their_definition_version,
+    lists_filter_and_paginate_without_gaps,
+    the_access_log_is_queryable_by_case_and_user,
+);
+
+async fn migrations_run_from_empty_and_again(h: Harness) {
+    assert_eq!(h.count("event").await, 0);
+    assert_eq!(h.count("audit_head").await, 1);
+    // Opening the same database again applies nothing and keeps the data.
+    let outcome = file_lex_sarah(&h.store, LINDEN).await;
+    let again = varna_store::Store::open(&varna_store::StoreConfig::new(h.url.clone()), &catalog())
+        .await
+        .expect("reopens");
+    assert!(again.case(&outcome.case_id).await.expect("reads").is_some());
+    let report = again.verify_audit(|_| {}).await.expect("verifies");
+    assert_eq!(report.problem, None, "{}", h.backend);
+}
+
+async fn a_command_appends_chained_events_and_updates_the_projection(h: Harness) {
+    let filed = file_lex_sarah(&h.store, LINDEN).await;
+    assert_eq!(filed.version, 1);
+    let id = filed.case_id;
+    take(
+        &h.store,
+        &id,
+        Role::Sas,
+        transition("acknowledge", fields(&[])),
+        1,
+    )
+    .await;
+    let done = take(&h.store, &id, Role::Sas, entry("causes"), 2).await;
+    assert_eq!(done.version, 3);
+
+    let record = h.store.case(&id).await.expect("reads").expect("exists");
+    assert_eq!(record.summary.state, "acknowledged");
+    assert_eq!(record.summary.version, 3);
+    assert_eq!(record.summary.kind, "lex-sarah");
+    assert_eq!(record.summary.affected_gender.as_deref(), Some("kvinna"));
+    let history = h.store.history(&id).await.expect("history");
+    assert_eq!(
+        history.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert_eq!(history[0].prev_hash, varna_store::chain::GENESIS);
+    assert_eq!(history[1].prev_hash, history[0].hash);
+    assert_eq!(history[2].prev_hash, history[1].hash);
+    let events: Vec<_> = history.iter().map(|e| e.event.clone()).collect();
+    assert_eq!(
+        varna_workflow::replay(&events).expect("replays"),
+        record.case,
+        "snapshot = replay"
+    );
+    assert_eq!(h.count("journal_entry").await, 1);
+    // Filing notified the SAS through the outbox, in the same transaction.
+    assert_eq!(h.count("outbox").await, 1);
+    let report = h.store.verify_audit(|_| {}).await.expect("verifies");
+    assert_eq!((report.events, report.cases, report.problem), (3, 1, None));
+}
+
+async fn a_refused_command_writes_nothing(h: Harness) {
+    let id = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    let before = (
+        h.count("event").await,
+        h.count("outbox").await,
+        h.dump("audit_head", "id").await,
+    );
+    // A reporter cannot acknowledge; a guard is missing; a unit manager of another unit is outside.
+    let err = h
+        .store
+        .execute(
+            &id,
+            transition("acknowledge", fields(&[])),
+            &actor(Role::Reporter, LINDEN),
+            at(1),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Rejected(Rejection::Forbidden { .. })),
+        "{err}"
+    );
+    take(
+        &h.store,
+        &id,
+        Role::Sas,
+        transition("acknowledge", fields(&[])),
+        1,
+    )
+    .await;
+    let before = (before.0 + 1, before.1, h.dump("audit_head", "id").await);
+    let err = h
+        .store
+        .execute(
+            &id,
+            transition("document_immediate_actions", fields(&[])),
+            &actor(Role::UnitManager, LINDEN),
+            at(2),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Rejected(Rejection::GuardFailed { .. })),
+        "{err}"
+    );
+    let err = h
+        .store
+        .execute(
+            &id,
+            transition(
+                "document_immediate_actions",
+                fields(&[("immediate_actions", text("x"))]),
+            ),
+            &actor(Role::UnitManager, NORR),
+            at(2),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Rejected(Rejection::OutsideUnits { .. })),
+        "{err}"
+    );
+    assert_eq!(
+        (
+            h.count("event").await,
+            h.count("outbox").await,
+            h.dump("audit_head", "id").await
+        ),
+        before
+    );
+    let missing = CaseId::parse("01890a5d-ac96-774b-bcce-b302099a8057").expect("uuid");
+    assert!(matches!(
+        h.store
+            .execute(
+                &missing,
+                transition("acknowledge", fields(&[])),
+                &actor(Role::Sas, LINDEN),
+                at(3)
+            )
+            .await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+async fn a_stale_writer_gets_a_conflict(h: Harness) {
+    let id = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    take(
+        &h.store,
+        &id,
+        Role::Sas,
+        transition("acknowledge", fields(&[])),
+        1,
+    )
+    .await;
+    let stale = CommandOptions {
+        expected_version: Some(1),
+        ..at(2)
+    };
+    let err = h
+        .store
+        .execute(&id, entry("causes"), &actor(Role::Sas, LINDEN), stale)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Conflict {
+                expected: 1,
+                actual: 2
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(h.count("event").await, 2);
+    let fresh = CommandOptions {
+        expected_version: Some(2),
+        ..at(2)
+    };
+    assert_eq!(
+        h.store
+            .execute(&id, entry("causes"), &actor(Role::Sas, LINDEN), fresh)
+            .await
+            .expect("applies")
+            .version,
+        3
+    );
+}
+
+async fn racing_writers_exactly_one_wins(h: Harness) {
+    let id = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    let store = Arc::new(h.store);
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = Arc::clone(&store);
+        let id = id.clone();
+        tasks.push(tokio::spawn(async move {
+            let options = CommandOptions {
+                expected_version: Some(1),
+                ..at(i)
+            };
+            store
+                .execute(
+                    &id,
+                    transition("acknowledge", fields(&[])),
+                    &actor(Role::Sas, LINDEN),
+                    options,
+                )
+                .await
+        }));
+    }
+    let mut wins = 0;
+    let mut conflicts = 0;
+    for task in tasks {
+        match task.await.expect("task runs") {
+            Ok(_) => wins += 1,
+            Err(Error::Conflict { .. }) => conflicts += 1,
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    assert_eq!((wins, conflicts), (1, 7));
+    let record = store.case(&id).await.expect("reads").expect("exists");
+    assert_eq!(record.summary.version, 2);
+    assert_eq!(
+        store.verify_audit(|_| {}).await.expect("verifies").problem,
+        None
+    );
+}
+
+async fn an_idempotent_retry_returns_the_first_result(h: Harness) {
+    let file = |key: &str, what: &str| {
+        let store = &h.store;
+        let key = key.to_owned();
+        let what = what.to_owned();
+        async move {
+            store
+                .file_case(
+                    "avvikelse",
+                    varna_workflow::FileCase {
+                        lagrum: Lagrum::Sol,
+                        unit: UnitId::new(LINDEN),
+                        fields: fields(&[
+                            ("what_happened", text(&what)),
+                            ("occurred_on", text("2026-03-01")),
+                            ("category", text("fall")),
+                        ]),
+                    },
+                    None,
+                    &actor(Role::UnitManager, LINDEN),
+                    CommandOptions {
+                        idempotency_key: Some(key),
+                        ..at(0)
+                    },
+                )
+                .await
+        }
+    };
+    let first = file("req-1", "Fall").await.expect("files");
+    let again = file("req-1", "Fall").await.expect("replays");
+    assert!(!first.replayed && again.replayed);
+    assert_eq!(again.case_id, first.case_id);
+    assert_eq!(h.count("cases").await, 1);
+    assert_eq!(h.count("event").await, 1);
+    assert!(matches!(
+        file("req-1", "Något annat").await,
+        Err(Error::IdempotencyKeyReused)
+    ));
+    // Keys are per actor: another user's identical key is a new command.
+    let other = h
+        .store
+        .file_case(
+            "avvikelse",
+            varna_workflow::FileCase {
+                lagrum: Lagrum::Sol,
+                unit: UnitId::new(LINDEN),
+                fields: fields(&[
+                    ("what_happened", text("Fall")),
+                    ("occurred_on", text("2026-03-01")),
+                    ("category", text("fall")),
+                ]),
+            },
+            None,
+            &actor(Role::Reporter, LINDEN),
+            CommandOptions {
+                idempotency_key: Some("req-1".into()),
+                ..at(0)
+            },
+        )
+        .await
+        .expect("files");
+    assert_ne!(other.case_id, first.case_id);
+    // A retried transition is applied once.
+    let options = CommandOptions {
+        idempotency_key: Some("start-1".into()),
+        ..at(1)
+    };
+    let a = h
+        .store
+        .execute(
+            &first.case_id,
+            transition("start_investigation", fields(&[])),
+            &actor(Role::UnitManager, LINDEN),
+            options.clone(),
+        )
+        .await
+        .expect("applies");
+    let b = h
+        .store
+        .execute(
+            &first.case_id,
+            transition("start_investigation", fields(&[])),
+            &actor(Role::UnitManager, LINDEN),
+            options,
+        )
+        .await
+        .expect("replays");
+    assert_eq!((a.version, b.version, b.replayed), (2, 2, true));
+}
+
+/// Three cases with a few events each, so that tampering has neighbours.
+async fn three_cases(h: &Harness) -> Vec<CaseId> {
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let id = file_lex_sarah(&h.store, LINDEN).await.case_id;
+        take(
+            &h.store,
+            &id,
+            Role::Sas,
+            transition("acknowledge", fields(&[])),
+            i + 1,
+        )
+        .await;
+        take(&h.store, &id, Role::Sas, entry("causes"), i + 2).await;
+        ids.push(id);
+    }
+    assert_eq!(
+        h.store
+            .verify_audit(|_| {})
+            .await
+            .expect("verifies")
+            .problem,
+        None
+    );
+    ids
+}
+
+async fn verify_detects_a_changed_payload(h: Harness) {
+    let ids = three_cases(&h).await;
+    h.exec(&format!(
+        "UPDATE event SET payload = REPLACE(payload, 'Dokumenterat', 'Ändrat') WHERE case_id = '{}' AND sequence = 3",
+        ids[1]
+    ))
+    .await;
+    let problem = h
+        .store
+        .verify_audit(|_| {})
+        .await
+        .expect("verifies")
+        .problem
+        .expect("a break");
+    assert_eq!(problem.kind, BreakKind::ContentChanged);
+    assert_eq!(
+        problem.case_id.as_deref(),
+        Some(ids[1].to_string().as_str())
+    );
+    assert_eq!(problem.sequence, Some(3));
+    assert!(
+        problem
+            .to_string()
+            .contains(&format!("case {}, event 3", ids[1])),
+        "{problem}"
+    );
+}
+
+async fn verify_detects_a_deleted_event(h: Harness) {
+    let ids = three_cases(&h).await;
+    h.exec(&format!(
+        "DELETE FROM event WHERE case_id = '{}' AND sequence = 2",
+        ids[0]
+    ))
+    .await;
+    let problem = h
+        .store
+        .verify_audit(|_| {})
+        .await
+        .expect("verifies")
+        .problem
+        .expect("a break");
+    assert_eq!(problem.kind, BreakKind::EventMissing);
+    assert_eq!(
+        problem.case_id.as_deref(),
+        Some(ids[0].to_string().as_str())
+    );
+    assert_eq!(problem.sequence, Some(2));
+}
+
+async fn verify_detects_a_deleted_case(h: Harness) {
+    let ids = three_cases(&h).await;
+    for table in ["event", "journal_entry", "case_deadline"] {
+        h.exec(&format!("DELETE FROM {table} WHERE case_id = '{}'", ids[1]))
+            .await;
+    }
+    h.exec(&format!("DELETE FROM cases WHERE id = '{}'", ids[1]))
+        .await;
+    let problem = h
+        .store
+        .verify_audit(|_| {})
+        .await
+        .expect("verifies")
+        .problem
+        .expect("a break");
+    assert_eq!(problem.kind, BreakKind::GlobalGap, "{problem}");
+    // Its filing was the fourth event overall (each case: file, acknowledge, entry).
+    assert_eq!(problem.global_seq, Some(4));
+}
+
+async fn verify_detects_a_missing_case_record_and_rebuild_restores_it(h: Harness) {
+    let ids = three_cases(&h).await;
+    h.exec(&format!("DELETE FROM cases WHERE id = '{}'", ids[2]))
+        .await;
+    let problem = h
+        .store
+        .verify_audit(|_| {})
+        .await
+        .expect("verifies")
+        .problem
+        .expect("a break");
+    assert_eq!(problem.kind, BreakKind::EventsWithoutCase, "{problem}");
+    assert_eq!(
+        problem.case_id.as_deref(),
+        Some(ids[2].to_string().as_str())
+    );
+    h.store.rebuild_projections(|_| {}).await.expect("rebuilds");
+    assert_eq!(
+        h.store
+            .verify_audit(|_| {})
+            .await
+            .expect("verifies")
+            .problem,
+        None
+    );
+    assert!(h.store.case(&ids[2]).await.expect("reads").is_some());
+}
+
+async fn verify_detects_deleted_newest_events(h: Harness) {
+    let ids = three_cases(&h).await;
+    h.exec(&format!(
+        "DELETE FROM event WHERE case_id = '{}' AND sequence = 3",
+        ids[2]
+    ))
+    .await;
+    let problem = h
+        .store
+        .verify_audit(|_| {})
+        .await
+        .expect("verifies")
+        .problem
+        .expect("a break");
+    assert_eq!(problem.kind, BreakKind::HeadMismatch, "{problem}");
+    assert!(problem.to_string().contains("9 events"), "{problem}");
+}
+
+async fn rebuild_gives_identical_projections(h: Harness) {
+    let ids = three_cases(&h).await;
+    take(
+        &h.store,
+        &ids[0],
+        Role::UnitManager,
+        transition(
+            "document_immediate_actions",
+            fields(&[("immediate_actions", text("Åtgärd"))]),
+        ),
+        5,
+    )
+    .await;
+    let avvikelse = file_avvikelse(&h.store, NORR, Lagrum::Sol, 6).await.case_id;
+    h.store
+        .execute(
+            &avvikelse,
+            transition(
+                "escalate_to_lex_sarah",
+                fields(&[
+                    ("escalation_reason", text("Misstanke")),
+                    ("affected_gender", text("man")),
+                ]),
+            ),
+            &actor(Role::UnitManager, NORR),
+            at(7),
+        )
+        .await
+        .expect("escalates");
+    let tables = [
+        ("cases", "id"),
+        ("case_deadline", "case_id, deadline_id"),
+        ("journal_entry", "case_id, sequence"),
+        ("case_link", "case_id, sequence"),
+    ];
+    let mut before = Vec::new();
+    for (t, o) in tables {
+        before.push(h.dump(t, o).await);
+    }
+    // Damage the projections, then rebuild from the log.
+    h.exec("DELETE FROM case_deadline").await;
+    h.exec(&format!(
+        "UPDATE cases SET state = 'closed' WHERE id = '{}'",
+        ids[1]
+    ))
+    .await;
+    let report = h.store.rebuild_projections(|_| {}).await.expect("rebuilds");
+    assert_eq!(report.cases, 5);
+    let mut after = Vec::new();
+    for (t, o) in tables {
+        after.push(h.dump(t, o).await);
+    }
+    assert_eq!(after, before, "{}", h.backend);
+    assert!(!before[1].is_empty() && !before[2].is_empty() && !before[3].is_empty());
+}
+
+async fn escalation_opens_a_linked_case_atomically(h: Harness) {
+    let avvikelse = file_avvikelse(&h.store, LINDEN, Lagrum::Sol, 0)
+        .await
+        .case_id;
+    let outbox_before = h.count("outbox").await;
+    let outcome = h
+        .store
+        .execute(
+            &avvikelse,
+            transition(
+                "escalate_to_lex_sarah",
+                fields(&[
+                    ("escalation_reason", text("Misstänkt missförhållande")),
+                    ("affected_gender", text("man")),
+                ]),
+            ),
+            &actor(Role::UnitManager, LINDEN),
+            at(1),
+        )
+        .await
+        .expect("escalates");
+    assert_eq!(outcome.opened.len(), 1);
+    let child = &outcome.opened[0];
+    let parent = h
+        .store
+        .case(&avvikelse)
+        .await
+        .expect("reads")
+        .expect("exists");
+    assert_eq!(parent.summary.state, "escalated");
+    assert_eq!(parent.case.links.len(), 1);
+    assert_eq!(parent.case.links[0].other_case, child.to_string());
+    assert_eq!(parent.case.links[0].end, LinkEnd::Origin);
+    let sarah = h.store.case(child).await.expect("reads").expect("exists");
+    assert_eq!(sarah.summary.kind, "lex-sarah");
+    assert_eq!(sarah.summary.state, "received");
+    assert_eq!(sarah.summary.unit_id, LINDEN);
+    assert_eq!(
+        sarah.case.fields["what_happened"],
+        text("Fall i badrummet"),
+        "fields carried over"
+    );
+    assert_eq!(sarah.case.links[0].other_case, avvikelse.to_string());
+    assert_eq!(sarah.case.links[0].end, LinkEnd::Opened);
+    // Notified: SAS by the escalation and by the new lex Sarah filing.
+    assert_eq!(h.count("outbox").await - outbox_before, 2);
+    assert_eq!(h.count("case_link").await, 2);
+    assert_eq!(
+        h.store
+            .verify_audit(|_| {})
+            .await
+            .expect("verifies")
+            .problem,
+        None
+    );
+}
+
+async fn a_refused_spawn_undoes_the_whole_command(h: Harness) {
+    // An organisation where only the MAS may file lex Maria: a unit manager's
+    // escalation then fails at the spawned filing, and nothing is written.
+    let mut sources: Vec<(String, String)> = Vec::new();
+    for name in ["avvikelse", "lex-sarah", "lex-maria", "klagomal"] {
+        let text = std::fs::read_to_string(format!(
+            "{}/../../workflows/{name}.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("readable");
+        let text = if name == "lex-maria" {
+            text.replace(
+                r#"roles = ["reporter", "unit_manager", "operations_manager", "mas", "mar"]"#,
+                r#"roles = ["mas"]"#,
+            )
+        } else {
+            text
+        };
+        sources.push((format!("{name}.toml"), text));
+    }
+    let strict = varna_workflow::Catalog::from_sources(
+        sources.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+    )
+    .expect("valid");
+    let store = varna_store::Store::open(&varna_store::StoreConfig::new(h.url.clone()), &strict)
+        .await
+        .expect("opens");
+    let hsl = file_avvikelse(&store, LINDEN, Lagrum::Hsl, 0).await.case_id;
+    let before = (
+        h.count("event").await,
+        h.count("cases").await,
+        h.count("outbox").await,
+        h.dump("audit_head", "id").await,
+    );
+    let escalate = transition(
+        "escalate_to_lex_maria",
+        fields(&[
+            ("escalation_reason", text("r")),
+            ("affected_gender", text("man")),
+        ]),
+    );
+    let err = store
+        .execute(
+            &hsl,
+            escalate.clone(),
+            &actor(Role::UnitManager, LINDEN),
+            at(1),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Rejected(Rejection::Forbidden { .. })),
+        "{err}"
+    );
+    assert_eq!(
+        (
+            h.count("event").await,
+            h.count("cases").await,
+            h.count("outbox").await,
+            h.dump("audit_head", "id").await
+        ),
+        before
+    );
+    assert_eq!(
+        store
+            .case(&hsl)
+            .await
+            .expect("reads")
+            .expect("exists")
+            .summary
+            .state,
+        "registered"
+    );
+    // The MAS may: the escalation and the new case land together.
+    let outcome = store
+        .execute(&hsl, escalate, &actor(Role::Mas, LINDEN), at(2))
+        .await
+        .expect("escalates");
+    assert_eq!(outcome.opened.len(), 1);
+    assert_eq!(
+        h.count("event").await,
+        before.0 + 4,
+        "transition + link on the avvikelse, filing + link on lex Maria"
+    );
+    assert_eq!(
+        store.verify_audit(|_| {}).await.expect("verifies").problem,
+        None
+    );
+}
+
+async fn filing_for_an_unknown_unit_writes_nothing(h: Harness) {
+    let err = h
+        .store
+        .file_case(
+            "avvikelse",
+            varna_workflow::FileCase {
+                lagrum: Lagrum::Sol,
+                unit: UnitId::new("nowhere"),
+                fields: fields(&[
+                    ("what_happened", text("x")),
+                    ("occurred_on", text("2026-03-01")),
+                    ("category", text("fall")),
+                ]),
+            },
+            None,
+            &actor(Role::Sas, LINDEN),
+            at(0),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::UnknownUnit(ref u) if u == "nowhere"),
+        "{err}"
+    );
+    assert!(matches!(
+        h.store
+            .file_case(
+                "nonsense",
+                varna_workflow::FileCase {
+                    lagrum: Lagrum::Sol,
+                    unit: UnitId::new(LINDEN),
+                    fields: fields(&[])
+                },
+                None,
+                &actor(Role::Sas, LINDEN),
+                at(0)
+            )
+            .await,
+        Err(Error::UnknownWorkflow(_))
+    ));
+    assert_eq!((h.count("event").await, h.count("cases").await), (0, 0));
+}
+
+async fn personnummer_is_kept_apart_from_case_text(h: Harness) {
+    let pnr = Personnummer::parse("19121212-1212", t0().date_naive()).expect("valid");
+    let outcome = h
+        .store
+        .file_case(
+            "lex-maria",
+            varna_workflow::FileCase {
+                lagrum: Lagrum::Hsl,
+                unit: UnitId::new(LINDEN),
+                fields: fields(&[
+                    ("what_happened", text("Fel dos")),
+                    ("occurred_on", text("2026-03-01")),
+                    ("affected_gender", text("kvinna")),
+                ]),
+            },
+            Some(&pnr),
+            &actor(Role::UnitManager, LINDEN),
+            at(0),
+        )
+        .await
+        .expect("files");
+    assert_eq!(
+        h.store
+            .personnummer(&outcome.case_id)
+            .await
+            .expect("reads")
+            .as_deref(),
+        Some("191212121212")
+    );
+    let events = h.dump("event", "global_seq").await.join("\n");
+    let cases = h.dump("cases", "id").await.join("\n");
+    assert!(
+        !events.contains("1212121212") && !cases.contains("1212121212"),
+        "personnummer leaked into case text"
+    );
+}
+
+async fn cases_are_pinned_to_their_definition_version(h: Harness) {
+    let id = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    // A new version of lex Sarah with a shorter SAS clock is registered.
+    let mut sources: Vec<(String, String)> = Vec::new();
+    for name in ["avvikelse", "lex-sarah", "lex-maria", "klagomal"] {
+        let text = std::fs::read_to_string(format!(
+            "{}/../../workflows/{name}.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("readable");
+        let text = if name == "lex-sarah" {
+            text.replace("omedelbart = \"24h\"", "omedelbart = \"4h\"")
+                .replace("version = 1", "version = 2")
+        } else {
+            text
+        };
+        sources.push((format!("{name}.toml"), text));
+    }
+    let newer = varna_workflow::Catalog::from_sources(
+        sources.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+    )
+    .expect("valid");
+    let reopened = varna_store::Store::open(&varna_store::StoreConfig::new(h.url.clone()), &newer)
+        .await
+        .expect("reopens");
+    // The running case keeps version 1 and its due date; commands still work on it.
+    let old = reopened.case(&id).await.expect("reads").expect("exists");
+    assert_eq!(old.summary.workflow_version, 1);
+    assert_eq!(
+        old.case.deadlines["sas_informed"].due_at(),
+        t0() + Duration::hours(24)
+    );
+    reopened
+        .execute(
+            &id,
+            transition("acknowledge", fields(&[])),
+            &actor(Role::Sas, LINDEN),
+            at(1),
+        )
+        .await
+        .expect("runs under v1");
+    let new = file_lex_sarah(&reopened, LINDEN).await.case_id;
+    let new = reopened.case(&new).await.expect("reads").expect("exists");
+    assert_eq!(new.summary.workflow_version, 2);
+    assert_eq!(
+        new.case.deadlines["sas_informed"].due_at(),
+        t0() + Duration::hours(4)
+    );
+    assert_eq!(h.count("workflow_definition").await, 5);
+}
+
+async fn lists_filter_and_paginate_without_gaps(h: Harness) {
+    let mut expected = Vec::new();
+    for i in 0..13 {
+        let unit = if i % 3 == 0 { NORR } else { LINDEN };
+        let lagrum = if i % 2 == 0 { Lagrum::Sol } else { Lagrum::Hsl };
+        expected.push((
+            file_avvikelse(&h.store, unit, lagrum, i).await.case_id,
+            unit,
+            lagrum,
+        ));
+    }
+    let sarah = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    // Page through all avvikelser five at a time: newest first, each exactly once.
+    let filter = CaseFilter {
+        kinds: vec!["avvikelse".into()],
+        ..CaseFilter::default()
+    };
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = h
+            .store
+            .cases(&filter, 5, after.as_deref())
+            .await
+            .expect("lists");
+        seen.extend(page.items.iter().map(|c| c.id.clone()));
+        if !page.has_next_page {
+            break;
+        }
+        after = page.end_cursor;
+    }
+    let mut newest_first: Vec<CaseId> = expected.iter().map(|(id, _, _)| id.clone()).collect();
+    newest_first.reverse();
+    assert_eq!(seen, newest_first);
+    assert!(matches!(
+        h.store.cases(&filter, 5, Some("garbage")).await,
+        Err(Error::InvalidCursor)
+    ));
+
+    let norr = CaseFilter {
+        units: Some(vec![NORR.into()]),
+        ..CaseFilter::default()
+    };
+    assert_eq!(h.store.count_cases(&norr).await.expect("counts"), 5);
+    let nothing = CaseFilter {
+        units: Some(vec![]),
+        ..CaseFilter::default()
+    };
+    assert_eq!(h.store.count_cases(&nothing).await.expect("counts"), 0);
+    let hsl = CaseFilter {
+        lagrum: vec![Lagrum::Hsl],
+        ..CaseFilter::default()
+    };
+    assert_eq!(h.store.count_cases(&hsl).await.expect("counts"), 6);
+    let by_kind = h
+        .store
+        .count_by(&CaseFilter::default(), GroupBy::Kind)
+        .await
+        .expect("counts");
+    assert_eq!(
+        by_kind,
+        vec![
+            (Some("avvikelse".into()), 13),
+            (Some("lex-sarah".into()), 1)
+        ]
+    );
+    // Overdue: the lex Sarah SAS clock (24 h) has passed two days on.
+    let overdue = CaseFilter {
+        overdue_at: Some(t0() + Duration::days(2)),
+        kinds: vec!["lex-sarah".into()],
+        ..CaseFilter::default()
+    };
+    let page = h.store.cases(&overdue, 10, None).await.expect("lists");
+    assert_eq!(
+        page.items.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        vec![sarah]
+    );
+    let not_yet = CaseFilter {
+        overdue_at: Some(t0() + Duration::hours(1)),
+        kinds: vec!["lex-sarah".into()],
+        ..CaseFilter::default()
+    };
+    assert_eq!(h.store.count_cases(&not_yet).await.expect("counts"), 0);
+
+    if h.backend == "postgres" {
+        // The list query by unit is served by an index (sequential scans disabled to ask the planner).
+        let db = h.raw().await;
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared("SET enable_seqscan = off")
+            .await
+            .expect("set");
+        let plan = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "EXPLAIN SELECT * FROM cases WHERE unit_id = 'linden' ORDER BY opened_at DESC, id DESC LIMIT 6".to_owned(),
+            ))
+            .await
+            .expect("explains");
+        let plan: Vec<String> = plan
+            .iter()
+            .map(|r| r.try_get::<String>("", "QUERY PLAN").unwrap_or_default())
+            .collect();
+        assert!(
+            plan.iter().any(|l| l.contains("ix_case_unit_opened")),
+            "{plan:#?}"
+        );
+    }
+}
+
+async fn the_access_log_is_queryable_by_case_and_user(h: Harness) {
+    let a = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    let b = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    for (who, case, purpose, minutes) in [
+        ("auditor-1", &a, "audit", 1),
+        ("sas-1", &a, "case_view", 2),
+        ("auditor-1", &b, "history", 3),
+    ] {
+        h.store
+            .record_access(NewAccess {
+                actor_id: who.into(),
+                role: if who.starts_with("auditor") {
+                    Role::Auditor
+                } else {
+                    Role::Sas
+                },
+                case_id: case.clone(),
+                purpose: purpose.into(),
+                at: t0() + Duration::minutes(minutes),
+            })
+            .await
+            .expect("records");
+    }
+    let on_a = h.store.access_log_for_case(&a).await.expect("reads");
+    assert_eq!(
+        on_a.iter()
+            .map(|r| (r.actor_id.as_str(), r.purpose.as_str()))
+            .collect::<Vec<_>>(),
+        [("auditor-1", "audit"), ("sas-1", "case_view")]
+    );
+    let by_auditor = h
+        .store
+        .access_log_for_user("auditor-1")
+        .await
+        .expect("reads");
+    assert_eq!(by_auditor.len(), 2);
+    assert_eq!(by_auditor[1].case_id, b.to_string());
+    assert_eq!(by_auditor[1].at, t0() + Duration::minutes(3));
+}
