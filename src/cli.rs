@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::telemetry::LogFormat;
-use crate::workflows;
+use crate::{maintenance, workflows};
 
 /// Varna: avvikelser, lex Sarah, lex Maria and klagomål in municipal care.
 #[derive(Debug, Parser)]
@@ -26,11 +26,89 @@ pub(crate) struct Cli {
     command: Command,
 }
 
+/// Where the data lives.
+#[derive(Debug, clap::Args)]
+struct DatabaseArgs {
+    /// The database: a SQLite file (created if missing) or a PostgreSQL URL,
+    /// e.g. postgres://varna@db.example:5432/varna.
+    #[arg(
+        long,
+        env = "VARNA_DATABASE_URL",
+        default_value = "sqlite://varna.db?mode=rwc"
+    )]
+    database_url: String,
+
+    /// SQLite only: fsync at every commit (FULL, the default) so an acknowledged
+    /// command survives power loss; `--sqlite-sync normal` survives a process crash only.
+    #[arg(long, value_enum, default_value_t = SqliteSync::Full, env = "VARNA_SQLITE_SYNC")]
+    sqlite_sync: SqliteSync,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SqliteSync {
+    Full,
+    Normal,
+}
+
+impl DatabaseArgs {
+    /// For commands that inspect existing data: a missing SQLite file is an
+    /// error (a typo must not create an empty database that "verifies").
+    fn existing_store_config(&self) -> anyhow::Result<varna_store::StoreConfig> {
+        if let Some(rest) = self.database_url.strip_prefix("sqlite:") {
+            let path = rest.trim_start_matches("//");
+            let path = path.split('?').next().unwrap_or(path);
+            if !path.is_empty() && !path.starts_with(':') && !std::path::Path::new(path).exists() {
+                anyhow::bail!(
+                    "no database file at {path} (set --database-url or VARNA_DATABASE_URL)"
+                );
+            }
+        }
+        Ok(self.store_config())
+    }
+
+    fn store_config(&self) -> varna_store::StoreConfig {
+        let mut config = varna_store::StoreConfig::new(self.database_url.clone());
+        config.sqlite_synchronous_full = self.sqlite_sync == SqliteSync::Full;
+        config
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check and draw the lifecycle definitions in workflows/.
     #[command(subcommand)]
     Workflows(WorkflowsCommand),
+    /// Check the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Maintain the read projections.
+    #[command(subcommand)]
+    Projections(ProjectionsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk every case's hash chain and the global chain; print the first broken link.
+    ///
+    /// Recomputes each event's SHA-256 from its stored content, checks that
+    /// every event links to the previous one, that no event or case is
+    /// missing from the global sequence, and that the chain ends at the
+    /// recorded head. Exits with status 1 when anything is broken.
+    Verify {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProjectionsCommand {
+    /// Recompute the case tables (state, deadlines, journal, links) from the event log.
+    ///
+    /// Runs in one transaction; commands wait until it is done.
+    Rebuild {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,10 +140,22 @@ enum WorkflowsCommand {
 impl Cli {
     pub(crate) fn run(self) -> anyhow::Result<ExitCode> {
         match self.command {
+            Command::Audit(AuditCommand::Verify { database }) => runtime()?.block_on(
+                maintenance::audit_verify(&database.existing_store_config()?),
+            ),
+            Command::Projections(ProjectionsCommand::Rebuild { database }) => runtime()?.block_on(
+                maintenance::projections_rebuild(&database.existing_store_config()?),
+            ),
             Command::Workflows(WorkflowsCommand::Check { dir }) => Ok(workflows::check(&dir)),
             Command::Workflows(WorkflowsCommand::Graph { name, dir, format }) => {
                 workflows::graph(&dir, &name, format)
             }
         }
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }

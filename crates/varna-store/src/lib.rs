@@ -91,6 +91,17 @@ impl Store {
         Ok(store)
     }
 
+    /// Connects and migrates without registering definitions: for maintenance
+    /// commands (`audit verify`, `projections rebuild`) that only need the
+    /// definitions saved in the database.
+    pub async fn connect(config: &StoreConfig) -> Result<Store> {
+        let db = backend::connect(config).await?;
+        Ok(Store {
+            db,
+            definitions: definitions::Definitions::default(),
+        })
+    }
+
     /// The backend in use.
     pub fn backend(&self) -> Backend {
         match self.db.get_database_backend() {

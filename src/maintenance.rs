@@ -1,0 +1,96 @@
+//! `varna audit verify` and `varna projections rebuild`: the operator's
+//! checks on a store, with progress on standard error.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use varna_store::audit::Progress;
+use varna_store::{Store, StoreConfig};
+
+/// Prints progress at most every half second, overwriting one line on a terminal.
+struct Ticker {
+    last: Instant,
+    started: Instant,
+}
+
+impl Ticker {
+    fn new() -> Self {
+        let now = Instant::now();
+        Ticker {
+            last: now,
+            started: now,
+        }
+    }
+
+    fn tick(&mut self, line: impl FnOnce() -> String) {
+        if self.last.elapsed().as_millis() >= 500 {
+            self.last = Instant::now();
+            let mut err = std::io::stderr();
+            let _ = write!(err, "\r{}   ", line());
+            let _ = err.flush();
+        }
+    }
+
+    fn done(&self) -> f64 {
+        if self.last != self.started {
+            eprintln!();
+        }
+        self.started.elapsed().as_secs_f64()
+    }
+}
+
+/// `varna audit verify`.
+pub(crate) async fn audit_verify(config: &StoreConfig) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(config).await?;
+    let mut ticker = Ticker::new();
+    let report = store
+        .verify_audit(|p: Progress| {
+            ticker.tick(|| {
+                format!(
+                    "pass {}/3: {} of {} events checked",
+                    p.pass, p.done, p.total
+                )
+            });
+        })
+        .await?;
+    let secs = ticker.done();
+    store.close().await?;
+    match report.problem {
+        None => {
+            println!(
+                "audit chain intact: {} events in {} cases verified in {secs:.2} s ({:.0} events/s)",
+                report.events,
+                report.cases,
+                report.events as f64 / secs.max(1e-9)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(problem) => {
+            println!("AUDIT CHAIN BROKEN: {problem}");
+            println!(
+                "({} events in {} cases were checked before the break)",
+                report.events, report.cases
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `varna projections rebuild`.
+pub(crate) async fn projections_rebuild(config: &StoreConfig) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(config).await?;
+    let mut ticker = Ticker::new();
+    let report = store
+        .rebuild_projections(|r| {
+            ticker.tick(|| format!("{} events replayed into {} cases", r.events, r.cases))
+        })
+        .await?;
+    let secs = ticker.done();
+    store.close().await?;
+    println!(
+        "projections rebuilt: {} cases from {} events in {secs:.2} s",
+        report.cases, report.events
+    );
+    Ok(ExitCode::SUCCESS)
+}
