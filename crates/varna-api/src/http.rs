@@ -1,0 +1,120 @@
+//! The axum router: `/graphql` (GraphiQL in a browser on GET, queries on
+//! POST with a bearer token), `/health` (the process answers) and `/ready`
+//! (the database answers). Requests without a valid token get HTTP 401 with
+//! a GraphQL-shaped error body before any resolver runs.
+
+use std::sync::Arc;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::GraphQLResponse;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use varna_store::Store;
+
+use crate::auth::{AuthConfig, AuthError};
+use crate::error::Code;
+use crate::schema::VarnaSchema;
+use crate::schema::case::RequestReads;
+
+/// The largest request body accepted (a GraphQL document with variables).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct ApiState {
+    /// The schema.
+    pub schema: VarnaSchema,
+    /// How tokens are verified.
+    pub auth: Arc<AuthConfig>,
+    /// The store (for readiness).
+    pub store: Arc<Store>,
+}
+
+impl std::fmt::Debug for ApiState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiState")
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The HTTP routes.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql))
+        .route("/health", get(|| async { "ok" }))
+        .route("/ready", get(ready))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("Varna GraphQL")
+            .finish(),
+    )
+}
+
+async fn ready(State(state): State<ApiState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database does not answer",
+            )
+                .into_response()
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Result<&str, AuthError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(AuthError::Missing)?;
+    let value = value.to_str().map_err(|_| AuthError::Invalid)?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or(AuthError::Missing)?;
+    Ok(token.trim())
+}
+
+fn unauthorized(e: AuthError) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": e.to_string(), "extensions": { "code": Code::Unauthenticated.as_str() } }]
+    });
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer")],
+        Json(body),
+    )
+        .into_response()
+}
+
+/// A body over `MAX_BODY_BYTES` is refused with 413 by the `Bytes`
+/// extractor (which honours `DefaultBodyLimit`) before it is parsed.
+async fn graphql(State(state): State<ApiState>, headers: HeaderMap, body: Bytes) -> Response {
+    let principal = match bearer(&headers).and_then(|t| state.auth.verify(t)) {
+        Ok(p) => p,
+        Err(e) => return unauthorized(e),
+    };
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(_) => {
+            let body = serde_json::json!({
+                "errors": [{ "message": "the body is not a GraphQL request: send JSON {\"query\": \"…\", \"variables\": {…}}", "extensions": { "code": Code::InvalidInput.as_str() } }]
+            });
+            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
+    };
+    let request = request.data(principal).data(RequestReads::default());
+    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+}

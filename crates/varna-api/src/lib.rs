@@ -1,0 +1,17 @@
+//! Varna's GraphQL API: the schema, bearer-token authentication, role- and
+//! unit-scoped access, and the axum router that serves them.
+//!
+//! Architecture invariant: this is the only crate that names
+//! `async_graphql` or defines HTTP routes. It translates GraphQL to store
+//! calls; it holds no rules of its own beyond who may read what (`policy`).
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod error;
+mod http;
+pub mod policy;
+pub mod schema;
+
+pub use auth::{AuthConfig, AuthError, Keys, Principal, mint_hs256};
+pub use http::{ApiState, MAX_BODY_BYTES, router};
+pub use schema::{Limits, VarnaSchema, build_schema};

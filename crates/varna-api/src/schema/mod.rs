@@ -1,0 +1,586 @@
+//! The GraphQL schema: queries for cases, lists and lifecycles; mutations
+//! for filing, transitions, utredning entries and escalation. Resolvers only
+//! translate between GraphQL and the store; every rule lives in the engine
+//! or in `policy`.
+
+pub mod case;
+pub mod types;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_graphql::{Context, EmptySubscription, ID, Object, Result, Schema, SimpleObject};
+use chrono::Utc;
+use varna_store::queries::CaseFilter;
+use varna_store::{CaseId, CommandOptions, Outcome, Store};
+use varna_workflow::{
+    Author, Command, Fields, FileCase, JournalEntryInput, Personnummer, UnitId, Value,
+};
+
+use crate::auth::Principal;
+use crate::error::{Code, error, from_store};
+use crate::policy;
+use case::{CaseView, load};
+use types::*;
+
+/// The schema type.
+pub type VarnaSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Limits that keep hostile queries cheap.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest selection nesting.
+    pub max_depth: usize,
+    /// Highest complexity score (each field counts 1; lists of cases count per item).
+    pub max_complexity: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 12,
+            max_complexity: 1_000,
+        }
+    }
+}
+
+/// Builds the schema over a store.
+pub fn build_schema(store: Arc<Store>, limits: Limits) -> VarnaSchema {
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+        .data(store)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .finish()
+}
+
+/// The schema's SDL (what `varna schema` prints and `schema/schema.graphql` holds).
+pub fn sdl() -> String {
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+        .finish()
+        .sdl()
+}
+
+pub(crate) fn principal<'a>(ctx: &Context<'a>) -> Result<&'a Principal> {
+    ctx.data_opt::<Principal>()
+        .ok_or_else(|| error(Code::Unauthenticated, "missing bearer token"))
+}
+
+pub(crate) fn store<'a>(ctx: &Context<'a>) -> &'a Arc<Store> {
+    ctx.data_unchecked::<Arc<Store>>()
+}
+
+fn case_id(id: &ID) -> Result<CaseId> {
+    CaseId::parse(id.as_str())
+        .ok_or_else(|| error(Code::InvalidInput, "caseId is not a case id (a UUID)"))
+}
+
+fn version(v: Option<i64>) -> Result<Option<u64>> {
+    v.map(|v| {
+        u64::try_from(v)
+            .map_err(|_| error(Code::InvalidInput, "expectedVersion must not be negative"))
+    })
+    .transpose()
+}
+
+fn fields(input: &FieldsInput) -> Result<Fields> {
+    input
+        .0
+        .iter()
+        .map(|(name, v)| {
+            let value = match v {
+                serde_json::Value::Bool(b) => Value::Bool(*b),
+                serde_json::Value::String(s) => Value::Text(s.clone()),
+                serde_json::Value::Number(n) => Value::Integer(n.as_i64().ok_or_else(|| {
+                    error(
+                        Code::InvalidInput,
+                        format!("field \"{name}\" must be a whole number"),
+                    )
+                })?),
+                _ => {
+                    return Err(error(
+                        Code::InvalidInput,
+                        format!("field \"{name}\" must be text, a number or true/false"),
+                    ));
+                }
+            };
+            Ok((name.clone(), value))
+        })
+        .collect()
+}
+
+/// Who the caller is, as their token says.
+#[derive(Debug, SimpleObject)]
+pub struct Me {
+    /// User id.
+    pub user_id: String,
+    /// Role id.
+    pub role: String,
+    /// Unit codes.
+    pub units: Vec<String>,
+}
+
+/// A page of cases (Relay connection), newest first.
+#[derive(Debug, SimpleObject)]
+pub struct CaseConnection {
+    /// The cases with their cursors.
+    pub edges: Vec<CaseEdge>,
+    /// Where this page ends.
+    pub page_info: PageInfo,
+    /// How many cases match in all (within what the caller may see).
+    pub total_count: i64,
+}
+
+/// One case in a page.
+#[derive(Debug, SimpleObject)]
+pub struct CaseEdge {
+    /// Pass as `after` to continue after this case.
+    pub cursor: String,
+    /// The case.
+    pub node: CaseView,
+}
+
+/// Paging state.
+#[derive(Debug, SimpleObject)]
+pub struct PageInfo {
+    /// Whether more cases follow.
+    pub has_next_page: bool,
+    /// The last cursor of the page.
+    pub end_cursor: Option<String>,
+}
+
+/// What a command did.
+#[derive(Debug, SimpleObject)]
+pub struct CommandResult {
+    /// The case as it is now; null when the caller's role may not read it
+    /// (a MAS filing a SoL avvikelse: filed, but not theirs to follow).
+    pub case: Option<CaseView>,
+    /// The case's id.
+    pub case_id: ID,
+    /// Its version after the command.
+    pub version: i64,
+    /// Ids of cases the command opened (an escalation's lex Sarah case…).
+    pub opened: Vec<ID>,
+    /// True when this repeats an earlier command with the same idempotency key; nothing new was written.
+    pub replayed: bool,
+}
+
+/// A lifecycle as its definition file describes it (no case content).
+#[derive(Debug, SimpleObject)]
+pub struct Workflow {
+    /// Name, e.g. `lex-sarah`.
+    pub name: String,
+    /// Version number.
+    pub version: i32,
+    /// Name in Swedish.
+    pub label_sv: String,
+    /// Lagrum a case may be filed under.
+    pub lagrum: Vec<String>,
+    /// States: id and Swedish name, and kind (`initial`, `active`, `terminal`).
+    pub states: Vec<WorkflowState>,
+    /// Transitions.
+    pub transitions: Vec<WorkflowTransition>,
+    /// Fields, in form order.
+    pub fields: Vec<WorkflowField>,
+    /// Severity outcomes, mildest first.
+    pub outcomes: Vec<case::OutcomeInfo>,
+    /// Roles that may file, and the filing's required and accepted fields.
+    pub filing: WorkflowTransition,
+    /// Journal topics (empty when the lifecycle keeps no utredning journal).
+    pub journal_topics: Vec<String>,
+}
+
+/// A state of a lifecycle.
+#[derive(Debug, SimpleObject)]
+pub struct WorkflowState {
+    /// Id.
+    pub id: String,
+    /// Swedish name.
+    pub label_sv: String,
+    /// `initial`, `active` or `terminal`.
+    pub kind: String,
+}
+
+/// A transition of a lifecycle.
+#[derive(Debug, SimpleObject)]
+pub struct WorkflowTransition {
+    /// Name.
+    pub name: String,
+    /// Swedish name.
+    pub label_sv: String,
+    /// States it may be taken from.
+    pub from: Vec<String>,
+    /// State it leads to.
+    pub to: String,
+    /// Roles allowed.
+    pub roles: Vec<String>,
+    /// Required fields (`one of (a | b)` for alternatives).
+    pub requires: Vec<String>,
+    /// Further accepted fields.
+    pub accepts: Vec<String>,
+}
+
+/// A field of a lifecycle.
+#[derive(Debug, SimpleObject)]
+pub struct WorkflowField {
+    /// Name.
+    pub name: String,
+    /// `text`, `date`, `boolean`, `integer`, `choice` or `outcome`.
+    pub r#type: String,
+    /// Swedish name.
+    pub label_sv: String,
+    /// Whether it identifies a person.
+    pub personal: bool,
+    /// Allowed values of a choice field.
+    pub values: Vec<String>,
+}
+
+fn workflow_info(def: &varna_workflow::WorkflowDefinition) -> Workflow {
+    let to_strings = |reqs: &[varna_workflow::definition::Requirement]| {
+        reqs.iter().map(ToString::to_string).collect::<Vec<_>>()
+    };
+    Workflow {
+        name: def.name().to_owned(),
+        version: def.reference.version as i32,
+        label_sv: def.label.sv.clone(),
+        lagrum: def.lagrum.iter().map(|l| l.as_str().to_owned()).collect(),
+        states: def
+            .states
+            .iter()
+            .map(|s| WorkflowState {
+                id: s.id.as_str().to_owned(),
+                label_sv: s.label.sv.clone(),
+                kind: format!("{:?}", s.kind).to_lowercase(),
+            })
+            .collect(),
+        transitions: def
+            .transitions
+            .iter()
+            .map(|t| WorkflowTransition {
+                name: t.name.clone(),
+                label_sv: t.label.sv.clone(),
+                from: t.from.iter().map(|s| s.as_str().to_owned()).collect(),
+                to: t.to.as_str().to_owned(),
+                roles: t.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+                requires: to_strings(&t.requires),
+                accepts: t.accepts.clone(),
+            })
+            .collect(),
+        fields: def
+            .fields
+            .iter()
+            .map(|f| WorkflowField {
+                name: f.name.clone(),
+                r#type: f.kind.as_str().to_owned(),
+                label_sv: f.label.sv.clone(),
+                personal: f.personal,
+                values: match &f.kind {
+                    varna_workflow::definition::FieldKind::Choice { values } => values.clone(),
+                    _ => Vec::new(),
+                },
+            })
+            .collect(),
+        outcomes: def
+            .outcomes
+            .iter()
+            .map(|o| case::OutcomeInfo {
+                id: o.id.clone(),
+                label_sv: o.label.sv.clone(),
+                reportable: o.reportable,
+            })
+            .collect(),
+        filing: WorkflowTransition {
+            name: "file".into(),
+            label_sv: "Registrera".into(),
+            from: Vec::new(),
+            to: def.initial_state().id.as_str().to_owned(),
+            roles: def
+                .filing
+                .roles
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
+            requires: to_strings(&def.filing.requires),
+            accepts: def.filing.accepts.clone(),
+        },
+        journal_topics: def
+            .journal
+            .as_ref()
+            .map(|j| j.topics.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// Reads.
+#[derive(Debug, Default)]
+pub struct QueryRoot;
+
+#[Object]
+impl QueryRoot {
+    /// Who the caller is.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
+        let p = principal(ctx)?;
+        Ok(Me {
+            user_id: p.user_id.clone(),
+            role: p.role.as_str().to_owned(),
+            units: p.units.iter().map(|u| u.as_str().to_owned()).collect(),
+        })
+    }
+
+    /// One case. NOT_FOUND when it does not exist or the caller may not see it.
+    async fn case(&self, ctx: &Context<'_>, id: ID) -> Result<CaseView> {
+        let p = principal(ctx)?;
+        load(store(ctx), p, &case_id(&id)?).await
+    }
+
+    /// Cases the caller may see, newest first, filtered and paged.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 200) as usize * child_complexity")]
+    async fn cases(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CaseFilterInput>,
+        #[graphql(desc = "Page size, 1–200 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<CaseConnection> {
+        let p = principal(ctx)?;
+        let f = filter.unwrap_or_default();
+        let now = Utc::now();
+        let filter = CaseFilter {
+            kinds: f
+                .kinds
+                .unwrap_or_default()
+                .into_iter()
+                .map(|k| k.workflow().to_owned())
+                .collect(),
+            states: f.states.unwrap_or_default(),
+            units: f.units,
+            lagrum: f
+                .lagrum
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            outcomes: f.outcomes.unwrap_or_default(),
+            opened_from: f.opened_from,
+            opened_before: f.opened_before,
+            closed: f.closed,
+            overdue_at: f.overdue.filter(|o| *o).map(|_| now),
+            due_before: f.due_before,
+            filed_by: None,
+        };
+        let filter = policy::scope(p, filter);
+        let first = u64::try_from(first.unwrap_or(20))
+            .map_err(|_| error(Code::InvalidInput, "first must be between 1 and 200"))?;
+        if !(1..=200).contains(&first) {
+            return Err(error(Code::InvalidInput, "first must be between 1 and 200"));
+        }
+        let store = store(ctx);
+        let page = store
+            .cases(&filter, first, after.as_deref())
+            .await
+            .map_err(from_store)?;
+        let total = store.count_cases(&filter).await.map_err(from_store)?;
+        let mut edges = Vec::with_capacity(page.items.len());
+        for summary in page.items {
+            edges.push(CaseEdge {
+                cursor: String::new(),
+                node: load(store, p, &summary.id).await?,
+            });
+        }
+        // Cursors are per item: recompute from each summary (the store's format).
+        for edge in &mut edges {
+            edge.cursor = format!(
+                "{}_{}",
+                edge.node.record.summary.opened_at.timestamp_micros(),
+                edge.node.record.id
+            );
+        }
+        Ok(CaseConnection {
+            edges,
+            page_info: PageInfo {
+                has_next_page: page.has_next_page,
+                end_cursor: page.end_cursor,
+            },
+            total_count: total as i64,
+        })
+    }
+
+    /// The lifecycles cases can be filed under, as defined in `workflows/`.
+    async fn workflows(&self, ctx: &Context<'_>) -> Result<Vec<Workflow>> {
+        principal(ctx)?;
+        let store = store(ctx);
+        store
+            .workflows()
+            .iter()
+            .map(|name| {
+                store
+                    .definition(name)
+                    .map(|d| workflow_info(&d))
+                    .map_err(from_store)
+            })
+            .collect()
+    }
+}
+
+/// Changes. Each takes an optional `idempotencyKey` and, on existing cases, an `expectedVersion`.
+#[derive(Debug, Default)]
+pub struct MutationRoot;
+
+async fn result(ctx: &Context<'_>, outcome: Outcome) -> Result<CommandResult> {
+    let p = principal(ctx)?;
+    let case = match load(store(ctx), p, &outcome.case_id).await {
+        Ok(view) => Some(view),
+        Err(e)
+            if e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|c| *c == async_graphql::Value::from(Code::NotFound.as_str())) =>
+        {
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(CommandResult {
+        case,
+        case_id: ID(outcome.case_id.to_string()),
+        version: outcome.version as i64,
+        opened: outcome.opened.iter().map(|id| ID(id.to_string())).collect(),
+        replayed: outcome.replayed,
+    })
+}
+
+#[Object]
+impl MutationRoot {
+    /// File a new case: an avvikelse, a lex Sarah report, a lex Maria event or a complaint.
+    async fn file_case(&self, ctx: &Context<'_>, input: FileCaseInput) -> Result<CommandResult> {
+        let p = principal(ctx)?;
+        let today = Utc::now().date_naive();
+        let personnummer = input
+            .personnummer
+            .as_deref()
+            .map(|s| {
+                Personnummer::parse(s, today).map_err(|e| error(Code::InvalidInput, e.to_string()))
+            })
+            .transpose()?;
+        let command = FileCase {
+            lagrum: input.lagrum.into(),
+            unit: UnitId::new(input.unit),
+            fields: fields(&input.fields)?,
+        };
+        let options = CommandOptions {
+            idempotency_key: input.idempotency_key,
+            ..CommandOptions::default()
+        };
+        let outcome = store(ctx)
+            .file_case(
+                input.kind.workflow(),
+                command,
+                personnummer.as_ref(),
+                &p.actor(),
+                options,
+            )
+            .await
+            .map_err(from_store)?;
+        result(ctx, outcome).await
+    }
+
+    /// Take a named transition (see `Case.availableTransitions`) with the fields it needs.
+    async fn transition(&self, ctx: &Context<'_>, input: TransitionInput) -> Result<CommandResult> {
+        let id = case_id(&input.case_id)?;
+        let command = Command::Transition {
+            name: input.transition,
+            fields: fields(&input.fields)?,
+        };
+        execute(
+            ctx,
+            &id,
+            command,
+            input.expected_version,
+            input.idempotency_key,
+        )
+        .await
+    }
+
+    /// Add an attributed entry to the utredning journal (append-only).
+    async fn add_utredning_entry(
+        &self,
+        ctx: &Context<'_>,
+        input: UtredningEntryInput,
+    ) -> Result<CommandResult> {
+        let id = case_id(&input.case_id)?;
+        let command = Command::AddJournalEntry(JournalEntryInput {
+            topic: input.topic,
+            text: input.text,
+            source: input.source,
+            kind: match input.kind {
+                EntryKind::Fact => varna_workflow::EntryKind::Fact,
+                EntryKind::Assessment => varna_workflow::EntryKind::Assessment,
+            },
+            documented_on: input.documented_on,
+            author: Author {
+                name: input.author_name,
+                title: input.author_title,
+            },
+        });
+        execute(
+            ctx,
+            &id,
+            command,
+            input.expected_version,
+            input.idempotency_key,
+        )
+        .await
+    }
+
+    /// Escalate an avvikelse to lex Sarah (SoL/LSS) or lex Maria (HSL): closes it as escalated and opens the linked investigation.
+    async fn escalate_avvikelse(
+        &self,
+        ctx: &Context<'_>,
+        input: EscalateInput,
+    ) -> Result<CommandResult> {
+        let id = case_id(&input.case_id)?;
+        let name = match input.to {
+            EscalationTarget::LexSarah => "escalate_to_lex_sarah",
+            EscalationTarget::LexMaria => "escalate_to_lex_maria",
+        };
+        let mut set = BTreeMap::new();
+        set.insert("escalation_reason".to_owned(), Value::Text(input.reason));
+        set.insert(
+            "affected_gender".to_owned(),
+            Value::Text(input.affected_gender.value().to_owned()),
+        );
+        execute(
+            ctx,
+            &id,
+            Command::Transition {
+                name: name.into(),
+                fields: set,
+            },
+            input.expected_version,
+            input.idempotency_key,
+        )
+        .await
+    }
+}
+
+async fn execute(
+    ctx: &Context<'_>,
+    id: &CaseId,
+    command: Command,
+    expected: Option<i64>,
+    key: Option<String>,
+) -> Result<CommandResult> {
+    let p = principal(ctx)?;
+    let store = store(ctx);
+    // Existence is not revealed to those who may not read the case.
+    load(store, p, id).await?;
+    let options = CommandOptions {
+        expected_version: version(expected)?,
+        idempotency_key: key,
+        now: None,
+    };
+    let outcome = store
+        .execute(id, command, &p.actor(), options)
+        .await
+        .map_err(from_store)?;
+    result(ctx, outcome).await
+}

@@ -1,0 +1,218 @@
+//! GraphQL enums and inputs, each documented for clients that learn the
+//! API from introspection alone.
+
+use async_graphql::{Enum, ID, InputObject, Json};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::BTreeMap;
+
+/// The four kinds of case.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CaseKind {
+    /// Avvikelse: an event that caused or could have caused harm, or a risk of one (SOSFS 2011:9 5 kap.).
+    Avvikelse,
+    /// Lex Sarah: a report of a missförhållande or påtaglig risk for one in SoL/LSS care.
+    LexSarah,
+    /// Lex Maria: an event in health care that caused or could have caused an allvarlig vårdskada.
+    LexMaria,
+    /// Klagomål och synpunkter: complaints and feedback, including praise.
+    Klagomal,
+}
+
+impl CaseKind {
+    /// The workflow (definition file) name.
+    pub fn workflow(self) -> &'static str {
+        match self {
+            CaseKind::Avvikelse => "avvikelse",
+            CaseKind::LexSarah => "lex-sarah",
+            CaseKind::LexMaria => "lex-maria",
+            CaseKind::Klagomal => "klagomal",
+        }
+    }
+
+    /// The kind of a workflow name.
+    pub fn from_workflow(name: &str) -> Option<CaseKind> {
+        [
+            CaseKind::Avvikelse,
+            CaseKind::LexSarah,
+            CaseKind::LexMaria,
+            CaseKind::Klagomal,
+        ]
+        .into_iter()
+        .find(|k| k.workflow() == name)
+    }
+}
+
+/// The law a case is handled under.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Lagrum {
+    /// Socialtjänstlagen.
+    Sol,
+    /// Lagen om stöd och service till vissa funktionshindrade.
+    Lss,
+    /// Hälso- och sjukvårdslagen.
+    Hsl,
+}
+
+impl From<Lagrum> for varna_workflow::Lagrum {
+    fn from(l: Lagrum) -> Self {
+        match l {
+            Lagrum::Sol => varna_workflow::Lagrum::Sol,
+            Lagrum::Lss => varna_workflow::Lagrum::Lss,
+            Lagrum::Hsl => varna_workflow::Lagrum::Hsl,
+        }
+    }
+}
+
+impl Lagrum {
+    /// From the stored text.
+    pub fn from_text(s: &str) -> Lagrum {
+        match s {
+            "LSS" => Lagrum::Lss,
+            "HSL" => Lagrum::Hsl,
+            _ => Lagrum::Sol,
+        }
+    }
+}
+
+/// Whether a journal entry states a fact or an assessment (SOSFS 2011:5 5 kap.).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A fact.
+    Fact,
+    /// An assessment (bedömning).
+    Assessment,
+}
+
+/// Where a lex Sarah or lex Maria escalation goes.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EscalationTarget {
+    /// A lex Sarah investigation (SoL/LSS avvikelser).
+    LexSarah,
+    /// A lex Maria investigation (HSL avvikelser).
+    LexMaria,
+}
+
+/// The affected person's gender, as counted in quality reports.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Gender {
+    /// Kvinna.
+    Kvinna,
+    /// Man.
+    Man,
+    /// Ej angivet.
+    EjAngivet,
+}
+
+impl Gender {
+    /// The field value.
+    pub fn value(self) -> &'static str {
+        match self {
+            Gender::Kvinna => "kvinna",
+            Gender::Man => "man",
+            Gender::EjAngivet => "ej_angivet",
+        }
+    }
+}
+
+/// Field values by field name, as a JSON object: text, `YYYY-MM-DD` dates and ids as strings, numbers, booleans. The `workflows` query lists each lifecycle's fields.
+pub type FieldsInput = Json<BTreeMap<String, serde_json::Value>>;
+
+/// File a new case.
+#[derive(InputObject, Debug)]
+pub struct FileCaseInput {
+    /// What kind of case.
+    pub kind: CaseKind,
+    /// The law it falls under; must be one the lifecycle accepts.
+    pub lagrum: Lagrum,
+    /// The unit (enhet) it concerns, by code; unit-scoped roles may file only for their units.
+    pub unit: String,
+    /// The filing's fields (see `workflows { filing { requires accepts } }`).
+    pub fields: FieldsInput,
+    /// The affected person's personnummer or samordningsnummer (YYYYMMDD-NNNN), stored apart from case text.
+    pub personnummer: Option<String>,
+    /// A key unique to this request: a retry with the same key returns the first result and files nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// Take a named transition.
+#[derive(InputObject, Debug)]
+pub struct TransitionInput {
+    /// The case.
+    pub case_id: ID,
+    /// The transition's name (see `Case.availableTransitions`).
+    pub transition: String,
+    /// Fields the transition sets (its required and accepted fields).
+    #[graphql(default)]
+    pub fields: FieldsInput,
+    /// Refuse with CONFLICT unless the case is at this version.
+    pub expected_version: Option<i64>,
+    /// A key unique to this request; a retry returns the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Add an attributed entry to the utredning journal.
+#[derive(InputObject, Debug)]
+pub struct UtredningEntryInput {
+    /// The case.
+    pub case_id: ID,
+    /// The item documented, e.g. `causes`, `consequences`, `affected_person_view` (see `workflows { journal { topics } }`).
+    pub topic: String,
+    /// What is documented.
+    pub text: String,
+    /// Where it came from (interview, record, observation…).
+    pub source: String,
+    /// Fact or assessment.
+    pub kind: EntryKind,
+    /// The date it was documented (today or earlier).
+    pub documented_on: NaiveDate,
+    /// The author's name, as the utredning must show it.
+    pub author_name: String,
+    /// The author's title.
+    pub author_title: String,
+    /// Refuse with CONFLICT unless the case is at this version.
+    pub expected_version: Option<i64>,
+    /// A key unique to this request; a retry returns the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Escalate an avvikelse to a lex Sarah or lex Maria investigation (opens a linked case).
+#[derive(InputObject, Debug)]
+pub struct EscalateInput {
+    /// The avvikelse.
+    pub case_id: ID,
+    /// Lex Sarah (SoL/LSS) or lex Maria (HSL).
+    pub to: EscalationTarget,
+    /// Why an investigation is needed.
+    pub reason: String,
+    /// The affected person's gender (counted in quality reports).
+    pub affected_gender: Gender,
+    /// Refuse with CONFLICT unless the case is at this version.
+    pub expected_version: Option<i64>,
+    /// A key unique to this request; a retry returns the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Which cases to list. Every condition narrows; omitted ones do not.
+#[derive(InputObject, Debug, Default)]
+pub struct CaseFilterInput {
+    /// Only these kinds.
+    pub kinds: Option<Vec<CaseKind>>,
+    /// Only these states (ids from the lifecycle).
+    pub states: Option<Vec<String>>,
+    /// Only these units.
+    pub units: Option<Vec<String>>,
+    /// Only these lagrum.
+    pub lagrum: Option<Vec<Lagrum>>,
+    /// Only these severity outcomes.
+    pub outcomes: Option<Vec<String>>,
+    /// Filed at or after.
+    pub opened_from: Option<DateTime<Utc>>,
+    /// Filed before.
+    pub opened_before: Option<DateTime<Utc>>,
+    /// Only closed (true) or only open (false) cases.
+    pub closed: Option<bool>,
+    /// Only open cases with a deadline that has passed.
+    pub overdue: Option<bool>,
+    /// Only open cases whose next deadline falls before this time.
+    pub due_before: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,581 @@
+//! The API without a socket: `schema.execute` with a principal, as the
+//! router would call it; and the router itself through `tower::oneshot`
+//! for what happens before GraphQL (401s, limits, GraphiQL, health).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use async_graphql::{Request, Variables};
+use axum::body::Body;
+use axum::http::{Request as HttpRequest, StatusCode};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use varna_api::schema::case::RequestReads;
+use varna_api::{
+    ApiState, AuthConfig, Keys, Limits, Principal, VarnaSchema, build_schema, mint_hs256, router,
+};
+use varna_store::{CommandOptions, NewUnit, Store, StoreConfig};
+use varna_workflow::{ActorId, Catalog, FileCase, Lagrum, Personnummer, Role, UnitId};
+
+const SECRET: &[u8] = b"test-secret-test-secret-test-sec";
+
+struct App {
+    store: Arc<Store>,
+    schema: VarnaSchema,
+    sarah: String,
+    hsl: String,
+    _dir: tempfile::TempDir,
+}
+
+fn catalog() -> Catalog {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../workflows");
+    let sources: Vec<(String, String)> = ["avvikelse", "lex-sarah", "lex-maria", "klagomal"]
+        .iter()
+        .map(|n| {
+            (
+                format!("{n}.toml"),
+                std::fs::read_to_string(format!("{dir}/{n}.toml")).expect("readable"),
+            )
+        })
+        .collect();
+    Catalog::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str()))).expect("valid")
+}
+
+fn principal(role: Role) -> Principal {
+    let units = if role.is_unit_scoped() {
+        BTreeSet::from([UnitId::new("linden")])
+    } else {
+        BTreeSet::new()
+    };
+    Principal {
+        user_id: format!("{role}-1"),
+        role,
+        units,
+    }
+}
+
+fn text(s: &str) -> varna_workflow::Value {
+    varna_workflow::Value::Text(s.into())
+}
+
+/// A store with three cases: a lex Sarah report at Linden (SoL, filed by
+/// reporter-1, with a personnummer), an HSL avvikelse at Linden, and a SoL
+/// avvikelse at Norr.
+async fn app() -> App {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/api.db?mode=rwc", dir.path().display());
+    let store = Arc::new(
+        Store::open(&StoreConfig::new(url), &catalog())
+            .await
+            .expect("opens"),
+    );
+    for (id, vo) in [("linden", "aldreomsorg"), ("norr", "hemtjanst")] {
+        store
+            .upsert_unit(NewUnit {
+                id: id.into(),
+                name: id.into(),
+                verksamhetsomrade_id: vo.into(),
+                verksamhetsomrade_name: vo.into(),
+                organisation_id: "k".into(),
+                organisation_name: "K".into(),
+            })
+            .await
+            .expect("unit");
+    }
+    let actor = |role: Role, unit: &str| varna_workflow::Actor {
+        id: ActorId::new(format!("{role}-1")),
+        role,
+        units: BTreeSet::from([UnitId::new(unit)]),
+    };
+    let pnr = Personnummer::parse("19121212-1212", chrono::Utc::now().date_naive()).expect("valid");
+    let sarah = store
+        .file_case(
+            "lex-sarah",
+            FileCase {
+                lagrum: Lagrum::Sol,
+                unit: UnitId::new("linden"),
+                fields: [
+                    ("what_happened".to_owned(), text("Brukaren lämnades ensam")),
+                    ("occurred_on".to_owned(), text("2026-01-10")),
+                    ("affected_gender".to_owned(), text("kvinna")),
+                    ("affected_person_name".to_owned(), text("Astrid Exempel")),
+                ]
+                .into(),
+            },
+            Some(&pnr),
+            &actor(Role::Reporter, "linden"),
+            CommandOptions::default(),
+        )
+        .await
+        .expect("files")
+        .case_id
+        .to_string();
+    let avvikelse = |lagrum, unit: &'static str| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .file_case(
+                    "avvikelse",
+                    FileCase {
+                        lagrum,
+                        unit: UnitId::new(unit),
+                        fields: [
+                            ("what_happened".to_owned(), text("Fall")),
+                            ("occurred_on".to_owned(), text("2026-01-10")),
+                            ("category".to_owned(), text("fall")),
+                        ]
+                        .into(),
+                    },
+                    None,
+                    &actor(Role::UnitManager, unit),
+                    CommandOptions::default(),
+                )
+                .await
+                .expect("files")
+                .case_id
+                .to_string()
+        }
+    };
+    let hsl = avvikelse(Lagrum::Hsl, "linden").await;
+    avvikelse(Lagrum::Sol, "norr").await;
+    let schema = build_schema(Arc::clone(&store), Limits::default());
+    App {
+        store,
+        schema,
+        sarah,
+        hsl,
+        _dir: dir,
+    }
+}
+
+impl App {
+    async fn run(&self, who: &Principal, query: &str, variables: Value) -> Value {
+        let request = Request::new(query)
+            .variables(Variables::from_json(variables))
+            .data(who.clone())
+            .data(RequestReads::default());
+        let response = self.schema.execute(request).await;
+        serde_json::to_value(&response).expect("serialises")
+    }
+}
+
+/// The first error's code, or "OK".
+fn code(response: &Value) -> String {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("OK")
+        .to_owned()
+}
+
+const READ_CASE: &str = "query($id: ID!) { case(id: $id) { id state { id } fields { name value masked } personnummer } }";
+const COUNT: &str = "{ cases { totalCount edges { node { id } } } }";
+const AUDIT: &str = "query($id: ID!) { case(id: $id) { auditChain { intact eventsChecked } accessLog { userId purpose } } }";
+const FILE: &str = r#"mutation { fileCase(input: { kind: AVVIKELSE, lagrum: SOL, unit: "linden", fields: { what_happened: "Halka", occurred_on: "2026-01-11", category: "fall" } }) { case { id state { id } } version } }"#;
+const ACK: &str = r#"mutation($id: ID!) { transition(input: { caseId: $id, transition: "acknowledge" }) { version case { state { id } } } }"#;
+const ESCALATE: &str = r#"mutation($id: ID!) { escalateAvvikelse(input: { caseId: $id, to: LEX_MARIA, reason: "Fel läkemedel", affectedGender: MAN }) { opened case { state { id } } } }"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_against_every_operation() {
+    // role, read lex Sarah, cases visible, audit fields, file avvikelse, acknowledge lex Sarah, escalate HSL avvikelse
+    let table: [(Role, &str, i64, &str, &str, &str, &str); 9] = [
+        (
+            Role::Reporter,
+            "OK",
+            1,
+            "FORBIDDEN",
+            "OK",
+            "FORBIDDEN",
+            "NOT_FOUND",
+        ),
+        (
+            Role::UnitManager,
+            "OK",
+            2,
+            "FORBIDDEN",
+            "OK",
+            "FORBIDDEN",
+            "OK",
+        ),
+        (
+            Role::OperationsManager,
+            "OK",
+            2,
+            "FORBIDDEN",
+            "OK",
+            "FORBIDDEN",
+            "OK",
+        ),
+        (Role::Sas, "OK", 2, "FORBIDDEN", "OK", "OK", "NOT_FOUND"),
+        (
+            Role::Mas,
+            "NOT_FOUND",
+            1,
+            "NOT_FOUND",
+            "OK",
+            "NOT_FOUND",
+            "OK",
+        ),
+        (
+            Role::Mar,
+            "NOT_FOUND",
+            1,
+            "NOT_FOUND",
+            "OK",
+            "NOT_FOUND",
+            "FORBIDDEN",
+        ),
+        (
+            Role::Committee,
+            "OK",
+            1,
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "NOT_FOUND",
+        ),
+        (
+            Role::Auditor,
+            "OK",
+            3,
+            "OK",
+            "FORBIDDEN",
+            "FORBIDDEN",
+            "FORBIDDEN",
+        ),
+        (
+            Role::Admin,
+            "NOT_FOUND",
+            0,
+            "NOT_FOUND",
+            "FORBIDDEN",
+            "NOT_FOUND",
+            "NOT_FOUND",
+        ),
+    ];
+    for (role, read, visible, audit, file, ack, escalate) in table {
+        let app = app().await;
+        let who = principal(role);
+        let sarah = json!({ "id": app.sarah });
+        let hsl = json!({ "id": app.hsl });
+        let got = (
+            code(&app.run(&who, READ_CASE, sarah.clone()).await),
+            app.run(&who, COUNT, json!({})).await["data"]["cases"]["totalCount"]
+                .as_i64()
+                .unwrap_or(-1),
+            code(&app.run(&who, AUDIT, sarah.clone()).await),
+            code(&app.run(&who, FILE, json!({})).await),
+            code(&app.run(&who, ACK, sarah.clone()).await),
+            code(&app.run(&who, ESCALATE, hsl).await),
+        );
+        let want = (
+            read.to_owned(),
+            visible,
+            audit.to_owned(),
+            file.to_owned(),
+            ack.to_owned(),
+            escalate.to_owned(),
+        );
+        assert_eq!(
+            got, want,
+            "{role}: (read, visible, audit, file, acknowledge, escalate)"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_data_is_masked_for_roles_that_do_not_need_it() {
+    let app = app().await;
+    let sarah = json!({ "id": app.sarah });
+    for (role, masked) in [
+        (Role::UnitManager, false),
+        (Role::Sas, false),
+        (Role::Committee, true),
+        (Role::Auditor, true),
+        (Role::Reporter, true),
+    ] {
+        let r = app.run(&principal(role), READ_CASE, sarah.clone()).await;
+        let case = &r["data"]["case"];
+        let name = case["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .find(|f| f["name"] == "affected_person_name")
+            .expect("present")
+            .clone();
+        assert_eq!(name["masked"], json!(masked), "{role}");
+        let pnr = case["personnummer"].as_str().expect("personnummer");
+        assert_eq!(
+            pnr,
+            if masked {
+                "19121212-****"
+            } else {
+                "19121212-1212"
+            },
+            "{role}"
+        );
+        assert_eq!(name["value"].is_null(), masked, "{role}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_read_of_case_content_is_in_the_access_log() {
+    let app = app().await;
+    let sarah = json!({ "id": app.sarah });
+    app.run(&principal(Role::Sas), READ_CASE, sarah.clone())
+        .await;
+    // A list without content fields is not a read of case content.
+    app.run(&principal(Role::Sas), COUNT, json!({})).await;
+    let r = app.run(&principal(Role::Auditor), AUDIT, sarah).await;
+    let log = r["data"]["case"]["accessLog"]
+        .as_array()
+        .expect("access log")
+        .clone();
+    let entries: Vec<(String, String)> = log
+        .iter()
+        .map(|e| {
+            (
+                e["userId"].as_str().unwrap_or("").into(),
+                e["purpose"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("sas-1".into(), "case_view".into()),
+            ("auditor-1".into(), "audit".into())
+        ],
+        "one row per case per request"
+    );
+    assert_eq!(
+        r["data"]["case"]["auditChain"],
+        json!({ "intact": true, "eventsChecked": 1 })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_carry_stable_codes_and_details() {
+    let app = app().await;
+    let sas = principal(Role::Sas);
+    let sarah = json!({ "id": app.sarah });
+    // Missing guard fields are listed.
+    app.run(&sas, ACK, sarah.clone()).await;
+    let r = app.run(&sas, r#"mutation($id: ID!) { transition(input: { caseId: $id, transition: "complete_utredning" }) { version } }"#, sarah.clone()).await;
+    assert_eq!(code(&r), "INVALID_TRANSITION", "{r}");
+    let r = app
+        .run(&principal(Role::UnitManager), r#"mutation($id: ID!) { transition(input: { caseId: $id, transition: "document_immediate_actions" }) { version } }"#, sarah.clone())
+        .await;
+    assert_eq!(code(&r), "GUARD_FAILED", "{r}");
+    assert_eq!(
+        r["errors"][0]["extensions"]["missing"],
+        json!(["immediate_actions"])
+    );
+    // A stale expectedVersion is a conflict.
+    let r = app
+        .run(&sas, r#"mutation($id: ID!) { addUtredningEntry(input: { caseId: $id, topic: "causes", text: "t", source: "s", kind: FACT, documentedOn: "2026-01-12", authorName: "A", authorTitle: "SAS", expectedVersion: 1 }) { version } }"#, sarah.clone())
+        .await;
+    assert_eq!(code(&r), "CONFLICT", "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["actualVersion"], json!(2));
+    // Bad input: not an id, a bad personnummer, an unknown unit, a wrong field type.
+    assert_eq!(
+        code(&app.run(&sas, READ_CASE, json!({ "id": "not-an-id" })).await),
+        "INVALID_INPUT"
+    );
+    let r = app.run(&sas, r#"mutation { fileCase(input: { kind: AVVIKELSE, lagrum: SOL, unit: "linden", personnummer: "19121212-1213", fields: {} }) { version } }"#, json!({})).await;
+    assert_eq!(code(&r), "INVALID_INPUT");
+    assert!(
+        !r.to_string().contains("1213"),
+        "the personnummer is not echoed: {r}"
+    );
+    let r = app.run(&sas, r#"mutation { fileCase(input: { kind: AVVIKELSE, lagrum: SOL, unit: "nowhere", fields: { what_happened: "x", occurred_on: "2026-01-11", category: "fall" } }) { version } }"#, json!({})).await;
+    assert_eq!(code(&r), "INVALID_INPUT");
+    let r = app.run(&sas, r#"mutation { fileCase(input: { kind: AVVIKELSE, lagrum: SOL, unit: "linden", fields: { what_happened: ["x"], occurred_on: "2026-01-11", category: "fall" } }) { version } }"#, json!({})).await;
+    assert_eq!(code(&r), "INVALID_INPUT");
+    // No principal at all (the router always sets one; the schema still refuses).
+    let r = serde_json::to_value(app.schema.execute(Request::new("{ me { userId } }")).await)
+        .expect("serialises");
+    assert_eq!(code(&r), "UNAUTHENTICATED");
+    // Idempotency across the API: the same key files once.
+    let keyed = r#"mutation { fileCase(input: { kind: AVVIKELSE, lagrum: SOL, unit: "linden", idempotencyKey: "k-1", fields: { what_happened: "x", occurred_on: "2026-01-11", category: "fall" } }) { case { id } replayed } }"#;
+    let first = app.run(&sas, keyed, json!({})).await;
+    let second = app.run(&sas, keyed, json!({})).await;
+    assert_eq!(
+        first["data"]["fileCase"]["case"]["id"],
+        second["data"]["fileCase"]["case"]["id"]
+    );
+    assert_eq!(second["data"]["fileCase"]["replayed"], json!(true));
+    let _ = &app.store;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_and_costly_queries_are_refused() {
+    let app = app().await;
+    let mut deep = String::from("{ __schema { types { fields { type { name");
+    let mut close = String::from(" } } } } }");
+    for _ in 0..12 {
+        deep.push_str(" ofType { name");
+        close.push_str(" }");
+    }
+    deep.push_str(&close);
+    let r = app.run(&principal(Role::Sas), &deep, json!({})).await;
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("nested too deep")),
+        "{r}"
+    );
+    let page = |first: u32| {
+        format!(
+            "{{ cases(first: {first}) {{ edges {{ node {{ history {{ payload }} fields {{ value }} deadlines {{ id }} availableTransitions {{ name }} }} }} }} }}"
+        )
+    };
+    let r = app.run(&principal(Role::Sas), &page(200), json!({})).await;
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("complex")),
+        "{r}"
+    );
+    let r = app.run(&principal(Role::Sas), &page(20), json!({})).await;
+    assert!(r["errors"].is_null(), "a normal page is allowed: {r}");
+}
+
+fn state() -> (ApiState, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/http.db?mode=rwc", dir.path().display());
+    let store = tokio::task::block_in_place(|| {
+        tokio::runtime::Handle::current().block_on(Store::open(&StoreConfig::new(url), &catalog()))
+    })
+    .expect("opens");
+    let store = Arc::new(store);
+    let auth = Arc::new(AuthConfig {
+        issuer: "varna".into(),
+        audience: "varna".into(),
+        keys: Keys::Hs256(SECRET.to_vec()),
+    });
+    (
+        ApiState {
+            schema: build_schema(Arc::clone(&store), Limits::default()),
+            auth,
+            store,
+        },
+        dir,
+    )
+}
+
+fn post(body: impl Into<Body>, token: Option<&str>) -> HttpRequest<Body> {
+    let mut r = HttpRequest::post("/graphql").header("content-type", "application/json");
+    if let Some(t) = token {
+        r = r.header("authorization", format!("Bearer {t}"));
+    }
+    r.body(body.into()).expect("request")
+}
+
+async fn body(response: axum::response::Response) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), 2 * 1024 * 1024)
+        .await
+        .expect("body");
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_refuses_missing_bad_and_expired_tokens_with_401() {
+    let (state, _dir) = state();
+    let app = router(state);
+    let query = r#"{"query":"{ me { userId role } }"}"#;
+    let good = mint_hs256(
+        SECRET,
+        "varna",
+        "varna",
+        &principal(Role::Sas),
+        chrono::Duration::hours(1),
+        chrono::Utc::now(),
+    );
+    let expired = mint_hs256(
+        SECRET,
+        "varna",
+        "varna",
+        &principal(Role::Sas),
+        chrono::Duration::hours(1),
+        chrono::Utc::now() - chrono::Duration::hours(2),
+    );
+    let forged = mint_hs256(
+        b"another-secret-another-secret-xx",
+        "varna",
+        "varna",
+        &principal(Role::Sas),
+        chrono::Duration::hours(1),
+        chrono::Utc::now(),
+    );
+    for (token, expect) in [
+        (None, "missing bearer token"),
+        (Some("garbage"), "invalid"),
+        (Some(expired.as_str()), "expired"),
+        (Some(forged.as_str()), "invalid"),
+    ] {
+        let response = app
+            .clone()
+            .oneshot(post(query, token))
+            .await
+            .expect("responds");
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{token:?}");
+        let b = body(response).await;
+        assert!(b.contains("UNAUTHENTICATED") && b.contains(expect), "{b}");
+    }
+    let response = app
+        .clone()
+        .oneshot(post(query, Some(&good)))
+        .await
+        .expect("responds");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(body(response).await.contains(r#""role":"sas""#));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_serves_graphiql_health_and_limits_the_body() {
+    let (state, _dir) = state();
+    let app = router(state);
+    let response = app
+        .clone()
+        .oneshot(
+            HttpRequest::get("/graphql")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("responds");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(body(response).await.to_lowercase().contains("graphiql"));
+    for (path, text) in [("/health", "ok"), ("/ready", "ready")] {
+        let response = app
+            .clone()
+            .oneshot(HttpRequest::get(path).body(Body::empty()).expect("request"))
+            .await
+            .expect("responds");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(body(response).await, text);
+    }
+    let token = mint_hs256(
+        SECRET,
+        "varna",
+        "varna",
+        &principal(Role::Sas),
+        chrono::Duration::hours(1),
+        chrono::Utc::now(),
+    );
+    let huge = format!(
+        r#"{{"query":"{{ me {{ userId }} }}","variables":{{"x":"{}"}}}}"#,
+        "a".repeat(2 * 1024 * 1024)
+    );
+    let response = app
+        .clone()
+        .oneshot(post(huge, Some(&token)))
+        .await
+        .expect("responds");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let response = app
+        .oneshot(post("{not json", Some(&token)))
+        .await
+        .expect("responds");
+    assert!(response.status().is_client_error(), "{}", response.status());
+}
