@@ -55,9 +55,12 @@ pub fn build_schema(store: Arc<Store>, limits: Limits) -> VarnaSchema {
 
 /// The schema's SDL (what `varna schema` prints and `schema/schema.graphql` holds).
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
-        .finish()
-        .sdl()
+    without_data().sdl()
+}
+
+/// The schema with no store attached: enough for the SDL and introspection.
+pub fn without_data() -> VarnaSchema {
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription).finish()
 }
 
 pub(crate) fn principal<'a>(ctx: &Context<'a>) -> Result<&'a Principal> {
@@ -314,7 +317,8 @@ fn workflow_info(def: &varna_workflow::WorkflowDefinition) -> Workflow {
 #[derive(Debug, Default)]
 pub struct QueryRoot;
 
-#[Object]
+/// Reads: cases the caller may see, and the lifecycles they run under.
+#[Object(name = "Query")]
 impl QueryRoot {
     /// Who the caller is.
     async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
@@ -327,7 +331,11 @@ impl QueryRoot {
     }
 
     /// One case. NOT_FOUND when it does not exist or the caller may not see it.
-    async fn case(&self, ctx: &Context<'_>, id: ID) -> Result<CaseView> {
+    async fn case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The case's id.")] id: ID,
+    ) -> Result<CaseView> {
         let p = principal(ctx)?;
         load(store(ctx), p, &case_id(&id)?).await
     }
@@ -337,7 +345,9 @@ impl QueryRoot {
     async fn cases(
         &self,
         ctx: &Context<'_>,
-        filter: Option<CaseFilterInput>,
+        #[graphql(desc = "Conditions; omitted ones do not narrow.")] filter: Option<
+            CaseFilterInput,
+        >,
         #[graphql(desc = "Page size, 1–200 (default 20).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<CaseConnection> {
@@ -448,10 +458,15 @@ async fn result(ctx: &Context<'_>, outcome: Outcome) -> Result<CommandResult> {
     })
 }
 
-#[Object]
+/// Changes to cases. Each takes an optional `idempotencyKey` and, on existing cases, an `expectedVersion`.
+#[Object(name = "Mutation")]
 impl MutationRoot {
     /// File a new case: an avvikelse, a lex Sarah report, a lex Maria event or a complaint.
-    async fn file_case(&self, ctx: &Context<'_>, input: FileCaseInput) -> Result<CommandResult> {
+    async fn file_case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: FileCaseInput,
+    ) -> Result<CommandResult> {
         let p = principal(ctx)?;
         let today = Utc::now().date_naive();
         let personnummer = input
@@ -484,7 +499,11 @@ impl MutationRoot {
     }
 
     /// Take a named transition (see `Case.availableTransitions`) with the fields it needs.
-    async fn transition(&self, ctx: &Context<'_>, input: TransitionInput) -> Result<CommandResult> {
+    async fn transition(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: TransitionInput,
+    ) -> Result<CommandResult> {
         let id = case_id(&input.case_id)?;
         let command = Command::Transition {
             name: input.transition,
@@ -504,7 +523,7 @@ impl MutationRoot {
     async fn add_utredning_entry(
         &self,
         ctx: &Context<'_>,
-        input: UtredningEntryInput,
+        #[graphql(desc = "What to do.")] input: UtredningEntryInput,
     ) -> Result<CommandResult> {
         let id = case_id(&input.case_id)?;
         let command = Command::AddJournalEntry(JournalEntryInput {
@@ -535,7 +554,7 @@ impl MutationRoot {
     async fn escalate_avvikelse(
         &self,
         ctx: &Context<'_>,
-        input: EscalateInput,
+        #[graphql(desc = "What to do.")] input: EscalateInput,
     ) -> Result<CommandResult> {
         let id = case_id(&input.case_id)?;
         let name = match input.to {
