@@ -2,6 +2,10 @@
 # (Install just with `pip install rust-just` or `cargo install just`; the
 # README's two commands do not need it.)
 
+# Run Varna on the demo organisation (SQLite file varna.db), GraphiQL at http://127.0.0.1:8080/graphql
+run:
+    cargo run --release -- serve --demo
+
 # The whole test suite (SQLite and PostgreSQL), as CI runs it.
 test:
     cargo test --workspace
@@ -29,3 +33,7 @@ graph name format="mermaid":
 # Regenerate the diagrams in workflows/README.md from the definitions.
 diagrams:
     UPDATE_EXPECT=1 cargo test --quiet --test workflow_docs
+
+# Regenerate schema/schema.graphql from the code (review the diff).
+schema:
+    UPDATE_EXPECT=1 cargo test --quiet -p varna-api --test schema_sdl

@@ -73,8 +73,78 @@ impl DatabaseArgs {
     }
 }
 
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on (loopback by default; put a TLS proxy in front for other hosts).
+    #[arg(long, env = "VARNA_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Folder with the lifecycle definitions (validated at start).
+    #[arg(long, env = "VARNA_WORKFLOWS_DIR", default_value = "workflows")]
+    workflows: PathBuf,
+    #[command(flatten)]
+    tokens: TokenVerifyArgs,
+    /// Load a demo organisation (units, a user for every role, a year of cases) into an
+    /// empty database and print a ready-to-paste token for each demo user.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct TokenVerifyArgs {
+    /// HS256 secret for a single installation (at least 32 bytes). Prefer the environment
+    /// variable to the flag, so the secret stays out of the process list.
+    #[arg(long, env = "VARNA_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
+    /// RS256: the OIDC issuer's public keys as a JWKS file (download it from the issuer's jwks_uri).
+    #[arg(long, env = "VARNA_JWKS_FILE")]
+    jwks_file: Option<PathBuf>,
+    /// Expected token issuer (`iss`).
+    #[arg(long, env = "VARNA_JWT_ISSUER", default_value = "varna")]
+    issuer: String,
+    /// Expected token audience (`aud`).
+    #[arg(long, env = "VARNA_JWT_AUDIENCE", default_value = "varna")]
+    audience: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct TokenArgs {
+    /// User id (the token subject).
+    #[arg(long)]
+    user: String,
+    /// Role: reporter, unit_manager, operations_manager, sas, mas, mar, committee, auditor or admin.
+    #[arg(long)]
+    role: varna_workflow::Role,
+    /// A unit the user belongs to (repeat for several).
+    #[arg(long = "unit")]
+    units: Vec<String>,
+    /// How long the token is valid, e.g. 30min, 8h, 7d.
+    #[arg(long, default_value = "8h")]
+    ttl: varna_workflow::DeadlineDuration,
+    /// HS256 secret (at least 32 bytes); the server must use the same.
+    #[arg(long, env = "VARNA_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: String,
+    /// Token issuer (`iss`).
+    #[arg(long, env = "VARNA_JWT_ISSUER", default_value = "varna")]
+    issuer: String,
+    /// Token audience (`aud`).
+    #[arg(long, env = "VARNA_JWT_AUDIENCE", default_value = "varna")]
+    audience: String,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the GraphQL API, with GraphiQL in the browser at /graphql.
+    ///
+    /// Example (demo data and tokens): varna serve --demo
+    Serve(ServeArgs),
+    /// Mint a development token (HS256) for a user, role and units.
+    ///
+    /// Example: VARNA_JWT_SECRET=… varna token --user um-1 --role unit_manager --unit linden
+    Token(TokenArgs),
+    /// Print the GraphQL schema (SDL); schema/schema.graphql is this output.
+    Schema,
     /// Check and draw the lifecycle definitions in workflows/.
     #[command(subcommand)]
     Workflows(WorkflowsCommand),
@@ -138,8 +208,66 @@ enum WorkflowsCommand {
 }
 
 impl Cli {
+    /// The log level when VARNA_LOG is unset: the server reports what it does; one-shot commands only warnings.
+    pub(crate) fn default_log_level(&self) -> &'static str {
+        if matches!(self.command, Command::Serve(_)) {
+            "info"
+        } else {
+            "warn"
+        }
+    }
+
     pub(crate) fn run(self) -> anyhow::Result<ExitCode> {
         match self.command {
+            Command::Serve(args) => {
+                let config = crate::serve::ServeConfig {
+                    listen: args.listen,
+                    store: args.database.store_config(),
+                    workflows: args.workflows,
+                    jwt_secret: args.tokens.jwt_secret,
+                    jwks_file: args.tokens.jwks_file,
+                    issuer: args.tokens.issuer,
+                    audience: args.tokens.audience,
+                    demo: args.demo,
+                };
+                runtime()?.block_on(crate::serve::serve(config))?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Token(args) => {
+                if args.jwt_secret.len() < varna_api::auth::MIN_SECRET_BYTES {
+                    anyhow::bail!(
+                        "the secret must be at least {} bytes long",
+                        varna_api::auth::MIN_SECRET_BYTES
+                    );
+                }
+                let now = chrono::Utc::now();
+                let principal = varna_api::Principal {
+                    user_id: args.user,
+                    role: args.role,
+                    units: args
+                        .units
+                        .into_iter()
+                        .map(varna_workflow::UnitId::new)
+                        .collect(),
+                };
+                let ttl = args.ttl.after(now) - now;
+                println!(
+                    "{}",
+                    varna_api::mint_hs256(
+                        args.jwt_secret.as_bytes(),
+                        &args.issuer,
+                        &args.audience,
+                        &principal,
+                        ttl,
+                        now
+                    )
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Schema => {
+                print!("{}", varna_api::schema::sdl());
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Audit(AuditCommand::Verify { database }) => runtime()?.block_on(
                 maintenance::audit_verify(&database.existing_store_config()?),
             ),

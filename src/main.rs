@@ -3,7 +3,9 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod demo;
 mod maintenance;
+mod serve;
 mod telemetry;
 mod workflows;
 
@@ -13,7 +15,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    telemetry::init(cli.log_format, "warn");
+    telemetry::init(cli.log_format, cli.default_log_level());
     match cli.run() {
         Ok(code) => code,
         Err(e) => {

@@ -1,14 +1,14 @@
-//! The `Case` object and what hangs off it. Content fields (field values,
-//! personnummer, journal, history, links) write one access-log row per case
-//! per request; personal data is masked for roles that do not need it.
+//! The `Case` object and what hangs off it. Every case served to a person
+//! is written to the access log (`load`); personal data is masked for roles
+//! that do not need it.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use varna_store::NewAccess;
 use varna_store::queries::CaseRecord;
-use varna_store::{NewAccess, Store};
 use varna_workflow::{DeadlineStatus, EventKind, Value, WorkflowDefinition};
 
 use super::types::{CaseKind, Lagrum};
@@ -31,37 +31,6 @@ pub struct CaseView {
 }
 
 impl CaseView {
-    async fn log_read(&self, ctx: &Context<'_>, purpose: &str) -> Result<()> {
-        let p = principal(ctx)?;
-        let id = self.record.id.to_string();
-        let record = || async {
-            store(ctx)
-                .record_access(NewAccess {
-                    actor_id: p.user_id.clone(),
-                    role: p.role,
-                    case_id: self.record.id.clone(),
-                    purpose: purpose.to_owned(),
-                    at: Utc::now(),
-                })
-                .await
-                .map_err(from_store)
-        };
-        match ctx.data_opt::<RequestReads>() {
-            Some(reads) => {
-                let cell = Arc::clone(
-                    reads
-                        .0
-                        .lock()
-                        .expect("never poisoned")
-                        .entry(id)
-                        .or_default(),
-                );
-                cell.get_or_try_init(record).await.map(|_| ())
-            }
-            None => record().await,
-        }
-    }
-
     fn masks(&self, ctx: &Context<'_>) -> Result<bool> {
         Ok(!policy::sees_personal_data(principal(ctx)?))
     }
@@ -152,7 +121,6 @@ impl CaseView {
     }
     /// The case's field values. Fields that identify a person are masked (value null, `masked` true) for roles that do not need them.
     async fn fields(&self, ctx: &Context<'_>) -> Result<Vec<FieldValue>> {
-        self.log_read(ctx, "case_view").await?;
         let masks = self.masks(ctx)?;
         Ok(self
             .record
@@ -177,7 +145,6 @@ impl CaseView {
     }
     /// The affected person's personnummer: in full for roles that investigate, as `YYYYMMDD-****` for others; null when none was filed.
     async fn personnummer(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        self.log_read(ctx, "case_view").await?;
         let Some(digits) = store(ctx)
             .personnummer(&self.record.id)
             .await
@@ -249,8 +216,7 @@ impl CaseView {
             .collect()
     }
     /// Cases this one was escalated or spawned from, or opened.
-    async fn links(&self, ctx: &Context<'_>) -> Result<Vec<CaseLinkInfo>> {
-        self.log_read(ctx, "case_view").await?;
+    async fn links(&self) -> Result<Vec<CaseLinkInfo>> {
         Ok(self
             .record
             .case
@@ -264,8 +230,7 @@ impl CaseView {
             .collect())
     }
     /// The utredning journal: every documented item with its date, source, fact-or-assessment and author (SOSFS 2011:5 5 kap.).
-    async fn utredning_journal(&self, ctx: &Context<'_>) -> Result<Vec<JournalEntry>> {
-        self.log_read(ctx, "case_view").await?;
+    async fn utredning_journal(&self) -> Result<Vec<JournalEntry>> {
         Ok(self
             .record
             .case
@@ -284,7 +249,6 @@ impl CaseView {
     }
     /// Every event of the case, in order, with its place in the hash chain. Personal field values are masked as in `fields`.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<HistoryEvent>> {
-        self.log_read(ctx, "history").await?;
         let masks = self.masks(ctx)?;
         let events = store(ctx)
             .history(&self.record.id)
@@ -342,7 +306,6 @@ impl CaseView {
                 "only auditors see the audit chain status",
             ));
         }
-        self.log_read(ctx, "audit").await?;
         let (events, problem) = store(ctx)
             .verify_case(&self.record.id)
             .await
@@ -358,7 +321,6 @@ impl CaseView {
         if !policy::sees_audit(principal(ctx)?) {
             return Err(error(Code::Forbidden, "only auditors see the access log"));
         }
-        self.log_read(ctx, "audit").await?;
         let rows = store(ctx)
             .access_log_for_case(&self.record.id)
             .await
@@ -541,18 +503,43 @@ pub struct AccessEntry {
     pub user_id: String,
     /// In which role.
     pub role: String,
-    /// Why (`case_view`, `history`, `audit`, `command_result`).
+    /// Why: `case_view` (a single read), `list` (a row of a list) or `command_result` (returned by a change).
     pub purpose: String,
     /// When.
     pub at: DateTime<Utc>,
 }
 
-/// Loads the view of a case the principal may read, or NOT_FOUND.
+/// Why a case was served to a person (the access log's `purpose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// `case(id)`.
+    CaseView,
+    /// A row of `cases`.
+    List,
+    /// The case returned by a mutation.
+    CommandResult,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::CaseView => "case_view",
+            Purpose::List => "list",
+            Purpose::CommandResult => "command_result",
+        }
+    }
+}
+
+/// Loads the view of a case the principal may read, or NOT_FOUND, and logs
+/// the read: every case served to a person is in the access log, once per
+/// request (concurrent resolvers of one request wait for that one write).
 pub(crate) async fn load(
-    store: &Store,
-    p: &crate::auth::Principal,
+    ctx: &Context<'_>,
     id: &varna_store::CaseId,
+    purpose: Purpose,
 ) -> Result<CaseView> {
+    let p = principal(ctx)?;
+    let store = store(ctx);
     let record = store
         .case(id)
         .await
@@ -560,6 +547,32 @@ pub(crate) async fn load(
         .ok_or_else(crate::error::not_found)?;
     if !policy::may_read(p, &record.summary) {
         return Err(crate::error::not_found());
+    }
+    let record_read = || async {
+        store
+            .record_access(NewAccess {
+                actor_id: p.user_id.clone(),
+                role: p.role,
+                case_id: id.clone(),
+                purpose: purpose.as_str().to_owned(),
+                at: Utc::now(),
+            })
+            .await
+            .map_err(from_store)
+    };
+    match ctx.data_opt::<RequestReads>() {
+        Some(reads) => {
+            let cell = Arc::clone(
+                reads
+                    .0
+                    .lock()
+                    .expect("never poisoned")
+                    .entry(id.to_string())
+                    .or_default(),
+            );
+            cell.get_or_try_init(record_read).await?;
+        }
+        None => record_read().await?,
     }
     let def = store
         .definition_by_hash(&record.summary.workflow_hash)

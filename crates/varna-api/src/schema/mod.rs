@@ -20,7 +20,7 @@ use varna_workflow::{
 use crate::auth::Principal;
 use crate::error::{Code, error, from_store};
 use crate::policy;
-use case::{CaseView, load};
+use case::{CaseView, Purpose, load};
 use types::*;
 
 /// The schema type.
@@ -336,8 +336,7 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "The case's id.")] id: ID,
     ) -> Result<CaseView> {
-        let p = principal(ctx)?;
-        load(store(ctx), p, &case_id(&id)?).await
+        load(ctx, &case_id(&id)?, Purpose::CaseView).await
     }
 
     /// Cases the caller may see, newest first, filtered and paged.
@@ -393,7 +392,7 @@ impl QueryRoot {
         for summary in page.items {
             edges.push(CaseEdge {
                 cursor: String::new(),
-                node: load(store, p, &summary.id).await?,
+                node: load(ctx, &summary.id, Purpose::List).await?,
             });
         }
         // Cursors are per item: recompute from each summary (the store's format).
@@ -436,8 +435,7 @@ impl QueryRoot {
 pub struct MutationRoot;
 
 async fn result(ctx: &Context<'_>, outcome: Outcome) -> Result<CommandResult> {
-    let p = principal(ctx)?;
-    let case = match load(store(ctx), p, &outcome.case_id).await {
+    let case = match load(ctx, &outcome.case_id, Purpose::CommandResult).await {
         Ok(view) => Some(view),
         Err(e)
             if e.extensions
@@ -591,7 +589,14 @@ async fn execute(
     let p = principal(ctx)?;
     let store = store(ctx);
     // Existence is not revealed to those who may not read the case.
-    load(store, p, id).await?;
+    let record = store
+        .case(id)
+        .await
+        .map_err(from_store)?
+        .ok_or_else(crate::error::not_found)?;
+    if !policy::may_read(p, &record.summary) {
+        return Err(crate::error::not_found());
+    }
     let options = CommandOptions {
         expected_version: version(expected)?,
         idempotency_key: key,

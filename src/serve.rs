@@ -1,0 +1,168 @@
+//! `varna serve`: load and validate the definitions, open (and migrate) the
+//! store, optionally load the demo organisation, and serve the GraphQL API
+//! until SIGTERM or Ctrl-C, finishing requests in flight.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use varna_api::{ApiState, AuthConfig, Keys, Limits, Principal, build_schema, mint_hs256, router};
+use varna_store::{Store, StoreConfig};
+
+use crate::workflows::{LoadError, load_catalog};
+
+/// How `serve` is configured (flags and `VARNA_*` environment variables).
+#[derive(Debug)]
+pub(crate) struct ServeConfig {
+    pub(crate) listen: SocketAddr,
+    pub(crate) store: StoreConfig,
+    pub(crate) workflows: PathBuf,
+    pub(crate) jwt_secret: Option<String>,
+    pub(crate) jwks_file: Option<PathBuf>,
+    pub(crate) issuer: String,
+    pub(crate) audience: String,
+    pub(crate) demo: bool,
+}
+
+/// A random 256-bit secret for demo tokens (a new one at every start).
+fn random_secret() -> Vec<u8> {
+    let mut bytes = uuid::Uuid::new_v4().as_bytes().to_vec();
+    bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes
+}
+
+fn keys(config: &ServeConfig) -> anyhow::Result<(Keys, Option<Vec<u8>>)> {
+    match (&config.jwks_file, &config.jwt_secret) {
+        (Some(_), Some(_)) => {
+            bail!("set either --jwks-file (RS256) or VARNA_JWT_SECRET (HS256), not both")
+        }
+        (Some(path), None) => {
+            if config.demo {
+                bail!("--demo mints its own HS256 tokens and cannot be combined with --jwks-file");
+            }
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the JWKS file {}", path.display()))?;
+            let set = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a JWKS document", path.display()))?;
+            Ok((Keys::Jwks(set), None))
+        }
+        (None, Some(secret)) => {
+            if secret.len() < varna_api::auth::MIN_SECRET_BYTES {
+                bail!(
+                    "VARNA_JWT_SECRET must be at least {} bytes long",
+                    varna_api::auth::MIN_SECRET_BYTES
+                );
+            }
+            Ok((
+                Keys::Hs256(secret.as_bytes().to_vec()),
+                Some(secret.as_bytes().to_vec()),
+            ))
+        }
+        (None, None) if config.demo => {
+            let secret = random_secret();
+            Ok((Keys::Hs256(secret.clone()), Some(secret)))
+        }
+        (None, None) => bail!(
+            "no token verification configured: set VARNA_JWT_SECRET (HS256, at least 32 bytes) or --jwks-file (RS256), or run with --demo"
+        ),
+    }
+}
+
+pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let catalog = match load_catalog(&config.workflows) {
+        Ok(c) => c,
+        Err(LoadError::Invalid(errors)) => bail!("the workflow definitions are invalid:\n{errors}"),
+        Err(LoadError::Io(e)) => return Err(e),
+    };
+    let (keys, secret) = keys(&config)?;
+    let store = Arc::new(
+        Store::open(&config.store, &catalog)
+            .await
+            .with_context(|| format!("cannot open the database {}", config.store.redacted_url()))?,
+    );
+    if config.demo {
+        let demo = crate::demo::load(&store, chrono::Utc::now()).await?;
+        let secret = secret.as_deref().expect("demo always has an HS256 secret");
+        println!(
+            "\nDemo organisation loaded: {} users, {} units, {} cases.",
+            demo.users.len(),
+            demo.units.len(),
+            demo.cases
+        );
+        println!(
+            "Tokens (valid 12 hours; paste as `Authorization: Bearer <token>` in GraphiQL's headers):\n"
+        );
+        for user in &demo.users {
+            let principal = Principal {
+                user_id: user.id.clone(),
+                role: user.role,
+                units: user.units.iter().map(varna_workflow::UnitId::new).collect(),
+            };
+            let token = mint_hs256(
+                secret,
+                &config.issuer,
+                &config.audience,
+                &principal,
+                chrono::Duration::hours(12),
+                chrono::Utc::now(),
+            );
+            println!("  {:<18} {:<24} {token}", user.role.as_str(), user.name);
+        }
+        println!();
+    }
+    let auth = Arc::new(AuthConfig {
+        issuer: config.issuer.clone(),
+        audience: config.audience.clone(),
+        keys,
+    });
+    let schema = build_schema(Arc::clone(&store), Limits::default());
+    let app = router(ApiState {
+        schema,
+        auth,
+        store: Arc::clone(&store),
+    });
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (is another Varna running? choose another with --listen)",
+                config.listen
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, database = %config.store.redacted_url(), "Varna is ready");
+    println!(
+        "Varna is ready: GraphiQL at http://{addr}/graphql  (health: /health, readiness: /ready)"
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shutting down");
+    if let Ok(store) = Arc::try_unwrap(store) {
+        store.close().await?;
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("stop signal received; finishing requests in flight");
+}

@@ -1,0 +1,346 @@
+//! End to end: the real `varna serve --demo` on a free loopback port, on
+//! SQLite and on PostgreSQL, driven over HTTP with the README's walkthrough
+//! documents exactly as written; then the refusals (wrong role, wrong unit,
+//! stale version, missing guard field) and a graceful stop on SIGTERM.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use varna_api::{Principal, mint_hs256};
+use varna_testkit::PgCluster;
+use varna_workflow::{Role, UnitId};
+
+const SECRET: &str = "e2e-secret-e2e-secret-e2e-secret";
+
+struct Server {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(database_url: Option<String>) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = database_url
+            .unwrap_or_else(|| format!("sqlite://{}/varna.db?mode=rwc", dir.path().display()));
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("a free port")
+            .local_addr()
+            .expect("address")
+            .port();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let child = Command::new(env!("CARGO_BIN_EXE_varna"))
+            .args([
+                "serve",
+                "--demo",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                &url,
+            ])
+            .arg("--workflows")
+            .arg(root.join("workflows"))
+            .env("VARNA_JWT_SECRET", SECRET)
+            .env("VARNA_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("varna serve starts");
+        let server = Server {
+            child,
+            port,
+            _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Ok((200, _)) = server.request("GET", "/ready", None, "") {
+                return server;
+            }
+            assert!(Instant::now() < deadline, "the server did not become ready");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// A minimal HTTP/1.1 exchange (the test needs no HTTP client crate).
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &str,
+    ) -> std::io::Result<(u16, String)> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+        let auth = token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        let status = response
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        Ok((status, body))
+    }
+
+    fn graphql(&self, token: &str, query: &str, variables: &Value) -> Value {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let (status, text) = self
+            .request("POST", "/graphql", Some(token), &body)
+            .expect("request");
+        assert_eq!(status, 200, "{text}");
+        serde_json::from_str(&text).expect("a JSON response")
+    }
+
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("waits") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn token(role: Role, units: &[&str]) -> String {
+    let principal = Principal {
+        user_id: format!("e2e-{role}"),
+        role,
+        units: units.iter().map(|u| UnitId::new(*u)).collect(),
+    };
+    mint_hs256(
+        SECRET.as_bytes(),
+        "varna",
+        "varna",
+        &principal,
+        chrono::Duration::hours(1),
+        chrono::Utc::now(),
+    )
+}
+
+fn token_for(role: &str) -> String {
+    let role: Role = role.parse().expect("a role");
+    token(
+        role,
+        if role.is_unit_scoped() {
+            &["linden"]
+        } else {
+            &[]
+        },
+    )
+}
+
+/// The README's walkthrough steps: (step, role, document).
+fn walkthrough() -> Vec<(String, String, String)> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let mut steps = Vec::new();
+    let mut rest = readme.as_str();
+    while let Some(at) = rest.find("<!-- e2e: step=") {
+        rest = &rest[at + "<!-- e2e: step=".len()..];
+        let (header, after) = rest.split_once("-->").expect("marker closes");
+        let (step, role) = header.trim().split_once(" role=").expect("step and role");
+        let start =
+            after.find("```graphql\n").expect("a GraphQL block follows") + "```graphql\n".len();
+        let end = start + after[start..].find("```").expect("block closes");
+        steps.push((
+            step.to_owned(),
+            role.trim().to_owned(),
+            after[start..end].to_owned(),
+        ));
+        rest = &after[end..];
+    }
+    steps
+}
+
+fn no_errors(step: &str, response: &Value) {
+    assert!(response["errors"].is_null(), "{step}: {response:#}");
+}
+
+fn run_walkthrough(server: &Server) -> (String, String) {
+    let steps = walkthrough();
+    assert_eq!(
+        steps.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
+        [
+            "file",
+            "escalate",
+            "acknowledge",
+            "immediate",
+            "utredning",
+            "rule",
+            "decide",
+            "register",
+            "audit"
+        ]
+    );
+    let mut vars: BTreeMap<&str, String> = BTreeMap::new();
+    for (step, role, document) in &steps {
+        let variables: serde_json::Map<String, Value> = vars
+            .iter()
+            .filter(|(k, _)| document.contains(&format!("${k}")))
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect();
+        let r = server.graphql(&token_for(role), document, &Value::Object(variables));
+        no_errors(step, &r);
+        let d = &r["data"];
+        match step.as_str() {
+            "file" => {
+                assert_eq!(d["fileCase"]["case"]["state"]["id"], "registered");
+                vars.insert(
+                    "case",
+                    d["fileCase"]["caseId"].as_str().expect("id").to_owned(),
+                );
+            }
+            "escalate" => {
+                assert_eq!(d["escalateAvvikelse"]["case"]["state"]["id"], "escalated");
+                vars.insert(
+                    "sarah",
+                    d["escalateAvvikelse"]["opened"][0]
+                        .as_str()
+                        .expect("opened")
+                        .to_owned(),
+                );
+                assert_eq!(
+                    d["escalateAvvikelse"]["case"]["links"][0]["otherCaseId"].as_str(),
+                    vars.get("sarah").map(String::as_str)
+                );
+            }
+            "acknowledge" => {
+                assert_eq!(d["transition"]["case"]["state"]["id"], "acknowledged");
+                let clocks = d["transition"]["case"]["deadlines"]
+                    .as_array()
+                    .expect("deadlines");
+                assert!(
+                    clocks
+                        .iter()
+                        .any(|c| c["id"] == "sas_informed" && c["status"] == "met"),
+                    "{clocks:?}"
+                );
+            }
+            "immediate" => assert_eq!(d["transition"]["case"]["state"]["id"], "utredning"),
+            "utredning" => assert_eq!(d["view"]["version"], 11),
+            "rule" => {
+                assert_eq!(d["rule"]["case"]["state"]["id"], "ivo_decision");
+                assert_eq!(d["rule"]["case"]["outcome"]["reportable"], true);
+            }
+            "decide" => assert_eq!(d["transition"]["case"]["state"]["id"], "anmalan_decided"),
+            "register" => assert_eq!(d["transition"]["case"]["state"]["id"], "anmald"),
+            "audit" => {
+                let case = &d["case"];
+                assert_eq!(case["kind"], "LEX_SARAH");
+                let history = case["history"].as_array().expect("history");
+                assert_eq!(
+                    history.len(),
+                    15,
+                    "filed, linked, acknowledge, immediate, 7 entries, complete, rule, decide, register"
+                );
+                assert_eq!(history[0]["eventType"], "filed");
+                assert_eq!(history[14]["transition"], "register_ivo_anmalan");
+                assert_eq!(
+                    case["auditChain"],
+                    json!({ "intact": true, "eventsChecked": 15, "firstBreak": null })
+                );
+                let readers: Vec<&str> = case["accessLog"]
+                    .as_array()
+                    .expect("log")
+                    .iter()
+                    .filter_map(|e| e["role"].as_str())
+                    .collect();
+                for role in ["unit_manager", "sas", "committee", "auditor"] {
+                    assert!(readers.contains(&role), "{role} read the case: {readers:?}");
+                }
+            }
+            other => panic!("unexpected step {other}"),
+        }
+    }
+    (vars["case"].clone(), vars["sarah"].clone())
+}
+
+fn code(r: &Value) -> &str {
+    r["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("OK")
+}
+
+fn refusals(server: &Server, sarah: &str) {
+    let v = json!({ "sarah": sarah });
+    // Wrong role: a reporter cannot rule.
+    let rule = r#"mutation($sarah: ID!) { transition(input: { caseId: $sarah, transition: "close_after_anmalan" }) { version } }"#;
+    let r = server.graphql(&token(Role::UnitManager, &["linden"]), rule, &v);
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    // Wrong unit: another unit's manager cannot even see it.
+    let read = r#"query($sarah: ID!) { case(id: $sarah) { state { id } } }"#;
+    let r = server.graphql(&token(Role::UnitManager, &["hemtjanst-norr"]), read, &v);
+    assert_eq!(code(&r), "NOT_FOUND", "{r}");
+    // Stale version.
+    let stale = r#"mutation($sarah: ID!) { transition(input: { caseId: $sarah, transition: "close_after_anmalan", expectedVersion: 3 }) { version } }"#;
+    let r = server.graphql(&token(Role::Sas, &[]), stale, &v);
+    assert_eq!(code(&r), "CONFLICT", "{r}");
+    // Missing guard field: filing without what happened.
+    let file = r#"mutation { fileCase(input: { kind: LEX_SARAH, lagrum: SOL, unit: "linden", fields: { occurred_on: "2026-11-20", affected_gender: "man" } }) { caseId } }"#;
+    let r = server.graphql(&token(Role::Reporter, &["linden"]), file, &json!({}));
+    assert_eq!(code(&r), "GUARD_FAILED", "{r}");
+    assert_eq!(
+        r["errors"][0]["extensions"]["missing"],
+        json!(["what_happened"])
+    );
+    // No token at all.
+    let (status, body) = server
+        .request("POST", "/graphql", None, r#"{"query":"{ me { userId } }"}"#)
+        .expect("request");
+    assert_eq!(status, 401, "{body}");
+    // The right role closes it.
+    let close = r#"mutation($sarah: ID!) { transition(input: { caseId: $sarah, transition: "close_after_anmalan", expectedVersion: 15 }) { case { closed } } }"#;
+    let r = server.graphql(&token(Role::Sas, &[]), close, &v);
+    assert_eq!(r["data"]["transition"]["case"]["closed"], true, "{r}");
+}
+
+#[test]
+fn walkthrough_on_sqlite() {
+    let server = Server::start(None);
+    let (_, sarah) = run_walkthrough(&server);
+    refusals(&server, &sarah);
+    assert!(server.stop().success(), "a clean exit on SIGTERM");
+}
+
+#[test]
+fn walkthrough_on_postgres() {
+    let Some(pg) = PgCluster::start_or_skip("walkthrough_on_postgres") else {
+        return;
+    };
+    let server = Server::start(Some(pg.url()));
+    let (_, sarah) = run_walkthrough(&server);
+    refusals(&server, &sarah);
+    assert!(server.stop().success(), "a clean exit on SIGTERM");
+}
