@@ -444,6 +444,35 @@ async fn deep_and_costly_queries_are_refused() {
     assert!(r["errors"].is_null(), "a normal page is allowed: {r}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_are_linked_only_by_those_who_may_read_and_act_on_both() {
+    let app = app().await;
+    let link = r#"mutation($a: ID!, $b: ID!) { linkCases(input: { caseId: $a, otherCaseId: $b }) { version case { links { otherCaseId kind thisCaseIs } } } }"#;
+    let both = json!({ "a": app.sarah, "b": app.hsl });
+    // A MAS cannot read the SoL lex Sarah case; a committee member may not act on avvikelser.
+    assert_eq!(
+        code(&app.run(&principal(Role::Mas), link, both.clone()).await),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        code(&app.run(&principal(Role::Auditor), link, both.clone()).await),
+        "FORBIDDEN"
+    );
+    let r = app
+        .run(&principal(Role::UnitManager), link, both.clone())
+        .await;
+    assert_eq!(code(&r), "OK", "{r}");
+    assert_eq!(
+        r["data"]["linkCases"]["case"]["links"][0],
+        json!({ "otherCaseId": app.hsl, "kind": "related_to", "thisCaseIs": "origin" })
+    );
+    assert_eq!(
+        code(&app.run(&principal(Role::UnitManager), link, both).await),
+        "INVALID_INPUT",
+        "already linked"
+    );
+}
+
 fn state() -> (ApiState, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/http.db?mode=rwc", dir.path().display());

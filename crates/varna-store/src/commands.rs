@@ -181,6 +181,86 @@ impl Store {
         })
     }
 
+    /// Links two existing cases as related, on both cases, in one
+    /// transaction: the engine must allow it on each, so the actor must be
+    /// able to act on both.
+    pub async fn link_cases(
+        &self,
+        case_id: &CaseId,
+        other: &CaseId,
+        actor: &Actor,
+        options: CommandOptions,
+    ) -> Result<Outcome> {
+        if case_id == other {
+            return Err(Rejection::InvalidInput {
+                field: "other_case".into(),
+                problem: varna_workflow::InputProblem::NotAllowed {
+                    allowed: vec!["another case".into()],
+                },
+            }
+            .into());
+        }
+        let facts = facts(actor, options.now);
+        let request = request_hash(&("link", case_id.to_string(), other.to_string()));
+        let (txn, head) = begin_write(&self.db).await?;
+        if let Some(earlier) = replayed(&txn, actor, &options, &request).await? {
+            txn.rollback().await?;
+            return Ok(earlier);
+        }
+        let (case, def) = self.load_for_update(&txn, case_id).await?;
+        if let Some(expected) = options.expected_version
+            && expected != case.version
+        {
+            return Err(Error::Conflict {
+                expected,
+                actual: case.version,
+            });
+        }
+        let (other_case, other_def) = self.load_for_update(&txn, other).await?;
+        let link = varna_workflow::definition::LinkKind::RelatedTo;
+        let here = decide(
+            &def,
+            &case,
+            Command::Link {
+                other_case: other.to_string(),
+                link,
+                end: varna_workflow::LinkEnd::Origin,
+            },
+            &facts,
+        )?;
+        let there = decide(
+            &other_def,
+            &other_case,
+            Command::Link {
+                other_case: case_id.to_string(),
+                link,
+                end: varna_workflow::LinkEnd::Opened,
+            },
+            &facts,
+        )?;
+        let mut batch = Batch::new(head, facts.now);
+        let case = batch.append_to(case_id, &def, case, here.events)?;
+        batch.append_to(other, &other_def, other_case, there.events)?;
+        batch.write(&txn).await?;
+        remember(
+            &txn,
+            actor,
+            &options,
+            &request,
+            case_id,
+            case.version,
+            facts.now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(Outcome {
+            case_id: case_id.clone(),
+            version: case.version,
+            opened: Vec::new(),
+            replayed: false,
+        })
+    }
+
     async fn load_for_update(
         &self,
         txn: &DatabaseTransaction,
@@ -223,6 +303,11 @@ fn command_fingerprint(command: &Command) -> serde_json::Value {
             "journal": e.topic, "text": e.text, "source": e.source, "kind": e.kind,
             "documented_on": e.documented_on, "author": e.author,
         }),
+        Command::Link {
+            other_case,
+            link,
+            end,
+        } => serde_json::json!({ "link": other_case, "kind": link, "end": end }),
     }
 }
 

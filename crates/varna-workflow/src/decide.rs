@@ -79,6 +79,15 @@ pub enum Command {
     },
     /// Add an entry to the utredning journal.
     AddJournalEntry(JournalEntryInput),
+    /// Record a link to another case (`end`: which end this case is).
+    Link {
+        /// The other case's id, as the store names it.
+        other_case: String,
+        /// The kind of link.
+        link: LinkKind,
+        /// Which end of the link this case is.
+        end: LinkEnd,
+    },
 }
 
 /// What a person writes into the journal.
@@ -292,6 +301,9 @@ pub enum InputProblem {
     /// A date after today.
     #[error("must not be in the future")]
     InFuture,
+    /// The cases are linked this way already.
+    #[error("the cases are already linked")]
+    AlreadyLinked,
 }
 
 /// Decides a filing: the first event of a new case.
@@ -396,6 +408,11 @@ pub fn decide(
     match command {
         Command::Transition { name, fields } => decide_transition(def, case, &name, fields, facts),
         Command::AddJournalEntry(input) => decide_journal_entry(def, case, input, facts),
+        Command::Link {
+            other_case,
+            link,
+            end,
+        } => decide_link(def, case, other_case, link, end, facts),
     }
 }
 
@@ -574,6 +591,66 @@ fn decide_journal_entry(
     };
     Ok(Decision {
         events: vec![event],
+        effects: Vec::new(),
+    })
+}
+
+/// Linking is open to every role that acts in this lifecycle (files it,
+/// takes a transition or writes its journal) and reaches the case's unit,
+/// also on a closed case: a later complaint may concern a closed avvikelse.
+fn decide_link(
+    def: &WorkflowDefinition,
+    case: &Case,
+    other_case: String,
+    link: LinkKind,
+    end: LinkEnd,
+    facts: &Facts,
+) -> Result<Decision, Rejection> {
+    let actor = &facts.actor;
+    let acts_here = def.filing.roles.contains(&actor.role)
+        || def
+            .transitions
+            .iter()
+            .any(|t| t.roles.contains(&actor.role))
+        || def
+            .journal
+            .as_ref()
+            .is_some_and(|j| j.roles.contains(&actor.role));
+    if !acts_here {
+        return Err(Rejection::Forbidden {
+            role: actor.role,
+            action: format!("link {} cases", def.name()),
+        });
+    }
+    if !actor.reaches(&case.unit) {
+        return Err(Rejection::OutsideUnits { role: actor.role });
+    }
+    if other_case.trim().is_empty() {
+        return Err(Rejection::InvalidInput {
+            field: "other_case".into(),
+            problem: InputProblem::Empty,
+        });
+    }
+    if case
+        .links
+        .iter()
+        .any(|l| l.other_case == other_case && l.link == link)
+    {
+        return Err(Rejection::InvalidInput {
+            field: "other_case".into(),
+            problem: InputProblem::AlreadyLinked,
+        });
+    }
+    Ok(Decision {
+        events: vec![Event {
+            actor: actor.as_event_actor(),
+            occurred_at: facts.now,
+            kind: EventKind::Linked {
+                other_case,
+                link,
+                end,
+            },
+        }],
         effects: Vec::new(),
     })
 }

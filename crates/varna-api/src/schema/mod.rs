@@ -548,6 +548,28 @@ impl MutationRoot {
         .await
     }
 
+    /// Link two cases that concern the same matter. The link is recorded on both, and both must be cases the caller may read and act on.
+    async fn link_cases(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: LinkCasesInput,
+    ) -> Result<CommandResult> {
+        let p = principal(ctx)?;
+        let (a, b) = (case_id(&input.case_id)?, case_id(&input.other_case_id)?);
+        ensure_readable(ctx, &a).await?;
+        ensure_readable(ctx, &b).await?;
+        let options = CommandOptions {
+            expected_version: version(input.expected_version)?,
+            idempotency_key: input.idempotency_key,
+            now: None,
+        };
+        let outcome = store(ctx)
+            .link_cases(&a, &b, &p.actor(), options)
+            .await
+            .map_err(from_store)?;
+        result(ctx, outcome).await
+    }
+
     /// Escalate an avvikelse to lex Sarah (SoL/LSS) or lex Maria (HSL): closes it as escalated and opens the linked investigation.
     async fn escalate_avvikelse(
         &self,
@@ -579,6 +601,20 @@ impl MutationRoot {
     }
 }
 
+/// NOT_FOUND unless the caller may read the case: existence is not revealed.
+async fn ensure_readable(ctx: &Context<'_>, id: &CaseId) -> Result<()> {
+    let record = store(ctx)
+        .case(id)
+        .await
+        .map_err(from_store)?
+        .ok_or_else(crate::error::not_found)?;
+    if policy::may_read(principal(ctx)?, &record.summary) {
+        Ok(())
+    } else {
+        Err(crate::error::not_found())
+    }
+}
+
 async fn execute(
     ctx: &Context<'_>,
     id: &CaseId,
@@ -587,22 +623,13 @@ async fn execute(
     key: Option<String>,
 ) -> Result<CommandResult> {
     let p = principal(ctx)?;
-    let store = store(ctx);
-    // Existence is not revealed to those who may not read the case.
-    let record = store
-        .case(id)
-        .await
-        .map_err(from_store)?
-        .ok_or_else(crate::error::not_found)?;
-    if !policy::may_read(p, &record.summary) {
-        return Err(crate::error::not_found());
-    }
+    ensure_readable(ctx, id).await?;
     let options = CommandOptions {
         expected_version: version(expected)?,
         idempotency_key: key,
         now: None,
     };
-    let outcome = store
+    let outcome = store(ctx)
         .execute(id, command, &p.actor(), options)
         .await
         .map_err(from_store)?;

@@ -216,3 +216,16 @@ pub struct CaseFilterInput {
     /// Only open cases whose next deadline falls before this time.
     pub due_before: Option<DateTime<Utc>>,
 }
+
+/// Link two existing cases that concern the same matter (e.g. a complaint and the avvikelse it led to).
+#[derive(InputObject, Debug)]
+pub struct LinkCasesInput {
+    /// One case.
+    pub case_id: ID,
+    /// The other case.
+    pub other_case_id: ID,
+    /// Refuse with CONFLICT unless the first case is at this version.
+    pub expected_version: Option<i64>,
+    /// A key unique to this request; a retry returns the first result.
+    pub idempotency_key: Option<String>,
+}

@@ -26,6 +26,7 @@ on_both_backends!(
     verify_detects_deleted_newest_events,
     verify_detects_a_missing_case_record_and_rebuild_restores_it,
     a_refused_spawn_undoes_the_whole_command,
+    related_cases_are_linked_on_both_sides,
     rebuild_gives_identical_projections,
     escalation_opens_a_linked_case_atomically,
     filing_for_an_unknown_unit_writes_nothing,
@@ -971,4 +972,111 @@ async fn the_access_log_is_queryable_by_case_and_user(h: Harness) {
     assert_eq!(by_auditor.len(), 2);
     assert_eq!(by_auditor[1].case_id, b.to_string());
     assert_eq!(by_auditor[1].at, t0() + Duration::minutes(3));
+}
+
+async fn related_cases_are_linked_on_both_sides(h: Harness) {
+    let complaint = h
+        .store
+        .file_case(
+            "klagomal",
+            varna_workflow::FileCase {
+                lagrum: Lagrum::Sol,
+                unit: UnitId::new(LINDEN),
+                fields: fields(&[
+                    ("feedback_kind", text("klagomal")),
+                    ("sender_kind", text("narstaende")),
+                    ("received_on", text("2026-03-01")),
+                    ("what_happened", text("Pappa föll igen")),
+                    ("wants_aterkoppling", varna_workflow::Value::Bool(true)),
+                ]),
+            },
+            None,
+            &actor(Role::UnitManager, LINDEN),
+            at(0),
+        )
+        .await
+        .expect("files")
+        .case_id;
+    let avvikelse = file_avvikelse(&h.store, LINDEN, Lagrum::Sol, 1)
+        .await
+        .case_id;
+    let linked = h
+        .store
+        .link_cases(
+            &complaint,
+            &avvikelse,
+            &actor(Role::UnitManager, LINDEN),
+            at(2),
+        )
+        .await
+        .expect("links");
+    assert_eq!(linked.version, 2);
+    let a = h
+        .store
+        .case(&complaint)
+        .await
+        .expect("reads")
+        .expect("exists");
+    let b = h
+        .store
+        .case(&avvikelse)
+        .await
+        .expect("reads")
+        .expect("exists");
+    assert_eq!((a.case.links.len(), b.case.links.len()), (1, 1));
+    assert_eq!(a.case.links[0].other_case, avvikelse.to_string());
+    assert_eq!(a.case.links[0].end, LinkEnd::Origin);
+    assert_eq!(b.case.links[0].other_case, complaint.to_string());
+    assert_eq!(b.case.links[0].end, LinkEnd::Opened);
+    // Again, the other way round, with itself, or by a read-only role: refused, nothing written.
+    let events = h.count("event").await;
+    assert!(matches!(
+        h.store
+            .link_cases(
+                &complaint,
+                &avvikelse,
+                &actor(Role::UnitManager, LINDEN),
+                at(3)
+            )
+            .await,
+        Err(Error::Rejected(Rejection::InvalidInput { .. }))
+    ));
+    assert!(matches!(
+        h.store
+            .link_cases(
+                &complaint,
+                &complaint,
+                &actor(Role::UnitManager, LINDEN),
+                at(3)
+            )
+            .await,
+        Err(Error::Rejected(Rejection::InvalidInput { .. }))
+    ));
+    assert!(matches!(
+        h.store
+            .link_cases(&avvikelse, &complaint, &actor(Role::Auditor, LINDEN), at(3))
+            .await,
+        Err(Error::Rejected(Rejection::Forbidden { .. }))
+    ));
+    assert!(matches!(
+        h.store
+            .link_cases(
+                &avvikelse,
+                &complaint,
+                &actor(Role::UnitManager, NORR),
+                at(3)
+            )
+            .await,
+        Err(Error::Rejected(Rejection::OutsideUnits { .. }))
+    ));
+    assert_eq!(h.count("event").await, events);
+    assert_eq!(h.count("case_link").await, 2);
+    assert_eq!(
+        h.store
+            .verify_audit(|_| {})
+            .await
+            .expect("verifies")
+            .problem,
+        None
+    );
 }

@@ -337,6 +337,8 @@ pub enum LinkKind {
     EscalatedFrom,
     /// The new case came out of this one (klagomål → avvikelse).
     SpawnedBy,
+    /// Two existing cases concern the same matter (linked by hand).
+    RelatedTo,
 }
 
 /// What starts a deadline's clock.

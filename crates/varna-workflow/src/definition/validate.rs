@@ -397,11 +397,12 @@ impl<'a> Validator<'a> {
                 let link = match s.link.get_ref().as_str() {
                     "escalated_from" => Some(LinkKind::EscalatedFrom),
                     "spawned_by" => Some(LinkKind::SpawnedBy),
+                    "related_to" => Some(LinkKind::RelatedTo),
                     other => {
                         self.error(
                             &s.link.span(),
                             format!("unknown link kind \"{other}\""),
-                            Some("use \"escalated_from\" or \"spawned_by\"".into()),
+                            Some("use \"escalated_from\", \"spawned_by\" or \"related_to\"".into()),
                         );
                         None
                     }
