@@ -78,22 +78,22 @@ impl Store {
 
     /// Every read of one case, oldest first.
     pub async fn access_log_for_case(&self, case_id: &CaseId) -> Result<Vec<AccessRecord>> {
-        Ok(access_log::Entity::find()
-            .filter(access_log::Column::CaseId.eq(case_id.to_string()))
-            .order_by_asc(access_log::Column::At)
-            .order_by_asc(access_log::Column::Id)
-            .limit(MAX_ACCESS_ROWS)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(AccessRecord::from)
-            .collect())
+        self.access_log(access_log::Column::CaseId.eq(case_id.to_string()))
+            .await
     }
 
     /// Every read by one user, oldest first.
     pub async fn access_log_for_user(&self, actor_id: &str) -> Result<Vec<AccessRecord>> {
+        self.access_log(access_log::Column::ActorId.eq(actor_id))
+            .await
+    }
+
+    async fn access_log(
+        &self,
+        condition: sea_orm::sea_query::SimpleExpr,
+    ) -> Result<Vec<AccessRecord>> {
         Ok(access_log::Entity::find()
-            .filter(access_log::Column::ActorId.eq(actor_id))
+            .filter(condition)
             .order_by_asc(access_log::Column::At)
             .order_by_asc(access_log::Column::Id)
             .limit(MAX_ACCESS_ROWS)

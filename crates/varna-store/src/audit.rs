@@ -15,7 +15,8 @@ use std::fmt;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use crate::Store;
@@ -160,24 +161,7 @@ impl Store {
         let mut cursor: Option<(String, i64)> = None;
         let mut last: Option<(String, i64, String)> = None;
         loop {
-            let mut query = event::Entity::find();
-            if let Some((case_id, sequence)) = &cursor {
-                query = query.filter(
-                    Condition::any()
-                        .add(event::Column::CaseId.gt(case_id.clone()))
-                        .add(
-                            Condition::all()
-                                .add(event::Column::CaseId.eq(case_id.clone()))
-                                .add(event::Column::Sequence.gt(*sequence)),
-                        ),
-                );
-            }
-            let rows = query
-                .order_by_asc(event::Column::CaseId)
-                .order_by_asc(event::Column::Sequence)
-                .limit(PAGE)
-                .all(&self.db)
-                .await?;
+            let rows = events_in_case_order(&self.db, cursor.as_ref()).await?;
             let Some(tail) = rows.last() else { break };
             cursor = Some((tail.case_id.clone(), tail.sequence));
             for row in &rows {
@@ -188,38 +172,8 @@ impl Store {
                         (1, GENESIS.to_owned())
                     }
                 };
-                if row.sequence != expected_seq {
-                    report.problem = Some(brk(
-                        BreakKind::EventMissing,
-                        Some(&row.case_id),
-                        Some(expected_seq),
-                        None,
-                        format!("event {expected_seq}"),
-                        format!("event {}", row.sequence),
-                    ));
-                    return Ok(report);
-                }
-                if row.prev_hash != expected_prev {
-                    report.problem = Some(brk(
-                        BreakKind::ChainBroken,
-                        Some(&row.case_id),
-                        Some(row.sequence),
-                        Some(row.global_seq),
-                        expected_prev,
-                        row.prev_hash.clone(),
-                    ));
-                    return Ok(report);
-                }
-                let recomputed = recompute(row)?;
-                if recomputed != row.hash {
-                    report.problem = Some(brk(
-                        BreakKind::ContentChanged,
-                        Some(&row.case_id),
-                        Some(row.sequence),
-                        Some(row.global_seq),
-                        recomputed,
-                        row.hash.clone(),
-                    ));
+                if let Some(problem) = check_event(row, expected_seq, &expected_prev)? {
+                    report.problem = Some(problem);
                     return Ok(report);
                 }
                 last = Some((row.case_id.clone(), row.sequence, row.hash.clone()));
@@ -368,45 +322,80 @@ impl Store {
             .await?;
         let mut prev = GENESIS.to_owned();
         for (i, row) in rows.iter().enumerate() {
-            let expected_seq = i as i64 + 1;
-            let problem = if row.sequence != expected_seq {
-                Some(brk(
-                    BreakKind::EventMissing,
-                    Some(&row.case_id),
-                    Some(expected_seq),
-                    None,
-                    format!("event {expected_seq}"),
-                    format!("event {}", row.sequence),
-                ))
-            } else if row.prev_hash != prev {
-                Some(brk(
-                    BreakKind::ChainBroken,
-                    Some(&row.case_id),
-                    Some(row.sequence),
-                    Some(row.global_seq),
-                    prev.clone(),
-                    row.prev_hash.clone(),
-                ))
-            } else {
-                let recomputed = recompute(row)?;
-                (recomputed != row.hash).then(|| {
-                    brk(
-                        BreakKind::ContentChanged,
-                        Some(&row.case_id),
-                        Some(row.sequence),
-                        Some(row.global_seq),
-                        recomputed,
-                        row.hash.clone(),
-                    )
-                })
-            };
-            if problem.is_some() {
-                return Ok((i as u64, problem));
+            if let Some(problem) = check_event(row, i as i64 + 1, &prev)? {
+                return Ok((i as u64, Some(problem)));
             }
-            prev = row.hash.clone();
+            prev.clone_from(&row.hash);
         }
         Ok((rows.len() as u64, None))
     }
+}
+
+/// Checks one event against its predecessor in the case: its sequence, its
+/// link to the previous hash, and its own hash recomputed from its content.
+fn check_event(
+    row: &event::Model,
+    expected_seq: i64,
+    expected_prev: &str,
+) -> Result<Option<Break>> {
+    if row.sequence != expected_seq {
+        return Ok(Some(brk(
+            BreakKind::EventMissing,
+            Some(&row.case_id),
+            Some(expected_seq),
+            None,
+            format!("event {expected_seq}"),
+            format!("event {}", row.sequence),
+        )));
+    }
+    if row.prev_hash != expected_prev {
+        return Ok(Some(brk(
+            BreakKind::ChainBroken,
+            Some(&row.case_id),
+            Some(row.sequence),
+            Some(row.global_seq),
+            expected_prev,
+            row.prev_hash.clone(),
+        )));
+    }
+    let recomputed = recompute(row)?;
+    if recomputed != row.hash {
+        return Ok(Some(brk(
+            BreakKind::ContentChanged,
+            Some(&row.case_id),
+            Some(row.sequence),
+            Some(row.global_seq),
+            recomputed,
+            row.hash.clone(),
+        )));
+    }
+    Ok(None)
+}
+
+/// One page of events in `(case_id, sequence)` order, after `cursor`
+/// (keyset paging, so memory stays flat however large the log).
+pub(crate) async fn events_in_case_order(
+    db: &impl ConnectionTrait,
+    cursor: Option<&(String, i64)>,
+) -> Result<Vec<event::Model>> {
+    let mut query = event::Entity::find();
+    if let Some((case_id, sequence)) = cursor {
+        query = query.filter(
+            Condition::any()
+                .add(event::Column::CaseId.gt(case_id.clone()))
+                .add(
+                    Condition::all()
+                        .add(event::Column::CaseId.eq(case_id.clone()))
+                        .add(event::Column::Sequence.gt(*sequence)),
+                ),
+        );
+    }
+    Ok(query
+        .order_by_asc(event::Column::CaseId)
+        .order_by_asc(event::Column::Sequence)
+        .limit(PAGE)
+        .all(db)
+        .await?)
 }
 
 fn recompute(row: &event::Model) -> Result<String> {

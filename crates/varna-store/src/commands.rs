@@ -135,20 +135,18 @@ impl Store {
             case_id.to_string(),
             command_fingerprint(&command),
         ));
-        let (txn, head) = begin_write(&self.db).await?;
-        if let Some(earlier) = replayed(&txn, actor, &options, &request).await? {
-            txn.rollback().await?;
-            return Ok(earlier);
-        }
-        let (case, def) = self.load_for_update(&txn, case_id).await?;
-        if let Some(expected) = options.expected_version
-            && expected != case.version
+        let (txn, head, case, def) = match self
+            .begin_on_case(case_id, actor, &options, &request)
+            .await?
         {
-            return Err(Error::Conflict {
-                expected,
-                actual: case.version,
-            });
-        }
+            Begun::Replayed(earlier) => return Ok(earlier),
+            Begun::Ready {
+                txn,
+                head,
+                case,
+                def,
+            } => (txn, head, case, def),
+        };
         let decision: Decision = decide(&def, &case, command, &facts)?;
         let mut batch = Batch::new(head, facts.now);
         let case = batch.append_to(case_id, &def, case, decision.events)?;
@@ -202,20 +200,18 @@ impl Store {
         }
         let facts = facts(actor, options.now);
         let request = request_hash(&("link", case_id.to_string(), other.to_string()));
-        let (txn, head) = begin_write(&self.db).await?;
-        if let Some(earlier) = replayed(&txn, actor, &options, &request).await? {
-            txn.rollback().await?;
-            return Ok(earlier);
-        }
-        let (case, def) = self.load_for_update(&txn, case_id).await?;
-        if let Some(expected) = options.expected_version
-            && expected != case.version
+        let (txn, head, case, def) = match self
+            .begin_on_case(case_id, actor, &options, &request)
+            .await?
         {
-            return Err(Error::Conflict {
-                expected,
-                actual: case.version,
-            });
-        }
+            Begun::Replayed(earlier) => return Ok(earlier),
+            Begun::Ready {
+                txn,
+                head,
+                case,
+                def,
+            } => (txn, head, case, def),
+        };
         let (other_case, other_def) = self.load_for_update(&txn, other).await?;
         let link = varna_workflow::definition::LinkKind::RelatedTo;
         let here = decide(
@@ -258,6 +254,38 @@ impl Store {
             version: case.version,
             opened: Vec::new(),
             replayed: false,
+        })
+    }
+
+    /// Opens a command on an existing case: takes the writer slot, answers
+    /// a repeated idempotency key with its first result, loads the case and
+    /// checks the expected version.
+    async fn begin_on_case(
+        &self,
+        case_id: &CaseId,
+        actor: &Actor,
+        options: &CommandOptions,
+        request: &str,
+    ) -> Result<Begun> {
+        let (txn, head) = begin_write(&self.db).await?;
+        if let Some(earlier) = replayed(&txn, actor, options, request).await? {
+            txn.rollback().await?;
+            return Ok(Begun::Replayed(earlier));
+        }
+        let (case, def) = self.load_for_update(&txn, case_id).await?;
+        if let Some(expected) = options.expected_version
+            && expected != case.version
+        {
+            return Err(Error::Conflict {
+                expected,
+                actual: case.version,
+            });
+        }
+        Ok(Begun::Ready {
+            txn,
+            head,
+            case,
+            def,
         })
     }
 
@@ -378,6 +406,18 @@ async fn ensure_unit(txn: &DatabaseTransaction, unit: &str) -> Result<()> {
         return Err(Error::UnknownUnit(unit.to_owned()));
     }
     Ok(())
+}
+
+/// A command's transaction, opened on a case, or the stored result of its first run.
+#[allow(clippy::large_enum_variant)] // returned once per command and destructured at once
+enum Begun {
+    Replayed(Outcome),
+    Ready {
+        txn: DatabaseTransaction,
+        head: ChainHead,
+        case: Case,
+        def: Arc<WorkflowDefinition>,
+    },
 }
 
 /// A case touched by the command: its state after the new events.

@@ -2,12 +2,13 @@
 //! `journal_entry` and `case_link` tables from the event log alone, inside
 //! one write transaction (no command runs meanwhile).
 
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::EntityTrait;
 use varna_workflow::{Case, Event, replay};
 
 use crate::Store;
+use crate::audit::events_in_case_order;
 use crate::backend::begin_write;
-use crate::entities::{case_deadline, case_link, cases, event, journal_entry};
+use crate::entities::{case_deadline, case_link, cases, journal_entry};
 use crate::error::{Error, Result};
 use crate::projections::{case_row, write_event_rows};
 use crate::queries::StoredEvent;
@@ -20,8 +21,6 @@ pub struct RebuildReport {
     /// Events replayed.
     pub events: u64,
 }
-
-const PAGE: u64 = 10_000;
 
 impl Store {
     /// Deletes and recomputes every projection row from the events.
@@ -42,24 +41,7 @@ impl Store {
         let mut current: Option<(String, Vec<Event>)> = None;
         let mut cursor: Option<(String, i64)> = None;
         loop {
-            let mut query = event::Entity::find();
-            if let Some((case_id, sequence)) = &cursor {
-                query = query.filter(
-                    Condition::any()
-                        .add(event::Column::CaseId.gt(case_id.clone()))
-                        .add(
-                            Condition::all()
-                                .add(event::Column::CaseId.eq(case_id.clone()))
-                                .add(event::Column::Sequence.gt(*sequence)),
-                        ),
-                );
-            }
-            let rows = query
-                .order_by_asc(event::Column::CaseId)
-                .order_by_asc(event::Column::Sequence)
-                .limit(PAGE)
-                .all(&txn)
-                .await?;
+            let rows = events_in_case_order(&txn, cursor.as_ref()).await?;
             let Some(tail) = rows.last() else { break };
             cursor = Some((tail.case_id.clone(), tail.sequence));
             for row in rows {
