@@ -174,110 +174,169 @@ const FILE: &str = r#"mutation { fileCase(input: { kind: AVVIKELSE, lagrum: SOL,
 const ACK: &str = r#"mutation($id: ID!) { transition(input: { caseId: $id, transition: "acknowledge" }) { version case { state { id } } } }"#;
 const ESCALATE: &str = r#"mutation($id: ID!) { escalateAvvikelse(input: { caseId: $id, to: LEX_MARIA, reason: "Fel läkemedel", affectedGender: MAN }) { opened case { state { id } } } }"#;
 
+const ENTRY: &str = r#"mutation($id: ID!) { addUtredningEntry(input: { caseId: $id, topic: "causes", text: "Orsak", source: "Intervju", kind: ASSESSMENT, documentedOn: "2026-01-12", authorName: "A", authorTitle: "T" }) { version } }"#;
+const LINK: &str = r#"mutation($a: ID!, $b: ID!) { linkCases(input: { caseId: $a, otherCaseId: $b }) { version } }"#;
+const META: &str = "{ me { role } workflows { name states { id } } }";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_role_against_every_operation() {
-    // role, read lex Sarah, cases visible, audit fields, file avvikelse, acknowledge lex Sarah, escalate HSL avvikelse
-    let table: [(Role, &str, i64, &str, &str, &str, &str); 9] = [
+    // Columns: read lex Sarah, cases visible (of 3), audit fields, file an avvikelse, acknowledge
+    // lex Sarah, escalate the HSL avvikelse, add an utredning entry (after the SAS has
+    // acknowledged), link lex Sarah with the HSL avvikelse, me + workflows.
+    type Row = (Role, [&'static str; 3], i64, [&'static str; 6]);
+    let table: [Row; 9] = [
         (
             Role::Reporter,
-            "OK",
+            ["OK", "FORBIDDEN", "OK"],
             1,
-            "FORBIDDEN",
-            "OK",
-            "FORBIDDEN",
-            "NOT_FOUND",
+            [
+                "FORBIDDEN",
+                "NOT_FOUND",
+                "FORBIDDEN",
+                "NOT_FOUND",
+                "OK",
+                "OK",
+            ],
         ),
         (
             Role::UnitManager,
-            "OK",
+            ["OK", "FORBIDDEN", "OK"],
             2,
-            "FORBIDDEN",
-            "OK",
-            "FORBIDDEN",
-            "OK",
+            ["FORBIDDEN", "OK", "OK", "OK", "OK", "OK"],
         ),
         (
             Role::OperationsManager,
-            "OK",
+            ["OK", "FORBIDDEN", "OK"],
             2,
-            "FORBIDDEN",
-            "OK",
-            "FORBIDDEN",
-            "OK",
+            ["FORBIDDEN", "OK", "FORBIDDEN", "OK", "OK", "OK"],
         ),
-        (Role::Sas, "OK", 2, "FORBIDDEN", "OK", "OK", "NOT_FOUND"),
+        (
+            Role::Sas,
+            ["OK", "FORBIDDEN", "OK"],
+            2,
+            ["OK", "NOT_FOUND", "OK", "NOT_FOUND", "OK", "OK"],
+        ),
         (
             Role::Mas,
-            "NOT_FOUND",
+            ["NOT_FOUND", "NOT_FOUND", "OK"],
             1,
-            "NOT_FOUND",
-            "OK",
-            "NOT_FOUND",
-            "OK",
+            ["NOT_FOUND", "OK", "NOT_FOUND", "NOT_FOUND", "OK", "OK"],
         ),
         (
             Role::Mar,
-            "NOT_FOUND",
+            ["NOT_FOUND", "NOT_FOUND", "OK"],
             1,
-            "NOT_FOUND",
-            "OK",
-            "NOT_FOUND",
-            "FORBIDDEN",
+            [
+                "NOT_FOUND",
+                "FORBIDDEN",
+                "NOT_FOUND",
+                "NOT_FOUND",
+                "OK",
+                "OK",
+            ],
         ),
         (
             Role::Committee,
-            "OK",
+            ["OK", "FORBIDDEN", "FORBIDDEN"],
             1,
-            "FORBIDDEN",
-            "FORBIDDEN",
-            "FORBIDDEN",
-            "NOT_FOUND",
+            [
+                "FORBIDDEN",
+                "NOT_FOUND",
+                "FORBIDDEN",
+                "NOT_FOUND",
+                "OK",
+                "OK",
+            ],
         ),
         (
             Role::Auditor,
-            "OK",
+            ["OK", "OK", "FORBIDDEN"],
             3,
-            "OK",
-            "FORBIDDEN",
-            "FORBIDDEN",
-            "FORBIDDEN",
+            [
+                "FORBIDDEN",
+                "FORBIDDEN",
+                "FORBIDDEN",
+                "FORBIDDEN",
+                "OK",
+                "OK",
+            ],
         ),
         (
             Role::Admin,
-            "NOT_FOUND",
+            ["NOT_FOUND", "NOT_FOUND", "FORBIDDEN"],
             0,
-            "NOT_FOUND",
-            "FORBIDDEN",
-            "NOT_FOUND",
-            "NOT_FOUND",
+            [
+                "NOT_FOUND",
+                "NOT_FOUND",
+                "NOT_FOUND",
+                "NOT_FOUND",
+                "OK",
+                "OK",
+            ],
         ),
     ];
-    for (role, read, visible, audit, file, ack, escalate) in table {
+    for (role, [read, audit, file], visible, [ack, escalate, entry, link, me, workflows]) in table {
         let app = app().await;
         let who = principal(role);
         let sarah = json!({ "id": app.sarah });
         let hsl = json!({ "id": app.hsl });
-        let got = (
-            code(&app.run(&who, READ_CASE, sarah.clone()).await),
-            app.run(&who, COUNT, json!({})).await["data"]["cases"]["totalCount"]
-                .as_i64()
-                .unwrap_or(-1),
-            code(&app.run(&who, AUDIT, sarah.clone()).await),
-            code(&app.run(&who, FILE, json!({})).await),
-            code(&app.run(&who, ACK, sarah.clone()).await),
-            code(&app.run(&who, ESCALATE, hsl).await),
+        let read_got = code(&app.run(&who, READ_CASE, sarah.clone()).await);
+        let visible_got = app.run(&who, COUNT, json!({})).await["data"]["cases"]["totalCount"]
+            .as_i64()
+            .unwrap_or(-1);
+        let audit_got = code(&app.run(&who, AUDIT, sarah.clone()).await);
+        let file_got = code(&app.run(&who, FILE, json!({})).await);
+        let ack_got = code(&app.run(&who, ACK, sarah.clone()).await);
+        let escalate_got = code(&app.run(&who, ESCALATE, hsl).await);
+        if ack_got != "OK" {
+            let r = app.run(&principal(Role::Sas), ACK, sarah.clone()).await;
+            assert_eq!(code(&r), "OK", "setup: the SAS acknowledges: {r}");
+        }
+        let entry_got = code(&app.run(&who, ENTRY, sarah.clone()).await);
+        let link_got = code(
+            &app.run(&who, LINK, json!({ "a": app.sarah, "b": app.hsl }))
+                .await,
         );
-        let want = (
-            read.to_owned(),
-            visible,
-            audit.to_owned(),
-            file.to_owned(),
-            ack.to_owned(),
-            escalate.to_owned(),
-        );
+        let meta = app.run(&who, META, json!({})).await;
+        let me_got = if meta["data"]["me"]["role"] == json!(role.as_str()) {
+            "OK".to_owned()
+        } else {
+            code(&meta)
+        };
+        let workflows_got = if meta["data"]["workflows"]
+            .as_array()
+            .is_some_and(|w| w.len() == 4)
+        {
+            "OK".to_owned()
+        } else {
+            code(&meta)
+        };
         assert_eq!(
-            got, want,
-            "{role}: (read, visible, audit, file, acknowledge, escalate)"
+            (
+                read_got,
+                visible_got,
+                audit_got,
+                file_got,
+                ack_got,
+                escalate_got,
+                entry_got,
+                link_got,
+                me_got,
+                workflows_got
+            ),
+            (
+                read.into(),
+                visible,
+                audit.into(),
+                file.into(),
+                ack.into(),
+                escalate.into(),
+                entry.into(),
+                link.into(),
+                me.into(),
+                workflows.into()
+            ),
+            "{role}: (read, visible, audit, file, acknowledge, escalate, utredning entry, link, me, workflows)"
         );
     }
 }
