@@ -148,12 +148,49 @@ enum Command {
     /// Check and draw the lifecycle definitions in workflows/.
     #[command(subcommand)]
     Workflows(WorkflowsCommand),
+    /// Register and list the organisation's units (enheter); cases are filed for units.
+    #[command(subcommand)]
+    Units(UnitsCommand),
     /// Check the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Maintain the read projections.
     #[command(subcommand)]
     Projections(ProjectionsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UnitsCommand {
+    /// Register a unit (or rename it) with its verksamhetsområde.
+    ///
+    /// Example: varna units add linden --name "Lindens vård- och omsorgsboende"
+    ///          --area aldreomsorg --area-name "Äldreomsorg"
+    Add {
+        /// The unit's code, as tokens and the API name it (e.g. linden).
+        id: String,
+        /// The unit's name.
+        #[arg(long)]
+        name: String,
+        /// The verksamhetsområde's code (e.g. aldreomsorg, hemtjanst, lss, hsl).
+        #[arg(long)]
+        area: String,
+        /// The verksamhetsområde's name.
+        #[arg(long)]
+        area_name: String,
+        /// The organisation's code.
+        #[arg(long, default_value = "organisation")]
+        organisation: String,
+        /// The organisation's name.
+        #[arg(long, default_value = "Kommunen")]
+        organisation_name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List the registered units.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -267,6 +304,28 @@ impl Cli {
             Command::Schema => {
                 print!("{}", varna_api::schema::sdl());
                 Ok(ExitCode::SUCCESS)
+            }
+            Command::Units(UnitsCommand::Add {
+                id,
+                name,
+                area,
+                area_name,
+                organisation,
+                organisation_name,
+                database,
+            }) => {
+                let unit = varna_store::NewUnit {
+                    id,
+                    name,
+                    verksamhetsomrade_id: area,
+                    verksamhetsomrade_name: area_name,
+                    organisation_id: organisation,
+                    organisation_name,
+                };
+                runtime()?.block_on(maintenance::add_unit(&database.store_config(), unit))
+            }
+            Command::Units(UnitsCommand::List { database }) => {
+                runtime()?.block_on(maintenance::list_units(&database.existing_store_config()?))
             }
             Command::Audit(AuditCommand::Verify { database }) => runtime()?.block_on(
                 maintenance::audit_verify(&database.existing_store_config()?),

@@ -1,5 +1,5 @@
-//! `varna audit verify` and `varna projections rebuild`: the operator's
-//! checks on a store, with progress on standard error.
+//! The operator's commands on a store: `units add|list`, `audit verify` and
+//! `projections rebuild` (the last two with progress on standard error).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -92,5 +92,42 @@ pub(crate) async fn projections_rebuild(config: &StoreConfig) -> anyhow::Result<
         "projections rebuilt: {} cases from {} events in {secs:.2} s",
         report.cases, report.events
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `varna units add`.
+pub(crate) async fn add_unit(
+    config: &StoreConfig,
+    unit: varna_store::NewUnit,
+) -> anyhow::Result<ExitCode> {
+    let valid = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    };
+    if !valid(&unit.id) || !valid(&unit.verksamhetsomrade_id) {
+        anyhow::bail!(
+            "unit and area codes use lower-case letters, digits, '-' and '_' (e.g. hemtjanst-norr)"
+        );
+    }
+    let store = Store::connect(config).await?;
+    let id = unit.id.clone();
+    store.upsert_unit(unit).await?;
+    store.close().await?;
+    println!("unit {id} registered");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `varna units list`.
+pub(crate) async fn list_units(config: &StoreConfig) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(config).await?;
+    let units = store.units().await?;
+    store.close().await?;
+    if units.is_empty() {
+        println!("no units registered: add them with `varna units add` (see --help)");
+    }
+    for (id, name, area) in units {
+        println!("{id:<24} {area:<16} {name}");
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -213,6 +213,49 @@ fn serve_without_any_token_configuration_says_what_to_set() {
 }
 
 #[test]
+fn units_are_registered_listed_and_validated() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/v.db?mode=rwc", dir.path().display());
+    let o = varna(&[
+        "units",
+        "add",
+        "hemtjanst-norr",
+        "--name",
+        "Hemtjänst Norr",
+        "--area",
+        "hemtjanst",
+        "--area-name",
+        "Ordinärt boende",
+        "--database-url",
+        &url,
+    ]);
+    assert!(o.status.success(), "{}", err(&o));
+    let o = varna(&["units", "list", "--database-url", &url]);
+    assert!(
+        out(&o).lines().any(|l| l.starts_with("hemtjanst-norr")
+            && l.contains("hemtjanst")
+            && l.contains("Hemtjänst Norr")),
+        "{}",
+        out(&o)
+    );
+    let o = varna(&[
+        "units",
+        "add",
+        "Hemtjänst Norr",
+        "--name",
+        "x",
+        "--area",
+        "a",
+        "--area-name",
+        "A",
+        "--database-url",
+        &url,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("lower-case letters"), "{}", err(&o));
+}
+
+#[test]
 fn help_explains_every_command() {
     let o = varna(&["--help"]);
     assert!(o.status.success());
