@@ -87,7 +87,8 @@ pub fn from_rejection(r: Rejection) -> Error {
         }
         Rejection::UnknownTransition { .. }
         | Rejection::InvalidTransition { .. }
-        | Rejection::JournalClosed { .. } => error(Code::InvalidTransition, message),
+        | Rejection::JournalClosed { .. }
+        | Rejection::DeadlineNotDue { .. } => error(Code::InvalidTransition, message),
         Rejection::GuardFailed {
             missing, failed, ..
         } => error(Code::GuardFailed, message).extend_with(|_, x| {

@@ -20,7 +20,7 @@ use crate::auth::Principal;
 /// Whether the principal may read the case.
 pub fn may_read(p: &Principal, case: &CaseSummary) -> bool {
     match p.role {
-        Role::Admin => false,
+        Role::Admin | Role::System => false,
         Role::Auditor => true,
         Role::Reporter => case.filed_by == p.user_id,
         Role::UnitManager | Role::OperationsManager => {
@@ -35,7 +35,7 @@ pub fn may_read(p: &Principal, case: &CaseSummary) -> bool {
 /// Narrows a list filter to what the principal may read (same rules as `may_read`).
 pub fn scope(p: &Principal, mut filter: CaseFilter) -> CaseFilter {
     match p.role {
-        Role::Admin => filter.units = Some(Vec::new()),
+        Role::Admin | Role::System => filter.units = Some(Vec::new()),
         Role::Auditor => {}
         Role::Reporter => filter.filed_by = Some(p.user_id.clone()),
         Role::UnitManager | Role::OperationsManager => {

@@ -18,6 +18,7 @@ use varna_workflow::{
 
 use crate::backend::{ChainHead, begin_write};
 use crate::chain::{self, EventContent, GENESIS};
+use crate::changes::{CaseChange, Changes};
 use crate::entities::{audit_head, case_person, cases, event, idempotency_key, org, outbox};
 use crate::error::{Error, Result};
 use crate::projections::{case_row, write_event_rows};
@@ -106,12 +107,13 @@ impl Store {
             .iter()
             .find(|c| c.id == case_id)
             .map_or(1, |c| c.case.version);
-        batch.write(&txn).await?;
+        let changes = batch.write(&txn).await?;
         remember(
             &txn, actor, &options, &request, &case_id, version, facts.now,
         )
         .await?;
         txn.commit().await?;
+        self.announce(changes);
         tracing::info!(case = %case_id, workflow, "case filed");
         Ok(Outcome {
             case_id,
@@ -167,9 +169,10 @@ impl Store {
             .iter()
             .find(|c| &c.id == case_id)
             .map_or(case.version, |c| c.case.version);
-        batch.write(&txn).await?;
+        let changes = batch.write(&txn).await?;
         remember(&txn, actor, &options, &request, case_id, version, facts.now).await?;
         txn.commit().await?;
+        self.announce(changes);
         tracing::info!(case = %case_id, version, "command applied");
         Ok(Outcome {
             case_id: case_id.clone(),
@@ -237,7 +240,7 @@ impl Store {
         let mut batch = Batch::new(head, facts.now);
         let case = batch.append_to(case_id, &def, case, here.events)?;
         batch.append_to(other, &other_def, other_case, there.events)?;
-        batch.write(&txn).await?;
+        let changes = batch.write(&txn).await?;
         remember(
             &txn,
             actor,
@@ -249,12 +252,18 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
+        self.announce(changes);
         Ok(Outcome {
             case_id: case_id.clone(),
             version: case.version,
             opened: Vec::new(),
             replayed: false,
         })
+    }
+
+    fn announce(&self, changes: Vec<CaseChange>) {
+        self.changes
+            .announce(self.db.get_database_backend(), changes);
     }
 
     /// Opens a command on an existing case: takes the writer slot, answers
@@ -336,6 +345,7 @@ fn command_fingerprint(command: &Command) -> serde_json::Value {
             link,
             end,
         } => serde_json::json!({ "link": other_case, "kind": link, "end": end }),
+        Command::PassDeadline { deadline } => serde_json::json!({ "pass_deadline": deadline }),
     }
 }
 
@@ -612,7 +622,8 @@ impl Batch {
 
     /// Computes the hashes (fetching each existing case's last hash), then
     /// writes events, projections, outbox and the new chain head.
-    async fn write(mut self, txn: &DatabaseTransaction) -> Result<()> {
+    async fn write(mut self, txn: &DatabaseTransaction) -> Result<Vec<CaseChange>> {
+        let changes = self.changes();
         let mut global = self.head.global_hash.clone();
         let mut last_hash: std::collections::HashMap<String, String> =
             std::collections::HashMap::new();
@@ -679,10 +690,13 @@ impl Batch {
                 }
             }
             let replace_deadlines = touched.is_new
-                || touched
-                    .events
-                    .iter()
-                    .any(|e| matches!(e.kind, varna_workflow::EventKind::Transitioned { .. }));
+                || touched.events.iter().any(|e| {
+                    matches!(
+                        e.kind,
+                        varna_workflow::EventKind::Transitioned { .. }
+                            | varna_workflow::EventKind::DeadlinePassed { .. }
+                    )
+                });
             write_event_rows(
                 txn,
                 &id,
@@ -702,7 +716,43 @@ impl Batch {
             global_hash: Set(global),
         };
         head.update(txn).await?;
-        Ok(())
+        Changes::stage(txn, &changes).await?;
+        Ok(changes)
+    }
+
+    /// The notices for every event the batch appends.
+    fn changes(&self) -> Vec<CaseChange> {
+        self.cases
+            .iter()
+            .flat_map(|t| {
+                t.events.iter().enumerate().map(move |(offset, e)| {
+                    let deadline = match &e.kind {
+                        varna_workflow::EventKind::DeadlinePassed { deadline, .. } => {
+                            Some(deadline.clone())
+                        }
+                        _ => None,
+                    };
+                    let responsible = deadline
+                        .as_ref()
+                        .and_then(|id| t.def.deadlines.iter().find(|d| &d.id == id))
+                        .map(|d| d.notify.clone())
+                        .unwrap_or_default();
+                    CaseChange {
+                        case_id: t.id.to_string(),
+                        sequence: t.first_sequence + offset as i64,
+                        event_type: e.kind.type_name().to_owned(),
+                        kind: t.case.workflow.name.clone(),
+                        lagrum: t.case.lagrum,
+                        unit: t.case.unit.as_str().to_owned(),
+                        filed_by: t.case.filed_by.id.as_str().to_owned(),
+                        occurred_at: e.occurred_at,
+                        state: t.case.state().as_str().to_owned(),
+                        deadline,
+                        responsible,
+                    }
+                })
+            })
+            .collect()
     }
 }
 

@@ -17,8 +17,11 @@ mod access;
 pub mod audit;
 mod backend;
 pub mod chain;
+mod changes;
 mod commands;
+mod deadlines;
 mod definitions;
+mod delivery;
 #[allow(unreachable_pub)] // sea-orm derives `pub` items inside the private module
 mod entities;
 mod error;
@@ -35,7 +38,10 @@ use varna_workflow::Catalog;
 
 pub use access::{AccessRecord, NewAccess};
 pub use backend::StoreConfig;
+pub use changes::CaseChange;
 pub use commands::{CommandOptions, Outcome};
+pub use deadlines::{SCHEDULER_ID, SweepReport};
+pub use delivery::{ClaimedDelivery, DeliveryCount, DeliveryRow, Notification, RetryPolicy};
 pub use error::{Error, Result};
 pub use org::{NewUnit, NewUser};
 pub use rebuild::RebuildReport;
@@ -75,6 +81,7 @@ pub enum Backend {
 pub struct Store {
     db: DatabaseConnection,
     definitions: definitions::Definitions,
+    changes: changes::Changes,
 }
 
 impl Store {
@@ -82,10 +89,14 @@ impl Store {
     /// migrations and registers the current workflow definitions.
     pub async fn open(config: &StoreConfig, catalog: &Catalog) -> Result<Store> {
         let db = backend::connect(config).await?;
-        let store = Store {
+        let mut store = Store {
             db,
             definitions: definitions::Definitions::default(),
+            changes: changes::Changes::new(),
         };
+        if store.backend() == Backend::Postgres {
+            store.changes.listen_to(&config.url);
+        }
         store.definitions.register(&store.db, catalog).await?;
         tracing::info!(database = %config.redacted_url(), workflows = catalog.len(), "store ready");
         Ok(store)
@@ -99,6 +110,7 @@ impl Store {
         Ok(Store {
             db,
             definitions: definitions::Definitions::default(),
+            changes: changes::Changes::new(),
         })
     }
 
@@ -129,6 +141,18 @@ impl Store {
         hash: &str,
     ) -> Result<std::sync::Arc<varna_workflow::WorkflowDefinition>> {
         self.definitions.by_hash(&self.db, hash).await
+    }
+
+    /// A live feed of every event appended from now on, by this server or
+    /// (on PostgreSQL) any other on the same database. See [`CaseChange`].
+    pub fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<CaseChange> {
+        self.changes.subscribe()
+    }
+
+    /// Waits (at most `timeout`) until change notices flow: at once on
+    /// SQLite, once the `LISTEN` connection is up on PostgreSQL.
+    pub async fn changes_ready(&self, timeout: std::time::Duration) -> bool {
+        self.changes.ready(timeout).await
     }
 
     /// Checks that the database answers.

@@ -31,10 +31,8 @@ pub(crate) fn case_row(
     let next_due_at = case
         .deadlines
         .values()
-        .filter_map(|d| match d {
-            DeadlineStatus::Open { due_at } => Some(*due_at),
-            _ => None,
-        })
+        .filter(|d| d.is_running())
+        .map(DeadlineStatus::due_at)
         .min();
     let closed_at = match &case.status {
         varna_workflow::Status::Closed { closed_at, .. } => Some(*closed_at),
@@ -65,19 +63,12 @@ pub(crate) fn case_row(
 fn deadline_rows(id: &str, case: &Case) -> Vec<case_deadline::ActiveModel> {
     case.deadlines
         .iter()
-        .map(|(deadline_id, status)| {
-            let (label, ended_at) = match status {
-                DeadlineStatus::Open { .. } => ("open", None),
-                DeadlineStatus::Met { met_at, .. } => ("met", Some(*met_at)),
-                DeadlineStatus::Cancelled { at, .. } => ("cancelled", Some(*at)),
-            };
-            case_deadline::ActiveModel {
-                case_id: Set(id.to_owned()),
-                deadline_id: Set(deadline_id.clone()),
-                due_at: Set(status.due_at()),
-                status: Set(label.to_owned()),
-                ended_at: Set(ended_at),
-            }
+        .map(|(deadline_id, status)| case_deadline::ActiveModel {
+            case_id: Set(id.to_owned()),
+            deadline_id: Set(deadline_id.clone()),
+            due_at: Set(status.due_at()),
+            status: Set(status.label().to_owned()),
+            ended_at: Set(status.ended_at()),
         })
         .collect()
 }
@@ -121,7 +112,9 @@ pub(crate) async fn write_event_rows(
                 link_kind: Set(enum_text(link)),
                 link_end: Set(enum_text(end)),
             }),
-            EventKind::Filed { .. } | EventKind::Transitioned { .. } => {}
+            EventKind::Filed { .. }
+            | EventKind::Transitioned { .. }
+            | EventKind::DeadlinePassed { .. } => {}
         }
     }
     if !journal.is_empty() {

@@ -117,6 +117,14 @@ pub enum EventKind {
         /// The entry.
         entry: JournalEntry,
     },
+    /// A running clock passed its due time unmet; recorded by the scheduler
+    /// so the escalation is part of the audited history.
+    DeadlinePassed {
+        /// The deadline's id in the definition.
+        deadline: String,
+        /// When it was due.
+        due_at: DateTime<Utc>,
+    },
     /// The case was linked to another (an escalation or a spawned case).
     Linked {
         /// The other case's id, as the store names it.
@@ -157,6 +165,7 @@ impl EventKind {
             EventKind::Transitioned { .. } => "transitioned",
             EventKind::JournalEntryAdded { .. } => "journal_entry_added",
             EventKind::Linked { .. } => "linked",
+            EventKind::DeadlinePassed { .. } => "deadline_passed",
         }
     }
 }
@@ -233,7 +242,15 @@ pub enum DeadlineStatus {
         /// When it falls due.
         due_at: DateTime<Utc>,
     },
-    /// Met by a transition.
+    /// Still running, but past its due time: the scheduler recorded that it
+    /// passed and told those responsible.
+    Passed {
+        /// When it was due.
+        due_at: DateTime<Utc>,
+        /// When the scheduler recorded it.
+        passed_at: DateTime<Utc>,
+    },
+    /// Met by a transition (possibly late).
     Met {
         /// When it was due.
         due_at: DateTime<Utc>,
@@ -254,8 +271,36 @@ impl DeadlineStatus {
     pub fn due_at(&self) -> DateTime<Utc> {
         match self {
             DeadlineStatus::Open { due_at }
+            | DeadlineStatus::Passed { due_at, .. }
             | DeadlineStatus::Met { due_at, .. }
             | DeadlineStatus::Cancelled { due_at, .. } => *due_at,
+        }
+    }
+
+    /// Whether the clock still runs (open, or passed but not yet met).
+    pub fn is_running(&self) -> bool {
+        matches!(
+            self,
+            DeadlineStatus::Open { .. } | DeadlineStatus::Passed { .. }
+        )
+    }
+
+    /// The projection's word for the status: `open`, `passed`, `met`, `cancelled`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            DeadlineStatus::Open { .. } => "open",
+            DeadlineStatus::Passed { .. } => "passed",
+            DeadlineStatus::Met { .. } => "met",
+            DeadlineStatus::Cancelled { .. } => "cancelled",
+        }
+    }
+
+    /// When it was met or ended, if it has.
+    pub fn ended_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            DeadlineStatus::Open { .. } | DeadlineStatus::Passed { .. } => None,
+            DeadlineStatus::Met { met_at, .. } => Some(*met_at),
+            DeadlineStatus::Cancelled { at, .. } => Some(*at),
         }
     }
 }
@@ -378,8 +423,10 @@ pub fn evolve(mut case: Case, event: &Event) -> Case {
             case.fields
                 .extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
             for id in deadlines_met {
-                if let Some(DeadlineStatus::Open { due_at }) = case.deadlines.get(id) {
-                    let due_at = *due_at;
+                if let Some(status) = case.deadlines.get(id)
+                    && status.is_running()
+                {
+                    let due_at = status.due_at();
                     case.deadlines.insert(
                         id.clone(),
                         DeadlineStatus::Met {
@@ -390,8 +437,10 @@ pub fn evolve(mut case: Case, event: &Event) -> Case {
                 }
             }
             for id in deadlines_cancelled {
-                if let Some(DeadlineStatus::Open { due_at }) = case.deadlines.get(id) {
-                    let due_at = *due_at;
+                if let Some(status) = case.deadlines.get(id)
+                    && status.is_running()
+                {
+                    let due_at = status.due_at();
                     case.deadlines.insert(
                         id.clone(),
                         DeadlineStatus::Cancelled {
@@ -415,6 +464,17 @@ pub fn evolve(mut case: Case, event: &Event) -> Case {
             };
         }
         EventKind::JournalEntryAdded { entry } => case.journal.push(entry.clone()),
+        EventKind::DeadlinePassed { deadline, due_at } => {
+            if let Some(DeadlineStatus::Open { .. }) = case.deadlines.get(deadline) {
+                case.deadlines.insert(
+                    deadline.clone(),
+                    DeadlineStatus::Passed {
+                        due_at: *due_at,
+                        passed_at: event.occurred_at,
+                    },
+                );
+            }
+        }
         EventKind::Linked {
             other_case,
             link,

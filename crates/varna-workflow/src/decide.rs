@@ -88,6 +88,12 @@ pub enum Command {
         /// Which end of the link this case is.
         end: LinkEnd,
     },
+    /// Record that a running clock has passed its due time (the scheduler's
+    /// command; only [`Role::System`] may give it).
+    PassDeadline {
+        /// The deadline's id.
+        deadline: String,
+    },
 }
 
 /// What a person writes into the journal.
@@ -137,6 +143,11 @@ pub enum Notice {
     Transitioned {
         /// Its name.
         transition: String,
+    },
+    /// A deadline passed unmet; the notified roles are responsible for it.
+    DeadlinePassed {
+        /// The deadline's id.
+        deadline: String,
     },
 }
 
@@ -214,6 +225,13 @@ pub enum Rejection {
     JournalClosed {
         /// The case's state.
         state: StateId,
+    },
+    /// The deadline is not running past its due time (met, already passed,
+    /// not yet due, or unknown).
+    #[error("deadline \"{deadline}\" is not running past its due time")]
+    DeadlineNotDue {
+        /// The deadline's id.
+        deadline: String,
     },
 }
 
@@ -413,7 +431,55 @@ pub fn decide(
             link,
             end,
         } => decide_link(def, case, other_case, link, end, facts),
+        Command::PassDeadline { deadline } => decide_pass_deadline(def, case, deadline, facts),
     }
+}
+
+/// The scheduler's command: a running clock whose due time has come is
+/// recorded as passed, and the roles the definition names are notified.
+fn decide_pass_deadline(
+    def: &WorkflowDefinition,
+    case: &Case,
+    deadline: String,
+    facts: &Facts,
+) -> Result<Decision, Rejection> {
+    if facts.actor.role != Role::System {
+        return Err(Rejection::Forbidden {
+            role: facts.actor.role,
+            action: "record a passed deadline".into(),
+        });
+    }
+    let due_at = match case.deadlines.get(&deadline) {
+        Some(DeadlineStatus::Open { due_at }) if *due_at <= facts.now && !case.is_closed() => {
+            *due_at
+        }
+        _ => return Err(Rejection::DeadlineNotDue { deadline }),
+    };
+    let effects = def
+        .deadlines
+        .iter()
+        .find(|d| d.id == deadline)
+        .map(|d| d.notify.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|&role| Effect::Notify {
+            role,
+            reason: Notice::DeadlinePassed {
+                deadline: deadline.clone(),
+            },
+        })
+        .collect();
+    Ok(Decision {
+        events: vec![Event {
+            actor: EventActor {
+                id: facts.actor.id.clone(),
+                role: facts.actor.role,
+            },
+            occurred_at: facts.now,
+            kind: EventKind::DeadlinePassed { deadline, due_at },
+        }],
+        effects,
+    })
 }
 
 fn decide_transition(
@@ -454,7 +520,7 @@ fn decide_transition(
     let open: Vec<&String> = case
         .deadlines
         .iter()
-        .filter(|(_, d)| matches!(d, DeadlineStatus::Open { .. }))
+        .filter(|(_, d)| d.is_running())
         .map(|(id, _)| id)
         .collect();
     let deadlines_met: Vec<String> = def

@@ -31,6 +31,9 @@ pub enum Role {
     Auditor,
     /// Systemförvaltare: units, users, workflow versions; no case content.
     Admin,
+    /// Varna itself (the deadline scheduler). Not in [`Role::ALL`], so no
+    /// token and no workflow file can name it.
+    System,
 }
 
 impl Role {
@@ -59,6 +62,17 @@ impl Role {
             Role::Committee => "committee",
             Role::Auditor => "auditor",
             Role::Admin => "admin",
+            Role::System => "system",
+        }
+    }
+
+    /// Parses a role as recorded in an event: any token role, or `system`
+    /// (which no token may claim, so [`FromStr`] refuses it).
+    pub fn from_recorded(s: &str) -> Result<Role, UnknownWord> {
+        if s == Role::System.as_str() {
+            Ok(Role::System)
+        } else {
+            s.parse()
         }
     }
 
@@ -73,7 +87,7 @@ impl Role {
 
     /// Roles that may never change a case, whatever a definition says.
     pub fn is_read_only(self) -> bool {
-        matches!(self, Role::Auditor | Role::Admin)
+        matches!(self, Role::Auditor | Role::Admin | Role::System)
     }
 }
 

@@ -1090,3 +1090,65 @@ fn events_serialise_and_replay_from_json() {
     assert_eq!(varna_workflow::replay(&back).expect("replays"), s.case);
     assert!(json.contains("\"type\":\"filed\"") && json.contains("\"type\":\"transitioned\""));
 }
+
+#[test]
+fn a_passed_deadline_is_recorded_once_notifies_those_responsible_and_can_still_be_met() {
+    let mut s = lex_sarah_report();
+    let pass = || Command::PassDeadline {
+        deadline: "sas_informed".into(),
+    };
+
+    // Not yet due: refused, nothing happens.
+    let early = s
+        .after(Duration::hours(23))
+        .try_command(actor(Role::System), pass());
+    assert_eq!(
+        early.err(),
+        Some(Rejection::DeadlineNotDue {
+            deadline: "sas_informed".into()
+        })
+    );
+
+    // Due: only the system may record it.
+    s.after(Duration::hours(2));
+    assert!(matches!(
+        s.try_command(actor(Role::Sas), pass()),
+        Err(Rejection::Forbidden { .. })
+    ));
+    let decision = s
+        .try_command(actor(Role::System), pass())
+        .expect("a due clock passes")
+        .clone();
+    let notified: Vec<Role> = decision
+        .effects
+        .iter()
+        .map(|e| match e {
+            Effect::Notify {
+                role,
+                reason: Notice::DeadlinePassed { deadline },
+            } if deadline == "sas_informed" => *role,
+            other => panic!("unexpected effect {other:?}"),
+        })
+        .collect();
+    assert_eq!(notified, vec![Role::Sas, Role::OperationsManager]);
+    assert!(matches!(
+        s.case.deadlines["sas_informed"],
+        DeadlineStatus::Passed { .. }
+    ));
+
+    // A second run of the scheduler finds nothing to do.
+    assert_eq!(
+        s.try_command(actor(Role::System), pass()).err(),
+        Some(Rejection::DeadlineNotDue {
+            deadline: "sas_informed".into()
+        })
+    );
+
+    // Acknowledging late still meets the clock; the history shows both.
+    s.take(Role::Sas, "acknowledge", fields(&[]));
+    assert!(matches!(
+        s.case.deadlines["sas_informed"],
+        DeadlineStatus::Met { .. }
+    ));
+    s.assert_replay_agrees();
+}

@@ -9,7 +9,7 @@ use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use varna_store::NewAccess;
 use varna_store::queries::CaseRecord;
-use varna_workflow::{DeadlineStatus, EventKind, Value, WorkflowDefinition};
+use varna_workflow::{EventKind, Value, WorkflowDefinition};
 
 use super::types::{CaseKind, Lagrum};
 use super::{principal, store};
@@ -198,18 +198,13 @@ impl CaseView {
             .iter()
             .map(|(id, status)| {
                 let def = self.def.deadlines.iter().find(|d| &d.id == id);
-                let (state, ended_at) = match status {
-                    DeadlineStatus::Open { .. } => ("open", None),
-                    DeadlineStatus::Met { met_at, .. } => ("met", Some(*met_at)),
-                    DeadlineStatus::Cancelled { at, .. } => ("cancelled", Some(*at)),
-                };
                 Deadline {
                     id: id.clone(),
                     label_sv: def.map_or(id.clone(), |d| d.label.sv.clone()),
                     due_at: status.due_at(),
-                    status: state.to_owned(),
-                    ended_at,
-                    overdue: matches!(status, DeadlineStatus::Open { due_at } if *due_at < now),
+                    status: status.label().to_owned(),
+                    ended_at: status.ended_at(),
+                    overdue: status.is_running() && status.due_at() < now,
                     term: def.and_then(|d| d.term.clone()),
                 }
             })
@@ -416,7 +411,7 @@ pub struct Deadline {
     pub label_sv: String,
     /// When it is (was) due.
     pub due_at: DateTime<Utc>,
-    /// `open`, `met` or `cancelled` (the case closed first).
+    /// `open`, `passed` (due time gone, still to be done; the responsible roles were told), `met` or `cancelled` (the case closed first).
     pub status: String,
     /// When it was met or ended.
     pub ended_at: Option<DateTime<Utc>>,

@@ -8,6 +8,7 @@ pub(crate) mod case_deadline;
 pub(crate) mod case_link;
 pub(crate) mod case_person;
 pub(crate) mod cases;
+pub(crate) mod delivery;
 pub(crate) mod event;
 pub(crate) mod idempotency_key;
 pub(crate) mod journal_entry;

@@ -109,10 +109,7 @@ impl StoredEvent {
         let kind = serde_json::from_str(&m.payload).map_err(|e| {
             Error::Corrupt(format!("event {} of case {}: {e}", m.sequence, m.case_id))
         })?;
-        let role: Role = m
-            .actor_role
-            .parse()
-            .map_err(|e: varna_workflow::UnknownWord| Error::Corrupt(e.to_string()))?;
+        let role = Role::from_recorded(&m.actor_role).map_err(|e| Error::Corrupt(e.to_string()))?;
         Ok(StoredEvent {
             sequence: u64::try_from(m.sequence).unwrap_or_default(),
             global_seq: u64::try_from(m.global_seq).unwrap_or_default(),
@@ -340,6 +337,45 @@ impl Store {
             items,
             has_next_page,
         })
+    }
+
+    /// "My work": open cases matching `filter` that stand in one of the
+    /// `actionable` (lifecycle, state) pairs, most urgent first — the
+    /// earliest running deadline first, cases without one after them, oldest
+    /// first. At most `limit` ([`MAX_PAGE`]).
+    pub async fn work_queue(
+        &self,
+        filter: &CaseFilter,
+        actionable: &[(String, String)],
+        limit: u64,
+    ) -> Result<Vec<CaseSummary>> {
+        if actionable.is_empty() {
+            return Ok(Vec::new());
+        }
+        let states = actionable
+            .iter()
+            .fold(Condition::any(), |c, (kind, state)| {
+                c.add(
+                    Condition::all()
+                        .add(cases::Column::Kind.eq(kind.clone()))
+                        .add(cases::Column::State.eq(state.clone())),
+                )
+            });
+        let rows = cases::Entity::find()
+            .filter(filter.condition())
+            .filter(cases::Column::IsClosed.eq(false))
+            .filter(states)
+            .order_by_with_nulls(
+                cases::Column::NextDueAt,
+                sea_orm::Order::Asc,
+                sea_orm::sea_query::NullOrdering::Last,
+            )
+            .order_by_asc(cases::Column::OpenedAt)
+            .order_by_asc(cases::Column::Id)
+            .limit(limit.clamp(1, MAX_PAGE))
+            .all(&self.db)
+            .await?;
+        rows.iter().map(CaseSummary::from_row).collect()
     }
 
     /// How many cases match `filter`.
