@@ -5,6 +5,8 @@
 //! - [`PgCluster::start`], [`PgCluster::builder`]: start with explicit errors
 //!   or settings (such as [`PgClusterBuilder::durable`] for crash tests).
 //! - [`PgCluster::available`]: where the server binaries are, if installed.
+//! - [`WebhookReceiver`] and [`SmtpSink`]: loopback endpoints that record
+//!   what notification delivery sends them, and can be told to fail.
 //!
 //! A cluster listens only on `127.0.0.1` (plus a unix socket inside its
 //! temporary directory), trusts the superuser `varna`, and is stopped
@@ -16,6 +18,10 @@ mod cluster;
 mod error;
 mod locate;
 mod run;
+mod smtp;
+mod webhook;
 
 pub use cluster::{PgCluster, PgClusterBuilder};
 pub use error::PgError;
+pub use smtp::{Mail, SmtpSink};
+pub use webhook::{Received, WebhookReceiver};
