@@ -1,13 +1,15 @@
 //! The axum router: `/graphql` (GraphiQL in a browser on GET, queries on
-//! POST with a bearer token), `/health` (the process answers) and `/ready`
-//! (the database answers). Requests without a valid token get HTTP 401 with
+//! POST with a bearer token), `/graphql/ws` (subscriptions over WebSocket,
+//! graphql-transport-ws, the token in the connection_init payload),
+//! `/health` (the process answers) and `/ready` (the database answers). Requests without a valid token get HTTP 401 with
 //! a GraphQL-shaped error body before any resolver runs.
 
 use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::GraphQLResponse;
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::body::Bytes;
+use axum::extract::WebSocketUpgrade;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -46,6 +48,7 @@ impl std::fmt::Debug for ApiState {
 pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql/ws", get(graphql_ws))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -56,6 +59,7 @@ async fn graphiql() -> Html<String> {
     Html(
         GraphiQLSource::build()
             .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
             .title("Varna GraphQL")
             .finish(),
     )
@@ -117,4 +121,41 @@ async fn graphql(State(state): State<ApiState>, headers: HeaderMap, body: Bytes)
     };
     let request = request.data(principal).data(RequestReads::default());
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
+}
+
+/// Subscriptions: the socket is accepted, but no operation runs until the
+/// connection_init payload carries a valid token
+/// (`{"Authorization": "Bearer …"}`); otherwise the server closes it.
+async fn graphql_ws(
+    State(state): State<ApiState>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let auth = Arc::clone(&state.auth);
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    let token = ["Authorization", "authorization"]
+                        .iter()
+                        .find_map(|k| payload.get(*k).and_then(|v| v.as_str()))
+                        .map(|v| {
+                            v.strip_prefix("Bearer ")
+                                .or_else(|| v.strip_prefix("bearer "))
+                                .unwrap_or(v)
+                                .trim()
+                                .to_owned()
+                        })
+                        .ok_or_else(|| async_graphql::Error::new(AuthError::Missing.to_string()))?;
+                    let principal = auth
+                        .verify(&token)
+                        .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+                    let mut data = async_graphql::Data::default();
+                    data.insert(principal);
+                    data.insert(RequestReads::default());
+                    Ok(data)
+                })
+                .serve()
+        })
 }

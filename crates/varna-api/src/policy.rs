@@ -19,16 +19,20 @@ use crate::auth::Principal;
 
 /// Whether the principal may read the case.
 pub fn may_read(p: &Principal, case: &CaseSummary) -> bool {
+    may_read_parts(p, &case.kind, &case.lagrum, &case.unit_id, &case.filed_by)
+}
+
+/// [`may_read`] from the four things it depends on: the lifecycle, the
+/// lagrum (`SoL`…), the unit and who filed the case.
+pub fn may_read_parts(p: &Principal, kind: &str, lagrum: &str, unit: &str, filed_by: &str) -> bool {
     match p.role {
         Role::Admin | Role::System => false,
         Role::Auditor => true,
-        Role::Reporter => case.filed_by == p.user_id,
-        Role::UnitManager | Role::OperationsManager => {
-            p.units.iter().any(|u| u.as_str() == case.unit_id)
-        }
-        Role::Sas => case.lagrum == Lagrum::Sol.as_str() || case.lagrum == Lagrum::Lss.as_str(),
-        Role::Mas | Role::Mar => case.lagrum == Lagrum::Hsl.as_str(),
-        Role::Committee => case.kind == "lex-sarah",
+        Role::Reporter => filed_by == p.user_id,
+        Role::UnitManager | Role::OperationsManager => p.units.iter().any(|u| u.as_str() == unit),
+        Role::Sas => lagrum == Lagrum::Sol.as_str() || lagrum == Lagrum::Lss.as_str(),
+        Role::Mas | Role::Mar => lagrum == Lagrum::Hsl.as_str(),
+        Role::Committee => kind == "lex-sarah",
     }
 }
 

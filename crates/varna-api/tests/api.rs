@@ -671,3 +671,221 @@ async fn http_serves_graphiql_health_and_limits_the_body() {
         .expect("responds");
     assert!(response.status().is_client_error(), "{}", response.status());
 }
+
+const MY_WORK: &str = "{ myWork { case { id kind } nextDeadline { id status dueAt } overdue } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn my_work_lists_what_waits_for_the_caller_most_urgent_first() {
+    let app = app().await;
+    // Two more lex Sarah reports, filed earlier (so due earlier) than the
+    // one from `app()`; the oldest one's SAS clock has passed.
+    let reporter = varna_workflow::Actor {
+        id: ActorId::new("reporter-2"),
+        role: Role::Reporter,
+        units: BTreeSet::from([UnitId::new("norr")]),
+    };
+    let mut older = Vec::new();
+    for hours_ago in [50, 5] {
+        let id = app
+            .store
+            .file_case(
+                "lex-sarah",
+                FileCase {
+                    lagrum: Lagrum::Lss,
+                    unit: UnitId::new("norr"),
+                    fields: [
+                        ("what_happened".to_owned(), text("Utebliven insats")),
+                        ("occurred_on".to_owned(), text("2026-01-10")),
+                        ("affected_gender".to_owned(), text("man")),
+                    ]
+                    .into(),
+                },
+                None,
+                &reporter,
+                CommandOptions {
+                    now: Some(chrono::Utc::now() - chrono::Duration::hours(hours_ago)),
+                    ..CommandOptions::default()
+                },
+            )
+            .await
+            .expect("files")
+            .case_id
+            .to_string();
+        older.push(id);
+    }
+    let swept = app
+        .store
+        .sweep_deadlines(chrono::Utc::now(), 100)
+        .await
+        .expect("sweeps");
+    assert_eq!(swept.passed, 1, "the 50-hour-old report's 24-hour clock");
+
+    let sas = app.run(&principal(Role::Sas), MY_WORK, json!({})).await;
+    let items = sas["data"]["myWork"].as_array().expect("a list").clone();
+    let ids: Vec<&str> = items
+        .iter()
+        .map(|i| i["case"]["id"].as_str().unwrap_or_default())
+        .collect();
+    // Lex Sarah reports wait for the SAS to acknowledge, most urgent first;
+    // the SoL avvikelser wait for no SAS action in their first state.
+    assert_eq!(
+        ids[..3],
+        [older[0].as_str(), older[1].as_str(), app.sarah.as_str()],
+        "{sas}"
+    );
+    assert_eq!(items[0]["overdue"], true);
+    assert_eq!(items[0]["nextDeadline"]["id"], "sas_informed");
+    assert_eq!(items[0]["nextDeadline"]["status"], "passed");
+    assert_eq!(items[1]["overdue"], false);
+
+    // The MAS has no lex Sarah work; the unit manager at Linden sees only Linden's.
+    let mas = app.run(&principal(Role::Mas), MY_WORK, json!({})).await;
+    let mas_ids: Vec<String> = mas["data"]["myWork"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|i| i["case"]["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        !mas_ids
+            .iter()
+            .any(|id| *id == app.sarah || older.contains(id))
+    );
+    assert!(
+        mas_ids.contains(&app.hsl),
+        "the HSL avvikelse waits for the MAS: {mas}"
+    );
+    let um = app
+        .run(&principal(Role::UnitManager), MY_WORK, json!({}))
+        .await;
+    for item in um["data"]["myWork"].as_array().expect("a list") {
+        let id = item["case"]["id"].as_str().unwrap_or_default();
+        assert!(
+            !older.iter().any(|o| o == id),
+            "Norr's cases are not Linden's manager's"
+        );
+    }
+    // The reporter acts on nothing after filing.
+    let reporter_work = app
+        .run(&principal(Role::Reporter), MY_WORK, json!({}))
+        .await;
+    assert_eq!(
+        reporter_work["data"]["myWork"],
+        json!([]),
+        "{reporter_work}"
+    );
+    assert_eq!(
+        code(
+            &app.run(
+                &principal(Role::Sas),
+                "{ myWork(first: 0) { overdue } }",
+                json!({})
+            )
+            .await
+        ),
+        "INVALID_INPUT"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribers_hear_only_of_cases_they_may_read() {
+    let app = app().await;
+    let state = ApiState {
+        schema: app.schema.clone(),
+        auth: Arc::new(AuthConfig {
+            issuer: "varna".into(),
+            audience: "varna".into(),
+            keys: Keys::Hs256(SECRET.to_vec()),
+        }),
+        store: Arc::clone(&app.store),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("ws://{}/graphql/ws", listener.local_addr().expect("addr"));
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router(state)).await.expect("serves");
+    });
+    let token = |role: Role| {
+        mint_hs256(
+            SECRET,
+            "varna",
+            "varna",
+            &principal(role),
+            chrono::Duration::minutes(5),
+            chrono::Utc::now(),
+        )
+    };
+    let wait = std::time::Duration::from_secs(10);
+    let events = "subscription { caseEvents { caseId eventType kind unit deadline } }";
+    let alerts = "subscription { deadlineAlerts { caseId deadline labelSv responsible } }";
+
+    assert!(
+        varna_testkit::GraphqlWs::connect(&url, "not-a-token")
+            .await
+            .is_err(),
+        "a bad token gets no connection"
+    );
+    let mut sas = varna_testkit::GraphqlWs::connect(&url, &token(Role::Sas))
+        .await
+        .expect("the SAS connects");
+    sas.subscribe("events", events, json!({})).await;
+    sas.subscribe("alerts", alerts, json!({})).await;
+    let mut mas = varna_testkit::GraphqlWs::connect(&url, &token(Role::Mas))
+        .await
+        .expect("the MAS connects");
+    mas.subscribe("events", events, json!({})).await;
+    // Let the subscriptions start before anything happens.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    // The SAS acknowledges the lex Sarah report (SoL): the SAS hears of it, the MAS does not.
+    let acked = app
+        .run(&principal(Role::Sas), ACK, json!({ "id": app.sarah }))
+        .await;
+    assert_eq!(code(&acked), "OK", "{acked}");
+    let (sub, payload) = sas.next(wait).await.expect("the SAS hears");
+    assert_eq!(sub, "events");
+    let e = &payload["data"]["caseEvents"];
+    assert_eq!(
+        (
+            e["caseId"].as_str(),
+            e["eventType"].as_str(),
+            e["kind"].as_str()
+        ),
+        (
+            Some(app.sarah.as_str()),
+            Some("transitioned"),
+            Some("LEX_SARAH")
+        )
+    );
+
+    // Four days on the immediate-actions clock passes: the SAS is responsible.
+    app.store
+        .sweep_deadlines(chrono::Utc::now() + chrono::Duration::days(4), 100)
+        .await
+        .expect("sweeps");
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        got.push(sas.next(wait).await.expect("the SAS hears of the deadline"));
+    }
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(got[0].0, "alerts");
+    let alert = &got[0].1["data"]["deadlineAlerts"];
+    assert_eq!(alert["caseId"], app.sarah.as_str());
+    assert_eq!(alert["deadline"], "immediate_actions");
+    assert_eq!(alert["labelSv"], "Omedelbara åtgärder dokumenterade");
+    assert_eq!(got[1].0, "events");
+    assert_eq!(
+        got[1].1["data"]["caseEvents"]["eventType"],
+        "deadline_passed"
+    );
+
+    // The MAS's first notice is the HSL case filed now, not the SoL ones before it.
+    let hsl = app.run(&principal(Role::Mas), r#"mutation { fileCase(input: { kind: AVVIKELSE, lagrum: HSL, unit: "linden", fields: { what_happened: "Fel dos", occurred_on: "2026-01-11", category: "lakemedel" } }) { caseId } }"#, json!({})).await;
+    assert_eq!(code(&hsl), "OK", "{hsl}");
+    let (_, payload) = mas.next(wait).await.expect("the MAS hears");
+    let e = &payload["data"]["caseEvents"];
+    assert_eq!(e["caseId"], hsl["data"]["fileCase"]["caseId"]);
+    assert_eq!(e["eventType"], "filed");
+    server.abort();
+}

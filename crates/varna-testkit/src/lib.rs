@@ -7,6 +7,7 @@
 //! - [`PgCluster::available`]: where the server binaries are, if installed.
 //! - [`WebhookReceiver`] and [`SmtpSink`]: loopback endpoints that record
 //!   what notification delivery sends them, and can be told to fail.
+//! - [`GraphqlWs`]: a graphql-transport-ws client for subscription tests.
 //!
 //! A cluster listens only on `127.0.0.1` (plus a unix socket inside its
 //! temporary directory), trusts the superuser `varna`, and is stopped
@@ -20,8 +21,10 @@ mod locate;
 mod run;
 mod smtp;
 mod webhook;
+mod ws;
 
 pub use cluster::{PgCluster, PgClusterBuilder};
 pub use error::PgError;
 pub use smtp::{Mail, SmtpSink};
 pub use webhook::{Received, WebhookReceiver};
+pub use ws::GraphqlWs;

@@ -31,6 +31,28 @@ pub struct CaseView {
 }
 
 impl CaseView {
+    /// The case's clocks as the API shows them.
+    pub(crate) fn deadline_views(&self) -> Vec<Deadline> {
+        let now = Utc::now();
+        self.record
+            .case
+            .deadlines
+            .iter()
+            .map(|(id, status)| {
+                let def = self.def.deadlines.iter().find(|d| &d.id == id);
+                Deadline {
+                    id: id.clone(),
+                    label_sv: def.map_or(id.clone(), |d| d.label.sv.clone()),
+                    due_at: status.due_at(),
+                    status: status.label().to_owned(),
+                    ended_at: status.ended_at(),
+                    overdue: status.is_running() && status.due_at() < now,
+                    term: def.and_then(|d| d.term.clone()),
+                }
+            })
+            .collect()
+    }
+
     fn masks(&self, ctx: &Context<'_>) -> Result<bool> {
         Ok(!policy::sees_personal_data(principal(ctx)?))
     }
@@ -191,24 +213,7 @@ impl CaseView {
     }
     /// The case's clocks: what is due when, and whether it was met.
     async fn deadlines(&self) -> Vec<Deadline> {
-        let now = Utc::now();
-        self.record
-            .case
-            .deadlines
-            .iter()
-            .map(|(id, status)| {
-                let def = self.def.deadlines.iter().find(|d| &d.id == id);
-                Deadline {
-                    id: id.clone(),
-                    label_sv: def.map_or(id.clone(), |d| d.label.sv.clone()),
-                    due_at: status.due_at(),
-                    status: status.label().to_owned(),
-                    ended_at: status.ended_at(),
-                    overdue: status.is_running() && status.due_at() < now,
-                    term: def.and_then(|d| d.term.clone()),
-                }
-            })
-            .collect()
+        self.deadline_views()
     }
     /// Cases this one was escalated or spawned from, or opened.
     async fn links(&self) -> Result<Vec<CaseLinkInfo>> {
@@ -415,7 +420,7 @@ pub struct Deadline {
     pub status: String,
     /// When it was met or ended.
     pub ended_at: Option<DateTime<Utc>>,
-    /// Open and past its due time.
+    /// Running (open or passed) and past its due time.
     pub overdue: bool,
     /// The legal time word it stands for (`snarast`, `genast`…), if any.
     pub term: Option<String>,

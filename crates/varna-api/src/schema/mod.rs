@@ -4,12 +4,13 @@
 //! or in `policy`.
 
 pub mod case;
+pub mod live;
 pub mod types;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptySubscription, ID, Object, Result, Schema, SimpleObject};
+use async_graphql::{Context, ID, Object, Result, Schema, SimpleObject};
 use chrono::Utc;
 use varna_store::queries::CaseFilter;
 use varna_store::{CaseId, CommandOptions, Outcome, Store};
@@ -24,7 +25,7 @@ use case::{CaseView, Purpose, load};
 use types::*;
 
 /// The schema type.
-pub type VarnaSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type VarnaSchema = Schema<QueryRoot, MutationRoot, live::SubscriptionRoot>;
 
 /// Limits that keep hostile queries cheap.
 #[derive(Debug, Clone, Copy)]
@@ -46,7 +47,7 @@ impl Default for Limits {
 
 /// Builds the schema over a store.
 pub fn build_schema(store: Arc<Store>, limits: Limits) -> VarnaSchema {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    Schema::build(QueryRoot, MutationRoot, live::SubscriptionRoot)
         .data(store)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
@@ -60,7 +61,7 @@ pub fn sdl() -> String {
 
 /// The schema with no store attached: enough for the SDL and introspection.
 pub fn without_data() -> VarnaSchema {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription).finish()
+    Schema::build(QueryRoot, MutationRoot, live::SubscriptionRoot).finish()
 }
 
 pub(crate) fn principal<'a>(ctx: &Context<'a>) -> Result<&'a Principal> {
@@ -149,6 +150,17 @@ pub struct PageInfo {
     pub has_next_page: bool,
     /// The last cursor of the page.
     pub end_cursor: Option<String>,
+}
+
+/// A case waiting for the caller, with what is due next.
+#[derive(Debug, SimpleObject)]
+pub struct WorkItem {
+    /// The case.
+    pub case: CaseView,
+    /// The earliest running deadline, if any.
+    pub next_deadline: Option<case::Deadline>,
+    /// Whether that deadline has passed.
+    pub overdue: bool,
 }
 
 /// What a command did.
@@ -411,6 +423,61 @@ impl QueryRoot {
             },
             total_count: total as i64,
         })
+    }
+
+    /// "My work": the caller's open cases that wait for something the
+    /// caller's role can do (a transition, or an utredning entry), most
+    /// urgent first — the earliest running deadline first (overdue ones
+    /// lead), then cases without a deadline, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
+    async fn my_work(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 1–100 (default 20).")] first: Option<i32>,
+    ) -> Result<Vec<WorkItem>> {
+        let p = principal(ctx)?;
+        let first = first.unwrap_or(20);
+        if !(1..=100).contains(&first) {
+            return Err(error(Code::InvalidInput, "first must be between 1 and 100"));
+        }
+        let store = store(ctx);
+        let mut actionable = Vec::new();
+        for name in store.workflows() {
+            let def = store.definition(&name).map_err(from_store)?;
+            for t in def.transitions.iter().filter(|t| t.roles.contains(&p.role)) {
+                actionable.extend(t.from.iter().map(|s| (name.clone(), s.as_str().to_owned())));
+            }
+            if let Some(j) = def.journal.as_ref().filter(|j| j.roles.contains(&p.role)) {
+                actionable.extend(
+                    j.states
+                        .iter()
+                        .map(|s| (name.clone(), s.as_str().to_owned())),
+                );
+            }
+        }
+        actionable.sort();
+        actionable.dedup();
+        let filter = policy::scope(p, CaseFilter::default());
+        let summaries = store
+            .work_queue(&filter, &actionable, first as u64)
+            .await
+            .map_err(from_store)?;
+        let now = Utc::now();
+        let mut items = Vec::with_capacity(summaries.len());
+        for summary in summaries {
+            let case = load(ctx, &summary.id, Purpose::List).await?;
+            let next_deadline = case
+                .deadline_views()
+                .into_iter()
+                .filter(|d| d.status == "open" || d.status == "passed")
+                .min_by_key(|d| d.due_at);
+            items.push(WorkItem {
+                overdue: next_deadline.as_ref().is_some_and(|d| d.due_at < now),
+                next_deadline,
+                case,
+            });
+        }
+        Ok(items)
     }
 
     /// The lifecycles cases can be filed under, as defined in `workflows/`.
