@@ -89,6 +89,159 @@ struct ServeArgs {
     /// empty database and print a ready-to-paste token for each demo user.
     #[arg(long)]
     demo: bool,
+    #[command(flatten)]
+    notify: NotifyArgs,
+}
+
+/// Deadlines and notifications (see the README, "Notifications and several servers").
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Deadlines and notifications")]
+struct NotifyArgs {
+    /// Do not run the deadline scheduler in this process (another server on the
+    /// same PostgreSQL database may run it; running it in several is also safe).
+    #[arg(long, env = "VARNA_NO_SCHEDULER")]
+    no_scheduler: bool,
+    /// How often the scheduler looks for deadlines that have passed (e.g. 30s, 1min).
+    #[arg(long, env = "VARNA_SWEEP_INTERVAL", default_value = "30s", value_parser = parse_interval)]
+    sweep_interval: std::time::Duration,
+    /// POST every notification as signed JSON to this URL.
+    #[arg(long, env = "VARNA_WEBHOOK_URL")]
+    webhook_url: Option<String>,
+    /// The shared secret for the webhook's HMAC-SHA256 signature (at least 16 bytes;
+    /// prefer the environment variable to the flag).
+    #[arg(long, env = "VARNA_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
+    /// Send notifications by e-mail through this SMTP server: smtp://host:25 (plain,
+    /// a local relay), smtp://user:pass@host:587?tls=required (STARTTLS) or smtps://host:465.
+    #[arg(long, env = "VARNA_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of notification e-mails, e.g. "Varna <varna@kommun.se>".
+    #[arg(long, env = "VARNA_SMTP_FROM")]
+    smtp_from: Option<String>,
+    /// Who gets e-mail for a role: ROLE=ADDRESS[,ADDRESS…]; repeat per role
+    /// (in the environment, separate roles with ';').
+    /// Example: --notify-email sas=sas@kommun.se --notify-email committee=nämnd@kommun.se
+    #[arg(long = "notify-email", env = "VARNA_NOTIFY_EMAIL", value_delimiter = ';', value_parser = parse_recipients)]
+    notify_email: Vec<(varna_workflow::Role, Vec<String>)>,
+    /// The address users open Varna at, for the links in notifications
+    /// (default: http://<listen address>).
+    #[arg(long, env = "VARNA_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Delivery attempts before a notification is set aside as dead
+    /// (see `varna outbox list --status dead`).
+    #[arg(long, env = "VARNA_DELIVERY_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100))]
+    delivery_attempts: u32,
+    /// Wait after the first failed attempt; doubled after each further one (at most 1 hour).
+    #[arg(long, env = "VARNA_RETRY_AFTER", default_value = "30s", value_parser = parse_interval)]
+    retry_after: std::time::Duration,
+}
+
+/// `500ms`, `30s`, `5min`, `1h`.
+fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("\"{text}\" needs a unit: ms, s, min or h (e.g. 30s)"))?;
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("\"{text}\" must start with a whole number"))?;
+    let d = match unit {
+        "ms" => std::time::Duration::from_millis(n),
+        "s" => std::time::Duration::from_secs(n),
+        "min" => std::time::Duration::from_secs(n * 60),
+        "h" => std::time::Duration::from_secs(n * 3600),
+        _ => return Err(format!("unknown unit \"{unit}\": use ms, s, min or h")),
+    };
+    if d.is_zero() {
+        return Err("the interval must be above zero".into());
+    }
+    Ok(d)
+}
+
+/// `sas=a@kommun.se,b@kommun.se`.
+fn parse_recipients(text: &str) -> Result<(varna_workflow::Role, Vec<String>), String> {
+    let (role, addresses) = text
+        .split_once('=')
+        .ok_or_else(|| "write ROLE=ADDRESS[,ADDRESS…], e.g. sas=sas@kommun.se".to_owned())?;
+    let role: varna_workflow::Role = role.trim().parse().map_err(|e| format!("{e}"))?;
+    let addresses: Vec<String> = addresses
+        .split(',')
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty())
+        .collect();
+    if addresses.is_empty() {
+        return Err(format!("no address given for {role}"));
+    }
+    Ok((role, addresses))
+}
+
+impl NotifyArgs {
+    fn config(self, listen: std::net::SocketAddr) -> anyhow::Result<varna_notify::NotifyConfig> {
+        let webhook = match (self.webhook_url, self.webhook_secret) {
+            (Some(url), Some(secret)) => {
+                if secret.len() < 16 {
+                    anyhow::bail!("VARNA_WEBHOOK_SECRET must be at least 16 bytes long");
+                }
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    anyhow::bail!("--webhook-url must be an http:// or https:// URL");
+                }
+                Some(varna_notify::WebhookConfig {
+                    url,
+                    secret,
+                    timeout: std::time::Duration::from_secs(10),
+                })
+            }
+            (Some(_), None) => anyhow::bail!(
+                "--webhook-url needs VARNA_WEBHOOK_SECRET (the receiver checks the signature with it)"
+            ),
+            (None, Some(_)) => {
+                anyhow::bail!("VARNA_WEBHOOK_SECRET is set but --webhook-url is not")
+            }
+            (None, None) => None,
+        };
+        let email = match (self.smtp_url, self.smtp_from) {
+            (Some(url), Some(from)) => {
+                if self.notify_email.is_empty() {
+                    anyhow::bail!(
+                        "--smtp-url needs at least one --notify-email ROLE=ADDRESS to send to"
+                    );
+                }
+                let mut recipients = std::collections::BTreeMap::<String, Vec<String>>::new();
+                for (role, addresses) in self.notify_email {
+                    recipients
+                        .entry(role.as_str().to_owned())
+                        .or_default()
+                        .extend(addresses);
+                }
+                Some(varna_notify::EmailConfig {
+                    url,
+                    from,
+                    recipients,
+                })
+            }
+            (Some(_), None) => anyhow::bail!("--smtp-url needs --smtp-from (the sender address)"),
+            (None, _) if !self.notify_email.is_empty() => {
+                anyhow::bail!("--notify-email needs --smtp-url (the mail server)")
+            }
+            (None, _) => None,
+        };
+        Ok(varna_notify::NotifyConfig {
+            scheduler: !self.no_scheduler,
+            sweep_every: self.sweep_interval,
+            deliver_every: std::time::Duration::from_secs(5),
+            webhook,
+            email,
+            public_url: self
+                .public_url
+                .unwrap_or_else(|| format!("http://{listen}")),
+            policy: varna_store::RetryPolicy {
+                max_attempts: self.delivery_attempts,
+                first_backoff: self.retry_after,
+                max_backoff: std::time::Duration::from_secs(3600),
+                lease: std::time::Duration::from_secs(120),
+            },
+        })
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -157,6 +310,44 @@ enum Command {
     /// Maintain the read projections.
     #[command(subcommand)]
     Projections(ProjectionsCommand),
+    /// See and retry notification deliveries (webhook, e-mail).
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum OutboxCommand {
+    /// Count deliveries per channel and status (pending, delivering, delivered, dead),
+    /// and notifications not yet queued for any channel.
+    Status {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List deliveries, newest first (ids, case, role, channel, attempts, last error).
+    ///
+    /// Example: varna outbox list --status dead
+    List {
+        /// Only deliveries in this status.
+        #[arg(long, value_parser = ["pending", "delivering", "delivered", "dead"])]
+        status: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Put dead deliveries back in the queue with a fresh set of attempts
+    /// (a running `varna serve` sends them within seconds).
+    Retry {
+        /// Only this notification's deliveries (its id from `varna outbox list`).
+        #[arg(long, conflicts_with = "all")]
+        notification: Option<String>,
+        /// Every dead delivery.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,6 +457,7 @@ impl Cli {
                     issuer: args.tokens.issuer,
                     audience: args.tokens.audience,
                     demo: args.demo,
+                    notify: args.notify.config(args.listen)?,
                 };
                 runtime()?.block_on(crate::serve::serve(config))?;
                 Ok(ExitCode::SUCCESS)
@@ -333,6 +525,31 @@ impl Cli {
             Command::Projections(ProjectionsCommand::Rebuild { database }) => runtime()?.block_on(
                 maintenance::projections_rebuild(&database.existing_store_config()?),
             ),
+            Command::Outbox(OutboxCommand::Status { database }) => runtime()?.block_on(
+                maintenance::outbox_status(&database.existing_store_config()?),
+            ),
+            Command::Outbox(OutboxCommand::List {
+                status,
+                limit,
+                database,
+            }) => runtime()?.block_on(maintenance::outbox_list(
+                &database.existing_store_config()?,
+                status.as_deref(),
+                limit,
+            )),
+            Command::Outbox(OutboxCommand::Retry {
+                notification,
+                all,
+                database,
+            }) => {
+                if notification.is_none() && !all {
+                    anyhow::bail!("say which: --notification ID, or --all for every dead delivery");
+                }
+                runtime()?.block_on(maintenance::outbox_retry(
+                    &database.existing_store_config()?,
+                    notification.as_deref(),
+                ))
+            }
             Command::Workflows(WorkflowsCommand::Check { dir }) => Ok(workflows::check(&dir)),
             Command::Workflows(WorkflowsCommand::Graph { name, dir, format }) => {
                 workflows::graph(&dir, &name, format)

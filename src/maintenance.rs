@@ -131,3 +131,72 @@ pub(crate) async fn list_units(config: &StoreConfig) -> anyhow::Result<ExitCode>
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `varna outbox status`.
+pub(crate) async fn outbox_status(config: &StoreConfig) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(config).await?;
+    let counts = store.delivery_counts().await?;
+    store.close().await?;
+    println!("{:<10} {:<12} {:>8}", "channel", "status", "count");
+    for c in counts {
+        println!("{:<10} {:<12} {:>8}", c.channel, c.status, c.count);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `varna outbox list`.
+pub(crate) async fn outbox_list(
+    config: &StoreConfig,
+    status: Option<&str>,
+    limit: u64,
+) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(config).await?;
+    let rows = store.deliveries(status, limit).await?;
+    store.close().await?;
+    if rows.is_empty() {
+        println!(
+            "no deliveries{}",
+            status
+                .map(|s| format!(" with status {s}"))
+                .unwrap_or_default()
+        );
+    }
+    for r in rows {
+        println!(
+            "{}  case {}  {:<18} {:<8} {:<10} attempts {:<2} {}",
+            r.notification_id,
+            r.case_id,
+            r.role,
+            r.channel,
+            r.status,
+            r.attempts,
+            match (&r.delivered_at, &r.last_error) {
+                (Some(at), _) => format!("delivered {}", at.to_rfc3339()),
+                (None, Some(e)) => format!(
+                    "last error: {e}; next attempt {}",
+                    r.next_attempt_at.to_rfc3339()
+                ),
+                (None, None) => format!("next attempt {}", r.next_attempt_at.to_rfc3339()),
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `varna outbox retry`.
+pub(crate) async fn outbox_retry(
+    config: &StoreConfig,
+    notification: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(config).await?;
+    let n = store
+        .retry_dead_deliveries(notification, chrono::Utc::now())
+        .await?;
+    store.close().await?;
+    println!("{n} dead deliveries queued again");
+    Ok(if n == 0 && notification.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

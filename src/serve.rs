@@ -23,6 +23,7 @@ pub(crate) struct ServeConfig {
     pub(crate) issuer: String,
     pub(crate) audience: String,
     pub(crate) demo: bool,
+    pub(crate) notify: varna_notify::NotifyConfig,
 }
 
 /// A random 256-bit secret for demo tokens (a new one at every start).
@@ -111,6 +112,18 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         }
         println!();
     }
+    if !store
+        .changes_ready(std::time::Duration::from_secs(10))
+        .await
+    {
+        tracing::warn!(
+            "live updates are not flowing yet (LISTEN did not start within 10 s); retrying in the background"
+        );
+    }
+    let worker = varna_notify::Worker::new(Arc::clone(&store), config.notify.clone())
+        .context("the notification settings are invalid")?;
+    let (stop_worker, worker_shutdown) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(worker.run(worker_shutdown));
     let auth = Arc::new(AuthConfig {
         issuer: config.issuer.clone(),
         audience: config.audience.clone(),
@@ -139,6 +152,15 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("shutting down");
+    let _ = stop_worker.send(true);
+    if tokio::time::timeout(std::time::Duration::from_secs(10), worker)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "background work did not stop within 10 s; unfinished deliveries are retried after their lease"
+        );
+    }
     if let Ok(store) = Arc::try_unwrap(store) {
         store.close().await?;
     }
