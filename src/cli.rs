@@ -134,6 +134,11 @@ struct NotifyArgs {
     /// Wait after the first failed attempt; doubled after each further one (at most 1 hour).
     #[arg(long, env = "VARNA_RETRY_AFTER", default_value = "30s", value_parser = parse_interval)]
     retry_after: std::time::Duration,
+    /// How long one delivery attempt may take before another worker (or this one,
+    /// after a restart) takes the notification over; webhook calls time out at half
+    /// of it (at most 10 s).
+    #[arg(long, env = "VARNA_DELIVERY_LEASE", default_value = "2min", value_parser = parse_interval)]
+    delivery_lease: std::time::Duration,
 }
 
 /// `500ms`, `30s`, `5min`, `1h`.
@@ -188,7 +193,7 @@ impl NotifyArgs {
                 Some(varna_notify::WebhookConfig {
                     url,
                     secret,
-                    timeout: std::time::Duration::from_secs(10),
+                    timeout: (self.delivery_lease / 2).min(std::time::Duration::from_secs(10)),
                 })
             }
             (Some(_), None) => anyhow::bail!(
@@ -238,7 +243,7 @@ impl NotifyArgs {
                 max_attempts: self.delivery_attempts,
                 first_backoff: self.retry_after,
                 max_backoff: std::time::Duration::from_secs(3600),
-                lease: std::time::Duration::from_secs(120),
+                lease: self.delivery_lease,
             },
         })
     }

@@ -3,151 +3,15 @@
 //! documents exactly as written; then the refusals (wrong role, wrong unit,
 //! stale version, missing guard field) and a graceful stop on SIGTERM.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
+use common::{Server, token};
 use serde_json::{Value, json};
-use varna_api::{Principal, mint_hs256};
 use varna_testkit::PgCluster;
-use varna_workflow::{Role, UnitId};
-
-const SECRET: &str = "e2e-secret-e2e-secret-e2e-secret";
-
-struct Server {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start(database_url: Option<String>) -> Server {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = database_url
-            .unwrap_or_else(|| format!("sqlite://{}/varna.db?mode=rwc", dir.path().display()));
-        let port = TcpListener::bind("127.0.0.1:0")
-            .expect("a free port")
-            .local_addr()
-            .expect("address")
-            .port();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let child = Command::new(env!("CARGO_BIN_EXE_varna"))
-            .args([
-                "serve",
-                "--demo",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--database-url",
-                &url,
-            ])
-            .arg("--workflows")
-            .arg(root.join("workflows"))
-            .env("VARNA_JWT_SECRET", SECRET)
-            .env("VARNA_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("varna serve starts");
-        let server = Server {
-            child,
-            port,
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            if let Ok((200, _)) = server.request("GET", "/ready", None, "") {
-                return server;
-            }
-            assert!(Instant::now() < deadline, "the server did not become ready");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// A minimal HTTP/1.1 exchange (the test needs no HTTP client crate).
-    fn request(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: &str,
-    ) -> std::io::Result<(u16, String)> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-        let auth = token
-            .map(|t| format!("Authorization: Bearer {t}\r\n"))
-            .unwrap_or_default();
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        let status = response
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        Ok((status, body))
-    }
-
-    fn graphql(&self, token: &str, query: &str, variables: &Value) -> Value {
-        let body = json!({ "query": query, "variables": variables }).to_string();
-        let (status, text) = self
-            .request("POST", "/graphql", Some(token), &body)
-            .expect("request");
-        assert_eq!(status, 200, "{text}");
-        serde_json::from_str(&text).expect("a JSON response")
-    }
-
-    fn stop(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill runs");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("waits") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not stop on SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn token(role: Role, units: &[&str]) -> String {
-    let principal = Principal {
-        user_id: format!("e2e-{role}"),
-        role,
-        units: units.iter().map(|u| UnitId::new(*u)).collect(),
-    };
-    mint_hs256(
-        SECRET.as_bytes(),
-        "varna",
-        "varna",
-        &principal,
-        chrono::Duration::hours(1),
-        chrono::Utc::now(),
-    )
-}
+use varna_workflow::Role;
 
 fn token_for(role: &str) -> String {
     let role: Role = role.parse().expect("a role");
@@ -328,7 +192,7 @@ fn refusals(server: &Server, sarah: &str) {
 
 #[test]
 fn walkthrough_on_sqlite() {
-    let server = Server::start(None);
+    let server = Server::demo(None);
     let (_, sarah) = run_walkthrough(&server);
     refusals(&server, &sarah);
     assert!(server.stop().success(), "a clean exit on SIGTERM");
@@ -339,7 +203,7 @@ fn walkthrough_on_postgres() {
     let Some(pg) = PgCluster::start_or_skip("walkthrough_on_postgres") else {
         return;
     };
-    let server = Server::start(Some(pg.url()));
+    let server = Server::demo(Some(pg.url()));
     let (_, sarah) = run_walkthrough(&server);
     refusals(&server, &sarah);
     assert!(server.stop().success(), "a clean exit on SIGTERM");
