@@ -266,6 +266,7 @@ fn help_explains_every_command() {
         "workflows",
         "audit",
         "projections",
+        "outbox",
     ] {
         assert!(out(&o).contains(command), "{command}: {}", out(&o));
     }
@@ -280,5 +281,68 @@ fn help_explains_every_command() {
             o.status.success() && out(&o).contains("Usage: varna"),
             "{args:?}"
         );
+    }
+}
+
+#[test]
+fn serve_refuses_incomplete_notification_settings_with_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/v.db?mode=rwc", dir.path().display());
+    let serve = |extra: &[&str]| {
+        let mut args = vec![
+            "serve",
+            "--database-url",
+            &url,
+            "--workflows",
+            "/nonexistent",
+            "--listen",
+            "127.0.0.1:0",
+        ];
+        args.extend_from_slice(extra);
+        varna(&args)
+    };
+    for (extra, says) in [
+        (
+            &["--webhook-url", "http://127.0.0.1:9/hook"][..],
+            "needs VARNA_WEBHOOK_SECRET",
+        ),
+        (
+            &[
+                "--webhook-url",
+                "ftp://x",
+                "--webhook-secret",
+                "0123456789abcdef",
+            ],
+            "http:// or https://",
+        ),
+        (
+            &[
+                "--webhook-url",
+                "http://127.0.0.1:9/",
+                "--webhook-secret",
+                "short",
+            ],
+            "at least 16 bytes",
+        ),
+        (&["--smtp-url", "smtp://127.0.0.1:25"], "needs --smtp-from"),
+        (
+            &["--smtp-url", "smtp://127.0.0.1:25", "--smtp-from", "v@k.se"],
+            "at least one --notify-email",
+        ),
+        (&["--notify-email", "sas=sas@k.se"], "needs --smtp-url"),
+    ] {
+        let o = serve(extra);
+        assert_eq!(o.status.code(), Some(1), "{extra:?}: {}", err(&o));
+        assert!(err(&o).contains(says), "{extra:?}: {}", err(&o));
+    }
+    for (extra, says) in [
+        (&["--notify-email", "boss=b@k.se"][..], "unknown role"),
+        (&["--notify-email", "sas"], "ROLE=ADDRESS"),
+        (&["--sweep-interval", "10"], "needs a unit"),
+        (&["--sweep-interval", "0s"], "above zero"),
+    ] {
+        let o = serve(extra);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", err(&o));
+        assert!(err(&o).contains(says), "{extra:?}: {}", err(&o));
     }
 }

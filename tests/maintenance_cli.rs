@@ -233,3 +233,93 @@ async fn an_independent_verifier_agrees() {
         text(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_commands_show_and_requeue_dead_deliveries() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/varna.db?mode=rwc", dir.path().display());
+    let ids = seed(&url, 2).await;
+    // Make one delivery dead: one attempt allowed, and it fails.
+    let store = Store::connect(&StoreConfig::new(url.as_str()))
+        .await
+        .expect("connects");
+    let now = Utc::now();
+    let queued = store
+        .queue_notifications(|_| vec!["webhook".to_owned()], now, 10)
+        .await
+        .expect("queues");
+    assert_eq!(queued, 2, "filing an avvikelse tells the unit manager");
+    let claimed = store
+        .claim_deliveries(
+            &["webhook".to_owned()],
+            now,
+            std::time::Duration::from_secs(60),
+            1,
+        )
+        .await
+        .expect("claims");
+    let policy = varna_store::RetryPolicy {
+        max_attempts: 1,
+        ..varna_store::RetryPolicy::default()
+    };
+    store
+        .settle_delivery(&claimed[0], Err("HTTP 500".into()), now, &policy)
+        .await
+        .expect("settles");
+    store.close().await.expect("closes");
+    let dead_id = claimed[0].notification.id.clone();
+    assert!(ids.contains(&claimed[0].notification.case_id));
+
+    let out = varna(&["outbox", "status", "--database-url", &url]);
+    assert!(out.status.success(), "{}", text(&out));
+    let status = text(&out);
+    assert!(
+        status
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["webhook", "dead", "1"]),
+        "{status}"
+    );
+    assert!(
+        status
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["webhook", "pending", "1"]),
+        "{status}"
+    );
+
+    let out = varna(&["outbox", "list", "--status", "dead", "--database-url", &url]);
+    let list = text(&out);
+    assert!(
+        list.contains(&dead_id) && list.contains("last error: HTTP 500"),
+        "{list}"
+    );
+    assert_eq!(list.lines().count(), 1, "{list}");
+
+    let out = varna(&["outbox", "retry", "--database-url", &url]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("--notification ID, or --all"),
+        "{}",
+        text(&out)
+    );
+
+    let out = varna(&[
+        "outbox",
+        "retry",
+        "--notification",
+        &dead_id,
+        "--database-url",
+        &url,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("1 dead deliveries queued again"),
+        "{}",
+        text(&out)
+    );
+    let out = varna(&["outbox", "list", "--status", "dead", "--database-url", &url]);
+    assert!(
+        text(&out).contains("no deliveries with status dead"),
+        "{}",
+        text(&out)
+    );
+}
