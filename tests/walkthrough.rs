@@ -59,6 +59,7 @@ fn run_walkthrough(server: &Server) -> (String, String) {
         [
             "file",
             "escalate",
+            "mywork",
             "acknowledge",
             "immediate",
             "utredning",
@@ -98,6 +99,22 @@ fn run_walkthrough(server: &Server) -> (String, String) {
                 assert_eq!(
                     d["escalateAvvikelse"]["case"]["links"][0]["otherCaseId"].as_str(),
                     vars.get("sarah").map(String::as_str)
+                );
+            }
+            "mywork" => {
+                let items = d["myWork"].as_array().expect("a list");
+                assert!(!items.is_empty(), "the demo has work for the SAS");
+                // Most urgent first: due times never decrease, and cases
+                // without a running clock come last.
+                let due: Vec<Option<&str>> = items
+                    .iter()
+                    .map(|i| i["nextDeadline"]["dueAt"].as_str())
+                    .collect();
+                let with: Vec<&str> = due.iter().flatten().copied().collect();
+                assert!(with.windows(2).all(|w| w[0] <= w[1]), "{due:?}");
+                assert!(
+                    due.iter().skip_while(|d| d.is_some()).all(Option::is_none),
+                    "{due:?}"
                 );
             }
             "acknowledge" => {
