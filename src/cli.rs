@@ -296,7 +296,7 @@ enum Command {
     /// Serve the GraphQL API, with GraphiQL in the browser at /graphql.
     ///
     /// Example (demo data and tokens): varna serve --demo
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Mint a development token (HS256) for a user, role and units.
     ///
     /// Example: VARNA_JWT_SECRET=… varna token --user um-1 --role unit_manager --unit linden

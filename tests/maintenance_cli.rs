@@ -1,28 +1,17 @@
 //! `varna audit verify` and `varna projections rebuild` on real databases,
 //! run as an operator runs them: exit codes, messages, progress.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use chrono::{TimeZone, Utc};
-use varna_store::{CommandOptions, NewUnit, Store, StoreConfig};
+use varna_store::{CommandOptions, Store, StoreConfig};
 use varna_testkit::PgCluster;
-use varna_workflow::{Actor, ActorId, Catalog, FileCase, Lagrum, Role, UnitId, Value};
-
-fn catalog() -> Catalog {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows");
-    let sources: Vec<(String, String)> = ["avvikelse", "lex-sarah", "lex-maria", "klagomal"]
-        .iter()
-        .map(|n| {
-            (
-                format!("{n}.toml"),
-                std::fs::read_to_string(dir.join(format!("{n}.toml"))).expect("readable"),
-            )
-        })
-        .collect();
-    Catalog::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str()))).expect("valid")
-}
+use varna_testkit::shipped_catalog as catalog;
+use varna_workflow::{Actor, ActorId, FileCase, Lagrum, Role, UnitId, Value};
 
 fn varna(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_varna"))
@@ -45,17 +34,7 @@ async fn seed(url: &str, n: usize) -> Vec<String> {
     let store = Store::open(&StoreConfig::new(url), &catalog())
         .await
         .expect("opens");
-    store
-        .upsert_unit(NewUnit {
-            id: "linden".into(),
-            name: "Linden".into(),
-            verksamhetsomrade_id: "aldreomsorg".into(),
-            verksamhetsomrade_name: "Äldreomsorg".into(),
-            organisation_id: "kommunen".into(),
-            organisation_name: "Kommunen".into(),
-        })
-        .await
-        .expect("unit");
+    store.upsert_unit(common::linden()).await.expect("unit");
     let actor = Actor {
         id: ActorId::new("um-1"),
         role: Role::UnitManager,

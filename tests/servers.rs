@@ -14,69 +14,28 @@ use std::time::{Duration, Instant};
 
 use common::{Server, token};
 use serde_json::json;
-use varna_store::{CommandOptions, NewUnit, Store, StoreConfig};
+use varna_store::{CommandOptions, Store, StoreConfig};
+use varna_testkit::shipped_catalog as catalog;
 use varna_testkit::{GraphqlWs, PgCluster, SmtpSink, WebhookReceiver};
-use varna_workflow::{Actor, ActorId, Catalog, FileCase, Lagrum, Role, UnitId, Value};
+use varna_workflow::Role;
 
 const HOOK_SECRET: &str = "e2e-webhook-secret-0123456789";
 const OVERDUE_CASES: usize = 8;
-
-fn catalog() -> Catalog {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/workflows");
-    let sources: Vec<(String, String)> = ["avvikelse", "lex-sarah", "lex-maria", "klagomal"]
-        .iter()
-        .map(|n| {
-            let text = std::fs::read_to_string(format!("{dir}/{n}.toml")).expect("readable");
-            (format!("{n}.toml"), text)
-        })
-        .collect();
-    Catalog::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str()))).expect("valid")
-}
 
 /// The unit, and lex Sarah reports filed 30 hours ago (their SAS clock has passed).
 async fn prepare(url: &str) {
     let store = Store::open(&StoreConfig::new(url), &catalog())
         .await
         .expect("store opens");
-    store
-        .upsert_unit(NewUnit {
-            id: "linden".into(),
-            name: "Lindens vård- och omsorgsboende".into(),
-            verksamhetsomrade_id: "aldreomsorg".into(),
-            verksamhetsomrade_name: "Äldreomsorg".into(),
-            organisation_id: "kommunen".into(),
-            organisation_name: "Kommunen".into(),
-        })
-        .await
-        .expect("unit");
-    let reporter = Actor {
-        id: ActorId::new("reporter-1"),
-        role: Role::Reporter,
-        units: BTreeSet::from([UnitId::new("linden")]),
-    };
+    store.upsert_unit(common::linden()).await.expect("unit");
     for _ in 0..OVERDUE_CASES {
+        let (filing, reporter) = varna_testkit::lex_sarah_report("linden");
+        let options = CommandOptions {
+            now: Some(chrono::Utc::now() - chrono::Duration::hours(30)),
+            ..CommandOptions::default()
+        };
         store
-            .file_case(
-                "lex-sarah",
-                FileCase {
-                    lagrum: Lagrum::Sol,
-                    unit: UnitId::new("linden"),
-                    fields: [
-                        ("what_happened", "Brukaren lämnades utan tillsyn"),
-                        ("occurred_on", "2026-03-01"),
-                        ("affected_gender", "kvinna"),
-                    ]
-                    .into_iter()
-                    .map(|(k, v)| (k.to_owned(), Value::Text(v.to_owned())))
-                    .collect(),
-                },
-                None,
-                &reporter,
-                CommandOptions {
-                    now: Some(chrono::Utc::now() - chrono::Duration::hours(30)),
-                    ..CommandOptions::default()
-                },
-            )
+            .file_case("lex-sarah", filing, None, &reporter, options)
             .await
             .expect("filed");
     }

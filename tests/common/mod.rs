@@ -1,6 +1,6 @@
 //! What the end-to-end tests share: a real `varna serve` child process on a
 //! free loopback port, a minimal HTTP client for it, and tokens.
-#![allow(unreachable_pub)]
+#![allow(unreachable_pub, dead_code)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -22,7 +22,6 @@ pub struct Server {
 
 impl Server {
     /// `varna serve --demo` on a fresh SQLite file (or the given database).
-    #[allow(dead_code)]
     pub fn demo(database_url: Option<String>) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = database_url
@@ -113,7 +112,6 @@ impl Server {
         serde_json::from_str(&text).expect("a JSON response")
     }
 
-    #[allow(dead_code)]
     pub fn stop(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         Command::new("kill")
@@ -136,7 +134,6 @@ impl Server {
 
 impl Server {
     /// SIGKILL: no chance to finish anything.
-    #[allow(dead_code)]
     pub fn kill(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -164,4 +161,16 @@ pub fn token(role: Role, units: &[&str]) -> String {
         chrono::Duration::hours(1),
         chrono::Utc::now(),
     )
+}
+
+/// Linden, the unit the end-to-end tests file for.
+pub fn linden() -> varna_store::NewUnit {
+    varna_store::NewUnit {
+        id: "linden".into(),
+        name: "Lindens vård- och omsorgsboende".into(),
+        verksamhetsomrade_id: "aldreomsorg".into(),
+        verksamhetsomrade_name: "Äldreomsorg".into(),
+        organisation_id: "kommunen".into(),
+        organisation_name: "Kommunen".into(),
+    }
 }

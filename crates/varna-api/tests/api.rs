@@ -15,7 +15,8 @@ use varna_api::{
     ApiState, AuthConfig, Keys, Limits, Principal, VarnaSchema, build_schema, mint_hs256, router,
 };
 use varna_store::{CommandOptions, NewUnit, Store, StoreConfig};
-use varna_workflow::{ActorId, Catalog, FileCase, Lagrum, Personnummer, Role, UnitId};
+use varna_testkit::shipped_catalog as catalog;
+use varna_workflow::{ActorId, FileCase, Lagrum, Personnummer, Role, UnitId};
 
 const SECRET: &[u8] = b"test-secret-test-secret-test-sec";
 
@@ -25,20 +26,6 @@ struct App {
     sarah: String,
     hsl: String,
     _dir: tempfile::TempDir,
-}
-
-fn catalog() -> Catalog {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../workflows");
-    let sources: Vec<(String, String)> = ["avvikelse", "lex-sarah", "lex-maria", "klagomal"]
-        .iter()
-        .map(|n| {
-            (
-                format!("{n}.toml"),
-                std::fs::read_to_string(format!("{dir}/{n}.toml")).expect("readable"),
-            )
-        })
-        .collect();
-    Catalog::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str()))).expect("valid")
 }
 
 fn principal(role: Role) -> Principal {

@@ -49,7 +49,7 @@ pub struct NotifyConfig {
 #[derive(Debug)]
 enum Channel {
     Webhook(Webhook),
-    Email(Email),
+    Email(Box<Email>),
 }
 
 impl Channel {
@@ -104,7 +104,7 @@ impl Worker {
             channels.push(Arc::new(Channel::Webhook(webhook)));
         }
         if let Some(e) = &config.email {
-            channels.push(Arc::new(Channel::Email(Email::new(e)?)));
+            channels.push(Arc::new(Channel::Email(Box::new(Email::new(e)?))));
         }
         Ok(Worker {
             store,

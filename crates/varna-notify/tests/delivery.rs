@@ -10,11 +10,10 @@ use std::time::Duration;
 use chrono::Utc;
 use varna_notify::{EmailConfig, NotifyConfig, WebhookConfig, Worker, sign};
 use varna_store::{CommandOptions, NewUnit, RetryPolicy, Store, StoreConfig};
-use varna_testkit::{PgCluster, SmtpSink, WebhookReceiver};
-use varna_workflow::{Actor, ActorId, Catalog, FileCase, Lagrum, Role, UnitId, Value};
+use varna_testkit::{LEX_SARAH_TEXT, PgCluster, SmtpSink, WebhookReceiver, lex_sarah_report};
 
 const SECRET: &str = "test-webhook-secret";
-const CONTENT: &str = "Brukaren lämnades utan tillsyn";
+const CONTENT: &str = LEX_SARAH_TEXT;
 
 #[allow(dead_code)]
 enum Guard {
@@ -31,16 +30,7 @@ async fn store(backend: &str, test: &str) -> Option<(Arc<Store>, Guard)> {
         let url = format!("sqlite://{}/varna.db?mode=rwc", dir.path().display());
         (url, Guard::Sqlite(dir))
     };
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../workflows");
-    let sources: Vec<(String, String)> = ["avvikelse", "lex-sarah", "lex-maria", "klagomal"]
-        .iter()
-        .map(|n| {
-            let text = std::fs::read_to_string(format!("{dir}/{n}.toml")).expect("readable");
-            (format!("{n}.toml"), text)
-        })
-        .collect();
-    let catalog = Catalog::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-        .expect("definitions load");
+    let catalog = varna_testkit::shipped_catalog();
     let store = Store::open(&StoreConfig::new(url), &catalog)
         .await
         .expect("store opens");
@@ -60,34 +50,13 @@ async fn store(backend: &str, test: &str) -> Option<(Arc<Store>, Guard)> {
 
 /// Files a lex Sarah report `hours_ago` hours ago (which tells the SAS).
 async fn report(store: &Store, hours_ago: i64) -> String {
-    let actor = Actor {
-        id: ActorId::new("reporter-1"),
-        role: Role::Reporter,
-        units: BTreeSet::from([UnitId::new("linden")]),
+    let (filing, reporter) = lex_sarah_report("linden");
+    let options = CommandOptions {
+        now: Some(Utc::now() - chrono::Duration::hours(hours_ago)),
+        ..CommandOptions::default()
     };
-    let fields = [
-        ("what_happened", CONTENT),
-        ("occurred_on", "2026-03-01"),
-        ("affected_gender", "kvinna"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), Value::Text(v.to_owned())))
-    .collect();
     store
-        .file_case(
-            "lex-sarah",
-            FileCase {
-                lagrum: Lagrum::Sol,
-                unit: UnitId::new("linden"),
-                fields,
-            },
-            None,
-            &actor,
-            CommandOptions {
-                now: Some(Utc::now() - chrono::Duration::hours(hours_ago)),
-                ..CommandOptions::default()
-            },
-        )
+        .file_case("lex-sarah", filing, None, &reporter, options)
         .await
         .expect("filed")
         .case_id

@@ -8,6 +8,7 @@
 //! - [`WebhookReceiver`] and [`SmtpSink`]: loopback endpoints that record
 //!   what notification delivery sends them, and can be told to fail.
 //! - [`GraphqlWs`]: a graphql-transport-ws client for subscription tests.
+//! - [`shipped_catalog`]: the lifecycles in the repository's `workflows/`.
 //!
 //! A cluster listens only on `127.0.0.1` (plus a unix socket inside its
 //! temporary directory), trusts the superuser `varna`, and is stopped
@@ -28,3 +29,46 @@ pub use error::PgError;
 pub use smtp::{Mail, SmtpSink};
 pub use webhook::{Received, WebhookReceiver};
 pub use ws::GraphqlWs;
+
+/// The four lifecycles as shipped in the repository's `workflows/` folder.
+pub fn shipped_catalog() -> varna_workflow::Catalog {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../workflows");
+    let sources: Vec<(String, String)> = ["avvikelse", "lex-sarah", "lex-maria", "klagomal"]
+        .iter()
+        .map(|n| {
+            let path = format!("{dir}/{n}.toml");
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            (format!("{n}.toml"), text)
+        })
+        .collect();
+    varna_workflow::Catalog::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .unwrap_or_else(|e| panic!("the shipped definitions are invalid:\n{e}"))
+}
+
+/// A lex Sarah report for `unit` as a reporter there files it (SoL; what
+/// happened, when, the affected person's gender): the filing and its actor.
+pub fn lex_sarah_report(unit: &str) -> (varna_workflow::FileCase, varna_workflow::Actor) {
+    use varna_workflow::{Actor, ActorId, FileCase, Lagrum, Role, UnitId, Value};
+    let fields = [
+        ("what_happened", LEX_SARAH_TEXT),
+        ("occurred_on", "2026-03-01"),
+        ("affected_gender", "kvinna"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), Value::Text(v.to_owned())))
+    .collect();
+    let filing = FileCase {
+        lagrum: Lagrum::Sol,
+        unit: UnitId::new(unit),
+        fields,
+    };
+    let reporter = Actor {
+        id: ActorId::new(format!("reporter-{unit}")),
+        role: Role::Reporter,
+        units: [UnitId::new(unit)].into(),
+    };
+    (filing, reporter)
+}
+
+/// The case text [`lex_sarah_report`] files (tests check it never leaks).
+pub const LEX_SARAH_TEXT: &str = "Brukaren lämnades utan tillsyn";

@@ -10,24 +10,14 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use varna_store::{CaseId, CommandOptions, NewUnit, Outcome, Store, StoreConfig};
 use varna_testkit::PgCluster;
 use varna_workflow::{
-    Actor, ActorId, Author, Catalog, Command, EntryKind, Fields, FileCase, JournalEntryInput,
-    Lagrum, Role, UnitId, Value,
+    Actor, ActorId, Author, Command, EntryKind, Fields, FileCase, JournalEntryInput, Lagrum, Role,
+    UnitId, Value,
 };
+
+pub use varna_testkit::shipped_catalog as catalog;
 
 pub const LINDEN: &str = "linden";
 pub const NORR: &str = "hemtjanst-norr";
-
-pub fn catalog() -> Catalog {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../workflows");
-    let mut sources = Vec::new();
-    for name in ["avvikelse", "lex-sarah", "lex-maria", "klagomal"] {
-        let text =
-            std::fs::read_to_string(format!("{dir}/{name}.toml")).expect("definition is readable");
-        sources.push((format!("{name}.toml"), text));
-    }
-    Catalog::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-        .expect("valid definitions")
-}
 
 #[allow(dead_code)]
 enum Guard {
