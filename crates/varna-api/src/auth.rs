@@ -112,6 +112,15 @@ pub enum AuthError {
 impl AuthConfig {
     /// Verifies a bearer token and returns the principal.
     pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        self.verify_session(token).map(|(p, _)| p)
+    }
+
+    /// Verifies a bearer token and returns the principal and when the
+    /// token expires (a subscription ends then).
+    pub fn verify_session(
+        &self,
+        token: &str,
+    ) -> Result<(Principal, chrono::DateTime<chrono::Utc>), AuthError> {
         let (key, algorithm) = match &self.keys {
             Keys::Hs256(secret) => (DecodingKey::from_secret(secret), Algorithm::HS256),
             Keys::Jwks(set) => {
@@ -143,11 +152,13 @@ impl AuthConfig {
             _ => AuthError::Invalid,
         })?;
         let claims = data.claims;
-        Ok(Principal {
+        let expires = chrono::DateTime::from_timestamp(claims.exp, 0).ok_or(AuthError::Invalid)?;
+        let principal = Principal {
             role: claims.role.parse().map_err(|_| AuthError::UnknownRole)?,
             units: claims.units.into_iter().map(UnitId::new).collect(),
             user_id: claims.sub,
-        })
+        };
+        Ok((principal, expires))
     }
 }
 

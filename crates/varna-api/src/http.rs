@@ -148,11 +148,12 @@ async fn graphql_ws(
                                 .to_owned()
                         })
                         .ok_or_else(|| async_graphql::Error::new(AuthError::Missing.to_string()))?;
-                    let principal = auth
-                        .verify(&token)
+                    let (principal, expires) = auth
+                        .verify_session(&token)
                         .map_err(|e| async_graphql::Error::new(e.to_string()))?;
                     let mut data = async_graphql::Data::default();
                     data.insert(principal);
+                    data.insert(crate::schema::live::SessionExpiry(expires));
                     data.insert(RequestReads::default());
                     Ok(data)
                 })

@@ -874,5 +874,24 @@ async fn subscribers_hear_only_of_cases_they_may_read() {
     let e = &payload["data"]["caseEvents"];
     assert_eq!(e["caseId"], hsl["data"]["fileCase"]["caseId"]);
     assert_eq!(e["eventType"], "filed");
+
+    // A subscription ends when the token it was opened with expires.
+    let short = mint_hs256(
+        SECRET,
+        "varna",
+        "varna",
+        &principal(Role::Sas),
+        chrono::Duration::seconds(2),
+        chrono::Utc::now(),
+    );
+    let mut brief = varna_testkit::GraphqlWs::connect(&url, &short)
+        .await
+        .expect("connects while the token is valid");
+    brief.subscribe("brief", events, json!({})).await;
+    let (id, payload) = brief.next(wait).await.expect("the server ends it");
+    assert_eq!(
+        (id.as_str(), &payload),
+        ("brief", &json!({ "complete": true }))
+    );
     server.abort();
 }

@@ -58,7 +58,8 @@ impl GraphqlWs {
     }
 
     /// The next `next` payload (`{"data": …}` or `{"errors": …}`) for any
-    /// subscription, with its id; `None` when nothing arrives within `wait`.
+    /// subscription, with its id, or `{"complete": true}` when the server
+    /// ended one; `None` when nothing arrives within `wait`.
     pub async fn next(&mut self, wait: Duration) -> Option<(String, Value)> {
         loop {
             let m = self.next_message(wait).await?;
@@ -67,6 +68,12 @@ impl GraphqlWs {
                     return Some((
                         m["id"].as_str().unwrap_or_default().to_owned(),
                         m["payload"].clone(),
+                    ));
+                }
+                Some("complete") => {
+                    return Some((
+                        m["id"].as_str().unwrap_or_default().to_owned(),
+                        json!({ "complete": true }),
                     ));
                 }
                 Some("ping") => {

@@ -22,6 +22,25 @@ use crate::policy;
 use crate::schema::types::{CaseKind, Lagrum};
 use crate::schema::{principal, store};
 
+/// When the token a WebSocket connection authenticated with expires: its
+/// subscriptions end then, and the client must reconnect with a new token.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionExpiry(pub DateTime<Utc>);
+
+/// The store's notices until the session's token expires.
+fn session_changes(ctx: &Context<'_>) -> impl Stream<Item = CaseChange> + use<> {
+    let until = ctx
+        .data_opt::<SessionExpiry>()
+        .map(|e| (e.0 - Utc::now()).to_std().unwrap_or_default());
+    let expired = async move {
+        match until {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending::<()>().await,
+        }
+    };
+    changes(store(ctx)).take_until(expired)
+}
+
 /// Which case events to hear of. Every condition narrows.
 #[derive(Debug, Default, Clone, InputObject)]
 pub struct CaseEventFilter {
@@ -132,7 +151,8 @@ fn changes(store: &Arc<Store>) -> impl Stream<Item = CaseChange> + use<> {
 pub struct SubscriptionRoot;
 
 /// Live updates over WebSocket (`/graphql/ws`, graphql-transport-ws; send
-/// `{"Authorization": "Bearer …"}` as the connection_init payload).
+/// `{"Authorization": "Bearer …"}` as the connection_init payload). A
+/// subscription completes when the token expires.
 #[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Every event committed from now on to a case the caller may read.
@@ -145,7 +165,7 @@ impl SubscriptionRoot {
     ) -> Result<impl Stream<Item = CaseEventNotice> + use<>> {
         let p = principal(ctx)?.clone();
         let filter = filter.unwrap_or_default();
-        Ok(changes(store(ctx)).filter_map(move |c| {
+        Ok(session_changes(ctx).filter_map(move |c| {
             let keep = visible(&p, &c) && filter.matches(&c);
             async move { keep.then(|| notice(&c)) }
         }))
@@ -159,7 +179,7 @@ impl SubscriptionRoot {
     ) -> Result<impl Stream<Item = DeadlineAlert> + use<>> {
         let p = principal(ctx)?.clone();
         let store = Arc::clone(store(ctx));
-        Ok(changes(&store).filter_map(move |c| {
+        Ok(session_changes(ctx).filter_map(move |c| {
             let alert = c
                 .deadline
                 .clone()
