@@ -84,11 +84,15 @@ fn bearer(headers: &HeaderMap) -> Result<&str, AuthError> {
         .get(header::AUTHORIZATION)
         .ok_or(AuthError::Missing)?;
     let value = value.to_str().map_err(|_| AuthError::Invalid)?;
-    let token = value
+    strip_bearer(value).ok_or(AuthError::Missing)
+}
+
+/// The token of a `Bearer <token>` value (either capitalisation).
+fn strip_bearer(value: &str) -> Option<&str> {
+    value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
-        .ok_or(AuthError::Missing)?;
-    Ok(token.trim())
+        .map(str::trim)
 }
 
 fn unauthorized(e: AuthError) -> Response {
@@ -140,13 +144,7 @@ async fn graphql_ws(
                     let token = ["Authorization", "authorization"]
                         .iter()
                         .find_map(|k| payload.get(*k).and_then(|v| v.as_str()))
-                        .map(|v| {
-                            v.strip_prefix("Bearer ")
-                                .or_else(|| v.strip_prefix("bearer "))
-                                .unwrap_or(v)
-                                .trim()
-                                .to_owned()
-                        })
+                        .map(|v| strip_bearer(v).unwrap_or(v.trim()).to_owned())
                         .ok_or_else(|| async_graphql::Error::new(AuthError::Missing.to_string()))?;
                     let (principal, expires) = auth
                         .verify_session(&token)

@@ -23,11 +23,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseBackend, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use varna_workflow::{Lagrum, Notice};
 
@@ -152,6 +152,24 @@ async fn begin_queue(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
         .await?)
 }
 
+/// The outbox rows the deliveries belong to, by notification id.
+async fn outbox_by_id(
+    db: &impl ConnectionTrait,
+    deliveries: &[delivery::Model],
+) -> Result<HashMap<String, outbox::Model>> {
+    let ids: Vec<String> = deliveries
+        .iter()
+        .map(|d| d.notification_id.clone())
+        .collect();
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id.clone(), o))
+        .collect())
+}
+
 impl Store {
     fn skip_locked<Q: QuerySelect>(&self, query: Q) -> Q {
         if self.db.get_database_backend() == DatabaseBackend::Postgres {
@@ -251,25 +269,27 @@ impl Store {
             txn.rollback().await?;
             return Ok(Vec::new());
         }
-        let lease_until = now + chrono_duration(lease);
-        for row in &rows {
-            delivery::Entity::update_many()
-                .col_expr(delivery::Column::Status, Expr::value("delivering"))
-                .col_expr(delivery::Column::Attempts, Expr::value(row.attempts + 1))
-                .col_expr(delivery::Column::LeaseUntil, Expr::value(lease_until))
-                .filter(delivery::Column::NotificationId.eq(row.notification_id.clone()))
-                .filter(delivery::Column::Channel.eq(row.channel.clone()))
-                .exec(&txn)
-                .await?;
-        }
-        let ids: Vec<String> = rows.iter().map(|r| r.notification_id.clone()).collect();
-        let notes: HashMap<String, outbox::Model> = outbox::Entity::find()
-            .filter(outbox::Column::Id.is_in(ids))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|o| (o.id.clone(), o))
-            .collect();
+        let claimed = rows.iter().fold(Condition::any(), |c, row| {
+            c.add(
+                Condition::all()
+                    .add(delivery::Column::NotificationId.eq(row.notification_id.clone()))
+                    .add(delivery::Column::Channel.eq(row.channel.clone())),
+            )
+        });
+        delivery::Entity::update_many()
+            .col_expr(delivery::Column::Status, Expr::value("delivering"))
+            .col_expr(
+                delivery::Column::Attempts,
+                Expr::col(delivery::Column::Attempts).add(1),
+            )
+            .col_expr(
+                delivery::Column::LeaseUntil,
+                Expr::value(now + chrono_duration(lease)),
+            )
+            .filter(claimed)
+            .exec(&txn)
+            .await?;
+        let notes = outbox_by_id(&txn, &rows).await?;
         let case_ids: Vec<String> = notes.values().map(|o| o.case_id.clone()).collect();
         let case_rows: HashMap<String, cases::Model> = cases::Entity::find()
             .filter(cases::Column::Id.is_in(case_ids))
@@ -366,14 +386,7 @@ impl Store {
             query = query.filter(delivery::Column::Status.eq(status));
         }
         let rows = query.all(&self.db).await?;
-        let ids: Vec<String> = rows.iter().map(|r| r.notification_id.clone()).collect();
-        let notes: HashMap<String, outbox::Model> = outbox::Entity::find()
-            .filter(outbox::Column::Id.is_in(ids))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|o| (o.id.clone(), o))
-            .collect();
+        let notes = outbox_by_id(&self.db, &rows).await?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -396,7 +409,6 @@ impl Store {
     /// Counts of deliveries per channel and status, plus outbox rows not yet
     /// queued (channel `-`, status `unqueued`).
     pub async fn delivery_counts(&self) -> Result<Vec<DeliveryCount>> {
-        use sea_orm::sea_query::ExprTrait;
         let rows: Vec<(String, String, i64)> = delivery::Entity::find()
             .select_only()
             .column(delivery::Column::Channel)

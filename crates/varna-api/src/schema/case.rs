@@ -9,7 +9,7 @@ use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use varna_store::NewAccess;
 use varna_store::queries::CaseRecord;
-use varna_workflow::{EventKind, Value, WorkflowDefinition};
+use varna_workflow::{DeadlineStatus, EventKind, Value, WorkflowDefinition};
 
 use super::types::{CaseKind, Lagrum};
 use super::{principal, store};
@@ -31,26 +31,29 @@ pub struct CaseView {
 }
 
 impl CaseView {
-    /// The case's clocks as the API shows them.
-    pub(crate) fn deadline_views(&self) -> Vec<Deadline> {
-        let now = Utc::now();
+    /// One clock as the API shows it.
+    fn deadline_view(&self, id: &str, status: &DeadlineStatus, now: DateTime<Utc>) -> Deadline {
+        let def = self.def.deadlines.iter().find(|d| d.id == id);
+        Deadline {
+            id: id.to_owned(),
+            label_sv: def.map_or(id.to_owned(), |d| d.label.sv.clone()),
+            due_at: status.due_at(),
+            status: status.label().to_owned(),
+            ended_at: status.ended_at(),
+            overdue: status.is_running() && status.due_at() < now,
+            term: def.and_then(|d| d.term.clone()),
+        }
+    }
+
+    /// The earliest clock still running (open or passed), if any.
+    pub(crate) fn next_deadline(&self) -> Option<Deadline> {
         self.record
             .case
             .deadlines
             .iter()
-            .map(|(id, status)| {
-                let def = self.def.deadlines.iter().find(|d| &d.id == id);
-                Deadline {
-                    id: id.clone(),
-                    label_sv: def.map_or(id.clone(), |d| d.label.sv.clone()),
-                    due_at: status.due_at(),
-                    status: status.label().to_owned(),
-                    ended_at: status.ended_at(),
-                    overdue: status.is_running() && status.due_at() < now,
-                    term: def.and_then(|d| d.term.clone()),
-                }
-            })
-            .collect()
+            .filter(|(_, status)| status.is_running())
+            .min_by_key(|(_, status)| status.due_at())
+            .map(|(id, status)| self.deadline_view(id, status, Utc::now()))
     }
 
     fn masks(&self, ctx: &Context<'_>) -> Result<bool> {
@@ -213,7 +216,13 @@ impl CaseView {
     }
     /// The case's clocks: what is due when, and whether it was met.
     async fn deadlines(&self) -> Vec<Deadline> {
-        self.deadline_views()
+        let now = Utc::now();
+        self.record
+            .case
+            .deadlines
+            .iter()
+            .map(|(id, status)| self.deadline_view(id, status, now))
+            .collect()
     }
     /// Cases this one was escalated or spawned from, or opened.
     async fn links(&self) -> Result<Vec<CaseLinkInfo>> {

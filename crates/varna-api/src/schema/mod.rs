@@ -444,35 +444,23 @@ impl QueryRoot {
         let mut actionable = Vec::new();
         for name in store.workflows() {
             let def = store.definition(&name).map_err(from_store)?;
-            for t in def.transitions.iter().filter(|t| t.roles.contains(&p.role)) {
-                actionable.extend(t.from.iter().map(|s| (name.clone(), s.as_str().to_owned())));
-            }
-            if let Some(j) = def.journal.as_ref().filter(|j| j.roles.contains(&p.role)) {
-                actionable.extend(
-                    j.states
-                        .iter()
-                        .map(|s| (name.clone(), s.as_str().to_owned())),
-                );
-            }
+            actionable.extend(
+                def.states_acted_in_by(p.role)
+                    .into_iter()
+                    .map(|s| (name.clone(), s.as_str().to_owned())),
+            );
         }
-        actionable.sort();
-        actionable.dedup();
         let filter = policy::scope(p, CaseFilter::default());
         let summaries = store
             .work_queue(&filter, &actionable, first as u64)
             .await
             .map_err(from_store)?;
-        let now = Utc::now();
         let mut items = Vec::with_capacity(summaries.len());
         for summary in summaries {
             let case = load(ctx, &summary.id, Purpose::List).await?;
-            let next_deadline = case
-                .deadline_views()
-                .into_iter()
-                .filter(|d| d.status == "open" || d.status == "passed")
-                .min_by_key(|d| d.due_at);
+            let next_deadline = case.next_deadline();
             items.push(WorkItem {
-                overdue: next_deadline.as_ref().is_some_and(|d| d.due_at < now),
+                overdue: next_deadline.as_ref().is_some_and(|d| d.overdue),
                 next_deadline,
                 case,
             });

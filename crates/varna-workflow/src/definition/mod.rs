@@ -116,6 +116,22 @@ impl WorkflowDefinition {
         self.outcomes.iter().find(|o| o.id == id)
     }
 
+    /// The states in which `role` has something to do: a transition it
+    /// may take from there, or utredning journal entries it may add.
+    pub fn states_acted_in_by(&self, role: Role) -> std::collections::BTreeSet<&StateId> {
+        let transitions = self
+            .transitions
+            .iter()
+            .filter(|t| t.roles.contains(&role))
+            .flat_map(|t| t.from.iter());
+        let journal = self
+            .journal
+            .iter()
+            .filter(|j| j.roles.contains(&role))
+            .flat_map(|j| j.states.iter());
+        transitions.chain(journal).collect()
+    }
+
     /// The workflows that transitions of this one can spawn.
     pub fn spawn_targets(&self) -> impl Iterator<Item = &Spawn> {
         self.transitions.iter().filter_map(|t| t.spawns.as_ref())
