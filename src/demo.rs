@@ -192,19 +192,19 @@ fn users() -> Vec<(DemoUser, &'static str)> {
 }
 
 /// A small deterministic generator (xorshift64*): the demo is the same every time.
-struct Dice(u64);
+pub(crate) struct Dice(pub(crate) u64);
 
 impl Dice {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         usize::try_from(self.next() % n.max(1) as u64).unwrap_or(0)
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
 }
@@ -287,12 +287,12 @@ fn entry(topic: &str, at: DateTime<Utc>, author: &str, title: &str) -> Command {
 }
 
 /// One step of a case's life: who does what.
-struct Step {
-    role: Role,
-    command: Command,
+pub(crate) struct Step {
+    pub(crate) role: Role,
+    pub(crate) command: Command,
 }
 
-fn actor(role: Role, unit: &str) -> Actor {
+pub(crate) fn actor(role: Role, unit: &str) -> Actor {
     let id = match role {
         Role::UnitManager => "um-demo",
         Role::Sas => "sas-1",
@@ -332,7 +332,7 @@ const MARIA_TOPICS: [&str; 9] = [
 ];
 
 /// The steps of a lifecycle after filing, for a case filed at `at` (each step a little later).
-fn steps(
+pub(crate) fn steps(
     kind: &str,
     lagrum: Lagrum,
     variant: usize,
@@ -622,7 +622,7 @@ fn steps(
     }
 }
 
-fn filing(
+pub(crate) fn filing(
     kind: &str,
     lagrum: Lagrum,
     unit: &str,

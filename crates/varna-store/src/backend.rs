@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use sea_orm_migration::MigratorTrait;
 
-use crate::entities::audit_head;
+use crate::entities::{audit_head, cases};
 use crate::error::{Error, Result};
 use crate::migrations::Migrator;
 
@@ -61,8 +61,9 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// Opens a pool and applies every pending migration.
-pub(crate) async fn connect(config: &StoreConfig) -> Result<DatabaseConnection> {
+/// Opens a pool and applies every pending migration. The flag says that a
+/// migration added projections that existing cases must be rebuilt into.
+pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection, bool)> {
     let mut options = ConnectOptions::new(config.url.clone());
     options
         .max_connections(config.max_connections)
@@ -82,12 +83,16 @@ pub(crate) async fn connect(config: &StoreConfig) -> Result<DatabaseConnection> 
             .create_if_missing(true)
     });
     let db = Database::connect(options).await?;
-    let pending = Migrator::get_pending_migrations(&db).await?.len();
-    if pending > 0 {
-        tracing::info!(pending, "applying database migrations");
+    let pending = Migrator::get_pending_migrations(&db).await?;
+    if !pending.is_empty() {
+        tracing::info!(pending = pending.len(), "applying database migrations");
     }
+    let adds_projections = pending
+        .iter()
+        .any(|m| m.name() == crate::migrations::m20261123_000002_report::NAME);
     Migrator::up(&db, None).await?;
-    Ok(db)
+    let has_cases = adds_projections && cases::Entity::find().one(&db).await?.is_some();
+    Ok((db, has_cases))
 }
 
 /// The end of the global hash chain, locked for this transaction.

@@ -22,6 +22,7 @@ use crate::changes::{CaseChange, Changes};
 use crate::entities::{audit_head, case_person, cases, event, idempotency_key, org, outbox};
 use crate::error::{Error, Result};
 use crate::projections::{case_row, write_event_rows};
+use crate::tally;
 use crate::{CaseId, Store};
 
 /// Options every command takes.
@@ -80,7 +81,7 @@ impl Store {
         ensure_unit(&txn, command.unit.as_str()).await?;
         let decision = decide_filing(&def, command, &facts)?;
         let mut batch = Batch::new(head, facts.now);
-        let case_id = CaseId::new();
+        let case_id = CaseId::generate();
         let case = batch.open_case(&case_id, &def, decision.events)?;
         if let Some(p) = personnummer {
             case_person::ActiveModel {
@@ -439,6 +440,63 @@ struct Touched {
     old_version: u64,
     first_sequence: i64,
     events: Vec<Event>,
+    /// The report facts the case was counted under before this command.
+    old_facts: Vec<tally::TallyKey>,
+}
+
+/// The event row for `e`, its hashes still empty (see [`seal`]).
+pub(crate) fn event_row(
+    case_id: &str,
+    sequence: i64,
+    global_seq: i64,
+    e: &Event,
+    recorded_at: DateTime<Utc>,
+) -> event::ActiveModel {
+    event::ActiveModel {
+        case_id: Set(case_id.to_owned()),
+        sequence: Set(sequence),
+        global_seq: Set(global_seq),
+        event_type: Set(e.kind.type_name().to_owned()),
+        event_version: Set(chain::EVENT_VERSION),
+        payload: Set(chain::canonical_json(
+            &serde_json::to_value(&e.kind).expect("events serialise"),
+        )),
+        actor_id: Set(e.actor.id.as_str().to_owned()),
+        actor_role: Set(e.actor.role.as_str().to_owned()),
+        occurred_at: Set(e.occurred_at),
+        recorded_at: Set(recorded_at),
+        prev_hash: Set(String::new()),
+        hash: Set(String::new()),
+        global_hash: Set(String::new()),
+    }
+}
+
+/// Fills in a staged row's hashes after `prev` (the case's previous event
+/// hash) and advances the global chain; returns the row's hash.
+pub(crate) fn seal(
+    row: &mut event::ActiveModel,
+    prev: String,
+    global: &mut String,
+) -> Result<String> {
+    let payload: serde_json::Value =
+        serde_json::from_str(row.payload.as_ref()).map_err(|e| Error::Corrupt(e.to_string()))?;
+    let content = EventContent {
+        case_id: row.case_id.as_ref(),
+        sequence: *row.sequence.as_ref(),
+        event_type: row.event_type.as_ref(),
+        event_version: *row.event_version.as_ref(),
+        payload: &payload,
+        actor_id: row.actor_id.as_ref(),
+        actor_role: row.actor_role.as_ref(),
+        occurred_at: *row.occurred_at.as_ref(),
+        recorded_at: *row.recorded_at.as_ref(),
+    };
+    let hash = chain::event_hash(&prev, &chain::canonical(&content));
+    *global = chain::global_hash(global, &hash);
+    row.prev_hash = Set(prev);
+    row.hash = Set(hash.clone());
+    row.global_hash = Set(global.clone());
+    Ok(hash)
 }
 
 /// Everything one command writes, built in memory and written at the end.
@@ -480,6 +538,7 @@ impl Batch {
             old_version: 0,
             first_sequence: 1,
             events: vec![first.clone()],
+            old_facts: Vec::new(),
         });
         self.stage(id, std::slice::from_ref(first));
         self.add_events(id, rest.to_vec())
@@ -494,6 +553,7 @@ impl Batch {
         events: Vec<Event>,
     ) -> Result<Case> {
         let old_version = case.version;
+        let old_facts = tally::case_facts(&case, def);
         self.cases.push(Touched {
             id: id.clone(),
             case,
@@ -502,6 +562,7 @@ impl Batch {
             old_version,
             first_sequence: i64::try_from(old_version).unwrap_or(i64::MAX) + 1,
             events: Vec::new(),
+            old_facts,
         });
         self.add_events(id, events)
     }
@@ -539,23 +600,13 @@ impl Batch {
         for e in events {
             sequence += 1;
             self.head.global_seq += 1;
-            self.rows.push(event::ActiveModel {
-                case_id: Set(case_id.clone()),
-                sequence: Set(sequence),
-                global_seq: Set(self.head.global_seq),
-                event_type: Set(e.kind.type_name().to_owned()),
-                event_version: Set(chain::EVENT_VERSION),
-                payload: Set(chain::canonical_json(
-                    &serde_json::to_value(&e.kind).expect("events serialise"),
-                )),
-                actor_id: Set(e.actor.id.as_str().to_owned()),
-                actor_role: Set(e.actor.role.as_str().to_owned()),
-                occurred_at: Set(e.occurred_at),
-                recorded_at: Set(self.now),
-                prev_hash: Set(String::new()),
-                hash: Set(String::new()),
-                global_hash: Set(String::new()),
-            });
+            self.rows.push(event_row(
+                &case_id,
+                sequence,
+                self.head.global_seq,
+                e,
+                self.now,
+            ));
         }
     }
 
@@ -596,7 +647,7 @@ impl Batch {
                     let child_def = store.definitions.current(workflow)?;
                     let filing = spawned_filing(&child_def, case, facts)?;
                     let decision = decide_filing(&child_def, filing, facts)?;
-                    let child_id = CaseId::new();
+                    let child_id = CaseId::generate();
                     let (origin_link, opened_link) =
                         link_events(facts, &case_id.to_string(), &child_id.to_string(), *link);
                     let mut child_events = decision.events;
@@ -643,30 +694,20 @@ impl Batch {
                         Error::Corrupt(format!("case {case_id} lacks event {}", sequence - 1))
                     })?
             };
-            let payload: serde_json::Value = serde_json::from_str(row.payload.as_ref())
-                .map_err(|e| Error::Corrupt(e.to_string()))?;
-            let content = EventContent {
-                case_id: &case_id,
-                sequence,
-                event_type: row.event_type.as_ref(),
-                event_version: *row.event_version.as_ref(),
-                payload: &payload,
-                actor_id: row.actor_id.as_ref(),
-                actor_role: row.actor_role.as_ref(),
-                occurred_at: *row.occurred_at.as_ref(),
-                recorded_at: *row.recorded_at.as_ref(),
-            };
-            let hash = chain::event_hash(&prev, &chain::canonical(&content));
-            global = chain::global_hash(&global, &hash);
-            row.prev_hash = Set(prev);
-            row.hash = Set(hash.clone());
-            row.global_hash = Set(global.clone());
+            let hash = seal(row, prev, &mut global)?;
             last_hash.insert(case_id, hash);
         }
         if !self.rows.is_empty() {
             event::Entity::insert_many(self.rows).exec(txn).await?;
         }
+        let mut tallies = tally::TallyDelta::new();
         for touched in &self.cases {
+            tally::add(&mut tallies, touched.old_facts.clone(), -1);
+            tally::add(
+                &mut tallies,
+                tally::case_facts(&touched.case, &touched.def),
+                1,
+            );
             let id = touched.id.to_string();
             let updated_at = touched.events.last().map_or(self.now, |e| e.occurred_at);
             let row = case_row(&id, &touched.case, &touched.def, updated_at);
@@ -707,6 +748,7 @@ impl Batch {
             )
             .await?;
         }
+        tally::apply(txn, tallies).await?;
         if !self.outbox.is_empty() {
             outbox::Entity::insert_many(self.outbox).exec(txn).await?;
         }

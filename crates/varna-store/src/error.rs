@@ -22,6 +22,9 @@ pub enum Error {
     /// No case with that id.
     #[error("no case with id {0}")]
     NotFound(String),
+    /// A report asked for a verksamhetsområde or unit that is not registered.
+    #[error("no {0} is registered")]
+    UnknownScope(String),
     /// The idempotency key was used before by this actor for a different command.
     #[error("the idempotency key was already used for a different command")]
     IdempotencyKeyReused,

@@ -25,11 +25,14 @@ mod delivery;
 #[allow(unreachable_pub)] // sea-orm derives `pub` items inside the private module
 mod entities;
 mod error;
+mod import;
 mod migrations;
 mod org;
 mod projections;
 pub mod queries;
 mod rebuild;
+mod report;
+mod tally;
 
 use std::fmt;
 
@@ -43,15 +46,19 @@ pub use commands::{CommandOptions, Outcome};
 pub use deadlines::{SCHEDULER_ID, SweepReport};
 pub use delivery::{ClaimedDelivery, DeliveryCount, DeliveryRow, Notification, RetryPolicy};
 pub use error::{Error, Result};
+pub use import::ImportedCase;
 pub use org::{NewUnit, NewUser};
 pub use rebuild::RebuildReport;
+pub use report::REPEAT_WINDOW_DAYS;
+pub use varna_report::input::{ReportData, Scope as ReportScope};
 
 /// A case's id: a UUID v7 (time-ordered), written hyphenated.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CaseId(uuid::Uuid);
 
 impl CaseId {
-    pub(crate) fn new() -> Self {
+    /// A fresh id, ordered by the time it is made.
+    pub fn generate() -> Self {
         CaseId(uuid::Uuid::now_v7())
     }
 
@@ -88,12 +95,7 @@ impl Store {
     /// Connects (creating a SQLite file if needed), applies pending
     /// migrations and registers the current workflow definitions.
     pub async fn open(config: &StoreConfig, catalog: &Catalog) -> Result<Store> {
-        let db = backend::connect(config).await?;
-        let mut store = Store {
-            db,
-            definitions: definitions::Definitions::default(),
-            changes: changes::Changes::new(),
-        };
+        let mut store = Store::connect(config).await?;
         if store.backend() == Backend::Postgres {
             store.changes.listen_to(&config.url);
         }
@@ -106,12 +108,19 @@ impl Store {
     /// commands (`audit verify`, `projections rebuild`) that only need the
     /// definitions saved in the database.
     pub async fn connect(config: &StoreConfig) -> Result<Store> {
-        let db = backend::connect(config).await?;
-        Ok(Store {
+        let (db, fill_projections) = backend::connect(config).await?;
+        let store = Store {
             db,
             definitions: definitions::Definitions::default(),
             changes: changes::Changes::new(),
-        })
+        };
+        if fill_projections {
+            tracing::info!("filling the new report projections from the event log");
+            store
+                .rebuild_projections(|r| tracing::info!(cases = r.cases, "rebuilding projections"))
+                .await?;
+        }
+        Ok(store)
     }
 
     /// The backend in use.
@@ -133,6 +142,18 @@ impl Store {
         name: &str,
     ) -> Result<std::sync::Arc<varna_workflow::WorkflowDefinition>> {
         self.definitions.current(name)
+    }
+
+    /// The current definitions as a catalog (for labels).
+    pub fn catalog(&self) -> Result<Catalog> {
+        let defs: Vec<_> = self
+            .definitions
+            .names()
+            .iter()
+            .filter_map(|n| self.definitions.current(n).ok())
+            .collect();
+        Catalog::from_sources(defs.iter().map(|d| (d.name(), d.source.as_str())))
+            .map_err(|e| Error::Corrupt(format!("registered definitions: {e}")))
     }
 
     /// The definition a case is pinned to (by content hash).

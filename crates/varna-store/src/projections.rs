@@ -51,6 +51,7 @@ pub(crate) fn case_row(
         affected_gender: Set(text_field(case, AFFECTED_GENDER_FIELD)),
         category: Set(text_field(case, CATEGORY_FIELD)),
         opened_at: Set(case.opened_at),
+        opened_epoch: Set(case.opened_at.timestamp()),
         closed_at: Set(closed_at),
         next_due_at: Set(next_due_at),
         filed_by: Set(case.filed_by.id.as_str().to_owned()),
@@ -60,7 +61,7 @@ pub(crate) fn case_row(
     }
 }
 
-fn deadline_rows(id: &str, case: &Case) -> Vec<case_deadline::ActiveModel> {
+pub(crate) fn deadline_rows(id: &str, case: &Case) -> Vec<case_deadline::ActiveModel> {
     case.deadlines
         .iter()
         .map(|(deadline_id, status)| case_deadline::ActiveModel {
@@ -73,16 +74,12 @@ fn deadline_rows(id: &str, case: &Case) -> Vec<case_deadline::ActiveModel> {
         .collect()
 }
 
-/// Writes the rows that the events `first_sequence..` add: journal entries
-/// and links, plus the case's clocks (replaced whole: a case has few).
-pub(crate) async fn write_event_rows(
-    db: &impl ConnectionTrait,
+/// The journal entry and link rows that the events `first_sequence..` add.
+pub(crate) fn event_rows(
     id: &str,
-    case: &Case,
     first_sequence: i64,
     events: &[Event],
-    replace_deadlines: bool,
-) -> Result<()> {
+) -> (Vec<journal_entry::ActiveModel>, Vec<case_link::ActiveModel>) {
     let mut journal = Vec::new();
     let mut links = Vec::new();
     for (offset, event) in events.iter().enumerate() {
@@ -117,6 +114,20 @@ pub(crate) async fn write_event_rows(
             | EventKind::DeadlinePassed { .. } => {}
         }
     }
+    (journal, links)
+}
+
+/// Writes the rows that the events `first_sequence..` add: journal entries
+/// and links, plus the case's clocks (replaced whole: a case has few).
+pub(crate) async fn write_event_rows(
+    db: &impl ConnectionTrait,
+    id: &str,
+    case: &Case,
+    first_sequence: i64,
+    events: &[Event],
+    replace_deadlines: bool,
+) -> Result<()> {
+    let (journal, links) = event_rows(id, first_sequence, events);
     if !journal.is_empty() {
         journal_entry::Entity::insert_many(journal).exec(db).await?;
     }

@@ -1,6 +1,6 @@
 //! `rebuild_projections`: recomputes the `cases`, `case_deadline`,
-//! `journal_entry` and `case_link` tables from the event log alone, inside
-//! one write transaction (no command runs meanwhile).
+//! `journal_entry`, `case_link` and `case_tally` tables from the event log
+//! alone, inside one write transaction (no command runs meanwhile).
 
 use sea_orm::EntityTrait;
 use varna_workflow::{Case, Event, replay};
@@ -8,10 +8,11 @@ use varna_workflow::{Case, Event, replay};
 use crate::Store;
 use crate::audit::events_in_case_order;
 use crate::backend::begin_write;
-use crate::entities::{case_deadline, case_link, cases, journal_entry};
+use crate::entities::{case_deadline, case_link, case_tally, cases, journal_entry};
 use crate::error::{Error, Result};
 use crate::projections::{case_row, write_event_rows};
 use crate::queries::StoredEvent;
+use crate::tally::{self, TallyDelta};
 
 /// What a rebuild did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +34,8 @@ impl Store {
         journal_entry::Entity::delete_many().exec(&txn).await?;
         case_link::Entity::delete_many().exec(&txn).await?;
         cases::Entity::delete_many().exec(&txn).await?;
+        case_tally::Entity::delete_many().exec(&txn).await?;
+        let mut tallies = TallyDelta::new();
 
         let mut report = RebuildReport {
             cases: 0,
@@ -51,7 +54,7 @@ impl Store {
                     Some((id, events)) if *id == case_id => events.push(stored.event),
                     _ => {
                         if let Some((id, events)) = current.take() {
-                            self.write_rebuilt(&txn, &id, &events).await?;
+                            self.write_rebuilt(&txn, &id, &events, &mut tallies).await?;
                             report.cases += 1;
                         }
                         current = Some((case_id, vec![stored.event]));
@@ -62,9 +65,10 @@ impl Store {
             progress(report);
         }
         if let Some((id, events)) = current.take() {
-            self.write_rebuilt(&txn, &id, &events).await?;
+            self.write_rebuilt(&txn, &id, &events, &mut tallies).await?;
             report.cases += 1;
         }
+        tally::apply(&txn, tallies).await?;
         txn.commit().await?;
         progress(report);
         tracing::info!(
@@ -80,9 +84,11 @@ impl Store {
         txn: &sea_orm::DatabaseTransaction,
         id: &str,
         events: &[Event],
+        tallies: &mut TallyDelta,
     ) -> Result<()> {
         let case: Case = replay(events).map_err(|e| Error::Corrupt(format!("case {id}: {e}")))?;
         let def = self.definitions.by_hash(txn, &case.workflow.hash).await?;
+        tally::add(tallies, tally::case_facts(&case, &def), 1);
         let updated_at = events.last().map_or(case.opened_at, |e| e.occurred_at);
         cases::Entity::insert(case_row(id, &case, &def, updated_at))
             .exec(txn)

@@ -18,6 +18,8 @@ pub struct Model {
     pub affected_gender: Option<String>,
     pub category: Option<String>,
     pub opened_at: DateTimeUtc,
+    /// `opened_at` in whole seconds since 1970 (for day arithmetic in SQL).
+    pub opened_epoch: i64,
     pub closed_at: Option<DateTimeUtc>,
     pub next_due_at: Option<DateTimeUtc>,
     pub filed_by: String,

@@ -7,6 +7,7 @@ pub(crate) mod audit_head;
 pub(crate) mod case_deadline;
 pub(crate) mod case_link;
 pub(crate) mod case_person;
+pub(crate) mod case_tally;
 pub(crate) mod cases;
 pub(crate) mod delivery;
 pub(crate) mod event;

@@ -1,0 +1,116 @@
+//! `import_cases`: appends whole case histories in bulk — for generating
+//! benchmark datasets (`varna bench seed`), not for day-to-day work. The
+//! events must come from the engine (the caller decides them with
+//! `varna_workflow::decide*`); the store checks that each history replays
+//! under a registered definition, then chains, projects and tallies them
+//! exactly as the command path would, many cases per statement and one
+//! transaction per batch, holding the writer slot.
+
+use chrono::Utc;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait};
+use varna_workflow::{Event, Personnummer, replay};
+
+use crate::backend::begin_write;
+use crate::chain::{self, GENESIS};
+use crate::commands::{event_row, seal};
+use crate::entities::{
+    audit_head, case_deadline, case_link, case_person, cases, event, journal_entry,
+};
+use crate::error::{Error, Result};
+use crate::projections::{case_row, deadline_rows, event_rows};
+use crate::tally::{self, TallyDelta};
+use crate::{CaseId, Store};
+
+/// One case history to import.
+#[derive(Debug, Clone)]
+pub struct ImportedCase {
+    /// The case id.
+    pub id: CaseId,
+    /// Its events, the filing first, as the engine decided them.
+    pub events: Vec<Event>,
+    /// The affected person, if known.
+    pub personnummer: Option<Personnummer>,
+}
+
+/// Rows per INSERT: well under SQLite's and PostgreSQL's parameter limits
+/// for the widest table.
+const ROWS_PER_INSERT: usize = 1_000;
+
+async fn insert_chunked<A, D>(db: &D, rows: Vec<A>) -> Result<()>
+where
+    A: ActiveModelTrait + Send,
+    D: ConnectionTrait,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Appends `batch` in one transaction. A history that does not replay,
+    /// or whose definition is not registered, refuses the whole batch.
+    pub async fn import_cases(&self, batch: Vec<ImportedCase>) -> Result<()> {
+        let (txn, head) = begin_write(&self.db).await?;
+        let now = chain::normalise(Utc::now());
+        let mut global_seq = head.global_seq;
+        let mut global = head.global_hash;
+        let mut events = Vec::new();
+        let mut case_rows = Vec::new();
+        let mut deadlines = Vec::new();
+        let mut journal = Vec::new();
+        let mut links = Vec::new();
+        let mut persons = Vec::new();
+        let mut tallies = TallyDelta::new();
+        for imported in batch {
+            let id = imported.id.to_string();
+            let case = replay(&imported.events)
+                .map_err(|e| Error::Corrupt(format!("imported case {id}: {e}")))?;
+            let def = self.definitions.by_hash(&txn, &case.workflow.hash).await?;
+            let mut prev = GENESIS.to_owned();
+            for (n, e) in imported.events.iter().enumerate() {
+                global_seq += 1;
+                let mut row = event_row(&id, n as i64 + 1, global_seq, e, now);
+                prev = seal(&mut row, prev, &mut global)?;
+                events.push(row);
+            }
+            let updated_at = imported
+                .events
+                .last()
+                .map_or(case.opened_at, |e| e.occurred_at);
+            case_rows.push(case_row(&id, &case, &def, updated_at));
+            deadlines.extend(deadline_rows(&id, &case));
+            let (j, l) = event_rows(&id, 1, &imported.events);
+            journal.extend(j);
+            links.extend(l);
+            if let Some(p) = imported.personnummer {
+                persons.push(case_person::ActiveModel {
+                    case_id: Set(id.clone()),
+                    personnummer: Set(p.digits().to_owned()),
+                });
+            }
+            tally::add(&mut tallies, tally::case_facts(&case, &def), 1);
+        }
+        insert_chunked::<event::ActiveModel, _>(&txn, events).await?;
+        insert_chunked::<cases::ActiveModel, _>(&txn, case_rows).await?;
+        insert_chunked::<case_deadline::ActiveModel, _>(&txn, deadlines).await?;
+        insert_chunked::<journal_entry::ActiveModel, _>(&txn, journal).await?;
+        insert_chunked::<case_link::ActiveModel, _>(&txn, links).await?;
+        insert_chunked::<case_person::ActiveModel, _>(&txn, persons).await?;
+        tally::apply(&txn, tallies).await?;
+        audit_head::ActiveModel {
+            id: Set(1),
+            global_seq: Set(global_seq),
+            global_hash: Set(global),
+        }
+        .update(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}

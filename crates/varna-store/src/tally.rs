@@ -1,0 +1,154 @@
+//! `case_tally`: the quality report's pre-aggregated counts. Every case
+//! counts once under each of its report facts ([`case_facts`]): its
+//! lifecycle and lagrum, category, gender, outcome, IVO-anmälan, feedback
+//! kind and how each clock fared. A command that changes a case's facts
+//! moves the case's counts from the old facts to the new ones in the same
+//! transaction ([`apply`]), so the counts are exact at every commit and the
+//! yearly report reads a few thousand rows instead of every case.
+
+use std::collections::BTreeMap;
+
+use chrono::Datelike;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use varna_report::input::{
+    CLOCK_CANCELLED, CLOCK_LATE, CLOCK_ON_TIME, CLOCK_OPEN, CLOCK_OVERDUE, DIM_CASES, DIM_CATEGORY,
+    DIM_DEADLINE_PREFIX, DIM_FEEDBACK, DIM_GENDER, DIM_IVO, DIM_OUTCOME, IVO_REPORTED,
+    OUTCOME_CLOSED_WITHOUT_RULING, OUTCOME_ONGOING,
+};
+use varna_workflow::{Case, DeadlineStatus, Value, WorkflowDefinition};
+
+use crate::entities::case_tally;
+use crate::error::Result;
+use crate::projections::{AFFECTED_GENDER_FIELD, CATEGORY_FIELD};
+
+/// The complaint field counted per kind of feedback.
+pub(crate) const FEEDBACK_KIND_FIELD: &str = "feedback_kind";
+/// The field whose presence means the case was reported to IVO.
+pub(crate) const IVO_DATE_FIELD: &str = "anmalan_date";
+/// The gender counted when none was given.
+const GENDER_NOT_GIVEN: &str = "ej_angivet";
+
+/// One count's key: year, month, unit, kind, lagrum, dimension, value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct TallyKey {
+    year: i32,
+    month: i32,
+    unit_id: String,
+    kind: String,
+    lagrum: String,
+    dimension: String,
+    value: String,
+}
+
+/// How many cases to add (or, negative, take away) per key.
+pub(crate) type TallyDelta = BTreeMap<TallyKey, i64>;
+
+fn text<'a>(case: &'a Case, field: &str) -> Option<&'a str> {
+    case.fields.get(field).and_then(Value::as_text)
+}
+
+fn clock_value(status: &DeadlineStatus) -> &'static str {
+    match status {
+        DeadlineStatus::Open { .. } => CLOCK_OPEN,
+        DeadlineStatus::Passed { .. } => CLOCK_OVERDUE,
+        DeadlineStatus::Met { due_at, met_at } if met_at <= due_at => CLOCK_ON_TIME,
+        DeadlineStatus::Met { .. } => CLOCK_LATE,
+        DeadlineStatus::Cancelled { .. } => CLOCK_CANCELLED,
+    }
+}
+
+/// The report facts of `case` under its definition `def`.
+pub(crate) fn case_facts(case: &Case, def: &WorkflowDefinition) -> Vec<TallyKey> {
+    let key = |dimension: &str, value: &str| TallyKey {
+        year: case.opened_at.year(),
+        month: i32::try_from(case.opened_at.month()).unwrap_or(1),
+        unit_id: case.unit.as_str().to_owned(),
+        kind: case.workflow.name.clone(),
+        lagrum: case.lagrum.as_str().to_owned(),
+        dimension: dimension.to_owned(),
+        value: value.to_owned(),
+    };
+    let mut facts = vec![key(DIM_CASES, "")];
+    if let Some(category) = text(case, CATEGORY_FIELD) {
+        facts.push(key(DIM_CATEGORY, category));
+    }
+    if def.field(AFFECTED_GENDER_FIELD).is_some() {
+        let gender = text(case, AFFECTED_GENDER_FIELD).unwrap_or(GENDER_NOT_GIVEN);
+        facts.push(key(DIM_GENDER, gender));
+    }
+    if let Some(field) = def.outcome_field() {
+        let outcome = match text(case, &field.name) {
+            Some(outcome) => outcome,
+            None if case.is_closed() => OUTCOME_CLOSED_WITHOUT_RULING,
+            None => OUTCOME_ONGOING,
+        };
+        facts.push(key(DIM_OUTCOME, outcome));
+        if case.fields.contains_key(IVO_DATE_FIELD) {
+            facts.push(key(DIM_IVO, IVO_REPORTED));
+        }
+    }
+    if let Some(feedback) = text(case, FEEDBACK_KIND_FIELD) {
+        facts.push(key(DIM_FEEDBACK, feedback));
+    }
+    for (deadline, status) in &case.deadlines {
+        let dimension = format!("{DIM_DEADLINE_PREFIX}{deadline}");
+        facts.push(key(&dimension, clock_value(status)));
+    }
+    facts
+}
+
+/// Adds `sign` (1 or -1) for each fact to `delta`, dropping keys that net to 0.
+pub(crate) fn add(delta: &mut TallyDelta, facts: Vec<TallyKey>, sign: i64) {
+    for fact in facts {
+        let n = delta.entry(fact.clone()).or_insert(0);
+        *n += sign;
+        if *n == 0 {
+            delta.remove(&fact);
+        }
+    }
+}
+
+/// Adds the delta to the stored counts: one upsert per 500 keys.
+pub(crate) async fn apply(db: &impl ConnectionTrait, delta: TallyDelta) -> Result<()> {
+    let rows: Vec<case_tally::ActiveModel> = delta
+        .into_iter()
+        .filter(|(_, n)| *n != 0)
+        .map(|(k, n)| case_tally::ActiveModel {
+            year: Set(k.year),
+            month: Set(k.month),
+            unit_id: Set(k.unit_id),
+            kind: Set(k.kind),
+            lagrum: Set(k.lagrum),
+            dimension: Set(k.dimension),
+            value: Set(k.value),
+            n: Set(n),
+        })
+        .collect();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(500).collect();
+        case_tally::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([
+                    case_tally::Column::Year,
+                    case_tally::Column::UnitId,
+                    case_tally::Column::Kind,
+                    case_tally::Column::Lagrum,
+                    case_tally::Column::Dimension,
+                    case_tally::Column::Value,
+                    case_tally::Column::Month,
+                ])
+                .value(
+                    case_tally::Column::N,
+                    Expr::col((case_tally::Entity, case_tally::Column::N))
+                        .add(Expr::col((Alias::new("excluded"), case_tally::Column::N))),
+                )
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
