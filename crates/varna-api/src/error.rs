@@ -68,6 +68,7 @@ pub fn from_store(e: StoreError) -> Error {
             "the idempotency key was already used for a different command",
         ),
         StoreError::NotFound(_) => not_found(),
+        e @ StoreError::UnknownScope(_) => error(Code::NotFound, e.to_string()),
         e @ (StoreError::UnknownUnit(_)
         | StoreError::UnknownWorkflow(_)
         | StoreError::Personnummer(_)

@@ -895,3 +895,126 @@ async fn subscribers_hear_only_of_cases_they_may_read() {
     );
     server.abort();
 }
+
+const REPORT: &str = r#"query($year: Int!, $scope: ReportScopeInput) {
+  qualityReport(year: $year, scope: $scope) {
+    year scopeName
+    perLagrum { kind lagrum count previousYear }
+    outcomes { kind outcome label count }
+    byAreaAndGender { kind areaId kvinna man ejAngivet total }
+    repeats { investigated any }
+  }
+}"#;
+const EXPORT: &str = r#"query($year: Int!, $format: ReportFormat!) {
+  qualityReportExport(year: $year, format: $format) { filename mediaType content }
+}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quality_report_is_for_analysts_and_carries_no_personal_data() {
+    let app = app().await;
+    let year = chrono::Utc::now()
+        .format("%Y")
+        .to_string()
+        .parse::<i64>()
+        .expect("year");
+    let vars = |scope: Value| json!({ "year": year, "scope": scope });
+
+    for role in Role::ALL {
+        let r = app.run(&principal(role), REPORT, vars(Value::Null)).await;
+        let allowed = matches!(
+            role,
+            Role::Auditor | Role::Sas | Role::Mas | Role::Committee
+        );
+        assert_eq!(
+            code(&r),
+            if allowed { "OK" } else { "FORBIDDEN" },
+            "{role}: {r}"
+        );
+    }
+
+    let auditor = principal(Role::Auditor);
+    let r = app.run(&auditor, REPORT, vars(Value::Null)).await;
+    let report = &r["data"]["qualityReport"];
+    let rows: Vec<(String, String, i64)> = report["perLagrum"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| {
+            (
+                row["kind"].as_str().unwrap_or_default().to_owned(),
+                row["lagrum"].as_str().unwrap_or_default().to_owned(),
+                row["count"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("avvikelse".to_owned(), "SoL".to_owned(), 1),
+            ("avvikelse".to_owned(), "HSL".to_owned(), 1),
+            ("lex-sarah".to_owned(), "SoL".to_owned(), 1),
+        ]
+    );
+    assert_eq!(report["byAreaAndGender"][0]["kvinna"], 1);
+    let ongoing = report["outcomes"]
+        .as_array()
+        .expect("outcomes")
+        .iter()
+        .find(|o| o["kind"] == "lex-sarah" && o["outcome"] == "ongoing")
+        .cloned();
+    assert_eq!(ongoing.map(|o| o["count"].clone()), Some(json!(1)));
+
+    let norr = app
+        .run(&auditor, REPORT, vars(json!({ "unitId": "norr" })))
+        .await;
+    assert_eq!(
+        norr["data"]["qualityReport"]["perLagrum"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    for (scope, expected) in [
+        (json!({ "unitId": "nowhere" }), "NOT_FOUND"),
+        (
+            json!({ "areaId": "aldreomsorg", "unitId": "linden" }),
+            "INVALID_INPUT",
+        ),
+    ] {
+        let r = app.run(&auditor, REPORT, vars(scope)).await;
+        assert_eq!(code(&r), expected, "{r}");
+    }
+    let r = app.run(&auditor, REPORT, json!({ "year": 20000 })).await;
+    assert_eq!(code(&r), "INVALID_INPUT");
+
+    for (format, media, extension) in [
+        ("CSV", "text/csv", "csv"),
+        ("JSON", "application/json", "json"),
+        ("HTML", "text/html", "html"),
+    ] {
+        let r = app
+            .run(&auditor, EXPORT, json!({ "year": year, "format": format }))
+            .await;
+        let file = &r["data"]["qualityReportExport"];
+        assert!(
+            file["mediaType"]
+                .as_str()
+                .is_some_and(|m| m.starts_with(media)),
+            "{r}"
+        );
+        assert_eq!(
+            file["filename"],
+            format!("kvalitetsberattelse-{year}.{extension}")
+        );
+        let content = file["content"].as_str().expect("content");
+        assert!(
+            content.contains("lex-sarah") || content.contains("Lex Sarah"),
+            "{format}"
+        );
+        for secret in ["19121212", "Astrid", "lämnades ensam"] {
+            assert!(
+                !content.contains(secret),
+                "{format} export contains {secret}"
+            );
+        }
+    }
+}

@@ -5,6 +5,7 @@
 
 pub mod case;
 pub mod live;
+pub mod report;
 pub mod types;
 
 use std::collections::BTreeMap;
@@ -466,6 +467,37 @@ impl QueryRoot {
             });
         }
         Ok(items)
+    }
+
+    /// The yearly quality report (kvalitetsberättelse / patientsäkerhetsberättelse)
+    /// for `year` (cases counted by the year they were reported, UTC): cases per
+    /// lagrum with the previous year, lex Sarah and lex Maria per verksamhetsområde
+    /// and gender, outcomes including "pågående utredning", IVO-anmälningar,
+    /// categories, complaints, lead times, deadlines, monthly series, rising units
+    /// and repeat events. For the auditor, SAS, MAS and committee roles.
+    async fn quality_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Calendar year, 1900–2200.")] year: i32,
+        #[graphql(desc = "An area or a unit; omitted: the whole organisation.")] scope: Option<
+            report::ReportScopeInput,
+        >,
+    ) -> Result<varna_report::QualityReport> {
+        report::build(ctx, year, scope).await
+    }
+
+    /// The same report as a file: CSV, JSON, or one self-contained HTML file with charts.
+    async fn quality_report_export(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Calendar year, 1900–2200.")] year: i32,
+        #[graphql(desc = "An area or a unit; omitted: the whole organisation.")] scope: Option<
+            report::ReportScopeInput,
+        >,
+        #[graphql(desc = "CSV, JSON or HTML.")] format: report::ReportFormat,
+    ) -> Result<report::ReportExport> {
+        let built = report::build(ctx, year, scope).await?;
+        Ok(report::export(&built, format))
     }
 
     /// The lifecycles cases can be filed under, as defined in `workflows/`.
