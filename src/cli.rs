@@ -318,6 +318,91 @@ enum Command {
     /// See and retry notification deliveries (webhook, e-mail).
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// The yearly quality report (kvalitetsberättelse): cases per lagrum with the
+    /// previous year, lex Sarah and lex Maria per verksamhetsområde and gender,
+    /// outcomes, IVO-anmälningar, categories, complaints, lead times, deadlines,
+    /// monthly series, rising units and repeat events. No personal data.
+    ///
+    /// Example: varna report --year 2025 --scope area:aldreomsorg --output kvalitet-2025.html
+    Report(ReportArgs),
+    /// The benchmark harness: generate a large dataset, time the quality report.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// The calendar year (cases are counted by the year they were reported, UTC).
+    #[arg(long)]
+    year: i32,
+    /// `organisation`, `area:ID` (a verksamhetsområde) or `unit:ID`.
+    #[arg(long, default_value = "organisation", value_parser = crate::report::parse_scope)]
+    scope: varna_report::Scope,
+    /// csv (one tidy table), json, or html (one self-contained, printable file with charts).
+    #[arg(long, default_value = "html", value_parser = crate::report::parse_format)]
+    format: varna_report::Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Folder with the lifecycle definitions (for labels).
+    #[arg(long, env = "VARNA_WORKFLOWS_DIR", default_value = "workflows")]
+    workflows: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Fill an empty database with a generated organisation: units in seven
+    /// verksamhetsområden and the four case kinds in realistic proportions, with
+    /// full event histories decided by the engine, imported in bulk.
+    ///
+    /// Example: varna bench seed --cases 1000000 --database-url sqlite://bench.db?mode=rwc
+    Seed {
+        /// How many cases.
+        #[arg(long)]
+        cases: u64,
+        /// The first year cases are reported in.
+        #[arg(long, default_value_t = 2023)]
+        from_year: i32,
+        /// How many years the cases spread over (never past yesterday).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=50))]
+        years: u32,
+        /// Units (default: one per 1,000 cases, at least 20).
+        #[arg(long)]
+        units: Option<usize>,
+        /// Cases per transaction.
+        #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=20_000))]
+        batch: u64,
+        /// Seed of the generator: the same seed gives the same organisation and mix.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Folder with the lifecycle definitions.
+        #[arg(long, env = "VARNA_WORKFLOWS_DIR", default_value = "workflows")]
+        workflows: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Time the quality report: one warm-up run, then --runs timed runs (median,
+    /// fastest, slowest; reading the data and building plus rendering HTML).
+    ///
+    /// Example: varna bench report --year 2025 --database-url sqlite://bench.db
+    Report {
+        /// The calendar year.
+        #[arg(long)]
+        year: i32,
+        /// `organisation`, `area:ID` or `unit:ID`.
+        #[arg(long, default_value = "organisation", value_parser = crate::report::parse_scope)]
+        scope: varna_report::Scope,
+        /// Timed runs.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        runs: u64,
+        /// Folder with the lifecycle definitions.
+        #[arg(long, env = "VARNA_WORKFLOWS_DIR", default_value = "workflows")]
+        workflows: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -555,6 +640,50 @@ impl Cli {
                     notification.as_deref(),
                 ))
             }
+            Command::Report(args) => runtime()?.block_on(crate::report::report(
+                &args.database.existing_store_config()?,
+                crate::report::ReportRequest {
+                    year: args.year,
+                    scope: args.scope,
+                    format: args.format,
+                    output: args.output,
+                    workflows: args.workflows,
+                },
+            )),
+            Command::Bench(BenchCommand::Seed {
+                cases,
+                from_year,
+                years,
+                units,
+                batch,
+                seed,
+                workflows,
+                database,
+            }) => runtime()?.block_on(crate::bench::seed(
+                &database.store_config(),
+                &workflows,
+                crate::bench::SeedPlan {
+                    cases,
+                    from_year,
+                    years,
+                    units,
+                    batch: usize::try_from(batch)?,
+                    seed,
+                },
+            )),
+            Command::Bench(BenchCommand::Report {
+                year,
+                scope,
+                runs,
+                workflows,
+                database,
+            }) => runtime()?.block_on(crate::bench::report(
+                &database.existing_store_config()?,
+                &workflows,
+                year,
+                scope,
+                usize::try_from(runs)?,
+            )),
             Command::Workflows(WorkflowsCommand::Check { dir }) => Ok(workflows::check(&dir)),
             Command::Workflows(WorkflowsCommand::Graph { name, dir, format }) => {
                 workflows::graph(&dir, &name, format)

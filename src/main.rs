@@ -2,9 +2,11 @@
 //! the chosen command. Only this package reads files and the environment.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod cli;
 mod demo;
 mod maintenance;
+mod report;
 mod serve;
 mod telemetry;
 mod workflows;

@@ -9,13 +9,13 @@ use varna_store::audit::Progress;
 use varna_store::{Store, StoreConfig};
 
 /// Prints progress at most every half second, overwriting one line on a terminal.
-struct Ticker {
+pub(crate) struct Ticker {
     last: Instant,
     started: Instant,
 }
 
 impl Ticker {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let now = Instant::now();
         Ticker {
             last: now,
@@ -23,7 +23,7 @@ impl Ticker {
         }
     }
 
-    fn tick(&mut self, line: impl FnOnce() -> String) {
+    pub(crate) fn tick(&mut self, line: impl FnOnce() -> String) {
         if self.last.elapsed().as_millis() >= 500 {
             self.last = Instant::now();
             let mut err = std::io::stderr();
@@ -32,7 +32,12 @@ impl Ticker {
         }
     }
 
-    fn done(&self) -> f64 {
+    /// Seconds since the ticker started.
+    pub(crate) fn elapsed(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    pub(crate) fn done(&self) -> f64 {
         if self.last != self.started {
             eprintln!();
         }

@@ -66,15 +66,22 @@ fn run_walkthrough(server: &Server) -> (String, String) {
             "rule",
             "decide",
             "register",
-            "audit"
+            "audit",
+            "report"
         ]
     );
-    let mut vars: BTreeMap<&str, String> = BTreeMap::new();
+    let mut vars: BTreeMap<&str, Value> = BTreeMap::new();
+    let year: i64 = chrono::Utc::now()
+        .format("%Y")
+        .to_string()
+        .parse()
+        .expect("a year");
+    vars.insert("year", json!(year));
     for (step, role, document) in &steps {
         let variables: serde_json::Map<String, Value> = vars
             .iter()
             .filter(|(k, _)| document.contains(&format!("${k}")))
-            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
         let r = server.graphql(&token_for(role), document, &Value::Object(variables));
         no_errors(step, &r);
@@ -82,23 +89,14 @@ fn run_walkthrough(server: &Server) -> (String, String) {
         match step.as_str() {
             "file" => {
                 assert_eq!(d["fileCase"]["case"]["state"]["id"], "registered");
-                vars.insert(
-                    "case",
-                    d["fileCase"]["caseId"].as_str().expect("id").to_owned(),
-                );
+                vars.insert("case", d["fileCase"]["caseId"].clone());
             }
             "escalate" => {
                 assert_eq!(d["escalateAvvikelse"]["case"]["state"]["id"], "escalated");
-                vars.insert(
-                    "sarah",
-                    d["escalateAvvikelse"]["opened"][0]
-                        .as_str()
-                        .expect("opened")
-                        .to_owned(),
-                );
+                vars.insert("sarah", d["escalateAvvikelse"]["opened"][0].clone());
                 assert_eq!(
-                    d["escalateAvvikelse"]["case"]["links"][0]["otherCaseId"].as_str(),
-                    vars.get("sarah").map(String::as_str)
+                    d["escalateAvvikelse"]["case"]["links"][0]["otherCaseId"],
+                    vars["sarah"]
                 );
             }
             "mywork" => {
@@ -162,10 +160,39 @@ fn run_walkthrough(server: &Server) -> (String, String) {
                     assert!(readers.contains(&role), "{role} read the case: {readers:?}");
                 }
             }
+            "report" => {
+                // The demo's year of cases plus the walkthrough's own.
+                let report = &d["qualityReport"];
+                assert_eq!(report["year"], year);
+                let rows = |table: &str| report[table].as_array().cloned().unwrap_or_default();
+                let sarah_filed: i64 = rows("perLagrum")
+                    .iter()
+                    .filter(|r| r["kindLabel"] == "Lex Sarah")
+                    .filter_map(|r| r["count"].as_i64())
+                    .sum();
+                assert!(sarah_filed >= 1, "{report:#}");
+                let serious = rows("outcomes")
+                    .into_iter()
+                    .find(|o| {
+                        o["kindLabel"] == "Lex Sarah" && o["label"] == "Allvarligt missförhållande"
+                    })
+                    .expect("the outcome row");
+                assert!(serious["count"].as_i64() >= Some(1), "{serious}");
+                let sarah_ivo = rows("ivo")
+                    .into_iter()
+                    .find(|r| r["kindLabel"] == "Lex Sarah")
+                    .expect("IVO row");
+                assert!(sarah_ivo["reported"].as_i64() >= Some(1), "{sarah_ivo}");
+                assert!(
+                    report["repeats"]["investigated"].as_i64() >= Some(sarah_filed),
+                    "{report:#}"
+                );
+            }
             other => panic!("unexpected step {other}"),
         }
     }
-    (vars["case"].clone(), vars["sarah"].clone())
+    let id = |name: &str| vars[name].as_str().expect("an id").to_owned();
+    (id("case"), id("sarah"))
 }
 
 fn code(r: &Value) -> &str {
