@@ -40,6 +40,9 @@ const LINES: [(&str, &str); 6] = [
     ("#6a4c93", "12 4"),
     ("#00798c", "4 2 1 2"),
 ];
+/// Long tables (units, repeat cases) show this many rows; the CSV and JSON
+/// exports have them all.
+const LONG_TABLE_ROWS: usize = 30;
 const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
 ];
@@ -279,6 +282,17 @@ fn line_chart(out: &mut String, id: &str, title: &str, series: &[MonthlySeries],
     out.push_str("</svg>\n");
 }
 
+/// Says how many rows a long table left out.
+fn more(out: &mut String, total: usize, what: &str) {
+    if total > LONG_TABLE_ROWS {
+        let _ = writeln!(
+            out,
+            "<p class=\"empty\">Ytterligare {} {what} finns i CSV- och JSON-exporten.</p>",
+            total - LONG_TABLE_ROWS
+        );
+    }
+}
+
 fn section(out: &mut String, id: &str, heading: &str) {
     let _ = write!(out, "<section id=\"{id}\">\n<h2>{}</h2>\n", esc(heading));
 }
@@ -300,7 +314,7 @@ fn monthly(
     r: &QualityReport,
     id: &str,
     heading: &str,
-    first: &str,
+    (first, what): (&str, &str),
     series: &[MonthlySeries],
 ) {
     let months = if r.months_covered > 0 {
@@ -315,6 +329,7 @@ fn monthly(
     head.push("Totalt");
     let rows = series
         .iter()
+        .take(LONG_TABLE_ROWS)
         .map(|s| {
             let mut row = vec![t(&s.label)];
             row.extend(s.counts.iter().take(months).map(n));
@@ -323,6 +338,7 @@ fn monthly(
         })
         .collect();
     table(out, heading, &head, rows);
+    more(out, series.len(), what);
     out.push_str("</section>\n");
 }
 
@@ -591,7 +607,7 @@ pub(crate) fn html(r: &QualityReport) -> String {
         r,
         "per-manad-enhet",
         "Ärenden per månad och enhet",
-        "Enhet",
+        ("Enhet", "enheter"),
         &r.monthly_by_unit,
     );
     monthly(
@@ -599,7 +615,7 @@ pub(crate) fn html(r: &QualityReport) -> String {
         r,
         "per-manad-kategori",
         "Ärenden per månad och kategori",
-        "Kategori",
+        ("Kategori", "kategorier"),
         &r.monthly_by_category,
     );
 
@@ -644,6 +660,7 @@ pub(crate) fn html(r: &QualityReport) -> String {
     let rows = s
         .cases
         .iter()
+        .take(LONG_TABLE_ROWS)
         .map(|c| {
             let reasons: Vec<&str> = c
                 .reasons
@@ -667,7 +684,7 @@ pub(crate) fn html(r: &QualityReport) -> String {
         .collect();
     table(
         &mut out,
-        "Ärenden med ett tidigare liknande ärende",
+        "Ärenden med ett tidigare liknande ärende, de senaste först",
         &[
             "Ärende",
             "Ärendetyp",
@@ -679,6 +696,7 @@ pub(crate) fn html(r: &QualityReport) -> String {
         ],
         rows,
     );
+    more(&mut out, s.cases.len(), "ärenden");
     out.push_str("</section>\n</main>\n</body>\n</html>\n");
     out
 }

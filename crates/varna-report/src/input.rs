@@ -69,7 +69,8 @@ pub enum Scope {
 pub struct Tally {
     /// Calendar year the case was opened (UTC).
     pub year: i32,
-    /// Month 1–12 the case was opened (UTC).
+    /// Month 1–12 the case was opened (UTC); 1 where the month is
+    /// collapsed.
     pub month: u32,
     /// Unit id.
     pub unit_id: String,

@@ -176,3 +176,28 @@ fn an_empty_year_renders_in_every_format() {
     assert!(!html.contains("<polyline"), "no chart without data");
     assert!(html.contains("inga ärenden"));
 }
+
+#[test]
+fn long_tables_are_cut_in_html_but_complete_in_csv() {
+    let mut d = data();
+    let template = d.tallies[0].clone();
+    for i in 0..40 {
+        let mut t = template.clone();
+        t.unit_id = format!("enhet-{i:02}");
+        d.tallies.push(t);
+    }
+    let r = build(&d, &catalog());
+    assert_eq!(r.monthly_by_unit.len(), 43);
+    let html = render(&r, Format::Html);
+    assert!(
+        html.contains("Ytterligare 13 enheter finns i CSV- och JSON-exporten."),
+        "{html}"
+    );
+    let csv = render(&r, Format::Csv);
+    let units: std::collections::BTreeSet<&str> = csv
+        .lines()
+        .filter(|l| l.starts_with("monthly,,unit,"))
+        .filter_map(|l| l.split(',').nth(3))
+        .collect();
+    assert_eq!(units.len(), 43);
+}
