@@ -37,3 +37,15 @@ diagrams:
 # Regenerate schema/schema.graphql from the code (review the diff).
 schema:
     UPDATE_EXPECT=1 cargo test --quiet -p varna-api --test schema_sdl
+
+# The quality report of the demo database: just report 2025 html > kvalitetsberattelse.html
+report year format="html":
+    cargo run --quiet --release -- report --year {{year}} --format {{format}}
+
+# Fill a fresh SQLite file with a generated organisation: just bench-seed 1000000
+bench-seed cases="1000000" db="sqlite://bench.db?mode=rwc":
+    cargo run --release -- bench seed --cases {{cases}} --database-url '{{db}}'
+
+# Time the yearly quality report over that database (see BENCHMARKS.md).
+bench-report year="2025" db="sqlite://bench.db":
+    cargo run --release -- bench report --year {{year}} --runs 5 --database-url '{{db}}'

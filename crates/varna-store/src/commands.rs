@@ -87,6 +87,7 @@ impl Store {
             case_person::ActiveModel {
                 case_id: Set(case_id.to_string()),
                 personnummer: Set(p.digits().to_owned()),
+                opened_epoch: Set(case.opened_at.timestamp()),
             }
             .insert(&txn)
             .await?;

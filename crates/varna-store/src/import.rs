@@ -92,6 +92,7 @@ impl Store {
                 persons.push(case_person::ActiveModel {
                     case_id: Set(id.clone()),
                     personnummer: Set(p.digits().to_owned()),
+                    opened_epoch: Set(case.opened_at.timestamp()),
                 });
             }
             tally::add(&mut tallies, tally::case_facts(&case, &def), 1);

@@ -2,7 +2,7 @@
 //! `journal_entry`, `case_link` and `case_tally` tables from the event log
 //! alone, inside one write transaction (no command runs meanwhile).
 
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait, EntityTrait};
 use varna_workflow::{Case, Event, replay};
 
 use crate::Store;
@@ -69,6 +69,14 @@ impl Store {
             report.cases += 1;
         }
         tally::apply(&txn, tallies).await?;
+        // The personnummer rows are kept, not rebuilt; their copy of the
+        // opening time follows the cases.
+        txn.execute_unprepared(
+            "UPDATE case_person SET opened_epoch = \
+             (SELECT c.opened_epoch FROM cases c WHERE c.id = case_person.case_id) \
+             WHERE EXISTS (SELECT 1 FROM cases c WHERE c.id = case_person.case_id)",
+        )
+        .await?;
         txn.commit().await?;
         progress(report);
         tracing::info!(

@@ -5,6 +5,11 @@
 //! moves the case's counts from the old facts to the new ones in the same
 //! transaction ([`apply`]), so the counts are exact at every commit and the
 //! yearly report reads a few thousand rows instead of every case.
+//!
+//! Grain: cases and category per unit and month; the other dimensions per
+//! unit and year (`month` 0). Category, outcome, IVO and clocks also have
+//! organisation-wide rows (`unit_id` empty) that the whole-organisation
+//! report reads instead of one row per unit.
 
 use std::collections::BTreeMap;
 
@@ -29,6 +34,13 @@ pub(crate) const FEEDBACK_KIND_FIELD: &str = "feedback_kind";
 pub(crate) const IVO_DATE_FIELD: &str = "anmalan_date";
 /// The gender counted when none was given.
 const GENDER_NOT_GIVEN: &str = "ej_angivet";
+/// The `unit_id` of the organisation-wide rows kept beside the per-unit
+/// rows of the dimensions the whole-organisation report reads without a
+/// unit (category, outcome, IVO, clocks), so that report reads a few
+/// hundred rows for them instead of one per unit.
+pub(crate) const ALL_UNITS: &str = "";
+/// The `month` of counts kept per year (everything but cases and category).
+pub(crate) const WHOLE_YEAR: i32 = 0;
 
 /// One count's key: year, month, unit, kind, lagrum, dimension, value.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,24 +71,46 @@ fn clock_value(status: &DeadlineStatus) -> &'static str {
     }
 }
 
+/// How a dimension is kept.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Grain {
+    /// Per unit and month (cases, category).
+    Monthly,
+    /// Per unit, whole year.
+    Yearly,
+}
+
 /// The report facts of `case` under its definition `def`.
 pub(crate) fn case_facts(case: &Case, def: &WorkflowDefinition) -> Vec<TallyKey> {
-    let key = |dimension: &str, value: &str| TallyKey {
-        year: case.opened_at.year(),
-        month: i32::try_from(case.opened_at.month()).unwrap_or(1),
-        unit_id: case.unit.as_str().to_owned(),
-        kind: case.workflow.name.clone(),
-        lagrum: case.lagrum.as_str().to_owned(),
-        dimension: dimension.to_owned(),
-        value: value.to_owned(),
+    let mut facts = Vec::new();
+    let mut push = |dimension: &str, value: &str, grain: Grain, rollup: bool| {
+        let key = TallyKey {
+            year: case.opened_at.year(),
+            month: match grain {
+                Grain::Monthly => i32::try_from(case.opened_at.month()).unwrap_or(1),
+                Grain::Yearly => WHOLE_YEAR,
+            },
+            unit_id: case.unit.as_str().to_owned(),
+            kind: case.workflow.name.clone(),
+            lagrum: case.lagrum.as_str().to_owned(),
+            dimension: dimension.to_owned(),
+            value: value.to_owned(),
+        };
+        if rollup {
+            facts.push(TallyKey {
+                unit_id: ALL_UNITS.to_owned(),
+                ..key.clone()
+            });
+        }
+        facts.push(key);
     };
-    let mut facts = vec![key(DIM_CASES, "")];
+    push(DIM_CASES, "", Grain::Monthly, false);
     if let Some(category) = text(case, CATEGORY_FIELD) {
-        facts.push(key(DIM_CATEGORY, category));
+        push(DIM_CATEGORY, category, Grain::Monthly, true);
     }
     if def.field(AFFECTED_GENDER_FIELD).is_some() {
         let gender = text(case, AFFECTED_GENDER_FIELD).unwrap_or(GENDER_NOT_GIVEN);
-        facts.push(key(DIM_GENDER, gender));
+        push(DIM_GENDER, gender, Grain::Yearly, false);
     }
     if let Some(field) = def.outcome_field() {
         let outcome = match text(case, &field.name) {
@@ -84,17 +118,17 @@ pub(crate) fn case_facts(case: &Case, def: &WorkflowDefinition) -> Vec<TallyKey>
             None if case.is_closed() => OUTCOME_CLOSED_WITHOUT_RULING,
             None => OUTCOME_ONGOING,
         };
-        facts.push(key(DIM_OUTCOME, outcome));
+        push(DIM_OUTCOME, outcome, Grain::Yearly, true);
         if case.fields.contains_key(IVO_DATE_FIELD) {
-            facts.push(key(DIM_IVO, IVO_REPORTED));
+            push(DIM_IVO, IVO_REPORTED, Grain::Yearly, true);
         }
     }
     if let Some(feedback) = text(case, FEEDBACK_KIND_FIELD) {
-        facts.push(key(DIM_FEEDBACK, feedback));
+        push(DIM_FEEDBACK, feedback, Grain::Yearly, false);
     }
     for (deadline, status) in &case.deadlines {
         let dimension = format!("{DIM_DEADLINE_PREFIX}{deadline}");
-        facts.push(key(&dimension, clock_value(status)));
+        push(&dimension, clock_value(status), Grain::Yearly, true);
     }
     facts
 }

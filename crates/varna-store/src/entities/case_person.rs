@@ -8,6 +8,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub case_id: String,
     pub personnummer: String,
+    /// The case's `opened_epoch`, so "the same person within 90 days" is one
+    /// index range.
+    pub opened_epoch: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

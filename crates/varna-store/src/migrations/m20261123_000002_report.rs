@@ -1,8 +1,9 @@
 //! The quality report's projections: `case_tally`, pre-aggregated counts
 //! kept in the same transaction as every command (ARCHITECTURE.md,
 //! "Tables"), and `cases.opened_epoch` so "an earlier case within 90 days"
-//! is integer arithmetic on both backends. Existing rows are filled by the
-//! projection rebuild the store runs right after this migration.
+//! is integer arithmetic on both backends (also on `case_person`, filled
+//! from `cases`). Existing rows are filled by the projection rebuild the
+//! store runs right after this migration.
 
 use sea_orm_migration::prelude::*;
 
@@ -25,6 +26,8 @@ enum CaseTally {
 #[derive(DeriveIden)]
 enum Cases {
     Table,
+    Id,
+    Kind,
     OpenedEpoch,
     UnitId,
     Category,
@@ -33,7 +36,9 @@ enum Cases {
 #[derive(DeriveIden)]
 enum CasePerson {
     Table,
+    CaseId,
     Personnummer,
+    OpenedEpoch,
 }
 
 /// The name the store looks for to know that the new projections need
@@ -90,6 +95,22 @@ impl MigrationTrait for Migration {
                     .col(Cases::UnitId)
                     .col(Cases::Category)
                     .col(Cases::OpenedEpoch)
+                    // Covering: the repeat search reads no case rows.
+                    .col(Cases::Id)
+                    .col(Cases::Kind)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(CasePerson::Table)
+                    .add_column(
+                        ColumnDef::new(CasePerson::OpenedEpoch)
+                            .big_integer()
+                            .not_null()
+                            .default(0),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -99,6 +120,38 @@ impl MigrationTrait for Migration {
                     .name("ix_case_person_personnummer")
                     .table(CasePerson::Table)
                     .col(CasePerson::Personnummer)
+                    .col(CasePerson::OpenedEpoch)
+                    .col(CasePerson::CaseId)
+                    .to_owned(),
+            )
+            .await?;
+        // Covering for the earlier case of a same-person repeat.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_case_id_epoch_kind")
+                    .table(Cases::Table)
+                    .col(Cases::Id)
+                    .col(Cases::OpenedEpoch)
+                    .col(Cases::Kind)
+                    .to_owned(),
+            )
+            .await?;
+        // The whole-organisation report reads one year's rows of a few
+        // dimensions from this index alone.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_tally_year_dimension")
+                    .table(CaseTally::Table)
+                    .col(CaseTally::Year)
+                    .col(CaseTally::Dimension)
+                    .col(CaseTally::UnitId)
+                    .col(CaseTally::Kind)
+                    .col(CaseTally::Lagrum)
+                    .col(CaseTally::Value)
+                    .col(CaseTally::Month)
+                    .col(CaseTally::N)
                     .to_owned(),
             )
             .await
