@@ -282,6 +282,15 @@ fn line_chart(out: &mut String, id: &str, title: &str, series: &[MonthlySeries],
     out.push_str("</svg>\n");
 }
 
+/// The most recent earlier cases, at most three, and how many more.
+fn earlier(ids: &[String]) -> String {
+    let shown = ids.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+    match ids.len() {
+        0..=3 => shown,
+        n => format!("{shown} och {} till", n - 3),
+    }
+}
+
 /// Says how many rows a long table left out.
 fn more(out: &mut String, total: usize, what: &str) {
     if total > LONG_TABLE_ROWS {
@@ -677,7 +686,7 @@ pub(crate) fn html(r: &QualityReport) -> String {
                 t(&c.unit_name),
                 t(c.category.as_deref().map(value_label).unwrap_or_default()),
                 t(reasons.join(", ")),
-                t(c.earlier_case_ids.join(", ")),
+                t(earlier(&c.earlier_case_ids)),
                 n(c.days_since_last),
             ]
         })
@@ -708,6 +717,13 @@ mod tests {
     #[test]
     fn text_is_escaped_for_content_and_attributes() {
         assert_eq!(esc("<b>\"Å&'</b>"), "&lt;b&gt;&quot;Å&amp;&#39;&lt;/b&gt;");
+    }
+
+    #[test]
+    fn long_lists_of_earlier_cases_are_shortened() {
+        let ids: Vec<String> = (1..=5).map(|i| format!("c{i}")).collect();
+        assert_eq!(earlier(&ids[..2]), "c1, c2");
+        assert_eq!(earlier(&ids), "c1, c2, c3 och 2 till");
     }
 
     #[test]
