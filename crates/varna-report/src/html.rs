@@ -212,7 +212,7 @@ fn line_chart(out: &mut String, id: &str, title: &str, series: &[MonthlySeries],
     if max <= 0 || months == 0 {
         return;
     }
-    let (left, top, plot_w, plot_h, legend_w) = (44_i64, 12_i64, 480_i64, 200_i64, 240_i64);
+    let (left, top, plot_w, plot_h, legend_w) = (44_i64, 12_i64, 480_i64, 200_i64, 300_i64);
     let (width, height) = (left + plot_w + legend_w, top + plot_h + 34);
     let x = |m: usize| {
         left + if months > 1 {
