@@ -1,9 +1,11 @@
-//! `report_data`: what the quality report is built from, read in a handful
-//! of indexed queries: the pre-aggregated `case_tally` rows of two years,
-//! the event histories of the year's investigated cases (lex Sarah, lex
-//! Maria: a few per thousand cases) for lead times, and the repeat pairs
-//! found by two self-joins on indexed columns. Personnummer are compared
-//! inside the database and never read out.
+//! `report_data`: what the quality report is built from, in three reads
+//! that run concurrently: the pre-aggregated `case_tally` rows of two
+//! years; the `filed` and `transitioned` events of the year's investigated
+//! cases (lex Sarah, lex Maria: a few per thousand cases), reduced in SQL to
+//! clock ids and whether the outcome was set, for lead times; and the
+//! repeat pairs found by two self-joins on covering indexes. Case text and
+//! personnummer stay in the database: personnummer are compared there and
+//! never read out.
 
 use std::collections::{BTreeMap, HashMap};
 
