@@ -1,10 +1,18 @@
 //! The access log: who read which case, when, and for what purpose
 //! (SoLPuL 10 §: log access and check the logs systematically).
 //! Append-only; queried by case and by user.
+//!
+//! Writes go through one [`AccessWriter`] task per store, which commits
+//! the rows of every read waiting at that moment in one statement (group
+//! commit): a read is still served only after its row is committed, but
+//! fifty concurrent readers share one commit instead of queueing for fifty.
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use tokio::sync::{mpsc, oneshot};
 use varna_workflow::Role;
 
 use crate::entities::access_log;
@@ -59,21 +67,94 @@ impl From<access_log::Model> for AccessRecord {
 /// The most rows one access-log query returns.
 pub(crate) const MAX_ACCESS_ROWS: u64 = 10_000;
 
-impl Store {
-    /// Appends one read to the access log.
-    pub async fn record_access(&self, access: NewAccess) -> Result<()> {
-        access_log::ActiveModel {
-            id: NotSet,
-            actor_id: Set(access.actor_id),
-            actor_role: Set(access.role.as_str().to_owned()),
-            case_id: Set(access.case_id.to_string()),
-            purpose: Set(access.purpose),
-            at: Set(crate::chain::normalise(access.at)),
+/// Rows waiting for the writer, and where to say how it went.
+type Pending = (
+    Vec<access_log::ActiveModel>,
+    oneshot::Sender<Result<(), DbErr>>,
+);
+
+/// The most rows one group commit writes (5 parameters each, well inside
+/// SQLite's and PostgreSQL's limits).
+const MAX_GROUP_ROWS: usize = 1_000;
+
+/// The store's access-log writer: a task that takes every batch of rows
+/// queued while it was busy and inserts them in one statement.
+#[derive(Debug)]
+pub(crate) struct AccessWriter {
+    queue: mpsc::UnboundedSender<Pending>,
+}
+
+impl AccessWriter {
+    /// Starts the writer task on the current runtime.
+    pub(crate) fn spawn(db: DatabaseConnection) -> AccessWriter {
+        let (queue, mut waiting) = mpsc::unbounded_channel::<Pending>();
+        tokio::spawn(async move {
+            while let Some(first) = waiting.recv().await {
+                let mut rows = first.0;
+                let mut done = vec![first.1];
+                while rows.len() < MAX_GROUP_ROWS {
+                    let Ok((more, tell)) = waiting.try_recv() else {
+                        break;
+                    };
+                    rows.extend(more);
+                    done.push(tell);
+                }
+                let readers = done.len();
+                let result = access_log::Entity::insert_many(rows)
+                    .exec_without_returning(&db)
+                    .await
+                    .map(|_| ());
+                if let Err(e) = &result {
+                    tracing::error!(error = %e, readers, "could not write to the access log");
+                }
+                for tell in done {
+                    let _ = tell.send(
+                        result
+                            .as_ref()
+                            .map(|_| ())
+                            .map_err(|e| DbErr::Custom(e.to_string())),
+                    );
+                }
+            }
+        });
+        AccessWriter { queue }
+    }
+
+    /// Queues rows and waits until they are committed.
+    async fn write(&self, rows: Vec<access_log::ActiveModel>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
         }
-        .insert(&self.db)
-        .await
-        .map_err(Error::from)?;
-        Ok(())
+        let stopped = || Error::Database(DbErr::Custom("the access-log writer has stopped".into()));
+        let (tell, told) = oneshot::channel();
+        self.queue.send((rows, tell)).map_err(|_| stopped())?;
+        told.await.map_err(|_| stopped())?.map_err(Error::Database)
+    }
+}
+
+fn row(access: NewAccess) -> access_log::ActiveModel {
+    access_log::ActiveModel {
+        id: NotSet,
+        actor_id: Set(access.actor_id),
+        actor_role: Set(access.role.as_str().to_owned()),
+        case_id: Set(access.case_id.to_string()),
+        purpose: Set(access.purpose),
+        at: Set(crate::chain::normalise(access.at)),
+    }
+}
+
+impl Store {
+    /// Appends one read to the access log; returns once it is committed.
+    pub async fn record_access(&self, access: NewAccess) -> Result<()> {
+        self.access.write(vec![row(access)]).await
+    }
+
+    /// Appends several reads to the access log (a page of a case list), in
+    /// one statement: all of them or, on an error, none.
+    pub async fn record_accesses(&self, accesses: Vec<NewAccess>) -> Result<()> {
+        self.access
+            .write(accesses.into_iter().map(row).collect())
+            .await
     }
 
     /// Every read of one case, oldest first.

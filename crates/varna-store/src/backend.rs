@@ -95,6 +95,21 @@ pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection,
     Ok((db, has_cases))
 }
 
+/// Begins a plain write transaction, `BEGIN IMMEDIATE` on SQLite like every
+/// command's, without the chain-head lock (for the insert probe).
+pub(crate) async fn begin_raw_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    Ok(match db.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            db.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await?
+        }
+        _ => db.begin().await?,
+    })
+}
+
 /// The end of the global hash chain, locked for this transaction.
 #[derive(Debug, Clone)]
 pub(crate) struct ChainHead {
@@ -108,16 +123,7 @@ pub(crate) struct ChainHead {
 pub(crate) async fn begin_write(
     db: &DatabaseConnection,
 ) -> Result<(DatabaseTransaction, ChainHead)> {
-    let txn = match db.get_database_backend() {
-        DatabaseBackend::Sqlite => {
-            db.begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..TransactionOptions::default()
-            })
-            .await?
-        }
-        _ => db.begin().await?,
-    };
+    let txn = begin_raw_write(db).await?;
     let mut select = audit_head::Entity::find_by_id(1);
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         select = select.lock_exclusive();

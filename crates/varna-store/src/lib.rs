@@ -28,6 +28,7 @@ mod error;
 mod import;
 mod migrations;
 mod org;
+mod probe;
 mod projections;
 pub mod queries;
 mod rebuild;
@@ -48,7 +49,7 @@ pub use delivery::{ClaimedDelivery, DeliveryCount, DeliveryRow, Notification, Re
 pub use error::{Error, Result};
 pub use import::ImportedCase;
 pub use org::{NewUnit, NewUser};
-pub use rebuild::RebuildReport;
+pub use rebuild::{ProjectionCheck, RebuildReport, TableDifference};
 pub use report::REPEAT_WINDOW_DAYS;
 pub use varna_report::input::{ReportData, Scope as ReportScope};
 
@@ -89,6 +90,7 @@ pub struct Store {
     db: DatabaseConnection,
     definitions: definitions::Definitions,
     changes: changes::Changes,
+    access: access::AccessWriter,
 }
 
 impl Store {
@@ -110,6 +112,7 @@ impl Store {
     pub async fn connect(config: &StoreConfig) -> Result<Store> {
         let (db, fill_projections) = backend::connect(config).await?;
         let store = Store {
+            access: access::AccessWriter::spawn(db.clone()),
             db,
             definitions: definitions::Definitions::default(),
             changes: changes::Changes::new(),

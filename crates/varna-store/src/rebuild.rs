@@ -1,8 +1,12 @@
 //! `rebuild_projections`: recomputes the `cases`, `case_deadline`,
 //! `journal_entry`, `case_link` and `case_tally` tables from the event log
 //! alone, inside one write transaction (no command runs meanwhile).
+//! `check_projections`: the same rebuild, compared row by row with the
+//! tables as they were and then rolled back, so nothing changes.
 
-use sea_orm::{ConnectionTrait, EntityTrait};
+use futures_util::StreamExt;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QueryResult, StreamTrait};
+use sha2::{Digest, Sha256};
 use varna_workflow::{Case, Event, replay};
 
 use crate::Store;
@@ -23,18 +27,153 @@ pub struct RebuildReport {
     pub events: u64,
 }
 
+/// The projection tables a rebuild writes, each with the order its rows
+/// are compared in. Counts that fell to zero stay as rows until a rebuild,
+/// so they are left out of the comparison.
+const PROJECTIONS: [(&str, &str, &str); 6] = [
+    ("cases", "", "id"),
+    ("case_deadline", "", "case_id, deadline_id"),
+    ("journal_entry", "", "case_id, sequence"),
+    ("case_link", "", "case_id, sequence"),
+    (
+        "case_tally",
+        "WHERE n <> 0",
+        "year, month, unit_id, kind, lagrum, dimension, value",
+    ),
+    ("case_person", "", "case_id, personnummer"),
+];
+
+/// What `check_projections` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectionCheck {
+    /// What the trial rebuild replayed.
+    pub rebuilt: RebuildReport,
+    /// The tables whose rows differ from a rebuild, with their row counts
+    /// as stored and as rebuilt. Empty when the projections are right.
+    pub differing: Vec<TableDifference>,
+}
+
+/// One projection table that differs from its rebuild (counts only: no row
+/// content, which may be personal data, leaves the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableDifference {
+    /// The table's name.
+    pub table: String,
+    /// Rows as stored.
+    pub stored_rows: u64,
+    /// Rows after the rebuild.
+    pub rebuilt_rows: u64,
+}
+
+/// One row as text: each column decoded as the first type that fits.
+fn row_text(row: &QueryResult, table: &str) -> Result<String> {
+    let mut out = String::new();
+    for column in row.column_names() {
+        let c = column.as_str();
+        let cell = if let Ok(v) = row.try_get::<Option<String>>("", c) {
+            format!("{v:?}")
+        } else if let Ok(v) = row.try_get::<Option<i64>>("", c) {
+            format!("{v:?}")
+        } else if let Ok(v) = row.try_get::<Option<i32>>("", c) {
+            format!("{v:?}")
+        } else if let Ok(v) = row.try_get::<Option<bool>>("", c) {
+            format!("{v:?}")
+        } else if let Ok(v) = row.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", c) {
+            format!("{v:?}")
+        } else if let Ok(v) = row.try_get::<Option<chrono::NaiveDate>>("", c) {
+            format!("{v:?}")
+        } else {
+            return Err(Error::Corrupt(format!(
+                "{table}.{c}: a column of a type the projection check cannot read"
+            )));
+        };
+        out.push_str(c);
+        out.push('=');
+        out.push_str(&cell);
+        out.push('\u{1f}');
+    }
+    Ok(out)
+}
+
+/// A digest and count of every row of each projection table, in order.
+async fn fingerprint(txn: &DatabaseTransaction) -> Result<Vec<([u8; 32], u64)>> {
+    let mut out = Vec::new();
+    for (table, filter, order) in PROJECTIONS {
+        let sql = format!("SELECT * FROM {table} {filter} ORDER BY {order}");
+        let backend = ConnectionTrait::get_database_backend(txn);
+        let mut rows = txn
+            .stream_raw(sea_orm::Statement::from_string(backend, sql))
+            .await?;
+        let mut hash = Sha256::new();
+        let mut n = 0u64;
+        while let Some(row) = rows.next().await {
+            hash.update(row_text(&row?, table)?.as_bytes());
+            hash.update(b"\n");
+            n += 1;
+        }
+        out.push((hash.finalize().into(), n));
+    }
+    Ok(out)
+}
+
 impl Store {
     /// Deletes and recomputes every projection row from the events.
     pub async fn rebuild_projections(
         &self,
-        mut progress: impl FnMut(RebuildReport),
+        progress: impl FnMut(RebuildReport),
     ) -> Result<RebuildReport> {
         let (txn, _head) = begin_write(&self.db).await?;
-        case_deadline::Entity::delete_many().exec(&txn).await?;
-        journal_entry::Entity::delete_many().exec(&txn).await?;
-        case_link::Entity::delete_many().exec(&txn).await?;
-        cases::Entity::delete_many().exec(&txn).await?;
-        case_tally::Entity::delete_many().exec(&txn).await?;
+        let report = self.rebuild_in(&txn, progress).await?;
+        txn.commit().await?;
+        tracing::info!(
+            cases = report.cases,
+            events = report.events,
+            "projections rebuilt"
+        );
+        Ok(report)
+    }
+
+    /// Rebuilds the projections inside a write transaction, compares them
+    /// with the stored ones row by row, and rolls back: the answer to "are
+    /// the read tables exactly what the event log says?" without changing
+    /// anything. Commands wait while it runs.
+    pub async fn check_projections(
+        &self,
+        progress: impl FnMut(RebuildReport),
+    ) -> Result<ProjectionCheck> {
+        let (txn, _head) = begin_write(&self.db).await?;
+        let stored = fingerprint(&txn).await?;
+        let rebuilt = self.rebuild_in(&txn, progress).await?;
+        let after = fingerprint(&txn).await?;
+        txn.rollback().await?;
+        let differing: Vec<TableDifference> = PROJECTIONS
+            .iter()
+            .zip(stored.iter().zip(&after))
+            .filter(|(_, (a, b))| a != b)
+            .map(|((table, _, _), (a, b))| TableDifference {
+                table: (*table).to_owned(),
+                stored_rows: a.1,
+                rebuilt_rows: b.1,
+            })
+            .collect();
+        tracing::info!(
+            cases = rebuilt.cases,
+            differing = differing.len(),
+            "projections checked against a rebuild"
+        );
+        Ok(ProjectionCheck { rebuilt, differing })
+    }
+
+    async fn rebuild_in(
+        &self,
+        txn: &DatabaseTransaction,
+        mut progress: impl FnMut(RebuildReport),
+    ) -> Result<RebuildReport> {
+        case_deadline::Entity::delete_many().exec(txn).await?;
+        journal_entry::Entity::delete_many().exec(txn).await?;
+        case_link::Entity::delete_many().exec(txn).await?;
+        cases::Entity::delete_many().exec(txn).await?;
+        case_tally::Entity::delete_many().exec(txn).await?;
         let mut tallies = TallyDelta::new();
 
         let mut report = RebuildReport {
@@ -44,7 +183,7 @@ impl Store {
         let mut current: Option<(String, Vec<Event>)> = None;
         let mut cursor: Option<(String, i64)> = None;
         loop {
-            let rows = events_in_case_order(&txn, cursor.as_ref()).await?;
+            let rows = events_in_case_order(txn, cursor.as_ref()).await?;
             let Some(tail) = rows.last() else { break };
             cursor = Some((tail.case_id.clone(), tail.sequence));
             for row in rows {
@@ -54,7 +193,7 @@ impl Store {
                     Some((id, events)) if *id == case_id => events.push(stored.event),
                     _ => {
                         if let Some((id, events)) = current.take() {
-                            self.write_rebuilt(&txn, &id, &events, &mut tallies).await?;
+                            self.write_rebuilt(txn, &id, &events, &mut tallies).await?;
                             report.cases += 1;
                         }
                         current = Some((case_id, vec![stored.event]));
@@ -65,10 +204,10 @@ impl Store {
             progress(report);
         }
         if let Some((id, events)) = current.take() {
-            self.write_rebuilt(&txn, &id, &events, &mut tallies).await?;
+            self.write_rebuilt(txn, &id, &events, &mut tallies).await?;
             report.cases += 1;
         }
-        tally::apply(&txn, tallies).await?;
+        tally::apply(txn, tallies).await?;
         // The personnummer rows are kept, not rebuilt; their copy of the
         // opening time follows the cases.
         txn.execute_unprepared(
@@ -77,13 +216,7 @@ impl Store {
              WHERE EXISTS (SELECT 1 FROM cases c WHERE c.id = case_person.case_id)",
         )
         .await?;
-        txn.commit().await?;
         progress(report);
-        tracing::info!(
-            cases = report.cases,
-            events = report.events,
-            "projections rebuilt"
-        );
         Ok(report)
     }
 

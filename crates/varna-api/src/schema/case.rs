@@ -539,6 +539,68 @@ impl Purpose {
     }
 }
 
+/// Loads the views of a page of cases in one query and logs every read in
+/// one write, marking them as read for the rest of the request (so that no
+/// field logs them again). Any case the principal may not read: NOT_FOUND.
+pub(crate) async fn load_many(
+    ctx: &Context<'_>,
+    ids: &[varna_store::CaseId],
+    purpose: Purpose,
+) -> Result<Vec<CaseView>> {
+    let p = principal(ctx)?;
+    let store = store(ctx);
+    let records = store.cases_by_id(ids).await.map_err(from_store)?;
+    if records.len() != ids.len() || !records.iter().all(|r| policy::may_read(p, &r.summary)) {
+        return Err(crate::error::not_found());
+    }
+    let reads = ctx.data_opt::<RequestReads>();
+    let unlogged: Vec<&CaseRecord> = records
+        .iter()
+        .filter(|r| {
+            reads.is_none_or(|reads| {
+                reads
+                    .0
+                    .lock()
+                    .expect("never poisoned")
+                    .get(&r.id.to_string())
+                    .is_none_or(|cell| !cell.initialized())
+            })
+        })
+        .collect();
+    let now = Utc::now();
+    store
+        .record_accesses(
+            unlogged
+                .iter()
+                .map(|r| NewAccess {
+                    actor_id: p.user_id.clone(),
+                    role: p.role,
+                    case_id: r.id.clone(),
+                    purpose: purpose.as_str().to_owned(),
+                    at: now,
+                })
+                .collect(),
+        )
+        .await
+        .map_err(from_store)?;
+    if let Some(reads) = reads {
+        let mut map = reads.0.lock().expect("never poisoned");
+        for r in &unlogged {
+            let cell = map.entry(r.id.to_string()).or_default();
+            let _ = cell.set(());
+        }
+    }
+    let mut views = Vec::with_capacity(records.len());
+    for record in records {
+        let def = store
+            .definition_by_hash(&record.summary.workflow_hash)
+            .await
+            .map_err(from_store)?;
+        views.push(CaseView { record, def });
+    }
+    Ok(views)
+}
+
 /// Loads the view of a case the principal may read, or NOT_FOUND, and logs
 /// the read: every case served to a person is in the access log, once per
 /// request (concurrent resolvers of one request wait for that one write).

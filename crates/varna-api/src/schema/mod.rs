@@ -22,7 +22,7 @@ use varna_workflow::{
 use crate::auth::Principal;
 use crate::error::{Code, error, from_store};
 use crate::policy;
-use case::{CaseView, Purpose, load};
+use case::{CaseView, Purpose, load, load_many};
 use types::*;
 
 /// The schema type.
@@ -401,13 +401,15 @@ impl QueryRoot {
             .await
             .map_err(from_store)?;
         let total = store.count_cases(&filter).await.map_err(from_store)?;
-        let mut edges = Vec::with_capacity(page.items.len());
-        for summary in page.items {
-            edges.push(CaseEdge {
+        let ids: Vec<_> = page.items.iter().map(|s| s.id.clone()).collect();
+        let mut edges: Vec<CaseEdge> = load_many(ctx, &ids, Purpose::List)
+            .await?
+            .into_iter()
+            .map(|node| CaseEdge {
                 cursor: String::new(),
-                node: load(ctx, &summary.id, Purpose::List).await?,
-            });
-        }
+                node,
+            })
+            .collect();
         // Cursors are per item: recompute from each summary (the store's format).
         for edge in &mut edges {
             edge.cursor = format!(

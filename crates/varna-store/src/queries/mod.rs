@@ -279,6 +279,32 @@ impl Store {
         }))
     }
 
+    /// Several cases with their full state, in one query, in the order of
+    /// `ids`; ids without a case are left out.
+    pub async fn cases_by_id(&self, ids: &[CaseId]) -> Result<Vec<CaseRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = cases::Entity::find()
+            .filter(cases::Column::Id.is_in(ids.iter().map(ToString::to_string)))
+            .all(&self.db)
+            .await?;
+        let mut by_id: std::collections::HashMap<String, cases::Model> =
+            rows.into_iter().map(|r| (r.id.clone(), r)).collect();
+        ids.iter()
+            .filter_map(|id| by_id.remove(&id.to_string()).map(|row| (id, row)))
+            .map(|(id, row)| {
+                let case: Case = serde_json::from_str(&row.snapshot)
+                    .map_err(|e| Error::Corrupt(format!("snapshot of case {id}: {e}")))?;
+                Ok(CaseRecord {
+                    id: id.clone(),
+                    summary: CaseSummary::from_row(&row)?,
+                    case,
+                })
+            })
+            .collect()
+    }
+
     /// Every event of a case, in order.
     pub async fn history(&self, id: &CaseId) -> Result<Vec<StoredEvent>> {
         event::Entity::find()

@@ -36,6 +36,7 @@ on_both_backends!(
     cases_are_pinned_to_their_definition_version,
     lists_filter_and_paginate_without_gaps,
     the_access_log_is_queryable_by_case_and_user,
+    concurrent_reads_are_all_logged_in_shared_commits,
 );
 
 async fn migrations_run_from_empty_and_again(h: Harness) {
@@ -537,7 +538,10 @@ async fn rebuild_gives_identical_projections(h: Harness) {
     for (t, o) in tables {
         before.push(h.dump(t, o).await);
     }
-    // Damage the projections, then rebuild from the log.
+    let check = h.store.check_projections(|_| {}).await.expect("checks");
+    assert_eq!(check.differing, vec![], "{}", h.backend);
+    assert_eq!(check.rebuilt.cases, 5);
+    // Damage the projections: the check finds it, changing nothing.
     h.exec("DELETE FROM case_deadline").await;
     h.exec("UPDATE case_tally SET n = n + 7").await;
     h.exec(&format!(
@@ -545,6 +549,25 @@ async fn rebuild_gives_identical_projections(h: Harness) {
         ids[1]
     ))
     .await;
+    let damaged = h.dump("cases", "id").await;
+    assert_ne!(damaged, before[0], "the dump shows values");
+    let check = h.store.check_projections(|_| {}).await.expect("checks");
+    let tables_found: Vec<&str> = check.differing.iter().map(|d| d.table.as_str()).collect();
+    assert_eq!(
+        tables_found,
+        ["cases", "case_deadline", "case_tally"],
+        "{}",
+        h.backend
+    );
+    let deadlines = &check.differing[1];
+    assert_eq!(deadlines.stored_rows, 0);
+    assert_eq!(deadlines.rebuilt_rows, before[1].len() as u64);
+    assert_eq!(
+        h.dump("cases", "id").await,
+        damaged,
+        "a check changes nothing"
+    );
+    // Rebuild from the log.
     let report = h.store.rebuild_projections(|_| {}).await.expect("rebuilds");
     assert_eq!(report.cases, 5);
     let mut after = Vec::new();
@@ -553,6 +576,8 @@ async fn rebuild_gives_identical_projections(h: Harness) {
     }
     assert_eq!(after, before, "{}", h.backend);
     assert!(!before[1].is_empty() && !before[2].is_empty() && !before[3].is_empty());
+    let check = h.store.check_projections(|_| {}).await.expect("checks");
+    assert_eq!(check.differing, vec![], "{}", h.backend);
 }
 
 async fn escalation_opens_a_linked_case_atomically(h: Harness) {
@@ -980,6 +1005,50 @@ async fn the_access_log_is_queryable_by_case_and_user(h: Harness) {
     assert_eq!(by_auditor.len(), 2);
     assert_eq!(by_auditor[1].case_id, b.to_string());
     assert_eq!(by_auditor[1].at, t0() + Duration::minutes(3));
+}
+
+async fn concurrent_reads_are_all_logged_in_shared_commits(h: Harness) {
+    let case = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    let store = std::sync::Arc::new(h.store);
+    let readers: Vec<_> = (0..60)
+        .map(|i| {
+            let (store, case) = (std::sync::Arc::clone(&store), case.clone());
+            tokio::spawn(async move {
+                let access = |n: i64| NewAccess {
+                    actor_id: format!("reader-{i}"),
+                    role: Role::Auditor,
+                    case_id: case.clone(),
+                    purpose: "case_view".into(),
+                    at: t0() + Duration::seconds(n),
+                };
+                if i % 3 == 0 {
+                    // A page of a list: several rows in one go.
+                    store
+                        .record_accesses(vec![access(i), access(i + 1000)])
+                        .await
+                } else {
+                    store.record_access(access(i)).await
+                }
+            })
+        })
+        .collect();
+    for r in readers {
+        r.await.expect("no panic").expect("every read is logged");
+    }
+    let log = store.access_log_for_case(&case).await.expect("reads");
+    assert_eq!(log.len(), 60 + 20, "{}", h.backend);
+    let mut ids: Vec<i64> = log.iter().map(|r| r.id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 80, "one row per read");
+    for i in 0..60 {
+        let who = format!("reader-{i}");
+        let n = log.iter().filter(|r| r.actor_id == who).count();
+        assert_eq!(n, if i % 3 == 0 { 2 } else { 1 }, "{who}");
+    }
+    store
+        .record_accesses(Vec::new())
+        .await
+        .expect("nothing to log is fine");
 }
 
 async fn related_cases_are_linked_on_both_sides(h: Harness) {

@@ -119,7 +119,37 @@ impl Harness {
             ))
             .await
             .expect("dump");
-        let out = rows.iter().map(|r| format!("{r:?}")).collect();
+        // A row's Debug output says nothing of its values ("cannot be
+        // inspected"), so each column is decoded as the first type that fits.
+        let out = rows
+            .iter()
+            .map(|r| {
+                r.column_names()
+                    .iter()
+                    .map(|c| {
+                        let c = c.as_str();
+                        let v = r.try_get::<Option<String>>("", c).map(|v| format!("{v:?}"));
+                        let v = v
+                            .or_else(|_| r.try_get::<Option<i64>>("", c).map(|v| format!("{v:?}")));
+                        let v = v
+                            .or_else(|_| r.try_get::<Option<i32>>("", c).map(|v| format!("{v:?}")));
+                        let v = v.or_else(|_| {
+                            r.try_get::<Option<bool>>("", c).map(|v| format!("{v:?}"))
+                        });
+                        let v = v.or_else(|_| {
+                            r.try_get::<Option<DateTime<Utc>>>("", c)
+                                .map(|v| format!("{v:?}"))
+                        });
+                        let v = v.or_else(|_| {
+                            r.try_get::<Option<chrono::NaiveDate>>("", c)
+                                .map(|v| format!("{v:?}"))
+                        });
+                        format!("{c}={}", v.unwrap_or_else(|e| panic!("{table}.{c}: {e}")))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
         db.close().await.expect("closes");
         out
     }
