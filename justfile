@@ -42,6 +42,16 @@ schema:
 report year format="html":
     cargo run --quiet --release -- report --year {{year}} --format {{format}}
 
+# The benchmark harness on SQLite and a throwaway PostgreSQL: seed, report, audit
+# verify, rebuild, read latency, write throughput (see BENCHMARKS.md). Under 30 min.
+bench cases="100000":
+    CASES={{cases}} bash tools/bench.sh
+
+# The crash test on SQLite and a throwaway PostgreSQL: SIGKILL under load, then
+# check nothing acknowledged was lost (see RELIABILITY.md).
+robustness kills="20":
+    KILLS={{kills}} bash tools/robustness.sh
+
 # Fill a fresh SQLite file with a generated organisation: just bench-seed 1000000
 bench-seed cases="1000000" db="sqlite://bench.db?mode=rwc":
     cargo run --release -- bench seed --cases {{cases}} --database-url '{{db}}'

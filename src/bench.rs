@@ -3,7 +3,21 @@
 //! verksamhetsområden, the four case kinds in the proportions of municipal
 //! quality reports, full event histories decided by the real engine,
 //! utredning journals — through the store's bulk import. `report` times
-//! the yearly quality report on that data.
+//! the yearly quality report on that data. `write` measures command
+//! throughput against raw inserts into the same database, `read` latency
+//! under concurrent load over HTTP, and `crash` kills the server under load
+//! and checks that nothing acknowledged was lost.
+
+mod child;
+mod crash;
+mod life;
+mod load;
+mod read;
+mod write;
+
+pub(crate) use crash::{CrashPlan, crash};
+pub(crate) use read::{ReadPlan, read};
+pub(crate) use write::{WritePlan, write};
 
 use std::process::ExitCode;
 use std::time::Instant;

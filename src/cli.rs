@@ -403,6 +403,76 @@ enum BenchCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Write throughput against the database's own limit: raw single-row insert
+    /// transactions on a scratch table (same pool, same pragmas), then Varna
+    /// commands (file an avvikelse, take it through its lifecycle) through the
+    /// store API and as GraphQL mutations over HTTP, at each client count.
+    ///
+    /// Adds cases to unit `bench-write`: use a benchmark database, not production.
+    ///
+    /// Example: varna bench write --clients 1,8 --seconds 10 --database-url sqlite://bench.db
+    Write {
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Concurrent clients, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,8")]
+        clients: Vec<usize>,
+        /// Skip the GraphQL-over-HTTP measurement.
+        #[arg(long)]
+        no_http: bool,
+        /// The database's own single-row commit rate per client count, measured
+        /// outside Varna (tools/bench.sh does), e.g. 1=3300,8=3600: the ratios are
+        /// then against it rather than against single-row transactions through
+        /// Varna's own driver.
+        #[arg(long, value_delimiter = ',', value_parser = parse_raw_rate)]
+        raw_rates: Vec<(usize, f64)>,
+        /// Folder with the lifecycle definitions.
+        #[arg(long, env = "VARNA_WORKFLOWS_DIR", default_value = "workflows")]
+        workflows: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Read latency under load over HTTP: starts `varna serve` on the database and
+    /// runs `case(id) { history }` and a filtered `cases` page (p50, p99, req/s) at
+    /// each client count; also cold start and server memory idle and under load.
+    ///
+    /// Example: varna bench read --clients 1,10,50 --seconds 10 --database-url sqlite://bench.db
+    Read {
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Concurrent clients, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,10,50")]
+        clients: Vec<usize>,
+        /// Folder with the lifecycle definitions.
+        #[arg(long, env = "VARNA_WORKFLOWS_DIR", default_value = "workflows")]
+        workflows: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Crash test: under a write load over GraphQL, kill `varna serve` with SIGKILL
+    /// at random moments, restart it, and check that every acknowledged command is
+    /// in the log and the projections, that the projections equal a rebuild and
+    /// that the audit chain verifies. Exits with status 1 on any loss.
+    ///
+    /// Example: varna bench crash --kills 20 --database-url sqlite://crash.db?mode=rwc
+    Crash {
+        /// How many times to kill the server.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        kills: u64,
+        /// Concurrent writing clients.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=256))]
+        clients: u64,
+        /// Seed for the moments of the kills.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Folder with the lifecycle definitions.
+        #[arg(long, env = "VARNA_WORKFLOWS_DIR", default_value = "workflows")]
+        workflows: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -494,6 +564,15 @@ enum ProjectionsCommand {
     ///
     /// Runs in one transaction; commands wait until it is done.
     Rebuild {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Check that the case tables are exactly what the event log says: rebuild
+    /// them inside a transaction, compare row by row, and roll back.
+    ///
+    /// Changes nothing; exits with status 1 and names the differing tables if
+    /// any differ (then run `varna projections rebuild`). Commands wait while it runs.
+    Check {
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -615,6 +694,9 @@ impl Cli {
             Command::Projections(ProjectionsCommand::Rebuild { database }) => runtime()?.block_on(
                 maintenance::projections_rebuild(&database.existing_store_config()?),
             ),
+            Command::Projections(ProjectionsCommand::Check { database }) => runtime()?.block_on(
+                maintenance::projections_check(&database.existing_store_config()?),
+            ),
             Command::Outbox(OutboxCommand::Status { database }) => runtime()?.block_on(
                 maintenance::outbox_status(&database.existing_store_config()?),
             ),
@@ -684,6 +766,45 @@ impl Cli {
                 scope,
                 usize::try_from(runs)?,
             )),
+            Command::Bench(BenchCommand::Write {
+                seconds,
+                clients,
+                no_http,
+                raw_rates,
+                workflows,
+                database,
+            }) => runtime()?.block_on(crate::bench::write(crate::bench::WritePlan {
+                store: database.store_config(),
+                workflows,
+                seconds: positive_seconds(seconds)?,
+                clients: client_counts(clients)?,
+                http: !no_http,
+                raw_rates,
+            })),
+            Command::Bench(BenchCommand::Read {
+                seconds,
+                clients,
+                workflows,
+                database,
+            }) => runtime()?.block_on(crate::bench::read(crate::bench::ReadPlan {
+                store: database.existing_store_config()?,
+                workflows,
+                seconds: positive_seconds(seconds)?,
+                clients: client_counts(clients)?,
+            })),
+            Command::Bench(BenchCommand::Crash {
+                kills,
+                clients,
+                seed,
+                workflows,
+                database,
+            }) => runtime()?.block_on(crate::bench::crash(crate::bench::CrashPlan {
+                store: database.store_config(),
+                workflows,
+                kills: usize::try_from(kills)?,
+                clients: usize::try_from(clients)?,
+                seed,
+            })),
             Command::Workflows(WorkflowsCommand::Check { dir }) => Ok(workflows::check(&dir)),
             Command::Workflows(WorkflowsCommand::Graph { name, dir, format }) => {
                 workflows::graph(&dir, &name, format)
@@ -696,4 +817,38 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
+}
+
+/// `--seconds` of a benchmark: a positive, finite number.
+fn positive_seconds(seconds: f64) -> anyhow::Result<f64> {
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3_600.0) {
+        anyhow::bail!("--seconds must be more than 0 and at most 3600");
+    }
+    Ok(seconds)
+}
+
+/// `--clients` of a benchmark: each count between 1 and 1,000.
+fn client_counts(clients: Vec<usize>) -> anyhow::Result<Vec<usize>> {
+    if clients.is_empty() || clients.iter().any(|&c| c == 0 || c > 1_000) {
+        anyhow::bail!("--clients takes counts from 1 to 1000, e.g. --clients 1,8");
+    }
+    Ok(clients)
+}
+
+/// One `CLIENTS=RATE` pair of `--raw-rates`.
+fn parse_raw_rate(text: &str) -> Result<(usize, f64), String> {
+    let (clients, rate) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?}: expected CLIENTS=RATE, e.g. 8=3600"))?;
+    let clients = clients
+        .trim()
+        .parse::<usize>()
+        .map_err(|_| format!("{clients:?} is not a client count"))?;
+    let rate = rate
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .ok_or_else(|| format!("{rate:?} is not a positive rate"))?;
+    Ok((clients, rate))
 }

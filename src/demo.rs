@@ -287,6 +287,7 @@ fn entry(topic: &str, at: DateTime<Utc>, author: &str, title: &str) -> Command {
 }
 
 /// One step of a case's life: who does what.
+#[derive(Debug)]
 pub(crate) struct Step {
     pub(crate) role: Role,
     pub(crate) command: Command,

@@ -1,5 +1,6 @@
-//! The operator's commands on a store: `units add|list`, `audit verify` and
-//! `projections rebuild` (the last two with progress on standard error).
+//! The operator's commands on a store: `units add|list`, `audit verify`,
+//! `projections rebuild|check` and `outbox status|list|retry` (the long
+//! ones with progress on standard error).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -98,6 +99,35 @@ pub(crate) async fn projections_rebuild(config: &StoreConfig) -> anyhow::Result<
         report.cases, report.events
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `varna projections check`.
+pub(crate) async fn projections_check(config: &StoreConfig) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(config).await?;
+    let mut ticker = Ticker::new();
+    let check = store
+        .check_projections(|r| {
+            ticker.tick(|| format!("{} events replayed into {} cases", r.events, r.cases))
+        })
+        .await?;
+    let secs = ticker.done();
+    store.close().await?;
+    if check.differing.is_empty() {
+        println!(
+            "projections match the event log: {} cases from {} events checked in {secs:.2} s",
+            check.rebuilt.cases, check.rebuilt.events
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("PROJECTIONS DIFFER FROM THE EVENT LOG:");
+    for d in &check.differing {
+        println!(
+            "  {}: {} rows stored, {} after a rebuild",
+            d.table, d.stored_rows, d.rebuilt_rows
+        );
+    }
+    println!("run `varna projections rebuild` to recompute them from the log");
+    Ok(ExitCode::FAILURE)
 }
 
 /// `varna units add`.

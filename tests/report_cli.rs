@@ -3,37 +3,13 @@
 //! whose audit chain verifies, whose report survives a projection rebuild
 //! unchanged, and whose exports are complete files; plus the errors.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+
+use common::{ok, text, varna};
 use serde_json::Value;
 use varna_testkit::PgCluster;
-
-fn varna(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_varna"))
-        .args(args)
-        .env_remove("VARNA_DATABASE_URL")
-        .env(
-            "VARNA_WORKFLOWS_DIR",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows"),
-        )
-        .output()
-        .expect("varna runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = varna(args);
-    assert!(out.status.success(), "varna {args:?}: {}", text(&out));
-    text(&out)
-}
 
 fn json_report(url: &str) -> Value {
     let out = ok(&[
@@ -182,19 +158,7 @@ fn seed_report_and_rebuild_on_postgres() {
 fn report_arguments_are_checked_with_clear_errors() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/r.db?mode=rwc", dir.path().display());
-    ok(&[
-        "units",
-        "add",
-        "linden",
-        "--name",
-        "Linden",
-        "--area",
-        "aldreomsorg",
-        "--area-name",
-        "Äldreomsorg",
-        "--database-url",
-        &url,
-    ]);
+    common::add_linden(&url);
     for (args, expected) in [
         (vec!["--scope", "team:x"], "area:ID"),
         (vec!["--format", "pdf"], "csv"),

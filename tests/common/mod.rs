@@ -12,6 +12,53 @@ use serde_json::{Value, json};
 use varna_api::{Principal, mint_hs256};
 use varna_workflow::{Role, UnitId};
 
+/// Runs the `varna` binary with the repository's workflows and no
+/// database URL from the environment.
+pub fn varna(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_varna"))
+        .args(args)
+        .env_remove("VARNA_DATABASE_URL")
+        .env(
+            "VARNA_WORKFLOWS_DIR",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows"),
+        )
+        .output()
+        .expect("varna runs")
+}
+
+/// Standard output and standard error, together.
+pub fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Runs `varna` and asserts success; returns what it printed.
+pub fn ok(args: &[&str]) -> String {
+    let out = varna(args);
+    assert!(out.status.success(), "varna {args:?}: {}", text(&out));
+    text(&out)
+}
+
+/// Registers the unit `linden` in the database at `url` (creating it).
+pub fn add_linden(url: &str) {
+    ok(&[
+        "units",
+        "add",
+        "linden",
+        "--name",
+        "Linden",
+        "--area",
+        "aldreomsorg",
+        "--area-name",
+        "Äldreomsorg",
+        "--database-url",
+        url,
+    ]);
+}
+
 pub const SECRET: &str = "e2e-secret-e2e-secret-e2e-secret";
 
 pub struct Server {
@@ -79,6 +126,19 @@ impl Server {
         token: Option<&str>,
         body: &str,
     ) -> std::io::Result<(u16, String)> {
+        self.request_bytes(method, path, token, body.as_bytes())
+    }
+
+    /// The same with any bytes as the body. A server that answers before
+    /// reading the whole body (413) may close the connection mid-write;
+    /// its answer is read all the same.
+    pub fn request_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &[u8],
+    ) -> std::io::Result<(u16, String)> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
         stream.set_read_timeout(Some(Duration::from_secs(60)))?;
         let auth = token
@@ -86,11 +146,13 @@ impl Server {
             .unwrap_or_default();
         write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n",
             body.len()
         )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
+        let _ = stream.write_all(body);
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        let response = String::from_utf8_lossy(&raw);
         let status = response
             .split(' ')
             .nth(1)

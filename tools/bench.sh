@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The benchmark harness (`just bench`): on SQLite and on a throwaway
+# PostgreSQL cluster, seed a generated organisation, then measure the
+# quality report, audit verification, projection rebuild, read latency
+# under load over HTTP, and write throughput against raw inserts. Prints
+# everything and keeps a copy in target/bench/.
+#
+#   tools/bench.sh            # the full run (CASES=100000, 10 s per measurement)
+#   tools/bench.sh --quick    # the short version CI runs (2,000 cases, 2 s)
+#   CASES=1000000 tools/bench.sh   # national scale (seeding alone takes ~10 min per backend)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CASES=${CASES:-100000}
+SECONDS_EACH=${SECONDS_EACH:-10}
+READ_CLIENTS=${READ_CLIENTS:-1,10,50}
+WRITE_CLIENTS=${WRITE_CLIENTS:-1,8}
+REPORT_RUNS=${REPORT_RUNS:-5}
+if [ "${1:-}" = "--quick" ]; then
+  CASES=2000 SECONDS_EACH=2 READ_CLIENTS=1,10 WRITE_CLIENTS=1,4 REPORT_RUNS=2
+fi
+
+cargo build --release --locked --quiet
+VARNA=$PWD/target/release/varna
+mkdir -p target/bench
+LOG=target/bench/bench-$(date -u +%Y%m%dT%H%M%SZ).txt
+WORK=$(mktemp -d /tmp/varna-bench.XXXXXX)
+chmod 755 "$WORK"
+. tools/pg-throwaway.sh
+trap 'pg_throwaway_stop; rm -rf "$WORK"' EXIT
+export VARNA_LOG=${VARNA_LOG:-warn}
+
+{
+  echo "# varna benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+  echo "# commit: $(git describe --always --dirty 2>/dev/null || echo unknown); cases: $CASES; $SECONDS_EACH s per measurement"
+} | tee "$LOG"
+
+run_backend() {
+  local name=$1 url=$2
+  local step
+  step() { printf '\n## %s: %s\n' "$name" "$1" | tee -a "$LOG"; }
+  step "seed $CASES cases"
+  "$VARNA" bench seed --cases "$CASES" --database-url "$url" 2>&1 | tail -1 | tee -a "$LOG"
+  step "quality report 2025 (whole organisation)"
+  "$VARNA" bench report --year 2025 --runs "$REPORT_RUNS" --database-url "$url" | tee -a "$LOG"
+  step "audit verify"
+  "$VARNA" audit verify --database-url "$url" 2>/dev/null | tee -a "$LOG"
+  step "projection rebuild"
+  "$VARNA" projections rebuild --database-url "$url" 2>/dev/null | tee -a "$LOG"
+  step "read latency over HTTP"
+  "$VARNA" bench read --clients "$READ_CLIENTS" --seconds "$SECONDS_EACH" --database-url "$url" | tee -a "$LOG"
+  step "write throughput (raw: the database's own single-row commit rate, measured first)"
+  local rates="" c line
+  for c in ${WRITE_CLIENTS//,/ }; do
+    if [ "$name" = sqlite ]; then
+      line=$(python3 tools/raw_sqlite.py "$WORK/raw.db" "$SECONDS_EACH" "$c" full)
+      rates="$rates${rates:+,}$c=$(echo "$line" | awk '{print $3}')"
+      echo "raw sqlite3 loop (python3, WAL, synchronous=FULL), $c client(s): $(echo "$line" | awk '{print $3}') tx/s" | tee -a "$LOG"
+    else
+      line=$(pg_raw_rate "$c" "$SECONDS_EACH")
+      rates="$rates${rates:+,}$c=$line"
+      echo "raw pgbench (one INSERT per transaction), $c client(s): $line tx/s" | tee -a "$LOG"
+    fi
+  done
+  "$VARNA" bench write --clients "$WRITE_CLIENTS" --seconds "$SECONDS_EACH" --raw-rates "$rates" \
+    --database-url "$url" | tee -a "$LOG"
+}
+
+# pgbench with a one-INSERT script on a scratch table; prints transactions/s.
+pg_raw_rate() {
+  local clients=$1 seconds=$2
+  local payload
+  payload=$(python3 -c 'print("Brukaren föll i badrummet nattetid; ingen larmknapp var på. " * 16)')
+  "$PG_BIN/psql" -q "$PG_URL" -c "CREATE TABLE IF NOT EXISTS raw_probe (id BIGSERIAL PRIMARY KEY, client INTEGER NOT NULL, payload TEXT NOT NULL)"
+  printf "INSERT INTO raw_probe (client, payload) VALUES (:client_id, '%s');\n" "$payload" > "$WORK/insert.sql"
+  "$PG_BIN/pgbench" -n -c "$clients" -j "$clients" -T "${seconds%.*}" -f "$WORK/insert.sql" "$PG_URL" 2>/dev/null \
+    | awk '/^tps = / {printf "%.0f\n", $3}'
+  "$PG_BIN/psql" -q "$PG_URL" -c "DROP TABLE raw_probe"
+}
+
+run_backend sqlite "sqlite://$WORK/bench.db?mode=rwc"
+if pg_throwaway_start; then
+  run_backend postgresql "$PG_URL"
+elif [ -n "${CI:-}" ]; then
+  echo "CI is set and PostgreSQL is missing" >&2
+  exit 1
+fi
+echo
+echo "results kept in $LOG"
