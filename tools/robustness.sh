@@ -17,7 +17,7 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 
 cargo build --release --locked --quiet
-VARNA=$PWD/target/release/varna
+VARNA=$(realpath "${CARGO_TARGET_DIR:-target}")/release/varna
 mkdir -p target/bench
 LOG=target/bench/robustness-$(date -u +%Y%m%dT%H%M%SZ).txt
 WORK=$(mktemp -d /tmp/varna-robust.XXXXXX)
