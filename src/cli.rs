@@ -445,6 +445,11 @@ enum BenchCommand {
         /// Concurrent clients, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "1,10,50")]
         clients: Vec<usize>,
+        /// Also measure a PostGraphile server over the same PostgreSQL tables, at
+        /// this URL (e.g. http://127.0.0.1:5000/graphql), with the equivalent
+        /// queries, and print the throughput ratios (tools/bench.sh starts one).
+        #[arg(long)]
+        compare_url: Option<String>,
         /// Folder with the lifecycle definitions.
         #[arg(long, env = "VARNA_WORKFLOWS_DIR", default_value = "workflows")]
         workflows: PathBuf,
@@ -784,6 +789,7 @@ impl Cli {
             Command::Bench(BenchCommand::Read {
                 seconds,
                 clients,
+                compare_url,
                 workflows,
                 database,
             }) => runtime()?.block_on(crate::bench::read(crate::bench::ReadPlan {
@@ -791,6 +797,7 @@ impl Cli {
                 workflows,
                 seconds: positive_seconds(seconds)?,
                 clients: client_counts(clients)?,
+                compare: compare_url,
             })),
             Command::Bench(BenchCommand::Crash {
                 kills,

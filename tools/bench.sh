@@ -49,7 +49,13 @@ run_backend() {
   step "projection rebuild"
   "$VARNA" projections rebuild --database-url "$url" 2>/dev/null | tee -a "$LOG"
   step "read latency over HTTP"
-  "$VARNA" bench read --clients "$READ_CLIENTS" --seconds "$SECONDS_EACH" --database-url "$url" | tee -a "$LOG"
+  local compare=()
+  if [ "$name" = postgresql ] && postgraphile_start "$url"; then
+    compare=(--compare-url "$PGQL_URL")
+  fi
+  "$VARNA" bench read --clients "$READ_CLIENTS" --seconds "$SECONDS_EACH" --database-url "$url" \
+    "${compare[@]}" | tee -a "$LOG"
+  postgraphile_stop
   step "write throughput (raw: the database's own single-row commit rate, measured first)"
   local rates="" c line
   for c in ${WRITE_CLIENTS//,/ }; do
@@ -79,6 +85,53 @@ pg_raw_rate() {
   "$PG_BIN/psql" -q "$PG_URL" -c "DROP TABLE raw_probe"
 }
 
+# PostGraphile 4.14 (5.x needs Node >= 22) from npm, serving the same
+# PostgreSQL tables on a free loopback port; sets PGQL_URL.
+postgraphile_start() {
+  local url=$1 dir=target/bench/postgraphile port
+  if ! command -v npm >/dev/null; then
+    echo "SKIPPED: the PostGraphile comparison needs Node.js and npm" | tee -a "$LOG"
+    return 1
+  fi
+  if [ ! -x "$dir/node_modules/.bin/postgraphile" ]; then
+    echo "installing PostGraphile 4.14 from npm into $dir"
+    mkdir -p "$dir"
+    if ! npm install --prefix "$dir" --no-audit --no-fund --loglevel=error postgraphile@4.14 >/dev/null; then
+      echo "SKIPPED: npm install postgraphile@4.14 failed" | tee -a "$LOG"
+      return 1
+    fi
+  fi
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$dir/node_modules/.bin/postgraphile" -c "$url" --host 127.0.0.1 --port "$port" --schema public \
+    --disable-query-log --disable-graphiql >"$WORK/postgraphile.log" 2>&1 &
+  PGQL_PID=$!
+  PGQL_URL="http://127.0.0.1:$port/graphql"
+  python3 - "$PGQL_URL" <<'PY'
+import json, sys, time, urllib.request
+deadline = time.time() + 60
+while True:
+    try:
+        req = urllib.request.Request(sys.argv[1], data=json.dumps({"query": "{ __typename }"}).encode(),
+                                     headers={"content-type": "application/json"})
+        urllib.request.urlopen(req, timeout=2).read()
+        break
+    except Exception:
+        if time.time() > deadline:
+            sys.exit("PostGraphile did not answer within 60 s")
+        time.sleep(0.2)
+PY
+  echo "PostGraphile $("$dir/node_modules/.bin/postgraphile" --version 2>/dev/null | tail -1) at $PGQL_URL" | tee -a "$LOG"
+}
+
+postgraphile_stop() {
+  if [ -n "${PGQL_PID:-}" ]; then
+    kill "$PGQL_PID" 2>/dev/null || true
+    wait "$PGQL_PID" 2>/dev/null || true
+    PGQL_PID=
+  fi
+}
+
+trap 'postgraphile_stop; pg_throwaway_stop; rm -rf "$WORK"' EXIT
 run_backend sqlite "sqlite://$WORK/bench.db?mode=rwc"
 if pg_throwaway_start; then
   run_backend postgresql "$PG_URL"

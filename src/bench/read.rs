@@ -17,7 +17,7 @@ use varna_store::StoreConfig;
 use varna_workflow::Role;
 
 use super::child::{ChildServer, graphql};
-use super::load::{drive, header, row, timed};
+use super::load::{Sample, drive, header, row, timed};
 use crate::demo::Dice;
 
 /// What `varna bench read` runs.
@@ -27,12 +27,98 @@ pub(crate) struct ReadPlan {
     pub(crate) workflows: PathBuf,
     pub(crate) seconds: f64,
     pub(crate) clients: Vec<usize>,
+    /// A PostGraphile endpoint over the same PostgreSQL tables to measure
+    /// beside Varna, with the equivalent queries.
+    pub(crate) compare: Option<String>,
 }
 
 const CASE: &str = "query($id: ID!) { case(id: $id) { id kind state { id } version \
     history { sequence eventType actorRole occurredAt transition } } }";
 const PAGE: &str = "query($units: [String!]) { cases(filter: { units: $units, kinds: [AVVIKELSE] }, first: 20) \
     { totalCount edges { node { id state { id } openedAt nextDueAt } } } }";
+/// PostGraphile's names for the same reads of the same tables (it has no
+/// relation from `event` to `cases`, so the history is a second root field).
+const PG_CASE: &str = "query($id: String!) { caseById(id: $id) { id kind state version } \
+    allEvents(condition: { caseId: $id }, orderBy: SEQUENCE_ASC) \
+    { nodes { sequence eventType actorRole occurredAt } } }";
+const PG_PAGE: &str = "query($unit: String!) { allCases(condition: { unitId: $unit, kind: \"avvikelse\" }, \
+    first: 20, orderBy: OPENED_AT_DESC) { totalCount nodes { id state openedAt nextDueAt } } }";
+
+/// One measured read: its label, query, and whether it takes a unit
+/// (else a case id) in the variable `var`.
+struct Read {
+    label: &'static str,
+    query: &'static str,
+    var: &'static str,
+    by_unit: bool,
+}
+
+const VARNA_READS: [Read; 2] = [
+    Read {
+        label: "case(id) { history }",
+        query: CASE,
+        var: "id",
+        by_unit: false,
+    },
+    Read {
+        label: "cases page (unit, kind)",
+        query: PAGE,
+        var: "units",
+        by_unit: true,
+    },
+];
+const POSTGRAPHILE_READS: [Read; 2] = [
+    Read {
+        label: "postgraphile: caseById + events",
+        query: PG_CASE,
+        var: "id",
+        by_unit: false,
+    },
+    Read {
+        label: "postgraphile: allCases page",
+        query: PG_PAGE,
+        var: "unit",
+        by_unit: true,
+    },
+];
+
+/// Where to send reads, with what token, about which cases and units.
+struct Target {
+    base: String,
+    token: String,
+    ids: Arc<Vec<String>>,
+    units: Arc<Vec<String>>,
+}
+
+/// `clients` clients sending `read` to `target` for `run_for`.
+async fn measure(
+    target: &Arc<Target>,
+    read: &'static Read,
+    clients: usize,
+    run_for: Duration,
+) -> anyhow::Result<Sample> {
+    let t = Arc::clone(target);
+    drive(clients, run_for, move |client, deadline| {
+        let t = Arc::clone(&t);
+        async move {
+            let http = reqwest::Client::new();
+            let mut dice = Dice(0xA5A5_5A5A ^ (client as u64 + 1));
+            let mut l = Vec::new();
+            while Instant::now() < deadline {
+                let value = match (read.by_unit, read.var) {
+                    (true, "units") => json!([dice.pick(&t.units)]),
+                    (true, _) => json!(dice.pick(&t.units)),
+                    (false, _) => json!(dice.pick(&t.ids)),
+                };
+                let vars = Value::Object([(read.var.to_owned(), value)].into_iter().collect());
+                timed(&mut l, graphql(&http, &t.base, &t.token, read.query, vars)).await?;
+            }
+            Ok(l)
+        }
+    })
+    .await
+}
+
 const SAMPLE: &str = "query($after: String) { cases(first: 100, after: $after) \
     { edges { node { id unit } } pageInfo { endCursor hasNextPage } } }";
 
@@ -103,38 +189,58 @@ pub(crate) async fn read(plan: ReadPlan) -> anyhow::Result<ExitCode> {
         })
     };
     let run_for = Duration::from_secs_f64(plan.seconds);
-    let shared = Arc::new((server.base.clone(), token, ids, units));
+    let (ids, units) = (Arc::new(ids), Arc::new(units));
+    let varna = Arc::new(Target {
+        base: server.base.clone(),
+        token,
+        ids: Arc::clone(&ids),
+        units: Arc::clone(&units),
+    });
+    let mut rates = Vec::new();
     for &clients in &plan.clients {
-        for (label, query) in [
-            ("case(id) { history }", CASE),
-            ("cases page (unit, kind)", PAGE),
-        ] {
-            let s = Arc::clone(&shared);
-            let sample = drive(clients, run_for, move |client, deadline| {
-                let s = Arc::clone(&s);
-                async move {
-                    let (base, token, ids, units) = &*s;
-                    let http = reqwest::Client::new();
-                    let mut dice = Dice(0xA5A5_5A5A ^ (client as u64 + 1));
-                    let mut l = Vec::new();
-                    while Instant::now() < deadline {
-                        let vars = if query == CASE {
-                            json!({ "id": dice.pick(ids) })
-                        } else {
-                            json!({ "units": [dice.pick(units)] })
-                        };
-                        timed(&mut l, graphql(&http, base, token, query, vars)).await?;
-                    }
-                    Ok(l)
-                }
-            })
-            .await?;
-            println!("{}", row(label, &sample));
+        for read in &VARNA_READS {
+            let sample = measure(&varna, read, clients, run_for).await?;
+            println!("{}", row(read.label, &sample));
+            rates.push((clients, read.by_unit, sample.rate(), None));
         }
     }
     watcher.abort();
     let peak = peak.load(Ordering::Relaxed) as f64 / 1024.0;
     server.stop().await?;
+    if let Some(base) = &plan.compare {
+        let other = Arc::new(Target {
+            base: base.trim_end_matches("/graphql").to_owned(),
+            token: "postgraphile-ignores-it".to_owned(),
+            ids,
+            units,
+        });
+        for &clients in &plan.clients {
+            for read in &POSTGRAPHILE_READS {
+                let sample = measure(&other, read, clients, run_for).await?;
+                println!("{}", row(read.label, &sample));
+                for r in rates
+                    .iter_mut()
+                    .filter(|r| r.0 == clients && r.1 == read.by_unit)
+                {
+                    r.3 = Some(sample.rate());
+                }
+            }
+        }
+        println!();
+        for (clients, by_unit, varna, other) in &rates {
+            if let Some(other) = other {
+                println!(
+                    "{clients} client(s), {}: Varna {varna:.0} req/s, PostGraphile {other:.0} req/s, Varna/PostGraphile {:.0} %",
+                    if *by_unit {
+                        "cases page"
+                    } else {
+                        "case with history"
+                    },
+                    100.0 * varna / other.max(1e-9)
+                );
+            }
+        }
+    }
     println!();
     println!(
         "cold start to /ready: {:.0} ms; server RSS idle {idle:.0} MiB, peak under load {peak:.0} MiB",
