@@ -124,7 +124,17 @@ async fn graphql(State(state): State<ApiState>, headers: HeaderMap, body: Bytes)
         }
     };
     let request = request.data(principal).data(RequestReads::default());
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+    let mut response = state.schema.execute(request).await;
+    // Parse, validation and limit errors come from async-graphql without a
+    // code; they are all the client's to fix. Every error carries one.
+    for e in &mut response.errors {
+        if e.extensions.as_ref().and_then(|x| x.get("code")).is_none() {
+            e.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", Code::InvalidInput.as_str());
+        }
+    }
+    GraphQLResponse::from(response).into_response()
 }
 
 /// Subscriptions: the socket is accepted, but no operation runs until the

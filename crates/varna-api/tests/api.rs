@@ -462,7 +462,7 @@ async fn deep_and_costly_queries_are_refused() {
     let app = app().await;
     let mut deep = String::from("{ __schema { types { fields { type { name");
     let mut close = String::from(" } } } } }");
-    for _ in 0..12 {
+    for _ in 0..20 {
         deep.push_str(" ofType { name");
         close.push_str(" }");
     }
@@ -1017,4 +1017,30 @@ async fn the_quality_report_is_for_analysts_and_carries_no_personal_data() {
             );
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standard_tools_can_introspect_the_schema() {
+    // The full introspection query graphql-core 3.2 sends (descriptions,
+    // deprecations, nine levels of `ofType`), as schemathesis, GraphiQL
+    // and code generators do.
+    let app = app().await;
+    let query = include_str!("fixtures/introspection.graphql");
+    let r = app.run(&principal(Role::Auditor), query, json!({})).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let types = r["data"]["__schema"]["types"].as_array().expect("types");
+    assert!(types.iter().any(|t| t["name"] == "Case"), "{r}");
+    // Depth is still limited.
+    let deep = format!(
+        "{{ __schema {{ types {{ {}name{} }} }} }}",
+        "fields { type { ".repeat(12),
+        " }".repeat(24)
+    );
+    let r = app.run(&principal(Role::Auditor), &deep, json!({})).await;
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("too deep")),
+        "{r}"
+    );
 }

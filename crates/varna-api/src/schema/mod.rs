@@ -40,7 +40,10 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_depth: 12,
+            // Deep enough for the standard introspection query of GraphQL
+            // tools (graphql-js, graphql-core: nine levels of `ofType`);
+            // the complexity limit bounds what any depth can cost.
+            max_depth: 20,
             max_complexity: 1_000,
         }
     }
