@@ -47,8 +47,8 @@ report year format="html":
 bench cases="100000":
     CASES={{cases}} bash tools/bench.sh
 
-# The crash test on SQLite and a throwaway PostgreSQL: SIGKILL under load, then
-# check nothing acknowledged was lost (see RELIABILITY.md).
+# The crash test on SQLite and a throwaway PostgreSQL (SIGKILL under load, then
+# check nothing acknowledged was lost), then schemathesis fuzzing (RELIABILITY.md).
 robustness kills="20":
     KILLS={{kills}} bash tools/robustness.sh
 
