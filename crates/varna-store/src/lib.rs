@@ -16,7 +16,6 @@
 mod access;
 pub mod audit;
 mod backend;
-pub mod chain;
 mod changes;
 mod commands;
 mod deadlines;
@@ -34,6 +33,9 @@ pub mod queries;
 mod rebuild;
 mod report;
 mod tally;
+
+/// The canonical event encoding and the hash chains (the `varna-chain` crate).
+pub use varna_chain as chain;
 
 use std::fmt;
 

@@ -6,6 +6,10 @@
 //! bytes(hash)))` over all events in `global_seq` order (1, 2, 3, … without
 //! gaps), ending at the `audit_head` row. ARCHITECTURE.md gives the exact
 //! canonical form, so that an auditor can re-implement the check.
+//!
+//! This crate knows no database: the store writes and verifies with it, and
+//! the fuzz targets in `fuzz/` drive it directly.
+#![forbid(unsafe_code)]
 
 use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::Value;
