@@ -177,6 +177,10 @@ fn hostile_requests_get_clear_refusals_and_change_nothing() {
         "abc",
         "19991399-0000",
         "'; DROP TABLE cases; --",
+        // Multi-byte characters where the separator would be: these once
+        // panicked the parser (found by fuzz/fuzz_targets/personnummer.rs).
+        "1234567é1234",
+        "123456é123",
     ] {
         let q = json!({
             "query": "mutation($p: String) { fileCase(input: { kind: LEX_SARAH, lagrum: SOL, unit: \"linden\", personnummer: $p, fields: { what_happened: \"x\", occurred_on: \"2026-11-01\", affected_gender: \"man\" } }) { caseId } }",

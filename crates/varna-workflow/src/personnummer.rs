@@ -35,6 +35,10 @@ impl Personnummer {
     /// number (`+` marks a person of 100 years or more).
     pub fn parse(text: &str, today: NaiveDate) -> Result<Personnummer, PersonnummerError> {
         let text = text.trim();
+        // Only ASCII can be valid, and byte positions below are then char boundaries.
+        if !text.is_ascii() {
+            return Err(PersonnummerError::Format);
+        }
         let (digits, separator) = match text.len() {
             11 | 13 => {
                 let (head, tail) = text.split_at(text.len() - 5);
@@ -166,6 +170,12 @@ mod tests {
             ("abcdefgh-1212", PersonnummerError::Format),
             ("12345", PersonnummerError::Format),
             ("20991212-1212", PersonnummerError::Future),
+            // Found by the fuzz target: a multi-byte character where the
+            // separator would be (13 and 11 bytes) once split the text
+            // inside the character and panicked.
+            ("1234567é1234", PersonnummerError::Format),
+            ("123456é123", PersonnummerError::Format),
+            ("１９１２１２１２-１２１２", PersonnummerError::Format),
         ];
         for (text, expected) in cases {
             let err = Personnummer::parse(text, today()).unwrap_err();
