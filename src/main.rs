@@ -18,6 +18,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     telemetry::init(cli.log_format, cli.default_log_level());
+    telemetry::log_panics();
     match cli.run() {
         Ok(code) => code,
         Err(e) => {

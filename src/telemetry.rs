@@ -25,3 +25,27 @@ pub(crate) fn init(format: LogFormat, default_level: &str) {
         LogFormat::Json => builder.json().init(),
     }
 }
+
+/// Replaces the default panic hook, which prints the panic's message to
+/// standard error: a message can quote the data being handled (a slicing
+/// panic prints the whole string), so a release build logs only where the
+/// panic happened. Debug builds keep the message, for developers.
+pub(crate) fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+            .unwrap_or_else(|| "unknown".into());
+        if cfg!(debug_assertions) {
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(%location, %message, "panic");
+        } else {
+            tracing::error!(%location, "panic (its message is not logged: it may quote personal data)");
+        }
+    }));
+}
