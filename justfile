@@ -48,9 +48,13 @@ bench cases="100000":
     CASES={{cases}} bash tools/bench.sh
 
 # The crash test on SQLite and a throwaway PostgreSQL (SIGKILL under load, then
-# check nothing acknowledged was lost), then schemathesis fuzzing (RELIABILITY.md).
+# check nothing acknowledged was lost), schemathesis and cargo fuzz (RELIABILITY.md).
 robustness kills="20":
     KILLS={{kills}} bash tools/robustness.sh
+
+# cargo fuzz (libFuzzer) on the workflow loader, the canonical event encoding and personnummer parsing
+fuzz seconds="180":
+    SECONDS_PER_TARGET={{seconds}} bash tools/fuzz.sh
 
 # Fill a fresh SQLite file with a generated organisation: just bench-seed 1000000
 bench-seed cases="1000000" db="sqlite://bench.db?mode=rwc":

@@ -4,19 +4,22 @@
 # under a write load, restart it, check that nothing acknowledged was
 # lost, that the projections equal a rebuild and that the audit chain
 # verifies — then schemathesis (from PyPI) fuzzing the GraphQL endpoint of
-# a demo server: no 5xx, and the store still verifies afterwards. Exits
-# non-zero on any failure; keeps a copy in target/bench/.
+# a demo server: no 5xx, and the store still verifies afterwards; then
+# cargo fuzz on the workflow loader, the canonical event encoding and
+# personnummer parsing (tools/fuzz.sh). Exits non-zero on any failure;
+# keeps a copy in target/bench/.
 #
-#   tools/robustness.sh          # 20 kills per backend, 100 fuzz examples per operation
-#   tools/robustness.sh --quick  # 3 kills per backend, 10 examples (CI)
+#   tools/robustness.sh          # 20 kills per backend, 100 fuzz examples per operation, 180 s per fuzz target
+#   tools/robustness.sh --quick  # 3 kills per backend, 10 examples, 20 s per fuzz target (CI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 KILLS=${KILLS:-20}
 CLIENTS=${CLIENTS:-4}
 EXAMPLES=${EXAMPLES:-100}
+QUICK=
 if [ "${1:-}" = "--quick" ]; then
-  KILLS=3 EXAMPLES=10
+  KILLS=3 EXAMPLES=10 QUICK=--quick
 fi
 
 cargo build --release --locked --quiet
@@ -67,6 +70,10 @@ wait "$SERVER"
 echo "server exited cleanly after fuzzing" | tee -a "$LOG"
 "$VARNA" audit verify --database-url "${FUZZ_DB%%\?*}" 2>/dev/null | tee -a "$LOG"
 "$VARNA" projections check --database-url "${FUZZ_DB%%\?*}" 2>/dev/null | tee -a "$LOG"
+
+
+printf '\n## cargo fuzz: workflow loader, canonical encoding, personnummer\n' | tee -a "$LOG"
+bash tools/fuzz.sh $QUICK 2>&1 | grep -v '^ *Compiling ' | tee -a "$LOG"
 
 echo
 echo "results kept in $LOG"
