@@ -102,10 +102,16 @@ pub fn from_rejection(r: Rejection) -> Error {
                 failed.iter().map(ToString::to_string).collect::<Vec<_>>(),
             );
         }),
-        Rejection::InvalidInput { ref field, .. } => {
+        Rejection::InvalidInput {
+            ref field,
+            ref problem,
+        } => {
             let field = field.clone();
-            error(Code::InvalidInput, message)
-                .extend_with(move |_, x| x.set("field", field.clone()))
+            let problem = problem.code();
+            error(Code::InvalidInput, message).extend_with(move |_, x| {
+                x.set("field", field.clone());
+                x.set("problem", problem);
+            })
         }
         Rejection::DefinitionMismatch { .. } => internal(&r),
     }

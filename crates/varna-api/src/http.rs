@@ -60,7 +60,8 @@ pub fn router(state: ApiState) -> Router {
 /// `INTERNAL` GraphQL error should a handler ever panic, instead of a
 /// dropped connection. The panic's message is neither returned nor logged
 /// here (it may quote request text); the binary's panic hook logs where.
-fn harden(routes: Router) -> Router {
+/// The web interface's routes get the same layers.
+pub fn harden(routes: Router) -> Router {
     routes
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(panicked))

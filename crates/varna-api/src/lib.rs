@@ -13,5 +13,5 @@ pub mod policy;
 pub mod schema;
 
 pub use auth::{AuthConfig, AuthError, Keys, Principal, mint_hs256};
-pub use http::{ApiState, MAX_BODY_BYTES, router};
+pub use http::{ApiState, MAX_BODY_BYTES, harden, router};
 pub use schema::{Limits, VarnaSchema, build_schema};

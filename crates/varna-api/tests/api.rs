@@ -437,10 +437,17 @@ async fn refusals_carry_stable_codes_and_details() {
         !r.to_string().contains("1213"),
         "the personnummer is not echoed: {r}"
     );
+    let ext = &r["errors"][0]["extensions"];
+    assert_eq!(ext["field"], json!("personnummer"), "{r}");
+    assert_eq!(ext["problem"], json!("INVALID_PERSONNUMMER"), "{r}");
     let r = app.run(&sas, r#"mutation { fileCase(input: { kind: AVVIKELSE, lagrum: SOL, unit: "nowhere", fields: { what_happened: "x", occurred_on: "2026-01-11", category: "fall" } }) { version } }"#, json!({})).await;
     assert_eq!(code(&r), "INVALID_INPUT");
     let r = app.run(&sas, r#"mutation { fileCase(input: { kind: AVVIKELSE, lagrum: SOL, unit: "linden", fields: { what_happened: ["x"], occurred_on: "2026-01-11", category: "fall" } }) { version } }"#, json!({})).await;
     assert_eq!(code(&r), "INVALID_INPUT");
+    // A client wording the message itself gets the field and a problem code.
+    let ext = &r["errors"][0]["extensions"];
+    assert_eq!(ext["field"], json!("what_happened"), "{r}");
+    assert_eq!(ext["problem"], json!("WRONG_TYPE"), "{r}");
     // No principal at all (the router always sets one; the schema still refuses).
     let r = serde_json::to_value(app.schema.execute(Request::new("{ me { userId } }")).await)
         .expect("serialises");

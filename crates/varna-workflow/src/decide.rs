@@ -324,6 +324,24 @@ pub enum InputProblem {
     AlreadyLinked,
 }
 
+impl InputProblem {
+    /// A stable code for the problem (`EMPTY`, `TOO_LONG`, …), for clients
+    /// that word the message themselves, e.g. in Swedish.
+    pub fn code(&self) -> &'static str {
+        match self {
+            InputProblem::UnknownField => "UNKNOWN_FIELD",
+            InputProblem::NotAccepted { .. } => "NOT_ACCEPTED",
+            InputProblem::WrongType { .. } => "WRONG_TYPE",
+            InputProblem::Empty => "EMPTY",
+            InputProblem::TooLong { .. } => "TOO_LONG",
+            InputProblem::NotAllowed { .. } => "NOT_ALLOWED",
+            InputProblem::OutOfRange { .. } => "OUT_OF_RANGE",
+            InputProblem::InFuture => "IN_FUTURE",
+            InputProblem::AlreadyLinked => "ALREADY_LINKED",
+        }
+    }
+}
+
 /// Decides a filing: the first event of a new case.
 pub fn decide_filing(
     def: &WorkflowDefinition,

@@ -120,6 +120,7 @@ impl CaseView {
         let o = self.def.outcome(&id);
         Some(OutcomeInfo {
             label_sv: o.map_or(id.clone(), |o| o.label.sv.clone()),
+            label_en: o.map_or(id.clone(), |o| o.label.en.clone()),
             reportable: o.is_some_and(|o| o.reportable),
             id,
         })
@@ -193,6 +194,7 @@ impl CaseView {
                 .map(|a| AvailableTransition {
                     name: a.transition.name.clone(),
                     label_sv: a.transition.label.sv.clone(),
+                    label_en: a.transition.label.en.clone(),
                     to: a.transition.to.as_str().to_owned(),
                     required_fields: a
                         .transition
@@ -382,6 +384,8 @@ pub struct OutcomeInfo {
     pub id: String,
     /// Name in Swedish.
     pub label_sv: String,
+    /// English name.
+    pub label_en: String,
     /// Whether it obliges an anmälan to IVO.
     pub reportable: bool,
 }
@@ -406,6 +410,8 @@ pub struct AvailableTransition {
     pub name: String,
     /// Name in Swedish.
     pub label_sv: String,
+    /// English name.
+    pub label_en: String,
     /// The state it leads to.
     pub to: String,
     /// Fields it requires (`one of (a | b)` for alternatives).

@@ -11,7 +11,7 @@ pub mod types;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, Result, Schema, SimpleObject};
+use async_graphql::{Context, ErrorExtensions, ID, Object, Result, Schema, SimpleObject};
 use chrono::Utc;
 use varna_store::queries::CaseFilter;
 use varna_store::{CaseId, CommandOptions, Outcome, Store};
@@ -99,14 +99,11 @@ fn fields(input: &FieldsInput) -> Result<Fields> {
                 serde_json::Value::Bool(b) => Value::Bool(*b),
                 serde_json::Value::String(s) => Value::Text(s.clone()),
                 serde_json::Value::Number(n) => Value::Integer(n.as_i64().ok_or_else(|| {
-                    error(
-                        Code::InvalidInput,
-                        format!("field \"{name}\" must be a whole number"),
-                    )
+                    wrong_type(name, format!("field \"{name}\" must be a whole number"))
                 })?),
                 _ => {
-                    return Err(error(
-                        Code::InvalidInput,
+                    return Err(wrong_type(
+                        name,
                         format!("field \"{name}\" must be text, a number or true/false"),
                     ));
                 }
@@ -114,6 +111,16 @@ fn fields(input: &FieldsInput) -> Result<Fields> {
             Ok((name.clone(), value))
         })
         .collect()
+}
+
+/// An `INVALID_INPUT` for a field value of the wrong JSON type, with the
+/// field and the `WRONG_TYPE` problem code as the engine's refusals carry.
+fn wrong_type(name: &str, message: String) -> async_graphql::Error {
+    let field = name.to_owned();
+    error(Code::InvalidInput, message).extend_with(move |_, x| {
+        x.set("field", field.clone());
+        x.set("problem", "WRONG_TYPE");
+    })
 }
 
 /// Who the caller is, as their token says.
@@ -192,6 +199,8 @@ pub struct Workflow {
     pub version: i32,
     /// Name in Swedish.
     pub label_sv: String,
+    /// English name.
+    pub label_en: String,
     /// Lagrum a case may be filed under.
     pub lagrum: Vec<String>,
     /// States: id and Swedish name, and kind (`initial`, `active`, `terminal`).
@@ -215,6 +224,8 @@ pub struct WorkflowState {
     pub id: String,
     /// Swedish name.
     pub label_sv: String,
+    /// English name.
+    pub label_en: String,
     /// `initial`, `active` or `terminal`.
     pub kind: String,
 }
@@ -226,6 +237,8 @@ pub struct WorkflowTransition {
     pub name: String,
     /// Swedish name.
     pub label_sv: String,
+    /// English name.
+    pub label_en: String,
     /// States it may be taken from.
     pub from: Vec<String>,
     /// State it leads to.
@@ -247,6 +260,8 @@ pub struct WorkflowField {
     pub r#type: String,
     /// Swedish name.
     pub label_sv: String,
+    /// English name.
+    pub label_en: String,
     /// Whether it identifies a person.
     pub personal: bool,
     /// Allowed values of a choice field.
@@ -261,6 +276,7 @@ fn workflow_info(def: &varna_workflow::WorkflowDefinition) -> Workflow {
         name: def.name().to_owned(),
         version: def.reference.version as i32,
         label_sv: def.label.sv.clone(),
+        label_en: def.label.en.clone(),
         lagrum: def.lagrum.iter().map(|l| l.as_str().to_owned()).collect(),
         states: def
             .states
@@ -268,6 +284,7 @@ fn workflow_info(def: &varna_workflow::WorkflowDefinition) -> Workflow {
             .map(|s| WorkflowState {
                 id: s.id.as_str().to_owned(),
                 label_sv: s.label.sv.clone(),
+                label_en: s.label.en.clone(),
                 kind: format!("{:?}", s.kind).to_lowercase(),
             })
             .collect(),
@@ -277,6 +294,7 @@ fn workflow_info(def: &varna_workflow::WorkflowDefinition) -> Workflow {
             .map(|t| WorkflowTransition {
                 name: t.name.clone(),
                 label_sv: t.label.sv.clone(),
+                label_en: t.label.en.clone(),
                 from: t.from.iter().map(|s| s.as_str().to_owned()).collect(),
                 to: t.to.as_str().to_owned(),
                 roles: t.roles.iter().map(|r| r.as_str().to_owned()).collect(),
@@ -291,6 +309,7 @@ fn workflow_info(def: &varna_workflow::WorkflowDefinition) -> Workflow {
                 name: f.name.clone(),
                 r#type: f.kind.as_str().to_owned(),
                 label_sv: f.label.sv.clone(),
+                label_en: f.label.en.clone(),
                 personal: f.personal,
                 values: match &f.kind {
                     varna_workflow::definition::FieldKind::Choice { values } => values.clone(),
@@ -304,12 +323,14 @@ fn workflow_info(def: &varna_workflow::WorkflowDefinition) -> Workflow {
             .map(|o| case::OutcomeInfo {
                 id: o.id.clone(),
                 label_sv: o.label.sv.clone(),
+                label_en: o.label.en.clone(),
                 reportable: o.reportable,
             })
             .collect(),
         filing: WorkflowTransition {
             name: "file".into(),
             label_sv: "Registrera".into(),
+            label_en: "File".into(),
             from: Vec::new(),
             to: def.initial_state().id.as_str().to_owned(),
             roles: def
@@ -563,7 +584,12 @@ impl MutationRoot {
             .personnummer
             .as_deref()
             .map(|s| {
-                Personnummer::parse(s, today).map_err(|e| error(Code::InvalidInput, e.to_string()))
+                Personnummer::parse(s, today).map_err(|e| {
+                    error(Code::InvalidInput, e.to_string()).extend_with(|_, x| {
+                        x.set("field", "personnummer");
+                        x.set("problem", "INVALID_PERSONNUMMER");
+                    })
+                })
             })
             .transpose()?;
         let command = FileCase {
