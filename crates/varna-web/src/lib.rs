@@ -1,0 +1,69 @@
+//! Varna's web interface: server-rendered HTML for the people who file and
+//! work cases, served by `varna serve` beside the GraphQL API.
+//!
+//! Architecture invariant: every page reads and writes through the GraphQL
+//! schema (executed in-process with the signed-in person as principal), never
+//! through the store, so every rule, access check and access-log entry of the
+//! API applies unchanged. Templates are compiled into the binary (askama);
+//! no personal data goes into a URL.
+//!
+//! - [`session`]: the signed session cookie and the CSRF token.
+//! - [`text`]: the interface's words in Swedish and English.
+//! - `pages`: the handlers; `gql`: running a GraphQL document as a person.
+#![forbid(unsafe_code)]
+
+mod form;
+mod gql;
+mod pages;
+pub mod session;
+pub mod text;
+
+use std::sync::Arc;
+
+use axum::Router;
+use varna_api::VarnaSchema;
+use varna_workflow::Role;
+
+/// Someone one may sign in as on a demo installation.
+#[derive(Debug, Clone)]
+pub struct DemoPerson {
+    /// User id (the token subject).
+    pub user_id: String,
+    /// Display name (made up for the demo).
+    pub name: String,
+    /// Job title.
+    pub title: String,
+    /// The role they act in.
+    pub role: Role,
+    /// Their units.
+    pub units: Vec<String>,
+}
+
+/// What the web interface needs.
+pub struct WebConfig {
+    /// The GraphQL schema every page goes through.
+    pub schema: VarnaSchema,
+    /// Signs session cookies (HS256); at least 32 bytes. A new random key
+    /// at every start signs everyone out on restart, which is acceptable.
+    pub session_key: Vec<u8>,
+    /// On a demo installation: the people listed on the sign-in page.
+    /// Empty otherwise (then sign-in goes through OpenID Connect).
+    pub demo_people: Vec<DemoPerson>,
+    /// Mark cookies `Secure` (Varna is reached over HTTPS, e.g. behind a
+    /// TLS-terminating proxy).
+    pub secure_cookies: bool,
+}
+
+impl std::fmt::Debug for WebConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebConfig")
+            .field("demo_people", &self.demo_people.len())
+            .field("secure_cookies", &self.secure_cookies)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The pages, to be merged with the API's router.
+pub fn router(config: WebConfig) -> Router {
+    varna_api::harden(pages::routes(Arc::new(config)))
+}

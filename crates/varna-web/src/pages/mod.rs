@@ -1,0 +1,430 @@
+//! The pages. Each handler reads the cookies into a [`Ctx`], runs GraphQL
+//! as the signed-in person and renders a template. Forms post back with a
+//! CSRF token; a form with errors is shown again with the typed text kept
+//! and each problem next to its field.
+
+mod case;
+mod file;
+mod search;
+mod work;
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use varna_workflow::Role;
+
+use crate::WebConfig;
+use crate::gql::GqlError;
+use crate::session::{self, CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE, Session};
+use crate::text::{Lang, Text};
+
+type App = Arc<WebConfig>;
+
+pub(crate) fn routes(app: App) -> Router {
+    use file::{file_form, file_form_sarah, file_submit, file_submit_sarah, receipt};
+    Router::new()
+        .route("/", get(work::my_work))
+        .route("/signin", get(sign_in_page).post(sign_in))
+        .route("/signout", post(sign_out))
+        .route("/language", post(language))
+        .route("/cases/new", get(file_form).post(file_submit))
+        .route(
+            "/cases/new/lex-sarah",
+            get(file_form_sarah).post(file_submit_sarah),
+        )
+        .route("/cases", get(search::search))
+        .route("/report", get(search::report_page))
+        .route("/report/{file}", get(search::report_file))
+        .route("/cases/{id}", get(case::case_page))
+        .route("/cases/{id}/act", post(case::act))
+        .route("/cases/{id}/journal", post(case::add_entry))
+        .route("/cases/{id}/receipt", get(receipt))
+        .route("/static/varna.css", get(css))
+        .with_state(app)
+}
+
+/// What every page knows about the request.
+struct Ctx {
+    lang: Lang,
+    t: &'static Text,
+    session: Option<Session>,
+    csrf: String,
+    /// The CSRF cookie is new and must be set on the response.
+    new_csrf: bool,
+    secure: bool,
+}
+
+/// What the page frame shows.
+pub(crate) struct Chrome {
+    t: &'static Text,
+    lang: &'static str,
+    csrf: String,
+    me: Option<Me>,
+    /// The current path, for the language switch to return to.
+    here: String,
+    /// A message at the top of the page (e.g. the case moved on meanwhile).
+    notice: Option<String>,
+}
+
+pub(crate) struct Me {
+    name: String,
+    role: String,
+    /// May read the quality report (auditor, SAS, MAS, committee).
+    reports: bool,
+}
+
+fn ctx(app: &WebConfig, headers: &HeaderMap) -> Ctx {
+    let cookies = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let lang = Lang::from_cookie(session::cookie(cookies, LANG_COOKIE));
+    let session =
+        session::cookie(cookies, SESSION_COOKIE).and_then(|v| session::open(&app.session_key, v));
+    let (csrf, new_csrf) = match session::cookie(cookies, CSRF_COOKIE) {
+        Some(c) if c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            (c.to_owned(), false)
+        }
+        _ => (session::new_csrf_token(), true),
+    };
+    Ctx {
+        lang,
+        t: lang.text(),
+        session,
+        csrf,
+        new_csrf,
+        secure: app.secure_cookies,
+    }
+}
+
+impl Ctx {
+    fn chrome(&self, here: &str) -> Chrome {
+        Chrome {
+            t: self.t,
+            lang: self.lang.code(),
+            csrf: self.csrf.clone(),
+            me: self.session.as_ref().map(|s| Me {
+                name: s.name.clone(),
+                role: role_label(s.principal.role, self.lang).to_owned(),
+                reports: matches!(
+                    s.principal.role,
+                    Role::Auditor | Role::Sas | Role::Mas | Role::Committee
+                ),
+            }),
+            here: here.to_owned(),
+            notice: None,
+        }
+    }
+
+    fn csrf_cookie(&self) -> Option<String> {
+        self.new_csrf
+            .then(|| session::set_cookie(CSRF_COOKIE, &self.csrf, 12 * 3600, self.secure))
+    }
+
+    /// A rendered page with the headers every page carries: no caching (it
+    /// may show personal data), no framing, no sniffing, no referrer.
+    fn page(&self, status: StatusCode, template: &impl Template) -> Response {
+        match template.render() {
+            Ok(html) => {
+                let mut response = (status, axum::response::Html(html)).into_response();
+                let h = response.headers_mut();
+                h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                h.insert(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                );
+                h.insert(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("no-referrer"),
+                );
+                h.insert(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(
+                        "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+                    ),
+                );
+                if let Some(c) = self.csrf_cookie() {
+                    h.append(
+                        header::SET_COOKIE,
+                        HeaderValue::from_str(&c).expect("ASCII"),
+                    );
+                }
+                response
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a page template failed to render");
+                (StatusCode::INTERNAL_SERVER_ERROR, self.t.error_internal).into_response()
+            }
+        }
+    }
+
+    fn error(&self, status: StatusCode, message: &str) -> Response {
+        self.page(
+            status,
+            &ErrorPage {
+                c: self.chrome("/"),
+                message: message.to_owned(),
+            },
+        )
+    }
+
+    /// The refusal of a form whose token does not match the cookie.
+    fn csrf_refusal(&self, submitted: &str) -> Option<Response> {
+        if !self.new_csrf && session::csrf_ok(Some(&self.csrf), submitted) {
+            None
+        } else {
+            tracing::info!("a form was refused: its CSRF token did not match");
+            Some(self.error(StatusCode::FORBIDDEN, self.t.error_csrf))
+        }
+    }
+}
+
+/// For signed-out people: the redirect to the sign-in page.
+fn signed_out(ctx: &Ctx) -> Option<Response> {
+    ctx.session.is_none().then(|| {
+        see_other(
+            "/signin",
+            &ctx.csrf_cookie().into_iter().collect::<Vec<_>>(),
+        )
+    })
+}
+
+/// The case number people read and quote: the id's last eight hex digits,
+/// in capitals. Case ids are UUIDv7, whose leading digits are a timestamp
+/// shared by cases filed close together; the trailing ones are random. The
+/// full id is in the case page's URL and title.
+fn short_id(id: &str) -> String {
+    let hex: Vec<char> = id.chars().filter(char::is_ascii_hexdigit).collect();
+    hex[hex.len().saturating_sub(8)..]
+        .iter()
+        .collect::<String>()
+        .to_uppercase()
+}
+
+/// A lagrum as people write it (`SOL` from the API → `SoL`).
+fn lagrum_label(api: &str) -> String {
+    match api {
+        "SOL" => "SoL".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// `2026-11-23T09:00:00Z` as `2026-11-23 09:00` (UTC).
+fn local_time(t: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| t.to_owned())
+}
+
+fn see_other(to: &str, cookies: &[String]) -> Response {
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response();
+    for c in cookies {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, HeaderValue::from_str(c).expect("ASCII"));
+    }
+    response
+}
+
+fn role_label(role: Role, lang: Lang) -> &'static str {
+    let (sv, en) = match role {
+        Role::Reporter => ("medarbetare", "staff member"),
+        Role::UnitManager => ("enhetschef", "unit manager"),
+        Role::OperationsManager => ("verksamhetschef", "operations manager"),
+        Role::Sas => ("SAS", "SAS"),
+        Role::Mas => ("MAS", "MAS"),
+        Role::Mar => ("MAR", "MAR"),
+        Role::Committee => ("nämnd", "committee"),
+        Role::Auditor => ("granskare", "auditor"),
+        Role::Admin => ("systemförvaltare", "administrator"),
+        Role::System => ("Varna", "Varna"),
+    };
+    match lang {
+        Lang::Sv => sv,
+        Lang::En => en,
+    }
+}
+
+/// A page's own read failed: not found or not allowed (both look the same,
+/// so a case's existence is not revealed), or an internal error.
+fn internal(ctx: &Ctx, errors: &[GqlError]) -> Response {
+    let forbidden = errors
+        .iter()
+        .any(|e| e.code == "FORBIDDEN" || e.code == "NOT_FOUND");
+    if forbidden {
+        ctx.error(StatusCode::NOT_FOUND, ctx.t.error_not_found)
+    } else {
+        let codes: Vec<&str> = errors.iter().map(|e| e.code.as_str()).collect();
+        tracing::error!(?codes, "a page's GraphQL request failed");
+        ctx.error(StatusCode::INTERNAL_SERVER_ERROR, ctx.t.error_internal)
+    }
+}
+
+// ---------------------------------------------------------------- sign-in
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage {
+    c: Chrome,
+    people: Vec<PersonView>,
+}
+
+struct PersonView {
+    user_id: String,
+    name: String,
+    title: String,
+    role: String,
+    units: String,
+}
+
+async fn sign_in_page(State(app): State<App>, headers: HeaderMap) -> Response {
+    let ctx = ctx(&app, &headers);
+    let people = app
+        .demo_people
+        .iter()
+        .map(|p| PersonView {
+            user_id: p.user_id.clone(),
+            name: p.name.clone(),
+            title: p.title.clone(),
+            role: role_label(p.role, ctx.lang).to_owned(),
+            units: p.units.join(", "),
+        })
+        .collect();
+    ctx.page(
+        StatusCode::OK,
+        &SignInPage {
+            c: ctx.chrome("/signin"),
+            people,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    csrf: String,
+    user: String,
+}
+
+async fn sign_in(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let ctx = ctx(&app, &headers);
+    if let Some(r) = ctx.csrf_refusal(&form.csrf) {
+        return r;
+    }
+    let Some(person) = app.demo_people.iter().find(|p| p.user_id == form.user) else {
+        return ctx.error(StatusCode::FORBIDDEN, ctx.t.error_forbidden);
+    };
+    let session = Session {
+        principal: varna_api::Principal {
+            user_id: person.user_id.clone(),
+            role: person.role,
+            units: person
+                .units
+                .iter()
+                .map(varna_workflow::UnitId::new)
+                .collect(),
+        },
+        name: person.name.clone(),
+        title: person.title.clone(),
+    };
+    let sealed = session::seal(&app.session_key, &session, chrono::Utc::now());
+    tracing::info!(user = %person.user_id, role = person.role.as_str(), "signed in (demo)");
+    see_other(
+        "/",
+        &[session::set_cookie(
+            SESSION_COOKIE,
+            &sealed,
+            session::SESSION_HOURS * 3600,
+            app.secure_cookies,
+        )],
+    )
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+async fn sign_out(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    let ctx = ctx(&app, &headers);
+    if let Some(r) = ctx.csrf_refusal(&form.csrf) {
+        return r;
+    }
+    see_other(
+        "/signin",
+        &[session::set_cookie(
+            SESSION_COOKIE,
+            "",
+            0,
+            app.secure_cookies,
+        )],
+    )
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    csrf: String,
+    lang: String,
+    back: String,
+}
+
+async fn language(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<LanguageForm>,
+) -> Response {
+    let ctx = ctx(&app, &headers);
+    if let Some(r) = ctx.csrf_refusal(&form.csrf) {
+        return r;
+    }
+    let lang = Lang::from_cookie(Some(&form.lang));
+    // Only a path of this site: never an absolute or protocol-relative URL.
+    let back = if form.back.starts_with('/')
+        && !form.back.starts_with("//")
+        && !form.back.contains('\\')
+    {
+        form.back.as_str()
+    } else {
+        "/"
+    };
+    see_other(
+        back,
+        &[session::set_cookie(
+            LANG_COOKIE,
+            lang.code(),
+            365 * 24 * 3600,
+            app.secure_cookies,
+        )],
+    )
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    message: String,
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/varna.css"),
+    )
+        .into_response()
+}

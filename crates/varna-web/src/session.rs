@@ -1,0 +1,191 @@
+//! Who is signed in, kept in a cookie the browser cannot read from script
+//! (`HttpOnly`), never sent from another site (`SameSite=Strict`), and
+//! signed by the server (HS256), so it cannot be forged or altered. Every
+//! form also carries a CSRF token that must equal the `varna_csrf` cookie
+//! (double submit): a page of another origin can neither read the cookie
+//! nor know the token.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+use varna_api::Principal;
+use varna_workflow::{Role, UnitId};
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "varna_session";
+/// The CSRF cookie.
+pub const CSRF_COOKIE: &str = "varna_csrf";
+/// The language cookie (`sv` or `en`).
+pub const LANG_COOKIE: &str = "varna_lang";
+/// The shortest session key accepted.
+pub const MIN_KEY_BYTES: usize = 32;
+/// How long a sign-in lasts.
+pub const SESSION_HOURS: i64 = 10;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    role: String,
+    units: Vec<String>,
+    /// Display name, for the page header.
+    name: String,
+    /// Job title, as utredning entries are signed.
+    #[serde(default)]
+    title: String,
+    exp: i64,
+}
+
+/// A signed-in person.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Who they are to the API.
+    pub principal: Principal,
+    /// Their name, for the header.
+    pub name: String,
+    /// Their job title.
+    pub title: String,
+}
+
+/// The signed cookie value for `session`, valid until `now` plus
+/// [`SESSION_HOURS`].
+pub fn seal(key: &[u8], session: &Session, now: DateTime<Utc>) -> String {
+    let claims = Claims {
+        sub: session.principal.user_id.clone(),
+        role: session.principal.role.as_str().to_owned(),
+        units: session
+            .principal
+            .units
+            .iter()
+            .map(|u| u.as_str().to_owned())
+            .collect(),
+        name: session.name.clone(),
+        title: session.title.clone(),
+        exp: (now + chrono::Duration::hours(SESSION_HOURS)).timestamp(),
+    };
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(key),
+    )
+    .expect("HS256 signing cannot fail")
+}
+
+/// The session in a cookie value, if it is genuine and not expired.
+pub fn open(key: &[u8], value: &str) -> Option<Session> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 0;
+    validation.validate_aud = false;
+    let claims = decode::<Claims>(value, &DecodingKey::from_secret(key), &validation)
+        .ok()?
+        .claims;
+    let role: Role = claims.role.parse().ok()?;
+    Some(Session {
+        principal: Principal {
+            user_id: claims.sub,
+            role,
+            units: claims
+                .units
+                .iter()
+                .map(UnitId::new)
+                .collect::<BTreeSet<_>>(),
+        },
+        name: claims.name,
+        title: claims.title,
+    })
+}
+
+/// A fresh random CSRF token (256 bits, hex).
+pub fn new_csrf_token() -> String {
+    let mut out = uuid::Uuid::new_v4().simple().to_string();
+    out.push_str(&uuid::Uuid::new_v4().simple().to_string());
+    out
+}
+
+/// Whether a submitted token matches the cookie's, compared in constant time.
+pub fn csrf_ok(cookie: Option<&str>, submitted: &str) -> bool {
+    let Some(cookie) = cookie else { return false };
+    if cookie.len() != submitted.len() || cookie.len() < 32 {
+        return false;
+    }
+    cookie
+        .bytes()
+        .zip(submitted.bytes())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+        == 0
+}
+
+/// One `Set-Cookie` value: `HttpOnly`, `SameSite=Strict`, `Path=/`, and
+/// `Secure` when asked. `max_age` 0 deletes the cookie.
+pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}")
+}
+
+/// A cookie's value from a `Cookie` request header.
+pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person() -> Session {
+        Session {
+            principal: Principal {
+                user_id: "um-linden".into(),
+                role: Role::UnitManager,
+                units: [UnitId::new("linden")].into_iter().collect(),
+            },
+            name: "Eva Berg".into(),
+            title: "Enhetschef".into(),
+        }
+    }
+
+    #[test]
+    fn a_sealed_session_opens_with_its_key_only_and_until_it_expires() {
+        let key = [7u8; 32];
+        let now = Utc::now();
+        let value = seal(&key, &person(), now);
+        let back = open(&key, &value).expect("opens");
+        assert_eq!(back.principal, person().principal);
+        assert_eq!(back.name, "Eva Berg");
+        assert!(open(&[8u8; 32], &value).is_none(), "another key");
+        let mut altered = value.clone();
+        altered.insert(value.len() / 2, 'x');
+        assert!(open(&key, &altered).is_none(), "altered");
+        let old = seal(
+            &key,
+            &person(),
+            now - chrono::Duration::hours(SESSION_HOURS + 1),
+        );
+        assert!(open(&key, &old).is_none(), "expired");
+    }
+
+    #[test]
+    fn csrf_tokens_must_match_the_cookie_exactly() {
+        let token = new_csrf_token();
+        assert_eq!(token.len(), 64);
+        assert!(csrf_ok(Some(&token), &token));
+        assert!(!csrf_ok(Some(&token), &new_csrf_token()));
+        assert!(!csrf_ok(None, &token));
+        assert!(!csrf_ok(Some(""), ""), "an empty token never passes");
+    }
+
+    #[test]
+    fn cookies_are_read_from_the_header() {
+        let header = "a=1; varna_csrf=abc; varna_session=x.y.z";
+        assert_eq!(cookie(header, CSRF_COOKIE), Some("abc"));
+        assert_eq!(cookie(header, SESSION_COOKIE), Some("x.y.z"));
+        assert_eq!(cookie(header, "missing"), None);
+        let set = set_cookie(SESSION_COOKIE, "v", 60, true);
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.ends_with("Secure")
+        );
+    }
+}

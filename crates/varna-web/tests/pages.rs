@@ -1,0 +1,900 @@
+//! The web interface driven the way a browser drives it: GET a page, read
+//! the CSRF token from its form, POST the form back with the cookies the
+//! server set, follow the redirect. Everything goes through the router
+//! (`tower::oneshot`), and what was written is checked in the store.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+use varna_api::{Limits, build_schema};
+use varna_store::queries::CaseFilter;
+use varna_store::{NewUnit, NewUser, Store, StoreConfig};
+use varna_web::{DemoPerson, WebConfig, router};
+use varna_workflow::Role;
+
+const KEY: &[u8] = b"web-test-key-web-test-key-web-te";
+
+struct App {
+    router: Router,
+    store: Arc<Store>,
+    _dir: tempfile::TempDir,
+}
+
+fn person(id: &str, name: &str, role: Role, units: &[&str]) -> DemoPerson {
+    DemoPerson {
+        user_id: id.into(),
+        name: name.into(),
+        title: "Titel".into(),
+        role,
+        units: units.iter().map(|u| (*u).to_owned()).collect(),
+    }
+}
+
+async fn app() -> App {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/web.db?mode=rwc", dir.path().display());
+    let store = Arc::new(
+        Store::open(&StoreConfig::new(url), &varna_testkit::shipped_catalog())
+            .await
+            .expect("opens"),
+    );
+    for (id, vo) in [("linden", "aldreomsorg"), ("norr", "hemtjanst")] {
+        store
+            .upsert_unit(NewUnit {
+                id: id.into(),
+                name: id.into(),
+                verksamhetsomrade_id: vo.into(),
+                verksamhetsomrade_name: vo.into(),
+                organisation_id: "k".into(),
+                organisation_name: "K".into(),
+            })
+            .await
+            .expect("unit");
+    }
+    let people = vec![
+        person("rep-linden", "Maja Lind", Role::Reporter, &["linden"]),
+        person("um-linden", "Eva Berg", Role::UnitManager, &["linden"]),
+        person("sas", "Karin Sand", Role::Sas, &[]),
+        person("namnd", "Lars Ordf", Role::Committee, &[]),
+        person("granskare", "Greta Gran", Role::Auditor, &[]),
+    ];
+    for p in &people {
+        store
+            .upsert_user(NewUser {
+                id: p.user_id.clone(),
+                name: p.name.clone(),
+                title: p.title.clone(),
+                roles: if p.units.is_empty() {
+                    vec![(p.role, None)]
+                } else {
+                    p.units.iter().map(|u| (p.role, Some(u.clone()))).collect()
+                },
+            })
+            .await
+            .expect("user");
+    }
+    let schema = build_schema(Arc::clone(&store), Limits::default());
+    let router = router(WebConfig {
+        schema,
+        session_key: KEY.to_vec(),
+        demo_people: people,
+        secure_cookies: false,
+    });
+    App {
+        router,
+        store,
+        _dir: dir,
+    }
+}
+
+/// A browser: a cookie jar and the last page.
+struct Browser<'a> {
+    app: &'a App,
+    cookies: BTreeMap<String, String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    headers: axum::http::HeaderMap,
+    html: String,
+}
+
+impl Page {
+    /// The value of the first `name="csrf"` hidden input.
+    fn csrf(&self) -> String {
+        hidden(&self.html, "csrf").expect("the page has a form with a CSRF token")
+    }
+}
+
+fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+fn form_body(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a App) -> Self {
+        Browser {
+            app,
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    async fn send(&mut self, request: Request<Body>) -> Page {
+        let response = self
+            .app
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let set_cookies: Vec<String> = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().expect("ASCII").to_owned())
+            .collect();
+        for c in &set_cookies {
+            let pair = c.split(';').next().expect("a pair");
+            let (name, value) = pair.split_once('=').expect("name=value");
+            if c.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let location = headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().expect("ASCII").to_owned());
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        Page {
+            status,
+            location,
+            set_cookies,
+            headers,
+            html: String::from_utf8(body.to_vec()).expect("UTF-8"),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let request = Request::get(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .expect("request");
+        self.send(request).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let request = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form_body(fields)))
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// Opens the sign-in page and picks `user`.
+    async fn sign_in(&mut self, user: &str) {
+        let page = self.get("/signin").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let done = self
+            .post("/signin", &[("csrf", &page.csrf()), ("user", user)])
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+        assert_eq!(done.location.as_deref(), Some("/"));
+    }
+}
+
+impl Browser<'_> {
+    /// Files a complete avvikelse at Linden; the new case's id.
+    async fn file_avvikelse(&mut self) -> String {
+        let form = self.get("/cases/new").await;
+        let filed = self
+            .post(
+                "/cases/new",
+                &[
+                    ("csrf", &form.csrf()),
+                    ("unit", "linden"),
+                    ("lagrum", "SoL"),
+                    ("what_happened", "Brukaren fick inte sin insats på kvällen"),
+                    ("occurred_on", "2026-11-20"),
+                    ("category", "brist_vid_genomforande_av_insats"),
+                ],
+            )
+            .await;
+        assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.html);
+        let location = filed.location.expect("to the receipt");
+        location
+            .strip_prefix("/cases/")
+            .and_then(|r| r.strip_suffix("/receipt"))
+            .expect("/cases/{id}/receipt")
+            .to_owned()
+    }
+
+    /// Opens the case page and sends the form of `transition` with `fields`.
+    async fn act(&mut self, case: &str, transition: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(&format!("/cases/{case}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+        assert!(
+            page.html
+                .contains(&format!("name=\"transition\" value=\"{transition}\"")),
+            "{transition} is offered: {}",
+            page.html
+        );
+        let csrf = page.csrf();
+        let version = hidden(&page.html, "version").expect("the case version");
+        let mut all = vec![
+            ("csrf", csrf.as_str()),
+            ("transition", transition),
+            ("version", version.as_str()),
+        ];
+        all.extend_from_slice(fields);
+        self.post(&format!("/cases/{case}/act"), &all).await
+    }
+
+    /// Adds a journal entry (a fact) on `topic` through the case page's form.
+    async fn journal(&mut self, case: &str, topic: &str, text: &str) -> Page {
+        let page = self.get(&format!("/cases/{case}")).await;
+        let csrf = page.csrf();
+        let today = chrono::Utc::now().date_naive().to_string();
+        self.post(
+            &format!("/cases/{case}/journal"),
+            &[
+                ("csrf", &csrf),
+                ("topic", topic),
+                ("kind", "FACT"),
+                ("text", text),
+                ("source", "Samtal med personal"),
+                ("documented_on", &today),
+                ("author_name", "Karin Sand"),
+                ("author_title", "SAS"),
+            ],
+        )
+        .await
+    }
+}
+
+/// The ids of the cases a page links to, in order.
+fn linked_cases(html: &str) -> Vec<String> {
+    html.split("href=\"/cases/")
+        .skip(1)
+        .filter_map(|rest| rest.get(..36))
+        .filter(|id| uuid::Uuid::parse_str(id).is_ok())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The case number the pages show for `id`: its last eight hex digits.
+fn case_number(id: &str) -> String {
+    id.replace('-', "")[24..].to_uppercase()
+}
+
+async fn case_count(app: &App) -> u64 {
+    app.store
+        .count_cases(&CaseFilter::default())
+        .await
+        .expect("counts")
+}
+
+#[tokio::test]
+async fn signed_out_people_are_sent_to_the_sign_in_page_which_lists_the_demo_users() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    let first = browser.get("/").await;
+    let csrf = first
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("varna_csrf="))
+        .expect("a CSRF cookie is set on the first answer");
+    assert!(csrf.contains("HttpOnly") && csrf.contains("SameSite=Strict"));
+    assert!(!csrf.contains("Secure"), "not over plain HTTP");
+    for path in [
+        "/",
+        "/cases/new",
+        "/cases/new/lex-sarah",
+        "/cases",
+        "/report",
+    ] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(page.location.as_deref(), Some("/signin"), "{path}");
+    }
+    let page = browser.get("/signin").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("<html lang=\"sv\">"));
+    for (name, role) in [
+        ("Maja Lind", "medarbetare"),
+        ("Eva Berg", "enhetschef"),
+        ("Karin Sand", "SAS"),
+    ] {
+        assert!(page.html.contains(name), "{name} is listed");
+        assert!(page.html.contains(role), "{role} is shown");
+    }
+    assert!(
+        page.set_cookies.is_empty(),
+        "the CSRF cookie is kept, not replaced"
+    );
+}
+
+#[tokio::test]
+async fn a_unit_manager_files_an_avvikelse_gets_a_receipt_and_finds_it_in_my_work() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let session = browser
+        .cookies
+        .get("varna_session")
+        .expect("signed in")
+        .clone();
+    assert!(!session.is_empty());
+
+    let home = browser.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.html.contains("Eva Berg") && home.html.contains("enhetschef"));
+    assert!(home.html.contains("Inget väntar på dig just nu."));
+
+    let form = browser.get("/cases/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    for label in [
+        "Vad som hänt",
+        "När det hände",
+        "Kategori",
+        "Åtgärder som vidtagits direkt",
+        "Den enskildes personnummer",
+    ] {
+        assert!(form.html.contains(label), "the form asks for {label}");
+    }
+    assert!(
+        form.html.contains("<label for=\"f-what_happened\">"),
+        "every control has a label"
+    );
+    let key = hidden(&form.html, "idempotency_key").expect("an idempotency key");
+    let csrf = form.csrf();
+    let sent = [
+        ("csrf", csrf.as_str()),
+        ("idempotency_key", key.as_str()),
+        ("unit", "linden"),
+        ("lagrum", "SoL"),
+        ("what_happened", "Brukaren föll i badrummet"),
+        ("occurred_on", "2026-11-20"),
+        ("category", "fall"),
+        ("immediate_actions", "Sjuksköterska tillkallad"),
+        ("personnummer", ""),
+    ];
+    let filed = browser.post("/cases/new", &sent).await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.html);
+    let receipt_path = filed.location.expect("to the receipt");
+    let id = receipt_path
+        .strip_prefix("/cases/")
+        .and_then(|r| r.strip_suffix("/receipt"))
+        .expect("/cases/{id}/receipt");
+    assert!(
+        uuid::Uuid::parse_str(id).is_ok(),
+        "only the case id in the URL"
+    );
+    assert_eq!(case_count(&app).await, 1);
+
+    let receipt = browser.get(&receipt_path).await;
+    assert_eq!(receipt.status, StatusCode::OK);
+    assert!(receipt.html.contains("Rapporten är mottagen"));
+    assert!(receipt.html.contains(&case_number(id)), "the case number");
+    assert!(receipt.html.contains("linden"));
+
+    // The same form sent twice (a double click, a reload) files once.
+    let again = browser.post("/cases/new", &sent).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(again.location.as_deref(), Some(receipt_path.as_str()));
+    assert_eq!(case_count(&app).await, 1);
+
+    let home = browser.get("/").await;
+    assert!(
+        home.html.contains(&case_number(id)),
+        "the new case waits for the unit manager: {}",
+        home.html
+    );
+    assert!(home.html.contains("Avvikelse"));
+    let filtered = browser.get("/?kind=lex-sarah").await;
+    assert!(!filtered.html.contains(&case_number(id)));
+}
+
+#[tokio::test]
+async fn a_form_with_errors_comes_back_with_each_error_at_its_field_and_the_text_kept() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("rep-linden").await;
+    let form = browser.get("/cases/new").await;
+    let typed = "Medicinen gavs två timmar för sent <b>igen</b> & ingen märkte det";
+    let page = browser
+        .post(
+            "/cases/new",
+            &[
+                ("csrf", &form.csrf()),
+                (
+                    "idempotency_key",
+                    &hidden(&form.html, "idempotency_key").unwrap(),
+                ),
+                ("unit", "linden"),
+                ("lagrum", "SoL"),
+                ("what_happened", typed),
+                ("occurred_on", ""),
+                ("category", "lakemedel"),
+                ("personnummer", "19121212-1213"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(case_count(&app).await, 0, "nothing was filed");
+    assert!(page.html.contains("Rapporten skickades inte"));
+    assert!(
+        page.html.contains(
+            "Medicinen gavs två timmar för sent &#60;b&#62;igen&#60;/b&#62; &#38; ingen märkte det"
+        ),
+        "the typed text is kept, escaped: {}",
+        page.html
+    );
+    assert!(
+        page.html.contains("<option value=\"lakemedel\" selected>"),
+        "the chosen category is kept"
+    );
+    let error_at = |id: &str| page.html.contains(&format!("id=\"{id}-error\""));
+    assert!(
+        error_at("personnummer") || error_at("f-occurred_on"),
+        "an error sits next to its field: {}",
+        page.html
+    );
+    // Correct the personnummer; the date is still missing.
+    let page = browser
+        .post(
+            "/cases/new",
+            &[
+                ("csrf", &form.csrf()),
+                (
+                    "idempotency_key",
+                    &hidden(&page.html, "idempotency_key").unwrap(),
+                ),
+                ("unit", "linden"),
+                ("lagrum", "SoL"),
+                ("what_happened", typed),
+                ("category", "lakemedel"),
+                ("personnummer", "19121212-1212"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.html.contains("id=\"f-occurred_on-error\""),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("aria-invalid=\"true\""));
+    assert!(
+        page.html.contains("value=\"19121212-1212\""),
+        "the personnummer is kept"
+    );
+    assert_eq!(case_count(&app).await, 0);
+}
+
+/// A complete avvikelse with `csrf` as its token.
+fn filing(csrf: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("csrf", csrf),
+        ("unit", "linden"),
+        ("lagrum", "SoL"),
+        ("what_happened", "Fall"),
+        ("occurred_on", "2026-11-20"),
+        ("category", "fall"),
+    ]
+}
+
+#[tokio::test]
+async fn forms_without_the_right_csrf_token_are_refused_and_change_nothing() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let form = browser.get("/cases/new").await;
+    let good = form.csrf();
+    let page = browser.post("/cases/new", &filing("")).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let forged = "0".repeat(64);
+    let page = browser.post("/cases/new", &filing(&forged)).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.html.contains("Formuläret hade gått ut"));
+    // A page of another site has the session cookie sent along only if the
+    // browser ignores SameSite; even then it lacks the CSRF cookie's value.
+    browser.cookies.remove("varna_csrf");
+    let page = browser.post("/cases/new", &filing(&good)).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(case_count(&app).await, 0);
+    // Signing out needs the token too.
+    let page = browser.post("/signout", &[("csrf", "x")]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_forged_or_altered_session_cookie_counts_as_signed_out() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let genuine = browser.cookies["varna_session"].clone();
+    let other_key = varna_web::session::seal(
+        b"another-key-another-key-another-",
+        &varna_web::session::Session {
+            principal: varna_api::Principal {
+                user_id: "sas".into(),
+                role: Role::Sas,
+                units: Default::default(),
+            },
+            name: "Mallory".into(),
+            title: String::new(),
+        },
+        chrono::Utc::now(),
+    );
+    for value in [other_key, format!("{genuine}x"), "garbage".to_owned()] {
+        browser.cookies.insert("varna_session".into(), value);
+        let page = browser.get("/").await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(page.location.as_deref(), Some("/signin"));
+    }
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session_and_the_language_can_be_switched() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let home = browser.get("/").await;
+    let switched = browser
+        .post(
+            "/language",
+            &[
+                ("csrf", &home.csrf()),
+                ("lang", "en"),
+                ("back", "/cases/new"),
+            ],
+        )
+        .await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    assert_eq!(switched.location.as_deref(), Some("/cases/new"));
+    let form = browser.get("/cases/new").await;
+    assert!(form.html.contains("<html lang=\"en\">"));
+    assert!(form.html.contains("Report a deviation"));
+    assert!(
+        form.html.contains("What happened"),
+        "field labels in English"
+    );
+    assert!(form.html.contains("Svenska"), "and the way back");
+    // The return path must be of this site.
+    let elsewhere = browser
+        .post(
+            "/language",
+            &[
+                ("csrf", &home.csrf()),
+                ("lang", "sv"),
+                ("back", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(elsewhere.location.as_deref(), Some("/"));
+
+    let out = browser.post("/signout", &[("csrf", &home.csrf())]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location.as_deref(), Some("/signin"));
+    assert!(!browser.cookies.contains_key("varna_session"));
+    assert_eq!(browser.get("/").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn pages_are_not_cached_framed_or_sniffed() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let page = browser.get("/").await;
+    let h = |name: header::HeaderName| {
+        page.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(h(header::CACHE_CONTROL), "no-store");
+    assert_eq!(h(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    assert!(h(header::CONTENT_SECURITY_POLICY).contains("frame-ancestors 'none'"));
+    let css = browser.get("/static/varna.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.html.contains("body"));
+}
+
+#[tokio::test]
+async fn a_case_goes_from_avvikelse_through_lex_sarah_to_the_ivo_decision_in_the_pages() {
+    let app = app().await;
+
+    // The unit manager files an avvikelse and escalates it to lex Sarah.
+    let mut manager = Browser::new(&app);
+    manager.sign_in("um-linden").await;
+    let avvikelse = manager.file_avvikelse().await;
+    let refused = manager
+        .act(
+            &avvikelse,
+            "escalate_to_lex_sarah",
+            &[("affected_gender", "kvinna")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .html
+            .contains("id=\"escalate_to_lex_sarah-escalation_reason-error\""),
+        "the missing reason is marked at its field: {}",
+        refused.html
+    );
+    assert!(
+        refused.html.contains("<option value=\"kvinna\" selected>"),
+        "the choice is kept"
+    );
+    let done = manager
+        .act(
+            &avvikelse,
+            "escalate_to_lex_sarah",
+            &[
+                (
+                    "escalation_reason",
+                    "Brukaren lämnades utan hjälp hela kvällen",
+                ),
+                ("affected_gender", "kvinna"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    assert_eq!(done.location, Some(format!("/cases/{avvikelse}")));
+    let page = manager.get(&format!("/cases/{avvikelse}")).await;
+    assert!(
+        page.html.contains("Överförd till lex Sarah"),
+        "{}",
+        page.html
+    );
+    let sarah = linked_cases(&page.html)
+        .into_iter()
+        .find(|id| *id != avvikelse)
+        .expect("the page links the new lex Sarah case");
+
+    // The SAS finds it under my work, investigates and rules.
+    let mut sas = Browser::new(&app);
+    sas.sign_in("sas").await;
+    let home = sas.get("/").await;
+    assert!(
+        home.html.contains(&format!("href=\"/cases/{sarah}\"")),
+        "{}",
+        home.html
+    );
+    assert_eq!(
+        sas.act(&sarah, "acknowledge", &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let early = sas.act(&sarah, "document_immediate_actions", &[]).await;
+    assert_eq!(
+        early.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        early.html
+    );
+    assert!(
+        early
+            .html
+            .contains("id=\"document_immediate_actions-immediate_actions-error\""),
+        "the missing field is marked: {}",
+        early.html
+    );
+    let page = sas.get(&format!("/cases/{sarah}")).await;
+    assert!(
+        page.html.contains("Lägg till i utredningen"),
+        "{}",
+        page.html
+    );
+    for topic in [
+        "what_happened",
+        "consequences",
+        "noticed_how",
+        "causes",
+        "earlier_similar_events",
+        "recurrence_risk",
+        "actions",
+        "immediate_actions",
+        "affected_person_view",
+    ] {
+        let added = sas
+            .journal(&sarah, topic, &format!("Utredningen om {topic}"))
+            .await;
+        assert_eq!(
+            added.status,
+            StatusCode::SEE_OTHER,
+            "{topic}: {}",
+            added.html
+        );
+    }
+    let documented = sas.act(&sarah, "document_immediate_actions", &[]).await;
+    assert_eq!(
+        documented.status,
+        StatusCode::SEE_OTHER,
+        "the journal entry satisfies the guard: {}",
+        documented.html
+    );
+    let page = sas.get(&format!("/cases/{sarah}")).await;
+    assert!(
+        page.html.contains("Utredningen om causes"),
+        "the journal shows the entries"
+    );
+    assert!(
+        page.html.contains("Samtal med personal"),
+        "with their source"
+    );
+    let mut fill: Vec<(String, String)> = Vec::new();
+    for name in ["what_happened", "occurred_on", "immediate_actions"] {
+        if page
+            .html
+            .contains(&format!("id=\"complete_utredning-{name}\""))
+        {
+            let value = if name == "occurred_on" {
+                "2026-11-20"
+            } else {
+                "Se utredningen"
+            };
+            fill.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    let fill: Vec<(&str, &str)> = fill.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let done = sas.act(&sarah, "complete_utredning", &fill).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+
+    let page = sas.get(&format!("/cases/{sarah}")).await;
+    for plain in [
+        "Allvarligt missförhållande",
+        "Ska anmälas till IVO snarast",
+        "Påtaglig risk för missförhållande",
+    ] {
+        assert!(
+            page.html.contains(plain),
+            "the outcomes are explained: {plain}"
+        );
+    }
+    let wrong = sas
+        .act(
+            &sarah,
+            "rule_not_serious",
+            &[
+                ("outcome", "serious_missforhallande"),
+                ("conclusion", "Allvarligt; brukaren utsattes för fara"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.html
+    );
+    assert!(
+        wrong.html.contains("hör till den andra åtgärden"),
+        "{}",
+        wrong.html
+    );
+    assert!(
+        wrong
+            .html
+            .contains("Allvarligt; brukaren utsattes för fara"),
+        "the text is kept"
+    );
+    let ruled = sas
+        .act(
+            &sarah,
+            "rule_serious",
+            &[
+                ("outcome", "serious_missforhallande"),
+                ("conclusion", "Allvarligt; brukaren utsattes för fara"),
+            ],
+        )
+        .await;
+    assert_eq!(ruled.status, StatusCode::SEE_OTHER, "{}", ruled.html);
+
+    // The committee decides on the anmälan to IVO.
+    let mut committee = Browser::new(&app);
+    committee.sign_in("namnd").await;
+    let page = committee.get(&format!("/cases/{sarah}")).await;
+    assert!(
+        page.html.contains("Nämnden beslutar att anmäla till IVO"),
+        "{}",
+        page.html
+    );
+    let decided = committee
+        .act(
+            &sarah,
+            "decide_ivo_anmalan",
+            &[(
+                "decision_motivation",
+                "Allvarligt missförhållande enligt utredningen",
+            )],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.html);
+
+    // The auditor reads the history, the chain status and the access log.
+    let mut auditor = Browser::new(&app);
+    auditor.sign_in("granskare").await;
+    let page = auditor.get(&format!("/cases/{sarah}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains("Händelsekedjan är obruten"),
+        "{}",
+        page.html
+    );
+    for step in [
+        "Bekräfta att SAS informerats",
+        "Slutför utredningen",
+        "Bedöm: allvarligt",
+        "Besluta om anmälan till IVO",
+    ] {
+        assert!(page.html.contains(step), "the history shows {step}");
+    }
+    assert!(page.html.contains("Vem har läst ärendet"));
+    assert!(
+        page.html.contains("<td>sas</td>") && page.html.contains("<td>namnd</td>"),
+        "the access log names who read it: {}",
+        page.html
+    );
+    assert!(
+        !page.html.contains("Vad du kan göra nu</h2>\n  <details"),
+        "an auditor only reads"
+    );
+    let search = auditor.get("/cases?kind=lex-sarah").await;
+    assert_eq!(search.status, StatusCode::OK);
+    assert!(search.html.contains(&format!("href=\"/cases/{sarah}\"")));
+    assert!(
+        !search
+            .html
+            .contains(&format!("href=\"/cases/{avvikelse}\"")),
+        "filtered by kind"
+    );
+
+    // Nobody else's case is reachable by guessing its id.
+    let mut reporter = Browser::new(&app);
+    reporter.sign_in("rep-linden").await;
+    let page = reporter.get(&format!("/cases/{sarah}")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(!page.html.contains("brukaren utsattes"));
+}
