@@ -90,7 +90,24 @@ struct ServeArgs {
     #[arg(long)]
     demo: bool,
     #[command(flatten)]
+    web: WebArgs,
+    #[command(flatten)]
     notify: NotifyArgs,
+}
+
+/// The web interface at `/` (see the README, "The web interface").
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Web interface")]
+struct WebArgs {
+    /// The key that signs session cookies (at least 32 bytes; prefer the environment
+    /// variable). Without it a random key is made at every start, which signs everyone
+    /// out on restart; give every server behind one address the same key.
+    #[arg(long, env = "VARNA_SESSION_KEY", hide_env_values = true)]
+    session_key: Option<String>,
+    /// Mark cookies Secure: set this when users reach Varna over HTTPS (e.g. through a
+    /// TLS-terminating proxy), so the browser never sends the session over plain HTTP.
+    #[arg(long, env = "VARNA_SECURE_COOKIES")]
+    secure_cookies: bool,
 }
 
 /// Deadlines and notifications (see the README, "Notifications and several servers").
@@ -631,6 +648,8 @@ impl Cli {
                     issuer: args.tokens.issuer,
                     audience: args.tokens.audience,
                     demo: args.demo,
+                    session_key: args.web.session_key,
+                    secure_cookies: args.web.secure_cookies,
                     notify: args.notify.config(args.listen)?,
                 };
                 runtime()?.block_on(crate::serve::serve(config))?;

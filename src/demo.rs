@@ -18,6 +18,8 @@ use varna_workflow::{
 pub(crate) struct DemoUser {
     pub(crate) id: String,
     pub(crate) name: String,
+    /// Job title (shown on the demo sign-in page).
+    pub(crate) title: String,
     pub(crate) role: Role,
     pub(crate) units: Vec<String>,
 }
@@ -84,17 +86,13 @@ const UNITS: [(&str, &str, &str, &str, Lagrum); 7] = [
     ),
 ];
 
-fn users() -> Vec<(DemoUser, &'static str)> {
-    let u = |id: &str, name: &str, title: &'static str, role, units: &[&str]| {
-        (
-            DemoUser {
-                id: id.into(),
-                name: name.into(),
-                role,
-                units: units.iter().map(|s| (*s).to_owned()).collect(),
-            },
-            title,
-        )
+fn users() -> Vec<DemoUser> {
+    let u = |id: &str, name: &str, title: &str, role, units: &[&str]| DemoUser {
+        id: id.into(),
+        name: name.into(),
+        title: title.into(),
+        role,
+        units: units.iter().map(|s| (*s).to_owned()).collect(),
     };
     vec![
         u(
@@ -731,7 +729,7 @@ const PLAN: [(&str, usize); 4] = [
 pub(crate) async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<DemoOrganisation> {
     let users = users();
     let result = |cases| DemoOrganisation {
-        users: users.iter().map(|(u, _)| u.clone()).collect(),
+        users: users.clone(),
         units: UNITS.iter().map(|u| u.0.to_owned()).collect(),
         cases,
     };
@@ -748,7 +746,7 @@ pub(crate) async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<
             .await
             .context("demo: registering units")?;
     }
-    for (user, title) in &users {
+    for user in &users {
         let roles = if user.units.is_empty() {
             vec![(user.role, None)]
         } else {
@@ -761,7 +759,7 @@ pub(crate) async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<
             .upsert_user(NewUser {
                 id: user.id.clone(),
                 name: user.name.clone(),
-                title: (*title).to_owned(),
+                title: user.title.clone(),
                 roles,
             })
             .await

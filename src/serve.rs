@@ -23,6 +23,8 @@ pub(crate) struct ServeConfig {
     pub(crate) issuer: String,
     pub(crate) audience: String,
     pub(crate) demo: bool,
+    pub(crate) session_key: Option<String>,
+    pub(crate) secure_cookies: bool,
     pub(crate) notify: varna_notify::NotifyConfig,
 }
 
@@ -77,13 +79,33 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         Err(LoadError::Io(e)) => return Err(e),
     };
     let (keys, secret) = keys(&config)?;
+    let session_key = match &config.session_key {
+        Some(key) if key.len() < varna_web::session::MIN_KEY_BYTES => bail!(
+            "VARNA_SESSION_KEY must be at least {} bytes long",
+            varna_web::session::MIN_KEY_BYTES
+        ),
+        Some(key) => key.as_bytes().to_vec(),
+        None => random_secret(),
+    };
     let store = Arc::new(
         Store::open(&config.store, &catalog)
             .await
             .with_context(|| format!("cannot open the database {}", config.store.redacted_url()))?,
     );
+    let mut demo_people = Vec::new();
     if config.demo {
         let demo = crate::demo::load(&store, chrono::Utc::now()).await?;
+        demo_people = demo
+            .users
+            .iter()
+            .map(|u| varna_web::DemoPerson {
+                user_id: u.id.clone(),
+                name: u.name.clone(),
+                title: u.title.clone(),
+                role: u.role,
+                units: u.units.clone(),
+            })
+            .collect();
         let secret = secret.as_deref().expect("demo always has an HS256 secret");
         println!(
             "\nDemo organisation loaded: {} users, {} units, {} cases.",
@@ -130,11 +152,18 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         keys,
     });
     let schema = build_schema(Arc::clone(&store), Limits::default());
+    let web = varna_web::router(varna_web::WebConfig {
+        schema: schema.clone(),
+        session_key,
+        demo_people,
+        secure_cookies: config.secure_cookies,
+    });
     let app = router(ApiState {
         schema,
         auth,
         store: Arc::clone(&store),
-    });
+    })
+    .merge(web);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| {
@@ -146,7 +175,7 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = %config.store.redacted_url(), "Varna is ready");
     println!(
-        "Varna is ready: GraphiQL at http://{addr}/graphql  (health: /health, readiness: /ready)"
+        "Varna is ready: open http://{addr}/ in the browser  (GraphiQL: /graphql, health: /health, readiness: /ready)"
     );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
