@@ -63,3 +63,10 @@ bench-seed cases="1000000" db="sqlite://bench.db?mode=rwc":
 # Time the yearly quality report over that database (see BENCHMARKS.md).
 bench-report year="2025" db="sqlite://bench.db":
     cargo run --release -- bench report --year {{year}} --runs 5 --database-url '{{db}}'
+
+# The browser test: headless Chromium through chromedriver, axe-core in every
+# page, screenshots in target/browser-artifacts/ (installs what it needs).
+browser:
+    command -v chromedriver >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+    test -f target/axe/node_modules/axe-core/axe.min.js || npm install --prefix target/axe --no-audit --no-fund axe-core@4
+    cargo test --test browser -- --nocapture

@@ -1,0 +1,520 @@
+//! The web interface in a real browser: headless Chromium, driven through
+//! chromedriver (WebDriver), against `varna serve --demo` on a loopback
+//! port. One case is walked from avvikelse to the committee's IVO decision
+//! by the people who do each step, the auditor then reads it, and every
+//! page is photographed (target/browser-artifacts/*.png) and checked with
+//! axe-core for serious accessibility violations (WCAG 2.1 A/AA rules).
+//!
+//! Needs Debian's `chromium` and `chromium-driver`, and axe-core from npm
+//! (`.ci/run` installs all three; see the README). Without them the test
+//! says loudly that it is skipped, unless `CI=true` (as in `.ci/run`) or
+//! `VARNA_REQUIRE_BROWSER=1`, where a missing browser is a failure.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Server;
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+const CHROMIUM: &[&str] = &["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+const DRIVER: &[&str] = &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"];
+
+fn first_existing(paths: &[&str]) -> Option<PathBuf> {
+    paths.iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
+/// axe-core's browser bundle: `VARNA_AXE_JS`, or where `.ci/run` installs it.
+fn axe_source() -> Option<String> {
+    let candidates = [
+        std::env::var_os("VARNA_AXE_JS").map(PathBuf::from),
+        Some(target_dir().join("axe/node_modules/axe-core/axe.min.js")),
+        Some(root().join("target/axe/node_modules/axe-core/axe.min.js")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+}
+
+/// Skips (loudly), or fails where skipping is not allowed.
+fn missing(what: &str) {
+    let message = format!(
+        "SKIPPED browser test: {what} is not installed (apt-get install chromium chromium-driver; npm install --prefix target/axe axe-core)"
+    );
+    let required = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+        || std::env::var("VARNA_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{message}, and CI=true or VARNA_REQUIRE_BROWSER=1"
+    );
+    eprintln!("\n*** {message} ***\n");
+}
+
+/// chromedriver on a free loopback port, ended when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(binary: &Path) -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver { child, port }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One browser session with the helpers the walk needs.
+struct Browser {
+    c: Client,
+    base: String,
+    artifacts: PathBuf,
+    axe: String,
+    shots: usize,
+}
+
+impl Browser {
+    async fn css(&self, selector: &str) -> Element {
+        match self
+            .c
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(selector))
+            .await
+        {
+            Ok(element) => element,
+            Err(e) => panic!("no element {selector}: {e}\n{}", self.text().await),
+        }
+    }
+
+    async fn text(&self) -> String {
+        match self.c.find(Locator::Css("main")).await {
+            Ok(main) => main.text().await.unwrap_or_default(),
+            Err(_) => self.c.source().await.unwrap_or_default(),
+        }
+    }
+
+    async fn path(&self) -> String {
+        self.c.current_url().await.expect("a URL").path().to_owned()
+    }
+
+    async fn goto(&self, path: &str) {
+        self.c
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+
+    /// Clicks a submit button and waits for the next page to load.
+    async fn submit(&self, button: &str) {
+        let old = self.css("html").await;
+        self.css(button).await.click().await.expect("clicks");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        // The old document goes stale once the browser navigates.
+        while old.tag_name().await.is_ok() {
+            assert!(Instant::now() < deadline, "{button}: no new page");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.css("main").await;
+    }
+
+    async fn type_into(&self, selector: &str, text: &str) {
+        self.css(selector)
+            .await
+            .send_keys(text)
+            .await
+            .expect("types");
+    }
+
+    async fn choose(&self, selector: &str, value: &str) {
+        self.css(selector)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("{selector} = {value}: {e}"));
+    }
+
+    /// Date inputs take their keys in the browser's locale; set the value.
+    async fn set_date(&self, selector: &str, date: &str) {
+        self.css(selector).await;
+        self.c
+            .execute(
+                "document.querySelector(arguments[0]).value = arguments[1];",
+                vec![json!(selector), json!(date)],
+            )
+            .await
+            .expect("sets the date");
+    }
+
+    /// A full-page screenshot in the artifacts folder.
+    async fn shot(&mut self, name: &str) {
+        self.shots += 1;
+        let png = self.c.screenshot().await.expect("a screenshot");
+        let path = self.artifacts.join(format!("{:02}-{name}.png", self.shots));
+        std::fs::write(&path, png).expect("writes the screenshot");
+    }
+
+    /// Runs axe-core in the page; fails on any serious or critical violation.
+    async fn accessible(&self, page: &str) {
+        self.c
+            .execute(&format!("{}\nreturn true;", self.axe), vec![])
+            .await
+            .expect("loads axe-core");
+        let result = self
+            .c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                    .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5) }))))
+                    .catch(e => done([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }]));",
+                vec![],
+            )
+            .await
+            .expect("axe-core runs");
+        let serious: Vec<&Value> = result
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(
+            serious.is_empty(),
+            "{page}: accessibility violations: {serious:#?}"
+        );
+    }
+
+    async fn sign_in(&mut self, user: &str) {
+        self.goto("/signin").await;
+        self.submit(&format!(
+            "form:has(input[name=user][value='{user}']) button"
+        ))
+        .await;
+        assert_eq!(self.path().await, "/", "signed in as {user}");
+    }
+
+    async fn sign_out(&self) {
+        self.submit("form[action='/signout'] button").await;
+        assert_eq!(self.path().await, "/signin");
+    }
+
+    /// Opens the form of `transition` on the current case page.
+    async fn open_action(&self, transition: &str) {
+        let details = format!("details:has(input[name=transition][value='{transition}'])");
+        let open = self
+            .css(&details)
+            .await
+            .attr("open")
+            .await
+            .expect("reads open");
+        if open.is_none() {
+            self.css(&format!("{details} > summary"))
+                .await
+                .click()
+                .await
+                .expect("opens");
+        }
+    }
+
+    async fn act(&self, transition: &str) {
+        self.submit(&format!(
+            "details:has(input[name=transition][value='{transition}']) button[type=submit]"
+        ))
+        .await;
+    }
+
+    async fn add_entry(&self, topic: &str, text: &str) {
+        let details = "details:has(form[action$='/journal'])";
+        if self
+            .css(details)
+            .await
+            .attr("open")
+            .await
+            .expect("reads")
+            .is_none()
+        {
+            self.css(&format!("{details} > summary"))
+                .await
+                .click()
+                .await
+                .expect("opens");
+        }
+        self.choose("#j-topic", topic).await;
+        self.type_into("#j-text", text).await;
+        self.type_into("#j-source", "Samtal med personal").await;
+        self.submit("form[action$='/journal'] button[type=submit]")
+            .await;
+        assert!(
+            self.text().await.contains(text),
+            "the entry is in the journal"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
+    let Some(chromium) = first_existing(CHROMIUM) else {
+        return missing("chromium");
+    };
+    let Some(driver_binary) = first_existing(DRIVER) else {
+        return missing("chromium-driver");
+    };
+    let Some(axe) = axe_source() else {
+        return missing("axe-core");
+    };
+    let server = Server::demo(None);
+    let driver = Driver::start(&driver_binary);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1280,1400", "--lang=sv-SE", "--no-first-run"],
+        }),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a browser session");
+    let artifacts = target_dir().join("browser-artifacts");
+    std::fs::create_dir_all(&artifacts).expect("artifacts folder");
+    let mut b = Browser {
+        c: client,
+        base: format!("http://127.0.0.1:{}", server.port),
+        artifacts,
+        axe,
+        shots: 0,
+    };
+
+    // Signed out, / leads to the demo sign-in page.
+    b.goto("/").await;
+    assert_eq!(b.path().await, "/signin");
+    assert!(b.text().await.contains("Eva Berg"));
+    b.shot("sign-in").await;
+    b.accessible("sign-in").await;
+
+    // The unit manager files an avvikelse; a missing date is shown at its field.
+    b.sign_in("um-linden").await;
+    b.shot("my-work-unit-manager").await;
+    b.accessible("my work").await;
+    b.submit_link("Rapportera avvikelse").await;
+    b.choose("#unit", "linden").await;
+    b.choose("#lagrum", "SoL").await;
+    let what = "Brukaren fick inte sin kvällsinsats och satt uppe hela natten";
+    b.type_into("#f-what_happened", what).await;
+    b.choose("#f-category", "brist_vid_genomforande_av_insats")
+        .await;
+    b.type_into(
+        "#f-immediate_actions",
+        "Nattpersonal hjälpte brukaren i säng",
+    )
+    .await;
+    b.submit("form[action='/cases/new'] button[type=submit]")
+        .await;
+    b.css("#f-occurred_on-error").await;
+    let kept = b
+        .css("#f-what_happened")
+        .await
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(kept.as_deref(), Some(what), "the typed text is kept");
+    b.shot("file-avvikelse-error").await;
+    b.accessible("filing form with an error").await;
+    b.set_date("#f-occurred_on", "2026-11-20").await;
+    b.submit("form[action='/cases/new'] button[type=submit]")
+        .await;
+    assert!(b.path().await.ends_with("/receipt"));
+    b.shot("receipt").await;
+    b.accessible("receipt").await;
+    b.submit_link("Öppna ärendet").await;
+    let avvikelse = b.path().await;
+
+    // … and escalates it to lex Sarah.
+    b.open_action("escalate_to_lex_sarah").await;
+    b.type_into(
+        "#escalate_to_lex_sarah-escalation_reason",
+        "Brukaren lämnades utan hjälp; kan vara ett missförhållande",
+    )
+    .await;
+    b.choose("#escalate_to_lex_sarah-affected_gender", "kvinna")
+        .await;
+    b.shot("case-escalate").await;
+    b.accessible("case page").await;
+    b.act("escalate_to_lex_sarah").await;
+    assert_eq!(b.path().await, avvikelse);
+    assert!(b.text().await.contains("Överförd till lex Sarah"));
+    let sarah = b
+        .css("section[aria-labelledby=h-links] a")
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("a link to the lex Sarah case");
+    assert!(
+        uuid::Uuid::parse_str(sarah.trim_start_matches("/cases/")).is_ok(),
+        "no personal data in URLs: {sarah}"
+    );
+    b.sign_out().await;
+
+    // The SAS acknowledges, investigates and rules "allvarligt missförhållande".
+    b.sign_in("sas-1").await;
+    b.goto(&sarah).await;
+    b.open_action("acknowledge").await;
+    b.act("acknowledge").await;
+    for (topic, text) in [
+        ("what_happened", "Kvällspasset var underbemannat"),
+        ("consequences", "Brukaren satt uppe hela natten"),
+        ("noticed_how", "Nattpersonalen upptäckte det kl. 23"),
+        ("causes", "Sjukfrånvaro ersattes inte"),
+        ("earlier_similar_events", "Inga tidigare liknande händelser"),
+        ("recurrence_risk", "Hög utan ändrade rutiner"),
+        ("actions", "Ny rutin för ersättare från 1 december"),
+        ("immediate_actions", "Extra personal insatt samma vecka"),
+        ("affected_person_view", "Brukaren kände sig bortglömd"),
+    ] {
+        b.add_entry(topic, text).await;
+    }
+    b.shot("utredning-journal").await;
+    b.open_action("document_immediate_actions").await;
+    b.act("document_immediate_actions").await;
+    b.open_action("complete_utredning").await;
+    if b.c
+        .find(Locator::Css("#complete_utredning-occurred_on"))
+        .await
+        .is_ok()
+    {
+        b.set_date("#complete_utredning-occurred_on", "2026-11-20")
+            .await;
+    }
+    b.act("complete_utredning").await;
+    b.open_action("rule_serious").await;
+    b.css("#rule_serious-outcome-serious_missforhallande")
+        .await
+        .click()
+        .await
+        .expect("chooses");
+    b.type_into(
+        "#rule_serious-conclusion",
+        "Allvarligt missförhållande: brukaren utsattes för fara",
+    )
+    .await;
+    b.shot("ruling").await;
+    b.accessible("ruling").await;
+    b.act("rule_serious").await;
+    assert!(b.text().await.contains("Allvarligt missförhållande"));
+    b.sign_out().await;
+
+    // The committee decides on the anmälan to IVO.
+    b.sign_in("committee-1").await;
+    b.goto(&sarah).await;
+    b.open_action("decide_ivo_anmalan").await;
+    b.type_into(
+        "#decide_ivo_anmalan-decision_motivation",
+        "Allvarligt missförhållande enligt utredningen",
+    )
+    .await;
+    b.shot("ivo-decision").await;
+    b.act("decide_ivo_anmalan").await;
+    b.sign_out().await;
+
+    // The auditor reads the history, the chain status and the access log.
+    b.sign_in("auditor-1").await;
+    b.goto(&sarah).await;
+    let page = b.text().await;
+    assert!(page.contains("Händelsekedjan är obruten"), "{page}");
+    assert!(
+        page.contains("Besluta om anmälan till IVO"),
+        "the history shows the decision"
+    );
+    assert!(
+        page.contains("sas-1") && page.contains("committee-1"),
+        "the access log: {page}"
+    );
+    b.shot("auditor-case").await;
+    b.accessible("auditor's case page").await;
+    b.c.execute(
+        "document.getElementById('h-audit').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .expect("scrolls");
+    b.shot("auditor-access-log").await;
+    b.goto("/cases?kind=lex-sarah").await;
+    b.shot("search").await;
+    b.accessible("search").await;
+    b.goto("/report").await;
+    b.shot("report").await;
+    b.accessible("report page").await;
+
+    // On a phone: a unit manager's work, and a case.
+    b.sign_out().await;
+    b.c.set_window_size(390, 844).await.expect("resizes");
+    b.sign_in("um-linden").await;
+    assert!(b.text().await.contains("Försenad") || b.text().await.contains("Nästa tidsgräns"));
+    b.shot("my-work-phone").await;
+    b.accessible("my work on a phone").await;
+    b.goto(&avvikelse).await;
+    b.shot("case-phone").await;
+    b.accessible("a case on a phone").await;
+
+    b.c.close().await.expect("closes the browser");
+    drop(driver);
+    server.stop();
+}
+
+impl Browser {
+    /// Follows the link with this exact text and waits for the page.
+    async fn submit_link(&self, text: &str) {
+        let old = self.css("html").await;
+        self.c
+            .find(Locator::LinkText(text))
+            .await
+            .unwrap_or_else(|e| panic!("no link {text}: {e}"))
+            .click()
+            .await
+            .expect("clicks");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while old.tag_name().await.is_ok() {
+            assert!(Instant::now() < deadline, "{text}: no new page");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.css("main").await;
+    }
+}
