@@ -121,6 +121,25 @@ impl AuthConfig {
         &self,
         token: &str,
     ) -> Result<(Principal, chrono::DateTime<chrono::Utc>), AuthError> {
+        let claims: Claims = self.decode_verified(token)?;
+        let expires = chrono::DateTime::from_timestamp(claims.exp, 0).ok_or(AuthError::Invalid)?;
+        Ok((principal_of(claims)?, expires))
+    }
+
+    /// Verifies an OpenID Connect ID token (the issuer's signature, `iss`,
+    /// `aud` = the client id, expiry) and returns the principal with the
+    /// token's `nonce` and `name`. The caller compares the nonce with the
+    /// one it sent.
+    pub fn verify_id_token(&self, token: &str) -> Result<(Principal, IdToken), AuthError> {
+        let id: IdTokenClaims = self.decode_verified(token)?;
+        let extra = IdToken {
+            nonce: id.nonce,
+            name: id.name,
+        };
+        Ok((principal_of(id.claims)?, extra))
+    }
+
+    fn decode_verified<T: serde::de::DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
         let (key, algorithm) = match &self.keys {
             Keys::Hs256(secret) => (DecodingKey::from_secret(secret), Algorithm::HS256),
             Keys::Jwks(set) => {
@@ -145,21 +164,44 @@ impl AuthConfig {
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 30;
-        let data = decode::<Claims>(token, &key, &validation).map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
-            jsonwebtoken::errors::ErrorKind::InvalidIssuer
-            | jsonwebtoken::errors::ErrorKind::InvalidAudience => AuthError::WrongIssuerOrAudience,
-            _ => AuthError::Invalid,
-        })?;
-        let claims = data.claims;
-        let expires = chrono::DateTime::from_timestamp(claims.exp, 0).ok_or(AuthError::Invalid)?;
-        let principal = Principal {
-            role: claims.role.parse().map_err(|_| AuthError::UnknownRole)?,
-            units: claims.units.into_iter().map(UnitId::new).collect(),
-            user_id: claims.sub,
-        };
-        Ok((principal, expires))
+        decode::<T>(token, &key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
+                jsonwebtoken::errors::ErrorKind::InvalidIssuer
+                | jsonwebtoken::errors::ErrorKind::InvalidAudience => {
+                    AuthError::WrongIssuerOrAudience
+                }
+                _ => AuthError::Invalid,
+            })
     }
+}
+
+fn principal_of(claims: Claims) -> Result<Principal, AuthError> {
+    Ok(Principal {
+        role: claims.role.parse().map_err(|_| AuthError::UnknownRole)?,
+        units: claims.units.into_iter().map(UnitId::new).collect(),
+        user_id: claims.sub,
+    })
+}
+
+#[derive(Deserialize)]
+struct IdTokenClaims {
+    #[serde(flatten)]
+    claims: Claims,
+    #[serde(default)]
+    nonce: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// What an ID token says beyond the principal.
+#[derive(Debug, Clone, Default)]
+pub struct IdToken {
+    /// The nonce the sign-in request carried.
+    pub nonce: Option<String>,
+    /// The person's display name.
+    pub name: Option<String>,
 }
 
 /// Mints an HS256 token (for `varna token` and `varna serve --demo`).
