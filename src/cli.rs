@@ -108,6 +108,19 @@ struct WebArgs {
     /// TLS-terminating proxy), so the browser never sends the session over plain HTTP.
     #[arg(long, env = "VARNA_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Sign people in through this OpenID Connect provider (its issuer URL; its
+    /// discovery document and keys are read at start). Its ID tokens must carry the
+    /// claims `role` and `units`, as API bearer tokens do, and it must send people
+    /// back to <public URL>/auth/callback (see --public-url).
+    #[arg(long, env = "VARNA_OIDC_ISSUER", requires = "oidc_client_id")]
+    oidc_issuer: Option<String>,
+    /// Varna's client id at the OpenID Connect provider.
+    #[arg(long, env = "VARNA_OIDC_CLIENT_ID", requires = "oidc_issuer")]
+    oidc_client_id: Option<String>,
+    /// Varna's client secret at the provider, if it has one (prefer the environment
+    /// variable); without one the flow relies on PKCE alone.
+    #[arg(long, env = "VARNA_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
 }
 
 /// Deadlines and notifications (see the README, "Notifications and several servers").
@@ -650,6 +663,14 @@ impl Cli {
                     demo: args.demo,
                     session_key: args.web.session_key,
                     secure_cookies: args.web.secure_cookies,
+                    oidc: match (args.web.oidc_issuer, args.web.oidc_client_id) {
+                        (Some(issuer), Some(client_id)) => Some(crate::serve::OidcSettings {
+                            issuer,
+                            client_id,
+                            client_secret: args.web.oidc_client_secret,
+                        }),
+                        _ => None,
+                    },
                     notify: args.notify.config(args.listen)?,
                 };
                 runtime()?.block_on(crate::serve::serve(config))?;

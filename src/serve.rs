@@ -25,7 +25,16 @@ pub(crate) struct ServeConfig {
     pub(crate) demo: bool,
     pub(crate) session_key: Option<String>,
     pub(crate) secure_cookies: bool,
+    pub(crate) oidc: Option<OidcSettings>,
     pub(crate) notify: varna_notify::NotifyConfig,
+}
+
+/// Sign-in through an OpenID Connect provider.
+#[derive(Debug)]
+pub(crate) struct OidcSettings {
+    pub(crate) issuer: String,
+    pub(crate) client_id: String,
+    pub(crate) client_secret: Option<String>,
 }
 
 /// A random 256-bit secret for demo tokens (a new one at every start).
@@ -152,11 +161,27 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         keys,
     });
     let schema = build_schema(Arc::clone(&store), Limits::default());
+    let oidc = match &config.oidc {
+        Some(o) => {
+            let oidc = varna_web::oidc::Oidc::discover(
+                &o.issuer,
+                &o.client_id,
+                o.client_secret.clone(),
+                &config.notify.public_url,
+            )
+            .await
+            .context("cannot set up sign-in through OpenID Connect")?;
+            tracing::info!(issuer = %oidc.issuer, redirect = %oidc.redirect_url, "sign-in through OpenID Connect");
+            Some(oidc)
+        }
+        None => None,
+    };
     let web = varna_web::router(varna_web::WebConfig {
         schema: schema.clone(),
         session_key,
         demo_people,
         secure_cookies: config.secure_cookies,
+        oidc,
     });
     let app = router(ApiState {
         schema,

@@ -285,6 +285,46 @@ fn help_explains_every_command() {
 }
 
 #[test]
+fn serve_refuses_bad_web_settings_with_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/v.db?mode=rwc", dir.path().display());
+    // Nothing listens on this port: discovery fails before the server starts.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a port")
+        .port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let folder = workflows();
+    let serve = |extra: &[&str]| {
+        let mut args = vec![
+            "serve",
+            "--demo",
+            "--database-url",
+            &url,
+            "--workflows",
+            &folder,
+            "--listen",
+            "127.0.0.1:0",
+        ];
+        args.extend_from_slice(extra);
+        varna(&args)
+    };
+    let o = serve(&["--session-key", "too-short"]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("at least 32 bytes"), "{}", err(&o));
+    let o = serve(&["--oidc-issuer", &issuer]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("--oidc-client-id"), "{}", err(&o));
+    let o = serve(&["--oidc-issuer", &issuer, "--oidc-client-id", "varna"]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(
+        err(&o).contains("OpenID Connect") && err(&o).contains(".well-known/openid-configuration"),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
 fn serve_refuses_incomplete_notification_settings_with_a_clear_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/v.db?mode=rwc", dir.path().display());

@@ -14,6 +14,7 @@
 
 mod form;
 mod gql;
+pub mod oidc;
 mod pages;
 pub mod session;
 pub mod text;
@@ -52,6 +53,8 @@ pub struct WebConfig {
     /// Mark cookies `Secure` (Varna is reached over HTTPS, e.g. behind a
     /// TLS-terminating proxy).
     pub secure_cookies: bool,
+    /// Sign-in through the municipality's OpenID Connect provider.
+    pub oidc: Option<oidc::Oidc>,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -59,6 +62,7 @@ impl std::fmt::Debug for WebConfig {
         f.debug_struct("WebConfig")
             .field("demo_people", &self.demo_people.len())
             .field("secure_cookies", &self.secure_cookies)
+            .field("oidc", &self.oidc)
             .finish_non_exhaustive()
     }
 }

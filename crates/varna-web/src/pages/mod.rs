@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -32,6 +32,8 @@ pub(crate) fn routes(app: App) -> Router {
         .route("/", get(work::my_work))
         .route("/signin", get(sign_in_page).post(sign_in))
         .route("/signout", post(sign_out))
+        .route("/auth/start", get(oidc_start))
+        .route("/auth/callback", get(oidc_callback))
         .route("/language", post(language))
         .route("/cases/new", get(file_form).post(file_submit))
         .route(
@@ -273,6 +275,8 @@ fn internal(ctx: &Ctx, errors: &[GqlError]) -> Response {
 struct SignInPage {
     c: Chrome,
     people: Vec<PersonView>,
+    /// Sign-in through the municipality's provider is configured.
+    oidc: bool,
 }
 
 struct PersonView {
@@ -301,6 +305,7 @@ async fn sign_in_page(State(app): State<App>, headers: HeaderMap) -> Response {
         &SignInPage {
             c: ctx.chrome("/signin"),
             people,
+            oidc: app.oidc.is_some(),
         },
     )
 }
@@ -347,6 +352,105 @@ async fn sign_in(
             app.secure_cookies,
         )],
     )
+}
+
+/// Sends the browser to the provider, with the flow cookie.
+async fn oidc_start(State(app): State<App>, headers: HeaderMap) -> Response {
+    let ctx = ctx(&app, &headers);
+    let Some(oidc) = &app.oidc else {
+        return ctx.error(StatusCode::NOT_FOUND, ctx.t.sign_in_not_configured);
+    };
+    let (url, flow) = oidc.start(&app.session_key, chrono::Utc::now());
+    // Lax, not Strict: it must come back with the provider's redirect.
+    let cookie = format!(
+        "{}={flow}; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=600{}",
+        crate::oidc::FLOW_COOKIE,
+        if app.secure_cookies { "; Secure" } else { "" }
+    );
+    see_other(&url, &[cookie])
+}
+
+#[derive(Deserialize)]
+struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "signed_in.html")]
+struct SignedInPage {
+    c: Chrome,
+}
+
+/// The provider's redirect back: a signed-in person, or a clear refusal.
+async fn oidc_callback(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(back): Query<Callback>,
+) -> Response {
+    let ctx = ctx(&app, &headers);
+    let Some(oidc) = &app.oidc else {
+        return ctx.error(StatusCode::NOT_FOUND, ctx.t.sign_in_not_configured);
+    };
+    let cookies = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let flow = session::cookie(cookies, crate::oidc::FLOW_COOKIE);
+    let result = match (&back.error, &back.code, &back.state) {
+        (Some(error), _, _) => Err(crate::oidc::OidcError::Provider(error.clone())),
+        (None, Some(code), Some(state)) => oidc.finish(&app.session_key, flow, state, code).await,
+        _ => Err(crate::oidc::OidcError::State),
+    };
+    let clear_flow = format!(
+        "{}=; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=0",
+        crate::oidc::FLOW_COOKIE
+    );
+    match result {
+        Ok((principal, name)) => {
+            tracing::info!(user = %principal.user_id, role = principal.role.as_str(), "signed in (OpenID Connect)");
+            let session = Session {
+                name: name.unwrap_or_else(|| principal.user_id.clone()),
+                title: String::new(),
+                principal,
+            };
+            let sealed = session::seal(&app.session_key, &session, chrono::Utc::now());
+            let mut ctx = ctx;
+            ctx.session = Some(session);
+            // A page, not a redirect: the session cookie is SameSite=Strict,
+            // and a redirect chain begun at the provider counts as cross-site.
+            let mut response = ctx.page(StatusCode::OK, &SignedInPage { c: ctx.chrome("/") });
+            for c in [
+                session::set_cookie(
+                    SESSION_COOKIE,
+                    &sealed,
+                    session::SESSION_HOURS * 3600,
+                    app.secure_cookies,
+                ),
+                clear_flow,
+            ] {
+                response.headers_mut().append(
+                    header::SET_COOKIE,
+                    HeaderValue::from_str(&c).expect("ASCII"),
+                );
+            }
+            response
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "an OpenID Connect sign-in failed");
+            let message = match e {
+                crate::oidc::OidcError::State => ctx.t.error_sign_in_state,
+                _ => ctx.t.error_sign_in_failed,
+            };
+            let mut response = ctx.error(StatusCode::FORBIDDEN, message);
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&clear_flow).expect("ASCII"),
+            );
+            response
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,230 @@
+//! What the web tests share: an app (store, schema, demo people) and a
+//! minimal browser — a cookie jar that GETs pages and POSTs their forms
+//! through the router (`tower::oneshot`).
+#![allow(unreachable_pub, dead_code)] // shared by the test files; each uses its own part
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+use varna_api::{Limits, build_schema};
+use varna_store::{NewUnit, NewUser, Store, StoreConfig};
+use varna_web::{DemoPerson, WebConfig, router};
+use varna_workflow::Role;
+
+pub const KEY: &[u8] = b"web-test-key-web-test-key-web-te";
+
+pub struct App {
+    pub router: Router,
+    pub store: Arc<Store>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn person(id: &str, name: &str, role: Role, units: &[&str]) -> DemoPerson {
+    DemoPerson {
+        user_id: id.into(),
+        name: name.into(),
+        title: "Titel".into(),
+        role,
+        units: units.iter().map(|u| (*u).to_owned()).collect(),
+    }
+}
+
+/// A store with two units and demo people for the roles the tests need.
+pub async fn app() -> App {
+    app_with(None).await
+}
+
+/// The same, with sign-in through `oidc` configured.
+pub async fn app_with(oidc: Option<varna_web::oidc::Oidc>) -> App {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/web.db?mode=rwc", dir.path().display());
+    let store = Arc::new(
+        Store::open(&StoreConfig::new(url), &varna_testkit::shipped_catalog())
+            .await
+            .expect("opens"),
+    );
+    for (id, vo) in [("linden", "aldreomsorg"), ("norr", "hemtjanst")] {
+        store
+            .upsert_unit(NewUnit {
+                id: id.into(),
+                name: id.into(),
+                verksamhetsomrade_id: vo.into(),
+                verksamhetsomrade_name: vo.into(),
+                organisation_id: "k".into(),
+                organisation_name: "K".into(),
+            })
+            .await
+            .expect("unit");
+    }
+    let people = vec![
+        person("rep-linden", "Maja Lind", Role::Reporter, &["linden"]),
+        person("um-linden", "Eva Berg", Role::UnitManager, &["linden"]),
+        person("sas", "Karin Sand", Role::Sas, &[]),
+        person("namnd", "Lars Ordf", Role::Committee, &[]),
+        person("granskare", "Greta Gran", Role::Auditor, &[]),
+    ];
+    for p in &people {
+        store
+            .upsert_user(NewUser {
+                id: p.user_id.clone(),
+                name: p.name.clone(),
+                title: p.title.clone(),
+                roles: if p.units.is_empty() {
+                    vec![(p.role, None)]
+                } else {
+                    p.units.iter().map(|u| (p.role, Some(u.clone()))).collect()
+                },
+            })
+            .await
+            .expect("user");
+    }
+    let schema = build_schema(Arc::clone(&store), Limits::default());
+    let router = router(WebConfig {
+        schema,
+        session_key: KEY.to_vec(),
+        demo_people: people,
+        secure_cookies: false,
+        oidc,
+    });
+    App {
+        router,
+        store,
+        _dir: dir,
+    }
+}
+
+/// A browser: a cookie jar and the last page.
+pub struct Browser<'a> {
+    pub app: &'a App,
+    pub cookies: BTreeMap<String, String>,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub headers: axum::http::HeaderMap,
+    pub html: String,
+}
+
+impl Page {
+    /// The value of the first `name="csrf"` hidden input.
+    pub fn csrf(&self) -> String {
+        hidden(&self.html, "csrf").expect("the page has a form with a CSRF token")
+    }
+}
+
+pub fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+pub fn form_body(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(app: &'a App) -> Self {
+        Browser {
+            app,
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    pub async fn send(&mut self, request: Request<Body>) -> Page {
+        let response = self
+            .app
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let set_cookies: Vec<String> = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().expect("ASCII").to_owned())
+            .collect();
+        for c in &set_cookies {
+            let pair = c.split(';').next().expect("a pair");
+            let (name, value) = pair.split_once('=').expect("name=value");
+            if c.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let location = headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().expect("ASCII").to_owned());
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        Page {
+            status,
+            location,
+            set_cookies,
+            headers,
+            html: String::from_utf8(body.to_vec()).expect("UTF-8"),
+        }
+    }
+
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let request = Request::get(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .expect("request");
+        self.send(request).await
+    }
+
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let request = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form_body(fields)))
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// Opens the sign-in page and picks `user`.
+    pub async fn sign_in(&mut self, user: &str) {
+        let page = self.get("/signin").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let done = self
+            .post("/signin", &[("csrf", &page.csrf()), ("user", user)])
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+        assert_eq!(done.location.as_deref(), Some("/"));
+    }
+}
