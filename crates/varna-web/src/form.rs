@@ -130,6 +130,35 @@ pub(crate) fn requirement_fields(requirement: &str) -> Vec<String> {
     }
 }
 
+/// The fields a command's form asks for, from the API's `requires` (or
+/// `missingFields`) and `accepts` lists: (field, required), required first.
+/// A field of a `one of (a | b)` requirement is not required on its own;
+/// the second value says whether there are such alternatives.
+pub(crate) fn fields_of(requires: &Value, accepts: &Value) -> (Vec<(String, bool)>, bool) {
+    let mut fields: Vec<(String, bool)> = Vec::new();
+    let mut alternatives = false;
+    for requirement in requires.as_array().into_iter().flatten() {
+        let names = requirement_fields(&str_of(requirement));
+        let alone = names.len() == 1;
+        alternatives |= !alone;
+        fields.extend(names.into_iter().map(|n| (n, alone)));
+    }
+    for accepted in accepts.as_array().into_iter().flatten().map(str_of) {
+        if !fields.iter().any(|(n, _)| *n == accepted) {
+            fields.push((accepted, false));
+        }
+    }
+    (fields, alternatives)
+}
+
+/// The lifecycle `name` in a `workflows { … }` answer (null if absent).
+pub(crate) fn workflow<'a>(data: &'a Value, name: &str) -> &'a Value {
+    data["workflows"]
+        .as_array()
+        .and_then(|ws| ws.iter().find(|w| w["name"] == name))
+        .unwrap_or(&Value::Null)
+}
+
 /// The controls for `names` (required first when `required`), with the
 /// posted `values` and `errors` put back.
 pub(crate) fn controls(
@@ -266,6 +295,25 @@ mod tests {
             requirement_fields("one of (affected_person_view | affected_person_view_not_possible)"),
             vec!["affected_person_view", "affected_person_view_not_possible"]
         );
+    }
+
+    #[test]
+    fn a_form_asks_for_required_fields_first_and_alternatives_as_optional() {
+        let requires = json!(["conclusion", "one of (a | b)"]);
+        let accepts = json!(["conclusion", "other"]);
+        let (fields, alternatives) = fields_of(&requires, &accepts);
+        let expected: Vec<(String, bool)> = [
+            ("conclusion", true),
+            ("a", false),
+            ("b", false),
+            ("other", false),
+        ]
+        .into_iter()
+        .map(|(n, r)| (n.to_owned(), r))
+        .collect();
+        assert_eq!(fields, expected);
+        assert!(alternatives);
+        assert!(!fields_of(&json!(["x"]), &json!([])).1);
     }
 
     #[test]

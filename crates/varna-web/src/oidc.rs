@@ -26,6 +26,14 @@ pub const FLOW_COOKIE: &str = "varna_oidc";
 /// How long a sign-in at the provider may take.
 const FLOW_MINUTES: i64 = 10;
 
+/// The flow cookie's `Set-Cookie` value, or with `delete` the one that
+/// removes it. `Lax`, not `Strict`: it must come back with the provider's
+/// redirect; and only to `/auth`.
+pub fn flow_cookie(value: &str, delete: bool, secure: bool) -> String {
+    let max_age = if delete { 0 } else { FLOW_MINUTES * 60 };
+    crate::session::cookie_line(FLOW_COOKIE, value, "/auth", "Lax", max_age, secure)
+}
+
 /// A provider Varna signs people in through.
 #[derive(Clone)]
 pub struct Oidc {

@@ -119,8 +119,22 @@ pub fn csrf_ok(cookie: Option<&str>, submitted: &str) -> bool {
 /// One `Set-Cookie` value: `HttpOnly`, `SameSite=Strict`, `Path=/`, and
 /// `Secure` when asked. `max_age` 0 deletes the cookie.
 pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> String {
+    cookie_line(name, value, "/", "Strict", max_age_seconds, secure)
+}
+
+/// One `HttpOnly` `Set-Cookie` value with its path and `SameSite` mode.
+pub fn cookie_line(
+    name: &str,
+    value: &str,
+    path: &str,
+    same_site: &str,
+    max_age_seconds: i64,
+    secure: bool,
+) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}")
+    format!(
+        "{name}={value}; Path={path}; HttpOnly; SameSite={same_site}; Max-Age={max_age_seconds}{secure}"
+    )
 }
 
 /// A cookie's value from a `Cookie` request header.

@@ -7,15 +7,15 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::file::idempotency_key;
 use super::{
-    App, Chrome, Ctx, ctx, internal, lagrum_label, local_time, role_label, see_other, short_id,
-    signed_out,
+    App, Chrome, Ctx, PostedForm, SignedIn, internal, lagrum_label, local_time, role_label,
+    see_other, short_id,
 };
 use crate::WebConfig;
 use crate::form::{self, Definitions, FieldView, WORKFLOW_PARTS, label, str_of};
@@ -143,29 +143,21 @@ struct HistoryRow {
 }
 
 async fn load(app: &WebConfig, ctx: &Ctx, id: &str) -> Result<Value, Response> {
-    let session = ctx.session.as_ref().expect("signed in");
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(ctx.error(StatusCode::NOT_FOUND, ctx.t.error_not_found));
     }
-    let auditor = session.principal.role == varna_workflow::Role::Auditor;
+    let auditor = ctx.principal().role == varna_workflow::Role::Auditor;
     let variables = json!({ "id": id, "auditor": auditor });
-    gql::run(&app.schema, &session.principal, &case_query(), variables)
+    gql::run(&app.schema, ctx.principal(), &case_query(), variables)
         .await
         .map_err(|e| internal(ctx, &e))
-}
-
-fn workflow_of<'a>(data: &'a Value, name: &str) -> &'a Value {
-    data["workflows"]
-        .as_array()
-        .and_then(|ws| ws.iter().find(|w| w["name"] == name))
-        .unwrap_or(&Value::Null)
 }
 
 fn render(ctx: &Ctx, data: &Value, posted: Option<&Posted>) -> CasePage {
     let lang = ctx.lang;
     let t = ctx.t;
     let case = &data["case"];
-    let workflow = workflow_of(data, &str_of(&case["workflow"]["name"]));
+    let workflow = form::workflow(data, &str_of(&case["workflow"]["name"]));
     let defs = Definitions::of(workflow, lang);
     let named = |list: &str, id: &str| {
         workflow[list]
@@ -186,20 +178,8 @@ fn render(ctx: &Ctx, data: &Value, posted: Option<&Posted>) -> CasePage {
             let (errors, general) =
                 mine.map_or_else(Default::default, |p| form::place_errors(&p.errors, t));
             let values = mine.map(|p| p.values.clone()).unwrap_or_default();
-            let mut names: Vec<(String, bool)> = Vec::new();
-            let mut has_alternatives = false;
-            for requirement in a["missingFields"].as_array().into_iter().flatten() {
-                let fields = form::requirement_fields(&str_of(requirement));
-                let alone = fields.len() == 1;
-                has_alternatives |= !alone;
-                names.extend(fields.into_iter().map(|f| (f, alone)));
-            }
-            for accepted in a["acceptedFields"].as_array().into_iter().flatten() {
-                let accepted = str_of(accepted);
-                if !names.iter().any(|(n, _)| *n == accepted) {
-                    names.push((accepted, false));
-                }
-            }
+            let (names, has_alternatives) =
+                form::fields_of(&a["missingFields"], &a["acceptedFields"]);
             let fields = form::controls(&defs, &names, &format!("{name}-"), &values, &errors, lang);
             let unplaced = errors
                 .keys()
@@ -236,7 +216,7 @@ fn render(ctx: &Ctx, data: &Value, posted: Option<&Posted>) -> CasePage {
             let (errors, error) =
                 mine.map_or_else(Default::default, |p| form::place_errors(&p.errors, t));
             let get = |k: &str| mine.and_then(|p| p.values.get(k).cloned());
-            let session = ctx.session.as_ref().expect("signed in");
+            let session = ctx.me();
             let topic = get("topic").unwrap_or_default();
             JournalForm {
                 topics: workflow["journalTopics"]
@@ -447,13 +427,9 @@ fn shown(value: &Value, kind: Option<&str>, defs: &Definitions, t: &crate::text:
 
 pub(super) async fn case_page(
     State(app): State<App>,
-    headers: HeaderMap,
+    SignedIn(ctx): SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    let ctx = ctx(&app, &headers);
-    if let Some(r) = signed_out(&ctx) {
-        return r;
-    }
     match load(&app, &ctx, &id).await {
         Ok(data) => ctx.page(StatusCode::OK, &render(&ctx, &data, None)),
         Err(r) => r,
@@ -470,10 +446,9 @@ async fn command(
     mutation: &str,
     input: Value,
 ) -> Response {
-    let session = ctx.session.as_ref().expect("signed in");
     match gql::run(
         &app.schema,
-        &session.principal,
+        ctx.principal(),
         mutation,
         json!({ "input": input }),
     )
@@ -504,18 +479,9 @@ const TRANSITION: &str =
 
 pub(super) async fn act(
     State(app): State<App>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PostedForm { ctx, values }: PostedForm,
 ) -> Response {
-    let ctx = ctx(&app, &headers);
-    let values: BTreeMap<String, String> = form.into_iter().collect();
-    if let Some(r) = ctx.csrf_refusal(values.get("csrf").map_or("", String::as_str)) {
-        return r;
-    }
-    if let Some(r) = signed_out(&ctx) {
-        return r;
-    }
     let data = match load(&app, &ctx, &id).await {
         Ok(d) => d,
         Err(r) => return r,
@@ -540,21 +506,10 @@ pub(super) async fn act(
         page.c.notice = Some(ctx.t.error_not_now.to_owned());
         return ctx.page(StatusCode::CONFLICT, &page);
     };
-    let workflow = workflow_of(&data, &str_of(&data["case"]["workflow"]["name"]));
+    let workflow = form::workflow(&data, &str_of(&data["case"]["workflow"]["name"]));
     let defs = Definitions::of(workflow, ctx.lang);
-    let mut names: Vec<String> = available["missingFields"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|r| form::requirement_fields(&str_of(r)))
-        .collect();
-    names.extend(
-        available["acceptedFields"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(str_of),
-    );
+    let (fields, _) = form::fields_of(&available["missingFields"], &available["acceptedFields"]);
+    let names: Vec<String> = fields.into_iter().map(|(name, _)| name).collect();
     let input = json!({
         "caseId": id,
         "transition": name,
@@ -570,18 +525,9 @@ const ADD_ENTRY: &str =
 
 pub(super) async fn add_entry(
     State(app): State<App>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PostedForm { ctx, values }: PostedForm,
 ) -> Response {
-    let ctx = ctx(&app, &headers);
-    let values: BTreeMap<String, String> = form.into_iter().collect();
-    if let Some(r) = ctx.csrf_refusal(values.get("csrf").map_or("", String::as_str)) {
-        return r;
-    }
-    if let Some(r) = signed_out(&ctx) {
-        return r;
-    }
     if uuid::Uuid::parse_str(&id).is_err() {
         return ctx.error(StatusCode::NOT_FOUND, ctx.t.error_not_found);
     }

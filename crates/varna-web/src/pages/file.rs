@@ -3,12 +3,12 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{App, Chrome, Ctx, ctx, internal, see_other, short_id, signed_out};
+use super::{App, Chrome, Ctx, PostedForm, SignedIn, internal, see_other, short_id};
 use crate::WebConfig;
 use crate::form::{self, Definitions, FieldView, WORKFLOW_PARTS, str_of};
 use crate::gql::{self, GqlError};
@@ -73,38 +73,24 @@ struct FormSpec {
 }
 
 async fn form_spec(app: &WebConfig, ctx: &Ctx, kind: Kind) -> Result<FormSpec, Response> {
-    let session = ctx.session.as_ref().expect("signed in");
     let query = format!(
         "query {{ me {{ units }} workflows {{ {WORKFLOW_PARTS} filing {{ requires accepts }} }} }}"
     );
-    let data = gql::run(&app.schema, &session.principal, &query, json!({}))
+    let data = gql::run(&app.schema, ctx.principal(), &query, json!({}))
         .await
         .map_err(|e| internal(ctx, &e))?;
-    let workflow = data["workflows"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|w| w["name"] == kind.workflow())
-        .cloned()
-        .unwrap_or(Value::Null);
+    let workflow = form::workflow(&data, kind.workflow());
     let list =
         |v: &Value| -> Vec<String> { v.as_array().into_iter().flatten().map(str_of).collect() };
-    let mut fields: Vec<(String, bool)> = Vec::new();
-    for requirement in list(&workflow["filing"]["requires"]) {
-        let names = form::requirement_fields(&requirement);
-        let alone = names.len() == 1;
-        fields.extend(names.into_iter().map(|n| (n, alone)));
-    }
-    fields.extend(
-        list(&workflow["filing"]["accepts"])
-            .into_iter()
-            .map(|n| (n, false)),
+    let (fields, _) = form::fields_of(
+        &workflow["filing"]["requires"],
+        &workflow["filing"]["accepts"],
     );
     Ok(FormSpec {
         kind,
         units: list(&data["me"]["units"]),
         lagrum: list(&workflow["lagrum"]),
-        defs: Definitions::of(&workflow, ctx.lang),
+        defs: Definitions::of(workflow, ctx.lang),
         fields,
     })
 }
@@ -150,36 +136,24 @@ fn file_page(
     }
 }
 
-pub(super) async fn file_form(State(app): State<App>, headers: HeaderMap) -> Response {
-    show(&app, &headers, Kind::Avvikelse).await
+pub(super) async fn file_form(State(app): State<App>, SignedIn(ctx): SignedIn) -> Response {
+    show(&app, &ctx, Kind::Avvikelse).await
 }
 
-pub(super) async fn file_form_sarah(State(app): State<App>, headers: HeaderMap) -> Response {
-    show(&app, &headers, Kind::LexSarah).await
+pub(super) async fn file_form_sarah(State(app): State<App>, SignedIn(ctx): SignedIn) -> Response {
+    show(&app, &ctx, Kind::LexSarah).await
 }
 
-pub(super) async fn file_submit(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
-    submit(&app, &headers, form, Kind::Avvikelse).await
+pub(super) async fn file_submit(State(app): State<App>, posted: PostedForm) -> Response {
+    submit(&app, posted, Kind::Avvikelse).await
 }
 
-pub(super) async fn file_submit_sarah(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
-    submit(&app, &headers, form, Kind::LexSarah).await
+pub(super) async fn file_submit_sarah(State(app): State<App>, posted: PostedForm) -> Response {
+    submit(&app, posted, Kind::LexSarah).await
 }
 
-async fn show(app: &WebConfig, headers: &HeaderMap, kind: Kind) -> Response {
-    let ctx = ctx(app, headers);
-    if let Some(r) = signed_out(&ctx) {
-        return r;
-    }
-    let spec = match form_spec(app, &ctx, kind).await {
+async fn show(app: &WebConfig, ctx: &Ctx, kind: Kind) -> Response {
+    let spec = match form_spec(app, ctx, kind).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -190,27 +164,14 @@ async fn show(app: &WebConfig, headers: &HeaderMap, kind: Kind) -> Response {
     if let [only] = spec.lagrum.as_slice() {
         values.insert("lagrum".to_owned(), only.clone());
     }
-    let page = file_page(&ctx, &spec, &values, &[], uuid::Uuid::new_v4().to_string());
+    let page = file_page(ctx, &spec, &values, &[], uuid::Uuid::new_v4().to_string());
     ctx.page(StatusCode::OK, &page)
 }
 
 const FILE_CASE: &str = "mutation($input: FileCaseInput!) { fileCase(input: $input) { caseId } }";
 
-async fn submit(
-    app: &WebConfig,
-    headers: &HeaderMap,
-    form: Vec<(String, String)>,
-    kind: Kind,
-) -> Response {
-    let ctx = ctx(app, headers);
-    let values: BTreeMap<String, String> = form.into_iter().collect();
-    if let Some(r) = ctx.csrf_refusal(values.get("csrf").map_or("", String::as_str)) {
-        return r;
-    }
-    if let Some(r) = signed_out(&ctx) {
-        return r;
-    }
-    let session = ctx.session.as_ref().expect("signed in");
+async fn submit(app: &WebConfig, posted: PostedForm, kind: Kind) -> Response {
+    let PostedForm { ctx, values } = posted;
     let spec = match form_spec(app, &ctx, kind).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -252,7 +213,7 @@ async fn submit(
     });
     match gql::run(
         &app.schema,
-        &session.principal,
+        ctx.principal(),
         FILE_CASE,
         json!({ "input": input }),
     )
@@ -293,32 +254,21 @@ struct ReceiptPage {
 
 pub(super) async fn receipt(
     State(app): State<App>,
-    headers: HeaderMap,
+    SignedIn(ctx): SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    let ctx = ctx(&app, &headers);
-    if let Some(r) = signed_out(&ctx) {
-        return r;
-    }
-    let session = ctx.session.as_ref().expect("signed in");
     if uuid::Uuid::parse_str(&id).is_err() {
         return ctx.error(StatusCode::NOT_FOUND, ctx.t.error_not_found);
     }
     let q = "query($id: ID!) { case(id: $id) { id kind unit state { labelSv labelEn } } workflows { name labelSv labelEn } }";
-    let data = match gql::run(&app.schema, &session.principal, q, json!({ "id": id })).await {
+    let data = match gql::run(&app.schema, ctx.principal(), q, json!({ "id": id })).await {
         Ok(d) => d,
         Err(e) => return internal(&ctx, &e),
     };
     let case = &data["case"];
     let is_sarah = case["kind"] == "LEX_SARAH";
     let workflow = if is_sarah { "lex-sarah" } else { "avvikelse" };
-    let kind = data["workflows"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|w| w["name"] == workflow)
-        .map(|w| form::label(w, ctx.lang))
-        .unwrap_or_default();
+    let kind = form::label(form::workflow(&data, workflow), ctx.lang);
     let page = ReceiptPage {
         c: ctx.chrome("/"),
         case_number: short_id(&str_of(&case["id"])),

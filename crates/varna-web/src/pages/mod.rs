@@ -8,11 +8,14 @@ mod file;
 mod search;
 mod work;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -106,6 +109,19 @@ fn ctx(app: &WebConfig, headers: &HeaderMap) -> Ctx {
 }
 
 impl Ctx {
+    /// The signed-in person (the handlers that call this took [`SignedIn`]
+    /// or [`PostedForm`], which guarantee one).
+    fn me(&self) -> &Session {
+        self.session
+            .as_ref()
+            .expect("a handler behind SignedIn or PostedForm")
+    }
+
+    /// Who the signed-in person is to the API.
+    fn principal(&self) -> &varna_api::Principal {
+        &self.me().principal
+    }
+
     fn chrome(&self, here: &str) -> Chrome {
         Chrome {
             t: self.t,
@@ -136,20 +152,13 @@ impl Ctx {
             Ok(html) => {
                 let mut response = (status, axum::response::Html(html)).into_response();
                 let h = response.headers_mut();
-                h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                h.insert(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
+                private(
+                    h,
+                    "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
                 );
                 h.insert(
                     header::REFERRER_POLICY,
                     HeaderValue::from_static("no-referrer"),
-                );
-                h.insert(
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(
-                        "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
-                    ),
                 );
                 if let Some(c) = self.csrf_cookie() {
                     h.append(
@@ -187,6 +196,20 @@ impl Ctx {
     }
 }
 
+/// Headers for a response that may show personal data: never cached or
+/// sniffed, and restricted by `csp`.
+fn private(h: &mut HeaderMap, csp: &'static str) {
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+}
+
 /// For signed-out people: the redirect to the sign-in page.
 fn signed_out(ctx: &Ctx) -> Option<Response> {
     ctx.session.is_none().then(|| {
@@ -195,6 +218,49 @@ fn signed_out(ctx: &Ctx) -> Option<Response> {
             &ctx.csrf_cookie().into_iter().collect::<Vec<_>>(),
         )
     })
+}
+
+/// A request from a signed-in person; signed-out people are answered with
+/// the redirect to the sign-in page before the handler runs.
+struct SignedIn(Ctx);
+
+impl FromRequestParts<App> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
+        let ctx = ctx(app, &parts.headers);
+        match signed_out(&ctx) {
+            Some(redirect) => Err(redirect),
+            None => Ok(SignedIn(ctx)),
+        }
+    }
+}
+
+/// A form posted by a signed-in person with the right CSRF token: the
+/// context and the fields. A wrong token is refused (403) and a signed-out
+/// person sent to sign in, before the handler runs.
+struct PostedForm {
+    ctx: Ctx,
+    values: BTreeMap<String, String>,
+}
+
+impl FromRequest<App> for PostedForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &App) -> Result<Self, Response> {
+        let ctx = ctx(app, request.headers());
+        let Form(fields) = Form::<Vec<(String, String)>>::from_request(request, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let values: BTreeMap<String, String> = fields.into_iter().collect();
+        if let Some(refusal) = ctx.csrf_refusal(values.get("csrf").map_or("", String::as_str)) {
+            return Err(refusal);
+        }
+        if let Some(redirect) = signed_out(&ctx) {
+            return Err(redirect);
+        }
+        Ok(PostedForm { ctx, values })
+    }
 }
 
 /// The case number people read and quote: the id's last eight hex digits,
@@ -361,13 +427,10 @@ async fn oidc_start(State(app): State<App>, headers: HeaderMap) -> Response {
         return ctx.error(StatusCode::NOT_FOUND, ctx.t.sign_in_not_configured);
     };
     let (url, flow) = oidc.start(&app.session_key, chrono::Utc::now());
-    // Lax, not Strict: it must come back with the provider's redirect.
-    let cookie = format!(
-        "{}={flow}; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=600{}",
-        crate::oidc::FLOW_COOKIE,
-        if app.secure_cookies { "; Secure" } else { "" }
-    );
-    see_other(&url, &[cookie])
+    see_other(
+        &url,
+        &[crate::oidc::flow_cookie(&flow, false, app.secure_cookies)],
+    )
 }
 
 #[derive(Deserialize)]
@@ -403,10 +466,7 @@ async fn oidc_callback(
         (None, Some(code), Some(state)) => oidc.finish(&app.session_key, flow, state, code).await,
         _ => Err(crate::oidc::OidcError::State),
     };
-    let clear_flow = format!(
-        "{}=; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=0",
-        crate::oidc::FLOW_COOKIE
-    );
+    let clear_flow = crate::oidc::flow_cookie("", true, app.secure_cookies);
     match result {
         Ok((principal, name)) => {
             tracing::info!(user = %principal.user_id, role = principal.role.as_str(), "signed in (OpenID Connect)");

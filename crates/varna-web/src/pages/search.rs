@@ -4,12 +4,12 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{App, Chrome, ctx, internal, local_time, short_id, signed_out};
+use super::{App, Chrome, SignedIn, internal, local_time, private, short_id};
 use crate::form::{label, str_of};
 use crate::gql;
 
@@ -75,14 +75,9 @@ fn date(text: &str) -> Option<chrono::NaiveDate> {
 
 pub(super) async fn search(
     State(app): State<App>,
-    headers: HeaderMap,
+    SignedIn(ctx): SignedIn,
     Query(form): Query<SearchForm>,
 ) -> Response {
-    let ctx = ctx(&app, &headers);
-    if let Some(r) = signed_out(&ctx) {
-        return r;
-    }
-    let session = ctx.session.as_ref().expect("signed in");
     let mut filter = serde_json::Map::new();
     if !form.kind.is_empty() {
         filter.insert("kinds".into(), json!([case_kind(&form.kind)]));
@@ -124,11 +119,11 @@ pub(super) async fn search(
     }
     let after = (!form.after.is_empty()).then(|| form.after.clone());
     let variables = json!({ "filter": filter, "after": after });
-    let data = match gql::run(&app.schema, &session.principal, SEARCH, variables).await {
+    let data = match gql::run(&app.schema, ctx.principal(), SEARCH, variables).await {
         Ok(d) => d,
         Err(e) if e.iter().all(|e| e.code == "INVALID_INPUT") => {
             error = Some(ctx.t.error_invalid.to_owned());
-            match gql::run(&app.schema, &session.principal, SEARCH, json!({})).await {
+            match gql::run(&app.schema, ctx.principal(), SEARCH, json!({})).await {
                 Ok(mut d) => {
                     d["cases"] = json!({ "totalCount": 0, "edges": [], "pageInfo": { "hasNextPage": false } });
                     d
@@ -213,25 +208,12 @@ pub(super) async fn search(
     ctx.page(StatusCode::OK, &page)
 }
 
-/// `a=1&b=2`, percent-encoded; empty values left out.
+/// `a=1&b=2`, form-encoded; empty values left out.
 fn query_string(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    let mut url = reqwest::Url::parse("http://varna.invalid/cases").expect("a fixed URL");
+    url.query_pairs_mut()
+        .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()));
+    url.query().unwrap_or_default().to_owned()
 }
 
 #[derive(Template)]
@@ -247,15 +229,7 @@ pub(super) struct YearForm {
     year: Option<i32>,
 }
 
-pub(super) async fn report_page(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Query(form): Query<YearForm>,
-) -> Response {
-    let ctx = ctx(&app, &headers);
-    if let Some(r) = signed_out(&ctx) {
-        return r;
-    }
+pub(super) async fn report_page(SignedIn(ctx): SignedIn, Query(form): Query<YearForm>) -> Response {
     use chrono::Datelike;
     let this_year = chrono::Utc::now().year();
     let year = form
@@ -273,14 +247,9 @@ pub(super) async fn report_page(
 /// The report file itself: `/report/2026.html` or `/report/2026.csv`.
 pub(super) async fn report_file(
     State(app): State<App>,
-    headers: HeaderMap,
+    SignedIn(ctx): SignedIn,
     Path(file): Path<String>,
 ) -> Response {
-    let ctx = ctx(&app, &headers);
-    if let Some(r) = signed_out(&ctx) {
-        return r;
-    }
-    let session = ctx.session.as_ref().expect("signed in");
     let Some((year, format)) = file
         .split_once('.')
         .and_then(|(y, ext)| Some((y.parse::<i32>().ok()?, ext)))
@@ -295,7 +264,7 @@ pub(super) async fn report_file(
     let q = "query($year: Int!, $format: ReportFormat!) { qualityReportExport(year: $year, format: $format) { filename mediaType content } }";
     let data = match gql::run(
         &app.schema,
-        &session.principal,
+        ctx.principal(),
         q,
         json!({ "year": year, "format": format }),
     )
@@ -314,17 +283,10 @@ pub(super) async fn report_file(
     if let Ok(v) = HeaderValue::from_str(&media) {
         h.insert(header::CONTENT_TYPE, v);
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
     // The report is one file with its own inline style and no script.
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
-        ),
+    private(
+        h,
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
     );
     if format == "CSV" {
         let disposition = format!(

@@ -4,15 +4,14 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{App, Chrome, ctx, internal, local_time, short_id, signed_out};
-use crate::form::str_of;
+use super::{App, Chrome, SignedIn, internal, local_time, short_id};
+use crate::form::{label, str_of};
 use crate::gql;
-use crate::text::Lang;
 
 #[derive(Template)]
 #[template(path = "my_work.html")]
@@ -51,37 +50,22 @@ const MY_WORK: &str = "query { myWork(first: 50) { overdue nextDeadline { labelS
 
 pub(super) async fn my_work(
     State(app): State<App>,
-    headers: HeaderMap,
+    SignedIn(ctx): SignedIn,
     Query(filter): Query<WorkFilter>,
 ) -> Response {
-    let ctx = ctx(&app, &headers);
-    if let Some(r) = signed_out(&ctx) {
-        return r;
-    }
-    let session = ctx.session.as_ref().expect("signed in");
-    let data = match gql::run(&app.schema, &session.principal, MY_WORK, json!({})).await {
+    let data = match gql::run(&app.schema, ctx.principal(), MY_WORK, json!({})).await {
         Ok(d) => d,
         Err(e) => return internal(&ctx, &e),
     };
-    let en = ctx.lang == Lang::En;
     let workflow_label: BTreeMap<String, String> = data["workflows"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(|w| {
-            let label = if en { &w["labelEn"] } else { &w["labelSv"] };
-            (str_of(&w["name"]), str_of(label))
-        })
+        .map(|w| (str_of(&w["name"]), label(w, ctx.lang)))
         .collect();
     let all: Vec<&Value> = data["myWork"].as_array().into_iter().flatten().collect();
     let more = all.len() >= MY_WORK_LIMIT;
-    let state_label = |case: &Value| {
-        str_of(if en {
-            &case["state"]["labelEn"]
-        } else {
-            &case["state"]["labelSv"]
-        })
-    };
+    let state_label = |case: &Value| label(&case["state"], ctx.lang);
     // The choices of each filter: what occurs among the person's cases.
     let choices = |value: &dyn Fn(&Value) -> (String, String), wanted: &Option<String>| {
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
