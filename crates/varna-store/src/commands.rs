@@ -78,8 +78,11 @@ impl Store {
             txn.rollback().await?;
             return Ok(earlier);
         }
-        ensure_unit(&txn, command.unit.as_str()).await?;
+        // The engine decides first: whether this person may file for the
+        // unit at all is answered before whether the unit exists.
+        let unit = command.unit.as_str().to_owned();
         let decision = decide_filing(&def, command, &facts)?;
+        ensure_unit(&txn, &unit).await?;
         let mut batch = Batch::new(head, facts.now);
         let case_id = CaseId::generate();
         let case = batch.open_case(&case_id, &def, decision.events)?;

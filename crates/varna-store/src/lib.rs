@@ -32,6 +32,7 @@ mod projections;
 pub mod queries;
 mod rebuild;
 mod report;
+mod revocation;
 mod tally;
 
 /// The canonical event encoding and the hash chains (the `varna-chain` crate).
@@ -52,7 +53,8 @@ pub use error::{Error, Result};
 pub use import::ImportedCase;
 pub use org::{NewUnit, NewUser};
 pub use rebuild::{ProjectionCheck, RebuildReport, TableDifference};
-pub use report::REPEAT_WINDOW_DAYS;
+pub use report::{REPEAT_WINDOW_DAYS, ReportReader};
+pub use revocation::{Revocation, RevocationKind};
 pub use varna_report::input::{ReportData, Scope as ReportScope};
 
 /// A case's id: a UUID v7 (time-ordered), written hyphenated.

@@ -30,14 +30,51 @@ pub const REPEAT_WINDOW_DAYS: i64 = 90;
 /// Ids per `IN (…)` list.
 const CHUNK: usize = 500;
 
+/// The cases a reader of the report may see, by lifecycle and lagrum (the
+/// read policy's narrowing, decided by the caller): counts, lead times and
+/// repeat pairs are made of those cases alone. `None` does not narrow.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportReader {
+    /// Lifecycle names the reader may read.
+    pub kinds: Option<Vec<String>>,
+    /// Lagrum (`SoL`, `LSS`, `HSL`) the reader may read.
+    pub lagrum: Option<Vec<String>>,
+}
+
+impl ReportReader {
+    /// Whether a case of `kind` under `lagrum` is the reader's.
+    pub fn admits(&self, kind: &str, lagrum: &str) -> bool {
+        self.kinds
+            .as_ref()
+            .is_none_or(|k| k.iter().any(|k| k == kind))
+            && self
+                .lagrum
+                .as_ref()
+                .is_none_or(|l| l.iter().any(|l| l == lagrum))
+    }
+}
+
 impl Store {
     /// Everything the report for `year` and `scope` is built from, read
-    /// at `as_of`. An unknown area or unit is `Error::UnknownScope`.
+    /// at `as_of`, over every case. An unknown area or unit is
+    /// `Error::UnknownScope`.
     pub async fn report_data(
         &self,
         year: i32,
         scope: &Scope,
         as_of: DateTime<Utc>,
+    ) -> Result<ReportData> {
+        self.report_data_for(year, scope, as_of, &ReportReader::default())
+            .await
+    }
+
+    /// [`Store::report_data`] over the cases `reader` may read only.
+    pub async fn report_data_for(
+        &self,
+        year: i32,
+        scope: &Scope,
+        as_of: DateTime<Utc>,
+        reader: &ReportReader,
     ) -> Result<ReportData> {
         let (units, scope_name) = self.units_in_scope(scope).await?;
         let unit_filter: Option<Vec<String>> = match scope {
@@ -52,15 +89,18 @@ impl Store {
                 self.definitions
                     .current(name)
                     .is_ok_and(|d| d.outcome_field().is_some())
+                    && reader.kinds.as_ref().is_none_or(|k| k.contains(name))
             })
             .collect();
         let in_scope = unit_filter.as_deref();
         // Three independent reads, each on its own pooled connection.
         let ((tallies, tallies_ms), (investigated, investigated_ms), (repeats, repeats_ms)) = tokio::try_join!(
             timed(self.tallies(year, in_scope)),
-            timed(self.investigated(year, &investigated_kinds, in_scope)),
-            timed(self.repeats(year, &investigated_kinds, in_scope)),
+            timed(self.investigated(year, &investigated_kinds, in_scope, reader)),
+            timed(self.repeats(year, &investigated_kinds, in_scope, reader)),
         )?;
+        let mut tallies = tallies;
+        tallies.retain(|t| reader.admits(&t.kind, &t.lagrum));
         tracing::debug!(
             year,
             tally_rows = tallies.len(),
@@ -226,6 +266,7 @@ impl Store {
         year: i32,
         kinds: &[String],
         units: Option<&[String]>,
+        reader: &ReportReader,
     ) -> Result<Vec<InvestigatedCase>> {
         let (start, end) = year_bounds(year);
         let mut select = cases::Entity::find()
@@ -241,6 +282,9 @@ impl Store {
             .filter(cases::Column::OpenedAt.lt(end));
         if let Some(units) = units {
             select = select.filter(cases::Column::UnitId.is_in(units.iter().cloned()));
+        }
+        if let Some(lagrum) = &reader.lagrum {
+            select = select.filter(cases::Column::Lagrum.is_in(lagrum.iter().cloned()));
         }
         let found: Vec<(String, String, String, DateTime<Utc>)> =
             select.into_tuple().all(&self.db).await?;
@@ -350,6 +394,7 @@ impl Store {
         year: i32,
         kinds: &[String],
         units: Option<&[String]>,
+        reader: &ReportReader,
     ) -> Result<Vec<RepeatPair>> {
         if kinds.is_empty() || units.is_some_and(<[String]>::is_empty) {
             return Ok(Vec::new());
@@ -373,9 +418,17 @@ impl Store {
                 &same_category,
                 year,
                 kinds,
-                units
+                units,
+                reader,
             ),
-            self.repeat_pairs(RepeatReason::SamePerson, &same_person, year, kinds, units),
+            self.repeat_pairs(
+                RepeatReason::SamePerson,
+                &same_person,
+                year,
+                kinds,
+                units,
+                reader
+            ),
         )?;
         pairs.extend(by_person);
         Ok(pairs)
@@ -390,6 +443,7 @@ impl Store {
         year: i32,
         kinds: &[String],
         units: Option<&[String]>,
+        reader: &ReportReader,
     ) -> Result<Vec<RepeatPair>> {
         let backend = self.db.get_database_backend();
         // Pushed in the order they appear in the text (SQLite binds by position).
@@ -403,6 +457,21 @@ impl Store {
             Some(units) => format!("AND c.unit_id IN ({})", params.list(units.iter().cloned())),
             None => String::new(),
         };
+        // Both cases of a pair are the reader's, or the pair is not shown.
+        let mut reader_clause = String::new();
+        if let Some(lagrum) = &reader.lagrum {
+            let (mine, earlier) = (
+                params.list(lagrum.iter().cloned()),
+                params.list(lagrum.iter().cloned()),
+            );
+            reader_clause.push_str(&format!(
+                " AND c.lagrum IN ({mine}) AND p.lagrum IN ({earlier})"
+            ));
+        }
+        if let Some(kinds) = &reader.kinds {
+            let earlier = params.list(kinds.iter().cloned());
+            reader_clause.push_str(&format!(" AND p.kind IN ({earlier})"));
+        }
         let sql = format!(
             "SELECT c.id AS case_id, c.kind AS kind, c.unit_id AS unit_id, \
                     c.category AS category, c.opened_at AS opened_at, \
@@ -413,7 +482,7 @@ impl Store {
              AND (p.opened_epoch < c.opened_epoch \
                   OR (p.opened_epoch = c.opened_epoch AND p.id < c.id)) \
              WHERE c.kind IN ({kind_list}) \
-               AND c.opened_at >= {start} AND c.opened_at < {end} {unit_clause} \
+               AND c.opened_at >= {start} AND c.opened_at < {end} {unit_clause}{reader_clause} \
                AND NOT EXISTS (SELECT 1 FROM case_link l \
                                WHERE l.case_id = c.id AND l.other_case_id = p.id)"
         );

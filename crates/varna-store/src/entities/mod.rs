@@ -15,4 +15,5 @@ pub(crate) mod idempotency_key;
 pub(crate) mod journal_entry;
 pub(crate) mod org;
 pub(crate) mod outbox;
+pub(crate) mod revocation;
 pub(crate) mod workflow_definition;

@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261123_000001_delivery;
 pub(crate) mod m20261123_000002_report;
+mod m20261204_000001_revocation;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261123_000001_delivery::Migration),
             Box::new(m20261123_000002_report::Migration),
+            Box::new(m20261204_000001_revocation::Migration),
         ]
     }
 }

@@ -37,6 +37,7 @@ on_both_backends!(
     lists_filter_and_paginate_without_gaps,
     the_access_log_is_queryable_by_case_and_user,
     concurrent_reads_are_all_logged_in_shared_commits,
+    expired_idempotency_keys_and_revocations_are_removed,
 );
 
 async fn migrations_run_from_empty_and_again(h: Harness) {
@@ -1156,4 +1157,84 @@ async fn related_cases_are_linked_on_both_sides(h: Harness) {
             .problem,
         None
     );
+}
+
+async fn expired_idempotency_keys_and_revocations_are_removed(h: Harness) {
+    let file = |key: &'static str| {
+        let store = &h.store;
+        async move {
+            store
+                .file_case(
+                    "avvikelse",
+                    varna_workflow::FileCase {
+                        lagrum: Lagrum::Sol,
+                        unit: UnitId::new(LINDEN),
+                        fields: fields(&[
+                            ("what_happened", text("Fall")),
+                            ("occurred_on", text("2026-03-01")),
+                            ("category", text("fall")),
+                        ]),
+                    },
+                    None,
+                    &actor(Role::Reporter, LINDEN),
+                    CommandOptions {
+                        idempotency_key: Some(key.into()),
+                        ..at(0)
+                    },
+                )
+                .await
+                .expect("files")
+        }
+    };
+    let first = file("k-1").await;
+    // Within the period the key is kept: a retry replays.
+    let kept = h
+        .store
+        .purge_expired(t0(), t0() - Duration::hours(1))
+        .await
+        .expect("purges");
+    assert_eq!(kept, (0, 0));
+    assert!(file("k-1").await.replayed);
+    // After it, the key is gone and the same key files anew.
+    let gone = h
+        .store
+        .purge_expired(t0(), t0() + Duration::hours(1))
+        .await
+        .expect("purges");
+    assert_eq!(gone, (0, 1));
+    let again = file("k-1").await;
+    assert!(!again.replayed);
+    assert_ne!(again.case_id, first.case_id);
+
+    let revocation = |kind, subject: &str, until_hours| varna_store::Revocation {
+        kind,
+        subject: subject.into(),
+        revoked_at: t0(),
+        until: t0() + Duration::hours(until_hours),
+    };
+    h.store
+        .revoke(revocation(varna_store::RevocationKind::Session, "s-1", 1))
+        .await
+        .expect("revokes");
+    h.store
+        .revoke(revocation(varna_store::RevocationKind::User, "u-1", 2))
+        .await
+        .expect("revokes");
+    // A repeat keeps one row, with the later moment.
+    h.store
+        .revoke(revocation(varna_store::RevocationKind::User, "u-1", 3))
+        .await
+        .expect("revokes again");
+    assert_eq!(h.store.revocations(t0()).await.expect("reads").len(), 2);
+    let later = t0() + Duration::minutes(90);
+    let purged = h
+        .store
+        .purge_expired(later, t0() - Duration::days(7))
+        .await
+        .expect("purges");
+    assert_eq!(purged, (1, 0));
+    let left = h.store.revocations(later).await.expect("reads");
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].subject, "u-1");
+    assert_eq!(left[0].until, t0() + Duration::hours(3));
 }
