@@ -1,9 +1,14 @@
 //! Authentication: bearer JWTs carrying the user id, one role and the
 //! units. HS256 with a local secret for a single installation (`varna token`
 //! mints development tokens); RS256 with keys from an OIDC issuer's JWKS for
-//! production. Issuer, audience and expiry are always checked.
+//! production. Issuer, audience, expiry, not-before, a non-empty subject,
+//! the lifetime (`exp − iat` at most [`AuthConfig::max_lifetime`]) and the
+//! revocation list ([`Revocations`]) are always checked.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{
@@ -50,9 +55,15 @@ pub struct Claims {
     pub aud: String,
     /// Expiry (seconds since the epoch).
     pub exp: i64,
-    /// Issued at.
+    /// Issued at (required: the lifetime is checked against it).
     #[serde(default)]
     pub iat: i64,
+    /// Not valid before (seconds since the epoch), when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// The token's own id, by which it can be revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
 }
 
 /// Which keys verify tokens.
@@ -82,6 +93,138 @@ pub struct AuthConfig {
     pub audience: String,
     /// Verification keys.
     pub keys: Keys,
+    /// The longest lifetime (`exp − iat`) a token may have.
+    pub max_lifetime: chrono::Duration,
+    /// Sign-ins ended before they expired.
+    pub revocations: Arc<Revocations>,
+}
+
+/// The default [`AuthConfig::max_lifetime`]: a working day and then some.
+pub const DEFAULT_MAX_LIFETIME_HOURS: i64 = 12;
+
+/// Sign-ins ended before they expired, as every server keeps them in
+/// memory: a session or token id (sign-out), or every sign-in of a person
+/// issued before a moment (an administrator ended their sessions). The
+/// store holds them for all servers; [`Revocations::refresh`] re-reads.
+#[derive(Debug, Default)]
+pub struct Revocations {
+    state: RwLock<Revoked>,
+    /// Where revocations are kept for every server (none: this process only).
+    store: Option<Arc<varna_store::Store>>,
+}
+
+#[derive(Debug, Default)]
+struct Revoked {
+    /// Session or token id → until when it would have been valid.
+    sessions: HashMap<String, DateTime<Utc>>,
+    /// User id → (sign-ins issued until this moment are ended, until when).
+    users: HashMap<String, (DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl Revoked {
+    fn take(
+        &mut self,
+        kind: varna_store::RevocationKind,
+        subject: &str,
+        at: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) {
+        match kind {
+            varna_store::RevocationKind::Session => {
+                let kept = self.sessions.entry(subject.to_owned()).or_insert(until);
+                *kept = (*kept).max(until);
+            }
+            varna_store::RevocationKind::User => {
+                let kept = self.users.entry(subject.to_owned()).or_insert((at, until));
+                *kept = (kept.0.max(at), kept.1.max(until));
+            }
+        }
+    }
+}
+
+impl Revocations {
+    /// Revocations kept in `store`, for every server on the database.
+    pub fn backed_by(store: Arc<varna_store::Store>) -> Self {
+        Revocations {
+            state: RwLock::default(),
+            store: Some(store),
+        }
+    }
+
+    /// Whether a sign-in of `user`, with id `id` (if it has one), issued
+    /// at `issued_at`, has been ended.
+    pub fn is_revoked(&self, user: &str, id: Option<&str>, issued_at: DateTime<Utc>) -> bool {
+        let state = self.state.read().expect("never poisoned");
+        id.is_some_and(|id| state.sessions.contains_key(id))
+            || state
+                .users
+                .get(user)
+                .is_some_and(|(at, _)| issued_at <= *at)
+    }
+
+    /// Takes in revocations (from the store, or just made here).
+    pub fn apply(&self, rows: &[varna_store::Revocation]) {
+        let mut state = self.state.write().expect("never poisoned");
+        for r in rows {
+            state.take(r.kind, &r.subject, r.revoked_at, r.until);
+        }
+    }
+
+    /// Replaces what is held with the store's revocations in force now
+    /// (what other servers revoked arrives this way).
+    pub async fn refresh(&self) -> varna_store::Result<()> {
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        let now = Utc::now();
+        let rows = store.revocations(now).await?;
+        let mut state = self.state.write().expect("never poisoned");
+        // Entries only leave once expired: one made here while the store
+        // was being read stays, whatever that read saw.
+        state.sessions.retain(|_, until| *until >= now);
+        state.users.retain(|_, (_, until)| *until >= now);
+        for r in &rows {
+            state.take(r.kind, &r.subject, r.revoked_at, r.until);
+        }
+        Ok(())
+    }
+
+    /// Ends one sign-in (valid until `until` otherwise), on every server.
+    pub async fn revoke_session(&self, id: &str, until: DateTime<Utc>) -> varna_store::Result<()> {
+        self.revoke(varna_store::RevocationKind::Session, id, until)
+            .await
+    }
+
+    /// Ends every sign-in of `user` issued until now, on every server; no
+    /// sign-in issued before lasts longer than `max_lifetime`.
+    pub async fn revoke_user(
+        &self,
+        user: &str,
+        max_lifetime: chrono::Duration,
+    ) -> varna_store::Result<()> {
+        let until = Utc::now() + max_lifetime;
+        self.revoke(varna_store::RevocationKind::User, user, until)
+            .await
+    }
+
+    async fn revoke(
+        &self,
+        kind: varna_store::RevocationKind,
+        subject: &str,
+        until: DateTime<Utc>,
+    ) -> varna_store::Result<()> {
+        let row = varna_store::Revocation {
+            kind,
+            subject: subject.to_owned(),
+            revoked_at: Utc::now(),
+            until,
+        };
+        if let Some(store) = &self.store {
+            store.revoke(row.clone()).await?;
+        }
+        self.apply(&[row]);
+        Ok(())
+    }
 }
 
 /// The shortest HS256 secret accepted (256 bits).
@@ -107,6 +250,28 @@ pub enum AuthError {
     /// The token names a role Varna does not know.
     #[error("the token's role is not a Varna role")]
     UnknownRole,
+    /// `nbf` lies in the future.
+    #[error("the token is not valid yet (its nbf lies in the future)")]
+    NotYetValid,
+    /// `exp − iat` is over the allowed lifetime, or `iat` is missing.
+    #[error("the token lives too long: exp − iat must be at most {0} hours (and iat given)")]
+    TooLong(i64),
+    /// The sign-in was ended (signed out, or ended by an administrator).
+    #[error("the sign-in has been ended: sign in again")]
+    Revoked,
+}
+
+impl AuthConfig {
+    /// Verification with the default lifetime limit and no revocations yet.
+    pub fn new(issuer: impl Into<String>, audience: impl Into<String>, keys: Keys) -> Self {
+        AuthConfig {
+            issuer: issuer.into(),
+            audience: audience.into(),
+            keys,
+            max_lifetime: chrono::Duration::hours(DEFAULT_MAX_LIFETIME_HOURS),
+            revocations: Arc::default(),
+        }
+    }
 }
 
 impl AuthConfig {
@@ -122,8 +287,28 @@ impl AuthConfig {
         token: &str,
     ) -> Result<(Principal, chrono::DateTime<chrono::Utc>), AuthError> {
         let claims: Claims = self.decode_verified(token)?;
-        let expires = chrono::DateTime::from_timestamp(claims.exp, 0).ok_or(AuthError::Invalid)?;
+        let expires = self.check_claims(&claims)?;
         Ok((principal_of(claims)?, expires))
+    }
+
+    /// What the signature check leaves: a subject, the lifetime limit and
+    /// the revocation list. Returns the expiry.
+    fn check_claims(&self, claims: &Claims) -> Result<DateTime<Utc>, AuthError> {
+        if claims.sub.trim().is_empty() {
+            return Err(AuthError::Invalid);
+        }
+        let expires = DateTime::from_timestamp(claims.exp, 0).ok_or(AuthError::Invalid)?;
+        let issued = DateTime::from_timestamp(claims.iat, 0).ok_or(AuthError::Invalid)?;
+        if claims.iat <= 0 || expires - issued > self.max_lifetime {
+            return Err(AuthError::TooLong(self.max_lifetime.num_hours()));
+        }
+        if self
+            .revocations
+            .is_revoked(&claims.sub, claims.jti.as_deref(), issued)
+        {
+            return Err(AuthError::Revoked);
+        }
+        Ok(expires)
     }
 
     /// Verifies an OpenID Connect ID token (the issuer's signature, `iss`,
@@ -132,6 +317,7 @@ impl AuthConfig {
     /// one it sent.
     pub fn verify_id_token(&self, token: &str) -> Result<(Principal, IdToken), AuthError> {
         let id: IdTokenClaims = self.decode_verified(token)?;
+        self.check_claims(&id.claims)?;
         let extra = IdToken {
             nonce: id.nonce,
             name: id.name,
@@ -163,11 +349,13 @@ impl AuthConfig {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
         validation.leeway = 30;
         decode::<T>(token, &key, &validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
+                jsonwebtoken::errors::ErrorKind::ImmatureSignature => AuthError::NotYetValid,
                 jsonwebtoken::errors::ErrorKind::InvalidIssuer
                 | jsonwebtoken::errors::ErrorKind::InvalidAudience => {
                     AuthError::WrongIssuerOrAudience
@@ -225,6 +413,8 @@ pub fn mint_hs256(
         aud: audience.to_owned(),
         exp: (now + ttl).timestamp(),
         iat: now.timestamp(),
+        nbf: None,
+        jti: Some(uuid::Uuid::new_v4().to_string()),
     };
     encode(
         &Header::new(Algorithm::HS256),
@@ -239,11 +429,11 @@ mod tests {
     use super::*;
 
     fn config() -> AuthConfig {
-        AuthConfig {
-            issuer: "varna".into(),
-            audience: "varna".into(),
-            keys: Keys::Hs256(b"0123456789abcdef0123456789abcdef".to_vec()),
-        }
+        AuthConfig::new(
+            "varna",
+            "varna",
+            Keys::Hs256(b"0123456789abcdef0123456789abcdef".to_vec()),
+        )
     }
 
     fn principal() -> Principal {
@@ -303,5 +493,98 @@ mod tests {
         // alg=none is never accepted.
         let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4Iiwicm9sZSI6InNhcyIsImlzcyI6InZhcm5hIiwiYXVkIjoidmFybmEiLCJleHAiOjQxMDI0NDQ4MDB9.";
         assert_eq!(c.verify(none), Err(AuthError::Invalid));
+    }
+
+    fn signed(claims: serde_json::Value) -> String {
+        encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
+        )
+        .expect("signs")
+    }
+
+    #[test]
+    fn not_before_lifetime_and_subject_are_enforced() {
+        let c = config();
+        let now = Utc::now().timestamp();
+        let claims = |sub: &str, iat: i64, exp: i64, nbf: Option<i64>| {
+            let mut v = serde_json::json!({
+                "sub": sub, "role": "sas", "iss": "varna", "aud": "varna", "iat": iat, "exp": exp,
+            });
+            if let Some(nbf) = nbf {
+                v["nbf"] = nbf.into();
+            }
+            signed(v)
+        };
+        assert!(c.verify(&claims("sas-1", now, now + 3600, None)).is_ok());
+        assert!(
+            c.verify(&claims("sas-1", now, now + 3600, Some(now)))
+                .is_ok()
+        );
+        assert_eq!(
+            c.verify(&claims("sas-1", now, now + 7200, Some(now + 3600))),
+            Err(AuthError::NotYetValid),
+            "nbf an hour ahead"
+        );
+        assert_eq!(
+            c.verify(&claims("sas-1", now, now + 13 * 3600, None)),
+            Err(AuthError::TooLong(12)),
+            "a 13-hour token"
+        );
+        assert_eq!(
+            c.verify(&claims("sas-1", 0, now + 3600, None)),
+            Err(AuthError::TooLong(12)),
+            "no iat"
+        );
+        assert_eq!(
+            c.verify(&claims("", now, now + 3600, None)),
+            Err(AuthError::Invalid),
+            "an empty subject"
+        );
+        assert_eq!(
+            c.verify(&claims("  ", now, now + 3600, None)),
+            Err(AuthError::Invalid),
+            "a blank subject"
+        );
+    }
+
+    #[test]
+    fn revoked_users_and_sessions_are_refused() {
+        let c = config();
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let token = mint_hs256(
+            secret,
+            "varna",
+            "varna",
+            &principal(),
+            chrono::Duration::hours(1),
+            Utc::now() - chrono::Duration::seconds(5),
+        );
+        assert!(c.verify(&token).is_ok());
+        c.revocations.apply(&[varna_store::Revocation {
+            kind: varna_store::RevocationKind::User,
+            subject: "sas-1".into(),
+            revoked_at: Utc::now(),
+            until: Utc::now() + chrono::Duration::hours(12),
+        }]);
+        assert_eq!(c.verify(&token), Err(AuthError::Revoked));
+        let later = mint_hs256(
+            secret,
+            "varna",
+            "varna",
+            &principal(),
+            chrono::Duration::hours(1),
+            Utc::now() + chrono::Duration::seconds(2),
+        );
+        assert!(c.verify(&later).is_ok(), "a sign-in after the revocation");
+        let claims: Claims = c.decode_verified(&later).expect("decodes");
+        c.revocations.apply(&[varna_store::Revocation {
+            kind: varna_store::RevocationKind::Session,
+            subject: claims.jti.expect("minted with an id"),
+            revoked_at: Utc::now(),
+            until: Utc::now() + chrono::Duration::hours(1),
+        }]);
+        assert_eq!(c.verify(&later), Err(AuthError::Revoked));
     }
 }

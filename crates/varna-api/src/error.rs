@@ -24,6 +24,10 @@ pub enum Code {
     InvalidTransition,
     /// A value or reference is not acceptable.
     InvalidInput,
+    /// The caller asked too often (filing per minute); try again shortly.
+    RateLimited,
+    /// The answer would be too large; ask for less.
+    TooLarge,
     /// Something failed inside Varna; details are in the server log.
     Internal,
 }
@@ -39,6 +43,8 @@ impl Code {
             Code::GuardFailed => "GUARD_FAILED",
             Code::InvalidTransition => "INVALID_TRANSITION",
             Code::InvalidInput => "INVALID_INPUT",
+            Code::RateLimited => "RATE_LIMITED",
+            Code::TooLarge => "TOO_LARGE",
             Code::Internal => "INTERNAL",
         }
     }

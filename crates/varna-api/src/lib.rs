@@ -8,10 +8,14 @@
 
 pub mod auth;
 pub mod error;
+mod guard;
 mod http;
 pub mod policy;
 pub mod schema;
 
 pub use auth::{AuthConfig, AuthError, Keys, Principal, mint_hs256};
-pub use http::{ApiState, MAX_BODY_BYTES, harden, router};
-pub use schema::{Limits, VarnaSchema, build_schema};
+pub use guard::Expensive;
+pub use http::{
+    ApiState, DEFAULT_WS_INIT_TIMEOUT, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, harden, router,
+};
+pub use schema::{Limits, VarnaSchema, build_schema, build_schema_for};

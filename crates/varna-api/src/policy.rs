@@ -12,6 +12,7 @@
 //! | auditor | every case (read-only), with audit chain and access log |
 //! | admin | no case content |
 
+use varna_store::ReportReader;
 use varna_store::queries::{CaseFilter, CaseSummary};
 use varna_workflow::{Lagrum, Role};
 
@@ -32,14 +33,16 @@ pub fn may_read_parts(p: &Principal, kind: &str, lagrum: &str, unit: &str, filed
         Role::UnitManager | Role::OperationsManager => p.units.iter().any(|u| u.as_str() == unit),
         Role::Sas => lagrum == Lagrum::Sol.as_str() || lagrum == Lagrum::Lss.as_str(),
         Role::Mas | Role::Mar => lagrum == Lagrum::Hsl.as_str(),
-        Role::Committee => kind == "lex-sarah",
+        Role::Committee => kind == LEX_SARAH,
     }
 }
 
-/// Narrows a list filter to what the principal may read (same rules as `may_read`).
+/// Narrows a list filter to what the principal may read (same rules as
+/// `may_read`). A filter that asks only for what the principal may not read
+/// narrows to nothing: an empty page, never a different answer.
 pub fn scope(p: &Principal, mut filter: CaseFilter) -> CaseFilter {
     match p.role {
-        Role::Admin | Role::System => filter.units = Some(Vec::new()),
+        Role::Admin | Role::System => nothing(&mut filter),
         Role::Auditor => {}
         Role::Reporter => filter.filed_by = Some(p.user_id.clone()),
         Role::UnitManager | Role::OperationsManager => {
@@ -49,38 +52,73 @@ pub fn scope(p: &Principal, mut filter: CaseFilter) -> CaseFilter {
                 None => mine,
             });
         }
-        Role::Sas => filter.lagrum = restrict(filter.lagrum, &[Lagrum::Sol, Lagrum::Lss]),
-        Role::Mas | Role::Mar => filter.lagrum = restrict(filter.lagrum, &[Lagrum::Hsl]),
+        Role::Sas => restrict(&mut filter, &[Lagrum::Sol, Lagrum::Lss]),
+        Role::Mas | Role::Mar => restrict(&mut filter, &[Lagrum::Hsl]),
         Role::Committee => {
-            filter.kinds =
-                if filter.kinds.is_empty() || filter.kinds.iter().any(|k| k == "lex-sarah") {
-                    vec!["lex-sarah".into()]
-                } else {
-                    // Asked only for kinds it may not read: match nothing.
-                    filter.units = Some(Vec::new());
-                    filter.kinds
-                };
+            let asked_other_kinds =
+                !filter.kinds.is_empty() && !filter.kinds.iter().any(|k| k == LEX_SARAH);
+            filter.kinds = vec![LEX_SARAH.into()];
+            if asked_other_kinds {
+                nothing(&mut filter);
+            }
         }
     }
     filter
 }
 
-fn restrict(asked: Vec<Lagrum>, allowed: &[Lagrum]) -> Vec<Lagrum> {
-    if asked.is_empty() {
-        return allowed.to_vec();
+/// The lifecycle the committee decides on (its IVO decisions).
+const LEX_SARAH: &str = "lex-sarah";
+
+/// Makes `filter` match no case (an empty unit list matches nothing).
+fn nothing(filter: &mut CaseFilter) {
+    filter.units = Some(Vec::new());
+}
+
+/// Keeps the asked lagrum that are allowed; none asked means all allowed;
+/// only forbidden ones asked means nothing.
+fn restrict(filter: &mut CaseFilter, allowed: &[Lagrum]) {
+    let asked = std::mem::take(&mut filter.lagrum);
+    let kept: Vec<Lagrum> = asked
+        .iter()
+        .copied()
+        .filter(|l| allowed.contains(l))
+        .collect();
+    if !asked.is_empty() && kept.is_empty() {
+        nothing(filter);
     }
-    let kept: Vec<Lagrum> = asked.into_iter().filter(|l| allowed.contains(l)).collect();
-    // Nothing allowed was asked for: an impossible lagrum list would match
-    // everything when empty, so keep one that matches no allowed case.
-    if kept.is_empty() {
-        vec![
-            Lagrum::ALL
-                .into_iter()
-                .find(|l| !allowed.contains(l))
-                .unwrap_or(Lagrum::Hsl),
-        ]
+    filter.lagrum = if kept.is_empty() {
+        allowed.to_vec()
     } else {
         kept
+    };
+}
+
+/// The part of the quality report the principal may read: the cases of
+/// the lifecycles and lagrum `may_read` gives them, or `None` when the
+/// report is not for their role (it is for those who analyse across units:
+/// auditor, SAS, MAS, committee).
+pub fn report_reader(p: &Principal) -> Option<ReportReader> {
+    let lagrum = |l: &[Lagrum]| Some(l.iter().map(|l| l.as_str().to_owned()).collect());
+    match p.role {
+        Role::Auditor => Some(ReportReader::default()),
+        Role::Sas => Some(ReportReader {
+            kinds: None,
+            lagrum: lagrum(&[Lagrum::Sol, Lagrum::Lss]),
+        }),
+        Role::Mas => Some(ReportReader {
+            kinds: None,
+            lagrum: lagrum(&[Lagrum::Hsl]),
+        }),
+        Role::Committee => Some(ReportReader {
+            kinds: Some(vec![LEX_SARAH.into()]),
+            lagrum: None,
+        }),
+        Role::Reporter
+        | Role::UnitManager
+        | Role::OperationsManager
+        | Role::Mar
+        | Role::Admin
+        | Role::System => None,
     }
 }
 
@@ -91,6 +129,20 @@ pub fn sees_personal_data(p: &Principal) -> bool {
         p.role,
         Role::UnitManager | Role::OperationsManager | Role::Sas | Role::Mas | Role::Mar
     )
+}
+
+/// Whether the principal reads how a case is investigated (the utredning
+/// journal, the history, fields set after filing). A reporter reads their
+/// own report and its status, and gets feedback when it closes; the
+/// investigators' working notes are not theirs (DOMAIN.md, information
+/// duties).
+pub fn sees_investigation(p: &Principal) -> bool {
+    p.role != Role::Reporter
+}
+
+/// Whether the principal may end other people's sign-ins (`endSessions`).
+pub fn may_end_sessions(p: &Principal) -> bool {
+    p.role == Role::Admin
 }
 
 /// Whether the principal may see the audit chain status and access log of a case.

@@ -353,7 +353,7 @@ async fn personal_data_is_masked_for_roles_that_do_not_need_it() {
         assert_eq!(
             pnr,
             if masked {
-                "19121212-****"
+                "********-****"
             } else {
                 "19121212-1212"
             },
@@ -534,17 +534,17 @@ fn state() -> (ApiState, tempfile::TempDir) {
     })
     .expect("opens");
     let store = Arc::new(store);
-    let auth = Arc::new(AuthConfig {
-        issuer: "varna".into(),
-        audience: "varna".into(),
-        keys: Keys::Hs256(SECRET.to_vec()),
-    });
+    let auth = Arc::new(AuthConfig::new(
+        "varna",
+        "varna",
+        Keys::Hs256(SECRET.to_vec()),
+    ));
     (
-        ApiState {
-            schema: build_schema(Arc::clone(&store), Limits::default()),
+        ApiState::new(
+            build_schema(Arc::clone(&store), Limits::default()),
             auth,
             store,
-        },
+        ),
         dir,
     )
 }
@@ -784,15 +784,15 @@ async fn my_work_lists_what_waits_for_the_caller_most_urgent_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscribers_hear_only_of_cases_they_may_read() {
     let app = app().await;
-    let state = ApiState {
-        schema: app.schema.clone(),
-        auth: Arc::new(AuthConfig {
-            issuer: "varna".into(),
-            audience: "varna".into(),
-            keys: Keys::Hs256(SECRET.to_vec()),
-        }),
-        store: Arc::clone(&app.store),
-    };
+    let state = ApiState::new(
+        app.schema.clone(),
+        Arc::new(AuthConfig::new(
+            "varna",
+            "varna",
+            Keys::Hs256(SECRET.to_vec()),
+        )),
+        Arc::clone(&app.store),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -1050,4 +1050,384 @@ async fn standard_tools_can_introspect_the_schema() {
             .is_some_and(|m| m.contains("too deep")),
         "{r}"
     );
+}
+
+// ---------------------------------------------------------------- security
+// Each test below drives one finding of the outside attack test (issue 17,
+// RELIABILITY.md "Security") the way the attacker did, and failed before
+// its fix.
+
+const REPEATS: &str = r#"query($year: Int!) {
+  qualityReport(year: $year) { repeats { cases { caseId kind earlierCaseIds } } }
+}"#;
+
+/// A lex Maria case about the person of the lex Sarah report: the report's
+/// repeat events link a HSL case to a SoL case.
+async fn file_lex_maria_about_the_same_person(app: &App) -> String {
+    let pnr = Personnummer::parse("19121212-1212", chrono::Utc::now().date_naive()).expect("valid");
+    app.store
+        .file_case(
+            "lex-maria",
+            FileCase {
+                lagrum: Lagrum::Hsl,
+                unit: UnitId::new("linden"),
+                fields: [
+                    ("what_happened".to_owned(), text("Fel dos")),
+                    ("occurred_on".to_owned(), text("2026-01-11")),
+                    ("affected_gender".to_owned(), text("kvinna")),
+                ]
+                .into(),
+            },
+            Some(&pnr),
+            &varna_workflow::Actor {
+                id: ActorId::new("mas-1"),
+                role: Role::Mas,
+                units: BTreeSet::new(),
+            },
+            CommandOptions::default(),
+        )
+        .await
+        .expect("files")
+        .case_id
+        .to_string()
+}
+
+fn this_year() -> i64 {
+    chrono::Utc::now()
+        .format("%Y")
+        .to_string()
+        .parse()
+        .expect("year")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quality_report_names_only_cases_its_reader_may_read_and_logs_them() {
+    let app = app().await;
+    let maria = file_lex_maria_about_the_same_person(&app).await;
+    let auditor = app
+        .run(
+            &principal(Role::Auditor),
+            REPEATS,
+            json!({ "year": this_year() }),
+        )
+        .await;
+    let named = |r: &Value| -> Vec<String> {
+        r["data"]["qualityReport"]["repeats"]["cases"]
+            .as_array()
+            .expect("cases")
+            .iter()
+            .flat_map(|c| {
+                std::iter::once(c["caseId"].clone())
+                    .chain(c["earlierCaseIds"].as_array().cloned().unwrap_or_default())
+            })
+            .map(|v| v.as_str().expect("an id").to_owned())
+            .collect()
+    };
+    assert!(
+        named(&auditor).contains(&maria) && named(&auditor).contains(&app.sarah),
+        "the auditor sees the lex Maria case repeat the lex Sarah report: {auditor}"
+    );
+    for role in [Role::Auditor, Role::Sas, Role::Mas, Role::Committee] {
+        let who = principal(role);
+        let r = app.run(&who, REPEATS, json!({ "year": this_year() })).await;
+        assert_eq!(code(&r), "OK", "{role}: {r}");
+        for id in named(&r) {
+            let read = app.run(&who, READ_CASE, json!({ "id": id })).await;
+            assert_eq!(
+                code(&read),
+                "OK",
+                "{role}'s report names {id}, which {role} may not read"
+            );
+        }
+    }
+    // Naming a case is a read: the auditor's report wrote access-log rows.
+    let log = app
+        .store
+        .access_log_for_case(&varna_store::CaseId::parse(&maria).expect("id"))
+        .await
+        .expect("log");
+    assert!(
+        log.iter()
+            .any(|r| r.actor_id == "auditor-1" && r.purpose == "report"),
+        "{log:?}"
+    );
+}
+
+const BY_LAGRUM: &str = "query($l: [Lagrum!]) { cases(filter: { lagrum: $l }) { totalCount edges { node { id lagrum } } } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_outside_the_callers_reach_narrows_to_nothing() {
+    let app = app().await;
+    for (role, forbidden) in [
+        (Role::Sas, json!(["HSL"])),
+        (Role::Mas, json!(["SOL"])),
+        (Role::Mas, json!(["SOL", "LSS"])),
+    ] {
+        let r = app
+            .run(&principal(role), BY_LAGRUM, json!({ "l": forbidden }))
+            .await;
+        assert_eq!(code(&r), "OK", "{role} {forbidden}: {r}");
+        assert_eq!(r["data"]["cases"]["totalCount"], 0, "{role}: {r}");
+        assert_eq!(r["data"]["cases"]["edges"], json!([]), "{role}: {r}");
+    }
+    // Asking for an allowed and a forbidden lagrum gives the allowed ones.
+    let r = app
+        .run(
+            &principal(Role::Sas),
+            BY_LAGRUM,
+            json!({ "l": ["HSL", "SOL"] }),
+        )
+        .await;
+    assert_eq!(r["data"]["cases"]["totalCount"], 2, "{r}");
+}
+
+mod filter_property {
+    use super::*;
+    use proptest::prelude::*;
+    use varna_api::policy;
+    use varna_store::queries::CaseFilter;
+
+    fn subset<T: Clone + std::fmt::Debug + 'static>(all: Vec<T>) -> impl Strategy<Value = Vec<T>> {
+        proptest::sample::subsequence(all.clone(), 0..=all.len())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// For every role and every filter, the page is a subset of what
+        /// `case(id)` shows that caller, and never an error.
+        #[test]
+        fn every_filtered_page_is_within_what_the_caller_may_read(
+            role in proptest::sample::select(Role::ALL.to_vec()),
+            kinds in subset(vec!["avvikelse", "lex-sarah", "lex-maria", "klagomal"]),
+            lagrum in subset(vec![Lagrum::Sol, Lagrum::Lss, Lagrum::Hsl]),
+            units in proptest::option::of(subset(vec!["linden", "norr", "nowhere"])),
+            closed in proptest::option::of(any::<bool>()),
+        ) {
+            let runtime = RUNTIME.get_or_init(|| {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()
+                    .expect("runtime")
+            });
+            runtime.block_on(async {
+                let app = APP.get_or_init(app).await;
+                let who = principal(role);
+                let filter = CaseFilter {
+                    kinds: kinds.iter().map(|k| (*k).to_owned()).collect(),
+                    lagrum: lagrum.clone(),
+                    units: units.clone().map(|u| u.iter().map(|u| (*u).to_owned()).collect()),
+                    closed,
+                    ..CaseFilter::default()
+                };
+                let page = app.store.cases(&policy::scope(&who, filter), 200, None).await.expect("a page");
+                for case in &page.items {
+                    prop_assert!(policy::may_read(&who, case), "{role} got {:?}", case.id);
+                }
+                Ok(())
+            })?;
+        }
+    }
+
+    /// One store for every case, on one runtime that outlives them all.
+    static APP: tokio::sync::OnceCell<App> = tokio::sync::OnceCell::const_new();
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expensive_fields_are_priced_and_huge_lists_refused() {
+    let app = app().await;
+    let auditor = principal(Role::Auditor);
+    let reports = |n: usize| {
+        let fields: String = (0..n)
+            .map(|i| format!("r{i}: qualityReport(year: {}) {{ year }} ", this_year()))
+            .collect();
+        format!("{{ {fields} }}")
+    };
+    let r = app.run(&auditor, &reports(2), json!({})).await;
+    assert_eq!(code(&r), "OK", "{r}");
+    for n in [3, 499] {
+        let r = app.run(&auditor, &reports(n), json!({})).await;
+        assert!(
+            r["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("complex")),
+            "{n} reports in one request: {r}"
+        );
+    }
+    let export = format!(
+        "{{ a: qualityReportExport(year: {y}, format: HTML) {{ filename }} b: qualityReportExport(year: {y}, format: CSV) {{ filename }} }}",
+        y = this_year()
+    );
+    let r = app.run(&auditor, &export, json!({})).await;
+    assert!(r["errors"].is_array(), "two exports in one request: {r}");
+    let units: Vec<String> = (0..50_000).map(|i| format!("u{i}")).collect();
+    let r = app
+        .run(
+            &principal(Role::UnitManager),
+            "query($u: [String!]) { cases(filter: { units: $u }) { totalCount } }",
+            json!({ "u": units }),
+        )
+        .await;
+    assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "units");
+    assert_eq!(r["errors"][0]["extensions"]["problem"], "TOO_MANY");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reporter_reads_the_report_not_the_investigation_and_no_role_sees_a_birth_date() {
+    let app = app().await;
+    let sas = principal(Role::Sas);
+    let r = app.run(&sas, ACK, json!({ "id": app.sarah })).await;
+    assert_eq!(code(&r), "OK", "{r}");
+    let r = app.run(&sas, ENTRY, json!({ "id": app.sarah })).await;
+    assert_eq!(code(&r), "OK", "{r}");
+    let reporter = principal(Role::Reporter);
+    for field in ["utredningJournal { text }", "history { eventType }"] {
+        let q = format!("query($id: ID!) {{ case(id: $id) {{ {field} }} }}");
+        let r = app.run(&reporter, &q, json!({ "id": app.sarah })).await;
+        assert_eq!(code(&r), "FORBIDDEN", "{field}: {r}");
+    }
+    let r = app
+        .run(&reporter, READ_CASE, json!({ "id": app.sarah }))
+        .await;
+    assert_eq!(r["data"]["case"]["state"]["id"], "acknowledged", "{r}");
+    assert_eq!(r["data"]["case"]["personnummer"], "********-****");
+    assert!(
+        !r.to_string().contains("1912"),
+        "no date of birth for the reporter: {r}"
+    );
+    for role in Role::ALL {
+        let r = app
+            .run(&principal(role), READ_CASE, json!({ "id": app.sarah }))
+            .await;
+        if let Some(pnr) = r["data"]["case"]["personnummer"].as_str() {
+            assert!(
+                pnr == "19121212-1212" || pnr == "********-****",
+                "{role}: {pnr}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filing_is_rate_limited_per_caller_and_a_units_existence_is_not_revealed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/rate.db?mode=rwc", dir.path().display());
+    let store = Arc::new(
+        Store::open(&StoreConfig::new(url), &catalog())
+            .await
+            .expect("opens"),
+    );
+    store
+        .upsert_unit(NewUnit {
+            id: "linden".into(),
+            name: "linden".into(),
+            verksamhetsomrade_id: "a".into(),
+            verksamhetsomrade_name: "a".into(),
+            organisation_id: "k".into(),
+            organisation_name: "K".into(),
+        })
+        .await
+        .expect("unit");
+    let limits = Limits {
+        filings_per_minute: 3,
+        ..Limits::default()
+    };
+    let schema = build_schema(Arc::clone(&store), limits);
+    let run = |who: Principal, query: String| {
+        let schema = schema.clone();
+        async move {
+            serde_json::to_value(schema.execute(Request::new(query).data(who)).await).expect("JSON")
+        }
+    };
+    let um = principal(Role::UnitManager);
+    for _ in 0..3 {
+        assert_eq!(code(&run(um.clone(), FILE.into()).await), "OK");
+    }
+    let r = run(um.clone(), FILE.into()).await;
+    assert_eq!(code(&r), "RATE_LIMITED", "{r}");
+    let mut other = principal(Role::UnitManager);
+    other.user_id = "unit_manager-2".into();
+    assert_eq!(
+        code(&run(other.clone(), FILE.into()).await),
+        "OK",
+        "another caller has a bucket of their own"
+    );
+    // A unit outside the caller's units answers the same whether or not it exists.
+    let elsewhere = |unit: &str| FILE.replace("\"linden\"", &format!("\"{unit}\""));
+    let mut probe = principal(Role::UnitManager);
+    probe.user_id = "unit_manager-3".into();
+    probe.units = BTreeSet::from([UnitId::new("ekbacken")]);
+    let existing = run(probe.clone(), elsewhere("linden")).await;
+    let missing = run(probe, elsewhere("no-such-unit")).await;
+    assert_eq!(code(&existing), "FORBIDDEN", "{existing}");
+    assert_eq!(code(&missing), "FORBIDDEN", "{missing}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_answers_are_never_cached_and_graphiql_is_pinned_or_off() {
+    let (mut state, _dir) = state();
+    let token = mint_hs256(
+        SECRET,
+        "varna",
+        "varna",
+        &principal(Role::Sas),
+        chrono::Duration::hours(1),
+        chrono::Utc::now(),
+    );
+    let response = router(state.clone())
+        .oneshot(post(r#"{"query":"{ me { userId } }"}"#, Some(&token)))
+        .await
+        .expect("responds");
+    assert_eq!(
+        response
+            .headers()
+            .get("cache-control")
+            .map(|v| v.as_bytes()),
+        Some(&b"no-store"[..])
+    );
+    let page = router(state.clone())
+        .oneshot(
+            HttpRequest::get("/graphql")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("responds");
+    let csp = page
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self' https://unpkg.com;"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    let html = body(page).await;
+    let scripts = html.matches("<script src=\"https://").count();
+    assert_eq!(scripts, 3, "{html}");
+    assert_eq!(
+        html.matches("integrity=\"sha384-").count(),
+        4,
+        "every script and stylesheet from the CDN carries its hash"
+    );
+    assert!(
+        !html.contains("@latest") && !html.contains("graphiql/"),
+        "versions are exact"
+    );
+    assert!(!html.contains("<script>"), "no inline script");
+    state.graphiql = false;
+    let off = router(state)
+        .oneshot(
+            HttpRequest::get("/graphql")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("responds");
+    assert_eq!(off.status(), StatusCode::NOT_FOUND);
 }

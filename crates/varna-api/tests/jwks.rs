@@ -12,11 +12,11 @@ fn config() -> AuthConfig {
         "/tests/fixtures/test-issuer.jwks.json"
     ))
     .expect("fixture");
-    AuthConfig {
-        issuer: "https://idp.example.se".into(),
-        audience: "varna".into(),
-        keys: Keys::Jwks(serde_json::from_str(&jwks).expect("a JWKS")),
-    }
+    AuthConfig::new(
+        "https://idp.example.se",
+        "varna",
+        Keys::Jwks(serde_json::from_str(&jwks).expect("a JWKS")),
+    )
 }
 
 fn token(der: &str, kid: Option<&str>, iss: &str, expires_in: i64) -> String {
@@ -38,6 +38,8 @@ fn token(der: &str, kid: Option<&str>, iss: &str, expires_in: i64) -> String {
         aud: "varna".into(),
         exp: now + expires_in,
         iat: now,
+        nbf: None,
+        jti: None,
     };
     encode(&header, &claims, &key).expect("signs")
 }

@@ -14,6 +14,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 #[derive(Debug)]
 pub struct GraphqlWs {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// The server's close frame (code, reason), once one came.
+    closed: Option<(u16, String)>,
 }
 
 impl GraphqlWs {
@@ -21,27 +23,71 @@ impl GraphqlWs {
     /// connection_init with `{"Authorization": "Bearer <token>"}`. Returns
     /// the server's refusal as text when it does not acknowledge.
     pub async fn connect(url: &str, token: &str) -> Result<GraphqlWs, String> {
+        let mut client = GraphqlWs::open(url).await?;
+        let init = json!({
+            "type": "connection_init",
+            "payload": { "Authorization": format!("Bearer {token}") }
+        });
+        client
+            .socket
+            .send(Message::text(init.to_string()))
+            .await
+            .map_err(|e| e.to_string())?;
+        match client.next_message(Duration::from_secs(10)).await {
+            Some(m) if m["type"] == "connection_ack" => Ok(client),
+            Some(m) => Err(m.to_string()),
+            None => Err("closed without acknowledging".into()),
+        }
+    }
+
+    /// Opens the socket and sends nothing (not even connection_init).
+    pub async fn open(url: &str) -> Result<GraphqlWs, String> {
         let mut request = url.into_client_request().map_err(|e| e.to_string())?;
         request.headers_mut().insert(
             "sec-websocket-protocol",
             "graphql-transport-ws".parse().expect("header value"),
         );
-        let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        let (socket, _) = tokio_tungstenite::connect_async(request)
             .await
             .map_err(|e| e.to_string())?;
-        let init = json!({
-            "type": "connection_init",
-            "payload": { "Authorization": format!("Bearer {token}") }
-        });
-        socket
-            .send(Message::text(init.to_string()))
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut client = GraphqlWs { socket };
-        match client.next_message(Duration::from_secs(10)).await {
-            Some(m) if m["type"] == "connection_ack" => Ok(client),
-            Some(m) => Err(m.to_string()),
-            None => Err("closed without acknowledging".into()),
+        Ok(GraphqlWs {
+            socket,
+            closed: None,
+        })
+    }
+
+    /// Runs a query or mutation as operation `id` and returns its payload
+    /// (`{"data": …}` or `{"errors": …}`), or `None` when nothing came.
+    pub async fn query(&mut self, id: &str, query: &str, variables: Value) -> Option<Value> {
+        self.subscribe(id, query, variables).await;
+        loop {
+            let (from, payload) = self.next(Duration::from_secs(10)).await?;
+            if from == id && payload.get("complete").is_none() {
+                return Some(payload);
+            }
+        }
+    }
+
+    /// Waits up to `wait` for the server to close the socket: its close
+    /// code and reason (1006 when it went without a close frame), or
+    /// `None` when it stayed open. Other messages are passed over.
+    pub async fn closed(&mut self, wait: Duration) -> Option<(u16, String)> {
+        let until = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(close) = &self.closed {
+                return Some(close.clone());
+            }
+            let left = until.saturating_duration_since(tokio::time::Instant::now());
+            match tokio::time::timeout(left, self.socket.next()).await {
+                Err(_) => return None,
+                Ok(None | Some(Err(_))) => return Some((1006, "no close frame".into())),
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    self.closed = Some(frame.map_or((1005, String::new()), |f| {
+                        (u16::from(f.code), f.reason.to_string())
+                    }));
+                }
+                Ok(Some(Ok(_))) => {}
+            }
         }
     }
 
@@ -94,7 +140,12 @@ impl GraphqlWs {
                 .ok()??;
             match frame.ok()? {
                 Message::Text(t) => return serde_json::from_str(t.as_str()).ok(),
-                Message::Close(_) => return None,
+                Message::Close(frame) => {
+                    self.closed = Some(frame.map_or((1005, String::new()), |f| {
+                        (u16::from(f.code), f.reason.to_string())
+                    }));
+                    return None;
+                }
                 _ => {}
             }
         }

@@ -145,14 +145,21 @@ impl CaseView {
     async fn next_due_at(&self) -> Option<DateTime<Utc>> {
         self.record.summary.next_due_at
     }
-    /// The case's field values. Fields that identify a person are masked (value null, `masked` true) for roles that do not need them.
+    /// The case's field values. Fields that identify a person are masked (value null, `masked` true) for roles that do not need them; a reporter sees only the fields a report is filed with.
     async fn fields(&self, ctx: &Context<'_>) -> Result<Vec<FieldValue>> {
         let masks = self.masks(ctx)?;
+        let filing_only = !policy::sees_investigation(principal(ctx)?);
+        let filing = &self.def.filing;
         Ok(self
             .record
             .case
             .fields
             .iter()
+            .filter(|(name, _)| {
+                !filing_only
+                    || filing.accepts.contains(name)
+                    || filing.requires.iter().any(|r| r.fields().contains(name))
+            })
             .map(|(name, value)| {
                 let (label, personal) = self.label(name);
                 let masked = masks && personal;
@@ -169,7 +176,7 @@ impl CaseView {
             })
             .collect())
     }
-    /// The affected person's personnummer: in full for roles that investigate, as `YYYYMMDD-****` for others; null when none was filed.
+    /// The affected person's personnummer: in full for roles that investigate, as `********-****` for others (no date of birth); null when none was filed.
     async fn personnummer(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         let Some(digits) = store(ctx)
             .personnummer(&self.record.id)
@@ -178,10 +185,10 @@ impl CaseView {
         else {
             return Ok(None);
         };
-        let (date, rest) = digits.split_at(8.min(digits.len()));
         Ok(Some(if self.masks(ctx)? {
-            format!("{date}-****")
+            MASKED_PERSONNUMMER.to_owned()
         } else {
+            let (date, rest) = digits.split_at(8.min(digits.len()));
             format!("{date}-{rest}")
         }))
     }
@@ -240,8 +247,9 @@ impl CaseView {
             })
             .collect())
     }
-    /// The utredning journal: every documented item with its date, source, fact-or-assessment and author (SOSFS 2011:5 5 kap.).
-    async fn utredning_journal(&self) -> Result<Vec<JournalEntry>> {
+    /// The utredning journal: every documented item with its date, source, fact-or-assessment and author. Not for the reporter (FORBIDDEN).
+    async fn utredning_journal(&self, ctx: &Context<'_>) -> Result<Vec<JournalEntry>> {
+        investigators_only(ctx)?;
         Ok(self
             .record
             .case
@@ -258,8 +266,10 @@ impl CaseView {
             })
             .collect())
     }
-    /// Every event of the case, in order, with its place in the hash chain. Personal field values are masked as in `fields`.
+    /// Every event of the case, in order, with its place in the hash chain. Personal field values are masked as in `fields`. Not for the reporter (FORBIDDEN).
+    #[graphql(complexity = "super::HISTORY_COST + child_complexity")]
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<HistoryEvent>> {
+        investigators_only(ctx)?;
         let masks = self.masks(ctx)?;
         let events = store(ctx)
             .history(&self.record.id)
@@ -328,6 +338,7 @@ impl CaseView {
         })
     }
     /// Auditors only: every read of this case (who, when, why).
+    #[graphql(complexity = "super::HISTORY_COST + child_complexity")]
     async fn access_log(&self, ctx: &Context<'_>) -> Result<Vec<AccessEntry>> {
         if !policy::sees_audit(principal(ctx)?) {
             return Err(error(Code::Forbidden, "only auditors see the access log"));
@@ -345,6 +356,21 @@ impl CaseView {
                 at: r.at,
             })
             .collect())
+    }
+}
+
+/// A personnummer as roles that do not need it see it: not even the date of birth.
+const MASKED_PERSONNUMMER: &str = "********-****";
+
+/// FORBIDDEN for a reporter: the investigation is not theirs to read.
+fn investigators_only(ctx: &Context<'_>) -> Result<()> {
+    if policy::sees_investigation(principal(ctx)?) {
+        Ok(())
+    } else {
+        Err(error(
+            Code::Forbidden,
+            "a reporter reads their report and its status, not the investigation",
+        ))
     }
 }
 
@@ -518,7 +544,7 @@ pub struct AccessEntry {
     pub user_id: String,
     /// In which role.
     pub role: String,
-    /// Why: `case_view` (a single read), `list` (a row of a list) or `command_result` (returned by a change).
+    /// Why: `case_view` (a single read), `list` (a row of a list), `command_result` (returned by a change) or `report` (named in the quality report).
     pub purpose: String,
     /// When.
     pub at: DateTime<Utc>,
@@ -533,14 +559,17 @@ pub(crate) enum Purpose {
     List,
     /// The case returned by a mutation.
     CommandResult,
+    /// Named in the quality report (a repeat event).
+    Report,
 }
 
 impl Purpose {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Purpose::CaseView => "case_view",
             Purpose::List => "list",
             Purpose::CommandResult => "command_result",
+            Purpose::Report => "report",
         }
     }
 }

@@ -165,6 +165,9 @@ impl SubscriptionRoot {
     ) -> Result<impl Stream<Item = CaseEventNotice> + use<>> {
         let p = principal(ctx)?.clone();
         let filter = filter.unwrap_or_default();
+        crate::schema::types::bounded("kinds", filter.kinds.as_ref())?;
+        crate::schema::types::bounded("units", filter.units.as_ref())?;
+        crate::schema::types::bounded("eventTypes", filter.event_types.as_ref())?;
         Ok(session_changes(ctx).filter_map(move |c| {
             let keep = visible(&p, &c) && filter.matches(&c);
             async move { keep.then(|| notice(&c)) }

@@ -19,7 +19,7 @@ use varna_workflow::{
     Author, Command, Fields, FileCase, JournalEntryInput, Personnummer, UnitId, Value,
 };
 
-use crate::auth::Principal;
+use crate::auth::{AuthConfig, Principal};
 use crate::error::{Code, error, from_store};
 use crate::policy;
 use case::{CaseView, Purpose, load, load_many};
@@ -33,8 +33,11 @@ pub type VarnaSchema = Schema<QueryRoot, MutationRoot, live::SubscriptionRoot>;
 pub struct Limits {
     /// Deepest selection nesting.
     pub max_depth: usize,
-    /// Highest complexity score (each field counts 1; lists of cases count per item).
+    /// Highest complexity score (each field counts 1; lists of cases count
+    /// per item; reports, exports and histories cost more).
     pub max_complexity: usize,
+    /// Filings per caller and minute (`0`: no limit).
+    pub filings_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -45,17 +48,42 @@ impl Default for Limits {
             // the complexity limit bounds what any depth can cost.
             max_depth: 20,
             max_complexity: 1_000,
+            filings_per_minute: 60,
         }
     }
 }
 
-/// Builds the schema over a store.
+/// What the expensive fields cost against [`Limits::max_complexity`]: a
+/// request may build at most two reports, or one report and one export.
+pub const REPORT_COST: usize = 400;
+/// The export renders the report as well as building it.
+pub const EXPORT_COST: usize = 500;
+/// A case's history or access log: a read of every event or access row.
+pub const HISTORY_COST: usize = 20;
+
+/// Builds the schema over a store (without `endSessions`: see [`build_schema_for`]).
 pub fn build_schema(store: Arc<Store>, limits: Limits) -> VarnaSchema {
+    builder(store, limits).finish()
+}
+
+/// Builds the schema over a store with the server's token verification,
+/// whose revocation list `endSessions` writes to.
+pub fn build_schema_for(store: Arc<Store>, limits: Limits, auth: Arc<AuthConfig>) -> VarnaSchema {
+    builder(store, limits).data(auth).finish()
+}
+
+fn builder(
+    store: Arc<Store>,
+    limits: Limits,
+) -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, live::SubscriptionRoot> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     Schema::build(QueryRoot, MutationRoot, live::SubscriptionRoot)
         .data(store)
+        .data(crate::guard::Expensive::new(cores.div_ceil(2)))
+        .data(crate::guard::FilingRate::new(limits.filings_per_minute))
+        .extension(crate::guard::OperationGuard)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        .finish()
 }
 
 /// The schema's SDL (what `varna schema` prints and `schema/schema.graphql` holds).
@@ -389,6 +417,7 @@ impl QueryRoot {
     ) -> Result<CaseConnection> {
         let p = principal(ctx)?;
         let f = filter.unwrap_or_default();
+        f.check_bounds()?;
         let now = Utc::now();
         let filter = CaseFilter {
             kinds: f
@@ -501,6 +530,7 @@ impl QueryRoot {
     /// and gender, outcomes including "pågående utredning", IVO-anmälningar,
     /// categories, complaints, lead times, deadlines, monthly series, rising units
     /// and repeat events. For the auditor, SAS, MAS and committee roles.
+    #[graphql(complexity = "REPORT_COST + child_complexity")]
     async fn quality_report(
         &self,
         ctx: &Context<'_>,
@@ -513,6 +543,7 @@ impl QueryRoot {
     }
 
     /// The same report as a file: CSV, JSON, or one self-contained HTML file with charts.
+    #[graphql(complexity = "EXPORT_COST + child_complexity")]
     async fn quality_report_export(
         &self,
         ctx: &Context<'_>,
@@ -579,6 +610,19 @@ impl MutationRoot {
         #[graphql(desc = "What to do.")] input: FileCaseInput,
     ) -> Result<CommandResult> {
         let p = principal(ctx)?;
+        if !ctx
+            .data_unchecked::<crate::guard::FilingRate>()
+            .allow(&p.user_id)
+        {
+            tracing::info!(
+                role = p.role.as_str(),
+                "a filing was refused: over the rate limit"
+            );
+            return Err(error(
+                Code::RateLimited,
+                "too many filings in a short time: wait a minute and try again",
+            ));
+        }
         let today = Utc::now().date_naive();
         let personnummer = input
             .personnummer
@@ -686,6 +730,41 @@ impl MutationRoot {
             .await
             .map_err(from_store)?;
         result(ctx, outcome).await
+    }
+
+    /// Administrators: end every sign-in of a person now — web sessions and
+    /// API tokens, on every server of the database. Sign-ins made after
+    /// this are not affected. True when done.
+    async fn end_sessions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The person's user id (the token subject).")] user_id: String,
+    ) -> Result<bool> {
+        let p = principal(ctx)?;
+        if !policy::may_end_sessions(p) {
+            return Err(error(
+                Code::Forbidden,
+                "only an administrator may end someone's sign-ins",
+            ));
+        }
+        if user_id.trim().is_empty() || user_id.len() > 200 {
+            return Err(error(
+                Code::InvalidInput,
+                "userId must be a user id of 1–200 characters",
+            ));
+        }
+        let auth = ctx.data_opt::<Arc<AuthConfig>>().ok_or_else(|| {
+            error(
+                Code::Internal,
+                "this server was started without token verification",
+            )
+        })?;
+        auth.revocations
+            .revoke_user(&user_id, auth.max_lifetime)
+            .await
+            .map_err(from_store)?;
+        tracing::info!(by = %p.user_id, "an administrator ended a person's sign-ins");
+        Ok(true)
     }
 
     /// Escalate an avvikelse to lex Sarah (SoL/LSS) or lex Maria (HSL): closes it as escalated and opens the linked investigation.

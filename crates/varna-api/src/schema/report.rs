@@ -1,14 +1,17 @@
 //! `qualityReport` and `qualityReportExport`: the yearly quality report
 //! for the roles that analyse cases across units (auditor, SAS, MAS,
 //! committee). Counts, codes, case ids and durations only: no personal data.
+//! Each reader's report is made of the cases they may read
+//! ([`policy::report_reader`]), and every case it names is access-logged.
 
 use async_graphql::{Context, Enum, InputObject, Result, SimpleObject};
 use chrono::Utc;
 use varna_report::{Format, QualityReport, Scope};
-use varna_workflow::Role;
+use varna_store::NewAccess;
 
 use super::{principal, store};
 use crate::error::{Code, error, from_store};
+use crate::policy;
 
 /// Which part of the organisation. Give at most one; none means all units.
 #[derive(Debug, Default, InputObject)]
@@ -41,8 +44,6 @@ pub struct ReportExport {
     pub content: String,
 }
 
-const READERS: [Role; 4] = [Role::Auditor, Role::Sas, Role::Mas, Role::Committee];
-
 fn scope(input: Option<ReportScopeInput>) -> Result<Scope> {
     let input = input.unwrap_or_default();
     match (input.area_id, input.unit_id) {
@@ -60,12 +61,12 @@ pub(crate) async fn build(
     scope_input: Option<ReportScopeInput>,
 ) -> Result<QualityReport> {
     let p = principal(ctx)?;
-    if !READERS.contains(&p.role) {
+    let Some(reader) = policy::report_reader(p) else {
         return Err(error(
             Code::Forbidden,
             "the quality report is for the auditor, SAS, MAS and committee roles",
         ));
-    }
+    };
     if !(1900..=2200).contains(&year) {
         return Err(error(
             Code::InvalidInput,
@@ -73,13 +74,42 @@ pub(crate) async fn build(
         ));
     }
     let scope = scope(scope_input)?;
+    let _turn = ctx
+        .data_unchecked::<crate::guard::Expensive>()
+        .turn(&p.user_id)
+        .await;
     let store = store(ctx);
     let data = store
-        .report_data(year, &scope, Utc::now())
+        .report_data_for(year, &scope, Utc::now(), &reader)
         .await
         .map_err(from_store)?;
     let catalog = store.catalog().map_err(from_store)?;
-    Ok(varna_report::build(&data, &catalog))
+    let report = varna_report::build(&data, &catalog);
+    // The report names cases (repeat events): each named case is a read.
+    let now = Utc::now();
+    let named: std::collections::BTreeSet<&String> = report
+        .repeats
+        .cases
+        .iter()
+        .flat_map(|c| std::iter::once(&c.case_id).chain(&c.earlier_case_ids))
+        .collect();
+    let mut reads = Vec::with_capacity(named.len());
+    for id in named {
+        let case_id = varna_store::CaseId::parse(id).ok_or_else(|| {
+            crate::error::internal(&varna_store::Error::Corrupt(
+                "the report names a case by an id that is not a UUID".into(),
+            ))
+        })?;
+        reads.push(NewAccess {
+            actor_id: p.user_id.clone(),
+            role: p.role,
+            case_id,
+            purpose: super::case::Purpose::Report.as_str().to_owned(),
+            at: now,
+        });
+    }
+    store.record_accesses(reads).await.map_err(from_store)?;
+    Ok(report)
 }
 
 /// Renders the report as a file.

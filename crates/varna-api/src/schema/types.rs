@@ -217,6 +217,36 @@ pub struct CaseFilterInput {
     pub due_before: Option<DateTime<Utc>>,
 }
 
+/// The most entries a list in a filter may have.
+pub const MAX_FILTER_LIST: usize = 100;
+
+/// `INVALID_INPUT` (problem `TOO_MANY`) when `list` is longer than [`MAX_FILTER_LIST`].
+pub(crate) fn bounded<T>(field: &'static str, list: Option<&Vec<T>>) -> async_graphql::Result<()> {
+    use async_graphql::ErrorExtensions;
+    if list.is_some_and(|l| l.len() > MAX_FILTER_LIST) {
+        return Err(crate::error::error(
+            crate::error::Code::InvalidInput,
+            format!("{field} may list at most {MAX_FILTER_LIST} entries"),
+        )
+        .extend_with(move |_, x| {
+            x.set("field", field);
+            x.set("problem", "TOO_MANY");
+        }));
+    }
+    Ok(())
+}
+
+impl CaseFilterInput {
+    /// Every list within [`MAX_FILTER_LIST`].
+    pub(crate) fn check_bounds(&self) -> async_graphql::Result<()> {
+        bounded("kinds", self.kinds.as_ref())?;
+        bounded("states", self.states.as_ref())?;
+        bounded("units", self.units.as_ref())?;
+        bounded("lagrum", self.lagrum.as_ref())?;
+        bounded("outcomes", self.outcomes.as_ref())
+    }
+}
+
 /// Link two existing cases that concern the same matter (e.g. a complaint and the avvikelse it led to).
 #[derive(InputObject, Debug)]
 pub struct LinkCasesInput {
