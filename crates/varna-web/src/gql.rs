@@ -5,7 +5,6 @@ use async_graphql::{Request, Variables};
 use serde_json::Value;
 use varna_api::Principal;
 use varna_api::VarnaSchema;
-use varna_api::schema::case::RequestReads;
 
 /// One GraphQL error, as the pages need it: codes, never the API's
 /// English message (the pages word every error in the reader's language).
@@ -31,8 +30,7 @@ pub(crate) async fn run(
 ) -> Result<Value, Vec<GqlError>> {
     let request = Request::new(query)
         .variables(Variables::from_json(variables))
-        .data::<Principal>(principal.clone())
-        .data(RequestReads::default());
+        .data::<Principal>(principal.clone());
     let response = schema.execute(request).await;
     if !response.errors.is_empty() {
         return Err(response

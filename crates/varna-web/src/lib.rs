@@ -55,6 +55,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Sign-in through the municipality's OpenID Connect provider.
     pub oidc: Option<oidc::Oidc>,
+    /// Ended sign-ins: a signed-out session is refused on every server.
+    pub revocations: Arc<varna_api::auth::Revocations>,
 }
 
 impl std::fmt::Debug for WebConfig {

@@ -124,11 +124,11 @@ impl Oidc {
             redirect_url: format!("{}/auth/callback", public_url.trim_end_matches('/')),
             authorization_endpoint: discovery.authorization_endpoint,
             token_endpoint: discovery.token_endpoint,
-            verifier: Arc::new(AuthConfig {
-                issuer: discovery.issuer,
-                audience: client_id.to_owned(),
-                keys: Keys::Jwks(keys),
-            }),
+            verifier: Arc::new(AuthConfig::new(
+                discovery.issuer,
+                client_id,
+                Keys::Jwks(keys),
+            )),
             http,
         })
     }

@@ -1,9 +1,11 @@
 //! Who is signed in, kept in a cookie the browser cannot read from script
 //! (`HttpOnly`), never sent from another site (`SameSite=Strict`), and
-//! signed by the server (HS256), so it cannot be forged or altered. Every
-//! form also carries a CSRF token that must equal the `varna_csrf` cookie
-//! (double submit): a page of another origin can neither read the cookie
-//! nor know the token.
+//! signed by the server (HS256), so it cannot be forged or altered. A
+//! session has its own id, by which signing out ends it on every server
+//! (the API's revocation list), and its own CSRF token, made at sign-in:
+//! every form of a signed-in person must carry that token. Signed-out
+//! forms (sign-in, language) carry the `varna_csrf` cookie's token (double
+//! submit). A page of another origin can read neither.
 
 use std::collections::BTreeSet;
 
@@ -26,6 +28,10 @@ pub const SESSION_HOURS: i64 = 10;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
+    /// The session's id (what sign-out revokes).
+    sid: String,
+    /// The session's CSRF token.
+    csrf: String,
     sub: String,
     role: String,
     units: Vec<String>,
@@ -34,6 +40,7 @@ struct Claims {
     /// Job title, as utredning entries are signed.
     #[serde(default)]
     title: String,
+    iat: i64,
     exp: i64,
 }
 
@@ -46,12 +53,39 @@ pub struct Session {
     pub name: String,
     /// Their job title.
     pub title: String,
+    /// The session's id, by which it can be ended.
+    pub id: String,
+    /// The token every form of this session must carry.
+    pub csrf: String,
+    /// When the person signed in.
+    pub issued_at: DateTime<Utc>,
 }
 
-/// The signed cookie value for `session`, valid until `now` plus
-/// [`SESSION_HOURS`].
-pub fn seal(key: &[u8], session: &Session, now: DateTime<Utc>) -> String {
+impl Session {
+    /// A new sign-in: a fresh id and CSRF token, issued `now`.
+    pub fn new(principal: Principal, name: String, title: String, now: DateTime<Utc>) -> Self {
+        Session {
+            principal,
+            name,
+            title,
+            id: uuid::Uuid::new_v4().to_string(),
+            csrf: new_csrf_token(),
+            issued_at: now,
+        }
+    }
+
+    /// When the session ends by itself.
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.issued_at + chrono::Duration::hours(SESSION_HOURS)
+    }
+}
+
+/// The signed cookie value for `session`, valid for [`SESSION_HOURS`]
+/// from when it was issued.
+pub fn seal(key: &[u8], session: &Session) -> String {
     let claims = Claims {
+        sid: session.id.clone(),
+        csrf: session.csrf.clone(),
         sub: session.principal.user_id.clone(),
         role: session.principal.role.as_str().to_owned(),
         units: session
@@ -62,7 +96,8 @@ pub fn seal(key: &[u8], session: &Session, now: DateTime<Utc>) -> String {
             .collect(),
         name: session.name.clone(),
         title: session.title.clone(),
-        exp: (now + chrono::Duration::hours(SESSION_HOURS)).timestamp(),
+        iat: session.issued_at.timestamp(),
+        exp: session.expires_at().timestamp(),
     };
     encode(
         &Header::new(Algorithm::HS256),
@@ -93,6 +128,9 @@ pub fn open(key: &[u8], value: &str) -> Option<Session> {
         },
         name: claims.name,
         title: claims.title,
+        id: claims.sid,
+        csrf: claims.csrf,
+        issued_at: DateTime::from_timestamp(claims.iat, 0)?,
     })
 }
 
@@ -149,34 +187,36 @@ pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 mod tests {
     use super::*;
 
-    fn person() -> Session {
-        Session {
-            principal: Principal {
+    fn person(now: DateTime<Utc>) -> Session {
+        Session::new(
+            Principal {
                 user_id: "um-linden".into(),
                 role: Role::UnitManager,
                 units: [UnitId::new("linden")].into_iter().collect(),
             },
-            name: "Eva Berg".into(),
-            title: "Enhetschef".into(),
-        }
+            "Eva Berg".into(),
+            "Enhetschef".into(),
+            now,
+        )
     }
 
     #[test]
     fn a_sealed_session_opens_with_its_key_only_and_until_it_expires() {
         let key = [7u8; 32];
         let now = Utc::now();
-        let value = seal(&key, &person(), now);
+        let me = person(now);
+        let value = seal(&key, &me);
         let back = open(&key, &value).expect("opens");
-        assert_eq!(back.principal, person().principal);
+        assert_eq!(back.principal, me.principal);
         assert_eq!(back.name, "Eva Berg");
+        assert_eq!((back.id, back.csrf), (me.id, me.csrf));
         assert!(open(&[8u8; 32], &value).is_none(), "another key");
         let mut altered = value.clone();
         altered.insert(value.len() / 2, 'x');
         assert!(open(&key, &altered).is_none(), "altered");
         let old = seal(
             &key,
-            &person(),
-            now - chrono::Duration::hours(SESSION_HOURS + 1),
+            &person(now - chrono::Duration::hours(SESSION_HOURS + 1)),
         );
         assert!(open(&key, &old).is_none(), "expired");
     }

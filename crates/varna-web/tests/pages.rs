@@ -325,11 +325,40 @@ async fn forms_without_the_right_csrf_token_are_refused_and_change_nothing() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.html.contains("Formuläret hade gått ut"));
     // A page of another site has the session cookie sent along only if the
-    // browser ignores SameSite; even then it lacks the CSRF cookie's value.
-    browser.cookies.remove("varna_csrf");
-    let page = browser.post("/cases/new", &filing(&good)).await;
+    // browser ignores SameSite; even then its Origin (or Referer) is not
+    // this site's, and a post with neither is refused too.
+    for headers in [
+        &[("Origin", "https://evil.example")][..],
+        &[("Origin", "null")][..],
+        &[("Origin", "http://varna.test.evil.example")][..],
+    ] {
+        let page = browser
+            .post_with("/cases/new", &filing(&good), headers)
+            .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{headers:?}");
+    }
+    let request = axum::http::Request::post("/cases/new")
+        .header("cookie", browser.cookie_header())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "")
+        .body(axum::body::Body::from(common::form_body(&filing(&good))))
+        .expect("request");
+    assert_eq!(browser.send(request).await.status, StatusCode::FORBIDDEN);
+    // The token is the session's: the signed-out cookie's token is not it.
+    let cookie_token = browser.cookies["varna_csrf"].clone();
+    assert_ne!(cookie_token, good);
+    let page = browser.post("/cases/new", &filing(&cookie_token)).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(case_count(&app).await, 0);
+    // With its Referer alone (no Origin), from this site, it goes through.
+    let page = browser
+        .post_with(
+            "/cases/new",
+            &filing(&good),
+            &[("Referer", "http://varna.test/cases/new")],
+        )
+        .await;
+    assert_ne!(page.status, StatusCode::FORBIDDEN);
     // Signing out needs the token too.
     let page = browser.post("/signout", &[("csrf", "x")]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
@@ -343,16 +372,16 @@ async fn a_forged_or_altered_session_cookie_counts_as_signed_out() {
     let genuine = browser.cookies["varna_session"].clone();
     let other_key = varna_web::session::seal(
         b"another-key-another-key-another-",
-        &varna_web::session::Session {
-            principal: varna_api::Principal {
+        &varna_web::session::Session::new(
+            varna_api::Principal {
                 user_id: "sas".into(),
                 role: Role::Sas,
                 units: Default::default(),
             },
-            name: "Mallory".into(),
-            title: String::new(),
-        },
-        chrono::Utc::now(),
+            "Mallory".into(),
+            String::new(),
+            chrono::Utc::now(),
+        ),
     );
     for value in [other_key, format!("{genuine}x"), "garbage".to_owned()] {
         browser.cookies.insert("varna_session".into(), value);
@@ -400,12 +429,81 @@ async fn sign_out_ends_the_session_and_the_language_can_be_switched() {
         )
         .await;
     assert_eq!(elsewhere.location.as_deref(), Some("/"));
+    // Nor one a browser turns into another site by dropping a tab or newline.
+    for back in [
+        "/\t/evil.example/",
+        "/\n/evil.example",
+        "/\\evil.example",
+        "/ /evil.example",
+        "https://evil.example/",
+    ] {
+        let page = browser
+            .post(
+                "/language",
+                &[("csrf", &home.csrf()), ("lang", "sv"), ("back", back)],
+            )
+            .await;
+        assert_eq!(page.location.as_deref(), Some("/"), "{back:?}");
+    }
 
+    let session = browser.cookies["varna_session"].clone();
     let out = browser.post("/signout", &[("csrf", &home.csrf())]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     assert_eq!(out.location.as_deref(), Some("/signin"));
     assert!(!browser.cookies.contains_key("varna_session"));
     assert_eq!(browser.get("/").await.status, StatusCode::SEE_OTHER);
+    // A copy of the cookie kept from before signing out signs no one in.
+    browser.cookies.insert("varna_session".into(), session);
+    assert_eq!(browser.get("/").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn each_sign_in_has_its_own_csrf_token_and_demo_sign_in_only_serves_this_machine() {
+    let app = app().await;
+    let mut first = Browser::new(&app);
+    first.sign_in("um-linden").await;
+    let mut second = Browser::new(&app);
+    second.sign_in("um-linden").await;
+    let theirs = first.get("/cases/new").await.csrf();
+    let mine = second.get("/cases/new").await.csrf();
+    assert_ne!(theirs, mine, "a token per session, made at sign-in");
+    let page = second.post("/cases/new", &filing(&theirs)).await;
+    assert_eq!(
+        page.status,
+        StatusCode::FORBIDDEN,
+        "another session's token"
+    );
+    assert_eq!(case_count(&app).await, 0);
+
+    // From another machine: no demo people offered, and none signed in.
+    let remote = |request: axum::http::Request<axum::body::Body>| {
+        let (mut parts, body) = request.into_parts();
+        parts
+            .extensions
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [192, 0, 2, 7],
+                50_000,
+            ))));
+        axum::http::Request::from_parts(parts, body)
+    };
+    let mut stranger = Browser::new(&app);
+    let request = axum::http::Request::get("/signin")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let page = stranger.send(remote(request)).await;
+    assert!(!page.html.contains("um-linden"), "{}", page.html);
+    let csrf = page.csrf();
+    let request = axum::http::Request::post("/signin")
+        .header("cookie", stranger.cookie_header())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(common::form_body(&[
+            ("csrf", &csrf),
+            ("user", "um-linden"),
+        ])))
+        .expect("request");
+    let page = stranger.send(remote(request)).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(!stranger.cookies.contains_key("varna_session"));
 }
 
 #[tokio::test]

@@ -23,7 +23,7 @@ use crate::gql::{self, GqlError};
 
 fn case_query() -> String {
     format!(
-        "query($id: ID!, $auditor: Boolean!) {{ case(id: $id) {{ \
+        "query($id: ID!, $auditor: Boolean!, $investigator: Boolean!) {{ case(id: $id) {{ \
          auditChain @include(if: $auditor) {{ intact eventsChecked firstBreak }} \
          accessLog @include(if: $auditor) {{ userId role purpose at }} \
          id kind lagrum unit closed version openedAt closedAt personnummer \
@@ -32,8 +32,8 @@ fn case_query() -> String {
          availableTransitions {{ name labelSv labelEn to requiredFields acceptedFields missingFields }} \
          canAddUtredningEntry deadlines {{ id labelSv dueAt status overdue }} \
          links {{ otherCaseId kind thisCaseIs }} \
-         utredningJournal {{ topic text source kind documentedOn authorName authorTitle }} \
-         history {{ sequence eventType actorRole occurredAt transition fromState toState }} }} \
+         utredningJournal @include(if: $investigator) {{ topic text source kind documentedOn authorName authorTitle }} \
+         history @include(if: $investigator) {{ sequence eventType actorRole occurredAt transition fromState toState }} }} \
          workflows {{ {WORKFLOW_PARTS} states {{ id labelSv labelEn }} transitions {{ name labelSv labelEn }} journalTopics }} }}"
     )
 }
@@ -146,8 +146,9 @@ async fn load(app: &WebConfig, ctx: &Ctx, id: &str) -> Result<Value, Response> {
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(ctx.error(StatusCode::NOT_FOUND, ctx.t.error_not_found));
     }
-    let auditor = ctx.principal().role == varna_workflow::Role::Auditor;
-    let variables = json!({ "id": id, "auditor": auditor });
+    let auditor = varna_api::policy::sees_audit(ctx.principal());
+    let investigator = varna_api::policy::sees_investigation(ctx.principal());
+    let variables = json!({ "id": id, "auditor": auditor, "investigator": investigator });
     gql::run(&app.schema, ctx.principal(), &case_query(), variables)
         .await
         .map_err(|e| internal(ctx, &e))

@@ -59,9 +59,15 @@ struct Ctx {
     lang: Lang,
     t: &'static Text,
     session: Option<Session>,
+    /// The token forms must carry: the session's when signed in, else the
+    /// `varna_csrf` cookie's.
     csrf: String,
+    /// The CSRF cookie's token (for signed-out forms).
+    cookie_csrf: String,
     /// The CSRF cookie is new and must be set on the response.
     new_csrf: bool,
+    /// The request came from a page of this site (`Origin`, else `Referer`).
+    same_origin: bool,
     secure: bool,
 }
 
@@ -90,9 +96,13 @@ fn ctx(app: &WebConfig, headers: &HeaderMap) -> Ctx {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let lang = Lang::from_cookie(session::cookie(cookies, LANG_COOKIE));
-    let session =
-        session::cookie(cookies, SESSION_COOKIE).and_then(|v| session::open(&app.session_key, v));
-    let (csrf, new_csrf) = match session::cookie(cookies, CSRF_COOKIE) {
+    let session = session::cookie(cookies, SESSION_COOKIE)
+        .and_then(|v| session::open(&app.session_key, v))
+        .filter(|s| {
+            !app.revocations
+                .is_revoked(&s.principal.user_id, Some(&s.id), s.issued_at)
+        });
+    let (cookie_csrf, new_csrf) = match session::cookie(cookies, CSRF_COOKIE) {
         Some(c) if c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()) => {
             (c.to_owned(), false)
         }
@@ -101,11 +111,43 @@ fn ctx(app: &WebConfig, headers: &HeaderMap) -> Ctx {
     Ctx {
         lang,
         t: lang.text(),
+        csrf: session
+            .as_ref()
+            .map_or_else(|| cookie_csrf.clone(), |s| s.csrf.clone()),
         session,
-        csrf,
+        cookie_csrf,
         new_csrf,
+        same_origin: same_origin(headers),
         secure: app.secure_cookies,
     }
+}
+
+/// Whether a request comes from a page of this site: its `Origin` (or,
+/// without one, its `Referer`) names the host the request was sent to
+/// (`Host`, or `X-Forwarded-Host` behind a proxy). Browsers send `Origin`
+/// with every form post; a request with neither is refused.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let value = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let Some(source) = value(header::ORIGIN).or_else(|| value(header::REFERER)) else {
+        return false;
+    };
+    let Ok(source) = reqwest::Url::parse(source) else {
+        return false;
+    };
+    let Some(host) = source.host_str() else {
+        return false;
+    };
+    let source_host = match source.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
+    let forwarded = headers
+        .get("x-forwarded-host")
+        .and_then(|v| v.to_str().ok());
+    [value(header::HOST), forwarded]
+        .into_iter()
+        .flatten()
+        .any(|target| target.eq_ignore_ascii_case(&source_host))
 }
 
 impl Ctx {
@@ -130,10 +172,7 @@ impl Ctx {
             me: self.session.as_ref().map(|s| Me {
                 name: s.name.clone(),
                 role: role_label(s.principal.role, self.lang).to_owned(),
-                reports: matches!(
-                    s.principal.role,
-                    Role::Auditor | Role::Sas | Role::Mas | Role::Committee
-                ),
+                reports: varna_api::policy::report_reader(&s.principal).is_some(),
             }),
             here: here.to_owned(),
             notice: None,
@@ -142,11 +181,13 @@ impl Ctx {
 
     fn csrf_cookie(&self) -> Option<String> {
         self.new_csrf
-            .then(|| session::set_cookie(CSRF_COOKIE, &self.csrf, 12 * 3600, self.secure))
+            .then(|| session::set_cookie(CSRF_COOKIE, &self.cookie_csrf, 12 * 3600, self.secure))
     }
 
     /// A rendered page with the headers every page carries: no caching (it
-    /// may show personal data), no framing, no sniffing, no referrer.
+    /// may show personal data), no framing, no sniffing, and no referrer
+    /// to other sites (`same-origin`: under `no-referrer` a browser sends
+    /// its form posts with `Origin: null`, which the CSRF check refuses).
     fn page(&self, status: StatusCode, template: &impl Template) -> Response {
         match template.render() {
             Ok(html) => {
@@ -158,7 +199,7 @@ impl Ctx {
                 );
                 h.insert(
                     header::REFERRER_POLICY,
-                    HeaderValue::from_static("no-referrer"),
+                    HeaderValue::from_static("same-origin"),
                 );
                 if let Some(c) = self.csrf_cookie() {
                     h.append(
@@ -185,12 +226,20 @@ impl Ctx {
         )
     }
 
-    /// The refusal of a form whose token does not match the cookie.
+    /// The refusal of a form from another site, or whose token is not
+    /// the session's (signed in) or the cookie's (signed out).
     fn csrf_refusal(&self, submitted: &str) -> Option<Response> {
-        if !self.new_csrf && session::csrf_ok(Some(&self.csrf), submitted) {
+        let token_ok = match &self.session {
+            Some(s) => session::csrf_ok(Some(&s.csrf), submitted),
+            None => !self.new_csrf && session::csrf_ok(Some(&self.cookie_csrf), submitted),
+        };
+        if self.same_origin && token_ok {
             None
         } else {
-            tracing::info!("a form was refused: its CSRF token did not match");
+            tracing::info!(
+                same_origin = self.same_origin,
+                "a form was refused: not from this site, or its CSRF token did not match"
+            );
             Some(self.error(StatusCode::FORBIDDEN, self.t.error_csrf))
         }
     }
@@ -353,11 +402,37 @@ struct PersonView {
     units: String,
 }
 
-async fn sign_in_page(State(app): State<App>, headers: HeaderMap) -> Response {
+/// The address the request came from, when the server knows it.
+struct Peer(Option<std::net::SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}
+
+/// Demo sign-in (no password) serves only this machine: a loopback peer
+/// that no proxy forwarded for someone else.
+fn demo_reachable(peer: &Peer, headers: &HeaderMap) -> bool {
+    peer.0.is_some_and(|a| a.ip().is_loopback())
+        && !headers.contains_key("x-forwarded-for")
+        && !headers.contains_key(header::FORWARDED)
+}
+
+async fn sign_in_page(State(app): State<App>, peer: Peer, headers: HeaderMap) -> Response {
     let ctx = ctx(&app, &headers);
+    let demo = demo_reachable(&peer, &headers);
     let people = app
         .demo_people
         .iter()
+        .filter(|_| demo)
         .map(|p| PersonView {
             user_id: p.user_id.clone(),
             name: p.name.clone(),
@@ -384,6 +459,7 @@ struct SignInForm {
 
 async fn sign_in(
     State(app): State<App>,
+    peer: Peer,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
@@ -391,11 +467,15 @@ async fn sign_in(
     if let Some(r) = ctx.csrf_refusal(&form.csrf) {
         return r;
     }
+    if !demo_reachable(&peer, &headers) {
+        tracing::warn!("a demo sign-in from another machine was refused");
+        return ctx.error(StatusCode::FORBIDDEN, ctx.t.error_forbidden);
+    }
     let Some(person) = app.demo_people.iter().find(|p| p.user_id == form.user) else {
         return ctx.error(StatusCode::FORBIDDEN, ctx.t.error_forbidden);
     };
-    let session = Session {
-        principal: varna_api::Principal {
+    let session = Session::new(
+        varna_api::Principal {
             user_id: person.user_id.clone(),
             role: person.role,
             units: person
@@ -404,10 +484,11 @@ async fn sign_in(
                 .map(varna_workflow::UnitId::new)
                 .collect(),
         },
-        name: person.name.clone(),
-        title: person.title.clone(),
-    };
-    let sealed = session::seal(&app.session_key, &session, chrono::Utc::now());
+        person.name.clone(),
+        person.title.clone(),
+        chrono::Utc::now(),
+    );
+    let sealed = session::seal(&app.session_key, &session);
     tracing::info!(user = %person.user_id, role = person.role.as_str(), "signed in (demo)");
     see_other(
         "/",
@@ -470,12 +551,9 @@ async fn oidc_callback(
     match result {
         Ok((principal, name)) => {
             tracing::info!(user = %principal.user_id, role = principal.role.as_str(), "signed in (OpenID Connect)");
-            let session = Session {
-                name: name.unwrap_or_else(|| principal.user_id.clone()),
-                title: String::new(),
-                principal,
-            };
-            let sealed = session::seal(&app.session_key, &session, chrono::Utc::now());
+            let name = name.unwrap_or_else(|| principal.user_id.clone());
+            let session = Session::new(principal, name, String::new(), chrono::Utc::now());
+            let sealed = session::seal(&app.session_key, &session);
             let mut ctx = ctx;
             ctx.session = Some(session);
             // A page, not a redirect: the session cookie is SameSite=Strict,
@@ -527,6 +605,15 @@ async fn sign_out(
     if let Some(r) = ctx.csrf_refusal(&form.csrf) {
         return r;
     }
+    // Ended on the server too: a copy of the cookie no longer signs in,
+    // on any server of the database.
+    if let Some(s) = &ctx.session {
+        if let Err(e) = app.revocations.revoke_session(&s.id, s.expires_at()).await {
+            tracing::error!(error = %e, "signing out could not be recorded");
+            return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, ctx.t.error_internal);
+        }
+        tracing::info!(user = %s.principal.user_id, "signed out");
+    }
     see_other(
         "/signin",
         &[session::set_cookie(
@@ -555,15 +642,7 @@ async fn language(
         return r;
     }
     let lang = Lang::from_cookie(Some(&form.lang));
-    // Only a path of this site: never an absolute or protocol-relative URL.
-    let back = if form.back.starts_with('/')
-        && !form.back.starts_with("//")
-        && !form.back.contains('\\')
-    {
-        form.back.as_str()
-    } else {
-        "/"
-    };
+    let back = local_path(&form.back).unwrap_or("/");
     see_other(
         back,
         &[session::set_cookie(
@@ -573,6 +652,20 @@ async fn language(
             app.secure_cookies,
         )],
     )
+}
+
+/// `back` when it is a path of this site and nothing else: it starts with
+/// one `/`, and has no backslash, no white space and no control character
+/// (a browser drops tabs and newlines, so `/\t/evil.example` would become
+/// `//evil.example`, another site).
+fn local_path(back: &str) -> Option<&str> {
+    let mut chars = back.chars();
+    let ok = chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !back
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control());
+    ok.then_some(back)
 }
 
 #[derive(Template)]

@@ -89,6 +89,7 @@ pub async fn app_with(oidc: Option<varna_web::oidc::Oidc>) -> App {
         demo_people: people,
         secure_cookies: false,
         oidc,
+        revocations: Arc::new(varna_api::auth::Revocations::backed_by(Arc::clone(&store))),
     });
     App {
         router,
@@ -153,7 +154,35 @@ impl<'a> Browser<'a> {
         }
     }
 
+    /// Sends `request` as a browser on this machine would: to the host
+    /// `varna.test`, from a loopback address, a form post with its page's
+    /// `Origin` (unless the request names another, or only a `Referer`).
     pub async fn send(&mut self, request: Request<Body>) -> Page {
+        let (mut parts, body) = request.into_parts();
+        parts
+            .headers
+            .entry(header::HOST)
+            .or_insert(header::HeaderValue::from_static("varna.test"));
+        if parts.method == axum::http::Method::POST && !parts.headers.contains_key(header::REFERER)
+        {
+            parts
+                .headers
+                .entry(header::ORIGIN)
+                .or_insert(header::HeaderValue::from_static("http://varna.test"));
+        }
+        if parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .is_none()
+        {
+            parts
+                .extensions
+                .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                    [127, 0, 0, 1],
+                    40_000,
+                ))));
+        }
+        let request = Request::from_parts(parts, body);
         let response = self
             .app
             .router
@@ -209,9 +238,23 @@ impl<'a> Browser<'a> {
     }
 
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let request = Request::post(path)
+        self.post_with(path, fields, &[]).await
+    }
+
+    /// A form post with extra headers (another `Origin`, a proxy's …).
+    pub async fn post_with(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut request = Request::post(path)
             .header(header::COOKIE, self.cookie_header())
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
             .body(Body::from(form_body(fields)))
             .expect("request");
         self.send(request).await
