@@ -1,5 +1,6 @@
 //! The command line: every subcommand, its flags and its `--help`.
 
+use anyhow::Context as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -89,10 +90,50 @@ struct ServeArgs {
     /// empty database and print a ready-to-paste token for each demo user.
     #[arg(long)]
     demo: bool,
+    /// With --demo: sign the demo's tokens with this key (at least 32 bytes) rather than a
+    /// new random one, for scripts that mint their own demo tokens. Never a production
+    /// secret: --demo refuses VARNA_JWT_SECRET for that reason.
+    #[arg(
+        long,
+        env = "VARNA_DEMO_JWT_SECRET",
+        hide_env_values = true,
+        requires = "demo"
+    )]
+    demo_jwt_secret: Option<String>,
     #[command(flatten)]
     web: WebArgs,
     #[command(flatten)]
     notify: NotifyArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Limits that keep the server up under abuse (see RELIABILITY.md, "Security").
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Security and limits")]
+struct LimitArgs {
+    /// Do not serve GraphiQL at GET /graphql (the API itself is unaffected).
+    #[arg(long, env = "VARNA_NO_GRAPHIQL")]
+    no_graphiql: bool,
+    /// The longest lifetime (exp − iat) of a token or sign-in the server accepts, e.g. 12h.
+    #[arg(long, env = "VARNA_TOKEN_MAX_LIFETIME", default_value = "12h", value_parser = parse_interval)]
+    token_max_lifetime: std::time::Duration,
+    /// Cases one person may file per minute (a burst of that many, then that rate); 0: no limit.
+    #[arg(long, env = "VARNA_FILINGS_PER_MINUTE", default_value_t = 60)]
+    filings_per_minute: u32,
+    /// Open HTTP connections at most; at the cap the oldest idle one is closed for a new one.
+    #[arg(long, env = "VARNA_MAX_CONNECTIONS", default_value_t = 4096)]
+    max_connections: usize,
+    /// Time a client has to send a request's headers (and to start its next request on
+    /// a kept-alive connection), e.g. 10s.
+    #[arg(long, env = "VARNA_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_interval)]
+    header_timeout: std::time::Duration,
+    /// Time a WebSocket has to send connection_init with its token, e.g. 10s.
+    #[arg(long, env = "VARNA_WS_INIT_TIMEOUT", default_value = "10s", value_parser = parse_interval)]
+    ws_init_timeout: std::time::Duration,
+    /// How long an idempotency key is remembered (a retry after that files anew), e.g. 168h.
+    #[arg(long, env = "VARNA_IDEMPOTENCY_KEEP", default_value = "168h", value_parser = parse_interval)]
+    idempotency_keep: std::time::Duration,
 }
 
 /// The web interface at `/` (see the README, "The web interface").
@@ -661,6 +702,7 @@ impl Cli {
                     issuer: args.tokens.issuer,
                     audience: args.tokens.audience,
                     demo: args.demo,
+                    demo_jwt_secret: args.demo_jwt_secret,
                     session_key: args.web.session_key,
                     secure_cookies: args.web.secure_cookies,
                     oidc: match (args.web.oidc_issuer, args.web.oidc_client_id) {
@@ -672,6 +714,21 @@ impl Cli {
                         _ => None,
                     },
                     notify: args.notify.config(args.listen)?,
+                    limits: crate::serve::ServeLimits {
+                        graphiql: !args.limits.no_graphiql,
+                        token_max_lifetime: chrono::Duration::from_std(
+                            args.limits.token_max_lifetime,
+                        )
+                        .context("--token-max-lifetime is too long")?,
+                        filings_per_minute: args.limits.filings_per_minute,
+                        connections: crate::listen::ConnectionLimits {
+                            max_connections: args.limits.max_connections.max(1),
+                            header_timeout: args.limits.header_timeout,
+                        },
+                        ws_init_timeout: args.limits.ws_init_timeout,
+                        idempotency_keep: chrono::Duration::from_std(args.limits.idempotency_keep)
+                            .context("--idempotency-keep is too long")?,
+                    },
                 };
                 runtime()?.block_on(crate::serve::serve(config))?;
                 Ok(ExitCode::SUCCESS)

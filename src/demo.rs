@@ -725,6 +725,44 @@ const PLAN: [(&str, usize); 4] = [
     ("lex-maria", 16),
 ];
 
+/// Refuses a database that holds a case the demo did not make: one filed
+/// by someone who is not a demo person, or at a unit that is not a demo
+/// unit. A demo signs people in without a password, so it must never run
+/// on real cases.
+pub(crate) async fn ensure_demo_database(store: &Store) -> anyhow::Result<()> {
+    let (filers, units) = store
+        .case_filers_and_units()
+        .await
+        .context("demo: reading who filed the cases")?;
+    let people: Vec<String> = users()
+        .into_iter()
+        .map(|u| u.id)
+        .chain(
+            [
+                Role::Reporter,
+                Role::UnitManager,
+                Role::Sas,
+                Role::Mas,
+                Role::Mar,
+                Role::Committee,
+                Role::OperationsManager,
+            ]
+            .into_iter()
+            .map(|role| actor(role, UNITS[0].0).id.as_str().to_owned()),
+        )
+        .collect();
+    let foreign_filer = filers.iter().any(|f| !people.contains(f));
+    let foreign_unit = units.iter().any(|u| !UNITS.iter().any(|d| d.0 == u));
+    if foreign_filer || foreign_unit {
+        anyhow::bail!(
+            "--demo refuses this database: it holds cases the demo did not create. \
+             A demo signs people in without a password and must never run on real cases; \
+             start it on a new file (e.g. --database-url 'sqlite://demo.db?mode=rwc')"
+        );
+    }
+    Ok(())
+}
+
 /// Loads the demo into an empty store; on a store with cases it adds nothing.
 pub(crate) async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<DemoOrganisation> {
     let users = users();

@@ -5,6 +5,7 @@
 mod bench;
 mod cli;
 mod demo;
+mod listen;
 mod maintenance;
 mod report;
 mod serve;

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use varna_api::{ApiState, AuthConfig, Keys, Limits, Principal, build_schema, mint_hs256, router};
+use varna_api::auth::Revocations;
+use varna_api::{
+    ApiState, AuthConfig, Keys, Limits, Principal, build_schema_for, mint_hs256, router,
+};
 use varna_store::{Store, StoreConfig};
 
 use crate::workflows::{LoadError, load_catalog};
@@ -23,11 +26,30 @@ pub(crate) struct ServeConfig {
     pub(crate) issuer: String,
     pub(crate) audience: String,
     pub(crate) demo: bool,
+    pub(crate) demo_jwt_secret: Option<String>,
     pub(crate) session_key: Option<String>,
     pub(crate) secure_cookies: bool,
     pub(crate) oidc: Option<OidcSettings>,
     pub(crate) notify: varna_notify::NotifyConfig,
+    pub(crate) limits: ServeLimits,
 }
+
+/// What bounds the server's work (the "Security and limits" flags).
+#[derive(Debug)]
+pub(crate) struct ServeLimits {
+    pub(crate) graphiql: bool,
+    pub(crate) token_max_lifetime: chrono::Duration,
+    pub(crate) filings_per_minute: u32,
+    pub(crate) connections: crate::listen::ConnectionLimits,
+    pub(crate) ws_init_timeout: std::time::Duration,
+    pub(crate) idempotency_keep: chrono::Duration,
+}
+
+/// How often each server re-reads the revocation list (a sign-out on
+/// another server holds here within this time; on the same server at once).
+const REVOCATION_REFRESH: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often expired revocations and idempotency keys are removed.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Sign-in through an OpenID Connect provider.
 #[derive(Debug)]
@@ -59,6 +81,9 @@ fn keys(config: &ServeConfig) -> anyhow::Result<(Keys, Option<Vec<u8>>)> {
                 .with_context(|| format!("{} is not a JWKS document", path.display()))?;
             Ok((Keys::Jwks(set), None))
         }
+        (None, Some(_)) if config.demo => bail!(
+            "--demo mints its own tokens with a key of its own; unset VARNA_JWT_SECRET (a demo must never sign tokens with a production secret)"
+        ),
         (None, Some(secret)) => {
             if secret.len() < varna_api::auth::MIN_SECRET_BYTES {
                 bail!(
@@ -72,7 +97,14 @@ fn keys(config: &ServeConfig) -> anyhow::Result<(Keys, Option<Vec<u8>>)> {
             ))
         }
         (None, None) if config.demo => {
-            let secret = random_secret();
+            let secret = match &config.demo_jwt_secret {
+                Some(s) if s.len() < varna_api::auth::MIN_SECRET_BYTES => bail!(
+                    "VARNA_DEMO_JWT_SECRET must be at least {} bytes long",
+                    varna_api::auth::MIN_SECRET_BYTES
+                ),
+                Some(s) => s.as_bytes().to_vec(),
+                None => random_secret(),
+            };
             Ok((Keys::Hs256(secret.clone()), Some(secret)))
         }
         (None, None) => bail!(
@@ -103,6 +135,7 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     );
     let mut demo_people = Vec::new();
     if config.demo {
+        crate::demo::ensure_demo_database(&store).await?;
         let demo = crate::demo::load(&store, chrono::Utc::now()).await?;
         demo_people = demo
             .users
@@ -122,8 +155,10 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             demo.units.len(),
             demo.cases
         );
+        let ttl = config.limits.token_max_lifetime;
         println!(
-            "Tokens (valid 12 hours; paste as `Authorization: Bearer <token>` in GraphiQL's headers):\n"
+            "Tokens (valid {} hours; paste as `Authorization: Bearer <token>` in GraphiQL's headers):\n",
+            ttl.num_hours()
         );
         for user in &demo.users {
             let principal = Principal {
@@ -136,7 +171,7 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
                 &config.issuer,
                 &config.audience,
                 &principal,
-                chrono::Duration::hours(12),
+                ttl,
                 chrono::Utc::now(),
             );
             println!("  {:<18} {:<24} {token}", user.role.as_str(), user.name);
@@ -155,12 +190,25 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         .context("the notification settings are invalid")?;
     let (stop_worker, worker_shutdown) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(worker.run(worker_shutdown));
-    let auth = Arc::new(AuthConfig {
-        issuer: config.issuer.clone(),
-        audience: config.audience.clone(),
-        keys,
-    });
-    let schema = build_schema(Arc::clone(&store), Limits::default());
+    let revocations = Arc::new(Revocations::backed_by(Arc::clone(&store)));
+    revocations
+        .refresh()
+        .await
+        .context("cannot read the revocation list")?;
+    let mut auth = AuthConfig::new(config.issuer.clone(), config.audience.clone(), keys);
+    auth.max_lifetime = config.limits.token_max_lifetime;
+    auth.revocations = Arc::clone(&revocations);
+    let auth = Arc::new(auth);
+    let housekeeping = tokio::spawn(housekeeping(
+        Arc::clone(&store),
+        Arc::clone(&revocations),
+        config.limits.idempotency_keep,
+    ));
+    let limits = Limits {
+        filings_per_minute: config.limits.filings_per_minute,
+        ..Limits::default()
+    };
+    let schema = build_schema_for(Arc::clone(&store), limits, Arc::clone(&auth));
     let oidc = match &config.oidc {
         Some(o) => {
             let oidc = varna_web::oidc::Oidc::discover(
@@ -182,13 +230,27 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         demo_people,
         secure_cookies: config.secure_cookies,
         oidc,
+        revocations,
     });
-    let app = router(ApiState {
-        schema,
-        auth,
-        store: Arc::clone(&store),
-    })
-    .merge(web);
+    let mut api = ApiState::new(schema, auth, Arc::clone(&store));
+    api.graphiql = config.limits.graphiql;
+    api.ws_init_timeout = config.limits.ws_init_timeout;
+    let app = router(api).merge(web);
+    let files = crate::listen::raise_file_limit();
+    let mut connections = config.limits.connections;
+    // Room for the database, the log and delivery besides the connections.
+    let room = usize::try_from(files.saturating_sub(64) / 2)
+        .unwrap_or(usize::MAX)
+        .max(1);
+    if connections.max_connections > room {
+        tracing::warn!(
+            asked = connections.max_connections,
+            open_file_limit = files,
+            allowed = room,
+            "--max-connections is over what the open-file limit allows; lowered"
+        );
+        connections.max_connections = room;
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| {
@@ -202,10 +264,9 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     println!(
         "Varna is ready: open http://{addr}/ in the browser  (GraphiQL: /graphql, health: /health, readiness: /ready)"
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    crate::listen::serve(listener, app, connections, shutdown_signal()).await;
     tracing::info!("shutting down");
+    housekeeping.abort();
     let _ = stop_worker.send(true);
     if tokio::time::timeout(std::time::Duration::from_secs(10), worker)
         .await
@@ -219,6 +280,37 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         store.close().await?;
     }
     Ok(())
+}
+
+/// Keeps the revocation list current (another server's sign-outs) and
+/// removes what has expired: revocations past their time, idempotency keys
+/// older than `keys_keep`.
+async fn housekeeping(
+    store: Arc<Store>,
+    revocations: Arc<Revocations>,
+    keys_keep: chrono::Duration,
+) {
+    let mut refresh = tokio::time::interval(REVOCATION_REFRESH);
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut purge = tokio::time::interval(PURGE_EVERY);
+    purge.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = refresh.tick() => {
+                if let Err(e) = revocations.refresh().await {
+                    tracing::warn!(error = %e, "could not re-read the revocation list; retrying");
+                }
+            }
+            _ = purge.tick() => {
+                let now = chrono::Utc::now();
+                match store.purge_expired(now, now - keys_keep).await {
+                    Ok((0, 0)) => {}
+                    Ok((revocations, keys)) => tracing::info!(revocations, idempotency_keys = keys, "expired entries removed"),
+                    Err(e) => tracing::warn!(error = %e, "removing expired entries failed; retrying later"),
+                }
+            }
+        }
+    }
 }
 
 async fn shutdown_signal() {

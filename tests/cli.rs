@@ -167,11 +167,11 @@ fn token_mints_a_verifiable_token_and_refuses_a_short_secret() {
         .expect("runs");
     assert!(o.status.success(), "{}", err(&o));
     let token = out(&o).trim().to_owned();
-    let auth = varna_api::AuthConfig {
-        issuer: "varna".into(),
-        audience: "varna".into(),
-        keys: varna_api::Keys::Hs256(secret.as_bytes().to_vec()),
-    };
+    let auth = varna_api::AuthConfig::new(
+        "varna",
+        "varna",
+        varna_api::Keys::Hs256(secret.as_bytes().to_vec()),
+    );
     let p = auth.verify(&token).expect("verifies");
     assert_eq!(p.user_id, "um-linden");
     assert_eq!(p.units.len(), 2);

@@ -54,12 +54,13 @@ if [ ! -x "$VENV/bin/schemathesis" ]; then
   "$VENV/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5
 fi
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export VARNA_JWT_SECRET="fuzz-$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
+# The demo signs its tokens with a key of its own (never VARNA_JWT_SECRET).
+export VARNA_DEMO_JWT_SECRET="fuzz-$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
 FUZZ_DB="sqlite://$WORK/fuzz.db?mode=rwc"
 "$VARNA" serve --demo --listen "127.0.0.1:$PORT" --database-url "$FUZZ_DB" >"$WORK/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; pg_throwaway_stop; rm -rf "$WORK"' EXIT
-TOKEN=$("$VARNA" token --user sas-fuzz --role sas)
+TOKEN=$(VARNA_JWT_SECRET="$VARNA_DEMO_JWT_SECRET" "$VARNA" token --user sas-fuzz --role sas)
 SCHEMATHESIS_HOOKS=tools.fuzz_hooks PYTHONPATH=. \
 "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/graphql" --wait-for-schema 120 \
   -H "Authorization: Bearer $TOKEN" --max-examples "$EXAMPLES" --seed "$SEED" \

@@ -52,6 +52,8 @@ impl ChildServer {
             // The harness reports; the server only speaks up on errors.
             .env("VARNA_LOG", "error")
             .env("VARNA_NO_SCHEDULER", "true")
+            // The harness files as fast as it can: no per-person rate.
+            .env("VARNA_FILINGS_PER_MINUTE", "0")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .spawn()
@@ -96,7 +98,7 @@ impl ChildServer {
             "varna",
             "varna",
             &principal,
-            chrono::Duration::days(1),
+            chrono::Duration::hours(varna_api::auth::DEFAULT_MAX_LIFETIME_HOURS),
             chrono::Utc::now(),
         )
     }

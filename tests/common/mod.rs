@@ -97,7 +97,15 @@ impl Server {
             .args(args)
             .arg("--workflows")
             .arg(root.join("workflows"))
-            .env("VARNA_JWT_SECRET", SECRET)
+            // A demo signs tokens with its own key, never the production secret.
+            .env(
+                if args.contains(&"--demo") {
+                    "VARNA_DEMO_JWT_SECRET"
+                } else {
+                    "VARNA_JWT_SECRET"
+                },
+                SECRET,
+            )
             .env("VARNA_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
