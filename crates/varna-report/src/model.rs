@@ -1,14 +1,13 @@
-//! The quality report as delivered: the same structure goes out as
-//! GraphQL objects, as JSON, and feeds the CSV and HTML renderers.
+//! The quality report as delivered: plain data that goes out as JSON and
+//! feeds the CSV and HTML renderers (the API has its GraphQL counterpart).
 //! Ids stay next to Swedish labels so that machines and people can both
 //! read it. No personal data: counts, codes, case ids and durations.
 
-use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// A yearly quality report (kvalitetsberättelse / patientsäkerhetsberättelse).
-#[derive(Debug, Clone, PartialEq, Serialize, SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QualityReport {
     /// The report year.
@@ -53,7 +52,7 @@ pub struct QualityReport {
 }
 
 /// One lifecycle under one lagrum.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LagrumRow {
     /// Lifecycle name.
@@ -69,7 +68,7 @@ pub struct LagrumRow {
 }
 
 /// One lifecycle in one verksamhetsområde, by gender.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AreaGenderRow {
     /// Lifecycle name.
@@ -91,7 +90,7 @@ pub struct AreaGenderRow {
 }
 
 /// One outcome of one lifecycle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutcomeRow {
     /// Lifecycle name.
@@ -109,7 +108,7 @@ pub struct OutcomeRow {
 }
 
 /// IVO-anmälningar of one lifecycle.
-#[derive(Debug, Clone, PartialEq, Serialize, SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IvoRow {
     /// Lifecycle name.
@@ -125,7 +124,7 @@ pub struct IvoRow {
 }
 
 /// One category of one lifecycle.
-#[derive(Debug, Clone, PartialEq, Serialize, SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CategoryRow {
     /// Lifecycle name.
@@ -143,7 +142,7 @@ pub struct CategoryRow {
 }
 
 /// Complaints of one kind in one verksamhetsområde.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ComplaintRow {
     /// Verksamhetsområde id.
@@ -159,7 +158,7 @@ pub struct ComplaintRow {
 }
 
 /// One lead time of one lifecycle.
-#[derive(Debug, Clone, PartialEq, Serialize, SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LeadTimeRow {
     /// Lifecycle name.
@@ -179,7 +178,7 @@ pub struct LeadTimeRow {
 }
 
 /// How one kind of clock fared.
-#[derive(Debug, Clone, PartialEq, Serialize, SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeadlineRow {
     /// Lifecycle name.
@@ -205,7 +204,7 @@ pub struct DeadlineRow {
 }
 
 /// Twelve monthly counts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MonthlySeries {
     /// Unit id or category id.
@@ -219,7 +218,7 @@ pub struct MonthlySeries {
 }
 
 /// A unit whose rate rose.
-#[derive(Debug, Clone, PartialEq, Serialize, SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RisingUnit {
     /// Unit id.
@@ -239,7 +238,7 @@ pub struct RisingUnit {
 }
 
 /// Repeat events, counted and listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RepeatSummary {
     /// Investigated cases opened in the year.
@@ -255,7 +254,7 @@ pub struct RepeatSummary {
 }
 
 /// An investigated case that repeats earlier ones.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RepeatCase {
     /// Case id.
