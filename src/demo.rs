@@ -8,26 +8,16 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use varna_store::queries::CaseFilter;
 use varna_store::{CaseId, CommandOptions, NewUnit, NewUser, Store};
+use varna_web::DemoPerson;
 use varna_workflow::{
     Actor, ActorId, Author, Command, EntryKind, Fields, FileCase, JournalEntryInput, Lagrum, Role,
     UnitId, Value,
 };
 
-/// A demo user, for printing tokens.
-#[derive(Debug, Clone)]
-pub(crate) struct DemoUser {
-    pub(crate) id: String,
-    pub(crate) name: String,
-    /// Job title (shown on the demo sign-in page).
-    pub(crate) title: String,
-    pub(crate) role: Role,
-    pub(crate) units: Vec<String>,
-}
-
 /// What the demo contains.
 #[derive(Debug)]
 pub(crate) struct DemoOrganisation {
-    pub(crate) users: Vec<DemoUser>,
+    pub(crate) users: Vec<DemoPerson>,
     pub(crate) units: Vec<String>,
     /// Cases filed now (0 when the store already had cases).
     pub(crate) cases: usize,
@@ -86,9 +76,9 @@ const UNITS: [(&str, &str, &str, &str, Lagrum); 7] = [
     ),
 ];
 
-fn users() -> Vec<DemoUser> {
-    let u = |id: &str, name: &str, title: &str, role, units: &[&str]| DemoUser {
-        id: id.into(),
+fn users() -> Vec<DemoPerson> {
+    let u = |id: &str, name: &str, title: &str, role, units: &[&str]| DemoPerson {
+        user_id: id.into(),
         name: name.into(),
         title: title.into(),
         role,
@@ -736,7 +726,7 @@ pub(crate) async fn ensure_demo_database(store: &Store) -> anyhow::Result<()> {
         .context("demo: reading who filed the cases")?;
     let people: Vec<String> = users()
         .into_iter()
-        .map(|u| u.id)
+        .map(|u| u.user_id)
         .chain(
             [
                 Role::Reporter,
@@ -795,7 +785,7 @@ pub(crate) async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<
         };
         store
             .upsert_user(NewUser {
-                id: user.id.clone(),
+                id: user.user_id.clone(),
                 name: user.name.clone(),
                 title: user.title.clone(),
                 roles,

@@ -137,17 +137,7 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     if config.demo {
         crate::demo::ensure_demo_database(&store).await?;
         let demo = crate::demo::load(&store, chrono::Utc::now()).await?;
-        demo_people = demo
-            .users
-            .iter()
-            .map(|u| varna_web::DemoPerson {
-                user_id: u.id.clone(),
-                name: u.name.clone(),
-                title: u.title.clone(),
-                role: u.role,
-                units: u.units.clone(),
-            })
-            .collect();
+        demo_people = demo.users.clone();
         let secret = secret.as_deref().expect("demo always has an HS256 secret");
         println!(
             "\nDemo organisation loaded: {} users, {} units, {} cases.",
@@ -162,7 +152,7 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         );
         for user in &demo.users {
             let principal = Principal {
-                user_id: user.id.clone(),
+                user_id: user.user_id.clone(),
                 role: user.role,
                 units: user.units.iter().map(varna_workflow::UnitId::new).collect(),
             };

@@ -37,9 +37,10 @@ pub struct CommandOptions {
     pub now: Option<DateTime<Utc>>,
 }
 
-/// What a command did.
+/// What a command did to the store (not the severity ruling, which the
+/// engine calls an outcome).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct Applied {
     /// The case the command was about (for a filing, the new case).
     pub case_id: CaseId,
     /// The case's version after the command.
@@ -62,7 +63,7 @@ impl Store {
         personnummer: Option<&Personnummer>,
         actor: &Actor,
         options: CommandOptions,
-    ) -> Result<Outcome> {
+    ) -> Result<Applied> {
         let def = self.definitions.current(workflow)?;
         let facts = facts(actor, options.now);
         let request = request_hash(&(
@@ -120,7 +121,7 @@ impl Store {
         txn.commit().await?;
         self.announce(changes);
         tracing::info!(case = %case_id, workflow, "case filed");
-        Ok(Outcome {
+        Ok(Applied {
             case_id,
             version,
             opened,
@@ -135,7 +136,7 @@ impl Store {
         command: Command,
         actor: &Actor,
         options: CommandOptions,
-    ) -> Result<Outcome> {
+    ) -> Result<Applied> {
         let facts = facts(actor, options.now);
         let request = request_hash(&(
             "execute",
@@ -179,7 +180,7 @@ impl Store {
         txn.commit().await?;
         self.announce(changes);
         tracing::info!(case = %case_id, version, "command applied");
-        Ok(Outcome {
+        Ok(Applied {
             case_id: case_id.clone(),
             version,
             opened,
@@ -196,7 +197,7 @@ impl Store {
         other: &CaseId,
         actor: &Actor,
         options: CommandOptions,
-    ) -> Result<Outcome> {
+    ) -> Result<Applied> {
         if case_id == other {
             return Err(Rejection::InvalidInput {
                 field: "other_case".into(),
@@ -258,7 +259,7 @@ impl Store {
         .await?;
         txn.commit().await?;
         self.announce(changes);
-        Ok(Outcome {
+        Ok(Applied {
             case_id: case_id.clone(),
             version: case.version,
             opened: Vec::new(),
@@ -359,7 +360,7 @@ async fn replayed(
     actor: &Actor,
     options: &CommandOptions,
     request: &str,
-) -> Result<Option<Outcome>> {
+) -> Result<Option<Applied>> {
     let Some(key) = &options.idempotency_key else {
         return Ok(None);
     };
@@ -377,7 +378,7 @@ async fn replayed(
         .await?;
     match found {
         None => Ok(None),
-        Some(row) if row.request_hash == request => Ok(Some(Outcome {
+        Some(row) if row.request_hash == request => Ok(Some(Applied {
             case_id: CaseId::parse(&row.case_id)
                 .ok_or_else(|| Error::Corrupt("idempotency row names no case".into()))?,
             version: u64::try_from(row.version).unwrap_or_default(),
@@ -426,7 +427,7 @@ async fn ensure_unit(txn: &DatabaseTransaction, unit: &str) -> Result<()> {
 /// A command's transaction, opened on a case, or the stored result of its first run.
 #[allow(clippy::large_enum_variant)] // returned once per command and destructured at once
 enum Begun {
-    Replayed(Outcome),
+    Replayed(Applied),
     Ready {
         txn: DatabaseTransaction,
         head: ChainHead,

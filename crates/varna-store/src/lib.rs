@@ -46,7 +46,7 @@ use varna_workflow::Catalog;
 pub use access::{AccessRecord, NewAccess};
 pub use backend::StoreConfig;
 pub use changes::CaseChange;
-pub use commands::{CommandOptions, Outcome};
+pub use commands::{Applied, CommandOptions};
 pub use deadlines::{SCHEDULER_ID, SweepReport};
 pub use delivery::{ClaimedDelivery, DeliveryCount, DeliveryRow, Notification, RetryPolicy};
 pub use error::{Error, Result};

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ErrorExtensions, ID, Object, Result, Schema, SimpleObject};
 use chrono::Utc;
 use varna_store::queries::CaseFilter;
-use varna_store::{CaseId, CommandOptions, Outcome, Store};
+use varna_store::{Applied, CaseId, CommandOptions, Store};
 use varna_workflow::{
     Author, Command, Fields, FileCase, JournalEntryInput, Personnummer, UnitId, Value,
 };
@@ -421,7 +421,7 @@ impl QueryRoot {
 #[derive(Debug, Default)]
 pub struct MutationRoot;
 
-async fn result(ctx: &Context<'_>, outcome: Outcome) -> Result<CommandResult> {
+async fn result(ctx: &Context<'_>, outcome: Applied) -> Result<CommandResult> {
     let case = match load(ctx, &outcome.case_id, Purpose::CommandResult).await {
         Ok(view) => Some(view),
         Err(e)

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use varna_store::{CaseId, CommandOptions, NewUnit, Outcome, Store, StoreConfig};
+use varna_store::{Applied, CaseId, CommandOptions, NewUnit, Store, StoreConfig};
 use varna_testkit::PgCluster;
 use varna_workflow::{
     Actor, ActorId, Author, Command, EntryKind, Fields, FileCase, JournalEntryInput, Lagrum, Role,
@@ -209,7 +209,7 @@ pub fn at(offset_hours: i64) -> CommandOptions {
     }
 }
 
-pub async fn file_lex_sarah(store: &Store, unit: &str) -> Outcome {
+pub async fn file_lex_sarah(store: &Store, unit: &str) -> Applied {
     store
         .file_case(
             "lex-sarah",
@@ -230,7 +230,7 @@ pub async fn file_lex_sarah(store: &Store, unit: &str) -> Outcome {
         .expect("filed")
 }
 
-pub async fn file_avvikelse(store: &Store, unit: &str, lagrum: Lagrum, hours: i64) -> Outcome {
+pub async fn file_avvikelse(store: &Store, unit: &str, lagrum: Lagrum, hours: i64) -> Applied {
     store
         .file_case(
             "avvikelse",
@@ -279,7 +279,7 @@ pub async fn take(
     role: Role,
     command: Command,
     hours: i64,
-) -> Outcome {
+) -> Applied {
     store
         .execute(case, command, &actor(role, LINDEN), at(hours))
         .await
