@@ -162,7 +162,7 @@ async fn verify_names_the_tampered_case_on_postgres() {
     assert!(shown.contains("content does not match its hash"), "{shown}");
 }
 
-/// ARCHITECTURE.md's description of the chains is enough to re-implement
+/// docs/storage.md's description of the chains is enough to re-implement
 /// verify: an independent Python verifier (tools/audit_verify.py, standard
 /// library only) agrees with Varna on an intact and on a tampered file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """An independent re-implementation of `varna audit verify` for a SQLite
-store, written from ARCHITECTURE.md ("The hash chains") alone, with the
+store, written from docs/storage.md ("The hash chains") alone, with the
 Python standard library only. Auditors can run it without trusting Varna.
 
 usage: audit_verify.py path/to/varna.db

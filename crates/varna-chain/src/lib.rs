@@ -4,7 +4,7 @@
 //! `prev_hash` is the previous event's `hash` in the same case (64 zeros for
 //! the first). Globally: `global_hash = hex(SHA-256(bytes(prev_global_hash) ‖
 //! bytes(hash)))` over all events in `global_seq` order (1, 2, 3, … without
-//! gaps), ending at the `audit_head` row. ARCHITECTURE.md gives the exact
+//! gaps), ending at the `audit_head` row. docs/storage.md gives the exact
 //! canonical form, so that an auditor can re-implement the check.
 //!
 //! This crate knows no database: the store writes and verifies with it, and

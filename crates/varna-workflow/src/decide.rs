@@ -1,5 +1,6 @@
 //! `decide`: given a definition, a case and a command, the events to append
-//! and the effects to carry out after commit, or a typed rejection.
+//! and the effects the store carries out in the same transaction, or a
+//! typed rejection.
 //!
 //! Pure: the time and the actor come in as `Facts`; nothing here reads a
 //! clock, a file or a database.
@@ -156,7 +157,7 @@ pub enum Notice {
 pub struct Decision {
     /// Events to append.
     pub events: Vec<Event>,
-    /// Effects to carry out after commit.
+    /// Effects to carry out in the command's own transaction.
     pub effects: Vec<Effect>,
 }
 

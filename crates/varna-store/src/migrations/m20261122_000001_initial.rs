@@ -1,6 +1,6 @@
 //! The initial schema: organisation and users, the event log, the case
 //! projections, idempotency keys, the access log and the notification outbox.
-//! ARCHITECTURE.md ("Tables") describes every table.
+//! docs/storage.md ("Tables") describes every table.
 
 use sea_orm_migration::prelude::*;
 

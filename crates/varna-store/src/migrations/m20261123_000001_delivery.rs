@@ -1,7 +1,7 @@
 //! Delivery of notifications: one row per notification and channel
 //! (webhook, e-mail), with its attempts, lease and dead-letter state. The
 //! `outbox` row stays the record of what was to be told; `delivery` tracks
-//! getting it there. ARCHITECTURE.md ("Tables") describes both.
+//! getting it there. docs/storage.md ("Tables") describes both.
 
 use sea_orm_migration::prelude::*;
 

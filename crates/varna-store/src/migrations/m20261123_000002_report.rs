@@ -1,5 +1,5 @@
 //! The quality report's projections: `case_tally`, pre-aggregated counts
-//! kept in the same transaction as every command (ARCHITECTURE.md,
+//! kept in the same transaction as every command (docs/storage.md,
 //! "Tables"), and `cases.opened_epoch` so "an earlier case within 90 days"
 //! is integer arithmetic on both backends (also on `case_person`, filled
 //! from `cases`). Existing rows are filled by the projection rebuild the
