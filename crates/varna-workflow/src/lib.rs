@@ -14,11 +14,13 @@
 
 mod case;
 mod catalog;
+mod command;
 mod decide;
 pub mod definition;
 mod duration;
 pub mod graph;
 mod personnummer;
+mod rejection;
 mod vocab;
 
 pub use case::{
@@ -26,12 +28,15 @@ pub use case::{
     EventKind, Fields, JournalEntry, LinkEnd, ReplayError, Status, Value, evolve, replay,
 };
 pub use catalog::Catalog;
+pub use command::{
+    Actor, Command, Decision, Effect, Facts, FileCase, JournalEntryInput, MAX_TEXT_CHARS, Notice,
+};
 pub use decide::{
-    Actor, AvailableTransition, Command, Decision, Effect, Facts, FailedCondition, FileCase,
-    InputProblem, JournalEntryInput, MAX_TEXT_CHARS, Notice, Rejection, available_transitions,
-    can_add_journal_entry, decide, decide_filing, link_events,
+    AvailableTransition, available_transitions, can_add_journal_entry, decide, decide_filing,
+    link_events,
 };
 pub use definition::{WorkflowDefinition, WorkflowRef};
 pub use duration::{DeadlineDuration, MalformedDuration};
 pub use personnummer::{Personnummer, PersonnummerError};
+pub use rejection::{FailedCondition, InputProblem, Rejection};
 pub use vocab::{ActorId, Lagrum, Role, StateId, UnitId, UnknownWord};

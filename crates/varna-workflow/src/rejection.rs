@@ -1,0 +1,190 @@
+//! Why the engine refused a command: typed, with messages that name
+//! fields, states and roles and never values, so they are safe to log and
+//! to show.
+
+use serde::{Deserialize, Serialize};
+
+use crate::definition::{Requirement, WorkflowRef};
+use crate::vocab::{Lagrum, Role, StateId};
+
+/// Why a command was refused. Messages name fields, states and roles only,
+/// never values, so they are safe to log and to show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// The actor's role may not do this.
+    #[error("role {role} may not {action}")]
+    Forbidden {
+        /// The actor's role.
+        role: Role,
+        /// What was attempted.
+        action: String,
+    },
+    /// The case belongs to a unit outside the actor's reach.
+    #[error("the case's unit is outside the units of this {role}")]
+    OutsideUnits {
+        /// The actor's role.
+        role: Role,
+    },
+    /// The definition has no transition of that name.
+    #[error("workflow {workflow} has no transition \"{transition}\"")]
+    UnknownTransition {
+        /// The workflow.
+        workflow: String,
+        /// The name given.
+        transition: String,
+    },
+    /// The transition exists but not from the case's current state.
+    #[error("transition \"{transition}\" cannot be taken from state \"{from}\"")]
+    InvalidTransition {
+        /// The case's state.
+        from: StateId,
+        /// The transition.
+        transition: String,
+    },
+    /// Required data missing, or a condition on lagrum or outcome not met.
+    #[error("{}", guard_message(.transition, .missing, .failed))]
+    GuardFailed {
+        /// The transition (or `file`).
+        transition: String,
+        /// Requirements not met.
+        missing: Vec<Requirement>,
+        /// Conditions not met.
+        failed: Vec<FailedCondition>,
+    },
+    /// A field value or name is not acceptable.
+    #[error("invalid input for \"{field}\": {problem}")]
+    InvalidInput {
+        /// The field.
+        field: String,
+        /// What is wrong.
+        problem: InputProblem,
+    },
+    /// The case was started under another definition than the one given.
+    #[error("the case runs under {case_workflow}, not {given}")]
+    DefinitionMismatch {
+        /// The case's definition.
+        case_workflow: WorkflowRef,
+        /// The definition passed in.
+        given: WorkflowRef,
+    },
+    /// The journal cannot take entries now.
+    #[error("the utredning journal takes no entries in state \"{state}\"")]
+    JournalClosed {
+        /// The case's state.
+        state: StateId,
+    },
+    /// The deadline is not running past its due time (met, already passed,
+    /// not yet due, or unknown).
+    #[error("deadline \"{deadline}\" is not running past its due time")]
+    DeadlineNotDue {
+        /// The deadline's id.
+        deadline: String,
+    },
+}
+
+fn guard_message(transition: &str, missing: &[Requirement], failed: &[FailedCondition]) -> String {
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().map(ToString::to_string).collect();
+        parts.push(format!("missing {}", list.join(", ")));
+    }
+    parts.extend(failed.iter().map(ToString::to_string));
+    format!("\"{transition}\" is not allowed yet: {}", parts.join("; "))
+}
+
+/// A condition on lagrum or outcome that was not met.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "condition", rename_all = "snake_case")]
+pub enum FailedCondition {
+    /// The case's lagrum is not one the transition allows.
+    #[error("lagrum must be one of {} (is {actual})", list(.allowed))]
+    Lagrum {
+        /// Allowed lagrum.
+        allowed: Vec<Lagrum>,
+        /// The case's lagrum.
+        actual: Lagrum,
+    },
+    /// The outcome is not one the transition allows.
+    #[error("outcome must be one of {} (is {})", list(.allowed), .actual.as_deref().unwrap_or("not set"))]
+    Outcome {
+        /// Allowed outcomes.
+        allowed: Vec<String>,
+        /// The outcome after the command, if any.
+        actual: Option<String>,
+    },
+}
+
+fn list<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What is wrong with one input field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputProblem {
+    /// The workflow has no such field.
+    #[error("the workflow has no such field")]
+    UnknownField,
+    /// The field exists but this command does not set it.
+    #[error("\"{by}\" does not accept this field")]
+    NotAccepted {
+        /// The transition (or `file`).
+        by: String,
+    },
+    /// Wrong kind of value.
+    #[error("expected {expected}")]
+    WrongType {
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// Blank text.
+    #[error("must not be empty")]
+    Empty,
+    /// Too long.
+    #[error("longer than {max} characters")]
+    TooLong {
+        /// The limit.
+        max: usize,
+    },
+    /// Not one of the allowed ids.
+    #[error("must be one of {}", .allowed.join(", "))]
+    NotAllowed {
+        /// The allowed ids.
+        allowed: Vec<String>,
+    },
+    /// Outside the allowed range.
+    #[error("must be between {min} and {max}")]
+    OutOfRange {
+        /// Smallest.
+        min: i64,
+        /// Largest.
+        max: i64,
+    },
+    /// A date after today.
+    #[error("must not be in the future")]
+    InFuture,
+    /// The cases are linked this way already.
+    #[error("the cases are already linked")]
+    AlreadyLinked,
+}
+
+impl InputProblem {
+    /// A stable code for the problem (`EMPTY`, `TOO_LONG`, …), for clients
+    /// that word the message themselves, e.g. in Swedish.
+    pub fn code(&self) -> &'static str {
+        match self {
+            InputProblem::UnknownField => "UNKNOWN_FIELD",
+            InputProblem::NotAccepted { .. } => "NOT_ACCEPTED",
+            InputProblem::WrongType { .. } => "WRONG_TYPE",
+            InputProblem::Empty => "EMPTY",
+            InputProblem::TooLong { .. } => "TOO_LONG",
+            InputProblem::NotAllowed { .. } => "NOT_ALLOWED",
+            InputProblem::OutOfRange { .. } => "OUT_OF_RANGE",
+            InputProblem::InFuture => "IN_FUTURE",
+            InputProblem::AlreadyLinked => "ALREADY_LINKED",
+        }
+    }
+}
