@@ -1,0 +1,425 @@
+//! What one command writes: the cases it touched, their sealed event rows
+//! (both hash chains), projections, tallies and outbox, in one batch.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use varna_workflow::{
+    Case, Effect, Event, Facts, FileCase, Rejection, WorkflowDefinition, decide_filing, evolve,
+    link_events,
+};
+
+use crate::backend::ChainHead;
+use crate::chain::{self, EventContent, GENESIS};
+use crate::changes::{CaseChange, Changes};
+use crate::entities::{audit_head, cases, event, outbox};
+use crate::error::{Error, Result};
+use crate::projections::{case_row, write_event_rows};
+use crate::tally;
+use crate::{CaseId, Store};
+
+/// A case touched by the command: its state after the new events.
+pub(super) struct Touched {
+    pub(super) id: CaseId,
+    pub(super) case: Case,
+    pub(super) def: Arc<WorkflowDefinition>,
+    pub(super) is_new: bool,
+    pub(super) old_version: u64,
+    pub(super) first_sequence: i64,
+    pub(super) events: Vec<Event>,
+    /// The report facts the case was counted under before this command.
+    pub(super) old_facts: Vec<tally::TallyKey>,
+}
+
+/// The event row for `e`, its hashes still empty (see [`seal`]).
+pub(crate) fn event_row(
+    case_id: &str,
+    sequence: i64,
+    global_seq: i64,
+    e: &Event,
+    recorded_at: DateTime<Utc>,
+) -> event::ActiveModel {
+    event::ActiveModel {
+        case_id: Set(case_id.to_owned()),
+        sequence: Set(sequence),
+        global_seq: Set(global_seq),
+        event_type: Set(e.kind.type_name().to_owned()),
+        event_version: Set(chain::EVENT_VERSION),
+        payload: Set(chain::canonical_json(
+            &serde_json::to_value(&e.kind).expect("events serialise"),
+        )),
+        actor_id: Set(e.actor.id.as_str().to_owned()),
+        actor_role: Set(e.actor.role.as_str().to_owned()),
+        occurred_at: Set(e.occurred_at),
+        recorded_at: Set(recorded_at),
+        prev_hash: Set(String::new()),
+        hash: Set(String::new()),
+        global_hash: Set(String::new()),
+    }
+}
+
+/// Fills in a staged row's hashes after `prev` (the case's previous event
+/// hash) and advances the global chain; returns the row's hash.
+pub(crate) fn seal(
+    row: &mut event::ActiveModel,
+    prev: String,
+    global: &mut String,
+) -> Result<String> {
+    let payload: serde_json::Value =
+        serde_json::from_str(row.payload.as_ref()).map_err(|e| Error::Corrupt(e.to_string()))?;
+    let content = EventContent {
+        case_id: row.case_id.as_ref(),
+        sequence: *row.sequence.as_ref(),
+        event_type: row.event_type.as_ref(),
+        event_version: *row.event_version.as_ref(),
+        payload: &payload,
+        actor_id: row.actor_id.as_ref(),
+        actor_role: row.actor_role.as_ref(),
+        occurred_at: *row.occurred_at.as_ref(),
+        recorded_at: *row.recorded_at.as_ref(),
+    };
+    let hash = chain::event_hash(&prev, &chain::canonical(&content));
+    *global = chain::global_hash(global, &hash);
+    row.prev_hash = Set(prev);
+    row.hash = Set(hash.clone());
+    row.global_hash = Set(global.clone());
+    Ok(hash)
+}
+
+/// Everything one command writes, built in memory and written at the end.
+pub(super) struct Batch {
+    pub(super) head: ChainHead,
+    pub(super) now: DateTime<Utc>,
+    pub(super) cases: Vec<Touched>,
+    pub(super) rows: Vec<event::ActiveModel>,
+    pub(super) outbox: Vec<outbox::ActiveModel>,
+}
+
+impl Batch {
+    pub(super) fn new(head: ChainHead, now: DateTime<Utc>) -> Self {
+        Batch {
+            head,
+            now,
+            cases: Vec::new(),
+            rows: Vec::new(),
+            outbox: Vec::new(),
+        }
+    }
+
+    /// Adds a new case whose first event is its filing.
+    pub(super) fn open_case(
+        &mut self,
+        id: &CaseId,
+        def: &Arc<WorkflowDefinition>,
+        events: Vec<Event>,
+    ) -> Result<Case> {
+        let (first, rest) = events
+            .split_first()
+            .ok_or_else(|| Error::Corrupt("a filing produced no event".into()))?;
+        let case = Case::open(first).map_err(|e| Error::Corrupt(e.to_string()))?;
+        self.cases.push(Touched {
+            id: id.clone(),
+            case,
+            def: Arc::clone(def),
+            is_new: true,
+            old_version: 0,
+            first_sequence: 1,
+            events: vec![first.clone()],
+            old_facts: Vec::new(),
+        });
+        self.stage(id, std::slice::from_ref(first));
+        self.add_events(id, rest.to_vec())
+    }
+
+    /// Adds events to a stored case (`case` as loaded), entering it in the batch.
+    pub(super) fn append_to(
+        &mut self,
+        id: &CaseId,
+        def: &Arc<WorkflowDefinition>,
+        case: Case,
+        events: Vec<Event>,
+    ) -> Result<Case> {
+        let old_version = case.version;
+        let old_facts = tally::case_facts(&case, def);
+        self.cases.push(Touched {
+            id: id.clone(),
+            case,
+            def: Arc::clone(def),
+            is_new: false,
+            old_version,
+            first_sequence: i64::try_from(old_version).unwrap_or(i64::MAX) + 1,
+            events: Vec::new(),
+            old_facts,
+        });
+        self.add_events(id, events)
+    }
+
+    /// Adds events to a case already in the batch and folds them into it.
+    pub(super) fn add_events(&mut self, id: &CaseId, events: Vec<Event>) -> Result<Case> {
+        self.stage(id, &events);
+        let touched = self
+            .cases
+            .iter_mut()
+            .find(|c| &c.id == id)
+            .ok_or_else(|| Error::Corrupt("case missing from batch".into()))?;
+        for e in &events {
+            touched.case = evolve(touched.case.clone(), e);
+        }
+        touched.events.extend(events);
+        Ok(touched.case.clone())
+    }
+
+    /// Stages event rows with their sequences; `write` computes the hashes.
+    pub(super) fn stage(&mut self, id: &CaseId, events: &[Event]) {
+        let case_id = id.to_string();
+        let mut sequence = self
+            .rows
+            .iter()
+            .filter(|r| r.case_id.as_ref() == &case_id)
+            .map(|r| *r.sequence.as_ref())
+            .max()
+            .unwrap_or_else(|| {
+                self.cases
+                    .iter()
+                    .find(|c| &c.id == id)
+                    .map_or(0, |c| c.first_sequence - 1)
+            });
+        for e in events {
+            sequence += 1;
+            self.head.global_seq += 1;
+            self.rows.push(event_row(
+                &case_id,
+                sequence,
+                self.head.global_seq,
+                e,
+                self.now,
+            ));
+        }
+    }
+
+    /// Carries out effects inside the transaction: outbox rows for
+    /// notifications, linked cases for spawns.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn carry_out(
+        &mut self,
+        store: &Store,
+        txn: &DatabaseTransaction,
+        case_id: &CaseId,
+        case: &Case,
+        effects: &[Effect],
+        facts: &Facts,
+        opened: &mut Vec<CaseId>,
+    ) -> Result<()> {
+        let sequence = self
+            .rows
+            .iter()
+            .filter(|r| r.case_id.as_ref() == &case_id.to_string())
+            .map(|r| *r.sequence.as_ref())
+            .max()
+            .unwrap_or(0);
+        for effect in effects {
+            match effect {
+                Effect::Notify { role, reason } => self.outbox.push(outbox::ActiveModel {
+                    id: Set(uuid::Uuid::now_v7().to_string()),
+                    case_id: Set(case_id.to_string()),
+                    sequence: Set(sequence),
+                    role: Set(role.as_str().to_owned()),
+                    notice: Set(serde_json::to_string(reason).expect("notices serialise")),
+                    status: Set("pending".to_owned()),
+                    attempts: Set(0),
+                    next_attempt_at: Set(self.now),
+                    created_at: Set(self.now),
+                }),
+                Effect::SpawnCase { workflow, link } => {
+                    let child_def = store.definitions.current(workflow)?;
+                    let filing = spawned_filing(&child_def, case, facts)?;
+                    let decision = decide_filing(&child_def, filing, facts)?;
+                    let child_id = CaseId::generate();
+                    let (origin_link, opened_link) =
+                        link_events(facts, &case_id.to_string(), &child_id.to_string(), *link);
+                    let mut child_events = decision.events;
+                    child_events.push(opened_link);
+                    let child = self.open_case(&child_id, &child_def, child_events)?;
+                    self.add_events(case_id, vec![origin_link])?;
+                    Box::pin(self.carry_out(
+                        store,
+                        txn,
+                        &child_id,
+                        &child,
+                        &decision.effects,
+                        facts,
+                        opened,
+                    ))
+                    .await?;
+                    opened.push(child_id);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Computes the hashes (fetching each existing case's last hash), then
+    /// writes events, projections, outbox and the new chain head.
+    pub(super) async fn write(mut self, txn: &DatabaseTransaction) -> Result<Vec<CaseChange>> {
+        let changes = self.changes();
+        let mut global = self.head.global_hash.clone();
+        let mut last_hash: std::collections::HashMap<String, String> =
+            std::collections::HashMap::new();
+        for row in &mut self.rows {
+            let case_id = row.case_id.as_ref().clone();
+            let sequence = *row.sequence.as_ref();
+            let prev = if sequence == 1 {
+                GENESIS.to_owned()
+            } else if let Some(h) = last_hash.get(&case_id) {
+                h.clone()
+            } else {
+                event::Entity::find_by_id((case_id.clone(), sequence - 1))
+                    .one(txn)
+                    .await?
+                    .map(|e| e.hash)
+                    .ok_or_else(|| {
+                        Error::Corrupt(format!("case {case_id} lacks event {}", sequence - 1))
+                    })?
+            };
+            let hash = seal(row, prev, &mut global)?;
+            last_hash.insert(case_id, hash);
+        }
+        if !self.rows.is_empty() {
+            event::Entity::insert_many(self.rows).exec(txn).await?;
+        }
+        let mut tallies = tally::TallyDelta::new();
+        for touched in &self.cases {
+            tally::add(&mut tallies, touched.old_facts.clone(), -1);
+            tally::add(
+                &mut tallies,
+                tally::case_facts(&touched.case, &touched.def),
+                1,
+            );
+            let id = touched.id.to_string();
+            let updated_at = touched.events.last().map_or(self.now, |e| e.occurred_at);
+            let row = case_row(&id, &touched.case, &touched.def, updated_at);
+            if touched.is_new {
+                cases::Entity::insert(row).exec(txn).await?;
+            } else {
+                let updated = cases::Entity::update_many()
+                    .set(row)
+                    .filter(cases::Column::Id.eq(id.clone()))
+                    .filter(
+                        cases::Column::Version
+                            .eq(i64::try_from(touched.old_version).unwrap_or(i64::MAX)),
+                    )
+                    .exec(txn)
+                    .await?;
+                if updated.rows_affected != 1 {
+                    return Err(Error::Conflict {
+                        expected: touched.old_version,
+                        actual: touched.old_version + 1,
+                    });
+                }
+            }
+            let replace_deadlines = touched.is_new
+                || touched.events.iter().any(|e| {
+                    matches!(
+                        e.kind,
+                        varna_workflow::EventKind::Transitioned { .. }
+                            | varna_workflow::EventKind::DeadlinePassed { .. }
+                    )
+                });
+            write_event_rows(
+                txn,
+                &id,
+                &touched.case,
+                touched.first_sequence,
+                &touched.events,
+                replace_deadlines,
+            )
+            .await?;
+        }
+        tally::apply(txn, tallies).await?;
+        if !self.outbox.is_empty() {
+            outbox::Entity::insert_many(self.outbox).exec(txn).await?;
+        }
+        let head = audit_head::ActiveModel {
+            id: Set(1),
+            global_seq: Set(self.head.global_seq),
+            global_hash: Set(global),
+        };
+        head.update(txn).await?;
+        Changes::stage(txn, &changes).await?;
+        Ok(changes)
+    }
+
+    /// The notices for every event the batch appends.
+    pub(super) fn changes(&self) -> Vec<CaseChange> {
+        self.cases
+            .iter()
+            .flat_map(|t| {
+                t.events.iter().enumerate().map(move |(offset, e)| {
+                    let deadline = match &e.kind {
+                        varna_workflow::EventKind::DeadlinePassed { deadline, .. } => {
+                            Some(deadline.clone())
+                        }
+                        _ => None,
+                    };
+                    let responsible = deadline
+                        .as_ref()
+                        .and_then(|id| t.def.deadlines.iter().find(|d| &d.id == id))
+                        .map(|d| d.notify.clone())
+                        .unwrap_or_default();
+                    CaseChange {
+                        case_id: t.id.to_string(),
+                        sequence: t.first_sequence + offset as i64,
+                        event_type: e.kind.type_name().to_owned(),
+                        kind: t.case.workflow.name.clone(),
+                        lagrum: t.case.lagrum,
+                        unit: t.case.unit.as_str().to_owned(),
+                        filed_by: t.case.filed_by.id.as_str().to_owned(),
+                        occurred_at: e.occurred_at,
+                        state: t.case.state().as_str().to_owned(),
+                        deadline,
+                        responsible,
+                    }
+                })
+            })
+            .collect()
+    }
+}
+
+/// The filing of a spawned case: the origin's lagrum and unit, and those of
+/// its fields that the new lifecycle's filing takes and accepts as valid.
+pub(super) fn spawned_filing(
+    child: &WorkflowDefinition,
+    origin: &Case,
+    facts: &Facts,
+) -> Result<FileCase> {
+    let wanted: Vec<&str> = child
+        .filing
+        .requires
+        .iter()
+        .flat_map(|r| r.fields().iter())
+        .chain(child.filing.accepts.iter())
+        .map(String::as_str)
+        .collect();
+    let mut filing = FileCase {
+        lagrum: origin.lagrum,
+        unit: origin.unit.clone(),
+        fields: origin
+            .fields
+            .iter()
+            .filter(|(k, _)| wanted.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    };
+    // Drop fields whose values the new lifecycle does not accept (a choice
+    // list may differ); required ones then surface as a guard failure.
+    while let Err(Rejection::InvalidInput { field, .. }) =
+        decide_filing(child, filing.clone(), facts)
+    {
+        if filing.fields.remove(&field).is_none() {
+            break;
+        }
+    }
+    Ok(filing)
+}

@@ -1,0 +1,356 @@
+//! The one way a case changes: load it, ask the engine, append the events
+//! (both hash chains), update the projections, write the outbox and the
+//! idempotency key — all in one transaction that holds the writer slot.
+//!
+//! A refused command, a stale `expected_version` or a repeated idempotency
+//! key writes nothing.
+//!
+//! Here the entry points (`file_case`, `execute`, `link_cases`) and opening a
+//! command's transaction; `idempotency.rs` the keys; `batch.rs` the rows one
+//! command writes.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait};
+use varna_workflow::{
+    Actor, Case, Command, Decision, Facts, FileCase, Personnummer, Rejection, WorkflowDefinition,
+    decide, decide_filing,
+};
+
+use crate::backend::{ChainHead, begin_write};
+use crate::chain::{self};
+use crate::changes::CaseChange;
+use crate::entities::{case_person, cases, org};
+use crate::error::{Error, Result};
+use crate::{CaseId, Store};
+
+mod batch;
+mod idempotency;
+
+use batch::Batch;
+pub(crate) use batch::{event_row, seal};
+use idempotency::{command_fingerprint, remember, replayed, request_hash};
+
+/// Options every command takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommandOptions {
+    /// Refuse with `Conflict` unless the case is at this version.
+    pub expected_version: Option<u64>,
+    /// A retried command with the same key (from the same actor) returns the
+    /// first result and writes nothing.
+    pub idempotency_key: Option<String>,
+    /// The command's time; the current time when absent.
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// What a command did to the store (not the severity ruling, which the
+/// engine calls an outcome).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The case the command was about (for a filing, the new case).
+    pub case_id: CaseId,
+    /// The case's version after the command.
+    pub version: u64,
+    /// Cases the command opened (escalations, spawned cases).
+    pub opened: Vec<CaseId>,
+    /// True when this is the stored result of an earlier identical command.
+    pub replayed: bool,
+}
+
+impl Store {
+    /// Files a new case of `workflow`, optionally with the affected person's personnummer.
+    pub async fn file_case(
+        &self,
+        workflow: &str,
+        command: FileCase,
+        personnummer: Option<&Personnummer>,
+        actor: &Actor,
+        options: CommandOptions,
+    ) -> Result<Applied> {
+        let def = self.definitions.current(workflow)?;
+        let facts = facts(actor, options.now);
+        let request = request_hash(&(
+            "file",
+            workflow,
+            &command.lagrum,
+            command.unit.as_str(),
+            &command.fields,
+            personnummer.map(Personnummer::digits),
+        ));
+        let (txn, head) = begin_write(&self.db).await?;
+        if let Some(earlier) = replayed(&txn, actor, &options, &request).await? {
+            txn.rollback().await?;
+            return Ok(earlier);
+        }
+        // The engine decides first: whether this person may file for the
+        // unit at all is answered before whether the unit exists.
+        let unit = command.unit.as_str().to_owned();
+        let decision = decide_filing(&def, command, &facts)?;
+        ensure_unit(&txn, &unit).await?;
+        let mut batch = Batch::new(head, facts.now);
+        let case_id = CaseId::generate();
+        let case = batch.open_case(&case_id, &def, decision.events)?;
+        if let Some(p) = personnummer {
+            case_person::ActiveModel {
+                case_id: Set(case_id.to_string()),
+                personnummer: Set(p.digits().to_owned()),
+                opened_epoch: Set(case.opened_at.timestamp()),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        let mut opened = Vec::new();
+        batch
+            .carry_out(
+                self,
+                &txn,
+                &case_id,
+                &case,
+                &decision.effects,
+                &facts,
+                &mut opened,
+            )
+            .await?;
+        let version = batch
+            .cases
+            .iter()
+            .find(|c| c.id == case_id)
+            .map_or(1, |c| c.case.version);
+        let changes = batch.write(&txn).await?;
+        remember(
+            &txn, actor, &options, &request, &case_id, version, facts.now,
+        )
+        .await?;
+        txn.commit().await?;
+        self.announce(changes);
+        tracing::info!(case = %case_id, workflow, "case filed");
+        Ok(Applied {
+            case_id,
+            version,
+            opened,
+            replayed: false,
+        })
+    }
+
+    /// Runs a command on an existing case.
+    pub async fn execute(
+        &self,
+        case_id: &CaseId,
+        command: Command,
+        actor: &Actor,
+        options: CommandOptions,
+    ) -> Result<Applied> {
+        let facts = facts(actor, options.now);
+        let request = request_hash(&(
+            "execute",
+            case_id.to_string(),
+            command_fingerprint(&command),
+        ));
+        let (txn, head, case, def) = match self
+            .begin_on_case(case_id, actor, &options, &request)
+            .await?
+        {
+            Begun::Replayed(earlier) => return Ok(earlier),
+            Begun::Ready {
+                txn,
+                head,
+                case,
+                def,
+            } => (txn, head, case, def),
+        };
+        let decision: Decision = decide(&def, &case, command, &facts)?;
+        let mut batch = Batch::new(head, facts.now);
+        let case = batch.append_to(case_id, &def, case, decision.events)?;
+        let mut opened = Vec::new();
+        batch
+            .carry_out(
+                self,
+                &txn,
+                case_id,
+                &case,
+                &decision.effects,
+                &facts,
+                &mut opened,
+            )
+            .await?;
+        let version = batch
+            .cases
+            .iter()
+            .find(|c| &c.id == case_id)
+            .map_or(case.version, |c| c.case.version);
+        let changes = batch.write(&txn).await?;
+        remember(&txn, actor, &options, &request, case_id, version, facts.now).await?;
+        txn.commit().await?;
+        self.announce(changes);
+        tracing::info!(case = %case_id, version, "command applied");
+        Ok(Applied {
+            case_id: case_id.clone(),
+            version,
+            opened,
+            replayed: false,
+        })
+    }
+
+    /// Links two existing cases as related, on both cases, in one
+    /// transaction: the engine must allow it on each, so the actor must be
+    /// able to act on both.
+    pub async fn link_cases(
+        &self,
+        case_id: &CaseId,
+        other: &CaseId,
+        actor: &Actor,
+        options: CommandOptions,
+    ) -> Result<Applied> {
+        if case_id == other {
+            return Err(Rejection::InvalidInput {
+                field: "other_case".into(),
+                problem: varna_workflow::InputProblem::NotAllowed {
+                    allowed: vec!["another case".into()],
+                },
+            }
+            .into());
+        }
+        let facts = facts(actor, options.now);
+        let request = request_hash(&("link", case_id.to_string(), other.to_string()));
+        let (txn, head, case, def) = match self
+            .begin_on_case(case_id, actor, &options, &request)
+            .await?
+        {
+            Begun::Replayed(earlier) => return Ok(earlier),
+            Begun::Ready {
+                txn,
+                head,
+                case,
+                def,
+            } => (txn, head, case, def),
+        };
+        let (other_case, other_def) = self.load_for_update(&txn, other).await?;
+        let link = varna_workflow::definition::LinkKind::RelatedTo;
+        let here = decide(
+            &def,
+            &case,
+            Command::Link {
+                other_case: other.to_string(),
+                link,
+                end: varna_workflow::LinkEnd::Origin,
+            },
+            &facts,
+        )?;
+        let there = decide(
+            &other_def,
+            &other_case,
+            Command::Link {
+                other_case: case_id.to_string(),
+                link,
+                end: varna_workflow::LinkEnd::Opened,
+            },
+            &facts,
+        )?;
+        let mut batch = Batch::new(head, facts.now);
+        let case = batch.append_to(case_id, &def, case, here.events)?;
+        batch.append_to(other, &other_def, other_case, there.events)?;
+        let changes = batch.write(&txn).await?;
+        remember(
+            &txn,
+            actor,
+            &options,
+            &request,
+            case_id,
+            case.version,
+            facts.now,
+        )
+        .await?;
+        txn.commit().await?;
+        self.announce(changes);
+        Ok(Applied {
+            case_id: case_id.clone(),
+            version: case.version,
+            opened: Vec::new(),
+            replayed: false,
+        })
+    }
+
+    fn announce(&self, changes: Vec<CaseChange>) {
+        self.changes
+            .announce(self.db.get_database_backend(), changes);
+    }
+
+    /// Opens a command on an existing case: takes the writer slot, answers
+    /// a repeated idempotency key with its first result, loads the case and
+    /// checks the expected version.
+    async fn begin_on_case(
+        &self,
+        case_id: &CaseId,
+        actor: &Actor,
+        options: &CommandOptions,
+        request: &str,
+    ) -> Result<Begun> {
+        let (txn, head) = begin_write(&self.db).await?;
+        if let Some(earlier) = replayed(&txn, actor, options, request).await? {
+            txn.rollback().await?;
+            return Ok(Begun::Replayed(earlier));
+        }
+        let (case, def) = self.load_for_update(&txn, case_id).await?;
+        if let Some(expected) = options.expected_version
+            && expected != case.version
+        {
+            return Err(Error::Conflict {
+                expected,
+                actual: case.version,
+            });
+        }
+        Ok(Begun::Ready {
+            txn,
+            head,
+            case,
+            def,
+        })
+    }
+
+    async fn load_for_update(
+        &self,
+        txn: &DatabaseTransaction,
+        case_id: &CaseId,
+    ) -> Result<(Case, Arc<WorkflowDefinition>)> {
+        let row = cases::Entity::find_by_id(case_id.to_string())
+            .one(txn)
+            .await?
+            .ok_or_else(|| Error::NotFound(case_id.to_string()))?;
+        let case: Case = serde_json::from_str(&row.snapshot)
+            .map_err(|e| Error::Corrupt(format!("snapshot of case {case_id}: {e}")))?;
+        let def = self.definitions.by_hash(txn, &row.workflow_hash).await?;
+        Ok((case, def))
+    }
+}
+
+fn facts(actor: &Actor, now: Option<DateTime<Utc>>) -> Facts {
+    Facts {
+        actor: actor.clone(),
+        now: chain::normalise(now.unwrap_or_else(Utc::now)),
+    }
+}
+
+async fn ensure_unit(txn: &DatabaseTransaction, unit: &str) -> Result<()> {
+    if org::unit::Entity::find_by_id(unit.to_owned())
+        .one(txn)
+        .await?
+        .is_none()
+    {
+        return Err(Error::UnknownUnit(unit.to_owned()));
+    }
+    Ok(())
+}
+
+/// A command's transaction, opened on a case, or the stored result of its first run.
+#[allow(clippy::large_enum_variant)] // returned once per command and destructured at once
+enum Begun {
+    Replayed(Applied),
+    Ready {
+        txn: DatabaseTransaction,
+        head: ChainHead,
+        case: Case,
+        def: Arc<WorkflowDefinition>,
+    },
+}
