@@ -389,6 +389,9 @@ enum Command {
     /// See and retry notification deliveries (webhook, e-mail).
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// End people's sign-ins (web sessions and API tokens) on every server of the database.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
     /// The yearly quality report (kvalitetsberättelse): cases per lagrum with the
     /// previous year, lex Sarah and lex Maria per verksamhetsområde and gender,
     /// outcomes, IVO-anmälningar, categories, complaints, lead times, deadlines,
@@ -546,6 +549,27 @@ enum BenchCommand {
         /// Folder with the lifecycle definitions.
         #[arg(long, env = "VARNA_WORKFLOWS_DIR", default_value = "workflows")]
         workflows: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SessionsCommand {
+    /// End every sign-in of a person issued until now — web sessions and API
+    /// tokens alike; every server of the database refuses them within a second.
+    /// Sign-ins made afterwards are not affected. (Administrators can do the
+    /// same through the API: `mutation { endSessions(userId: "…") }`.)
+    ///
+    /// Example: varna sessions end --user um-linden --database-url sqlite://varna.db
+    End {
+        /// The person's user id (the token subject).
+        #[arg(long)]
+        user: String,
+        /// The longest token lifetime the servers accept (their --token-max-lifetime):
+        /// how long the revocation must be kept.
+        #[arg(long, env = "VARNA_TOKEN_MAX_LIFETIME", default_value = "12h", value_parser = parse_interval)]
+        token_max_lifetime: std::time::Duration,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -799,6 +823,22 @@ impl Cli {
             Command::Projections(ProjectionsCommand::Check { database }) => runtime()?.block_on(
                 maintenance::projections_check(&database.existing_store_config()?),
             ),
+            Command::Sessions(SessionsCommand::End {
+                user,
+                token_max_lifetime,
+                database,
+            }) => {
+                if user.trim().is_empty() {
+                    anyhow::bail!("--user must name a user id");
+                }
+                let keep = chrono::Duration::from_std(token_max_lifetime)
+                    .context("--token-max-lifetime is too long")?;
+                runtime()?.block_on(maintenance::end_sessions(
+                    &database.existing_store_config()?,
+                    &user,
+                    keep,
+                ))
+            }
             Command::Outbox(OutboxCommand::Status { database }) => runtime()?.block_on(
                 maintenance::outbox_status(&database.existing_store_config()?),
             ),

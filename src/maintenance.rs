@@ -167,6 +167,32 @@ pub(crate) async fn list_units(config: &StoreConfig) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
+/// `varna sessions end`: every sign-in of `user` issued until now is
+/// refused by every server (each re-reads the list every second).
+pub(crate) async fn end_sessions(
+    config: &StoreConfig,
+    user: &str,
+    keep: chrono::Duration,
+) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(config).await?;
+    let now = chrono::Utc::now();
+    store
+        .revoke(varna_store::Revocation {
+            kind: varna_store::RevocationKind::User,
+            subject: user.to_owned(),
+            revoked_at: now,
+            until: now + keep,
+        })
+        .await?;
+    store.close().await?;
+    tracing::info!("a person's sign-ins were ended from the command line");
+    println!(
+        "Every sign-in of {user} made before {} (UTC) is ended: web sessions and API tokens, on every server within a second.",
+        now.format("%Y-%m-%d %H:%M:%S")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `varna outbox status`.
 pub(crate) async fn outbox_status(config: &StoreConfig) -> anyhow::Result<ExitCode> {
     let store = Store::connect(config).await?;

@@ -267,6 +267,7 @@ fn help_explains_every_command() {
         "audit",
         "projections",
         "outbox",
+        "sessions",
     ] {
         assert!(out(&o).contains(command), "{command}: {}", out(&o));
     }
@@ -275,6 +276,7 @@ fn help_explains_every_command() {
         &["workflows", "check", "--help"],
         &["audit", "verify", "--help"],
         &["token", "--help"],
+        &["sessions", "end", "--help"],
     ] {
         let o = varna(args);
         assert!(

@@ -429,3 +429,37 @@ fn tokens_not_yet_valid_or_living_too_long_are_refused() {
         assert!(body.contains(says), "{what}: {body}");
     }
 }
+
+#[test]
+fn an_operator_ends_a_persons_sign_ins_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/ops.db?mode=rwc", dir.path().display());
+    let server = Server::start(&url, &[], &[], tempfile::tempdir().expect("temp dir"));
+    let person = token_for("ended-by-cli", Role::Auditor, chrono::Duration::hours(1));
+    let me = |token: &str| {
+        server
+            .request(
+                "POST",
+                "/graphql",
+                Some(token),
+                r#"{"query":"{ me { userId } }"}"#,
+            )
+            .expect("request")
+    };
+    assert_eq!(me(&person).0, 200);
+    let said = common::ok(&[
+        "sessions",
+        "end",
+        "--user",
+        "ended-by-cli",
+        "--database-url",
+        &url,
+    ]);
+    assert!(said.contains("ended-by-cli"), "{said}");
+    std::thread::sleep(Duration::from_millis(1500));
+    let (status, body) = me(&person);
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("ended"), "{body}");
+    let out = common::varna(&["sessions", "end", "--user", " ", "--database-url", &url]);
+    assert_eq!(out.status.code(), Some(1), "a blank user is refused");
+}
