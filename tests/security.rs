@@ -45,6 +45,18 @@ fn token_for(user: &str, role: Role, ttl: chrono::Duration) -> String {
     )
 }
 
+/// `{ me { userId } }` with `token`: the status and the body.
+fn me(server: &Server, token: &str) -> (u16, String) {
+    server
+        .request(
+            "POST",
+            "/graphql",
+            Some(token),
+            r#"{"query":"{ me { userId } }"}"#,
+        )
+        .expect("request")
+}
+
 /// The id of a SoL lex Sarah case of the demo.
 fn a_sol_case(server: &Server) -> String {
     let r = server.graphql(
@@ -113,16 +125,6 @@ fn an_administrator_ends_a_persons_sign_ins_on_every_server() {
     let a = Server::start(&pg.url(), &["--demo"], &[], dir());
     let b = Server::start(&pg.url(), &["--demo"], &[], dir());
     let sas = token_for("revoked-sas", Role::Sas, chrono::Duration::hours(1));
-    let me = |server: &Server, token: &str| {
-        server
-            .request(
-                "POST",
-                "/graphql",
-                Some(token),
-                r#"{"query":"{ me { userId } }"}"#,
-            )
-            .expect("request")
-    };
     assert_eq!(me(&b, &sas).0, 200);
     let rt = runtime();
     rt.block_on(async {
@@ -436,17 +438,7 @@ fn an_operator_ends_a_persons_sign_ins_from_the_command_line() {
     let url = format!("sqlite://{}/ops.db?mode=rwc", dir.path().display());
     let server = Server::start(&url, &[], &[], tempfile::tempdir().expect("temp dir"));
     let person = token_for("ended-by-cli", Role::Auditor, chrono::Duration::hours(1));
-    let me = |token: &str| {
-        server
-            .request(
-                "POST",
-                "/graphql",
-                Some(token),
-                r#"{"query":"{ me { userId } }"}"#,
-            )
-            .expect("request")
-    };
-    assert_eq!(me(&person).0, 200);
+    assert_eq!(me(&server, &person).0, 200);
     let said = common::ok(&[
         "sessions",
         "end",
@@ -457,7 +449,7 @@ fn an_operator_ends_a_persons_sign_ins_from_the_command_line() {
     ]);
     assert!(said.contains("ended-by-cli"), "{said}");
     std::thread::sleep(Duration::from_millis(1500));
-    let (status, body) = me(&person);
+    let (status, body) = me(&server, &person);
     assert_eq!(status, 401, "{body}");
     assert!(body.contains("ended"), "{body}");
     let out = common::varna(&["sessions", "end", "--user", " ", "--database-url", &url]);
