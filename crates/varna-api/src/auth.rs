@@ -66,6 +66,20 @@ pub struct Claims {
     pub jti: Option<String>,
 }
 
+/// A verified sign-in: who, when it was issued and expires, and the token's
+/// own id (what a revocation may name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    /// Who signed in.
+    pub principal: Principal,
+    /// When the token was issued.
+    pub issued_at: DateTime<Utc>,
+    /// When it expires.
+    pub expires: DateTime<Utc>,
+    /// The token's `jti`, when it has one.
+    pub token_id: Option<String>,
+}
+
 /// Which keys verify tokens.
 #[derive(Clone)]
 pub enum Keys {
@@ -286,14 +300,42 @@ impl AuthConfig {
         &self,
         token: &str,
     ) -> Result<(Principal, chrono::DateTime<chrono::Utc>), AuthError> {
+        self.sign_in(token).map(|s| (s.principal, s.expires))
+    }
+
+    /// Verifies a bearer token and returns the sign-in it stands for, which
+    /// [`AuthConfig::still_holds`] can check again later without decoding.
+    pub fn sign_in(&self, token: &str) -> Result<SignIn, AuthError> {
         let claims: Claims = self.decode_verified(token)?;
-        let expires = self.check_claims(&claims)?;
-        Ok((principal_of(claims)?, expires))
+        let (issued_at, expires) = self.check_claims(&claims)?;
+        let token_id = claims.jti.clone();
+        Ok(SignIn {
+            principal: principal_of(claims)?,
+            issued_at,
+            expires,
+            token_id,
+        })
+    }
+
+    /// Whether a sign-in verified earlier still holds now: not past its
+    /// expiry (to the second, no leeway) and not revoked since. The
+    /// signature was checked once, at [`AuthConfig::sign_in`].
+    pub fn still_holds(&self, s: &SignIn) -> Result<(), AuthError> {
+        if Utc::now() >= s.expires {
+            return Err(AuthError::Expired);
+        }
+        if self
+            .revocations
+            .is_revoked(&s.principal.user_id, s.token_id.as_deref(), s.issued_at)
+        {
+            return Err(AuthError::Revoked);
+        }
+        Ok(())
     }
 
     /// What the signature check leaves: a subject, the lifetime limit and
-    /// the revocation list. Returns the expiry.
-    fn check_claims(&self, claims: &Claims) -> Result<DateTime<Utc>, AuthError> {
+    /// the revocation list. Returns when the token was issued and expires.
+    fn check_claims(&self, claims: &Claims) -> Result<(DateTime<Utc>, DateTime<Utc>), AuthError> {
         if claims.sub.trim().is_empty() {
             return Err(AuthError::Invalid);
         }
@@ -308,7 +350,7 @@ impl AuthConfig {
         {
             return Err(AuthError::Revoked);
         }
-        Ok(expires)
+        Ok((issued, expires))
     }
 
     /// Verifies an OpenID Connect ID token (the issuer's signature, `iss`,

@@ -12,29 +12,25 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
 };
 use async_graphql::{Pos, Request, ServerResult};
-use chrono::{DateTime, Utc};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::auth::{AuthConfig, AuthError};
+use crate::auth::{AuthConfig, AuthError, SignIn};
 use crate::error::{Code, error};
 use crate::schema::case::RequestReads;
 
-/// The token a WebSocket connection signed in with (connection data).
+/// The sign-in a WebSocket connection was opened with (connection data).
 #[derive(Debug, Clone)]
 pub(crate) struct SocketToken {
-    pub(crate) token: String,
-    pub(crate) expires: DateTime<Utc>,
+    pub(crate) sign_in: SignIn,
     pub(crate) auth: Arc<AuthConfig>,
 }
 
 impl SocketToken {
-    /// Whether the sign-in still holds now: not expired (to the second, no
-    /// leeway: the socket closes then too) and not revoked.
+    /// The principal, while the sign-in still holds (not expired to the
+    /// second — the socket closes then too — and not revoked).
     pub(crate) fn check(&self) -> Result<crate::Principal, AuthError> {
-        if Utc::now() >= self.expires {
-            return Err(AuthError::Expired);
-        }
-        self.auth.verify(&self.token)
+        self.auth.still_holds(&self.sign_in)?;
+        Ok(self.sign_in.principal.clone())
     }
 }
 

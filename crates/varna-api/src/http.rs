@@ -336,14 +336,11 @@ async fn serve_socket(socket: WebSocket, state: ApiState, protocol: WebSocketPro
                 .find_map(|k| payload.get(*k).and_then(|v| v.as_str()))
                 .map(|v| strip_bearer(v).unwrap_or(v.trim()).to_owned())
                 .ok_or_else(|| async_graphql::Error::new(AuthError::Missing.to_string()))?;
-            let (principal, expires) = auth
-                .verify_session(&token)
+            let sign_in = auth
+                .sign_in(&token)
                 .map_err(|e| async_graphql::Error::new(e.to_string()))?;
-            let socket = SocketToken {
-                token,
-                expires,
-                auth,
-            };
+            let (principal, expires) = (sign_in.principal.clone(), sign_in.expires);
+            let socket = SocketToken { sign_in, auth };
             let _ = init.set(socket.clone());
             let mut data = async_graphql::Data::default();
             data.insert(principal);
