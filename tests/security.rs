@@ -261,6 +261,28 @@ fn signing_out_ends_the_session_on_every_server() {
     assert!(head.contains("/signin"), "{head}");
 }
 
+/// `varna serve --demo` on `url`, with `VARNA_JWT_SECRET` set to `secret`
+/// or unset; what it printed when it stopped.
+fn serve_demo(url: &str, secret: Option<&str>) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_varna"));
+    command
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            url,
+        ])
+        .arg("--workflows")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows"))
+        .env_remove("VARNA_JWT_SECRET");
+    if let Some(secret) = secret {
+        command.env("VARNA_JWT_SECRET", secret);
+    }
+    command.output().expect("runs")
+}
+
 #[test]
 fn demo_sign_in_serves_only_this_machine_and_demo_refuses_real_databases() {
     let server = Server::demo(None);
@@ -291,39 +313,14 @@ fn demo_sign_in_serves_only_this_machine_and_demo_refuses_real_databases() {
     );
     assert!(filed["data"]["fileCase"]["caseId"].is_string(), "{filed}");
     assert!(real.stop().success());
-    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_varna"))
-        .args([
-            "serve",
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &url,
-        ])
-        .arg("--workflows")
-        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows"))
-        .env_remove("VARNA_JWT_SECRET")
-        .output()
-        .expect("runs");
+    let refused = serve_demo(&url, None);
     assert_eq!(refused.status.code(), Some(1));
     let text = common::text(&refused);
     assert!(text.contains("--demo refuses this database"), "{text}");
     // Nor does a demo sign tokens with the production secret.
     let fresh = tempfile::tempdir().expect("temp dir");
-    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_varna"))
-        .args([
-            "serve",
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-        ])
-        .arg(format!("sqlite://{}/d.db?mode=rwc", fresh.path().display()))
-        .arg("--workflows")
-        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows"))
-        .env("VARNA_JWT_SECRET", SECRET)
-        .output()
-        .expect("runs");
+    let url = format!("sqlite://{}/d.db?mode=rwc", fresh.path().display());
+    let refused = serve_demo(&url, Some(SECRET));
     assert_eq!(refused.status.code(), Some(1));
     assert!(common::text(&refused).contains("unset VARNA_JWT_SECRET"));
 }
