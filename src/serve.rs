@@ -198,7 +198,13 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         filings_per_minute: config.limits.filings_per_minute,
         ..Limits::default()
     };
-    let schema = build_schema_for(Arc::clone(&store), limits, Arc::clone(&auth));
+    // One application layer for the API and the pages: the same bounds on
+    // filings and reports, whichever way a person comes in.
+    let application = Arc::new(varna_api::App::new(
+        Arc::clone(&store),
+        limits.filings_per_minute,
+    ));
+    let schema = build_schema_for(Arc::clone(&application), limits, Arc::clone(&auth));
     let oidc = match &config.oidc {
         Some(o) => {
             let oidc = varna_web::oidc::Oidc::discover(
@@ -215,7 +221,7 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         None => None,
     };
     let web = varna_web::router(varna_web::WebConfig {
-        schema: schema.clone(),
+        app: application,
         session_key,
         demo_people,
         secure_cookies: config.secure_cookies,

@@ -17,10 +17,6 @@ const LONG_FILES: [&str; 3] = [
 /// The longest non-test source file, in lines.
 const MAX_LINES: usize = 800;
 
-/// Crates allowed to name `async_graphql` besides `varna-api`, until the
-/// web runs on the application layer instead of GraphQL text (issue 18).
-const GRAPHQL_OUTSIDE_API: [&str; 1] = ["crates/varna-web/"];
-
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -96,12 +92,36 @@ fn only_the_store_names_sea_orm() {
 
 #[test]
 fn only_the_api_names_async_graphql() {
-    let mut allowed = vec!["crates/varna-api/"];
-    allowed.extend(GRAPHQL_OUTSIDE_API);
-    let found = named_outside("async_graphql", &allowed);
+    let found = named_outside("async_graphql", &["crates/varna-api/"]);
     assert!(
         found.is_empty(),
         "Architecture Invariant: only varna-api names async_graphql; found at {found:?}"
+    );
+}
+
+#[test]
+fn the_pages_go_through_the_application_layer() {
+    let found: Vec<String> = ["varna_store", "varna_api::schema", "policy::may_read"]
+        .iter()
+        .flat_map(|needle| {
+            named_outside(
+                needle,
+                &[
+                    "crates/varna-api/",
+                    "crates/varna-app/",
+                    "crates/varna-store/",
+                    "crates/varna-report/",
+                    "crates/varna-testkit/",
+                    "crates/varna-notify/",
+                    "crates/varna-bench/",
+                    "src/",
+                ],
+            )
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "Architecture Invariant: the web reads and writes through varna_app::Session only; found at {found:?}"
     );
 }
 
@@ -258,7 +278,7 @@ fn the_checks_catch_a_broken_rule() {
         !module_documented("crates/varna-api/src/lib.rs", "no_such_module"),
         "a module without a file (or without //!) is caught"
     );
-    assert!(module_documented("crates/varna-api/src/lib.rs", "policy"));
+    assert!(module_documented("crates/varna-app/src/lib.rs", "policy"));
     let code = lines[0].split("//").next().unwrap_or_default();
     assert!(code.contains("sea_orm"), "a use of sea_orm is caught");
 }

@@ -5,7 +5,7 @@
 //! the lifetime (`exp − iat` at most [`AuthConfig::max_lifetime`]) and the
 //! revocation list ([`Revocations`]) are always checked.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -15,29 +15,9 @@ use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
 };
 use serde::{Deserialize, Serialize};
-use varna_workflow::{Actor, ActorId, Role, UnitId};
+use varna_workflow::UnitId;
 
-/// Who is calling: taken from a verified token, never from the request body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Principal {
-    /// The token subject (user id).
-    pub user_id: String,
-    /// The role acted in.
-    pub role: Role,
-    /// Units the user belongs to.
-    pub units: BTreeSet<UnitId>,
-}
-
-impl Principal {
-    /// The principal as the engine's actor.
-    pub fn actor(&self) -> Actor {
-        Actor {
-            id: ActorId::new(self.user_id.clone()),
-            role: self.role,
-            units: self.units.clone(),
-        }
-    }
-}
+pub use varna_app::Principal;
 
 /// The claims Varna reads and writes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -469,6 +449,8 @@ pub fn mint_hs256(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
+    use varna_workflow::Role;
 
     fn config() -> AuthConfig {
         AuthConfig::new(

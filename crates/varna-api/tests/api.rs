@@ -10,7 +10,6 @@ use axum::body::Body;
 use axum::http::{Request as HttpRequest, StatusCode};
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use varna_api::schema::case::RequestReads;
 use varna_api::{
     ApiState, AuthConfig, Keys, Limits, Principal, VarnaSchema, build_schema, mint_hs256, router,
 };
@@ -139,8 +138,7 @@ impl App {
     async fn run(&self, who: &Principal, query: &str, variables: Value) -> Value {
         let request = Request::new(query)
             .variables(Variables::from_json(variables))
-            .data(who.clone())
-            .data(RequestReads::default());
+            .data(who.clone());
         let response = self.schema.execute(request).await;
         serde_json::to_value(&response).expect("serialises")
     }

@@ -1,22 +1,23 @@
 //! Forms built from the workflow definitions: one control per field, of the
 //! field's type, labelled in the reader's language; and the way back — a
-//! posted form's text turned into the typed JSON the API takes, and the
-//! API's errors put next to the fields they concern.
+//! posted form's text turned into the typed values the engine takes, and
+//! the refusals put next to the fields they concern.
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use varna_app::{AppError, Code};
+use varna_workflow::definition::{FieldKind, Label, Requirement};
+use varna_workflow::{FailedCondition, Fields, Value, WorkflowDefinition};
 
-use crate::gql::GqlError;
 use crate::text::{Lang, Text};
 
-/// A field as the lifecycle defines it.
+/// A field as the lifecycle defines it, in the reader's language.
 #[derive(Debug, Clone)]
 pub(crate) struct FieldDef {
     pub(crate) name: String,
     pub(crate) label: String,
     /// `text`, `date`, `boolean`, `integer`, `choice` or `outcome`.
-    pub(crate) kind: String,
+    pub(crate) kind: &'static str,
     /// A choice field's values.
     pub(crate) values: Vec<String>,
 }
@@ -29,58 +30,47 @@ pub(crate) struct OutcomeDef {
     pub(crate) reportable: bool,
 }
 
-/// The part of a `workflows { … }` answer the forms need.
-pub(crate) const WORKFLOW_PARTS: &str = "name labelSv labelEn lagrum fields { name type labelSv labelEn values } outcomes { id labelSv labelEn reportable }";
-
-/// A lifecycle's fields and outcomes, from a `workflows` item queried with
-/// [`WORKFLOW_PARTS`].
+/// A lifecycle's fields and outcomes, labelled in the reader's language.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Definitions {
     pub(crate) fields: BTreeMap<String, FieldDef>,
     pub(crate) outcomes: Vec<OutcomeDef>,
 }
 
-pub(crate) fn str_of(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_owned()
-}
-
-/// The `labelSv` or `labelEn` of `v`.
-pub(crate) fn label(v: &Value, lang: Lang) -> String {
-    str_of(match lang {
-        Lang::Sv => &v["labelSv"],
-        Lang::En => &v["labelEn"],
-    })
+/// A label in the reader's language.
+pub(crate) fn label(label: &Label, lang: Lang) -> String {
+    match lang {
+        Lang::Sv => label.sv.clone(),
+        Lang::En => label.en.clone(),
+    }
 }
 
 impl Definitions {
-    pub(crate) fn of(workflow: &Value, lang: Lang) -> Definitions {
-        let fields = workflow["fields"]
-            .as_array()
-            .into_iter()
-            .flatten()
+    pub(crate) fn of(def: &WorkflowDefinition, lang: Lang) -> Definitions {
+        let fields = def
+            .fields
+            .iter()
             .map(|f| {
-                let def = FieldDef {
-                    name: str_of(&f["name"]),
-                    label: label(f, lang),
-                    kind: str_of(&f["type"]),
-                    values: f["values"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(str_of)
-                        .collect(),
+                let values = match &f.kind {
+                    FieldKind::Choice { values } => values.clone(),
+                    _ => Vec::new(),
                 };
-                (def.name.clone(), def)
+                let field = FieldDef {
+                    name: f.name.clone(),
+                    label: label(&f.label, lang),
+                    kind: f.kind.as_str(),
+                    values,
+                };
+                (field.name.clone(), field)
             })
             .collect();
-        let outcomes = workflow["outcomes"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let outcomes = def
+            .outcomes
+            .iter()
             .map(|o| OutcomeDef {
-                id: str_of(&o["id"]),
-                label: label(o, lang),
-                reportable: o["reportable"].as_bool().unwrap_or(false),
+                id: o.id.clone(),
+                label: label(&o.label, lang),
+                reportable: o.reportable,
             })
             .collect();
         Definitions { fields, outcomes }
@@ -118,45 +108,27 @@ pub(crate) struct Choice {
     pub(crate) selected: bool,
 }
 
-/// What a guard demands, from the API's `requiredFields` / `missingFields`
-/// strings: a field name, or `one of (a | b)`.
-pub(crate) fn requirement_fields(requirement: &str) -> Vec<String> {
-    match requirement
-        .strip_prefix("one of (")
-        .and_then(|r| r.strip_suffix(')'))
-    {
-        Some(names) => names.split('|').map(|n| n.trim().to_owned()).collect(),
-        None => vec![requirement.to_owned()],
-    }
-}
-
-/// The fields a command's form asks for, from the API's `requires` (or
-/// `missingFields`) and `accepts` lists: (field, required), required first.
-/// A field of a `one of (a | b)` requirement is not required on its own;
-/// the second value says whether there are such alternatives.
-pub(crate) fn fields_of(requires: &Value, accepts: &Value) -> (Vec<(String, bool)>, bool) {
+/// The fields a command's form asks for, from what it requires (or what
+/// is still missing) and what it accepts: (field, required), required
+/// first. A field of an "at least one of" requirement is not required on
+/// its own; the second value says whether there are such alternatives.
+pub(crate) fn fields_of(
+    requires: &[Requirement],
+    accepts: &[String],
+) -> (Vec<(String, bool)>, bool) {
     let mut fields: Vec<(String, bool)> = Vec::new();
     let mut alternatives = false;
-    for requirement in requires.as_array().into_iter().flatten() {
-        let names = requirement_fields(&str_of(requirement));
-        let alone = names.len() == 1;
+    for requirement in requires {
+        let alone = matches!(requirement, Requirement::Field(_));
         alternatives |= !alone;
-        fields.extend(names.into_iter().map(|n| (n, alone)));
+        fields.extend(requirement.fields().iter().map(|n| (n.clone(), alone)));
     }
-    for accepted in accepts.as_array().into_iter().flatten().map(str_of) {
-        if !fields.iter().any(|(n, _)| *n == accepted) {
-            fields.push((accepted, false));
+    for accepted in accepts {
+        if !fields.iter().any(|(n, _)| n == accepted) {
+            fields.push((accepted.clone(), false));
         }
     }
     (fields, alternatives)
-}
-
-/// The lifecycle `name` in a `workflows { … }` answer (null if absent).
-pub(crate) fn workflow<'a>(data: &'a Value, name: &str) -> &'a Value {
-    data["workflows"]
-        .as_array()
-        .and_then(|ws| ws.iter().find(|w| w["name"] == name))
-        .unwrap_or(&Value::Null)
 }
 
 /// The controls for `names` (required first when `required`), with the
@@ -174,7 +146,7 @@ pub(crate) fn controls(
         .filter_map(|(name, required)| {
             let def = defs.fields.get(name)?;
             let value = values.get(name).cloned().unwrap_or_default();
-            let choices = match def.kind.as_str() {
+            let choices = match def.kind {
                 "choice" => def
                     .values
                     .iter()
@@ -201,7 +173,7 @@ pub(crate) fn controls(
                 id: format!("{prefix}{name}"),
                 name: name.clone(),
                 label: def.label.clone(),
-                kind: def.kind.clone(),
+                kind: def.kind.to_owned(),
                 required: *required,
                 value,
                 choices,
@@ -211,73 +183,75 @@ pub(crate) fn controls(
         .collect()
 }
 
-/// The posted text of `names` as the typed JSON object the API takes;
-/// empty fields are left out (the API then says what is missing).
+/// The posted text of `names` as the typed values the engine takes;
+/// empty fields are left out (the engine then says what is missing).
 pub(crate) fn typed_fields(
     defs: &Definitions,
     names: &[String],
     values: &BTreeMap<String, String>,
-) -> serde_json::Map<String, Value> {
-    let mut out = serde_json::Map::new();
+) -> Fields {
+    let mut out = Fields::new();
     for name in names {
         let Some(text) = values.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) else {
             continue;
         };
-        let kind = defs.fields.get(name).map_or("text", |f| f.kind.as_str());
+        let kind = defs.fields.get(name).map_or("text", |f| f.kind);
         let value = match kind {
-            // Not a number: sent as text, so the API names the field.
+            // Not a number: sent as text, so the engine names the field.
             "integer" => text
                 .parse::<i64>()
-                .map_or_else(|_| json!(text), |n| json!(n)),
-            "boolean" => json!(true),
-            _ => json!(text),
+                .map_or_else(|_| Value::Text(text.to_owned()), Value::Integer),
+            "boolean" => Value::Bool(true),
+            _ => Value::Text(text.to_owned()),
         };
         out.insert(name.clone(), value);
     }
     out
 }
 
-/// The API's errors, each under the field it concerns where it names one;
-/// the rest as one general message.
+/// The errors, each under the field it concerns where it names one; the
+/// rest as one general message.
 pub(crate) fn place_errors(
-    errors: &[GqlError],
+    errors: &[AppError],
     t: &Text,
 ) -> (BTreeMap<String, String>, Option<String>) {
     let mut at_field = BTreeMap::new();
     let mut general = None;
     for e in errors {
-        if e.failed.iter().any(|f| f.starts_with("outcome")) {
+        if e.detail
+            .failed
+            .iter()
+            .any(|f| matches!(f, FailedCondition::Outcome { .. }))
+        {
             at_field.insert("outcome".to_owned(), t.error_outcome_mismatch.to_owned());
         }
-        match e.code.as_str() {
-            "GUARD_FAILED" if !e.missing.is_empty() => {
-                for requirement in &e.missing {
-                    let names = requirement_fields(requirement);
-                    let message = if names.len() > 1 {
-                        t.error_one_of.to_owned()
-                    } else {
-                        t.error_required.to_owned()
+        match e.code {
+            Code::GuardFailed if !e.detail.missing.is_empty() => {
+                for requirement in &e.detail.missing {
+                    let message = match requirement {
+                        Requirement::AnyOf(_) => t.error_one_of,
+                        Requirement::Field(_) => t.error_required,
                     };
-                    for name in names {
-                        at_field.insert(name, message.clone());
+                    for name in requirement.fields() {
+                        at_field.insert(name.clone(), message.to_owned());
                     }
                 }
             }
-            "GUARD_FAILED" if !e.failed.is_empty() => {
+            Code::GuardFailed if !e.detail.failed.is_empty() => {
                 if !at_field.contains_key("outcome") {
                     general = Some(t.error_condition.to_owned());
                 }
             }
-            "INVALID_INPUT" => match &e.field {
+            Code::InvalidInput => match &e.detail.field {
                 Some(f) => {
-                    let message = crate::text::problem(t, e.problem.as_deref());
+                    let message = crate::text::problem(t, e.detail.problem);
                     at_field.insert(f.clone(), message.to_owned());
                 }
                 None => general = Some(t.error_invalid.to_owned()),
             },
-            "FORBIDDEN" => general = Some(t.error_forbidden.to_owned()),
-            "CONFLICT" => general = Some(t.error_conflict.to_owned()),
-            "INVALID_TRANSITION" => general = Some(t.error_not_now.to_owned()),
+            Code::Forbidden => general = Some(t.error_forbidden.to_owned()),
+            Code::Conflict => general = Some(t.error_conflict.to_owned()),
+            Code::InvalidTransition => general = Some(t.error_not_now.to_owned()),
             _ => general = Some(t.error_internal.to_owned()),
         }
     }
@@ -289,18 +263,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn alternatives_name_each_field() {
-        assert_eq!(requirement_fields("conclusion"), vec!["conclusion"]);
-        assert_eq!(
-            requirement_fields("one of (affected_person_view | affected_person_view_not_possible)"),
-            vec!["affected_person_view", "affected_person_view_not_possible"]
-        );
-    }
-
-    #[test]
     fn a_form_asks_for_required_fields_first_and_alternatives_as_optional() {
-        let requires = json!(["conclusion", "one of (a | b)"]);
-        let accepts = json!(["conclusion", "other"]);
+        let requires = vec![
+            Requirement::Field("conclusion".into()),
+            Requirement::AnyOf(vec!["a".into(), "b".into()]),
+        ];
+        let accepts = vec!["conclusion".to_owned(), "other".to_owned()];
         let (fields, alternatives) = fields_of(&requires, &accepts);
         let expected: Vec<(String, bool)> = [
             ("conclusion", true),
@@ -313,17 +281,36 @@ mod tests {
         .collect();
         assert_eq!(fields, expected);
         assert!(alternatives);
-        assert!(!fields_of(&json!(["x"]), &json!([])).1);
+        assert!(!fields_of(&[Requirement::Field("x".into())], &[]).1);
+    }
+
+    fn defs() -> Definitions {
+        let field = |name: &str, kind: &'static str| {
+            (
+                name.to_owned(),
+                FieldDef {
+                    name: name.to_owned(),
+                    label: name.to_uppercase(),
+                    kind,
+                    values: Vec::new(),
+                },
+            )
+        };
+        Definitions {
+            fields: [
+                field("n", "integer"),
+                field("b", "boolean"),
+                field("t", "text"),
+            ]
+            .into_iter()
+            .collect(),
+            outcomes: Vec::new(),
+        }
     }
 
     #[test]
-    fn posted_text_becomes_typed_json_and_blanks_are_left_out() {
-        let wf = json!({ "fields": [
-            { "name": "n", "type": "integer", "labelSv": "N", "labelEn": "N", "values": [] },
-            { "name": "b", "type": "boolean", "labelSv": "B", "labelEn": "B", "values": [] },
-            { "name": "t", "type": "text", "labelSv": "T", "labelEn": "T", "values": [] },
-        ], "outcomes": [] });
-        let defs = Definitions::of(&wf, Lang::Sv);
+    fn posted_text_becomes_typed_values_and_blanks_are_left_out() {
+        let defs = defs();
         let values: BTreeMap<String, String> =
             [("n", " 3 "), ("b", "on"), ("t", "   "), ("other", "x")]
                 .into_iter()
@@ -331,12 +318,18 @@ mod tests {
                 .collect();
         let names: Vec<String> = ["n", "b", "t"].iter().map(|s| (*s).to_owned()).collect();
         let typed = typed_fields(&defs, &names, &values);
-        assert_eq!(Value::Object(typed), json!({ "n": 3, "b": true }));
+        let expected: Fields = [
+            ("b".to_owned(), Value::Bool(true)),
+            ("n".to_owned(), Value::Integer(3)),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(typed, expected);
         let values: BTreeMap<String, String> =
             [("n".to_owned(), "tre".to_owned())].into_iter().collect();
         assert_eq!(
-            Value::Object(typed_fields(&defs, &names, &values)),
-            json!({ "n": "tre" })
+            typed_fields(&defs, &names, &values)["n"],
+            Value::Text("tre".into())
         );
     }
 
@@ -344,17 +337,14 @@ mod tests {
     fn errors_land_at_their_fields() {
         let t = Lang::Sv.text();
         let errors = vec![
-            GqlError {
-                code: "GUARD_FAILED".into(),
-                missing: vec!["conclusion".into(), "one of (a | b)".into()],
-                ..GqlError::default()
-            },
-            GqlError {
-                code: "INVALID_INPUT".into(),
-                field: Some("occurred_on".into()),
-                problem: Some("IN_FUTURE".into()),
-                ..GqlError::default()
-            },
+            AppError::new(Code::GuardFailed, "").with(varna_app::Detail {
+                missing: vec![
+                    Requirement::Field("conclusion".into()),
+                    Requirement::AnyOf(vec!["a".into(), "b".into()]),
+                ],
+                ..varna_app::Detail::default()
+            }),
+            AppError::invalid("occurred_on", "IN_FUTURE", ""),
         ];
         let (at, general) = place_errors(&errors, t);
         assert_eq!(at["conclusion"], t.error_required);

@@ -1,19 +1,19 @@
 //! Varna's web interface: server-rendered HTML for the people who file and
 //! work cases, served by `varna serve` beside the GraphQL API.
 //!
-//! Architecture invariant: every page reads and writes through the GraphQL
-//! schema (executed in-process with the signed-in person as principal), never
-//! through the store, so every rule, access check and access-log entry of the
-//! API applies unchanged. Templates are compiled into the binary (askama);
-//! no personal data goes into a URL.
+//! Architecture invariant: every page reads and writes through the
+//! application layer (`varna_app::Session`, with the signed-in person as
+//! principal), never through the store, so every rule, access check and
+//! access-log entry of the API applies unchanged — because the API calls
+//! the same `Session`. Templates are compiled into the binary (askama); no
+//! personal data goes into a URL.
 //!
 //! - [`session`]: the signed session cookie and the CSRF token.
 //! - [`text`]: the interface's words in Swedish and English.
-//! - `pages`: the handlers; `gql`: running a GraphQL document as a person.
+//! - `pages`: the handlers; `form`: forms built from the lifecycles.
 #![forbid(unsafe_code)]
 
 mod form;
-mod gql;
 pub mod oidc;
 mod pages;
 pub mod session;
@@ -22,7 +22,6 @@ pub mod text;
 use std::sync::Arc;
 
 use axum::Router;
-use varna_api::VarnaSchema;
 use varna_workflow::Role;
 
 /// Someone one may sign in as on a demo installation.
@@ -42,8 +41,8 @@ pub struct DemoPerson {
 
 /// What the web interface needs.
 pub struct WebConfig {
-    /// The GraphQL schema every page goes through.
-    pub schema: VarnaSchema,
+    /// The application layer every page goes through (shared with the API).
+    pub app: Arc<varna_app::App>,
     /// Signs session cookies (HS256); at least 32 bytes. A new random key
     /// at every start signs everyone out on restart, which is acceptable.
     pub session_key: Vec<u8>,

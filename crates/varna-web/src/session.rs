@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
-use varna_api::Principal;
+use varna_app::Principal;
 use varna_workflow::{Role, UnitId};
 
 /// The session cookie.

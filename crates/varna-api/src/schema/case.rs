@@ -1,76 +1,52 @@
-//! The `Case` object and what hangs off it. Every case served to a person
-//! is written to the access log (`load`); personal data is masked for roles
-//! that do not need it.
-
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+//! The `Case` object and what hangs off it: a thin adapter over the
+//! application layer's [`varna_app::CaseView`], which has already checked
+//! the read, logged it and masked what this reader may not see.
 
 use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use varna_store::NewAccess;
-use varna_store::queries::CaseRecord;
-use varna_workflow::{DeadlineStatus, EventKind, Value, WorkflowDefinition};
+use varna_workflow::definition::Label;
 
+use super::session;
 use super::types::{CaseKind, Lagrum};
-use super::{principal, store};
-use crate::error::{Code, error, from_store};
-use crate::policy;
-
-/// The cases whose content this request has read. Each is logged once: the
-/// first field to read a case writes the row, and every other field of the
-/// request (resolved concurrently) waits for that write, so an `accessLog`
-/// in the same request already shows it.
-#[derive(Debug, Default)]
-pub struct RequestReads(Mutex<BTreeMap<String, Arc<tokio::sync::OnceCell<()>>>>);
+use crate::error::Gql;
 
 /// A case as its reader may see it.
 #[derive(Debug)]
-pub struct CaseView {
-    pub(crate) record: CaseRecord,
-    pub(crate) def: Arc<WorkflowDefinition>,
+pub struct CaseView(pub(crate) varna_app::CaseView);
+
+fn json(v: &varna_workflow::Value) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
-impl CaseView {
-    /// One clock as the API shows it.
-    fn deadline_view(&self, id: &str, status: &DeadlineStatus, now: DateTime<Utc>) -> Deadline {
-        let def = self.def.deadlines.iter().find(|d| d.id == id);
+/// A typed value's serde word (`escalated_from`, `origin`, `fact`…).
+fn word<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+fn state_info(n: varna_app::view::Named) -> StateInfo {
+    let Label { sv, en } = n.label;
+    StateInfo {
+        id: n.id,
+        label_sv: sv,
+        label_en: en,
+    }
+}
+
+impl From<varna_app::view::DeadlineView> for Deadline {
+    fn from(d: varna_app::view::DeadlineView) -> Self {
         Deadline {
-            id: id.to_owned(),
-            label_sv: def.map_or(id.to_owned(), |d| d.label.sv.clone()),
-            due_at: status.due_at(),
-            status: status.label().to_owned(),
-            ended_at: status.ended_at(),
-            overdue: status.is_running() && status.due_at() < now,
-            term: def.and_then(|d| d.term.clone()),
+            id: d.id,
+            label_sv: d.label.sv,
+            due_at: d.due_at,
+            status: d.status.to_owned(),
+            ended_at: d.ended_at,
+            overdue: d.overdue,
+            term: d.term,
         }
     }
-
-    /// The earliest clock still running (open or passed), if any.
-    pub(crate) fn next_deadline(&self) -> Option<Deadline> {
-        self.record
-            .case
-            .deadlines
-            .iter()
-            .filter(|(_, status)| status.is_running())
-            .min_by_key(|(_, status)| status.due_at())
-            .map(|(id, status)| self.deadline_view(id, status, Utc::now()))
-    }
-
-    fn masks(&self, ctx: &Context<'_>) -> Result<bool> {
-        Ok(!policy::sees_personal_data(principal(ctx)?))
-    }
-
-    fn label(&self, field: &str) -> (String, bool) {
-        self.def
-            .field(field)
-            .map_or((field.to_owned(), false), |f| {
-                (f.label.sv.clone(), f.personal)
-            })
-    }
-}
-
-fn json(v: &Value) -> serde_json::Value {
-    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
 /// A case: an avvikelse, lex Sarah report, lex Maria event or complaint.
@@ -78,188 +54,132 @@ fn json(v: &Value) -> serde_json::Value {
 impl CaseView {
     /// The case's id (a UUID).
     async fn id(&self) -> ID {
-        ID(self.record.id.to_string())
+        ID(self.0.id())
     }
     /// What kind of case.
     async fn kind(&self) -> Option<CaseKind> {
-        CaseKind::from_workflow(&self.record.summary.kind)
+        CaseKind::from_workflow(self.0.workflow())
     }
     /// The lifecycle definition the case runs under (pinned when filed).
     async fn workflow(&self) -> WorkflowVersion {
+        let s = &self.0.record.summary;
         WorkflowVersion {
-            name: self.record.summary.kind.clone(),
-            version: self.record.summary.workflow_version as i32,
-            hash: self.record.summary.workflow_hash.clone(),
+            name: s.kind.clone(),
+            version: s.workflow_version as i32,
+            hash: s.workflow_hash.clone(),
         }
     }
     /// The law the case falls under.
     async fn lagrum(&self) -> Lagrum {
-        Lagrum::from_text(&self.record.summary.lagrum)
+        Lagrum::from_text(&self.0.record.summary.lagrum)
     }
     /// The unit (enhet) code.
     async fn unit(&self) -> &str {
-        &self.record.summary.unit_id
+        &self.0.record.summary.unit_id
     }
     /// The current state.
     async fn state(&self) -> StateInfo {
-        let id = self.record.summary.state.clone();
-        let state = self.def.state(&varna_workflow::StateId::new(id.clone()));
-        StateInfo {
-            label_sv: state.map_or(id.clone(), |s| s.label.sv.clone()),
-            label_en: state.map_or(id.clone(), |s| s.label.en.clone()),
-            id,
-        }
+        state_info(self.0.state())
     }
     /// Whether the case is closed (in a terminal state).
     async fn closed(&self) -> bool {
-        self.record.summary.is_closed
+        self.0.record.summary.is_closed
     }
     /// The severity ruling (bedömning), once made.
     async fn outcome(&self) -> Option<OutcomeInfo> {
-        let id = self.record.summary.outcome.clone()?;
-        let o = self.def.outcome(&id);
-        Some(OutcomeInfo {
-            label_sv: o.map_or(id.clone(), |o| o.label.sv.clone()),
-            label_en: o.map_or(id.clone(), |o| o.label.en.clone()),
-            reportable: o.is_some_and(|o| o.reportable),
-            id,
+        self.0.outcome().map(|o| OutcomeInfo {
+            id: o.named.id,
+            label_sv: o.named.label.sv,
+            label_en: o.named.label.en,
+            reportable: o.reportable,
         })
     }
     /// When it was filed.
     async fn opened_at(&self) -> DateTime<Utc> {
-        self.record.summary.opened_at
+        self.0.record.summary.opened_at
     }
     /// When it was closed.
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.record.summary.closed_at
+        self.0.record.summary.closed_at
     }
     /// The number of events so far; pass it as `expectedVersion` to guard against concurrent changes.
     async fn version(&self) -> i64 {
-        self.record.summary.version as i64
+        self.0.record.summary.version as i64
     }
     /// The user id of whoever filed it.
     async fn filed_by(&self) -> &str {
-        &self.record.summary.filed_by
+        &self.0.record.summary.filed_by
     }
     /// The earliest open deadline.
     async fn next_due_at(&self) -> Option<DateTime<Utc>> {
-        self.record.summary.next_due_at
+        self.0.record.summary.next_due_at
     }
     /// The case's field values. Fields that identify a person are masked (value null, `masked` true) for roles that do not need them; a reporter sees only the fields a report is filed with.
-    async fn fields(&self, ctx: &Context<'_>) -> Result<Vec<FieldValue>> {
-        let masks = self.masks(ctx)?;
-        let filing_only = !policy::sees_investigation(principal(ctx)?);
-        let filing = &self.def.filing;
-        Ok(self
-            .record
-            .case
-            .fields
-            .iter()
-            .filter(|(name, _)| {
-                !filing_only
-                    || filing.accepts.contains(name)
-                    || filing.requires.iter().any(|r| r.fields().contains(name))
+    async fn fields(&self) -> Vec<FieldValue> {
+        self.0
+            .fields()
+            .into_iter()
+            .map(|f| FieldValue {
+                name: f.name,
+                label: f.label.sv,
+                value: f.value.as_ref().map(|v| Json(json(v))),
+                masked: f.masked,
             })
-            .map(|(name, value)| {
-                let (label, personal) = self.label(name);
-                let masked = masks && personal;
-                FieldValue {
-                    name: name.clone(),
-                    label,
-                    value: if masked {
-                        None
-                    } else {
-                        Some(Json(json(value)))
-                    },
-                    masked,
-                }
-            })
-            .collect())
+            .collect()
     }
     /// The affected person's personnummer: in full for roles that investigate, as `********-****` for others (no date of birth); null when none was filed.
     async fn personnummer(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let Some(digits) = store(ctx)
-            .personnummer(&self.record.id)
-            .await
-            .map_err(from_store)?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(if self.masks(ctx)? {
-            MASKED_PERSONNUMMER.to_owned()
-        } else {
-            let (date, rest) = digits.split_at(8.min(digits.len()));
-            format!("{date}-{rest}")
-        }))
+        self.0.personnummer(&session(ctx)?).await.gql()
     }
     /// What the caller may do now, with the fields each transition still needs.
     async fn available_transitions(&self, ctx: &Context<'_>) -> Result<Vec<AvailableTransition>> {
-        let actor = principal(ctx)?.actor();
-        Ok(
-            varna_workflow::available_transitions(&self.def, &self.record.case, &actor)
-                .into_iter()
-                .map(|a| AvailableTransition {
-                    name: a.transition.name.clone(),
-                    label_sv: a.transition.label.sv.clone(),
-                    label_en: a.transition.label.en.clone(),
-                    to: a.transition.to.as_str().to_owned(),
-                    required_fields: a
-                        .transition
-                        .requires
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect(),
-                    accepted_fields: a.transition.accepts.clone(),
-                    missing_fields: a.missing.iter().map(ToString::to_string).collect(),
-                })
-                .collect(),
-        )
-    }
-    /// Whether the caller may add utredning journal entries now.
-    async fn can_add_utredning_entry(&self, ctx: &Context<'_>) -> Result<bool> {
-        Ok(varna_workflow::can_add_journal_entry(
-            &self.def,
-            &self.record.case,
-            &principal(ctx)?.actor(),
-        ))
-    }
-    /// The case's clocks: what is due when, and whether it was met.
-    async fn deadlines(&self) -> Vec<Deadline> {
-        let now = Utc::now();
-        self.record
-            .case
-            .deadlines
-            .iter()
-            .map(|(id, status)| self.deadline_view(id, status, now))
-            .collect()
-    }
-    /// Cases this one was escalated or spawned from, or opened.
-    async fn links(&self) -> Result<Vec<CaseLinkInfo>> {
         Ok(self
-            .record
-            .case
-            .links
-            .iter()
-            .map(|l| CaseLinkInfo {
-                other_case_id: ID(l.other_case.clone()),
-                kind: varna_store_enum(&l.link),
-                this_case_is: varna_store_enum(&l.end),
+            .0
+            .available_transitions(&session(ctx)?)
+            .into_iter()
+            .map(|a| AvailableTransition {
+                name: a.name,
+                label_sv: a.label.sv,
+                label_en: a.label.en,
+                to: a.to.id,
+                required_fields: a.requires.iter().map(ToString::to_string).collect(),
+                accepted_fields: a.accepts,
+                missing_fields: a.missing.iter().map(ToString::to_string).collect(),
             })
             .collect())
     }
+    /// Whether the caller may add utredning journal entries now.
+    async fn can_add_utredning_entry(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.0.can_add_journal_entry(&session(ctx)?))
+    }
+    /// The case's clocks: what is due when, and whether it was met.
+    async fn deadlines(&self) -> Vec<Deadline> {
+        self.0.deadlines().into_iter().map(Into::into).collect()
+    }
+    /// Cases this one was escalated or spawned from, or opened.
+    async fn links(&self) -> Vec<CaseLinkInfo> {
+        self.0
+            .links()
+            .into_iter()
+            .map(|l| CaseLinkInfo {
+                other_case_id: ID(l.other_case_id),
+                kind: word(&l.kind),
+                this_case_is: word(&l.this_case_is),
+            })
+            .collect()
+    }
     /// The utredning journal: every documented item with its date, source, fact-or-assessment and author. Not for the reporter (FORBIDDEN).
-    async fn utredning_journal(&self, ctx: &Context<'_>) -> Result<Vec<JournalEntry>> {
-        investigators_only(ctx)?;
+    async fn utredning_journal(&self) -> Result<Vec<JournalEntry>> {
         Ok(self
-            .record
-            .case
-            .journal
+            .0
+            .journal()
+            .gql()?
             .iter()
             .map(|e| JournalEntry {
                 topic: e.topic.clone(),
                 text: e.text.clone(),
                 source: e.source.clone(),
-                kind: varna_store_enum(&e.kind),
+                kind: word(&e.kind),
                 documented_on: e.documented_on,
                 author_name: e.author.name.clone(),
                 author_title: e.author.title.clone(),
@@ -269,115 +189,53 @@ impl CaseView {
     /// Every event of the case, in order, with its place in the hash chain. Personal field values are masked as in `fields`. Not for the reporter (FORBIDDEN).
     #[graphql(complexity = "super::HISTORY_COST + child_complexity")]
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<HistoryEvent>> {
-        investigators_only(ctx)?;
-        let masks = self.masks(ctx)?;
-        let events = store(ctx)
-            .history(&self.record.id)
+        Ok(self
+            .0
+            .history(&session(ctx)?)
             .await
-            .map_err(from_store)?;
-        Ok(events
+            .gql()?
             .into_iter()
-            .map(|e| {
-                let (transition, from_state, to_state) = match &e.event.kind {
-                    EventKind::Transitioned {
-                        transition,
-                        from,
-                        to,
-                        ..
-                    } => (
-                        Some(transition.clone()),
-                        Some(from.as_str().to_owned()),
-                        Some(to.as_str().to_owned()),
-                    ),
-                    EventKind::Filed { state, .. } => (None, None, Some(state.as_str().to_owned())),
-                    _ => (None, None, None),
-                };
-                let mut payload = serde_json::to_value(&e.event.kind).unwrap_or_default();
-                if masks
-                    && let Some(fields) = payload.get_mut("fields").and_then(|f| f.as_object_mut())
-                {
-                    for (name, value) in fields.iter_mut() {
-                        if self.label(name).1 {
-                            *value = serde_json::Value::String("***".into());
-                        }
-                    }
-                }
-                HistoryEvent {
-                    sequence: e.sequence as i64,
-                    event_type: e.event.kind.type_name().to_owned(),
-                    actor_id: e.event.actor.id.as_str().to_owned(),
-                    actor_role: e.event.actor.role.as_str().to_owned(),
-                    occurred_at: e.event.occurred_at,
-                    recorded_at: e.recorded_at,
-                    transition,
-                    from_state,
-                    to_state,
-                    payload: Json(payload),
-                    hash: e.hash,
-                    prev_hash: e.prev_hash,
-                }
+            .map(|e| HistoryEvent {
+                sequence: e.sequence as i64,
+                event_type: e.event_type.to_owned(),
+                actor_id: e.actor_id,
+                actor_role: e.actor_role.as_str().to_owned(),
+                occurred_at: e.occurred_at,
+                recorded_at: e.recorded_at,
+                transition: e.transition,
+                from_state: e.from_state,
+                to_state: e.to_state,
+                payload: Json(e.payload),
+                hash: e.hash,
+                prev_hash: e.prev_hash,
             })
             .collect())
     }
     /// Auditors only: whether the case's hash chain is intact (each event's hash recomputed).
     async fn audit_chain(&self, ctx: &Context<'_>) -> Result<AuditChainStatus> {
-        if !policy::sees_audit(principal(ctx)?) {
-            return Err(error(
-                Code::Forbidden,
-                "only auditors see the audit chain status",
-            ));
-        }
-        let (events, problem) = store(ctx)
-            .verify_case(&self.record.id)
-            .await
-            .map_err(from_store)?;
+        let status = self.0.audit_chain(&session(ctx)?).await.gql()?;
         Ok(AuditChainStatus {
-            intact: problem.is_none(),
-            events_checked: events as i64,
-            first_break: problem.map(|p| p.to_string()),
+            intact: status.intact,
+            events_checked: status.events_checked as i64,
+            first_break: status.first_break,
         })
     }
     /// Auditors only: every read of this case (who, when, why).
     #[graphql(complexity = "super::HISTORY_COST + child_complexity")]
     async fn access_log(&self, ctx: &Context<'_>) -> Result<Vec<AccessEntry>> {
-        if !policy::sees_audit(principal(ctx)?) {
-            return Err(error(Code::Forbidden, "only auditors see the access log"));
-        }
-        let rows = store(ctx)
-            .access_log_for_case(&self.record.id)
+        Ok(self
+            .0
+            .access_log(&session(ctx)?)
             .await
-            .map_err(from_store)?;
-        Ok(rows
+            .gql()?
             .into_iter()
             .map(|r| AccessEntry {
-                user_id: r.actor_id,
+                user_id: r.user_id,
                 role: r.role,
                 purpose: r.purpose,
                 at: r.at,
             })
             .collect())
-    }
-}
-
-/// A personnummer as roles that do not need it see it: not even the date of birth.
-const MASKED_PERSONNUMMER: &str = "********-****";
-
-/// FORBIDDEN for a reporter: the investigation is not theirs to read.
-fn investigators_only(ctx: &Context<'_>) -> Result<()> {
-    if policy::sees_investigation(principal(ctx)?) {
-        Ok(())
-    } else {
-        Err(error(
-            Code::Forbidden,
-            "a reporter reads their report and its status, not the investigation",
-        ))
-    }
-}
-
-fn varna_store_enum<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
     }
 }
 
@@ -548,141 +406,4 @@ pub struct AccessEntry {
     pub purpose: String,
     /// When.
     pub at: DateTime<Utc>,
-}
-
-/// Why a case was served to a person (the access log's `purpose`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Purpose {
-    /// `case(id)`.
-    CaseView,
-    /// A row of `cases`.
-    List,
-    /// The case returned by a mutation.
-    CommandResult,
-    /// Named in the quality report (a repeat event).
-    Report,
-}
-
-impl Purpose {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Purpose::CaseView => "case_view",
-            Purpose::List => "list",
-            Purpose::CommandResult => "command_result",
-            Purpose::Report => "report",
-        }
-    }
-}
-
-/// Loads the views of a page of cases in one query and logs every read in
-/// one write, marking them as read for the rest of the request (so that no
-/// field logs them again). Any case the principal may not read: NOT_FOUND.
-pub(crate) async fn load_many(
-    ctx: &Context<'_>,
-    ids: &[varna_store::CaseId],
-    purpose: Purpose,
-) -> Result<Vec<CaseView>> {
-    let p = principal(ctx)?;
-    let store = store(ctx);
-    let records = store.cases_by_id(ids).await.map_err(from_store)?;
-    if records.len() != ids.len() || !records.iter().all(|r| policy::may_read(p, &r.summary)) {
-        return Err(crate::error::not_found());
-    }
-    let reads = ctx.data_opt::<RequestReads>();
-    let unlogged: Vec<&CaseRecord> = records
-        .iter()
-        .filter(|r| {
-            reads.is_none_or(|reads| {
-                reads
-                    .0
-                    .lock()
-                    .expect("never poisoned")
-                    .get(&r.id.to_string())
-                    .is_none_or(|cell| !cell.initialized())
-            })
-        })
-        .collect();
-    let now = Utc::now();
-    store
-        .record_accesses(
-            unlogged
-                .iter()
-                .map(|r| NewAccess {
-                    actor_id: p.user_id.clone(),
-                    role: p.role,
-                    case_id: r.id.clone(),
-                    purpose: purpose.as_str().to_owned(),
-                    at: now,
-                })
-                .collect(),
-        )
-        .await
-        .map_err(from_store)?;
-    if let Some(reads) = reads {
-        let mut map = reads.0.lock().expect("never poisoned");
-        for r in &unlogged {
-            let cell = map.entry(r.id.to_string()).or_default();
-            let _ = cell.set(());
-        }
-    }
-    let mut views = Vec::with_capacity(records.len());
-    for record in records {
-        let def = store
-            .definition_by_hash(&record.summary.workflow_hash)
-            .await
-            .map_err(from_store)?;
-        views.push(CaseView { record, def });
-    }
-    Ok(views)
-}
-
-/// Loads the view of a case the principal may read, or NOT_FOUND, and logs
-/// the read: every case served to a person is in the access log, once per
-/// request (concurrent resolvers of one request wait for that one write).
-pub(crate) async fn load(
-    ctx: &Context<'_>,
-    id: &varna_store::CaseId,
-    purpose: Purpose,
-) -> Result<CaseView> {
-    let p = principal(ctx)?;
-    let store = store(ctx);
-    let record = store
-        .case(id)
-        .await
-        .map_err(from_store)?
-        .ok_or_else(crate::error::not_found)?;
-    if !policy::may_read(p, &record.summary) {
-        return Err(crate::error::not_found());
-    }
-    let record_read = || async {
-        store
-            .record_access(NewAccess {
-                actor_id: p.user_id.clone(),
-                role: p.role,
-                case_id: id.clone(),
-                purpose: purpose.as_str().to_owned(),
-                at: Utc::now(),
-            })
-            .await
-            .map_err(from_store)
-    };
-    match ctx.data_opt::<RequestReads>() {
-        Some(reads) => {
-            let cell = Arc::clone(
-                reads
-                    .0
-                    .lock()
-                    .expect("never poisoned")
-                    .entry(id.to_string())
-                    .or_default(),
-            );
-            cell.get_or_try_init(record_read).await?;
-        }
-        None => record_read().await?,
-    }
-    let def = store
-        .definition_by_hash(&record.summary.workflow_hash)
-        .await
-        .map_err(from_store)?;
-    Ok(CaseView { record, def })
 }

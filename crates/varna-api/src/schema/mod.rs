@@ -1,7 +1,7 @@
 //! The GraphQL schema: queries for cases, lists and lifecycles; mutations
 //! for filing, transitions, utredning entries and escalation. Resolvers only
-//! translate between GraphQL and the store; every rule lives in the engine
-//! or in `policy`.
+//! translate between GraphQL and the application layer's [`Session`]; every
+//! rule lives in the engine or in `varna_app`.
 
 pub mod case;
 pub mod live;
@@ -13,18 +13,16 @@ pub mod workflow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use async_graphql::{Context, ErrorExtensions, ID, Object, Result, Schema, SimpleObject};
+use async_graphql::{Context, ID, Object, Result, Schema, SimpleObject};
 use chrono::Utc;
+use varna_app::{App, Done, Expect, NewCase, NewEntry, Purpose, Reads, Session, policy};
 use varna_store::queries::CaseFilter;
-use varna_store::{Applied, CaseId, CommandOptions, Store};
-use varna_workflow::{
-    Author, Command, Fields, FileCase, JournalEntryInput, Personnummer, UnitId, Value,
-};
+use varna_store::{CaseId, Store};
+use varna_workflow::{Fields, Value};
 
 use crate::auth::{AuthConfig, Principal};
-use crate::error::{Code, error, from_store};
-use crate::policy;
-use case::{CaseView, Purpose, load, load_many};
+use crate::error::{Code, Gql, error, from_store};
+use case::CaseView;
 use types::*;
 use workflow::{Workflow, workflow_info};
 
@@ -66,24 +64,24 @@ pub const HISTORY_COST: usize = 20;
 
 /// Builds the schema over a store (without `endSessions`: see [`build_schema_for`]).
 pub fn build_schema(store: Arc<Store>, limits: Limits) -> VarnaSchema {
-    builder(store, limits).finish()
+    let app = Arc::new(App::new(store, limits.filings_per_minute));
+    builder(app, limits).finish()
 }
 
-/// Builds the schema over a store with the server's token verification,
-/// whose revocation list `endSessions` writes to.
-pub fn build_schema_for(store: Arc<Store>, limits: Limits, auth: Arc<AuthConfig>) -> VarnaSchema {
-    builder(store, limits).data(auth).finish()
+/// Builds the schema over the application the web pages share (so both
+/// count filings and reports against the same bounds), with the server's
+/// token verification, whose revocation list `endSessions` writes to.
+/// `limits.filings_per_minute` is the `app`'s own.
+pub fn build_schema_for(app: Arc<App>, limits: Limits, auth: Arc<AuthConfig>) -> VarnaSchema {
+    builder(app, limits).data(auth).finish()
 }
 
 fn builder(
-    store: Arc<Store>,
+    app: Arc<App>,
     limits: Limits,
 ) -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, live::SubscriptionRoot> {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     Schema::build(QueryRoot, MutationRoot, live::SubscriptionRoot)
-        .data(store)
-        .data(crate::guard::Expensive::new(cores.div_ceil(2)))
-        .data(crate::guard::FilingRate::new(limits.filings_per_minute))
+        .data(app)
         .extension(crate::guard::OperationGuard)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
@@ -105,7 +103,14 @@ pub(crate) fn principal<'a>(ctx: &Context<'a>) -> Result<&'a Principal> {
 }
 
 pub(crate) fn store<'a>(ctx: &Context<'a>) -> &'a Arc<Store> {
-    ctx.data_unchecked::<Arc<Store>>()
+    ctx.data_unchecked::<Arc<App>>().store()
+}
+
+/// The caller's session: the application layer, the caller, and this
+/// operation's record of reads (every operation gets one: `guard`).
+pub(crate) fn session<'a>(ctx: &Context<'a>) -> Result<Session<'a>> {
+    let app = ctx.data_unchecked::<Arc<App>>();
+    Ok(app.session(principal(ctx)?, ctx.data_unchecked::<Reads>()))
 }
 
 fn case_id(id: &ID) -> Result<CaseId> {
@@ -113,45 +118,21 @@ fn case_id(id: &ID) -> Result<CaseId> {
         .ok_or_else(|| error(Code::InvalidInput, "caseId is not a case id (a UUID)"))
 }
 
-fn version(v: Option<i64>) -> Result<Option<u64>> {
-    v.map(|v| {
-        u64::try_from(v)
-            .map_err(|_| error(Code::InvalidInput, "expectedVersion must not be negative"))
+fn expect(version: Option<i64>, key: Option<String>) -> Result<Expect> {
+    let version = version
+        .map(|v| {
+            u64::try_from(v)
+                .map_err(|_| error(Code::InvalidInput, "expectedVersion must not be negative"))
+        })
+        .transpose()?;
+    Ok(Expect {
+        version,
+        idempotency_key: key,
     })
-    .transpose()
 }
 
 fn fields(input: &FieldsInput) -> Result<Fields> {
-    input
-        .0
-        .iter()
-        .map(|(name, v)| {
-            let value = match v {
-                serde_json::Value::Bool(b) => Value::Bool(*b),
-                serde_json::Value::String(s) => Value::Text(s.clone()),
-                serde_json::Value::Number(n) => Value::Integer(n.as_i64().ok_or_else(|| {
-                    wrong_type(name, format!("field \"{name}\" must be a whole number"))
-                })?),
-                _ => {
-                    return Err(wrong_type(
-                        name,
-                        format!("field \"{name}\" must be text, a number or true/false"),
-                    ));
-                }
-            };
-            Ok((name.clone(), value))
-        })
-        .collect()
-}
-
-/// An `INVALID_INPUT` for a field value of the wrong JSON type, with the
-/// field and the `WRONG_TYPE` problem code as the engine's refusals carry.
-fn wrong_type(name: &str, message: String) -> async_graphql::Error {
-    let field = name.to_owned();
-    error(Code::InvalidInput, message).extend_with(move |_, x| {
-        x.set("field", field.clone());
-        x.set("problem", "WRONG_TYPE");
-    })
+    varna_app::fields_from_json(&input.0).gql()
 }
 
 /// Who the caller is, as their token says.
@@ -244,7 +225,11 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "The case's id.")] id: ID,
     ) -> Result<CaseView> {
-        load(ctx, &case_id(&id)?, Purpose::CaseView).await
+        let view = session(ctx)?
+            .case(&case_id(&id)?, Purpose::CaseView)
+            .await
+            .gql()?;
+        Ok(CaseView(view))
     }
 
     /// Cases the caller may see, newest first, filtered and paged.
@@ -258,7 +243,7 @@ impl QueryRoot {
         #[graphql(desc = "Page size, 1–200 (default 20).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<CaseConnection> {
-        let p = principal(ctx)?;
+        let session = session(ctx)?;
         let f = filter.unwrap_or_default();
         f.check_bounds()?;
         let now = Utc::now();
@@ -285,42 +270,23 @@ impl QueryRoot {
             due_before: f.due_before,
             filed_by: None,
         };
-        let filter = policy::scope(p, filter);
         let first = u64::try_from(first.unwrap_or(20))
             .map_err(|_| error(Code::InvalidInput, "first must be between 1 and 200"))?;
-        if !(1..=200).contains(&first) {
-            return Err(error(Code::InvalidInput, "first must be between 1 and 200"));
-        }
-        let store = store(ctx);
-        let page = store
-            .cases(&filter, first, after.as_deref())
-            .await
-            .map_err(from_store)?;
-        let total = store.count_cases(&filter).await.map_err(from_store)?;
-        let ids: Vec<_> = page.items.iter().map(|s| s.id.clone()).collect();
-        let mut edges: Vec<CaseEdge> = load_many(ctx, &ids, Purpose::List)
-            .await?
-            .into_iter()
-            .map(|node| CaseEdge {
-                cursor: String::new(),
-                node,
-            })
-            .collect();
-        // Cursors are per item: recompute from each summary (the store's format).
-        for edge in &mut edges {
-            edge.cursor = format!(
-                "{}_{}",
-                edge.node.record.summary.opened_at.timestamp_micros(),
-                edge.node.record.id
-            );
-        }
+        let page = session.cases(filter, first, after.as_deref()).await.gql()?;
         Ok(CaseConnection {
-            edges,
+            edges: page
+                .items
+                .into_iter()
+                .map(|(cursor, node)| CaseEdge {
+                    cursor,
+                    node: CaseView(node),
+                })
+                .collect(),
             page_info: PageInfo {
                 has_next_page: page.has_next_page,
                 end_cursor: page.end_cursor,
             },
-            total_count: total as i64,
+            total_count: page.total as i64,
         })
     }
 
@@ -334,37 +300,17 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "How many, 1–100 (default 20).")] first: Option<i32>,
     ) -> Result<Vec<WorkItem>> {
-        let p = principal(ctx)?;
-        let first = first.unwrap_or(20);
-        if !(1..=100).contains(&first) {
-            return Err(error(Code::InvalidInput, "first must be between 1 and 100"));
-        }
-        let store = store(ctx);
-        let mut actionable = Vec::new();
-        for name in store.workflows() {
-            let def = store.definition(&name).map_err(from_store)?;
-            actionable.extend(
-                def.states_acted_in_by(p.role)
-                    .into_iter()
-                    .map(|s| (name.clone(), s.as_str().to_owned())),
-            );
-        }
-        let filter = policy::scope(p, CaseFilter::default());
-        let summaries = store
-            .work_queue(&filter, &actionable, first as u64)
-            .await
-            .map_err(from_store)?;
-        let mut items = Vec::with_capacity(summaries.len());
-        for summary in summaries {
-            let case = load(ctx, &summary.id, Purpose::List).await?;
-            let next_deadline = case.next_deadline();
-            items.push(WorkItem {
-                overdue: next_deadline.as_ref().is_some_and(|d| d.overdue),
-                next_deadline,
-                case,
-            });
-        }
-        Ok(items)
+        let first = u64::try_from(first.unwrap_or(20))
+            .map_err(|_| error(Code::InvalidInput, "first must be between 1 and 100"))?;
+        let items = session(ctx)?.my_work(first).await.gql()?;
+        Ok(items
+            .into_iter()
+            .map(|i| WorkItem {
+                overdue: i.overdue,
+                next_deadline: i.next_deadline.map(Into::into),
+                case: CaseView(i.case),
+            })
+            .collect())
     }
 
     /// The yearly quality report (kvalitetsberättelse / patientsäkerhetsberättelse)
@@ -402,18 +348,8 @@ impl QueryRoot {
 
     /// The lifecycles cases can be filed under, as defined in `workflows/`.
     async fn workflows(&self, ctx: &Context<'_>) -> Result<Vec<Workflow>> {
-        principal(ctx)?;
-        let store = store(ctx);
-        store
-            .workflows()
-            .iter()
-            .map(|name| {
-                store
-                    .definition(name)
-                    .map(|d| workflow_info(&d))
-                    .map_err(from_store)
-            })
-            .collect()
+        let defs = session(ctx)?.workflows().gql()?;
+        Ok(defs.iter().map(|d| workflow_info(d)).collect())
     }
 }
 
@@ -421,26 +357,19 @@ impl QueryRoot {
 #[derive(Debug, Default)]
 pub struct MutationRoot;
 
-async fn result(ctx: &Context<'_>, outcome: Applied) -> Result<CommandResult> {
-    let case = match load(ctx, &outcome.case_id, Purpose::CommandResult).await {
-        Ok(view) => Some(view),
-        Err(e)
-            if e.extensions
-                .as_ref()
-                .and_then(|x| x.get("code"))
-                .is_some_and(|c| *c == async_graphql::Value::from(Code::NotFound.as_str())) =>
-        {
-            None
-        }
-        Err(e) => return Err(e),
-    };
-    Ok(CommandResult {
-        case,
-        case_id: ID(outcome.case_id.to_string()),
-        version: outcome.version as i64,
-        opened: outcome.opened.iter().map(|id| ID(id.to_string())).collect(),
-        replayed: outcome.replayed,
-    })
+fn result(done: Done) -> CommandResult {
+    CommandResult {
+        case: done.case.map(CaseView),
+        case_id: ID(done.applied.case_id.to_string()),
+        version: done.applied.version as i64,
+        opened: done
+            .applied
+            .opened
+            .iter()
+            .map(|id| ID(id.to_string()))
+            .collect(),
+        replayed: done.applied.replayed,
+    }
 }
 
 /// Changes to cases. Each takes an optional `idempotencyKey` and, on existing cases, an `expectedVersion`.
@@ -452,53 +381,15 @@ impl MutationRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: FileCaseInput,
     ) -> Result<CommandResult> {
-        let p = principal(ctx)?;
-        if !ctx
-            .data_unchecked::<crate::guard::FilingRate>()
-            .allow(&p.user_id)
-        {
-            tracing::info!(
-                role = p.role.as_str(),
-                "a filing was refused: over the rate limit"
-            );
-            return Err(error(
-                Code::RateLimited,
-                "too many filings in a short time: wait a minute and try again",
-            ));
-        }
-        let today = Utc::now().date_naive();
-        let personnummer = input
-            .personnummer
-            .as_deref()
-            .map(|s| {
-                Personnummer::parse(s, today).map_err(|e| {
-                    error(Code::InvalidInput, e.to_string()).extend_with(|_, x| {
-                        x.set("field", "personnummer");
-                        x.set("problem", "INVALID_PERSONNUMMER");
-                    })
-                })
-            })
-            .transpose()?;
-        let command = FileCase {
+        let new = NewCase {
+            workflow: input.kind.workflow().to_owned(),
             lagrum: input.lagrum.into(),
-            unit: UnitId::new(input.unit),
+            unit: input.unit,
             fields: fields(&input.fields)?,
-        };
-        let options = CommandOptions {
+            personnummer: input.personnummer,
             idempotency_key: input.idempotency_key,
-            ..CommandOptions::default()
         };
-        let outcome = store(ctx)
-            .file_case(
-                input.kind.workflow(),
-                command,
-                personnummer.as_ref(),
-                &p.actor(),
-                options,
-            )
-            .await
-            .map_err(from_store)?;
-        result(ctx, outcome).await
+        session(ctx)?.file(new).await.gql().map(result)
     }
 
     /// Take a named transition (see `Case.availableTransitions`) with the fields it needs.
@@ -508,18 +399,13 @@ impl MutationRoot {
         #[graphql(desc = "What to do.")] input: TransitionInput,
     ) -> Result<CommandResult> {
         let id = case_id(&input.case_id)?;
-        let command = Command::Transition {
-            name: input.transition,
-            fields: fields(&input.fields)?,
-        };
-        execute(
-            ctx,
-            &id,
-            command,
-            input.expected_version,
-            input.idempotency_key,
-        )
-        .await
+        let fields = fields(&input.fields)?;
+        let expect = expect(input.expected_version, input.idempotency_key)?;
+        session(ctx)?
+            .transition(&id, &input.transition, fields, expect)
+            .await
+            .gql()
+            .map(result)
     }
 
     /// Add an attributed entry to the utredning journal (append-only).
@@ -529,7 +415,7 @@ impl MutationRoot {
         #[graphql(desc = "What to do.")] input: UtredningEntryInput,
     ) -> Result<CommandResult> {
         let id = case_id(&input.case_id)?;
-        let command = Command::AddJournalEntry(JournalEntryInput {
+        let entry = NewEntry {
             topic: input.topic,
             text: input.text,
             source: input.source,
@@ -538,19 +424,15 @@ impl MutationRoot {
                 EntryKind::Assessment => varna_workflow::EntryKind::Assessment,
             },
             documented_on: input.documented_on,
-            author: Author {
-                name: input.author_name,
-                title: input.author_title,
-            },
-        });
-        execute(
-            ctx,
-            &id,
-            command,
-            input.expected_version,
-            input.idempotency_key,
-        )
-        .await
+            author_name: input.author_name,
+            author_title: input.author_title,
+        };
+        let expect = expect(input.expected_version, input.idempotency_key)?;
+        session(ctx)?
+            .add_journal_entry(&id, entry, expect)
+            .await
+            .gql()
+            .map(result)
     }
 
     /// Link two cases that concern the same matter. The link is recorded on both, and both must be cases the caller may read and act on.
@@ -559,20 +441,9 @@ impl MutationRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: LinkCasesInput,
     ) -> Result<CommandResult> {
-        let p = principal(ctx)?;
         let (a, b) = (case_id(&input.case_id)?, case_id(&input.other_case_id)?);
-        ensure_readable(ctx, &a).await?;
-        ensure_readable(ctx, &b).await?;
-        let options = CommandOptions {
-            expected_version: version(input.expected_version)?,
-            idempotency_key: input.idempotency_key,
-            now: None,
-        };
-        let outcome = store(ctx)
-            .link_cases(&a, &b, &p.actor(), options)
-            .await
-            .map_err(from_store)?;
-        result(ctx, outcome).await
+        let expect = expect(input.expected_version, input.idempotency_key)?;
+        session(ctx)?.link(&a, &b, expect).await.gql().map(result)
     }
 
     /// Administrators: end every sign-in of a person now — web sessions and
@@ -617,9 +488,9 @@ impl MutationRoot {
         #[graphql(desc = "What to do.")] input: EscalateInput,
     ) -> Result<CommandResult> {
         let id = case_id(&input.case_id)?;
-        let name = match input.to {
-            EscalationTarget::LexSarah => "escalate_to_lex_sarah",
-            EscalationTarget::LexMaria => "escalate_to_lex_maria",
+        let to = match input.to {
+            EscalationTarget::LexSarah => CaseKind::LexSarah,
+            EscalationTarget::LexMaria => CaseKind::LexMaria,
         };
         let mut set = BTreeMap::new();
         set.insert("escalation_reason".to_owned(), Value::Text(input.reason));
@@ -627,51 +498,11 @@ impl MutationRoot {
             "affected_gender".to_owned(),
             Value::Text(input.affected_gender.value().to_owned()),
         );
-        execute(
-            ctx,
-            &id,
-            Command::Transition {
-                name: name.into(),
-                fields: set,
-            },
-            input.expected_version,
-            input.idempotency_key,
-        )
-        .await
+        let expect = expect(input.expected_version, input.idempotency_key)?;
+        session(ctx)?
+            .escalate(&id, to.workflow(), set, expect)
+            .await
+            .gql()
+            .map(result)
     }
-}
-
-/// NOT_FOUND unless the caller may read the case: existence is not revealed.
-async fn ensure_readable(ctx: &Context<'_>, id: &CaseId) -> Result<()> {
-    let record = store(ctx)
-        .case(id)
-        .await
-        .map_err(from_store)?
-        .ok_or_else(crate::error::not_found)?;
-    if policy::may_read(principal(ctx)?, &record.summary) {
-        Ok(())
-    } else {
-        Err(crate::error::not_found())
-    }
-}
-
-async fn execute(
-    ctx: &Context<'_>,
-    id: &CaseId,
-    command: Command,
-    expected: Option<i64>,
-    key: Option<String>,
-) -> Result<CommandResult> {
-    let p = principal(ctx)?;
-    ensure_readable(ctx, id).await?;
-    let options = CommandOptions {
-        expected_version: version(expected)?,
-        idempotency_key: key,
-        now: None,
-    };
-    let outcome = store(ctx)
-        .execute(id, command, &p.actor(), options)
-        .await
-        .map_err(from_store)?;
-    result(ctx, outcome).await
 }

@@ -2,16 +2,13 @@
 //! for the roles that analyse cases across units (auditor, SAS, MAS,
 //! committee). Counts, codes, case ids and durations only: no personal data.
 //! Each reader's report is made of the cases they may read
-//! ([`policy::report_reader`]), and every case it names is access-logged.
+//! (`varna_app::policy::report_reader`), and every case it names is
+//! access-logged.
 
 use async_graphql::{Context, Enum, InputObject, Result, SimpleObject};
-use chrono::Utc;
 use varna_report::{Format, QualityReport, Scope};
-use varna_store::NewAccess;
 
-use super::{principal, store};
-use crate::error::{Code, error, from_store};
-use crate::policy;
+use crate::error::{Code, Gql, error};
 
 /// Which part of the organisation. Give at most one; none means all units.
 #[derive(Debug, Default, InputObject)]
@@ -54,62 +51,15 @@ fn scope(input: Option<ReportScopeInput>) -> Result<Scope> {
     }
 }
 
-/// Builds the report after checking the caller's role and the input.
+/// Builds the report (the application layer checks the caller's role and
+/// the year, bounds the work and logs every case it names).
 pub(crate) async fn build(
     ctx: &Context<'_>,
     year: i32,
     scope_input: Option<ReportScopeInput>,
 ) -> Result<QualityReport> {
-    let p = principal(ctx)?;
-    let Some(reader) = policy::report_reader(p) else {
-        return Err(error(
-            Code::Forbidden,
-            "the quality report is for the auditor, SAS, MAS and committee roles",
-        ));
-    };
-    if !(1900..=2200).contains(&year) {
-        return Err(error(
-            Code::InvalidInput,
-            "year must be between 1900 and 2200",
-        ));
-    }
     let scope = scope(scope_input)?;
-    let _turn = ctx
-        .data_unchecked::<crate::guard::Expensive>()
-        .turn(&p.user_id)
-        .await;
-    let store = store(ctx);
-    let data = store
-        .report_data_for(year, &scope, Utc::now(), &reader)
-        .await
-        .map_err(from_store)?;
-    let catalog = store.catalog().map_err(from_store)?;
-    let report = varna_report::build(&data, &catalog);
-    // The report names cases (repeat events): each named case is a read.
-    let now = Utc::now();
-    let named: std::collections::BTreeSet<&String> = report
-        .repeats
-        .cases
-        .iter()
-        .flat_map(|c| std::iter::once(&c.case_id).chain(&c.earlier_case_ids))
-        .collect();
-    let mut reads = Vec::with_capacity(named.len());
-    for id in named {
-        let case_id = varna_store::CaseId::parse(id).ok_or_else(|| {
-            crate::error::internal(&varna_store::Error::Corrupt(
-                "the report names a case by an id that is not a UUID".into(),
-            ))
-        })?;
-        reads.push(NewAccess {
-            actor_id: p.user_id.clone(),
-            role: p.role,
-            case_id,
-            purpose: super::case::Purpose::Report.as_str().to_owned(),
-            at: now,
-        });
-    }
-    store.record_accesses(reads).await.map_err(from_store)?;
-    Ok(report)
+    super::session(ctx)?.report(year, scope).await.gql()
 }
 
 /// Renders the report as a file.
@@ -119,18 +69,10 @@ pub(crate) fn export(report: &QualityReport, format: ReportFormat) -> ReportExpo
         ReportFormat::Json => Format::Json,
         ReportFormat::Html => Format::Html,
     };
-    let scope = if report.scope_id.is_empty() {
-        String::new()
-    } else {
-        format!("-{}", report.scope_id)
-    };
+    let file = varna_app::report_file(report, format);
     ReportExport {
-        filename: format!(
-            "kvalitetsberattelse-{}{scope}.{}",
-            report.year,
-            format.extension()
-        ),
-        media_type: format.media_type().to_owned(),
-        content: varna_report::render(report, format),
+        filename: file.filename,
+        media_type: file.media_type,
+        content: file.content,
     }
 }

@@ -249,7 +249,9 @@ impl GroupBy {
     }
 }
 
-fn encode_cursor(s: &CaseSummary) -> String {
+/// The cursor that continues a page after `s` (what `end_cursor` is for
+/// the page's last case).
+pub fn cursor_of(s: &CaseSummary) -> String {
     format!("{}_{}", s.opened_at.timestamp_micros(), s.id)
 }
 
@@ -359,7 +361,7 @@ impl Store {
             .map(CaseSummary::from_row)
             .collect::<Result<Vec<_>>>()?;
         Ok(CasePage {
-            end_cursor: items.last().map(encode_cursor),
+            end_cursor: items.last().map(cursor_of),
             items,
             has_next_page,
         })

@@ -6,12 +6,12 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Value, json};
+use varna_app::{AppError, Code, NewCase, Purpose, Reads};
+use varna_workflow::Lagrum;
 
-use super::{App, Chrome, Ctx, PostedForm, SignedIn, internal, see_other, short_id};
+use super::{App, Chrome, Ctx, PostedForm, SignedIn, case_id, refused, see_other, short_id};
 use crate::WebConfig;
-use crate::form::{self, Definitions, FieldView, WORKFLOW_PARTS, str_of};
-use crate::gql::{self, GqlError};
+use crate::form::{self, Definitions, FieldView, label};
 
 /// The kinds of case the pages file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,13 +25,6 @@ impl Kind {
         match self {
             Kind::Avvikelse => "avvikelse",
             Kind::LexSarah => "lex-sarah",
-        }
-    }
-
-    fn graphql(self) -> &'static str {
-        match self {
-            Kind::Avvikelse => "AVVIKELSE",
-            Kind::LexSarah => "LEX_SARAH",
         }
     }
 
@@ -62,7 +55,7 @@ struct FilePage {
     idempotency_key: String,
 }
 
-/// The filing form's definition, read through the API.
+/// The filing form's definition, from the lifecycle.
 struct FormSpec {
     kind: Kind,
     units: Vec<String>,
@@ -72,25 +65,25 @@ struct FormSpec {
     fields: Vec<(String, bool)>,
 }
 
-async fn form_spec(app: &WebConfig, ctx: &Ctx, kind: Kind) -> Result<FormSpec, Response> {
-    let query = format!(
-        "query {{ me {{ units }} workflows {{ {WORKFLOW_PARTS} filing {{ requires accepts }} }} }}"
-    );
-    let data = gql::run(&app.schema, ctx.principal(), &query, json!({}))
-        .await
-        .map_err(|e| internal(ctx, &e))?;
-    let workflow = form::workflow(&data, kind.workflow());
-    let list =
-        |v: &Value| -> Vec<String> { v.as_array().into_iter().flatten().map(str_of).collect() };
-    let (fields, _) = form::fields_of(
-        &workflow["filing"]["requires"],
-        &workflow["filing"]["accepts"],
-    );
+/// The form of `kind`; `NotFound` when no lifecycle of that name is loaded.
+fn form_spec(app: &WebConfig, ctx: &Ctx, kind: Kind) -> Result<FormSpec, AppError> {
+    let reads = Reads::default();
+    let session = app.app.session(ctx.principal(), &reads);
+    let workflows = session.workflows()?;
+    let Some(def) = workflows.iter().find(|w| w.name() == kind.workflow()) else {
+        return Err(AppError::new(Code::NotFound, "no such lifecycle"));
+    };
+    let (fields, _) = form::fields_of(&def.filing.requires, &def.filing.accepts);
     Ok(FormSpec {
         kind,
-        units: list(&data["me"]["units"]),
-        lagrum: list(&workflow["lagrum"]),
-        defs: Definitions::of(workflow, ctx.lang),
+        units: ctx
+            .principal()
+            .units
+            .iter()
+            .map(|u| u.as_str().to_owned())
+            .collect(),
+        lagrum: def.lagrum.iter().map(|l| l.as_str().to_owned()).collect(),
+        defs: Definitions::of(def, ctx.lang),
         fields,
     })
 }
@@ -99,7 +92,7 @@ fn file_page(
     ctx: &Ctx,
     spec: &FormSpec,
     values: &BTreeMap<String, String>,
-    errors: &[GqlError],
+    errors: &[AppError],
     key: String,
 ) -> FilePage {
     let (mut at_field, general) = form::place_errors(errors, ctx.t);
@@ -153,9 +146,9 @@ pub(super) async fn file_submit_sarah(State(app): State<App>, posted: PostedForm
 }
 
 async fn show(app: &WebConfig, ctx: &Ctx, kind: Kind) -> Response {
-    let spec = match form_spec(app, ctx, kind).await {
+    let spec = match form_spec(app, ctx, kind) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(e) => return refused(ctx, &e),
     };
     let mut values = BTreeMap::new();
     if let [only] = spec.units.as_slice() {
@@ -168,13 +161,11 @@ async fn show(app: &WebConfig, ctx: &Ctx, kind: Kind) -> Response {
     ctx.page(StatusCode::OK, &page)
 }
 
-const FILE_CASE: &str = "mutation($input: FileCaseInput!) { fileCase(input: $input) { caseId } }";
-
 async fn submit(app: &WebConfig, posted: PostedForm, kind: Kind) -> Response {
     let PostedForm { ctx, values } = posted;
-    let spec = match form_spec(app, &ctx, kind).await {
+    let spec = match form_spec(app, &ctx, kind) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(e) => return refused(&ctx, &e),
     };
     let get = |k: &str| {
         values
@@ -182,49 +173,40 @@ async fn submit(app: &WebConfig, posted: PostedForm, kind: Kind) -> Response {
             .map(|v| v.trim().to_owned())
             .unwrap_or_default()
     };
-    // Unit and lagrum are part of the request's shape: without them the API
-    // refuses the whole request, so say so at the controls first.
-    let unchosen: Vec<GqlError> = ["unit", "lagrum"]
-        .into_iter()
-        .filter(|k| get(k).is_empty())
-        .map(|k| GqlError {
-            code: "INVALID_INPUT".into(),
-            field: Some(k.into()),
-            problem: Some("EMPTY".into()),
-            ..GqlError::default()
-        })
-        .collect();
-    let key = idempotency_key(&values);
-    if !unchosen.is_empty() {
-        let page = file_page(&ctx, &spec, &values, &unchosen, key);
-        return ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    // Everything wrong with the choices at once, before the engine runs.
+    let lagrum = get("lagrum").parse::<Lagrum>();
+    let mut unchosen: Vec<AppError> = Vec::new();
+    if get("unit").is_empty() {
+        unchosen.push(AppError::invalid("unit", "EMPTY", "choose a unit"));
     }
-    let names: Vec<String> = spec.fields.iter().map(|(n, _)| n.clone()).collect();
-    let fields = form::typed_fields(&spec.defs, &names, &values);
-    let pnr = get("personnummer");
-    let input = json!({
-        "kind": kind.graphql(),
-        // The workflow says `SoL`; the API's enum is `SOL`.
-        "lagrum": get("lagrum").to_uppercase(),
-        "unit": get("unit"),
-        "fields": fields,
-        "personnummer": if pnr.is_empty() { Value::Null } else { json!(pnr) },
-        "idempotencyKey": key,
-    });
-    match gql::run(
-        &app.schema,
-        ctx.principal(),
-        FILE_CASE,
-        json!({ "input": input }),
-    )
-    .await
-    {
-        Ok(data) => {
-            let id = str_of(&data["fileCase"]["caseId"]);
-            see_other(&format!("/cases/{id}/receipt"), &[])
+    if get("lagrum").is_empty() {
+        unchosen.push(AppError::invalid("lagrum", "EMPTY", "choose a lagrum"));
+    } else if lagrum.is_err() {
+        unchosen.push(AppError::invalid("lagrum", "WRONG_TYPE", "not a lagrum"));
+    }
+    let key = idempotency_key(&values);
+    let lagrum = match lagrum {
+        Ok(lagrum) if unchosen.is_empty() => lagrum,
+        _ => {
+            let page = file_page(&ctx, &spec, &values, &unchosen, key);
+            return ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
-        Err(errors) => {
-            let page = file_page(&ctx, &spec, &values, &errors, key);
+    };
+    let names: Vec<String> = spec.fields.iter().map(|(n, _)| n.clone()).collect();
+    let pnr = get("personnummer");
+    let new = NewCase {
+        workflow: kind.workflow().to_owned(),
+        lagrum,
+        unit: get("unit"),
+        fields: form::typed_fields(&spec.defs, &names, &values),
+        personnummer: (!pnr.is_empty()).then_some(pnr),
+        idempotency_key: Some(key.clone()),
+    };
+    let reads = Reads::default();
+    match app.app.session(ctx.principal(), &reads).file(new).await {
+        Ok(done) => see_other(&format!("/cases/{}/receipt", done.applied.case_id), &[]),
+        Err(e) => {
+            let page = file_page(&ctx, &spec, &values, &[e], key);
             ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
@@ -257,25 +239,23 @@ pub(super) async fn receipt(
     SignedIn(ctx): SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    if uuid::Uuid::parse_str(&id).is_err() {
+    let Some(id) = case_id(&id) else {
         return ctx.error(StatusCode::NOT_FOUND, ctx.t.error_not_found);
-    }
-    let q = "query($id: ID!) { case(id: $id) { id kind unit state { labelSv labelEn } } workflows { name labelSv labelEn } }";
-    let data = match gql::run(&app.schema, ctx.principal(), q, json!({ "id": id })).await {
-        Ok(d) => d,
-        Err(e) => return internal(&ctx, &e),
     };
-    let case = &data["case"];
-    let is_sarah = case["kind"] == "LEX_SARAH";
-    let workflow = if is_sarah { "lex-sarah" } else { "avvikelse" };
-    let kind = form::label(form::workflow(&data, workflow), ctx.lang);
+    let reads = Reads::default();
+    let session = app.app.session(ctx.principal(), &reads);
+    let case = match session.case(&id, Purpose::CaseView).await {
+        Ok(c) => c,
+        Err(e) => return refused(&ctx, &e),
+    };
+    let is_sarah = case.workflow() == Kind::LexSarah.workflow();
     let page = ReceiptPage {
         c: ctx.chrome("/"),
-        case_number: short_id(&str_of(&case["id"])),
-        case_id: str_of(&case["id"]),
-        kind,
-        state: form::label(&case["state"], ctx.lang),
-        unit: str_of(&case["unit"]),
+        case_number: short_id(&case.id()),
+        case_id: case.id(),
+        kind: label(case.workflow_label(), ctx.lang),
+        state: label(&case.state().label, ctx.lang),
+        unit: case.record.summary.unit_id.clone(),
         told: if is_sarah {
             ctx.t.receipt_told_sas
         } else {

@@ -1,5 +1,6 @@
-//! The pages. Each handler reads the cookies into a [`Ctx`], runs GraphQL
-//! as the signed-in person and renders a template. Forms post back with a
+//! The pages. Each handler reads the cookies into a [`Ctx`], calls the
+//! application layer as the signed-in person (`varna_app::Session`) and
+//! renders a template from its typed views. Forms post back with a
 //! CSRF token; a form with errors is shown again with the typed text kept
 //! and each problem next to its field.
 
@@ -23,9 +24,9 @@ use serde::Deserialize;
 use varna_workflow::Role;
 
 use crate::WebConfig;
-use crate::gql::GqlError;
 use crate::session::{self, CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE, Session};
 use crate::text::{Lang, Text};
+use varna_app::{AppError, Code};
 
 type App = Arc<WebConfig>;
 
@@ -159,8 +160,8 @@ impl Ctx {
             .expect("a handler behind SignedIn or PostedForm")
     }
 
-    /// Who the signed-in person is to the API.
-    fn principal(&self) -> &varna_api::Principal {
+    /// Who the signed-in person is to the application layer.
+    fn principal(&self) -> &varna_app::Principal {
         &self.me().principal
     }
 
@@ -172,7 +173,7 @@ impl Ctx {
             me: self.session.as_ref().map(|s| Me {
                 name: s.name.clone(),
                 role: role_label(s.principal.role, self.lang).to_owned(),
-                reports: varna_api::policy::report_reader(&s.principal).is_some(),
+                reports: varna_app::policy::report_reader(&s.principal).is_some(),
             }),
             here: here.to_owned(),
             notice: None,
@@ -324,19 +325,14 @@ fn short_id(id: &str) -> String {
         .to_uppercase()
 }
 
-/// A lagrum as people write it (`SOL` from the API → `SoL`).
-fn lagrum_label(api: &str) -> String {
-    match api {
-        "SOL" => "SoL".to_owned(),
-        other => other.to_owned(),
-    }
+/// A time as people here read it: `2026-11-23 09:00` (UTC).
+fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// `2026-11-23T09:00:00Z` as `2026-11-23 09:00` (UTC).
-fn local_time(t: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(t)
-        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| t.to_owned())
+/// A case id from a URL, or `None` (the page answers 404).
+fn case_id(id: &str) -> Option<varna_app::CaseId> {
+    varna_app::CaseId::parse(id)
 }
 
 fn see_other(to: &str, cookies: &[String]) -> Response {
@@ -370,15 +366,11 @@ fn role_label(role: Role, lang: Lang) -> &'static str {
 
 /// A page's own read failed: not found or not allowed (both look the same,
 /// so a case's existence is not revealed), or an internal error.
-fn internal(ctx: &Ctx, errors: &[GqlError]) -> Response {
-    let forbidden = errors
-        .iter()
-        .any(|e| e.code == "FORBIDDEN" || e.code == "NOT_FOUND");
-    if forbidden {
+fn refused(ctx: &Ctx, e: &AppError) -> Response {
+    if matches!(e.code, Code::Forbidden | Code::NotFound) {
         ctx.error(StatusCode::NOT_FOUND, ctx.t.error_not_found)
     } else {
-        let codes: Vec<&str> = errors.iter().map(|e| e.code.as_str()).collect();
-        tracing::error!(?codes, "a page's GraphQL request failed");
+        tracing::error!(code = e.code.as_str(), "a page's read failed");
         ctx.error(StatusCode::INTERNAL_SERVER_ERROR, ctx.t.error_internal)
     }
 }
@@ -475,7 +467,7 @@ async fn sign_in(
         return ctx.error(StatusCode::FORBIDDEN, ctx.t.error_forbidden);
     };
     let session = Session::new(
-        varna_api::Principal {
+        varna_app::Principal {
             user_id: person.user_id.clone(),
             role: person.role,
             units: person

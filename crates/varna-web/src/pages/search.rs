@@ -1,4 +1,4 @@
-//! Case search (everyone sees only what the API lets them see), and the
+//! Case search (everyone sees only what the read policy lets them see), and the
 //! quality report: a page to choose the year, and the report issue's own
 //! self-contained HTML file and CSV export.
 
@@ -7,11 +7,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use varna_app::{CaseFilter, Code, Format, Reads, Scope};
 
-use super::{App, Chrome, SignedIn, internal, local_time, private, short_id};
-use crate::form::{label, str_of};
-use crate::gql;
+use super::{App, Chrome, SignedIn, local_time, private, refused, short_id};
+use crate::form::label;
 
 #[derive(Template)]
 #[template(path = "search.html")]
@@ -59,15 +58,8 @@ pub(super) struct SearchForm {
     after: String,
 }
 
-const SEARCH: &str = "query($filter: CaseFilterInput, $after: String) { \
-    cases(filter: $filter, first: 50, after: $after) { totalCount pageInfo { hasNextPage endCursor } \
-      edges { node { id unit closed openedAt workflow { name } state { labelSv labelEn } } } } \
-    workflows { name labelSv labelEn states { id labelSv labelEn } } }";
-
-/// A workflow name as the API's `CaseKind` (`lex-sarah` → `LEX_SARAH`).
-fn case_kind(workflow: &str) -> String {
-    workflow.replace('-', "_").to_uppercase()
-}
+/// Cases per page.
+const PAGE: u64 = 50;
 
 fn date(text: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
@@ -78,30 +70,23 @@ pub(super) async fn search(
     SignedIn(ctx): SignedIn,
     Query(form): Query<SearchForm>,
 ) -> Response {
-    let mut filter = serde_json::Map::new();
+    let mut filter = CaseFilter::default();
     if !form.kind.is_empty() {
-        filter.insert("kinds".into(), json!([case_kind(&form.kind)]));
+        filter.kinds = vec![form.kind.clone()];
     }
     if !form.state.is_empty() {
-        filter.insert("states".into(), json!([form.state]));
+        filter.states = vec![form.state.clone()];
     }
     if !form.unit.trim().is_empty() {
-        filter.insert("units".into(), json!([form.unit.trim()]));
+        filter.units = Some(vec![form.unit.trim().to_owned()]);
     }
-    match form.status.as_str() {
-        "open" => {
-            filter.insert("closed".into(), json!(false));
-        }
-        "closed" => {
-            filter.insert("closed".into(), json!(true));
-        }
-        _ => {}
-    }
+    filter.closed = match form.status.as_str() {
+        "open" => Some(false),
+        "closed" => Some(true),
+        _ => None,
+    };
     let mut error = None;
-    for (text, key, end_of_day) in [
-        (&form.from, "openedFrom", false),
-        (&form.to, "openedBefore", true),
-    ] {
+    for (text, end_of_day) in [(&form.from, false), (&form.to, true)] {
         if text.trim().is_empty() {
             continue;
         }
@@ -112,49 +97,49 @@ pub(super) async fn search(
                 } else {
                     d
                 };
-                filter.insert(key.into(), json!(format!("{d}T00:00:00Z")));
+                let at = d.and_time(chrono::NaiveTime::MIN).and_utc();
+                if end_of_day {
+                    filter.opened_before = Some(at);
+                } else {
+                    filter.opened_from = Some(at);
+                }
             }
             None => error = Some(ctx.t.problem_wrong_type.to_owned()),
         }
     }
-    let after = (!form.after.is_empty()).then(|| form.after.clone());
-    let variables = json!({ "filter": filter, "after": after });
-    let data = match gql::run(&app.schema, ctx.principal(), SEARCH, variables).await {
-        Ok(d) => d,
-        Err(e) if e.iter().all(|e| e.code == "INVALID_INPUT") => {
-            error = Some(ctx.t.error_invalid.to_owned());
-            match gql::run(&app.schema, ctx.principal(), SEARCH, json!({})).await {
-                Ok(mut d) => {
-                    d["cases"] = json!({ "totalCount": 0, "edges": [], "pageInfo": { "hasNextPage": false } });
-                    d
-                }
-                Err(e) => return internal(&ctx, &e),
-            }
-        }
-        Err(e) => return internal(&ctx, &e),
+    let reads = Reads::default();
+    let session = app.app.session(ctx.principal(), &reads);
+    let workflows = match session.workflows() {
+        Ok(w) => w,
+        Err(e) => return refused(&ctx, &e),
     };
-    let workflows: Vec<&Value> = data["workflows"].as_array().into_iter().flatten().collect();
-    let kind_label = |name: &str| {
-        workflows
-            .iter()
-            .find(|w| w["name"] == name)
-            .map_or_else(|| name.to_owned(), |w| label(w, ctx.lang))
+    let after = (!form.after.is_empty()).then_some(form.after.as_str());
+    let (rows, total, next_cursor) = match session.cases(filter, PAGE, after).await {
+        Ok(page) => (
+            page.items,
+            page.total,
+            page.end_cursor.filter(|_| page.has_next_page),
+        ),
+        Err(e) if e.code == Code::InvalidInput => {
+            error = Some(ctx.t.error_invalid.to_owned());
+            (Vec::new(), 0, None)
+        }
+        Err(e) => return refused(&ctx, &e),
     };
     let mut states: Vec<(String, String, bool)> = Vec::new();
     for w in &workflows {
-        if !form.kind.is_empty() && w["name"] != form.kind.as_str() {
+        if !form.kind.is_empty() && w.name() != form.kind {
             continue;
         }
-        for s in w["states"].as_array().into_iter().flatten() {
-            let id = str_of(&s["id"]);
+        for s in &w.states {
+            let id = s.id.as_str().to_owned();
             if !states.iter().any(|(i, _, _)| *i == id) {
                 let selected = id == form.state;
-                states.push((id, label(s, ctx.lang), selected));
+                states.push((id, label(&s.label, ctx.lang), selected));
             }
         }
     }
-    let cases = &data["cases"];
-    let next = (cases["pageInfo"]["hasNextPage"].as_bool() == Some(true)).then(|| {
+    let next = next_cursor.map(|cursor| {
         let pairs = [
             ("kind", form.kind.as_str()),
             ("state", form.state.as_str()),
@@ -162,10 +147,7 @@ pub(super) async fn search(
             ("status", form.status.as_str()),
             ("from", form.from.as_str()),
             ("to", form.to.as_str()),
-            (
-                "after",
-                cases["pageInfo"]["endCursor"].as_str().unwrap_or_default(),
-            ),
+            ("after", cursor.as_str()),
         ];
         query_string(&pairs)
     });
@@ -174,30 +156,28 @@ pub(super) async fn search(
         kinds: workflows
             .iter()
             .map(|w| {
-                let name = str_of(&w["name"]);
+                let name = w.name().to_owned();
                 let selected = name == form.kind;
-                (label(w, ctx.lang), name, selected)
+                (label(&w.label, ctx.lang), name, selected)
             })
             .collect(),
         states,
-        rows: cases["edges"]
-            .as_array()
+        rows: rows
             .into_iter()
-            .flatten()
-            .map(|e| {
-                let n = &e["node"];
+            .map(|(_, case)| {
+                let id = case.id();
                 Row {
-                    id: str_of(&n["id"]),
-                    case_number: short_id(&str_of(&n["id"])),
-                    kind: kind_label(&str_of(&n["workflow"]["name"])),
-                    state: label(&n["state"], ctx.lang),
-                    unit: str_of(&n["unit"]),
-                    opened: local_time(&str_of(&n["openedAt"])),
-                    closed: n["closed"].as_bool().unwrap_or(false),
+                    case_number: short_id(&id),
+                    id,
+                    kind: label(case.workflow_label(), ctx.lang),
+                    state: label(&case.state().label, ctx.lang),
+                    unit: case.record.summary.unit_id.clone(),
+                    opened: local_time(case.record.summary.opened_at),
+                    closed: case.record.summary.is_closed,
                 }
             })
             .collect(),
-        total: cases["totalCount"].as_i64().unwrap_or(0),
+        total: total as i64,
         next,
         error,
         unit: form.unit,
@@ -254,33 +234,26 @@ pub(super) async fn report_file(
         .split_once('.')
         .and_then(|(y, ext)| Some((y.parse::<i32>().ok()?, ext)))
         .and_then(|(y, ext)| match ext {
-            "html" => Some((y, "HTML")),
-            "csv" => Some((y, "CSV")),
+            "html" => Some((y, Format::Html)),
+            "csv" => Some((y, Format::Csv)),
             _ => None,
         })
     else {
         return ctx.error(StatusCode::NOT_FOUND, ctx.t.error_no_such_page);
     };
-    let q = "query($year: Int!, $format: ReportFormat!) { qualityReportExport(year: $year, format: $format) { filename mediaType content } }";
-    let data = match gql::run(
-        &app.schema,
-        ctx.principal(),
-        q,
-        json!({ "year": year, "format": format }),
-    )
-    .await
-    {
-        Ok(d) => d,
-        Err(e) if e.iter().any(|e| e.code == "INVALID_INPUT") => {
+    let reads = Reads::default();
+    let session = app.app.session(ctx.principal(), &reads);
+    let report = match session.report(year, Scope::Organisation).await {
+        Ok(r) => r,
+        Err(e) if e.code == Code::InvalidInput => {
             return ctx.error(StatusCode::NOT_FOUND, ctx.t.error_no_such_page);
         }
-        Err(e) => return internal(&ctx, &e),
+        Err(e) => return refused(&ctx, &e),
     };
-    let export = &data["qualityReportExport"];
-    let media = str_of(&export["mediaType"]);
-    let mut response = str_of(&export["content"]).into_response();
+    let export = varna_app::report_file(&report, format);
+    let mut response = export.content.into_response();
     let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&media) {
+    if let Ok(v) = HeaderValue::from_str(&export.media_type) {
         h.insert(header::CONTENT_TYPE, v);
     }
     // The report is one file with its own inline style and no script.
@@ -288,10 +261,10 @@ pub(super) async fn report_file(
         h,
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
     );
-    if format == "CSV" {
+    if format == Format::Csv {
         let disposition = format!(
             "attachment; filename=\"{}\"",
-            str_of(&export["filename"]).replace('"', "")
+            export.filename.replace('"', "")
         );
         if let Ok(v) = HeaderValue::from_str(&disposition) {
             h.insert(header::CONTENT_DISPOSITION, v);

@@ -7,11 +7,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use varna_app::{CaseView, Reads};
 
-use super::{App, Chrome, SignedIn, internal, local_time, short_id};
-use crate::form::{label, str_of};
-use crate::gql;
+use super::{App, Chrome, SignedIn, local_time, refused, short_id};
+use crate::form::label;
 
 #[derive(Template)]
 #[template(path = "my_work.html")]
@@ -44,33 +43,43 @@ pub(super) struct WorkFilter {
 }
 
 /// The most urgent this many; the rest are found with the case search.
-/// (A page of 50 stays within the API's complexity limit.)
 const MY_WORK_LIMIT: usize = 50;
-const MY_WORK: &str = "query { myWork(first: 50) { overdue nextDeadline { labelSv dueAt } case { id kind unit workflow { name } state { id labelSv labelEn } } } workflows { name labelSv labelEn } }";
 
 pub(super) async fn my_work(
     State(app): State<App>,
     SignedIn(ctx): SignedIn,
     Query(filter): Query<WorkFilter>,
 ) -> Response {
-    let data = match gql::run(&app.schema, ctx.principal(), MY_WORK, json!({})).await {
-        Ok(d) => d,
-        Err(e) => return internal(&ctx, &e),
+    let reads = Reads::default();
+    let all = match app
+        .app
+        .session(ctx.principal(), &reads)
+        .my_work(MY_WORK_LIMIT as u64)
+        .await
+    {
+        Ok(items) => items,
+        Err(e) => return refused(&ctx, &e),
     };
-    let workflow_label: BTreeMap<String, String> = data["workflows"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|w| (str_of(&w["name"]), label(w, ctx.lang)))
-        .collect();
-    let all: Vec<&Value> = data["myWork"].as_array().into_iter().flatten().collect();
     let more = all.len() >= MY_WORK_LIMIT;
-    let state_label = |case: &Value| label(&case["state"], ctx.lang);
+    let kind_of = |case: &CaseView| {
+        (
+            case.workflow().to_owned(),
+            label(case.workflow_label(), ctx.lang),
+        )
+    };
+    let state_of = |case: &CaseView| {
+        let state = case.state();
+        (state.id, label(&state.label, ctx.lang))
+    };
+    let unit_of = |case: &CaseView| {
+        let unit = case.record.summary.unit_id.clone();
+        (unit.clone(), unit)
+    };
     // The choices of each filter: what occurs among the person's cases.
-    let choices = |value: &dyn Fn(&Value) -> (String, String), wanted: &Option<String>| {
+    let choices = |value: &dyn Fn(&CaseView) -> (String, String), wanted: &Option<String>| {
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for i in &all {
-            let (id, label) = value(&i["case"]);
+            let (id, label) = value(&i.case);
             seen.insert(id, label);
         }
         seen.into_iter()
@@ -80,16 +89,6 @@ pub(super) async fn my_work(
             })
             .collect::<Vec<_>>()
     };
-    let kind_of = |case: &Value| {
-        let name = str_of(&case["workflow"]["name"]);
-        let label = workflow_label
-            .get(&name)
-            .cloned()
-            .unwrap_or_else(|| name.clone());
-        (name, label)
-    };
-    let state_of = |case: &Value| (str_of(&case["state"]["id"]), state_label(case));
-    let unit_of = |case: &Value| (str_of(&case["unit"]), str_of(&case["unit"]));
     let kinds = choices(&kind_of, &filter.kind);
     let states = choices(&state_of, &filter.state);
     let units = choices(&unit_of, &filter.unit)
@@ -101,20 +100,24 @@ pub(super) async fn my_work(
     };
     let items = all
         .iter()
-        .filter(|i| keep(kind_of(&i["case"]).0, &filter.kind))
-        .filter(|i| keep(state_of(&i["case"]).0, &filter.state))
-        .filter(|i| keep(unit_of(&i["case"]).0, &filter.unit))
+        .filter(|i| keep(kind_of(&i.case).0, &filter.kind))
+        .filter(|i| keep(state_of(&i.case).0, &filter.state))
+        .filter(|i| keep(unit_of(&i.case).0, &filter.unit))
         .map(|i| {
-            let case = &i["case"];
+            let id = i.case.id();
             WorkRow {
-                id: str_of(&case["id"]),
-                case_number: short_id(&str_of(&case["id"])),
-                kind: kind_of(case).1,
-                state: state_label(case),
-                unit: str_of(&case["unit"]),
-                due: i["nextDeadline"]["dueAt"].as_str().map(local_time),
-                due_label: str_of(&i["nextDeadline"]["labelSv"]),
-                overdue: i["overdue"].as_bool().unwrap_or(false),
+                case_number: short_id(&id),
+                id,
+                kind: kind_of(&i.case).1,
+                state: state_of(&i.case).1,
+                unit: i.case.record.summary.unit_id.clone(),
+                due: i.next_deadline.as_ref().map(|d| local_time(d.due_at)),
+                due_label: i
+                    .next_deadline
+                    .as_ref()
+                    .map(|d| label(&d.label, ctx.lang))
+                    .unwrap_or_default(),
+                overdue: i.overdue,
             }
         })
         .collect();

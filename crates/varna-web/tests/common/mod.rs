@@ -1,4 +1,4 @@
-//! What the web tests share: an app (store, schema, demo people) and a
+//! What the web tests share: an app (store, application layer, demo people) and a
 //! minimal browser — a cookie jar that GETs pages and POSTs their forms
 //! through the router (`tower::oneshot`).
 #![allow(unreachable_pub, dead_code)] // shared by the test files; each uses its own part
@@ -10,7 +10,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt;
-use varna_api::{Limits, build_schema};
 use varna_store::{NewUnit, NewUser, Store, StoreConfig};
 use varna_web::{DemoPerson, WebConfig, router};
 use varna_workflow::Role;
@@ -82,9 +81,8 @@ pub async fn app_with(oidc: Option<varna_web::oidc::Oidc>) -> App {
             .await
             .expect("user");
     }
-    let schema = build_schema(Arc::clone(&store), Limits::default());
     let router = router(WebConfig {
-        schema,
+        app: Arc::new(varna_app::App::new(Arc::clone(&store), 60)),
         session_key: KEY.to_vec(),
         demo_people: people,
         secure_cookies: false,

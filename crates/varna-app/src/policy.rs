@@ -16,7 +16,7 @@ use varna_store::ReportReader;
 use varna_store::queries::{CaseFilter, CaseSummary};
 use varna_workflow::{Lagrum, Role};
 
-use crate::auth::Principal;
+use crate::Principal;
 
 /// Whether the principal may read the case.
 pub fn may_read(p: &Principal, case: &CaseSummary) -> bool {

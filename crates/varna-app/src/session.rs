@@ -1,0 +1,638 @@
+//! A signed-in person's session over the store: every read and change the
+//! API and the pages make. The read policy, masking and access logging
+//! happen here, so both transports apply them because they call the same
+//! code.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use varna_report::{Format, QualityReport, Scope};
+use varna_store::queries::{CaseFilter, CaseRecord, cursor_of};
+use varna_store::{Applied, CaseId, CommandOptions, NewAccess, Store};
+use varna_workflow::definition::LinkKind;
+use varna_workflow::{
+    Author, Command, EntryKind, Fields, FileCase, JournalEntryInput, Lagrum, Personnummer, UnitId,
+    Value, WorkflowDefinition,
+};
+
+use crate::error::{AppError, Code, Result};
+use crate::limits::{Expensive, FilingRate};
+use crate::view::{CaseView, DeadlineView};
+use crate::{Principal, policy};
+
+/// What every session shares: the store and the per-server bounds.
+#[derive(Debug)]
+pub struct App {
+    store: Arc<Store>,
+    filings: FilingRate,
+    expensive: Expensive,
+}
+
+impl App {
+    /// The application over `store`, allowing `filings_per_minute` filings
+    /// per person and minute (`0`: no limit).
+    pub fn new(store: Arc<Store>, filings_per_minute: u32) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        App {
+            store,
+            filings: FilingRate::new(filings_per_minute),
+            expensive: Expensive::new(cores.div_ceil(2)),
+        }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// A session for `principal`, logging reads once per `reads`.
+    pub fn session<'a>(&'a self, principal: &'a Principal, reads: &'a Reads) -> Session<'a> {
+        Session {
+            app: self,
+            principal,
+            reads,
+        }
+    }
+}
+
+/// The cases one request (or page) has read. Each is logged once: the first
+/// read writes the row, and every other concurrent read of the same case
+/// waits for that write, so an access log shown in the same request
+/// already has it.
+#[derive(Debug, Default)]
+pub struct Reads(Mutex<BTreeMap<String, Arc<tokio::sync::OnceCell<()>>>>);
+
+/// Why a case was served to a person (the access log's `purpose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A single case read.
+    CaseView,
+    /// A row of a list.
+    List,
+    /// The case returned by a change.
+    CommandResult,
+    /// Named in the quality report (a repeat event).
+    Report,
+}
+
+impl Purpose {
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::CaseView => "case_view",
+            Purpose::List => "list",
+            Purpose::CommandResult => "command_result",
+            Purpose::Report => "report",
+        }
+    }
+}
+
+/// A signed-in person's view of Varna.
+#[derive(Debug, Clone, Copy)]
+pub struct Session<'a> {
+    app: &'a App,
+    principal: &'a Principal,
+    reads: &'a Reads,
+}
+
+/// A page of cases, newest first.
+#[derive(Debug)]
+pub struct CasePage {
+    /// The cases, each with the cursor to continue after it.
+    pub items: Vec<(String, CaseView)>,
+    /// Whether more cases follow.
+    pub has_next_page: bool,
+    /// Pass as `after` for the next page.
+    pub end_cursor: Option<String>,
+    /// How many cases match in all (within what the reader may see).
+    pub total: u64,
+}
+
+/// A case waiting for the reader, with what is due next.
+#[derive(Debug)]
+pub struct WorkItem {
+    /// The case.
+    pub case: CaseView,
+    /// The earliest running deadline, if any.
+    pub next_deadline: Option<DeadlineView>,
+    /// Whether that deadline has passed.
+    pub overdue: bool,
+}
+
+/// What a change did.
+#[derive(Debug)]
+pub struct Done {
+    /// The store's account: case, version, opened cases, replayed.
+    pub applied: Applied,
+    /// The case as it is now; `None` when the person may not read it (a
+    /// MAS filing a SoL avvikelse: filed, but not theirs to follow).
+    pub case: Option<CaseView>,
+}
+
+/// Guards on a change of an existing case.
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    /// The version the person saw; a newer case refuses with `Conflict`.
+    pub version: Option<u64>,
+    /// Sending the same change twice with one key applies it once.
+    pub idempotency_key: Option<String>,
+}
+
+/// A new case, as the person filled it in.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    /// The lifecycle's name.
+    pub workflow: String,
+    /// The law it falls under.
+    pub lagrum: Lagrum,
+    /// The unit's code.
+    pub unit: String,
+    /// The filing's fields.
+    pub fields: Fields,
+    /// The affected person's personnummer, as typed.
+    pub personnummer: Option<String>,
+    /// Sending the same filing twice with one key files once.
+    pub idempotency_key: Option<String>,
+}
+
+/// An utredning journal entry, as the person filled it in.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    /// What it documents (a journal topic of the lifecycle).
+    pub topic: String,
+    /// The text.
+    pub text: String,
+    /// Where it came from.
+    pub source: String,
+    /// A fact or an assessment.
+    pub kind: EntryKind,
+    /// When it was documented.
+    pub documented_on: NaiveDate,
+    /// Who documented it.
+    pub author_name: String,
+    /// Their title.
+    pub author_title: String,
+}
+
+/// A quality report rendered as a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFile {
+    /// A name to save it under, e.g. `kvalitetsberattelse-2025.html`.
+    pub filename: String,
+    /// Its media type.
+    pub media_type: String,
+    /// Its content.
+    pub content: String,
+}
+
+impl<'a> Session<'a> {
+    /// Who the session is for.
+    pub fn principal(&self) -> &'a Principal {
+        self.principal
+    }
+
+    /// The store underneath (for what has no rule of its own).
+    pub fn store(&self) -> &'a Store {
+        &self.app.store
+    }
+
+    /// The lifecycles cases can be filed under, as defined.
+    pub fn workflows(&self) -> Result<Vec<Arc<WorkflowDefinition>>> {
+        let store = self.store();
+        store
+            .workflows()
+            .iter()
+            .map(|name| store.definition(name).map_err(AppError::from))
+            .collect()
+    }
+
+    fn view(&self, record: CaseRecord, def: Arc<WorkflowDefinition>) -> CaseView {
+        CaseView {
+            record,
+            def,
+            personal: policy::sees_personal_data(self.principal),
+            investigation: policy::sees_investigation(self.principal),
+        }
+    }
+
+    /// One case the person may read, its read logged; `NotFound` when it
+    /// does not exist or is not theirs to read.
+    pub async fn case(&self, id: &CaseId, purpose: Purpose) -> Result<CaseView> {
+        let store = self.store();
+        let record = store.case(id).await?.ok_or_else(AppError::not_found)?;
+        if !policy::may_read(self.principal, &record.summary) {
+            return Err(AppError::not_found());
+        }
+        let record_read = || async {
+            store
+                .record_access(self.access(id.clone(), purpose, Utc::now()))
+                .await
+                .map_err(AppError::from)
+        };
+        let cell = Arc::clone(
+            self.reads
+                .0
+                .lock()
+                .expect("never poisoned")
+                .entry(id.to_string())
+                .or_default(),
+        );
+        cell.get_or_try_init(record_read).await?;
+        let def = store
+            .definition_by_hash(&record.summary.workflow_hash)
+            .await?;
+        Ok(self.view(record, def))
+    }
+
+    fn access(&self, case_id: CaseId, purpose: Purpose, at: DateTime<Utc>) -> NewAccess {
+        NewAccess {
+            actor_id: self.principal.user_id.clone(),
+            role: self.principal.role,
+            case_id,
+            purpose: purpose.as_str().to_owned(),
+            at,
+        }
+    }
+
+    /// Several cases in one query, every read logged in one write; any case
+    /// the person may not read: `NotFound`.
+    pub async fn cases_by_id(&self, ids: &[CaseId], purpose: Purpose) -> Result<Vec<CaseView>> {
+        let store = self.store();
+        let records = store.cases_by_id(ids).await?;
+        if records.len() != ids.len()
+            || !records
+                .iter()
+                .all(|r| policy::may_read(self.principal, &r.summary))
+        {
+            return Err(AppError::not_found());
+        }
+        let unlogged: Vec<&CaseRecord> = records
+            .iter()
+            .filter(|r| {
+                self.reads
+                    .0
+                    .lock()
+                    .expect("never poisoned")
+                    .get(&r.id.to_string())
+                    .is_none_or(|cell| !cell.initialized())
+            })
+            .collect();
+        let now = Utc::now();
+        store
+            .record_accesses(
+                unlogged
+                    .iter()
+                    .map(|r| self.access(r.id.clone(), purpose, now))
+                    .collect(),
+            )
+            .await?;
+        {
+            let mut map = self.reads.0.lock().expect("never poisoned");
+            for r in &unlogged {
+                let _ = map.entry(r.id.to_string()).or_default().set(());
+            }
+        }
+        let mut views = Vec::with_capacity(records.len());
+        for record in records {
+            let def = store
+                .definition_by_hash(&record.summary.workflow_hash)
+                .await?;
+            views.push(self.view(record, def));
+        }
+        Ok(views)
+    }
+
+    /// The cases the person may read that match `filter`, newest first,
+    /// `first` (1–200) after the cursor `after`.
+    pub async fn cases(
+        &self,
+        filter: CaseFilter,
+        first: u64,
+        after: Option<&str>,
+    ) -> Result<CasePage> {
+        if !(1..=200).contains(&first) {
+            return Err(AppError::new(
+                Code::InvalidInput,
+                "first must be between 1 and 200",
+            ));
+        }
+        let filter = policy::scope(self.principal, filter);
+        let store = self.store();
+        let page = store.cases(&filter, first, after).await?;
+        let total = store.count_cases(&filter).await?;
+        let cursors: Vec<String> = page.items.iter().map(cursor_of).collect();
+        let ids: Vec<CaseId> = page.items.iter().map(|s| s.id.clone()).collect();
+        let views = self.cases_by_id(&ids, Purpose::List).await?;
+        Ok(CasePage {
+            items: cursors.into_iter().zip(views).collect(),
+            has_next_page: page.has_next_page,
+            end_cursor: page.end_cursor,
+            total,
+        })
+    }
+
+    /// "My work": the person's open cases that wait for something their
+    /// role can do (a transition, or an utredning entry), most urgent
+    /// first; at most `first` (1–100).
+    pub async fn my_work(&self, first: u64) -> Result<Vec<WorkItem>> {
+        if !(1..=100).contains(&first) {
+            return Err(AppError::new(
+                Code::InvalidInput,
+                "first must be between 1 and 100",
+            ));
+        }
+        let store = self.store();
+        let mut actionable = Vec::new();
+        for def in self.workflows()? {
+            actionable.extend(
+                def.states_acted_in_by(self.principal.role)
+                    .into_iter()
+                    .map(|s| (def.name().to_owned(), s.as_str().to_owned())),
+            );
+        }
+        let filter = policy::scope(self.principal, CaseFilter::default());
+        let summaries = store.work_queue(&filter, &actionable, first).await?;
+        let mut items = Vec::with_capacity(summaries.len());
+        for summary in summaries {
+            let case = self.case(&summary.id, Purpose::List).await?;
+            let next_deadline = case.next_deadline();
+            items.push(WorkItem {
+                overdue: next_deadline.as_ref().is_some_and(|d| d.overdue),
+                next_deadline,
+                case,
+            });
+        }
+        Ok(items)
+    }
+
+    async fn done(&self, applied: Applied) -> Result<Done> {
+        let case = match self.case(&applied.case_id, Purpose::CommandResult).await {
+            Ok(view) => Some(view),
+            Err(e) if e.code == Code::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        Ok(Done { applied, case })
+    }
+
+    /// Files a new case.
+    pub async fn file(&self, new: NewCase) -> Result<Done> {
+        if !self.app.filings.allow(&self.principal.user_id) {
+            tracing::info!(
+                role = self.principal.role.as_str(),
+                "a filing was refused: over the rate limit"
+            );
+            return Err(AppError::new(
+                Code::RateLimited,
+                "too many filings in a short time: wait a minute and try again",
+            ));
+        }
+        let today = Utc::now().date_naive();
+        let personnummer = new
+            .personnummer
+            .as_deref()
+            .map(|s| {
+                Personnummer::parse(s, today).map_err(|e| {
+                    AppError::invalid("personnummer", "INVALID_PERSONNUMMER", e.to_string())
+                })
+            })
+            .transpose()?;
+        let command = FileCase {
+            lagrum: new.lagrum,
+            unit: UnitId::new(new.unit),
+            fields: new.fields,
+        };
+        let options = CommandOptions {
+            idempotency_key: new.idempotency_key,
+            ..CommandOptions::default()
+        };
+        let applied = self
+            .store()
+            .file_case(
+                &new.workflow,
+                command,
+                personnummer.as_ref(),
+                &self.principal.actor(),
+                options,
+            )
+            .await?;
+        self.done(applied).await
+    }
+
+    /// The case, unless the person may not read it (`NotFound`: existence
+    /// is not revealed). Not access-logged: the change's result is.
+    async fn readable(&self, id: &CaseId) -> Result<CaseRecord> {
+        let record = self
+            .store()
+            .case(id)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        if policy::may_read(self.principal, &record.summary) {
+            Ok(record)
+        } else {
+            Err(AppError::not_found())
+        }
+    }
+
+    async fn execute(&self, id: &CaseId, command: Command, expect: Expect) -> Result<Done> {
+        self.readable(id).await?;
+        self.apply(id, command, expect).await
+    }
+
+    /// Runs `command` on a case already checked readable.
+    async fn apply(&self, id: &CaseId, command: Command, expect: Expect) -> Result<Done> {
+        let options = CommandOptions {
+            expected_version: expect.version,
+            idempotency_key: expect.idempotency_key,
+            now: None,
+        };
+        let applied = self
+            .store()
+            .execute(id, command, &self.principal.actor(), options)
+            .await?;
+        self.done(applied).await
+    }
+
+    /// Takes the transition `name` with the fields it needs.
+    pub async fn transition(
+        &self,
+        id: &CaseId,
+        name: &str,
+        fields: Fields,
+        expect: Expect,
+    ) -> Result<Done> {
+        let command = Command::Transition {
+            name: name.to_owned(),
+            fields,
+        };
+        self.execute(id, command, expect).await
+    }
+
+    /// Adds an attributed entry to the utredning journal.
+    pub async fn add_journal_entry(
+        &self,
+        id: &CaseId,
+        entry: NewEntry,
+        expect: Expect,
+    ) -> Result<Done> {
+        let command = Command::AddJournalEntry(JournalEntryInput {
+            topic: entry.topic,
+            text: entry.text,
+            source: entry.source,
+            kind: entry.kind,
+            documented_on: entry.documented_on,
+            author: Author {
+                name: entry.author_name,
+                title: entry.author_title,
+            },
+        });
+        self.execute(id, command, expect).await
+    }
+
+    /// Links two cases that concern the same matter; both must be cases the
+    /// person may read and act on.
+    pub async fn link(&self, a: &CaseId, b: &CaseId, expect: Expect) -> Result<Done> {
+        self.readable(a).await?;
+        self.readable(b).await?;
+        let options = CommandOptions {
+            expected_version: expect.version,
+            idempotency_key: expect.idempotency_key,
+            now: None,
+        };
+        let applied = self
+            .store()
+            .link_cases(a, b, &self.principal.actor(), options)
+            .await?;
+        self.done(applied).await
+    }
+
+    /// Escalates a case into a new case of the lifecycle `to` (an
+    /// avvikelse to lex Sarah or lex Maria): takes the case's transition
+    /// that opens a case of `to` as an escalation, with `fields`.
+    pub async fn escalate(
+        &self,
+        id: &CaseId,
+        to: &str,
+        fields: Fields,
+        expect: Expect,
+    ) -> Result<Done> {
+        let record = self.readable(id).await?;
+        let def = self
+            .store()
+            .definition_by_hash(&record.summary.workflow_hash)
+            .await?;
+        let transition = def
+            .transitions
+            .iter()
+            .find(|t| {
+                t.spawns
+                    .as_ref()
+                    .is_some_and(|s| s.workflow == to && s.link == LinkKind::EscalatedFrom)
+            })
+            .ok_or_else(|| {
+                AppError::new(
+                    Code::InvalidTransition,
+                    format!("a {} case cannot be escalated to {to}", def.name()),
+                )
+            })?;
+        let command = Command::Transition {
+            name: transition.name.clone(),
+            fields,
+        };
+        self.apply(id, command, expect).await
+    }
+
+    /// The yearly quality report of `scope`, made of the cases the person
+    /// may read; `Forbidden` for roles the report is not for. One report at
+    /// a time per person, a few at a time in all. Every case it names is
+    /// access-logged.
+    pub async fn report(&self, year: i32, scope: Scope) -> Result<QualityReport> {
+        let Some(reader) = policy::report_reader(self.principal) else {
+            return Err(AppError::new(
+                Code::Forbidden,
+                "the quality report is for the auditor, SAS, MAS and committee roles",
+            ));
+        };
+        if !(1900..=2200).contains(&year) {
+            return Err(AppError::new(
+                Code::InvalidInput,
+                "year must be between 1900 and 2200",
+            ));
+        }
+        let _turn = self.app.expensive.turn(&self.principal.user_id).await;
+        let store = self.store();
+        let data = store
+            .report_data_for(year, &scope, Utc::now(), &reader)
+            .await?;
+        let catalog = store.catalog()?;
+        let report = varna_report::build(&data, &catalog);
+        let now = Utc::now();
+        let named: BTreeSet<&String> = report
+            .repeats
+            .cases
+            .iter()
+            .flat_map(|c| std::iter::once(&c.case_id).chain(&c.earlier_case_ids))
+            .collect();
+        let mut reads = Vec::with_capacity(named.len());
+        for id in named {
+            let case_id = CaseId::parse(id).ok_or_else(|| {
+                AppError::internal(&varna_store::Error::Corrupt(
+                    "the report names a case by an id that is not a UUID".into(),
+                ))
+            })?;
+            reads.push(self.access(case_id, Purpose::Report, now));
+        }
+        store.record_accesses(reads).await?;
+        Ok(report)
+    }
+}
+
+/// `report` as a file of `format`.
+pub fn report_file(report: &QualityReport, format: Format) -> ReportFile {
+    let scope = if report.scope_id.is_empty() {
+        String::new()
+    } else {
+        format!("-{}", report.scope_id)
+    };
+    ReportFile {
+        filename: format!(
+            "kvalitetsberattelse-{}{scope}.{}",
+            report.year,
+            format.extension()
+        ),
+        media_type: format.media_type().to_owned(),
+        content: varna_report::render(report, format),
+    }
+}
+
+/// Field values as the engine takes them, from JSON-like input: text,
+/// whole numbers and true/false; anything else is an `InvalidInput` naming
+/// the field.
+pub fn fields_from_json<'v>(
+    input: impl IntoIterator<Item = (&'v String, &'v serde_json::Value)>,
+) -> Result<Fields> {
+    input
+        .into_iter()
+        .map(|(name, v)| {
+            let value = match v {
+                serde_json::Value::Bool(b) => Value::Bool(*b),
+                serde_json::Value::String(s) => Value::Text(s.clone()),
+                serde_json::Value::Number(n) => Value::Integer(n.as_i64().ok_or_else(|| {
+                    AppError::invalid(
+                        name,
+                        "WRONG_TYPE",
+                        format!("field \"{name}\" must be a whole number"),
+                    )
+                })?),
+                _ => {
+                    return Err(AppError::invalid(
+                        name,
+                        "WRONG_TYPE",
+                        format!("field \"{name}\" must be text, a number or true/false"),
+                    ));
+                }
+            };
+            Ok((name.clone(), value))
+        })
+        .collect()
+}
