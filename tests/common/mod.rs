@@ -95,8 +95,17 @@ impl Server {
                 url,
             ])
             .args(args)
-            .arg("--workflows")
-            .arg(root.join("workflows"))
+            .args(
+                (!args.contains(&"--workflows"))
+                    .then(|| {
+                        [
+                            "--workflows".into(),
+                            root.join("workflows").into_os_string(),
+                        ]
+                    })
+                    .into_iter()
+                    .flatten(),
+            )
             // A demo signs tokens with its own key, never the production secret.
             .env(
                 if args.contains(&"--demo") {

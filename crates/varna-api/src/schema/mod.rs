@@ -253,6 +253,7 @@ impl QueryRoot {
                 .unwrap_or_default()
                 .into_iter()
                 .map(|k| k.workflow().to_owned())
+                .chain(f.workflows.unwrap_or_default())
                 .collect(),
             states: f.states.unwrap_or_default(),
             units: f.units,
@@ -375,14 +376,14 @@ fn result(done: Done) -> CommandResult {
 /// Changes to cases. Each takes an optional `idempotencyKey` and, on existing cases, an `expectedVersion`.
 #[Object(name = "Mutation")]
 impl MutationRoot {
-    /// File a new case: an avvikelse, a lex Sarah report, a lex Maria event or a complaint.
+    /// File a new case: an avvikelse, a lex Sarah report, a lex Maria event, a complaint, or a case of any other lifecycle the installation loads.
     async fn file_case(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: FileCaseInput,
     ) -> Result<CommandResult> {
         let new = NewCase {
-            workflow: input.kind.workflow().to_owned(),
+            workflow: input.workflow_name()?,
             lagrum: input.lagrum.into(),
             unit: input.unit,
             fields: fields(&input.fields)?,

@@ -120,8 +120,10 @@ pub type FieldsInput = Json<BTreeMap<String, serde_json::Value>>;
 /// File a new case.
 #[derive(InputObject, Debug)]
 pub struct FileCaseInput {
-    /// What kind of case.
-    pub kind: CaseKind,
+    /// What kind of case, one of the four shipped lifecycles. Give this or `workflow`.
+    pub kind: Option<CaseKind>,
+    /// The lifecycle by name (`workflows { name }`): any lifecycle this installation loads, including its own. Give this or `kind`.
+    pub workflow: Option<String>,
     /// The law it falls under; must be one the lifecycle accepts.
     pub lagrum: Lagrum,
     /// The unit (enhet) it concerns, by code; unit-scoped roles may file only for their units.
@@ -197,6 +199,8 @@ pub struct EscalateInput {
 pub struct CaseFilterInput {
     /// Only these kinds.
     pub kinds: Option<Vec<CaseKind>>,
+    /// Only these lifecycles, by name (with `kinds`: either).
+    pub workflows: Option<Vec<String>>,
     /// Only these states (ids from the lifecycle).
     pub states: Option<Vec<String>>,
     /// Only these units.
@@ -240,6 +244,7 @@ impl CaseFilterInput {
     /// Every list within [`MAX_FILTER_LIST`].
     pub(crate) fn check_bounds(&self) -> async_graphql::Result<()> {
         bounded("kinds", self.kinds.as_ref())?;
+        bounded("workflows", self.workflows.as_ref())?;
         bounded("states", self.states.as_ref())?;
         bounded("units", self.units.as_ref())?;
         bounded("lagrum", self.lagrum.as_ref())?;
@@ -258,4 +263,18 @@ pub struct LinkCasesInput {
     pub expected_version: Option<i64>,
     /// A key unique to this request; a retry returns the first result.
     pub idempotency_key: Option<String>,
+}
+
+impl FileCaseInput {
+    /// The lifecycle's name, from `kind` or `workflow` (exactly one).
+    pub(crate) fn workflow_name(&self) -> async_graphql::Result<String> {
+        match (&self.kind, &self.workflow) {
+            (Some(kind), None) => Ok(kind.workflow().to_owned()),
+            (None, Some(name)) => Ok(name.clone()),
+            _ => Err(crate::error::error(
+                crate::error::Code::InvalidInput,
+                "give the case's kind or its workflow, one of them",
+            )),
+        }
+    }
 }
