@@ -1,11 +1,14 @@
-//! The report as one self-contained HTML page: Swedish headings, tables
-//! with captions and header cells, inline SVG bar and line charts, print
-//! styles. No script, no external reference; every text is escaped.
+//! The report as one self-contained HTML page: Swedish headings, the
+//! tables of `table.rs` with captions and header cells, inline SVG charts
+//! (`chart.rs`), print styles. No script, no external reference; every
+//! text is escaped.
 
 use std::fmt::Write;
 
+use crate::chart::{bar_chart, line_chart};
 use crate::labels::value_label;
 use crate::model::{MonthlySeries, QualityReport};
+use crate::table::{Cell, Table, months_shown, outcome_kinds, report_tables};
 
 const STYLE: &str = "
 :root { color-scheme: light; }
@@ -31,21 +34,9 @@ svg text { font: 12px system-ui, sans-serif; fill: #1a1a1a; }
 }
 ";
 
-/// Line colours, with dash patterns so the lines stay apart in black and white.
-const LINES: [(&str, &str); 6] = [
-    ("#1b6ca8", ""),
-    ("#c0392b", "6 3"),
-    ("#2e7d32", "2 3"),
-    ("#b9770e", "9 3 2 3"),
-    ("#6a4c93", "12 4"),
-    ("#00798c", "4 2 1 2"),
-];
 /// Long tables (units, repeat cases) show this many rows; the CSV and JSON
 /// exports have them all.
 const LONG_TABLE_ROWS: usize = 30;
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
-];
 const MONTH_NAMES: [&str; 12] = [
     "januari",
     "februari",
@@ -82,17 +73,6 @@ fn decimal(x: f64) -> String {
     format!("{x:.1}").replace('.', ",")
 }
 
-/// Shortens a chart label to `max` characters (the table beside has it whole).
-fn clip(label: &str, max: usize) -> String {
-    if label.chars().count() <= max {
-        label.to_owned()
-    } else {
-        let mut short: String = label.chars().take(max - 1).collect();
-        short.push('…');
-        short
-    }
-}
-
 fn percent(share: f64) -> String {
     format!("{} %", decimal(share * 100.0))
 }
@@ -105,181 +85,91 @@ fn duration(hours: Option<f64>) -> String {
     }
 }
 
-/// A table cell: text, or a number aligned right.
-enum Cell {
-    Text(String),
-    Num(String),
-}
-
-fn t(text: impl Into<String>) -> Cell {
-    Cell::Text(text.into())
-}
-
-fn n(value: impl ToString) -> Cell {
-    Cell::Num(value.to_string())
-}
-
-/// Writes a table whose first column heads its row.
-fn table(out: &mut String, caption: &str, head: &[&str], rows: Vec<Vec<Cell>>) {
-    if rows.is_empty() {
-        let _ = writeln!(
-            out,
-            "<p class=\"empty\">{}: inga ärenden.</p>",
-            esc(caption)
-        );
-        return;
-    }
-    let _ = write!(
-        out,
-        "<table>\n<caption>{}</caption>\n<thead><tr>",
-        esc(caption)
-    );
-    for (i, h) in head.iter().enumerate() {
-        let numeric = rows[0].get(i).is_some_and(|c| matches!(c, Cell::Num(_)));
-        let class = if numeric { " class=\"n\"" } else { "" };
-        let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", esc(h));
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
-    for row in rows {
-        out.push_str("<tr>");
-        for (i, cell) in row.into_iter().enumerate() {
-            let (tag, class, text) = match cell {
-                Cell::Text(s) => (if i == 0 { "th" } else { "td" }, "", s),
-                Cell::Num(s) => ("td", " class=\"n\"", s),
-            };
-            let scope = if tag == "th" { " scope=\"row\"" } else { "" };
-            let _ = write!(out, "<{tag}{scope}{class}>{}</{tag}>", esc(&text));
+/// A cell as the page shows it: whether it is a number (aligned right),
+/// and its text.
+fn shown(cell: &Cell) -> (bool, String) {
+    match cell {
+        Cell::Text(s) => (false, s.clone()),
+        Cell::Count(x) => (true, x.to_string()),
+        Cell::Change(x) => (true, format!("{x:+}")),
+        Cell::Share(x) => (true, percent(*x)),
+        Cell::Hours(h) => (true, duration(*h)),
+        Cell::Decimal(x) => (true, decimal(*x)),
+        Cell::Rise(x) => (true, format!("+{}", decimal(*x))),
+        Cell::YesNo(yes) => (false, if *yes { "Ja" } else { "Nej" }.to_owned()),
+        Cell::Category(c) => (false, c.as_deref().map(value_label).unwrap_or_default()),
+        Cell::Reasons(reasons) => {
+            let reasons: Vec<&str> = reasons
+                .iter()
+                .map(|r| match r.as_str() {
+                    "same_person" => "Samma person",
+                    "same_category" => "Samma kategori och enhet",
+                    other => other,
+                })
+                .collect();
+            (false, reasons.join(", "))
         }
-        out.push_str("</tr>\n");
+        Cell::CaseIds(ids) => (false, earlier(ids)),
     }
-    out.push_str("</tbody>\n</table>\n");
 }
 
-/// Opens an accessible SVG with a title and description.
-fn svg_open(out: &mut String, id: &str, width: i64, height: i64, title: &str, desc: &str) {
+/// Says that a table has no rows.
+fn empty(out: &mut String, caption: &str) {
     let _ = writeln!(
         out,
-        "<svg viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" \
-         aria-labelledby=\"{id}-title {id}-desc\">\n<title id=\"{id}-title\">{}</title>\n\
-         <desc id=\"{id}-desc\">{}</desc>",
-        esc(title),
-        esc(desc)
+        "<p class=\"empty\">{}: inga ärenden.</p>",
+        esc(caption)
     );
 }
 
-/// A horizontal bar chart of labelled counts.
-fn bar_chart(out: &mut String, id: &str, title: &str, items: &[(String, i64)]) {
-    let max = items.iter().map(|(_, v)| *v).max().unwrap_or(0);
-    if max <= 0 {
-        return;
-    }
-    let (label_w, bar_w, row_h) = (330, 330, 22);
-    let height = items.len() as i64 * row_h + 8;
-    let desc = items
-        .iter()
-        .map(|(l, v)| format!("{l}: {v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    svg_open(out, id, label_w + bar_w + 60, height, title, &desc);
-    for (i, (label, value)) in items.iter().enumerate() {
-        let y = i as i64 * row_h + 4;
-        let w = (value * bar_w / max).max(i64::from(*value > 0));
-        let _ = writeln!(
-            out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\
-             <rect x=\"{label_w}\" y=\"{y}\" width=\"{w}\" height=\"{}\" fill=\"#1b6ca8\"/>\
-             <text x=\"{}\" y=\"{}\">{value}</text>",
-            label_w - 8,
-            y + 14,
-            esc(&clip(label, 48)),
-            row_h - 6,
-            label_w + w + 6,
-            y + 14,
-        );
-    }
-    out.push_str("</svg>\n");
-}
-
-/// A line chart of monthly series (the first six), over the months covered.
-fn line_chart(out: &mut String, id: &str, title: &str, series: &[MonthlySeries], months: usize) {
-    let shown = &series[..series.len().min(LINES.len())];
-    let max = shown
-        .iter()
-        .flat_map(|s| s.counts.iter().take(months))
-        .copied()
-        .max()
-        .unwrap_or(0);
-    if max <= 0 || months == 0 {
-        return;
-    }
-    let (left, top, plot_w, plot_h, legend_w) = (44_i64, 12_i64, 480_i64, 200_i64, 300_i64);
-    let (width, height) = (left + plot_w + legend_w, top + plot_h + 34);
-    let x = |m: usize| {
-        left + if months > 1 {
-            m as i64 * plot_w / (months as i64 - 1)
-        } else {
-            0
-        }
+/// Writes the columns of `table` that have a heading; a text cell first in
+/// its row heads the row. A long table shows its first rows and says how
+/// many the exports add.
+fn table(out: &mut String, table: &Table) {
+    let rows = match table.long {
+        Some(_) => &table.rows[..table.rows.len().min(LONG_TABLE_ROWS)],
+        None => &table.rows[..],
     };
-    let y = |v: i64| top + plot_h - v * plot_h / max;
-    let desc = shown
-        .iter()
-        .map(|s| {
-            let counts: Vec<String> = s.counts.iter().take(months).map(i64::to_string).collect();
-            format!("{}: {}", s.label, counts.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    svg_open(out, id, width, height, title, &desc);
-    for v in [0, max / 2, max] {
-        let _ = writeln!(
-            out,
-            "<line x1=\"{left}\" x2=\"{}\" y1=\"{yy}\" y2=\"{yy}\" stroke=\"#ddd\"/>\
-             <text x=\"{}\" y=\"{}\" text-anchor=\"end\">{v}</text>",
-            left + plot_w,
-            left - 6,
-            y(v) + 4,
-            yy = y(v),
-        );
-    }
-    for (m, name) in MONTHS.iter().enumerate().take(months) {
-        let _ = writeln!(
-            out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{name}</text>",
-            x(m),
-            top + plot_h + 20
-        );
-    }
-    for (i, s) in shown.iter().enumerate() {
-        let (colour, dash) = LINES[i];
-        let points: Vec<String> = s
-            .counts
+    if rows.is_empty() {
+        empty(out, &table.caption);
+    } else {
+        let columns: Vec<(usize, &str)> = table
+            .columns
             .iter()
-            .take(months)
             .enumerate()
-            .map(|(m, v)| format!("{},{}", x(m), y(*v)))
+            .filter_map(|(i, c)| Some((i, c.heading.as_deref()?)))
             .collect();
-        let dash = if dash.is_empty() {
-            String::new()
-        } else {
-            format!(" stroke-dasharray=\"{dash}\"")
-        };
-        let ly = top + 8 + i as i64 * 20;
-        let lx = left + plot_w + 16;
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"{dash}/>\
-             <line x1=\"{lx}\" x2=\"{}\" y1=\"{ly}\" y2=\"{ly}\" stroke=\"{colour}\" stroke-width=\"2\"{dash}/>\
-             <text x=\"{}\" y=\"{}\">{} ({})</text>",
-            points.join(" "),
-            lx + 24,
-            lx + 30,
-            ly + 4,
-            esc(&clip(&s.label, 30)),
-            s.total
+            "<table>\n<caption>{}</caption>\n<thead><tr>",
+            esc(&table.caption)
         );
+        for &(i, heading) in &columns {
+            let numeric = rows[0].cells.get(i).is_some_and(|c| shown(c).0);
+            let class = if numeric { " class=\"n\"" } else { "" };
+            let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", esc(heading));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for row in rows {
+            out.push_str("<tr>");
+            for (n, &(i, _)) in columns.iter().enumerate() {
+                let Some(cell) = row.cells.get(i) else {
+                    continue;
+                };
+                let (tag, class, text) = match shown(cell) {
+                    (false, s) => (if n == 0 { "th" } else { "td" }, "", s),
+                    (true, s) => ("td", " class=\"n\"", s),
+                };
+                let scope = if tag == "th" { " scope=\"row\"" } else { "" };
+                let _ = write!(out, "<{tag}{scope}{class}>{}</{tag}>", esc(&text));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n");
     }
-    out.push_str("</svg>\n");
+    if let Some(what) = table.long {
+        more(out, table.rows.len(), what);
+    }
 }
 
 /// The most recent earlier cases, at most three, and how many more.
@@ -318,41 +208,17 @@ fn period(r: &QualityReport) -> String {
     }
 }
 
-fn monthly(
-    out: &mut String,
-    r: &QualityReport,
-    id: &str,
-    heading: &str,
-    (first, what): (&str, &str),
-    series: &[MonthlySeries],
-) {
-    let months = if r.months_covered > 0 {
-        r.months_covered as usize
-    } else {
-        12
-    };
-    section(out, id, heading);
-    line_chart(out, id, heading, series, months);
-    let mut head = vec![first];
-    head.extend(MONTHS.iter().take(months));
-    head.push("Totalt");
-    let rows = series
-        .iter()
-        .take(LONG_TABLE_ROWS)
-        .map(|s| {
-            let mut row = vec![t(&s.label)];
-            row.extend(s.counts.iter().take(months).map(n));
-            row.push(n(s.total));
-            row
-        })
-        .collect();
-    table(out, heading, &head, rows);
-    more(out, series.len(), what);
+/// A section of monthly series: their line chart, then their table.
+fn monthly(out: &mut String, r: &QualityReport, id: &str, series: &[MonthlySeries], t: &Table) {
+    section(out, id, &t.caption);
+    line_chart(out, id, &t.caption, series, months_shown(r));
+    table(out, t);
     out.push_str("</section>\n");
 }
 
 /// Renders the report as HTML.
 pub(crate) fn html(r: &QualityReport) -> String {
+    let tables = report_tables(r);
     let mut out = String::with_capacity(64 * 1024);
     let title = format!("Kvalitetsberättelse {} – {}", r.year, r.scope_name);
     let _ = write!(
@@ -368,7 +234,6 @@ pub(crate) fn html(r: &QualityReport) -> String {
         esc(&period(r)),
         r.generated_at.format("%Y-%m-%d %H:%M"),
     );
-    let (year, previous) = (r.year.to_string(), (r.year - 1).to_string());
 
     section(&mut out, "per-lagrum", "Ärenden per lagrum");
     let bars: Vec<(String, i64)> = r
@@ -376,31 +241,9 @@ pub(crate) fn html(r: &QualityReport) -> String {
         .iter()
         .map(|x| (format!("{} {}", x.kind_label, x.lagrum), x.count))
         .collect();
-    bar_chart(
-        &mut out,
-        "per-lagrum-chart",
-        &format!("Ärenden per lagrum {year}"),
-        &bars,
-    );
-    let rows = r
-        .per_lagrum
-        .iter()
-        .map(|x| {
-            vec![
-                t(&x.kind_label),
-                t(&x.lagrum),
-                n(x.count),
-                n(x.previous_year),
-                n(format!("{:+}", x.count - x.previous_year)),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        "Ärenden per lagrum",
-        &["Ärendetyp", "Lagrum", &year, &previous, "Förändring"],
-        rows,
-    );
+    let chart_title = format!("Ärenden per lagrum {}", r.year);
+    bar_chart(&mut out, "per-lagrum-chart", &chart_title, &bars);
+    table(&mut out, &tables.per_lagrum);
     out.push_str("</section>\n");
 
     section(
@@ -408,95 +251,25 @@ pub(crate) fn html(r: &QualityReport) -> String {
         "kon",
         "Lex Sarah och lex Maria per verksamhetsområde och kön",
     );
-    let rows = r
-        .by_area_and_gender
-        .iter()
-        .map(|x| {
-            vec![
-                t(&x.kind_label),
-                t(&x.area_name),
-                n(x.kvinna),
-                n(x.man),
-                n(x.ej_angivet),
-                n(x.total),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        "Rapporter per verksamhetsområde och den enskildes kön",
-        &[
-            "Ärendetyp",
-            "Verksamhetsområde",
-            "Kvinna",
-            "Man",
-            "Ej angivet",
-            "Totalt",
-        ],
-        rows,
-    );
+    table(&mut out, &tables.by_area_and_gender);
     out.push_str("</section>\n");
 
     section(&mut out, "bedomningar", "Bedömningar");
-    let mut kinds: Vec<(&str, &str)> = Vec::new();
-    for o in &r.outcomes {
-        if !kinds.iter().any(|(k, _)| *k == o.kind) {
-            kinds.push((&o.kind, &o.kind_label));
-        }
+    // One chart and table per lifecycle; `tables.outcomes` holds the
+    // tables in the order of `outcome_kinds`.
+    for ((kind, label, rows), t) in outcome_kinds(r).iter().zip(&tables.outcomes) {
+        let bars: Vec<(String, i64)> = rows.iter().map(|o| (o.label.clone(), o.count)).collect();
+        let chart_id = format!("bedomningar-{kind}");
+        bar_chart(&mut out, &chart_id, &format!("Bedömningar, {label}"), &bars);
+        table(&mut out, t);
     }
-    for (kind, label) in &kinds {
-        let outcomes: Vec<_> = r.outcomes.iter().filter(|o| o.kind == *kind).collect();
-        let bars: Vec<(String, i64)> = outcomes
-            .iter()
-            .map(|o| (o.label.clone(), o.count))
-            .collect();
-        bar_chart(
-            &mut out,
-            &format!("bedomningar-{kind}"),
-            &format!("Bedömningar, {label}"),
-            &bars,
-        );
-        let rows = outcomes
-            .iter()
-            .map(|o| {
-                vec![
-                    t(&o.label),
-                    t(if o.reportable { "Ja" } else { "Nej" }),
-                    n(o.count),
-                ]
-            })
-            .collect();
-        table(
-            &mut out,
-            &format!("Bedömningar, {label}"),
-            &["Bedömning", "Anmäls till IVO", "Antal"],
-            rows,
-        );
-    }
-    if kinds.is_empty() {
-        table(&mut out, "Bedömningar", &[], Vec::new());
+    if tables.outcomes.is_empty() {
+        empty(&mut out, "Bedömningar");
     }
     out.push_str("</section>\n");
 
     section(&mut out, "ivo", "Anmälningar till IVO");
-    let rows = r
-        .ivo
-        .iter()
-        .map(|x| {
-            vec![
-                t(&x.kind_label),
-                n(x.cases),
-                n(x.reported),
-                n(percent(x.share)),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        "Anmälningar till IVO",
-        &["Ärendetyp", "Ärenden", "Anmälda", "Andel"],
-        rows,
-    );
+    table(&mut out, &tables.ivo);
     out.push_str("</section>\n");
 
     section(&mut out, "kategorier", "Vanligaste kategorierna");
@@ -511,24 +284,7 @@ pub(crate) fn html(r: &QualityReport) -> String {
         "Vanligaste kategorierna",
         &bars,
     );
-    let rows = r
-        .categories
-        .iter()
-        .map(|x| {
-            vec![
-                t(&x.kind_label),
-                t(&x.label),
-                n(x.count),
-                n(percent(x.share)),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        "Vanligaste kategorierna (högst tio per ärendetyp)",
-        &["Ärendetyp", "Kategori", "Antal", "Andel"],
-        rows,
-    );
+    table(&mut out, &tables.categories);
     out.push_str("</section>\n");
 
     section(
@@ -536,126 +292,30 @@ pub(crate) fn html(r: &QualityReport) -> String {
         "klagomal",
         "Klagomål och synpunkter per verksamhetsområde",
     );
-    let rows = r
-        .complaints
-        .iter()
-        .map(|x| vec![t(&x.area_name), t(&x.label), n(x.count)])
-        .collect();
-    table(
-        &mut out,
-        "Klagomål och synpunkter per verksamhetsområde och slag",
-        &["Verksamhetsområde", "Slag", "Antal"],
-        rows,
-    );
+    table(&mut out, &tables.complaints);
     out.push_str("</section>\n");
 
     section(&mut out, "handlaggningstider", "Handläggningstider");
-    let rows = r
-        .lead_times
-        .iter()
-        .map(|x| {
-            vec![
-                t(&x.kind_label),
-                t(&x.label),
-                n(x.count),
-                n(duration(x.median_hours)),
-                n(duration(x.p90_hours)),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        "Handläggningstider (median och 90:e percentilen)",
-        &[
-            "Ärendetyp",
-            "Mått",
-            "Mätta ärenden",
-            "Median",
-            "90:e percentilen",
-        ],
-        rows,
-    );
+    table(&mut out, &tables.lead_times);
     out.push_str("</section>\n");
 
     section(&mut out, "tidsfrister", "Tidsfrister");
-    let rows = r
-        .deadlines
-        .iter()
-        .map(|x| {
-            vec![
-                t(&x.kind_label),
-                t(&x.label),
-                n(x.on_time),
-                n(x.late),
-                n(x.overdue),
-                n(x.open),
-                n(x.cancelled),
-                n(percent(x.met_on_time_share)),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        "Tidsfrister som hölls och missades",
-        &[
-            "Ärendetyp",
-            "Tidsfrist",
-            "I tid",
-            "Sent",
-            "Passerad, ej klar",
-            "Pågår",
-            "Avbruten",
-            "Andel i tid",
-        ],
-        rows,
-    );
+    table(&mut out, &tables.deadlines);
     out.push_str("</section>\n");
 
-    monthly(
-        &mut out,
-        r,
-        "per-manad-enhet",
-        "Ärenden per månad och enhet",
-        ("Enhet", "enheter"),
-        &r.monthly_by_unit,
-    );
+    let by_unit = &tables.monthly_by_unit;
+    monthly(&mut out, r, "per-manad-enhet", &r.monthly_by_unit, by_unit);
+    let by_category = &tables.monthly_by_category;
     monthly(
         &mut out,
         r,
         "per-manad-kategori",
-        "Ärenden per månad och kategori",
-        ("Kategori", "kategorier"),
         &r.monthly_by_category,
+        by_category,
     );
 
     section(&mut out, "okande", "Enheter där antalet ärenden ökar");
-    let rows = r
-        .rising_units
-        .iter()
-        .map(|x| {
-            vec![
-                t(&x.unit_name),
-                n(x.previous),
-                n(x.current),
-                n(decimal(x.previous_per_month)),
-                n(decimal(x.current_per_month)),
-                n(format!("+{}", decimal(x.change_per_month))),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        "Ärenden per månad jämfört med föregående år",
-        &[
-            "Enhet",
-            &previous,
-            &year,
-            &format!("Per månad {previous}"),
-            &format!("Per månad {year}"),
-            "Ökning per månad",
-        ],
-        rows,
-    );
+    table(&mut out, &tables.rising_units);
     out.push_str("</section>\n");
 
     section(&mut out, "upprepade", "Upprepade händelser");
@@ -666,46 +326,7 @@ pub(crate) fn html(r: &QualityReport) -> String {
          och {} med samma kategori på samma enhet.</p>",
         s.investigated, s.any, s.same_person, s.same_category
     );
-    let rows = s
-        .cases
-        .iter()
-        .take(LONG_TABLE_ROWS)
-        .map(|c| {
-            let reasons: Vec<&str> = c
-                .reasons
-                .iter()
-                .map(|r| match r.as_str() {
-                    "same_person" => "Samma person",
-                    "same_category" => "Samma kategori och enhet",
-                    other => other,
-                })
-                .collect();
-            vec![
-                t(&c.case_id),
-                t(&c.kind_label),
-                t(&c.unit_name),
-                t(c.category.as_deref().map(value_label).unwrap_or_default()),
-                t(reasons.join(", ")),
-                t(earlier(&c.earlier_case_ids)),
-                n(c.days_since_last),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        "Ärenden med ett tidigare liknande ärende, de senaste först",
-        &[
-            "Ärende",
-            "Ärendetyp",
-            "Enhet",
-            "Kategori",
-            "Skäl",
-            "Tidigare ärenden",
-            "Dagar sedan senaste",
-        ],
-        rows,
-    );
-    more(&mut out, s.cases.len(), "ärenden");
+    table(&mut out, &tables.repeat_cases);
     out.push_str("</section>\n</main>\n</body>\n</html>\n");
     out
 }
@@ -724,12 +345,6 @@ mod tests {
         let ids: Vec<String> = (1..=5).map(|i| format!("c{i}")).collect();
         assert_eq!(earlier(&ids[..2]), "c1, c2");
         assert_eq!(earlier(&ids), "c1, c2, c3 och 2 till");
-    }
-
-    #[test]
-    fn long_chart_labels_are_clipped() {
-        assert_eq!(clip("Kort", 10), "Kort");
-        assert_eq!(clip("Påtaglig risk för allvarligt", 10), "Påtaglig …");
     }
 
     #[test]

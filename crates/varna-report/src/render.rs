@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::model::QualityReport;
+use crate::table::{Cell, report_tables};
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,182 +110,47 @@ fn guard(cell: &str) -> String {
     }
 }
 
-/// Collects rows that share the first five columns.
-struct Rows {
-    out: csv::Writer<Vec<u8>>,
-}
-
-impl Rows {
-    fn write(&mut self, head: [&str; 5], measure: &str, value: &str) {
-        let record = head.iter().copied().chain([measure, value]).map(guard);
-        self.out
-            .write_record(record)
-            .expect("writing to memory cannot fail");
-    }
-
-    fn counts(&mut self, head: [&str; 5], measures: &[(&str, String)]) {
-        for (measure, value) in measures {
-            self.write(head, measure, value);
-        }
+/// A cell as the CSV writes it: numbers with `.` decimals, lists with `;`.
+fn exported(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(s) => s.clone(),
+        Cell::Count(x) | Cell::Change(x) => x.to_string(),
+        Cell::Share(x) | Cell::Decimal(x) | Cell::Rise(x) => number(*x),
+        Cell::Hours(h) => h.map(number).unwrap_or_default(),
+        Cell::YesNo(yes) => yes.to_string(),
+        Cell::Category(c) => c.clone().unwrap_or_default(),
+        Cell::Reasons(ids) | Cell::CaseIds(ids) => ids.join(";"),
     }
 }
 
-fn opt(x: Option<f64>) -> String {
-    x.map(number).unwrap_or_default()
-}
-
+/// The report as one tidy table: a line per row and measure of every
+/// table, the row's identity in the first five columns.
 fn csv(r: &QualityReport) -> String {
-    let mut rows = Rows {
-        out: csv::Writer::from_writer(Vec::new()),
-    };
-    rows.out
-        .write_record(CSV_HEADER)
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(CSV_HEADER)
         .expect("writing to memory cannot fail");
-    let report = ["report", "", "", "", ""];
-    rows.counts(
-        report,
-        &[
-            ("year", r.year.to_string()),
-            ("scope_kind", r.scope_kind.clone()),
-            ("scope_id", r.scope_id.clone()),
-            ("scope_name", r.scope_name.clone()),
-            ("generated_at", r.generated_at.to_rfc3339()),
-            ("months_covered", r.months_covered.to_string()),
-        ],
-    );
-    for x in &r.per_lagrum {
-        rows.counts(
-            ["per_lagrum", &x.kind, &x.lagrum, "", &x.kind_label],
-            &[
-                ("count", x.count.to_string()),
-                ("previous_year", x.previous_year.to_string()),
-            ],
-        );
-    }
-    for x in &r.by_area_and_gender {
-        rows.counts(
-            ["by_area_and_gender", &x.kind, &x.area_id, "", &x.area_name],
-            &[
-                ("kvinna", x.kvinna.to_string()),
-                ("man", x.man.to_string()),
-                ("ej_angivet", x.ej_angivet.to_string()),
-                ("total", x.total.to_string()),
-            ],
-        );
-    }
-    for x in &r.outcomes {
-        rows.write(
-            ["outcomes", &x.kind, "", &x.outcome, &x.label],
-            "count",
-            &x.count.to_string(),
-        );
-    }
-    for x in &r.ivo {
-        rows.counts(
-            ["ivo", &x.kind, "", "", &x.kind_label],
-            &[
-                ("cases", x.cases.to_string()),
-                ("reported", x.reported.to_string()),
-                ("share", number(x.share)),
-            ],
-        );
-    }
-    for x in &r.categories {
-        rows.counts(
-            ["categories", &x.kind, "", &x.category, &x.label],
-            &[("count", x.count.to_string()), ("share", number(x.share))],
-        );
-    }
-    for x in &r.complaints {
-        rows.write(
-            ["complaints", "", &x.area_id, &x.feedback_kind, &x.label],
-            "count",
-            &x.count.to_string(),
-        );
-    }
-    for x in &r.lead_times {
-        rows.counts(
-            ["lead_times", &x.kind, "", &x.measure, &x.label],
-            &[
-                ("count", x.count.to_string()),
-                ("median_hours", opt(x.median_hours)),
-                ("p90_hours", opt(x.p90_hours)),
-            ],
-        );
-    }
-    for x in &r.deadlines {
-        rows.counts(
-            ["deadlines", &x.kind, "", &x.deadline, &x.label],
-            &[
-                ("on_time", x.on_time.to_string()),
-                ("late", x.late.to_string()),
-                ("overdue", x.overdue.to_string()),
-                ("open", x.open.to_string()),
-                ("cancelled", x.cancelled.to_string()),
-                ("met_on_time_share", number(x.met_on_time_share)),
-            ],
-        );
-    }
-    for (section, group, series) in [
-        ("monthly", "unit", &r.monthly_by_unit),
-        ("monthly", "category", &r.monthly_by_category),
-    ] {
-        for x in series {
-            let mut measures: Vec<(String, String)> = x
-                .counts
-                .iter()
-                .enumerate()
-                .map(|(i, n)| (format!("{}-{:02}", r.year, i + 1), n.to_string()))
-                .collect();
-            measures.push(("total".into(), x.total.to_string()));
-            for (measure, value) in &measures {
-                rows.write([section, "", group, &x.key, &x.label], measure, value);
+    for table in report_tables(r).in_order() {
+        for row in &table.rows {
+            for (column, cell) in table.columns.iter().zip(&row.cells) {
+                let Some(measure) = &column.measure else {
+                    continue;
+                };
+                let value = exported(cell);
+                let record = [
+                    table.section,
+                    &row.kind,
+                    &row.group,
+                    &row.key,
+                    &row.label,
+                    measure,
+                    &value,
+                ];
+                out.write_record(record.map(guard))
+                    .expect("writing to memory cannot fail");
             }
         }
     }
-    for x in &r.rising_units {
-        rows.counts(
-            ["rising_units", "", "", &x.unit_id, &x.unit_name],
-            &[
-                ("previous", x.previous.to_string()),
-                ("current", x.current.to_string()),
-                ("previous_per_month", number(x.previous_per_month)),
-                ("current_per_month", number(x.current_per_month)),
-                ("change_per_month", number(x.change_per_month)),
-            ],
-        );
-    }
-    let s = &r.repeats;
-    rows.counts(
-        ["repeats", "", "", "", ""],
-        &[
-            ("investigated", s.investigated.to_string()),
-            ("same_person", s.same_person.to_string()),
-            ("same_category", s.same_category.to_string()),
-            ("any", s.any.to_string()),
-        ],
-    );
-    for x in &s.cases {
-        rows.counts(
-            [
-                "repeat_cases",
-                &x.kind,
-                &x.unit_id,
-                &x.case_id,
-                &x.unit_name,
-            ],
-            &[
-                ("category", x.category.clone().unwrap_or_default()),
-                ("reasons", x.reasons.join(";")),
-                ("earlier_case_ids", x.earlier_case_ids.join(";")),
-                ("days_since_last", x.days_since_last.to_string()),
-            ],
-        );
-    }
-    let bytes = rows
-        .out
-        .into_inner()
-        .expect("flushing to memory cannot fail");
+    let bytes = out.into_inner().expect("flushing to memory cannot fail");
     String::from_utf8(bytes).expect("every cell is a Rust string")
 }
 

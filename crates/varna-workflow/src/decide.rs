@@ -155,11 +155,7 @@ fn decide_pass_deadline(
         _ => return Err(Rejection::DeadlineNotDue { deadline }),
     };
     let effects = def
-        .deadlines
-        .iter()
-        .find(|d| d.id == deadline)
-        .map(|d| d.notify.as_slice())
-        .unwrap_or_default()
+        .responsible_for(&deadline)
         .iter()
         .map(|&role| Effect::Notify {
             role,
@@ -360,6 +356,26 @@ fn decide_journal_entry(
     })
 }
 
+/// The commands that link two existing cases as related, on both: the
+/// first for `case`, the second for `other` (ids as the store names
+/// them). A case is not linked to itself.
+pub fn relate_cases(case: &str, other: &str) -> Result<[Command; 2], Rejection> {
+    if case == other {
+        return Err(Rejection::InvalidInput {
+            field: "other_case".into(),
+            problem: InputProblem::NotAllowed {
+                allowed: vec!["another case".into()],
+            },
+        });
+    }
+    let link = |other_case: &str, end| Command::Link {
+        other_case: other_case.to_owned(),
+        link: LinkKind::RelatedTo,
+        end,
+    };
+    Ok([link(other, LinkEnd::Origin), link(case, LinkEnd::Opened)])
+}
+
 /// Linking is open to every role that acts in this lifecycle (files it,
 /// takes a transition or writes its journal) and reaches the case's unit,
 /// also on a closed case: a later complaint may concern a closed avvikelse.
@@ -418,25 +434,6 @@ fn decide_link(
         }],
         effects: Vec::new(),
     })
-}
-
-/// The pair of events that link a case opened by a `SpawnCase` effect to the
-/// case it came from: the first is appended to the origin, the second to
-/// the new case (after its filing). Ids are the store's.
-pub fn link_events(facts: &Facts, origin: &str, opened: &str, link: LinkKind) -> (Event, Event) {
-    let event = |other_case: &str, end| Event {
-        actor: facts.actor.as_event_actor(),
-        occurred_at: facts.now,
-        kind: EventKind::Linked {
-            other_case: other_case.to_owned(),
-            link,
-            end,
-        },
-    };
-    (
-        event(opened, LinkEnd::Origin),
-        event(origin, LinkEnd::Opened),
-    )
 }
 
 /// A transition the actor could take now, with what it still lacks.
@@ -658,4 +655,43 @@ fn clock_start(start_field: Option<&str>, fields: &Fields, now: DateTime<Utc>) -
         .and_then(|f| fields.get(f))
         .and_then(Value::as_date)
         .map_or(now, |d| d.and_time(NaiveTime::MIN).and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relating_two_cases_links_each_to_the_other() {
+        let [here, there] = relate_cases("a", "b").expect("two cases may be related");
+        assert_eq!(
+            here,
+            Command::Link {
+                other_case: "b".into(),
+                link: LinkKind::RelatedTo,
+                end: LinkEnd::Origin,
+            }
+        );
+        assert_eq!(
+            there,
+            Command::Link {
+                other_case: "a".into(),
+                link: LinkKind::RelatedTo,
+                end: LinkEnd::Opened,
+            }
+        );
+    }
+
+    #[test]
+    fn a_case_is_not_related_to_itself() {
+        assert_eq!(
+            relate_cases("a", "a"),
+            Err(Rejection::InvalidInput {
+                field: "other_case".into(),
+                problem: InputProblem::NotAllowed {
+                    allowed: vec!["another case".into()],
+                },
+            })
+        );
+    }
 }

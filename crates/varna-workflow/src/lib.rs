@@ -7,6 +7,7 @@
 //! - [`definition`]: the TOML format, parsing and validation.
 //! - [`Catalog`]: a set of definitions with cross-file checks.
 //! - [`decide`], [`decide_filing`]: command → events + effects, or a [`Rejection`].
+//! - [`decide_spawn`]: the case a `SpawnCase` effect opens, and its links.
 //! - [`evolve`], [`replay`]: events → [`Case`].
 //! - [`available_transitions`]: what an actor can do now.
 //! - [`graph`]: Mermaid / Graphviz diagrams of a lifecycle.
@@ -21,6 +22,7 @@ mod duration;
 pub mod graph;
 mod personnummer;
 mod rejection;
+mod spawn;
 mod vocab;
 
 pub use case::{
@@ -33,10 +35,11 @@ pub use command::{
 };
 pub use decide::{
     AvailableTransition, available_transitions, can_add_journal_entry, decide, decide_filing,
-    link_events,
+    relate_cases,
 };
 pub use definition::{WorkflowDefinition, WorkflowRef};
 pub use duration::{DeadlineDuration, MalformedDuration};
 pub use personnummer::{Personnummer, PersonnummerError};
 pub use rejection::{FailedCondition, InputProblem, Rejection};
+pub use spawn::{SpawnDecision, decide_spawn, link_events};
 pub use vocab::{ActorId, Lagrum, Role, StateId, UnitId, UnknownWord};

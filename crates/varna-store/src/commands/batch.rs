@@ -6,10 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
-use varna_workflow::{
-    Case, Effect, Event, Facts, FileCase, Rejection, WorkflowDefinition, decide_filing, evolve,
-    link_events,
-};
+use varna_workflow::{Case, Effect, Event, Facts, WorkflowDefinition, decide_spawn, evolve};
 
 use crate::backend::ChainHead;
 use crate::chain::{self, EventContent, GENESIS};
@@ -234,21 +231,23 @@ impl Batch {
                 }),
                 Effect::SpawnCase { workflow, link } => {
                     let child_def = store.definitions.current(workflow)?;
-                    let filing = spawned_filing(&child_def, case, facts)?;
-                    let decision = decide_filing(&child_def, filing, facts)?;
                     let child_id = CaseId::generate();
-                    let (origin_link, opened_link) =
-                        link_events(facts, &case_id.to_string(), &child_id.to_string(), *link);
-                    let mut child_events = decision.events;
-                    child_events.push(opened_link);
-                    let child = self.open_case(&child_id, &child_def, child_events)?;
-                    self.add_events(case_id, vec![origin_link])?;
+                    let spawn = decide_spawn(
+                        &child_def,
+                        case,
+                        &case_id.to_string(),
+                        &child_id.to_string(),
+                        *link,
+                        facts,
+                    )?;
+                    let child = self.open_case(&child_id, &child_def, spawn.opened.events)?;
+                    self.add_events(case_id, vec![spawn.origin_link])?;
                     Box::pin(self.carry_out(
                         store,
                         txn,
                         &child_id,
                         &child,
-                        &decision.effects,
+                        &spawn.opened.effects,
                         facts,
                         opened,
                     ))
@@ -364,9 +363,8 @@ impl Batch {
                         _ => None,
                     };
                     let responsible = deadline
-                        .as_ref()
-                        .and_then(|id| t.def.deadlines.iter().find(|d| &d.id == id))
-                        .map(|d| d.notify.clone())
+                        .as_deref()
+                        .map(|id| t.def.responsible_for(id).to_vec())
                         .unwrap_or_default();
                     CaseChange {
                         case_id: t.id.to_string(),
@@ -385,41 +383,4 @@ impl Batch {
             })
             .collect()
     }
-}
-
-/// The filing of a spawned case: the origin's lagrum and unit, and those of
-/// its fields that the new lifecycle's filing takes and accepts as valid.
-pub(super) fn spawned_filing(
-    child: &WorkflowDefinition,
-    origin: &Case,
-    facts: &Facts,
-) -> Result<FileCase> {
-    let wanted: Vec<&str> = child
-        .filing
-        .requires
-        .iter()
-        .flat_map(|r| r.fields().iter())
-        .chain(child.filing.accepts.iter())
-        .map(String::as_str)
-        .collect();
-    let mut filing = FileCase {
-        lagrum: origin.lagrum,
-        unit: origin.unit.clone(),
-        fields: origin
-            .fields
-            .iter()
-            .filter(|(k, _)| wanted.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    };
-    // Drop fields whose values the new lifecycle does not accept (a choice
-    // list may differ); required ones then surface as a guard failure.
-    while let Err(Rejection::InvalidInput { field, .. }) =
-        decide_filing(child, filing.clone(), facts)
-    {
-        if filing.fields.remove(&field).is_none() {
-            break;
-        }
-    }
-    Ok(filing)
 }

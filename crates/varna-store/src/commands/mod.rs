@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait};
 use varna_workflow::{
-    Actor, Case, Command, Decision, Facts, FileCase, Personnummer, Rejection, WorkflowDefinition,
-    decide, decide_filing,
+    Actor, Case, Command, Decision, Facts, FileCase, Personnummer, WorkflowDefinition, decide,
+    decide_filing, relate_cases,
 };
 
 use crate::backend::{ChainHead, begin_write};
@@ -203,15 +203,7 @@ impl Store {
         actor: &Actor,
         options: CommandOptions,
     ) -> Result<Applied> {
-        if case_id == other {
-            return Err(Rejection::InvalidInput {
-                field: "other_case".into(),
-                problem: varna_workflow::InputProblem::NotAllowed {
-                    allowed: vec!["another case".into()],
-                },
-            }
-            .into());
-        }
+        let [here, there] = relate_cases(&case_id.to_string(), &other.to_string())?;
         let facts = facts(actor, options.now);
         let request = request_hash(&("link", case_id.to_string(), other.to_string()));
         let (txn, head, case, def) = match self
@@ -227,27 +219,8 @@ impl Store {
             } => (txn, head, case, def),
         };
         let (other_case, other_def) = self.load_for_update(&txn, other).await?;
-        let link = varna_workflow::definition::LinkKind::RelatedTo;
-        let here = decide(
-            &def,
-            &case,
-            Command::Link {
-                other_case: other.to_string(),
-                link,
-                end: varna_workflow::LinkEnd::Origin,
-            },
-            &facts,
-        )?;
-        let there = decide(
-            &other_def,
-            &other_case,
-            Command::Link {
-                other_case: case_id.to_string(),
-                link,
-                end: varna_workflow::LinkEnd::Opened,
-            },
-            &facts,
-        )?;
+        let here = decide(&def, &case, here, &facts)?;
+        let there = decide(&other_def, &other_case, there, &facts)?;
         let mut batch = Batch::new(head, facts.now);
         let case = batch.append_to(case_id, &def, case, here.events)?;
         batch.append_to(other, &other_def, other_case, there.events)?;

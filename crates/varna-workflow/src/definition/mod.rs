@@ -106,6 +106,16 @@ impl WorkflowDefinition {
         self.fields.iter().find(|f| f.name == name)
     }
 
+    /// The roles responsible for a deadline: told when it passes unmet.
+    /// None for a deadline the lifecycle does not declare.
+    pub fn responsible_for(&self, deadline: &str) -> &[Role] {
+        self.deadlines
+            .iter()
+            .find(|d| d.id == deadline)
+            .map(|d| d.notify.as_slice())
+            .unwrap_or_default()
+    }
+
     /// The field that holds the severity outcome, if the lifecycle has one.
     pub fn outcome_field(&self) -> Option<&FieldSpec> {
         self.fields.iter().find(|f| f.kind == FieldKind::Outcome)
@@ -399,4 +409,23 @@ pub struct JournalSpec {
     pub states: Vec<StateId>,
     /// Text fields an entry may document; an entry makes its topic present.
     pub topics: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_names_the_roles_responsible_for_it() {
+        let def = parse(
+            "avvikelse",
+            include_str!("../../../../workflows/avvikelse.toml"),
+        )
+        .expect("a shipped definition is valid");
+        assert_eq!(
+            def.responsible_for("actions_documented"),
+            [Role::UnitManager, Role::OperationsManager]
+        );
+        assert!(def.responsible_for("no_such_deadline").is_empty());
+    }
 }

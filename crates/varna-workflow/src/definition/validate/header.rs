@@ -1,0 +1,129 @@
+//! The header of a definition file: the workflow's name, version and
+//! lagrum, its `[terms]`, legal references and outcomes.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use chrono::NaiveDate;
+
+use super::{Declared, Validator, is_identifier};
+use crate::definition::raw::{Name, RawHeader, RawLegalReference, RawOutcome};
+use crate::definition::{LegalReference, Outcome};
+use crate::duration::DeadlineDuration;
+use crate::vocab::Lagrum;
+
+impl Validator<'_> {
+    /// The workflow's name and version; its lagrum go into `known`.
+    pub(super) fn header(
+        &mut self,
+        header: &RawHeader,
+        header_span: &Range<usize>,
+        known: &mut Declared,
+    ) -> (String, u32) {
+        let name = header.name.get_ref().clone();
+        if !is_identifier(&name, '-') {
+            self.error(
+                &header.name.span(),
+                format!("workflow name \"{name}\" is not a valid name"),
+                Some("use lower-case letters, digits and '-', e.g. \"lex-sarah\"".into()),
+            );
+        }
+        let stem = self
+            .file
+            .strip_suffix(".toml")
+            .map(|p| p.rsplit(['/', '\\']).next().unwrap_or(p).to_owned());
+        if let Some(stem) = stem.filter(|s| *s != name) {
+            self.error(
+                &header.name.span(),
+                format!("workflow name \"{name}\" does not match the file name \"{stem}.toml\""),
+                Some(format!(
+                    "rename the file to {name}.toml or set name = \"{stem}\""
+                )),
+            );
+        }
+        let version = match u32::try_from(*header.version.get_ref()) {
+            Ok(v) if v >= 1 => v,
+            _ => {
+                self.error(
+                    &header.version.span(),
+                    format!(
+                        "version {} is not a positive whole number",
+                        header.version.get_ref()
+                    ),
+                    Some("count versions from 1 and raise it with every change".into()),
+                );
+                1
+            }
+        };
+        for l in &header.lagrum {
+            if let Some(lagrum) = self.word::<Lagrum>(l) {
+                known.lagrum.push(lagrum);
+            }
+        }
+        if header.lagrum.is_empty() {
+            self.error(
+                header_span,
+                "the workflow names no lagrum".into(),
+                Some("add lagrum = [\"SoL\", \"LSS\"] (or \"HSL\")".into()),
+            );
+        }
+        (name, version)
+    }
+
+    /// The legal time words and the durations they stand for.
+    pub(super) fn terms(
+        &mut self,
+        raw: &BTreeMap<String, Name>,
+    ) -> BTreeMap<String, DeadlineDuration> {
+        let mut terms = BTreeMap::new();
+        for (term, value) in raw {
+            if let Some(d) = self.duration(value) {
+                terms.insert(term.clone(), d);
+            }
+        }
+        terms
+    }
+
+    pub(super) fn legal_references(
+        &mut self,
+        raw: Vec<RawLegalReference>,
+        known: &mut Declared,
+    ) -> Vec<LegalReference> {
+        let mut legal_references = Vec::new();
+        for r in raw {
+            if self.unique(&mut known.legal_refs, &r.id, "legal reference") {
+                let effective_from = r.effective_from.as_ref().and_then(|d| {
+                    let parsed = NaiveDate::parse_from_str(d.get_ref(), "%Y-%m-%d").ok();
+                    if parsed.is_none() {
+                        self.error(
+                            &d.span(),
+                            format!("effective_from \"{}\" is not a date", d.get_ref()),
+                            Some("write dates as YYYY-MM-DD".into()),
+                        );
+                    }
+                    parsed
+                });
+                legal_references.push(LegalReference {
+                    id: r.id.into_inner(),
+                    text: r.text,
+                    effective_from,
+                });
+            }
+        }
+        legal_references
+    }
+
+    pub(super) fn outcomes(&mut self, raw: Vec<RawOutcome>, known: &mut Declared) -> Vec<Outcome> {
+        let mut outcomes = Vec::new();
+        for o in raw {
+            if self.unique(&mut known.outcomes, &o.id, "outcome") {
+                outcomes.push(Outcome {
+                    id: o.id.into_inner(),
+                    label: o.label,
+                    reportable: o.reportable,
+                });
+            }
+        }
+        outcomes
+    }
+}

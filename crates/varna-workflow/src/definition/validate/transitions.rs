@@ -1,0 +1,184 @@
+//! Filing and the `[[transition]]` tables: their names, roles, required
+//! and accepted fields, guards (`when`) and the cases they spawn.
+
+use std::collections::BTreeSet;
+
+use toml::Spanned;
+
+use super::{Declared, FILING, Validator, is_identifier};
+use crate::definition::raw::{RawCondition, RawFiling, RawSpawn, RawTransition};
+use crate::definition::{Condition, Filing, LinkKind, Spawn, StateKind, Transition};
+use crate::vocab::{Lagrum, join};
+
+impl Validator<'_> {
+    /// Transition names first, so that deadlines can refer to any of them.
+    pub(super) fn transition_names(&mut self, raw: &[RawTransition], known: &mut Declared) {
+        for t in raw {
+            if t.name.get_ref() == FILING {
+                self.error(
+                    &t.name.span(),
+                    format!("\"{FILING}\" is reserved for filing and cannot name a transition"),
+                    Some("configure filing in the [filing] table".into()),
+                );
+            } else if !is_identifier(t.name.get_ref(), '_') {
+                self.error(
+                    &t.name.span(),
+                    format!(
+                        "transition name \"{}\" is not a valid name",
+                        t.name.get_ref()
+                    ),
+                    Some("use lower-case letters, digits and '_'".into()),
+                );
+            }
+            self.unique(&mut known.transitions, &t.name, "transition");
+        }
+    }
+
+    pub(super) fn filing(&mut self, raw: Spanned<RawFiling>, known: &Declared) -> Filing {
+        let filing_span = raw.span();
+        let filing_raw = raw.into_inner();
+        Filing {
+            roles: self.acting_roles(&filing_raw.roles, &filing_span, "filing"),
+            requires: self.requirements(known, &filing_raw.requires),
+            accepts: self.field_refs(known, &filing_raw.accepts),
+            notify: self.roles(&filing_raw.notify),
+            legal_refs: self.legal_refs(known, &filing_raw.legal_refs),
+        }
+    }
+
+    /// The transitions, and whether every one of them could be kept (see
+    /// `check_graph`).
+    pub(super) fn transitions(
+        &mut self,
+        raw: Vec<RawTransition>,
+        known: &Declared,
+        has_outcome_field: bool,
+    ) -> (Vec<Transition>, bool) {
+        let mut transitions = Vec::new();
+        let mut seen_transitions = BTreeSet::new();
+        // A transition with an unknown state is dropped; the graph checks would
+        // then report its consequences (unreachable states) instead of its cause.
+        let mut graph_complete = true;
+        for t in raw {
+            let first = seen_transitions.insert(t.name.get_ref().clone());
+            let from = self.state_refs(known, &t.from);
+            for f in &t.from {
+                if known.states.get(f.get_ref()) == Some(&StateKind::Terminal) {
+                    self.error(
+                        &f.span(),
+                        format!(
+                            "terminal state \"{}\" has an outgoing transition \"{}\"",
+                            f.get_ref(),
+                            t.name.get_ref()
+                        ),
+                        Some("a closed case cannot move on: make the state \"active\" or remove it from `from`".into()),
+                    );
+                }
+            }
+            if t.from.is_empty() {
+                self.error(
+                    &t.name.span(),
+                    format!("transition \"{}\" has an empty `from`", t.name.get_ref()),
+                    Some("list the states it may be taken from".into()),
+                );
+            }
+            let to = self.state_ref(known, &t.to);
+            let roles = self.acting_roles(&t.roles, &t.name.span(), "transition");
+            let requires = self.requirements(known, &t.requires);
+            let accepts = self.field_refs(known, &t.accepts);
+            let when = self.condition(known, has_outcome_field, &t.when);
+            let notify = self.roles(&t.notify);
+            let legal_refs = self.legal_refs(known, &t.legal_refs);
+            let spawns = t.spawns.as_ref().and_then(|s| self.spawn(s));
+            if to.is_none() || from.len() != t.from.len() {
+                graph_complete = false;
+            }
+            if let (true, Some(to)) = (first, to) {
+                transitions.push(Transition {
+                    name: t.name.into_inner(),
+                    label: t.label,
+                    from,
+                    to,
+                    roles,
+                    requires,
+                    accepts,
+                    when,
+                    notify,
+                    spawns,
+                    legal_refs,
+                });
+            }
+        }
+        (transitions, graph_complete)
+    }
+
+    fn spawn(&mut self, s: &RawSpawn) -> Option<Spawn> {
+        let link = match s.link.get_ref().as_str() {
+            "escalated_from" => Some(LinkKind::EscalatedFrom),
+            "spawned_by" => Some(LinkKind::SpawnedBy),
+            "related_to" => Some(LinkKind::RelatedTo),
+            other => {
+                self.error(
+                    &s.link.span(),
+                    format!("unknown link kind \"{other}\""),
+                    Some("use \"escalated_from\", \"spawned_by\" or \"related_to\"".into()),
+                );
+                None
+            }
+        };
+        Some(Spawn {
+            workflow: s.workflow.get_ref().clone(),
+            link: link?,
+        })
+    }
+
+    /// A transition's guard: the lagrum and outcomes it is taken under.
+    fn condition(
+        &mut self,
+        known: &Declared,
+        has_outcome_field: bool,
+        raw: &RawCondition,
+    ) -> Condition {
+        let lagrum = raw.lagrum.as_ref().map(|names| {
+            let mut out = Vec::new();
+            for n in names {
+                if let Some(l) = self.word::<Lagrum>(n) {
+                    if known.lagrum.contains(&l) {
+                        out.push(l);
+                    } else {
+                        self.error(
+                            &n.span(),
+                            format!(
+                                "condition on lagrum \"{l}\", which this workflow does not accept"
+                            ),
+                            Some(format!(
+                                "the workflow's lagrum are: {}",
+                                join(known.lagrum.iter().map(|l| l.as_str()))
+                            )),
+                        );
+                    }
+                }
+            }
+            out
+        });
+        let outcome = raw.outcome.as_ref().map(|names| {
+            if !has_outcome_field && let Some(first) = names.first() {
+                self.error(
+                    &first.span(),
+                    "condition on the outcome, but the workflow has no outcome field".into(),
+                    Some("declare a [[field]] with type = \"outcome\"".into()),
+                );
+            }
+            let mut out = Vec::new();
+            for n in names {
+                if known.outcomes.contains(n.get_ref()) {
+                    out.push(n.get_ref().clone());
+                } else {
+                    self.unknown(n, "outcome", &known.outcomes, None);
+                }
+            }
+            out
+        });
+        Condition { lagrum, outcome }
+    }
+}
