@@ -13,7 +13,7 @@ use tower::ServiceExt;
 use varna_api::{
     ApiState, AuthConfig, Keys, Limits, Principal, VarnaSchema, build_schema, mint_hs256, router,
 };
-use varna_store::{CommandOptions, NewUnit, Store, StoreConfig};
+use varna_store::{CommandOptions, Store, StoreConfig};
 use varna_testkit::shipped_catalog as catalog;
 use varna_workflow::{ActorId, FileCase, Lagrum, Personnummer, Role, UnitId};
 
@@ -49,25 +49,12 @@ fn text(s: &str) -> varna_workflow::Value {
 /// avvikelse at Norr.
 async fn app() -> App {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}/api.db?mode=rwc", dir.path().display());
-    let store = Arc::new(
-        Store::open(&StoreConfig::new(url), &catalog())
-            .await
-            .expect("opens"),
-    );
-    for (id, vo) in [("linden", "aldreomsorg"), ("norr", "hemtjanst")] {
-        store
-            .upsert_unit(NewUnit {
-                id: id.into(),
-                name: id.into(),
-                verksamhetsomrade_id: vo.into(),
-                verksamhetsomrade_name: vo.into(),
-                organisation_id: "k".into(),
-                organisation_name: "K".into(),
-            })
-            .await
-            .expect("unit");
-    }
+    let store = varna_testkit::org::sqlite_store(
+        dir.path(),
+        "api.db",
+        &[("linden", "aldreomsorg"), ("norr", "hemtjanst")],
+    )
+    .await;
     let actor = |role: Role, unit: &str| varna_workflow::Actor {
         id: ActorId::new(format!("{role}-1")),
         role,
@@ -1312,23 +1299,7 @@ async fn a_reporter_reads_the_report_not_the_investigation_and_no_role_sees_a_bi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filing_is_rate_limited_per_caller_and_a_units_existence_is_not_revealed() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}/rate.db?mode=rwc", dir.path().display());
-    let store = Arc::new(
-        Store::open(&StoreConfig::new(url), &catalog())
-            .await
-            .expect("opens"),
-    );
-    store
-        .upsert_unit(NewUnit {
-            id: "linden".into(),
-            name: "linden".into(),
-            verksamhetsomrade_id: "a".into(),
-            verksamhetsomrade_name: "a".into(),
-            organisation_id: "k".into(),
-            organisation_name: "K".into(),
-        })
-        .await
-        .expect("unit");
+    let store = varna_testkit::org::sqlite_store(dir.path(), "rate.db", &[("linden", "a")]).await;
     let limits = Limits {
         filings_per_minute: 3,
         ..Limits::default()

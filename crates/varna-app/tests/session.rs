@@ -5,8 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use varna_app::{App, Code, Expect, NewCase, Purpose, Reads};
-use varna_store::{NewUnit, Store, StoreConfig};
-use varna_testkit::shipped_catalog;
+use varna_store::Store;
 use varna_workflow::{Fields, Lagrum, Role, UnitId, Value};
 
 fn person(role: Role, unit: Option<&str>) -> varna_app::Principal {
@@ -22,24 +21,12 @@ fn text(s: &str) -> Value {
 }
 
 async fn store(dir: &tempfile::TempDir) -> Arc<Store> {
-    let url = format!("sqlite://{}/app.db?mode=rwc", dir.path().display());
-    let store = Store::open(&StoreConfig::new(url), &shipped_catalog())
-        .await
-        .expect("opens");
-    for id in ["linden", "norr"] {
-        store
-            .upsert_unit(NewUnit {
-                id: id.into(),
-                name: id.into(),
-                verksamhetsomrade_id: "aldreomsorg".into(),
-                verksamhetsomrade_name: "Äldreomsorg".into(),
-                organisation_id: "k".into(),
-                organisation_name: "K".into(),
-            })
-            .await
-            .expect("unit");
-    }
-    Arc::new(store)
+    varna_testkit::org::sqlite_store(
+        dir.path(),
+        "app.db",
+        &[("linden", "aldreomsorg"), ("norr", "aldreomsorg")],
+    )
+    .await
 }
 
 fn lex_sarah() -> NewCase {

@@ -24,6 +24,8 @@ mod smtp;
 mod webhook;
 mod ws;
 
+pub mod org;
+
 pub use cluster::{PgCluster, PgClusterBuilder};
 pub use error::PgError;
 pub use smtp::{Mail, SmtpSink};

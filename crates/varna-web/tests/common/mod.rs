@@ -10,7 +10,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt;
-use varna_store::{NewUnit, NewUser, Store, StoreConfig};
+use varna_store::{NewUser, Store};
 use varna_web::{DemoPerson, WebConfig, router};
 use varna_workflow::Role;
 
@@ -40,25 +40,12 @@ pub async fn app() -> App {
 /// The same, with sign-in through `oidc` configured.
 pub async fn app_with(oidc: Option<varna_web::oidc::Oidc>) -> App {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}/web.db?mode=rwc", dir.path().display());
-    let store = Arc::new(
-        Store::open(&StoreConfig::new(url), &varna_testkit::shipped_catalog())
-            .await
-            .expect("opens"),
-    );
-    for (id, vo) in [("linden", "aldreomsorg"), ("norr", "hemtjanst")] {
-        store
-            .upsert_unit(NewUnit {
-                id: id.into(),
-                name: id.into(),
-                verksamhetsomrade_id: vo.into(),
-                verksamhetsomrade_name: vo.into(),
-                organisation_id: "k".into(),
-                organisation_name: "K".into(),
-            })
-            .await
-            .expect("unit");
-    }
+    let store = varna_testkit::org::sqlite_store(
+        dir.path(),
+        "web.db",
+        &[("linden", "aldreomsorg"), ("norr", "hemtjanst")],
+    )
+    .await;
     let people = vec![
         person("rep-linden", "Maja Lind", Role::Reporter, &["linden"]),
         person("um-linden", "Eva Berg", Role::UnitManager, &["linden"]),
