@@ -2,7 +2,8 @@
 //! hemtjänst, LSS and hälso- och sjukvård, a user for every role, and a year
 //! of cases driven through the real lifecycles (so every rule applies) and
 //! left in every state. Deterministic for a given day; loaded only into an
-//! empty store.
+//! empty store. Shared with `varna-bench`, which generates its cases with
+//! the same filings and lifecycles.
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
@@ -16,11 +17,13 @@ use varna_workflow::{
 
 /// What the demo contains.
 #[derive(Debug)]
-pub(crate) struct DemoOrganisation {
-    pub(crate) users: Vec<DemoPerson>,
-    pub(crate) units: Vec<String>,
+pub struct DemoOrganisation {
+    /// Its people, for the web's sign-in page and the printed tokens.
+    pub users: Vec<DemoPerson>,
+    /// Its unit codes.
+    pub units: Vec<String>,
     /// Cases filed now (0 when the store already had cases).
-    pub(crate) cases: usize,
+    pub cases: usize,
 }
 
 /// (id, name, verksamhetsområde id, verksamhetsområde name, lagrum)
@@ -180,19 +183,23 @@ fn users() -> Vec<DemoPerson> {
 }
 
 /// A small deterministic generator (xorshift64*): the demo is the same every time.
-pub(crate) struct Dice(pub(crate) u64);
+#[derive(Debug, Clone)]
+pub struct Dice(pub u64);
 
 impl Dice {
-    pub(crate) fn next(&mut self) -> u64 {
+    /// The next number.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % n.max(1) as u64).unwrap_or(0)
+    /// A number from 0 up to (not including) `n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next_u64() % n.max(1) as u64).unwrap_or(0)
     }
-    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    /// One of `items` (which must not be empty).
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
 }
@@ -276,12 +283,15 @@ fn entry(topic: &str, at: DateTime<Utc>, author: &str, title: &str) -> Command {
 
 /// One step of a case's life: who does what.
 #[derive(Debug)]
-pub(crate) struct Step {
-    pub(crate) role: Role,
-    pub(crate) command: Command,
+pub struct Step {
+    /// Who acts.
+    pub role: Role,
+    /// What they do.
+    pub command: Command,
 }
 
-pub(crate) fn actor(role: Role, unit: &str) -> Actor {
+/// The demo actor of `role` at `unit` (one fixed person per role).
+pub fn actor(role: Role, unit: &str) -> Actor {
     let id = match role {
         Role::UnitManager => "um-demo",
         Role::Sas => "sas-1",
@@ -321,7 +331,7 @@ const MARIA_TOPICS: [&str; 9] = [
 ];
 
 /// The steps of a lifecycle after filing, for a case filed at `at` (each step a little later).
-pub(crate) fn steps(
+pub fn steps(
     kind: &str,
     lagrum: Lagrum,
     variant: usize,
@@ -611,7 +621,9 @@ pub(crate) fn steps(
     }
 }
 
-pub(crate) fn filing(
+/// A filing of a `kind` case at `unit`, numbered `variant` (which varies
+/// its fields), and the role that files it.
+pub fn filing(
     kind: &str,
     lagrum: Lagrum,
     unit: &str,
@@ -719,7 +731,7 @@ const PLAN: [(&str, usize); 4] = [
 /// by someone who is not a demo person, or at a unit that is not a demo
 /// unit. A demo signs people in without a password, so it must never run
 /// on real cases.
-pub(crate) async fn ensure_demo_database(store: &Store) -> anyhow::Result<()> {
+pub async fn ensure_demo_database(store: &Store) -> anyhow::Result<()> {
     let (filers, units) = store
         .case_filers_and_units()
         .await
@@ -754,7 +766,7 @@ pub(crate) async fn ensure_demo_database(store: &Store) -> anyhow::Result<()> {
 }
 
 /// Loads the demo into an empty store; on a store with cases it adds nothing.
-pub(crate) async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<DemoOrganisation> {
+pub async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<DemoOrganisation> {
     let users = users();
     let result = |cases| DemoOrganisation {
         users: users.clone(),
