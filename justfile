@@ -58,11 +58,11 @@ fuzz seconds="180":
 
 # Fill a fresh SQLite file with a generated organisation: just bench-seed 1000000
 bench-seed cases="1000000" db="sqlite://bench.db?mode=rwc":
-    cargo run --release -- bench seed --cases {{cases}} --database-url '{{db}}'
+    cargo run --release -p varna-bench -- seed --cases {{cases}} --database-url '{{db}}'
 
 # Time the yearly quality report over that database (see BENCHMARKS.md).
 bench-report year="2025" db="sqlite://bench.db":
-    cargo run --release -- bench report --year {{year}} --runs 5 --database-url '{{db}}'
+    cargo run --release -p varna-bench -- report --year {{year}} --runs 5 --database-url '{{db}}'
 
 # The browser test: headless Chromium through chromedriver, axe-core in every
 # page, screenshots in target/browser-artifacts/ (installs what it needs).

@@ -2,49 +2,12 @@
 //! `projections rebuild|check` and `outbox status|list|retry` (the long
 //! ones with progress on standard error).
 
-use std::io::Write;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use varna_store::audit::Progress;
 use varna_store::{Store, StoreConfig};
 
-/// Prints progress at most every half second, overwriting one line on a terminal.
-pub(crate) struct Ticker {
-    last: Instant,
-    started: Instant,
-}
-
-impl Ticker {
-    pub(crate) fn new() -> Self {
-        let now = Instant::now();
-        Ticker {
-            last: now,
-            started: now,
-        }
-    }
-
-    pub(crate) fn tick(&mut self, line: impl FnOnce() -> String) {
-        if self.last.elapsed().as_millis() >= 500 {
-            self.last = Instant::now();
-            let mut err = std::io::stderr();
-            let _ = write!(err, "\r{}   ", line());
-            let _ = err.flush();
-        }
-    }
-
-    /// Seconds since the ticker started.
-    pub(crate) fn elapsed(&self) -> f64 {
-        self.started.elapsed().as_secs_f64()
-    }
-
-    pub(crate) fn done(&self) -> f64 {
-        if self.last != self.started {
-            eprintln!();
-        }
-        self.started.elapsed().as_secs_f64()
-    }
-}
+use crate::progress::Ticker;
 
 /// `varna audit verify`.
 pub(crate) async fn audit_verify(config: &StoreConfig) -> anyhow::Result<ExitCode> {

@@ -10,7 +10,7 @@ use varna_report::{Format, Scope};
 use varna_store::{Store, StoreConfig};
 
 /// `organisation`, `area:ID` or `unit:ID`.
-pub(crate) fn parse_scope(text: &str) -> Result<Scope, String> {
+pub fn parse_scope(text: &str) -> Result<Scope, String> {
     match text.split_once(':') {
         None if text == "organisation" => Ok(Scope::Organisation),
         Some(("area", id)) if !id.is_empty() => Ok(Scope::Area(id.to_owned())),

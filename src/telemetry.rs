@@ -5,7 +5,7 @@ use tracing_subscriber::EnvFilter;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum LogFormat {
+pub enum LogFormat {
     /// Human-readable lines.
     #[default]
     Text,
@@ -14,7 +14,7 @@ pub(crate) enum LogFormat {
 }
 
 /// Installs the global subscriber; `default_level` applies when `VARNA_LOG` is unset.
-pub(crate) fn init(format: LogFormat, default_level: &str) {
+pub fn init(format: LogFormat, default_level: &str) {
     let filter =
         EnvFilter::try_from_env("VARNA_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
     let builder = tracing_subscriber::fmt()
@@ -30,7 +30,7 @@ pub(crate) fn init(format: LogFormat, default_level: &str) {
 /// standard error: a message can quote the data being handled (a slicing
 /// panic prints the whole string), so a release build logs only where the
 /// panic happened. Debug builds keep the message, for developers.
-pub(crate) fn log_panics() {
+pub fn log_panics() {
     std::panic::set_hook(Box::new(|info| {
         let location = info
             .location()

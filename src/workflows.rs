@@ -20,7 +20,7 @@ pub(crate) enum Format {
 
 /// Why the definitions could not be loaded.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum LoadError {
+pub enum LoadError {
     /// The folder could not be read, or holds no definitions.
     #[error(transparent)]
     Io(#[from] anyhow::Error),
@@ -30,7 +30,7 @@ pub(crate) enum LoadError {
 }
 
 /// Reads every `*.toml` file in `dir` (sorted by name) and validates them together.
-pub(crate) fn load_catalog(dir: &Path) -> Result<Catalog, LoadError> {
+pub fn load_catalog(dir: &Path) -> Result<Catalog, LoadError> {
     let entries = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the workflow folder {}", dir.display()))?;
     let mut paths: Vec<PathBuf> = entries

@@ -271,6 +271,8 @@ fn help_explains_every_command() {
     ] {
         assert!(out(&o).contains(command), "{command}: {}", out(&o));
     }
+    // The benchmark harness is its own binary, varna-bench.
+    assert!(!out(&o).contains("bench"), "{}", out(&o));
     for args in [
         &["serve", "--help"][..],
         &["workflows", "check", "--help"],

@@ -1,14 +1,10 @@
 //! The architecture invariants of ARCHITECTURE.md, checked on the source
 //! text (as rust-analyzer's `xtask/src/tidy.rs` does): a rule nothing
 //! checks is broken within weeks. Each check names the file and line that
-//! breaks it. Known exceptions are listed here with the issue that removes
-//! them; a list that shrinks is progress, one that grows needs a reason.
+//! breaks it. There are no listed exceptions: a rule with one is a rule
+//! that is already being broken.
 
 use std::path::{Path, PathBuf};
-
-/// Files allowed past [`MAX_LINES`] until they are split (issue 18, "split
-/// what holds two concepts").
-const LONG_FILES: [&str; 2] = ["src/cli.rs", "src/demo.rs"];
 
 /// The longest non-test source file, in lines.
 const MAX_LINES: usize = 800;
@@ -149,7 +145,6 @@ fn the_engine_does_no_io_and_reads_no_clock() {
 fn no_source_file_is_two_concepts_long() {
     let long: Vec<String> = sources()
         .iter()
-        .filter(|(path, _)| !LONG_FILES.contains(&path.as_str()))
         .filter_map(|(path, text)| {
             let n = production_lines(text).count();
             (n > MAX_LINES).then(|| format!("{path}: {n} lines"))
@@ -159,13 +154,6 @@ fn no_source_file_is_two_concepts_long() {
         long.is_empty(),
         "a source file past {MAX_LINES} lines usually holds two concepts: split {long:?}"
     );
-    for path in LONG_FILES {
-        let text = std::fs::read_to_string(root().join(path)).unwrap_or_default();
-        assert!(
-            production_lines(&text).count() > MAX_LINES,
-            "{path} is listed as a long file but is gone or short now: take it off LONG_FILES"
-        );
-    }
 }
 
 /// Whether the item on line `n` (1-based) of `lines` has a doc comment

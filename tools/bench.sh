@@ -20,8 +20,11 @@ if [ "${1:-}" = "--quick" ]; then
   CASES=2000 SECONDS_EACH=2 READ_CLIENTS=1,10 WRITE_CLIENTS=1,4 REPORT_RUNS=2
 fi
 
-cargo build --release --locked --quiet
+cargo build --release --locked --quiet -p varna -p varna-bench
 VARNA=$(realpath "${CARGO_TARGET_DIR:-target}")/release/varna
+BENCH=$(realpath "${CARGO_TARGET_DIR:-target}")/release/varna-bench
+# The harness's server children are the release `varna` binary itself.
+export VARNA_BIN="$VARNA"
 mkdir -p target/bench
 LOG=target/bench/bench-$(date -u +%Y%m%dT%H%M%SZ).txt
 WORK=$(mktemp -d /tmp/varna-bench.XXXXXX)
@@ -41,9 +44,9 @@ run_backend() {
   local step
   step() { printf '\n## %s: %s\n' "$name" "$1" | tee -a "$LOG"; }
   step "seed $CASES cases"
-  "$VARNA" bench seed --cases "$CASES" --database-url "$url" 2>&1 | tail -1 | tee -a "$LOG"
+  "$BENCH" seed --cases "$CASES" --database-url "$url" 2>&1 | tail -1 | tee -a "$LOG"
   step "quality report 2025 (whole organisation)"
-  "$VARNA" bench report --year 2025 --runs "$REPORT_RUNS" --database-url "$url" | tee -a "$LOG"
+  "$BENCH" report --year 2025 --runs "$REPORT_RUNS" --database-url "$url" | tee -a "$LOG"
   step "audit verify"
   "$VARNA" audit verify --database-url "$url" 2>/dev/null | tee -a "$LOG"
   step "projection rebuild"
@@ -53,7 +56,7 @@ run_backend() {
   if [ "$name" = postgresql ] && postgraphile_start "$url"; then
     compare=(--compare-url "$PGQL_URL")
   fi
-  "$VARNA" bench read --clients "$READ_CLIENTS" --seconds "$SECONDS_EACH" --database-url "$url" \
+  "$BENCH" read --clients "$READ_CLIENTS" --seconds "$SECONDS_EACH" --database-url "$url" \
     "${compare[@]}" | tee -a "$LOG"
   postgraphile_stop
   step "write throughput (raw: the database's own single-row commit rate, measured first)"
@@ -69,7 +72,7 @@ run_backend() {
       echo "raw pgbench (one INSERT per transaction), $c client(s): $line tx/s" | tee -a "$LOG"
     fi
   done
-  "$VARNA" bench write --clients "$WRITE_CLIENTS" --seconds "$SECONDS_EACH" --raw-rates "$rates" \
+  "$BENCH" write --clients "$WRITE_CLIENTS" --seconds "$SECONDS_EACH" --raw-rates "$rates" \
     --database-url "$url" | tee -a "$LOG"
 }
 

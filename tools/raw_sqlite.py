@@ -2,7 +2,7 @@
 """The raw single-row commit rate of SQLite on this machine: CLIENTS threads,
 each with its own connection (WAL, the given synchronous mode, busy timeout),
 running BEGIN IMMEDIATE / one INSERT of ~1 KB / COMMIT for SECONDS. No ORM,
-no async driver: the database's own limit that `varna bench write` compares
+no async driver: the database's own limit that `varna-bench write` compares
 Varna's commands with.
 
 usage: raw_sqlite.py DB_FILE SECONDS CLIENTS [full|normal]

@@ -22,8 +22,11 @@ if [ "${1:-}" = "--quick" ]; then
   KILLS=3 EXAMPLES=10 QUICK=--quick
 fi
 
-cargo build --release --locked --quiet
+cargo build --release --locked --quiet -p varna -p varna-bench
 VARNA=$(realpath "${CARGO_TARGET_DIR:-target}")/release/varna
+BENCH=$(realpath "${CARGO_TARGET_DIR:-target}")/release/varna-bench
+# The harness's server children are the release `varna` binary itself.
+export VARNA_BIN="$VARNA"
 mkdir -p target/bench
 LOG=target/bench/robustness-$(date -u +%Y%m%dT%H%M%SZ).txt
 WORK=$(mktemp -d /tmp/varna-robust.XXXXXX)
@@ -34,11 +37,11 @@ SEED=${SEED:-$(date +%s)}
 
 echo "# varna robustness, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git describe --always --dirty 2>/dev/null || echo unknown), seed $SEED" | tee "$LOG"
 printf '\n## sqlite: crash test (%s kills)\n' "$KILLS" | tee -a "$LOG"
-"$VARNA" bench crash --kills "$KILLS" --clients "$CLIENTS" --seed "$SEED" \
+"$BENCH" crash --kills "$KILLS" --clients "$CLIENTS" --seed "$SEED" \
   --database-url "sqlite://$WORK/crash.db?mode=rwc" | tee -a "$LOG"
 if pg_throwaway_start; then
   printf '\n## postgresql: crash test (%s kills)\n' "$KILLS" | tee -a "$LOG"
-  "$VARNA" bench crash --kills "$KILLS" --clients "$CLIENTS" --seed "$SEED" \
+  "$BENCH" crash --kills "$KILLS" --clients "$CLIENTS" --seed "$SEED" \
     --database-url "$PG_URL" | tee -a "$LOG"
 elif [ -n "${CI:-}" ]; then
   echo "CI is set and PostgreSQL is missing" >&2

@@ -1,5 +1,5 @@
 //! `import_cases`: appends whole case histories in bulk — for generating
-//! benchmark datasets (`varna bench seed`), not for day-to-day work. The
+//! benchmark datasets (`varna-bench seed`), not for day-to-day work. The
 //! events must come from the engine (the caller decides them with
 //! `varna_workflow::decide*`); the store checks that each history replays
 //! under a registered definition, then chains, projects and tallies them

@@ -27,6 +27,8 @@ mod error;
 mod import;
 mod migrations;
 mod org;
+// Bench-only: the raw single-row yardstick, for `varna-bench` alone.
+#[cfg(feature = "probe")]
 mod probe;
 mod projections;
 pub mod queries;

@@ -1,7 +1,8 @@
 //! The benchmark harness's yardstick: single-row insert transactions on a
 //! scratch table, through the store's own pool with its own pragmas (WAL,
 //! `synchronous`, `BEGIN IMMEDIATE` on SQLite), so that command throughput
-//! can be compared with what the same database does at best.
+//! can be compared with what the same database does at best. Compiled only
+//! with the `probe` feature, which only `varna-bench` enables.
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 

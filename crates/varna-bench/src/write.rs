@@ -1,4 +1,4 @@
-//! `varna bench write`: write throughput against the database's own limit.
+//! `varna-bench write`: write throughput against the database's own limit.
 //! In one run, for each client count: (a) single-row insert transactions
 //! on a scratch table through the store's own pool, driver and pragmas;
 //! (b) Varna commands (filing an avvikelse and taking it through its
@@ -16,19 +16,21 @@ use std::time::{Duration, Instant};
 
 use varna_store::{CommandOptions, NewUnit, Store, StoreConfig};
 
-use super::child::{ChildServer, graphql};
-use super::life::{self, Tokens};
-use super::load::{Sample, drive, header, row, timed};
-use crate::demo::{self, Dice};
+use crate::child::{ChildServer, graphql};
+use crate::life::{self, Tokens};
+use crate::load::{Sample, drive, header, row, timed};
+use varna::demo::{self, Dice};
 
 /// The unit the write benchmark files for (registered if missing).
 const UNIT: &str = "bench-write";
 
-/// What `varna bench write` runs.
+/// What `varna-bench write` runs.
 #[derive(Debug, Clone)]
 pub(crate) struct WritePlan {
     pub(crate) store: StoreConfig,
     pub(crate) workflows: PathBuf,
+    /// The `varna` binary to start as the server (default: this binary's `serve`).
+    pub(crate) varna: Option<PathBuf>,
     pub(crate) seconds: f64,
     pub(crate) clients: Vec<usize>,
     pub(crate) http: bool,
@@ -131,9 +133,9 @@ fn payload() -> String {
     "Brukaren föll i badrummet nattetid; ingen larmknapp var på. ".repeat(16)
 }
 
-/// `varna bench write`.
+/// `varna-bench write`.
 pub(crate) async fn write(plan: WritePlan) -> anyhow::Result<ExitCode> {
-    let catalog = crate::workflows::load_catalog(&plan.workflows)?;
+    let catalog = varna::workflows::load_catalog(&plan.workflows)?;
     let store = Arc::new(Store::open(&plan.store, &catalog).await?);
     store
         .upsert_unit(NewUnit {
@@ -183,7 +185,8 @@ pub(crate) async fn write(plan: WritePlan) -> anyhow::Result<ExitCode> {
     }
     store.probe_drop().await?;
     if plan.http {
-        let server = ChildServer::start(&plan.store, &plan.workflows).await?;
+        let server =
+            ChildServer::start(&plan.store, &plan.workflows, plan.varna.as_deref()).await?;
         let shared = Arc::new((server.base.clone(), Tokens::new(&server, UNIT)));
         for (clients, _, _, http) in &mut results {
             let s = Arc::clone(&shared);

@@ -1,5 +1,6 @@
-//! `varna bench seed`, `varna report` and `varna bench report` as an
-//! operator runs them, on SQLite and PostgreSQL: a generated organisation
+//! `varna-bench seed`, `varna report` and `varna-bench report` as an
+//! operator runs them (`varna` through `varna-bench varna`, the same
+//! library code), on SQLite and PostgreSQL: a generated organisation
 //! whose audit chain verifies, whose report survives a projection rebuild
 //! unchanged, and whose exports are complete files; plus the errors.
 
@@ -7,12 +8,12 @@ mod common;
 
 use std::path::Path;
 
-use common::{ok, text, varna};
+use common::{bench, ok, text, varna, varna_ok};
 use serde_json::Value;
 use varna_testkit::PgCluster;
 
 fn json_report(url: &str) -> Value {
-    let out = ok(&[
+    let out = varna_ok(&[
         "report",
         "--year",
         "2025",
@@ -45,7 +46,6 @@ fn sum(report: &Value, table: &str, field: &str) -> i64 {
 /// Seeds, verifies, reports in every format, rebuilds and reports again.
 fn seeded_organisation_reports_consistently(url: &str, dir: &Path) {
     let seeded = ok(&[
-        "bench",
         "seed",
         "--cases",
         "3000",
@@ -57,7 +57,7 @@ fn seeded_organisation_reports_consistently(url: &str, dir: &Path) {
         url,
     ]);
     assert!(seeded.contains("seeded 3000 cases"), "{seeded}");
-    let again = varna(&["bench", "seed", "--cases", "10", "--database-url", url]);
+    let again = bench(&["seed", "--cases", "10", "--database-url", url]);
     assert!(!again.status.success());
     assert!(
         text(&again).contains("already has 3000 cases"),
@@ -65,7 +65,7 @@ fn seeded_organisation_reports_consistently(url: &str, dir: &Path) {
         text(&again)
     );
 
-    let verified = ok(&["audit", "verify", "--database-url", url]);
+    let verified = varna_ok(&["audit", "verify", "--database-url", url]);
     assert!(verified.contains("audit chain intact"), "{verified}");
 
     let before = json_report(url);
@@ -87,7 +87,7 @@ fn seeded_organisation_reports_consistently(url: &str, dir: &Path) {
         .sum();
     assert_eq!(before["repeats"]["investigated"].as_i64(), Some(sarah));
 
-    ok(&["projections", "rebuild", "--database-url", url]);
+    varna_ok(&["projections", "rebuild", "--database-url", url]);
     let mut after = json_report(url);
     after["generatedAt"] = before["generatedAt"].clone();
     assert_eq!(before, after, "the report is the same after a rebuild");
@@ -98,7 +98,7 @@ fn seeded_organisation_reports_consistently(url: &str, dir: &Path) {
         ("json", "\"perLagrum\""),
     ] {
         let path = dir.join(format!("report.{format}"));
-        let said = ok(&[
+        let said = varna_ok(&[
             "report",
             "--year",
             "2025",
@@ -125,7 +125,6 @@ fn seeded_organisation_reports_consistently(url: &str, dir: &Path) {
     }
 
     let timed = ok(&[
-        "bench",
         "report",
         "--year",
         "2025",
@@ -174,7 +173,7 @@ fn report_arguments_are_checked_with_clear_errors() {
     let missing = format!("sqlite://{}/missing.db", dir.path().display());
     let out = varna(&["report", "--year", "2025", "--database-url", &missing]);
     assert!(text(&out).contains("no database file"), "{}", text(&out));
-    let empty = ok(&[
+    let empty = varna_ok(&[
         "report",
         "--year",
         "2025",

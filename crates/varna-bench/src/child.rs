@@ -1,6 +1,8 @@
-//! A `varna serve` child process for the harness: this same binary on a
-//! free loopback port with a fresh HS256 secret, and an HTTP client for its
-//! GraphQL endpoint with tokens minted for that secret.
+//! A `varna serve` child process for the harness — a `varna` binary, or by
+//! default this binary's hidden `varna serve`, which runs the same server
+//! code — on a free loopback port with a fresh HS256 secret, and an
+//! HTTP client for its GraphQL endpoint with tokens minted for that secret.
+//! The child is a real process: the crash test kills it with SIGKILL.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -24,11 +26,13 @@ pub(crate) struct ChildServer {
 }
 
 impl ChildServer {
-    /// Starts `varna serve` on `database_url` (migrations run at start) and
-    /// waits until it is ready, at most two minutes.
+    /// Starts `serve` of `varna` (default: of this binary) on the store's
+    /// database (migrations run at start) and waits until it is ready, at
+    /// most two minutes.
     pub(crate) async fn start(
         store: &StoreConfig,
         workflows: &Path,
+        varna: Option<&Path>,
     ) -> anyhow::Result<ChildServer> {
         let sqlite_sync = if store.sqlite_synchronous_full {
             "full"
@@ -40,10 +44,17 @@ impl ChildServer {
             .local_addr()?
             .port();
         let secret = format!("bench-{}-{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
-        let exe = std::env::current_exe().context("locating the varna binary")?;
+        let (exe, serve) = match varna {
+            Some(path) => (path.to_owned(), vec!["serve"]),
+            None => (
+                std::env::current_exe().context("locating the varna-bench binary")?,
+                vec!["varna", "serve"],
+            ),
+        };
         let started = Instant::now();
-        let child = Command::new(exe)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        let child = Command::new(&exe)
+            .args(serve)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(["--database-url", &store.url])
             .args(["--sqlite-sync", sqlite_sync])
             .arg("--workflows")
@@ -57,7 +68,7 @@ impl ChildServer {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .spawn()
-            .context("starting varna serve")?;
+            .with_context(|| format!("starting {} serve", exe.display()))?;
         let mut server = ChildServer {
             child,
             base: format!("http://127.0.0.1:{port}"),

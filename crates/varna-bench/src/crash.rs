@@ -1,4 +1,4 @@
-//! `varna bench crash`: kill the server with SIGKILL at random moments
+//! `varna-bench crash`: kill the server with SIGKILL at random moments
 //! under a write load, restart it, and check that nothing acknowledged was
 //! lost. Each round starts `varna serve` (which must recover by itself),
 //! lets clients file avvikelser and take them through their lifecycle over
@@ -15,17 +15,19 @@ use std::time::Duration;
 
 use varna_store::{CaseId, NewUnit, Store, StoreConfig};
 
-use super::child::{ChildServer, graphql};
-use super::life::{self, Tokens};
-use crate::demo::Dice;
+use crate::child::{ChildServer, graphql};
+use crate::life::{self, Tokens};
+use varna::demo::Dice;
 
 const UNIT: &str = "bench-crash";
 
-/// What `varna bench crash` runs.
+/// What `varna-bench crash` runs.
 #[derive(Debug, Clone)]
 pub(crate) struct CrashPlan {
     pub(crate) store: StoreConfig,
     pub(crate) workflows: PathBuf,
+    /// The `varna` binary to start as the server (default: this binary's `serve`).
+    pub(crate) varna: Option<PathBuf>,
     pub(crate) kills: usize,
     pub(crate) clients: usize,
     pub(crate) seed: u64,
@@ -96,9 +98,9 @@ async fn writer(
     }
 }
 
-/// `varna bench crash`.
+/// `varna-bench crash`.
 pub(crate) async fn crash(plan: CrashPlan) -> anyhow::Result<ExitCode> {
-    let catalog = crate::workflows::load_catalog(&plan.workflows)?;
+    let catalog = varna::workflows::load_catalog(&plan.workflows)?;
     let store = Store::open(&plan.store, &catalog).await?;
     store
         .upsert_unit(NewUnit {
@@ -115,7 +117,8 @@ pub(crate) async fn crash(plan: CrashPlan) -> anyhow::Result<ExitCode> {
     let mut dice = Dice(plan.seed | 1);
     let mut restarts = Vec::new();
     for round in 0..plan.kills {
-        let server = ChildServer::start(&plan.store, &plan.workflows).await?;
+        let server =
+            ChildServer::start(&plan.store, &plan.workflows, plan.varna.as_deref()).await?;
         restarts.push(server.cold_start);
         let tokens = Arc::new(Tokens::new(&server, UNIT));
         let tasks: Vec<_> = (0..plan.clients)
@@ -129,7 +132,7 @@ pub(crate) async fn crash(plan: CrashPlan) -> anyhow::Result<ExitCode> {
                 ))
             })
             .collect();
-        let after = Duration::from_millis(100 + dice.next() % 1_400);
+        let after = Duration::from_millis(100 + dice.next_u64() % 1_400);
         tokio::time::sleep(after).await;
         server.kill()?;
         for t in tasks {
@@ -148,7 +151,7 @@ pub(crate) async fn crash(plan: CrashPlan) -> anyhow::Result<ExitCode> {
         );
     }
     // A last restart must come up cleanly, too.
-    let server = ChildServer::start(&plan.store, &plan.workflows).await?;
+    let server = ChildServer::start(&plan.store, &plan.workflows, plan.varna.as_deref()).await?;
     restarts.push(server.cold_start);
     server.stop().await?;
 

@@ -5,13 +5,12 @@
 
 mod common;
 
-use common::{ok, text, varna};
+use common::{bench, ok, text, varna_ok};
 use varna_testkit::PgCluster;
 
 /// The crash test's verdict lines, checked one by one.
 fn crash_test_passes(url: &str) {
     let out = ok(&[
-        "bench",
         "crash",
         "--kills",
         "3",
@@ -40,9 +39,9 @@ fn crash_test_passes(url: &str) {
         .expect("a count of acknowledged commands");
     assert!(acknowledged > 0, "{out}");
     // What the crash test left behind verifies with the operator's tools.
-    let verified = ok(&["audit", "verify", "--database-url", url]);
+    let verified = varna_ok(&["audit", "verify", "--database-url", url]);
     assert!(verified.contains("audit chain intact"), "{verified}");
-    let checked = ok(&["projections", "check", "--database-url", url]);
+    let checked = varna_ok(&["projections", "check", "--database-url", url]);
     assert!(
         checked.contains("projections match the event log"),
         "{checked}"
@@ -52,7 +51,6 @@ fn crash_test_passes(url: &str) {
 /// Every path and client count of the write benchmark, and its ratios.
 fn write_benchmark_measures_every_path(url: &str) {
     let out = ok(&[
-        "bench",
         "write",
         "--seconds",
         "0.5",
@@ -99,7 +97,6 @@ fn write_benchmark_measures_every_path(url: &str) {
     );
     // Without it, against single-row transactions through Varna's driver.
     let out = ok(&[
-        "bench",
         "write",
         "--seconds",
         "0.3",
@@ -118,7 +115,6 @@ fn write_benchmark_measures_every_path(url: &str) {
 
 fn read_benchmark_measures_both_queries(url: &str) {
     ok(&[
-        "bench",
         "seed",
         "--cases",
         "400",
@@ -128,7 +124,6 @@ fn read_benchmark_measures_both_queries(url: &str) {
         url,
     ]);
     let out = ok(&[
-        "bench",
         "read",
         "--seconds",
         "0.5",
@@ -196,45 +191,59 @@ fn harness_arguments_are_checked_with_clear_errors() {
     let url = format!("sqlite://{}/h.db?mode=rwc", dir.path().display());
     let cases = [
         (
-            vec!["bench", "write", "--clients", "0"],
+            vec!["write", "--clients", "0"],
             "--clients takes counts from 1 to 1000",
         ),
         (
-            vec!["bench", "write", "--seconds", "0"],
+            vec!["write", "--seconds", "0"],
             "--seconds must be more than 0",
         ),
+        (vec!["crash", "--kills", "0"], "0 is not in 1..=10000"),
+        (vec!["write", "--raw-rates", "8"], "expected CLIENTS=RATE"),
         (
-            vec!["bench", "crash", "--kills", "0"],
-            "0 is not in 1..=10000",
-        ),
-        (
-            vec!["bench", "write", "--raw-rates", "8"],
-            "expected CLIENTS=RATE",
-        ),
-        (
-            vec!["bench", "write", "--raw-rates", "8=fast"],
+            vec!["write", "--raw-rates", "8=fast"],
             "is not a positive rate",
         ),
     ];
     for (args, expected) in cases {
         let mut args = args;
         args.extend(["--database-url", &url]);
-        let out = varna(&args);
+        let out = bench(&args);
         assert!(!out.status.success(), "{args:?}");
         assert!(text(&out).contains(expected), "{args:?}: {}", text(&out));
     }
     // Reading needs data: an empty database says how to fill it.
     common::add_linden(&url);
-    let out = varna(&["bench", "read", "--seconds", "0.2", "--database-url", &url]);
+    let out = bench(&["read", "--seconds", "0.2", "--database-url", &url]);
     assert!(!out.status.success());
     assert!(
-        text(&out).contains("fill it first with `varna bench seed`"),
+        text(&out).contains("fill it first with `varna-bench seed`"),
         "{}",
         text(&out)
     );
     // A missing database file is not created by a benchmark that reads.
     let missing = format!("sqlite://{}/none.db", dir.path().display());
-    let out = varna(&["bench", "read", "--database-url", &missing]);
+    let out = bench(&["read", "--database-url", &missing]);
     assert!(!out.status.success());
     assert!(text(&out).contains("no database file"), "{}", text(&out));
+}
+
+#[test]
+fn help_lists_every_harness_command() {
+    let help = ok(&["--help"]);
+    for command in ["seed", "report", "write", "read", "crash"] {
+        assert!(
+            help.lines()
+                .any(|l| l.trim_start().starts_with(&format!("{command} "))),
+            "{command}: {help}"
+        );
+    }
+    assert!(
+        !help.lines().any(|l| l.trim_start().starts_with("varna ")),
+        "the varna subcommand (the server child) is hidden: {help}"
+    );
+    for command in ["seed", "report", "write", "read", "crash"] {
+        let out = ok(&[command, "--help"]);
+        assert!(out.contains("Usage: varna-bench"), "{command}: {out}");
+    }
 }

@@ -1,30 +1,13 @@
-//! `varna bench`: the benchmark harness's own commands. `seed` fills an
-//! empty database with a national-scale organisation — units in seven
-//! verksamhetsområden, the four case kinds in the proportions of municipal
-//! quality reports, full event histories decided by the real engine,
-//! utredning journals — through the store's bulk import. `report` times
-//! the yearly quality report on that data. `write` measures command
-//! throughput against raw inserts into the same database, `read` latency
-//! under concurrent load over HTTP, and `crash` kills the server under load
-//! and checks that nothing acknowledged was lost.
-
-mod child;
-mod crash;
-mod life;
-mod load;
-mod read;
-mod write;
-
-pub(crate) use crash::{CrashPlan, crash};
-pub(crate) use read::{ReadPlan, read};
-pub(crate) use write::{WritePlan, write};
+//! `varna-bench seed`: fills an empty database with a national-scale
+//! organisation — units in seven verksamhetsområden, the four case kinds in
+//! the proportions of municipal quality reports, full event histories
+//! decided by the real engine with the demo's filings and lifecycles,
+//! utredning journals — through the store's bulk import.
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::Context;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
-use varna_report::{Format, Scope};
 use varna_store::chain::normalise;
 use varna_store::queries::CaseFilter;
 use varna_store::{CaseId, ImportedCase, NewUnit, Store, StoreConfig};
@@ -32,8 +15,8 @@ use varna_workflow::{
     Catalog, Event, Facts, Lagrum, Personnummer, decide, decide_filing, evolve, replay,
 };
 
-use crate::demo::{self, Dice};
-use crate::maintenance::Ticker;
+use varna::demo::{self, Dice};
+use varna::progress::Ticker;
 
 /// Verksamhetsområden of the generated organisation, with the lagrum their units work under.
 const AREAS: [(&str, &str, Lagrum); 7] = [
@@ -64,7 +47,7 @@ const MIX: [(&str, u64); 4] = [
 /// Residents per unit whose personnummer recur across cases.
 const PEOPLE_PER_UNIT: usize = 40;
 
-/// What `varna bench seed` generates.
+/// What `varna-bench seed` generates.
 #[derive(Debug, Clone)]
 pub(crate) struct SeedPlan {
     pub(crate) cases: u64,
@@ -151,7 +134,7 @@ fn generate(
         .get(kind)
         .with_context(|| format!("no {kind} lifecycle in the catalog"))?;
     let span = (end - start).num_seconds().max(1);
-    let offset = i64::try_from(dice.next() % u64::try_from(span).unwrap_or(1)).unwrap_or(0);
+    let offset = i64::try_from(dice.next_u64() % u64::try_from(span).unwrap_or(1)).unwrap_or(0);
     let filed_at = normalise(start + Duration::seconds(offset));
     // Escalations open a second case; the generator keeps to one case per history.
     let variant = if kind == "avvikelse" && variant % 9 == 4 {
@@ -197,17 +180,19 @@ fn generate(
     })
 }
 
-/// `varna bench seed`.
+/// `varna-bench seed`.
 pub(crate) async fn seed(
     config: &StoreConfig,
     workflows: &std::path::Path,
     plan: SeedPlan,
 ) -> anyhow::Result<ExitCode> {
-    let catalog = crate::workflows::load_catalog(workflows)?;
+    let catalog = varna::workflows::load_catalog(workflows)?;
     let store = Store::open(config, &catalog).await?;
     let existing = store.count_cases(&CaseFilter::default()).await?;
     if existing > 0 {
-        anyhow::bail!("bench seed fills an empty database; this one already has {existing} cases");
+        anyhow::bail!(
+            "varna-bench seed fills an empty database; this one already has {existing} cases"
+        );
     }
     let unit_count = plan
         .units
@@ -274,51 +259,6 @@ pub(crate) async fn seed(
         start.year(),
         (end - Duration::seconds(1)).year(),
         done as f64 / secs.max(1e-9)
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `varna bench report`: the report for `year`, `runs` times after one
-/// warm-up run, timed in two parts (reading the data; building and
-/// rendering HTML).
-pub(crate) async fn report(
-    config: &StoreConfig,
-    workflows: &std::path::Path,
-    year: i32,
-    scope: Scope,
-    runs: usize,
-) -> anyhow::Result<ExitCode> {
-    let catalog = crate::workflows::load_catalog(workflows)?;
-    let store = Store::open(config, &catalog).await?;
-    let cases = store.count_cases(&CaseFilter::default()).await?;
-    let mut timings = Vec::new();
-    let mut last = None;
-    for run in 0..=runs {
-        let started = Instant::now();
-        let data = store.report_data(year, &scope, Utc::now()).await?;
-        let read = started.elapsed();
-        let built = varna_report::build(&data, &catalog);
-        let html = varna_report::render(&built, Format::Html);
-        let total = started.elapsed();
-        if run > 0 {
-            timings.push((total, read));
-        }
-        last = Some((data.tallies.len(), data.investigated.len(), html.len()));
-    }
-    store.close().await?;
-    timings.sort();
-    let ms = |d: std::time::Duration| d.as_secs_f64() * 1_000.0;
-    let (tallies, investigated, bytes) = last.unwrap_or_default();
-    let median = timings[timings.len() / 2];
-    println!(
-        "quality report {year} over {cases} cases ({tallies} tally rows, {investigated} investigated cases, {bytes} bytes of HTML)"
-    );
-    println!(
-        "{runs} runs after a warm-up: median {:.0} ms (reading {:.0} ms), fastest {:.0} ms, slowest {:.0} ms",
-        ms(median.0),
-        ms(median.1),
-        ms(timings[0].0),
-        ms(timings[timings.len() - 1].0)
     );
     Ok(ExitCode::SUCCESS)
 }

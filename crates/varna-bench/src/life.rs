@@ -7,8 +7,8 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use varna_workflow::{Command, FileCase, Lagrum, Role};
 
-use super::child::ChildServer;
-use crate::demo::{self, Dice, Step};
+use crate::child::ChildServer;
+use varna::demo::{self, Dice, Step};
 
 /// Files a case.
 pub(super) const FILE: &str =

@@ -1,4 +1,4 @@
-//! `varna bench read`: read latency under load over HTTP. Starts a
+//! `varna-bench read`: read latency under load over HTTP. Starts a
 //! `varna serve` child on an existing (seeded) database, then for each
 //! client count runs `case(id) { history }` on random cases and a filtered
 //! `cases` page on random units, as an auditor (every case read is
@@ -16,15 +16,17 @@ use serde_json::{Value, json};
 use varna_store::StoreConfig;
 use varna_workflow::Role;
 
-use super::child::{ChildServer, graphql};
-use super::load::{Sample, drive, header, row, timed};
-use crate::demo::Dice;
+use crate::child::{ChildServer, graphql};
+use crate::load::{Sample, drive, header, row, timed};
+use varna::demo::Dice;
 
-/// What `varna bench read` runs.
+/// What `varna-bench read` runs.
 #[derive(Debug, Clone)]
 pub(crate) struct ReadPlan {
     pub(crate) store: StoreConfig,
     pub(crate) workflows: PathBuf,
+    /// The `varna` binary to start as the server (default: this binary's `serve`).
+    pub(crate) varna: Option<PathBuf>,
     pub(crate) seconds: f64,
     pub(crate) clients: Vec<usize>,
     /// A PostGraphile endpoint over the same PostgreSQL tables to measure
@@ -144,14 +146,14 @@ async fn targets(
     units.sort();
     units.dedup();
     if ids.is_empty() {
-        anyhow::bail!("the database has no cases to read: fill it first with `varna bench seed`");
+        anyhow::bail!("the database has no cases to read: fill it first with `varna-bench seed`");
     }
     Ok((ids, units))
 }
 
-/// `varna bench read`.
+/// `varna-bench read`.
 pub(crate) async fn read(plan: ReadPlan) -> anyhow::Result<ExitCode> {
-    let server = ChildServer::start(&plan.store, &plan.workflows).await?;
+    let server = ChildServer::start(&plan.store, &plan.workflows, plan.varna.as_deref()).await?;
     let cold = server.cold_start;
     let token = server.token(Role::Auditor, &[]);
     let http = reqwest::Client::new();

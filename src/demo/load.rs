@@ -1,0 +1,256 @@
+//! Loading the demo organisation into a store for `varna serve --demo`:
+//! its units and people, then a year of cases driven through the real
+//! lifecycles (so every rule applies) and left in every state.
+//! Deterministic for a given day; cases go only into an empty store.
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use varna_store::queries::CaseFilter;
+use varna_store::{CaseId, CommandOptions, NewUnit, NewUser, Store};
+use varna_workflow::{Command, Lagrum, Role};
+
+use super::DemoOrganisation;
+use super::cases::{Dice, actor, filing, steps};
+use super::org::{DemoUnit, PLAN, UNITS, people};
+
+/// Refuses a database that holds a case the demo did not make: one filed
+/// by someone who is not a demo person, or at a unit that is not a demo
+/// unit. A demo signs people in without a password, so it must never run
+/// on real cases.
+pub async fn ensure_demo_database(store: &Store) -> anyhow::Result<()> {
+    let (filers, units) = store
+        .case_filers_and_units()
+        .await
+        .context("demo: reading who filed the cases")?;
+    let people: Vec<String> = people()
+        .into_iter()
+        .map(|u| u.user_id)
+        .chain(
+            [
+                Role::Reporter,
+                Role::UnitManager,
+                Role::Sas,
+                Role::Mas,
+                Role::Mar,
+                Role::Committee,
+                Role::OperationsManager,
+            ]
+            .into_iter()
+            .map(|role| actor(role, UNITS[0].id).id.as_str().to_owned()),
+        )
+        .collect();
+    let foreign_filer = filers.iter().any(|f| !people.contains(f));
+    let foreign_unit = units.iter().any(|u| !UNITS.iter().any(|d| d.id == u));
+    if foreign_filer || foreign_unit {
+        anyhow::bail!(
+            "--demo refuses this database: it holds cases the demo did not create. \
+             A demo signs people in without a password and must never run on real cases; \
+             start it on a new file (e.g. --database-url 'sqlite://demo.db?mode=rwc')"
+        );
+    }
+    Ok(())
+}
+
+/// Loads the demo into an empty store; on a store with cases it adds nothing.
+pub async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<DemoOrganisation> {
+    let users = people();
+    let result = |cases| DemoOrganisation {
+        users: users.clone(),
+        units: UNITS.iter().map(|u| u.id.to_owned()).collect(),
+        cases,
+    };
+    for unit in UNITS {
+        store
+            .upsert_unit(NewUnit {
+                id: unit.id.into(),
+                name: unit.name.into(),
+                verksamhetsomrade_id: unit.area.into(),
+                verksamhetsomrade_name: unit.area_name.into(),
+                organisation_id: "exempelkommunen".into(),
+                organisation_name: "Exempelkommunen".into(),
+            })
+            .await
+            .context("demo: registering units")?;
+    }
+    for user in &users {
+        let roles = if user.units.is_empty() {
+            vec![(user.role, None)]
+        } else {
+            user.units
+                .iter()
+                .map(|u| (user.role, Some(u.clone())))
+                .collect()
+        };
+        store
+            .upsert_user(NewUser {
+                id: user.user_id.clone(),
+                name: user.name.clone(),
+                title: user.title.clone(),
+                roles,
+            })
+            .await
+            .context("demo: registering users")?;
+    }
+    if store.count_cases(&CaseFilter::default()).await? > 0 {
+        return Ok(result(0));
+    }
+    let mut dice = Dice(0x5EED_CA5E_2026_0001);
+    let mut filed = 0;
+    for (kind, count) in PLAN {
+        for i in 0..count {
+            let units: Vec<_> = UNITS
+                .iter()
+                .filter(|u| match kind {
+                    "lex-sarah" => u.lagrum != Lagrum::Hsl,
+                    "lex-maria" => u.lagrum == Lagrum::Hsl,
+                    _ => true,
+                })
+                .collect();
+            let DemoUnit {
+                id: unit, lagrum, ..
+            } = **dice.pick(&units);
+            // Spread over the past year; older cases have come further.
+            let age_days = i64::try_from(365 * (count - i) / count).unwrap_or(365);
+            let filed_at = today
+                - Duration::days(age_days)
+                - Duration::hours(i64::try_from(dice.below(10)).unwrap_or(0));
+            let step_at = |n: usize| {
+                (filed_at + Duration::hours(6 * i64::try_from(n).unwrap_or(0)))
+                    .min(today - Duration::minutes(5))
+            };
+            let (role, command) = filing(
+                kind,
+                lagrum,
+                unit,
+                i,
+                &mut dice,
+                filed_at - Duration::days(1),
+            );
+            let options = |at| CommandOptions {
+                now: Some(at),
+                ..CommandOptions::default()
+            };
+            let outcome = store
+                .file_case(kind, command, None, &actor(role, unit), options(filed_at))
+                .await
+                .with_context(|| format!("demo: filing {kind} case {i}"))?;
+            filed += 1 + outcome.opened.len();
+            // The first cases of each kind take the longest path (a serious
+            // outcome) and stop after each transition in turn, so every state
+            // shows; later ones vary their path and mostly finish.
+            let longest = steps(kind, lagrum, 3, &step_at);
+            let cuts: Vec<usize> = std::iter::once(0)
+                .chain(
+                    longest
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| matches!(s.command, Command::Transition { .. }))
+                        .map(|(n, _)| n + 1),
+                )
+                .collect();
+            let (all, take) = if i < cuts.len() {
+                (longest, cuts[i])
+            } else {
+                let all = steps(kind, lagrum, i, &step_at);
+                let take = if age_days > 45 {
+                    all.len()
+                } else {
+                    dice.below(all.len() + 1)
+                };
+                (all, take)
+            };
+            let case_id: CaseId = outcome.case_id;
+            for (n, step) in all.into_iter().take(take).enumerate() {
+                let done = store
+                    .execute(
+                        &case_id,
+                        step.command,
+                        &actor(step.role, unit),
+                        options(step_at(n + 1)),
+                    )
+                    .await
+                    .with_context(|| format!("demo: {kind} case {i}, step {}", n + 1))?;
+                filed += done.opened.len();
+            }
+        }
+    }
+    tracing::info!(
+        cases = filed,
+        users = users.len(),
+        units = UNITS.len(),
+        "demo organisation loaded"
+    );
+    Ok(result(filed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use varna_store::StoreConfig;
+    use varna_store::queries::GroupBy;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_demo_covers_every_state_of_every_lifecycle_and_verifies() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let catalog = crate::workflows::load_catalog(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows"),
+        )
+        .map_err(|e| e.to_string())
+        .expect("valid");
+        let store = Store::open(
+            &StoreConfig::new(format!(
+                "sqlite://{}/demo.db?mode=rwc",
+                dir.path().display()
+            )),
+            &catalog,
+        )
+        .await
+        .expect("opens");
+        let today = DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+            .expect("valid")
+            .with_timezone(&Utc);
+        let demo = load(&store, today).await.expect("loads");
+        assert!(demo.cases >= 300, "{} cases", demo.cases);
+        let roles: std::collections::BTreeSet<Role> = demo.users.iter().map(|u| u.role).collect();
+        assert_eq!(roles.len(), Role::ALL.len(), "a user for every role");
+        for name in ["avvikelse", "lex-sarah", "lex-maria", "klagomal"] {
+            let def = store.definition(name).expect("loaded");
+            let counts = store
+                .count_by(
+                    &CaseFilter {
+                        kinds: vec![name.into()],
+                        ..CaseFilter::default()
+                    },
+                    GroupBy::State,
+                )
+                .await
+                .expect("counts");
+            for state in &def.states {
+                assert!(
+                    counts
+                        .iter()
+                        .any(|(s, n)| s.as_deref() == Some(state.id.as_str()) && *n > 0),
+                    "{name}: no case in {}: {counts:?}",
+                    state.id
+                );
+            }
+        }
+        let overdue = CaseFilter {
+            overdue_at: Some(today),
+            ..CaseFilter::default()
+        };
+        assert!(
+            store.count_cases(&overdue).await.expect("counts") > 0,
+            "the demo shows overdue cases"
+        );
+        assert_eq!(
+            load(&store, today).await.expect("loads again").cases,
+            0,
+            "a second load adds nothing"
+        );
+        assert_eq!(
+            store.verify_audit(|_| {}).await.expect("verifies").problem,
+            None
+        );
+    }
+}
