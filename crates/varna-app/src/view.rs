@@ -71,6 +71,8 @@ pub struct TransitionView {
     pub name: String,
     /// Its names.
     pub label: Label,
+    /// What taking it means, in plain words, where the lifecycle file says.
+    pub explain: Option<Label>,
     /// The state it leads to.
     pub to: Named,
     /// What it requires.
@@ -262,6 +264,7 @@ impl CaseView {
         .map(|a| TransitionView {
             name: a.transition.name.clone(),
             label: a.transition.label.clone(),
+            explain: a.transition.explain.clone(),
             to: self.state_named(a.transition.to.as_str()),
             requires: a.transition.requires.clone(),
             accepts: a.transition.accepts.clone(),

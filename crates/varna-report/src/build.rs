@@ -12,7 +12,7 @@ use crate::input::{
     DIM_DEADLINE_PREFIX, DIM_FEEDBACK, DIM_GENDER, DIM_IVO, DIM_OUTCOME, IVO_REPORTED,
     OUTCOME_CLOSED_WITHOUT_RULING, OUTCOME_ONGOING, RepeatReason, ReportData, Scope, Tally,
 };
-use crate::labels::value_label;
+use crate::labels::humanised;
 use crate::model::{
     AreaGenderRow, CategoryRow, ComplaintRow, DeadlineRow, IvoRow, LagrumRow, LeadTimeRow,
     MonthlySeries, OutcomeRow, QualityReport, RepeatCase, RepeatSummary, RisingUnit,
@@ -94,6 +94,8 @@ fn hours(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
 /// The data with its lookups: tallies of the report year summed by key.
 struct Context<'a> {
     data: &'a ReportData,
+    /// Choice value id → its Swedish words, from the lifecycle files.
+    values: HashMap<&'a str, &'a str>,
     /// Lifecycles in catalog order, then any only the tallies know.
     kinds: Vec<(String, Option<&'a WorkflowDefinition>)>,
     /// Tallies of the report year.
@@ -106,6 +108,14 @@ struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// A choice value as people read it: the lifecycle file's words, else
+    /// the id with spaces and a capital.
+    fn value_label(&self, id: &str) -> String {
+        self.values
+            .get(id)
+            .map_or_else(|| humanised(id), |l| (*l).to_owned())
+    }
+
     fn new(data: &'a ReportData, catalog: &'a Catalog) -> Context<'a> {
         let mut kinds: Vec<(String, Option<&WorkflowDefinition>)> = catalog
             .iter()
@@ -129,8 +139,15 @@ impl<'a> Context<'a> {
                 areas.push((u.area_id.as_str(), u.area_name.as_str()));
             }
         }
+        let values = catalog
+            .iter()
+            .flat_map(|d| &d.fields)
+            .flat_map(|f| &f.value_labels)
+            .map(|(id, label)| (id.as_str(), label.sv.as_str()))
+            .collect();
         Context {
             data,
+            values,
             kinds,
             current: data
                 .tallies
@@ -308,7 +325,7 @@ impl<'a> Context<'a> {
             let unruled = counts.remove(OUTCOME_CLOSED_WITHOUT_RULING).unwrap_or(0);
             // Outcomes an earlier version of the definition had.
             for (outcome, count) in counts.into_iter().filter(|(_, n)| *n != 0) {
-                rows.push(row(outcome, value_label(outcome), false, count));
+                rows.push(row(outcome, self.value_label(outcome), false, count));
             }
             rows.push(row(
                 OUTCOME_ONGOING,
@@ -361,7 +378,7 @@ impl<'a> Context<'a> {
                     kind: kind.clone(),
                     kind_label: self.kind_label(kind),
                     category: category.to_owned(),
-                    label: value_label(category),
+                    label: self.value_label(category),
                     count,
                     share: share(count, total),
                 });
@@ -407,7 +424,7 @@ impl<'a> Context<'a> {
                         area_id: area_id.to_owned(),
                         area_name: area_name.to_owned(),
                         feedback_kind: (*kind).to_owned(),
-                        label: value_label(kind),
+                        label: self.value_label(kind),
                         count: *count,
                     });
                 }
@@ -495,7 +512,7 @@ impl<'a> Context<'a> {
                 .copied()
                 .filter(|id| !order.iter().any(|(o, _)| o == id))
                 .collect();
-            order.extend(unknown.into_iter().map(|id| (id, value_label(id))));
+            order.extend(unknown.into_iter().map(|id| (id, self.value_label(id))));
             for (id, label) in order {
                 let Some(c) = counts.get(id) else { continue };
                 let get = |v: &str| c.get(v).copied().unwrap_or(0);
@@ -549,7 +566,7 @@ impl<'a> Context<'a> {
     }
 
     fn monthly_by_category(&self) -> Vec<MonthlySeries> {
-        self.monthly(DIM_CATEGORY, |t| t.value.as_str(), value_label)
+        self.monthly(DIM_CATEGORY, |t| t.value.as_str(), |v| self.value_label(v))
     }
 
     fn rising_units(&self) -> Vec<RisingUnit> {
@@ -648,6 +665,7 @@ impl<'a> Context<'a> {
                         kind_label: self.kind_label(&p.kind),
                         unit_id: p.unit_id.clone(),
                         unit_name: self.unit_name(&p.unit_id),
+                        category_label: p.category.as_deref().map(|c| self.value_label(c)),
                         category: p.category.clone(),
                         reasons: g
                             .reasons

@@ -6,7 +6,6 @@
 use std::fmt::Write;
 
 use crate::chart::{bar_chart, line_chart};
-use crate::labels::value_label;
 use crate::model::{MonthlySeries, QualityReport};
 use crate::table::{Cell, Table, months_shown, outcome_kinds, report_tables};
 
@@ -97,7 +96,12 @@ fn shown(cell: &Cell) -> (bool, String) {
         Cell::Decimal(x) => (true, decimal(*x)),
         Cell::Rise(x) => (true, format!("+{}", decimal(*x))),
         Cell::YesNo(yes) => (false, if *yes { "Ja" } else { "Nej" }.to_owned()),
-        Cell::Category(c) => (false, c.as_deref().map(value_label).unwrap_or_default()),
+        Cell::Category(c) => (
+            false,
+            c.as_ref()
+                .map(|(_, label)| label.clone())
+                .unwrap_or_default(),
+        ),
         Cell::Reasons(reasons) => {
             let reasons: Vec<&str> = reasons
                 .iter()

@@ -15,6 +15,6 @@ mod table;
 
 pub use build::{MEASURE_ASSESSED, build, months_covered, nearest_rank};
 pub use input::{ReportData, Scope};
-pub use labels::value_label;
+pub use labels::humanised;
 pub use model::QualityReport;
 pub use render::{CSV_HEADER, Format, UnknownFormat, render};

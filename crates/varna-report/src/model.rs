@@ -269,6 +269,8 @@ pub struct RepeatCase {
     pub unit_name: String,
     /// Category id, if any.
     pub category: Option<String>,
+    /// The category as people read it.
+    pub category_label: Option<String>,
     /// `same_person`, `same_category`, or both, comma-separated.
     pub reasons: Vec<String>,
     /// The earlier cases, most recent first.

@@ -118,7 +118,7 @@ fn exported(cell: &Cell) -> String {
         Cell::Share(x) | Cell::Decimal(x) | Cell::Rise(x) => number(*x),
         Cell::Hours(h) => h.map(number).unwrap_or_default(),
         Cell::YesNo(yes) => yes.to_string(),
-        Cell::Category(c) => c.clone().unwrap_or_default(),
+        Cell::Category(c) => c.as_ref().map(|(id, _)| id.clone()).unwrap_or_default(),
         Cell::Reasons(ids) | Cell::CaseIds(ids) => ids.join(";"),
     }
 }

@@ -18,8 +18,8 @@ pub(crate) struct FieldDef {
     pub(crate) label: String,
     /// `text`, `date`, `boolean`, `integer`, `choice` or `outcome`.
     pub(crate) kind: &'static str,
-    /// A choice field's values.
-    pub(crate) values: Vec<String>,
+    /// A choice field's values: (id, words in the reader's language).
+    pub(crate) values: Vec<(String, String)>,
 }
 
 /// One severity outcome of a lifecycle.
@@ -28,6 +28,8 @@ pub(crate) struct OutcomeDef {
     pub(crate) id: String,
     pub(crate) label: String,
     pub(crate) reportable: bool,
+    /// What choosing it means, from the lifecycle file.
+    pub(crate) explain: Option<String>,
 }
 
 /// A lifecycle's fields and outcomes, labelled in the reader's language.
@@ -52,7 +54,15 @@ impl Definitions {
             .iter()
             .map(|f| {
                 let values = match &f.kind {
-                    FieldKind::Choice { values } => values.clone(),
+                    FieldKind::Choice { values } => values
+                        .iter()
+                        .map(|v| {
+                            let words = f
+                                .value_label(v)
+                                .map_or_else(|| varna_report::humanised(v), |l| label(l, lang));
+                            (v.clone(), words)
+                        })
+                        .collect(),
                     _ => Vec::new(),
                 };
                 let field = FieldDef {
@@ -71,9 +81,22 @@ impl Definitions {
                 id: o.id.clone(),
                 label: label(&o.label, lang),
                 reportable: o.reportable,
+                explain: o.explain.as_ref().map(|e| label(e, lang)),
             })
             .collect();
         Definitions { fields, outcomes }
+    }
+
+    /// A choice value's words, or its id with spaces when the field does
+    /// not list it.
+    pub(crate) fn value_label(&self, field: &str, value: &str) -> String {
+        self.fields
+            .get(field)
+            .and_then(|f| f.values.iter().find(|(id, _)| id == value))
+            .map_or_else(
+                || varna_report::humanised(value),
+                |(_, words)| words.clone(),
+            )
     }
 
     /// The field's label, or its name when the definition has no such field.
@@ -150,11 +173,11 @@ pub(crate) fn controls(
                 "choice" => def
                     .values
                     .iter()
-                    .map(|v| Choice {
-                        label: varna_report::value_label(v),
+                    .map(|(id, words)| Choice {
+                        label: words.clone(),
                         hint: String::new(),
-                        selected: *v == value,
-                        id: v.clone(),
+                        selected: *id == value,
+                        id: id.clone(),
                     })
                     .collect(),
                 "outcome" => defs
@@ -162,7 +185,13 @@ pub(crate) fn controls(
                     .iter()
                     .map(|o| Choice {
                         label: o.label.clone(),
-                        hint: crate::text::outcome_explanation(&o.id, o.reportable, lang),
+                        hint: o.explain.clone().unwrap_or_else(|| {
+                            if o.reportable {
+                                lang.text().reportable.to_owned()
+                            } else {
+                                String::new()
+                            }
+                        }),
                         selected: o.id == value,
                         id: o.id.clone(),
                     })

@@ -107,10 +107,6 @@ pub struct Text {
     pub receipt_told_sas: &'static str,
     pub receipt_told_manager: &'static str,
     pub receipt_open_case: &'static str,
-    pub explain_ivo_decision: &'static str,
-    pub explain_return: &'static str,
-    pub explain_rule_serious: &'static str,
-    pub explain_rule_not_serious: &'static str,
     pub event_filed: &'static str,
     pub event_entry: &'static str,
     pub event_deadline_passed: &'static str,
@@ -153,11 +149,6 @@ pub struct Text {
     pub status_passed: &'static str,
     pub status_met: &'static str,
     pub status_cancelled: &'static str,
-    pub outcome_no: &'static str,
-    pub outcome_risk: &'static str,
-    pub outcome_missforhallande: &'static str,
-    pub outcome_risk_serious: &'static str,
-    pub outcome_serious: &'static str,
     pub nav_search: &'static str,
     pub nav_report: &'static str,
     pub search_title: &'static str,
@@ -266,10 +257,6 @@ const SV: Text = Text {
     receipt_told_sas: "Tack. Rapporten är registrerad och socialt ansvarig samordnare (SAS) har fått besked.",
     receipt_told_manager: "Tack. Avvikelsen är registrerad och ansvarig chef har fått besked.",
     receipt_open_case: "Öppna ärendet",
-    explain_ivo_decision: "Nämnden beslutar att anmäla till IVO. Det ska ske snarast när ett allvarligt missförhållande eller en påtaglig risk för ett allvarligt missförhållande har inträffat. Skriv motiveringen så att den kan läsas utan andra handlingar.",
-    explain_return: "Nämnden anser att bedömningen behöver göras om och skickar tillbaka ärendet till SAS. Skriv vad som behöver ses över.",
-    explain_rule_serious: "Välj detta när utredningen visar ett allvarligt missförhållande eller en påtaglig risk för ett. Ärendet går då till nämnden som beslutar om anmälan till IVO.",
-    explain_rule_not_serious: "Välj detta när missförhållandet inte är allvarligt (eller inte var ett missförhållande). Ärendet avslutas efter att bedömningen dokumenterats; ingen anmälan till IVO.",
     event_filed: "Rapporterat",
     event_entry: "Utredningsanteckning",
     event_deadline_passed: "Tidsgräns passerad",
@@ -312,11 +299,6 @@ const SV: Text = Text {
     status_passed: "Passerad",
     status_met: "Klar",
     status_cancelled: "Behövs inte",
-    outcome_no: "Det som hänt var inte ett missförhållande: den enskilde fick det stöd och den omsorg hen skulle ha. Ärendet avslutas utan anmälan.",
-    outcome_risk: "Inget missförhållande inträffade, men det fanns en påtaglig risk för ett. Bristerna ska åtgärdas; ingen anmälan till IVO.",
-    outcome_missforhallande: "Den enskilde fick inte den kvalitet hen har rätt till, men det var inte allvarligt. Bristerna ska åtgärdas; ingen anmälan till IVO.",
-    outcome_risk_serious: "Det fanns en påtaglig risk för ett allvarligt missförhållande, alltså att den enskildes liv, hälsa eller säkerhet kunde ha skadats allvarligt. Ska anmälas till IVO snarast.",
-    outcome_serious: "Ett allvarligt missförhållande: en allvarlig risk för eller skada på den enskildes liv, hälsa eller säkerhet, eller att hen utsatts för övergrepp eller kränkts allvarligt. Ska anmälas till IVO snarast.",
     nav_search: "Sök ärenden",
     nav_report: "Kvalitetsrapport",
     search_title: "Sök ärenden",
@@ -425,10 +407,6 @@ const EN: Text = Text {
     receipt_told_sas: "Thank you. The report is registered and the SAS (socialt ansvarig samordnare) has been told.",
     receipt_told_manager: "Thank you. The deviation is registered and the responsible manager has been told.",
     receipt_open_case: "Open the case",
-    explain_ivo_decision: "The committee decides to report to IVO. This must happen as soon as possible when a serious missförhållande, or an evident risk of one, has occurred. Write the reasons so they can be read without other documents.",
-    explain_return: "The committee finds that the ruling must be made again and returns the case to the SAS. Write what needs looking at.",
-    explain_rule_serious: "Choose this when the utredning shows a serious missförhållande or an evident risk of one. The case then goes to the committee, which decides on the anmälan to IVO.",
-    explain_rule_not_serious: "Choose this when the missförhållande is not serious (or was none). The case is closed once the ruling is documented; no anmälan to IVO.",
     event_filed: "Reported",
     event_entry: "Utredning entry",
     event_deadline_passed: "Deadline passed",
@@ -471,11 +449,6 @@ const EN: Text = Text {
     status_passed: "Passed",
     status_met: "Met",
     status_cancelled: "Not needed",
-    outcome_no: "What happened was not a missförhållande: the person got the support and care they should. The case is closed without an anmälan.",
-    outcome_risk: "No missförhållande occurred, but there was an evident risk of one. The shortcomings are to be remedied; no anmälan to IVO.",
-    outcome_missforhallande: "The person did not get the quality they are entitled to, but it was not serious. The shortcomings are to be remedied; no anmälan to IVO.",
-    outcome_risk_serious: "There was an evident risk of a serious missförhållande: the person's life, health or safety could have been seriously harmed. To be reported to IVO as soon as possible.",
-    outcome_serious: "A serious missförhållande: a serious risk to or harm of the person's life, health or safety, or abuse or serious violation. To be reported to IVO as soon as possible.",
     nav_search: "Find cases",
     nav_report: "Quality report",
     search_title: "Find cases",
@@ -540,22 +513,6 @@ pub fn deadline_status(t: &Text, status: &str) -> &'static str {
         "cancelled" => t.status_cancelled,
         _ => t.status_open,
     }
-}
-
-/// A severity outcome explained in plain words (lex Sarah's five; other
-/// lifecycles' outcomes say whether they are reported to IVO).
-pub fn outcome_explanation(id: &str, reportable: bool, lang: Lang) -> String {
-    let t = lang.text();
-    match id {
-        "no_missforhallande" => t.outcome_no,
-        "risk_of_missforhallande" => t.outcome_risk,
-        "missforhallande" => t.outcome_missforhallande,
-        "risk_of_serious_missforhallande" => t.outcome_risk_serious,
-        "serious_missforhallande" => t.outcome_serious,
-        _ if reportable => t.reportable,
-        _ => "",
-    }
-    .to_owned()
 }
 
 /// Why a case was read (`case_view`, `list`, `command_result`), in words.

@@ -105,7 +105,9 @@ pub struct JournalEntryInput {
     pub author: Author,
 }
 
-/// Something the store carries out after the events are committed.
+/// Something the store carries out in the same transaction as the events:
+/// an outbox row to notify (delivered after commit by the outbox worker),
+/// or a linked case to open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "effect", rename_all = "snake_case")]
 pub enum Effect {

@@ -258,3 +258,12 @@ fn the_content_hash_follows_every_byte() {
         .hash;
     assert_ne!(a, b);
 }
+
+#[test]
+fn a_value_label_for_a_value_the_field_does_not_have() {
+    assert_one(
+        "value-label-unknown",
+        r#"name = "risk""#,
+        r#"labels "mycket_hog", which is not one of its values"#,
+    );
+}

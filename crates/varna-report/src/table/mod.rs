@@ -61,8 +61,8 @@ pub(crate) enum Cell {
     Rise(f64),
     /// Yes or no.
     YesNo(bool),
-    /// A category id, if any (the page shows its label).
-    Category(Option<String>),
+    /// A category, if any: (id, label). The page shows the label, the CSV the id.
+    Category(Option<(String, String)>),
     /// Why a case counts as a repeat, as reason ids.
     Reasons(Vec<String>),
     /// Case ids, the latest first.

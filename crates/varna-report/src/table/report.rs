@@ -507,7 +507,7 @@ fn repeat_cases(r: &QualityReport) -> Table {
                         text(&x.case_id),
                         text(&x.kind_label),
                         text(&x.unit_name),
-                        Cell::Category(x.category.clone()),
+                        Cell::Category(x.category.clone().zip(x.category_label.clone())),
                         Cell::Reasons(x.reasons.clone()),
                         Cell::CaseIds(x.earlier_case_ids.clone()),
                         Cell::Count(x.days_since_last),

@@ -439,3 +439,32 @@ fn repeats_group_pairs_per_case_newest_first() {
         ]
     );
 }
+
+#[test]
+fn a_categorys_words_come_from_the_lifecycle_file() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../workflows");
+    let mut sources = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("workflows folder") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).expect("workflow file").replace(
+                r#"value_labels.lakemedel = { sv = "Läkemedel""#,
+                r#"value_labels.lakemedel = { sv = "Läkemedelshantering""#,
+            );
+            sources.push((path.display().to_string(), text));
+        }
+    }
+    let catalog = varna_workflow::Catalog::from_sources(
+        sources.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+    )
+    .expect("valid");
+    let r = build(&data(), &catalog);
+    let label = |category: &str| {
+        r.categories
+            .iter()
+            .find(|c| c.category == category)
+            .map(|c| c.label.clone())
+    };
+    assert_eq!(label("lakemedel").as_deref(), Some("Läkemedelshantering"));
+    assert_eq!(label("fall").as_deref(), Some("Fall"));
+}

@@ -87,7 +87,7 @@ struct Action {
     refused: bool,
     idempotency_key: String,
     /// The committee's IVO decision, the SAS ruling: say what it means.
-    explain: Option<&'static str>,
+    explain: Option<String>,
 }
 
 struct JournalRow {
@@ -216,13 +216,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
                     || uuid::Uuid::new_v4().to_string(),
                     |p| idempotency_key(&p.values),
                 ),
-                explain: match a.name.as_str() {
-                    "decide_ivo_anmalan" => Some(t.explain_ivo_decision),
-                    "return_for_reassessment" => Some(t.explain_return),
-                    "rule_serious" => Some(t.explain_rule_serious),
-                    "rule_not_serious" => Some(t.explain_rule_not_serious),
-                    _ => None,
-                },
+                explain: a.explain.as_ref().map(|e| label(e, lang)),
                 name: a.name.clone(),
             }
         })
@@ -358,7 +352,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
             .map(|f| {
                 let value = match &f.value {
                     None => t.masked.to_owned(),
-                    Some(v) => shown(v, defs.fields.get(&f.name).map(|d| d.kind), &defs, t),
+                    Some(v) => shown(&f.name, v, &defs, t),
                 };
                 (label(&f.label, lang), value)
             })
@@ -386,10 +380,11 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
 }
 
 /// A field value as a person reads it.
-fn shown(value: &Value, kind: Option<&str>, defs: &Definitions, t: &crate::text::Text) -> String {
+fn shown(field: &str, value: &Value, defs: &Definitions, t: &crate::text::Text) -> String {
+    let kind = defs.fields.get(field).map(|d| d.kind);
     match (value, kind) {
         (Value::Bool(b), _) => if *b { t.yes } else { t.no }.to_owned(),
-        (Value::Text(s), Some("choice")) => varna_report::value_label(s),
+        (Value::Text(s), Some("choice")) => defs.value_label(field, s),
         (Value::Text(s), Some("outcome")) => defs
             .outcomes
             .iter()

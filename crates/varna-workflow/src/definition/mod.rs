@@ -178,6 +178,8 @@ pub struct Outcome {
     pub label: Label,
     /// Whether this outcome obliges an anmälan to IVO.
     pub reportable: bool,
+    /// What choosing it means, in plain words, where the file says.
+    pub explain: Option<Label>,
 }
 
 /// A field a case can hold.
@@ -191,6 +193,16 @@ pub struct FieldSpec {
     pub label: Label,
     /// Whether the value may identify a person (masked for roles that do not need it).
     pub personal: bool,
+    /// A choice field's values as people read them (ids are ASCII:
+    /// `lakemedel` reads "Läkemedel"); values not listed read as their id.
+    pub value_labels: BTreeMap<String, Label>,
+}
+
+impl FieldSpec {
+    /// The words for a choice value, if the file gives them.
+    pub fn value_label(&self, value: &str) -> Option<&Label> {
+        self.value_labels.get(value)
+    }
 }
 
 /// The type of a field's value.
@@ -315,6 +327,8 @@ pub struct Transition {
     pub name: String,
     /// Human name.
     pub label: Label,
+    /// What taking it means, in plain words, where the file says.
+    pub explain: Option<Label>,
     /// States it may be taken from.
     pub from: Vec<StateId>,
     /// State it leads to.

@@ -56,6 +56,7 @@ pub(super) struct RawOutcome {
     pub(super) id: Name,
     pub(super) label: Label,
     pub(super) reportable: bool,
+    pub(super) explain: Option<Label>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +70,8 @@ pub(super) struct RawField {
     pub(super) personal: bool,
     #[serde(default)]
     pub(super) values: Vec<Name>,
+    #[serde(default)]
+    pub(super) value_labels: BTreeMap<String, Label>,
     pub(super) min: Option<i64>,
     pub(super) max: Option<i64>,
 }
@@ -111,6 +114,7 @@ pub(super) struct RawState {
 pub(super) struct RawTransition {
     pub(super) name: Name,
     pub(super) label: Label,
+    pub(super) explain: Option<Label>,
     pub(super) from: Vec<Name>,
     pub(super) to: Name,
     pub(super) roles: Vec<Name>,

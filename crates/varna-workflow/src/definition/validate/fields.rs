@@ -86,6 +86,18 @@ impl Validator<'_> {
                     None
                 }
             };
+            let values: BTreeSet<&str> = f.values.iter().map(|v| v.get_ref().as_str()).collect();
+            for value in f.value_labels.keys() {
+                if !values.contains(value.as_str()) {
+                    self.error(
+                        &f.name.span(),
+                        format!(
+                            "field \"{fname}\" labels \"{value}\", which is not one of its values"
+                        ),
+                        Some("value_labels may name only the field's own values".into()),
+                    );
+                }
+            }
             if known.fields.contains_key(&fname) {
                 self.error(
                     &f.name.span(),
@@ -99,6 +111,7 @@ impl Validator<'_> {
                     kind,
                     label: f.label,
                     personal: f.personal,
+                    value_labels: f.value_labels,
                 });
             }
         }

@@ -121,6 +121,7 @@ impl Validator<'_> {
                     id: o.id.into_inner(),
                     label: o.label,
                     reportable: o.reportable,
+                    explain: o.explain,
                 });
             }
         }

@@ -97,6 +97,7 @@ impl Validator<'_> {
                 transitions.push(Transition {
                     name: t.name.into_inner(),
                     label: t.label,
+                    explain: t.explain,
                     from,
                     to,
                     roles,
