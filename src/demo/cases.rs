@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use varna_workflow::{
-    Actor, ActorId, Author, Command, EntryKind, Fields, FileCase, JournalEntryInput, Lagrum, Role,
+    Actor, ActorId, Author, Command, EntryKind, Fields, FileCase, JournalEntry, Lagrum, Role,
     UnitId, Value,
 };
 
@@ -91,7 +91,7 @@ fn transition(name: &str, set: Fields) -> Command {
 }
 
 fn entry(topic: &str, at: DateTime<Utc>, author: &str, title: &str) -> Command {
-    Command::AddJournalEntry(JournalEntryInput {
+    Command::AddJournalEntry(JournalEntry {
         topic: topic.to_owned(),
         text: format!("Utredningens underlag om {}.", topic.replace('_', " ")),
         source: "Samtal med personal och brukare".to_owned(),

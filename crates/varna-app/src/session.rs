@@ -12,7 +12,7 @@ use varna_store::queries::{CaseFilter, CaseRecord, cursor_of};
 use varna_store::{Applied, CaseId, CommandOptions, NewAccess, Store};
 use varna_workflow::definition::LinkKind;
 use varna_workflow::{
-    Author, Command, EntryKind, Fields, FileCase, JournalEntryInput, Lagrum, Personnummer, UnitId,
+    Author, Command, EntryKind, Fields, FileCase, JournalEntry, Lagrum, Personnummer, UnitId,
     Value, WorkflowDefinition,
 };
 
@@ -475,7 +475,7 @@ impl<'a> Session<'a> {
         entry: NewEntry,
         expect: Expect,
     ) -> Result<Done> {
-        let command = Command::AddJournalEntry(JournalEntryInput {
+        let command = Command::AddJournalEntry(JournalEntry {
             topic: entry.topic,
             text: entry.text,
             source: entry.source,

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::case::{Author, EntryKind, Event, EventActor, Fields, LinkEnd};
+use crate::case::{Event, EventActor, Fields, JournalEntry, LinkEnd};
 use crate::definition::LinkKind;
 use crate::vocab::{ActorId, Lagrum, Role, UnitId};
 
@@ -70,7 +70,7 @@ pub enum Command {
         fields: Fields,
     },
     /// Add an entry to the utredning journal.
-    AddJournalEntry(JournalEntryInput),
+    AddJournalEntry(JournalEntry),
     /// Record a link to another case (`end`: which end this case is).
     Link {
         /// The other case's id, as the store names it.
@@ -86,23 +86,6 @@ pub enum Command {
         /// The deadline's id.
         deadline: String,
     },
-}
-
-/// What a person writes into the journal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JournalEntryInput {
-    /// The text field it documents.
-    pub topic: String,
-    /// What is documented.
-    pub text: String,
-    /// Where it came from.
-    pub source: String,
-    /// Fact or assessment.
-    pub kind: EntryKind,
-    /// The date it was documented (not in the future).
-    pub documented_on: NaiveDate,
-    /// Who documented it.
-    pub author: Author,
 }
 
 /// Something the store carries out in the same transaction as the events:

@@ -14,9 +14,7 @@ use crate::case::{
     Case, DeadlineStarted, DeadlineStatus, Event, EventActor, EventKind, Fields, JournalEntry,
     LinkEnd, Value,
 };
-use crate::command::{
-    Actor, Command, Decision, Effect, Facts, FileCase, JournalEntryInput, MAX_TEXT_CHARS, Notice,
-};
+use crate::command::{Actor, Command, Decision, Effect, Facts, FileCase, MAX_TEXT_CHARS, Notice};
 use crate::definition::{
     ClockStart, FieldKind, LinkKind, Requirement, StateKind, Transition, WorkflowDefinition,
 };
@@ -124,7 +122,7 @@ pub fn decide(
     }
     match command {
         Command::Transition { name, fields } => decide_transition(def, case, &name, fields, facts),
-        Command::AddJournalEntry(input) => decide_journal_entry(def, case, input, facts),
+        Command::AddJournalEntry(entry) => decide_journal_entry(def, case, entry, facts),
         Command::Link {
             other_case,
             link,
@@ -287,7 +285,7 @@ fn decide_transition(
 fn decide_journal_entry(
     def: &WorkflowDefinition,
     case: &Case,
-    input: JournalEntryInput,
+    entry: JournalEntry,
     facts: &Facts,
 ) -> Result<Decision, Rejection> {
     let actor = &facts.actor;
@@ -311,7 +309,7 @@ fn decide_journal_entry(
             state: case.state().clone(),
         });
     }
-    if !journal.topics.contains(&input.topic) {
+    if !journal.topics.contains(&entry.topic) {
         return Err(Rejection::InvalidInput {
             field: "topic".into(),
             problem: InputProblem::NotAllowed {
@@ -320,17 +318,17 @@ fn decide_journal_entry(
         });
     }
     for (field, text) in [
-        ("text", &input.text),
-        ("source", &input.source),
-        ("author.name", &input.author.name),
-        ("author.title", &input.author.title),
+        ("text", &entry.text),
+        ("source", &entry.source),
+        ("author.name", &entry.author.name),
+        ("author.title", &entry.author.title),
     ] {
         check_text(text).map_err(|problem| Rejection::InvalidInput {
             field: field.into(),
             problem,
         })?;
     }
-    if input.documented_on > facts.now.date_naive() {
+    if entry.documented_on > facts.now.date_naive() {
         return Err(Rejection::InvalidInput {
             field: "documented_on".into(),
             problem: InputProblem::InFuture,
@@ -339,16 +337,7 @@ fn decide_journal_entry(
     let event = Event {
         actor: actor.as_event_actor(),
         occurred_at: facts.now,
-        kind: EventKind::JournalEntryAdded {
-            entry: JournalEntry {
-                topic: input.topic,
-                text: input.text,
-                source: input.source,
-                kind: input.kind,
-                documented_on: input.documented_on,
-                author: input.author,
-            },
-        },
+        kind: EventKind::JournalEntryAdded { entry },
     };
     Ok(Decision {
         events: vec![event],

@@ -30,9 +30,7 @@ pub use case::{
     EventKind, Fields, JournalEntry, LinkEnd, ReplayError, Status, Value, evolve, replay,
 };
 pub use catalog::Catalog;
-pub use command::{
-    Actor, Command, Decision, Effect, Facts, FileCase, JournalEntryInput, MAX_TEXT_CHARS, Notice,
-};
+pub use command::{Actor, Command, Decision, Effect, Facts, FileCase, MAX_TEXT_CHARS, Notice};
 pub use decide::{
     AvailableTransition, available_transitions, can_add_journal_entry, decide, decide_filing,
     relate_cases,

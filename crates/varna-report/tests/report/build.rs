@@ -447,10 +447,12 @@ fn a_categorys_words_come_from_the_lifecycle_file() {
     for entry in std::fs::read_dir(&dir).expect("workflows folder") {
         let path = entry.expect("entry").path();
         if path.extension().is_some_and(|e| e == "toml") {
-            let text = std::fs::read_to_string(&path).expect("workflow file").replace(
-                r#"value_labels.lakemedel = { sv = "Läkemedel""#,
-                r#"value_labels.lakemedel = { sv = "Läkemedelshantering""#,
-            );
+            let text = std::fs::read_to_string(&path)
+                .expect("workflow file")
+                .replace(
+                    r#"value_labels.lakemedel = { sv = "Läkemedel""#,
+                    r#"value_labels.lakemedel = { sv = "Läkemedelshantering""#,
+                );
             sources.push((path.display().to_string(), text));
         }
     }

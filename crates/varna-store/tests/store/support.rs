@@ -10,7 +10,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use varna_store::{Applied, CaseId, CommandOptions, NewUnit, Store, StoreConfig};
 use varna_testkit::PgCluster;
 use varna_workflow::{
-    Actor, ActorId, Author, Command, EntryKind, Fields, FileCase, JournalEntryInput, Lagrum, Role,
+    Actor, ActorId, Author, Command, EntryKind, Fields, FileCase, JournalEntry, Lagrum, Role,
     UnitId, Value,
 };
 
@@ -260,7 +260,7 @@ pub fn transition(name: &str, set: Fields) -> Command {
 }
 
 pub fn entry(topic: &str) -> Command {
-    Command::AddJournalEntry(JournalEntryInput {
+    Command::AddJournalEntry(JournalEntry {
         topic: topic.to_owned(),
         text: format!("Dokumenterat: {topic}"),
         source: "Intervju med personal".to_owned(),

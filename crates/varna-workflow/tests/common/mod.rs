@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use varna_workflow::{
     Actor, ActorId, Author, Case, Command, Decision, EntryKind, Event, Facts, Fields, FileCase,
-    JournalEntryInput, Lagrum, Rejection, Role, UnitId, Value, WorkflowDefinition, decide,
+    JournalEntry, Lagrum, Rejection, Role, UnitId, Value, WorkflowDefinition, decide,
     decide_filing, evolve, replay,
 };
 
@@ -165,8 +165,8 @@ impl Scenario {
     }
 }
 
-pub fn journal_entry(topic: &str, on: NaiveDate) -> JournalEntryInput {
-    JournalEntryInput {
+pub fn journal_entry(topic: &str, on: NaiveDate) -> JournalEntry {
+    JournalEntry {
         topic: topic.to_owned(),
         text: format!("Dokumenterat om {topic}"),
         source: "Samtal med personal".to_owned(),
