@@ -783,3 +783,29 @@ async fn a_case_goes_from_avvikelse_through_lex_sarah_to_the_ivo_decision_in_the
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.html.contains("brukaren utsattes"));
 }
+
+#[tokio::test]
+async fn every_lifecycle_has_its_filing_form_with_the_words_of_its_file() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let sarah = browser.get("/cases/new/lex-sarah").await;
+    assert_eq!(sarah.status, StatusCode::OK);
+    assert!(
+        sarah.html.contains("ska genast rapportera"),
+        "the lex Sarah introduction comes from lex-sarah.toml"
+    );
+    let complaint = browser.get("/cases/new/klagomal").await;
+    assert_eq!(complaint.status, StatusCode::OK);
+    assert!(
+        complaint.html.contains("Klagomål och synpunkter")
+            && complaint.html.contains("action=\"/cases/new/klagomal\""),
+        "a lifecycle with no words of its own gets its name as the heading"
+    );
+    assert!(
+        complaint.html.contains("Avsändare") && complaint.html.contains("Närstående"),
+        "its fields and their values' words, from klagomal.toml"
+    );
+    let none = browser.get("/cases/new/no-such-lifecycle").await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+}

@@ -1,4 +1,6 @@
-//! Filing: the avvikelse form, the separate lex Sarah form, and the receipt.
+//! Filing: one form per lifecycle (`/cases/new` for the avvikelse,
+//! `/cases/new/NAME` for any other), built from its file — heading,
+//! introduction, fields — and the receipt with the file's words.
 
 use std::collections::BTreeMap;
 
@@ -13,26 +15,15 @@ use super::{App, Chrome, Ctx, PostedForm, SignedIn, case_id, refused, see_other,
 use crate::WebConfig;
 use crate::form::{self, Definitions, FieldView, label};
 
-/// The kinds of case the pages file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
-    Avvikelse,
-    LexSarah,
-}
+/// The lifecycle `/cases/new` files.
+const DEFAULT_FORM: &str = "avvikelse";
 
-impl Kind {
-    fn workflow(self) -> &'static str {
-        match self {
-            Kind::Avvikelse => "avvikelse",
-            Kind::LexSarah => "lex-sarah",
-        }
-    }
-
-    fn path(self) -> &'static str {
-        match self {
-            Kind::Avvikelse => "/cases/new",
-            Kind::LexSarah => "/cases/new/lex-sarah",
-        }
+/// Where the form of `workflow` is.
+fn form_path(workflow: &str) -> String {
+    if workflow == DEFAULT_FORM {
+        "/cases/new".to_owned()
+    } else {
+        format!("/cases/new/{workflow}")
     }
 }
 
@@ -40,9 +31,9 @@ impl Kind {
 #[template(path = "file.html")]
 struct FilePage {
     c: Chrome,
-    title: &'static str,
-    intro: &'static str,
-    action: &'static str,
+    title: String,
+    intro: String,
+    action: String,
     units: Vec<(String, bool)>,
     lagrum: Vec<(String, bool)>,
     fields: Vec<FieldView>,
@@ -57,7 +48,9 @@ struct FilePage {
 
 /// The filing form's definition, from the lifecycle.
 struct FormSpec {
-    kind: Kind,
+    workflow: String,
+    title: String,
+    intro: String,
     units: Vec<String>,
     lagrum: Vec<String>,
     defs: Definitions,
@@ -65,17 +58,21 @@ struct FormSpec {
     fields: Vec<(String, bool)>,
 }
 
-/// The form of `kind`; `NotFound` when no lifecycle of that name is loaded.
-fn form_spec(app: &WebConfig, ctx: &Ctx, kind: Kind) -> Result<FormSpec, AppError> {
+/// The form of `workflow`; `NotFound` when no lifecycle of that name is loaded.
+fn form_spec(app: &WebConfig, ctx: &Ctx, workflow: &str) -> Result<FormSpec, AppError> {
     let reads = Reads::default();
     let session = app.app.session(ctx.principal(), &reads);
     let workflows = session.workflows()?;
-    let Some(def) = workflows.iter().find(|w| w.name() == kind.workflow()) else {
+    let Some(def) = workflows.iter().find(|w| w.name() == workflow) else {
         return Err(AppError::new(Code::NotFound, "no such lifecycle"));
     };
     let (fields, _) = form::fields_of(&def.filing.requires, &def.filing.accepts);
+    let words =
+        |l: &Option<varna_workflow::definition::Label>| l.as_ref().map(|l| label(l, ctx.lang));
     Ok(FormSpec {
-        kind,
+        workflow: workflow.to_owned(),
+        title: words(&def.filing.title).unwrap_or_else(|| label(&def.label, ctx.lang)),
+        intro: words(&def.filing.intro).unwrap_or_else(|| ctx.t.file_intro_generic.to_owned()),
         units: ctx
             .principal()
             .units
@@ -99,19 +96,15 @@ fn file_page(
     let get = |k: &str| values.get(k).cloned().unwrap_or_default();
     let unit = get("unit");
     let lagrum = get("lagrum");
-    let (title, intro) = match spec.kind {
-        Kind::Avvikelse => (ctx.t.file_title, ctx.t.file_intro),
-        Kind::LexSarah => (ctx.t.sarah_title, ctx.t.sarah_intro),
-    };
     let fields = form::controls(&spec.defs, &spec.fields, "f-", values, &at_field, ctx.lang);
     for f in &fields {
         at_field.remove(&f.name);
     }
     FilePage {
-        c: ctx.chrome(spec.kind.path()),
-        title,
-        intro,
-        action: spec.kind.path(),
+        c: ctx.chrome(&form_path(&spec.workflow)),
+        title: spec.title.clone(),
+        intro: spec.intro.clone(),
+        action: form_path(&spec.workflow),
         units: spec.units.iter().map(|u| (u.clone(), *u == unit)).collect(),
         lagrum: spec
             .lagrum
@@ -130,23 +123,31 @@ fn file_page(
 }
 
 pub(super) async fn file_form(State(app): State<App>, SignedIn(ctx): SignedIn) -> Response {
-    show(&app, &ctx, Kind::Avvikelse).await
+    show(&app, &ctx, DEFAULT_FORM).await
 }
 
-pub(super) async fn file_form_sarah(State(app): State<App>, SignedIn(ctx): SignedIn) -> Response {
-    show(&app, &ctx, Kind::LexSarah).await
+pub(super) async fn file_form_of(
+    State(app): State<App>,
+    SignedIn(ctx): SignedIn,
+    Path(workflow): Path<String>,
+) -> Response {
+    show(&app, &ctx, &workflow).await
 }
 
 pub(super) async fn file_submit(State(app): State<App>, posted: PostedForm) -> Response {
-    submit(&app, posted, Kind::Avvikelse).await
+    submit(&app, posted, DEFAULT_FORM).await
 }
 
-pub(super) async fn file_submit_sarah(State(app): State<App>, posted: PostedForm) -> Response {
-    submit(&app, posted, Kind::LexSarah).await
+pub(super) async fn file_submit_of(
+    State(app): State<App>,
+    Path(workflow): Path<String>,
+    posted: PostedForm,
+) -> Response {
+    submit(&app, posted, &workflow).await
 }
 
-async fn show(app: &WebConfig, ctx: &Ctx, kind: Kind) -> Response {
-    let spec = match form_spec(app, ctx, kind) {
+async fn show(app: &WebConfig, ctx: &Ctx, workflow: &str) -> Response {
+    let spec = match form_spec(app, ctx, workflow) {
         Ok(s) => s,
         Err(e) => return refused(ctx, &e),
     };
@@ -161,9 +162,9 @@ async fn show(app: &WebConfig, ctx: &Ctx, kind: Kind) -> Response {
     ctx.page(StatusCode::OK, &page)
 }
 
-async fn submit(app: &WebConfig, posted: PostedForm, kind: Kind) -> Response {
+async fn submit(app: &WebConfig, posted: PostedForm, workflow: &str) -> Response {
     let PostedForm { ctx, values } = posted;
-    let spec = match form_spec(app, &ctx, kind) {
+    let spec = match form_spec(app, &ctx, workflow) {
         Ok(s) => s,
         Err(e) => return refused(&ctx, &e),
     };
@@ -195,7 +196,7 @@ async fn submit(app: &WebConfig, posted: PostedForm, kind: Kind) -> Response {
     let names: Vec<String> = spec.fields.iter().map(|(n, _)| n.clone()).collect();
     let pnr = get("personnummer");
     let new = NewCase {
-        workflow: kind.workflow().to_owned(),
+        workflow: workflow.to_owned(),
         lagrum,
         unit: get("unit"),
         fields: form::typed_fields(&spec.defs, &names, &values),
@@ -231,7 +232,7 @@ struct ReceiptPage {
     kind: String,
     state: String,
     unit: String,
-    told: &'static str,
+    told: String,
 }
 
 pub(super) async fn receipt(
@@ -248,7 +249,6 @@ pub(super) async fn receipt(
         Ok(c) => c,
         Err(e) => return refused(&ctx, &e),
     };
-    let is_sarah = case.workflow() == Kind::LexSarah.workflow();
     let page = ReceiptPage {
         c: ctx.chrome("/"),
         case_number: short_id(&case.id()),
@@ -256,11 +256,12 @@ pub(super) async fn receipt(
         kind: label(case.workflow_label(), ctx.lang),
         state: label(&case.state().label, ctx.lang),
         unit: case.record.summary.unit_id.clone(),
-        told: if is_sarah {
-            ctx.t.receipt_told_sas
-        } else {
-            ctx.t.receipt_told_manager
-        },
+        told: case
+            .def
+            .filing
+            .receipt
+            .as_ref()
+            .map_or_else(|| ctx.t.receipt_generic.to_owned(), |l| label(l, ctx.lang)),
     };
     ctx.page(StatusCode::OK, &page)
 }

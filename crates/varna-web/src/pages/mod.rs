@@ -31,7 +31,7 @@ use varna_app::{AppError, Code};
 type App = Arc<WebConfig>;
 
 pub(crate) fn routes(app: App) -> Router {
-    use file::{file_form, file_form_sarah, file_submit, file_submit_sarah, receipt};
+    use file::{file_form, file_form_of, file_submit, file_submit_of, receipt};
     Router::new()
         .route("/", get(work::my_work))
         .route("/signin", get(sign_in_page).post(sign_in))
@@ -41,8 +41,8 @@ pub(crate) fn routes(app: App) -> Router {
         .route("/language", post(language))
         .route("/cases/new", get(file_form).post(file_submit))
         .route(
-            "/cases/new/lex-sarah",
-            get(file_form_sarah).post(file_submit_sarah),
+            "/cases/new/{workflow}",
+            get(file_form_of).post(file_submit_of),
         )
         .route("/cases", get(search::search))
         .route("/report", get(search::report_page))

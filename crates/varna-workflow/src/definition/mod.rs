@@ -295,6 +295,12 @@ pub struct Filing {
     pub notify: Vec<Role>,
     /// Legal references for filing.
     pub legal_refs: Vec<String>,
+    /// The filing form's heading, where the file gives one.
+    pub title: Option<Label>,
+    /// What the filing form says first: who must report what, and where it goes.
+    pub intro: Option<Label>,
+    /// What the receipt says once the case is filed.
+    pub receipt: Option<Label>,
 }
 
 /// A state of the lifecycle.

@@ -99,6 +99,9 @@ pub(super) struct RawFiling {
     pub(super) notify: Vec<Name>,
     #[serde(default)]
     pub(super) legal_refs: Vec<Name>,
+    pub(super) title: Option<Label>,
+    pub(super) intro: Option<Label>,
+    pub(super) receipt: Option<Label>,
 }
 
 #[derive(Debug, Deserialize)]

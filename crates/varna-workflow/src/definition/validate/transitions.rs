@@ -43,6 +43,9 @@ impl Validator<'_> {
             accepts: self.field_refs(known, &filing_raw.accepts),
             notify: self.roles(&filing_raw.notify),
             legal_refs: self.legal_refs(known, &filing_raw.legal_refs),
+            title: filing_raw.title,
+            intro: filing_raw.intro,
+            receipt: filing_raw.receipt,
         }
     }
 
