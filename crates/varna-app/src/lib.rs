@@ -21,7 +21,7 @@ pub use error::{AppError, Code, Detail, Result};
 pub use limits::{Expensive, FilingRate};
 pub use principal::Principal;
 pub use session::{
-    App, CasePage, Done, Expect, NewCase, NewEntry, Purpose, Reads, ReportFile, Session, WorkItem,
+    App, CasePage, Done, Expect, NewCase, Purpose, Reads, ReportFile, Session, WorkItem,
     fields_from_json, report_file,
 };
 pub use view::CaseView;

@@ -6,14 +6,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use varna_report::{Format, QualityReport, Scope};
 use varna_store::queries::{CaseFilter, CaseRecord, cursor_of};
 use varna_store::{Applied, CaseId, CommandOptions, NewAccess, Store};
 use varna_workflow::definition::LinkKind;
 use varna_workflow::{
-    Author, Command, EntryKind, Fields, FileCase, JournalEntry, Lagrum, Personnummer, UnitId,
-    Value, WorkflowDefinition,
+    Command, Fields, FileCase, JournalEntry, Lagrum, Personnummer, UnitId, Value,
+    WorkflowDefinition,
 };
 
 use crate::error::{AppError, Code, Result};
@@ -139,6 +139,16 @@ pub struct Expect {
     pub idempotency_key: Option<String>,
 }
 
+impl From<Expect> for CommandOptions {
+    fn from(expect: Expect) -> Self {
+        CommandOptions {
+            expected_version: expect.version,
+            idempotency_key: expect.idempotency_key,
+            now: None,
+        }
+    }
+}
+
 /// A new case, as the person filled it in.
 #[derive(Debug, Clone)]
 pub struct NewCase {
@@ -154,25 +164,6 @@ pub struct NewCase {
     pub personnummer: Option<String>,
     /// Sending the same filing twice with one key files once.
     pub idempotency_key: Option<String>,
-}
-
-/// An utredning journal entry, as the person filled it in.
-#[derive(Debug, Clone)]
-pub struct NewEntry {
-    /// What it documents (a journal topic of the lifecycle).
-    pub topic: String,
-    /// The text.
-    pub text: String,
-    /// Where it came from.
-    pub source: String,
-    /// A fact or an assessment.
-    pub kind: EntryKind,
-    /// When it was documented.
-    pub documented_on: NaiveDate,
-    /// Who documented it.
-    pub author_name: String,
-    /// Their title.
-    pub author_title: String,
 }
 
 /// A quality report rendered as a file.
@@ -441,14 +432,9 @@ impl<'a> Session<'a> {
 
     /// Runs `command` on a case already checked readable.
     async fn apply(&self, id: &CaseId, command: Command, expect: Expect) -> Result<Done> {
-        let options = CommandOptions {
-            expected_version: expect.version,
-            idempotency_key: expect.idempotency_key,
-            now: None,
-        };
         let applied = self
             .store()
-            .execute(id, command, &self.principal.actor(), options)
+            .execute(id, command, &self.principal.actor(), expect.into())
             .await?;
         self.done(applied).await
     }
@@ -472,21 +458,11 @@ impl<'a> Session<'a> {
     pub async fn add_journal_entry(
         &self,
         id: &CaseId,
-        entry: NewEntry,
+        entry: JournalEntry,
         expect: Expect,
     ) -> Result<Done> {
-        let command = Command::AddJournalEntry(JournalEntry {
-            topic: entry.topic,
-            text: entry.text,
-            source: entry.source,
-            kind: entry.kind,
-            documented_on: entry.documented_on,
-            author: Author {
-                name: entry.author_name,
-                title: entry.author_title,
-            },
-        });
-        self.execute(id, command, expect).await
+        self.execute(id, Command::AddJournalEntry(entry), expect)
+            .await
     }
 
     /// Links two cases that concern the same matter; both must be cases the
@@ -494,14 +470,9 @@ impl<'a> Session<'a> {
     pub async fn link(&self, a: &CaseId, b: &CaseId, expect: Expect) -> Result<Done> {
         self.readable(a).await?;
         self.readable(b).await?;
-        let options = CommandOptions {
-            expected_version: expect.version,
-            idempotency_key: expect.idempotency_key,
-            now: None,
-        };
         let applied = self
             .store()
-            .link_cases(a, b, &self.principal.actor(), options)
+            .link_cases(a, b, &self.principal.actor(), expect.into())
             .await?;
         self.done(applied).await
     }

@@ -15,10 +15,10 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, Result, Schema, SimpleObject};
 use chrono::Utc;
-use varna_app::{App, Done, Expect, NewCase, NewEntry, Purpose, Reads, Session, policy};
+use varna_app::{App, Done, Expect, NewCase, Purpose, Reads, Session, policy};
 use varna_store::queries::CaseFilter;
 use varna_store::{CaseId, Store};
-use varna_workflow::{Fields, Value};
+use varna_workflow::{Author, Fields, JournalEntry, Value};
 
 use crate::auth::{AuthConfig, Principal};
 use crate::error::{Code, Gql, error, from_store};
@@ -416,7 +416,7 @@ impl MutationRoot {
         #[graphql(desc = "What to do.")] input: UtredningEntryInput,
     ) -> Result<CommandResult> {
         let id = case_id(&input.case_id)?;
-        let entry = NewEntry {
+        let entry = JournalEntry {
             topic: input.topic,
             text: input.text,
             source: input.source,
@@ -425,8 +425,10 @@ impl MutationRoot {
                 EntryKind::Assessment => varna_workflow::EntryKind::Assessment,
             },
             documented_on: input.documented_on,
-            author_name: input.author_name,
-            author_title: input.author_title,
+            author: Author {
+                name: input.author_name,
+                title: input.author_title,
+            },
         };
         let expect = expect(input.expected_version, input.idempotency_key)?;
         session(ctx)?

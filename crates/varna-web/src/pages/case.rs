@@ -11,8 +11,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use varna_app::view::{AccessEntry, ChainStatus, HistoryItem, TransitionView};
-use varna_app::{AppError, CaseView, Code, Expect, NewEntry, Purpose, Reads, policy};
-use varna_workflow::{EntryKind, LinkEnd, Value};
+use varna_app::{AppError, CaseView, Code, Expect, Purpose, Reads, policy};
+use varna_workflow::{Author, EntryKind, JournalEntry, LinkEnd, Value};
 
 use super::file::idempotency_key;
 use super::{
@@ -507,7 +507,7 @@ pub(super) async fn add_entry(
         let e = AppError::invalid("documented_on", problem, "documented_on is not a date");
         return answer(&app, &ctx, &id, posted, Err(e)).await;
     };
-    let entry = NewEntry {
+    let entry = JournalEntry {
         topic: get("topic"),
         text: get("text"),
         source: get("source"),
@@ -517,8 +517,10 @@ pub(super) async fn add_entry(
             EntryKind::Fact
         },
         documented_on,
-        author_name: get("author_name"),
-        author_title: get("author_title"),
+        author: Author {
+            name: get("author_name"),
+            title: get("author_title"),
+        },
     };
     let reads = Reads::default();
     let result = app
