@@ -1,0 +1,191 @@
+//! `Mutation`: filing, transitions, utredning entries, links, escalation
+//! and ending sign-ins. Each resolver is one call on the caller's
+//! `Session` (`endSessions` writes the server's revocation list).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use varna_app::{Done, NewCase, policy};
+use varna_workflow::{Author, JournalEntry, Value};
+
+use super::case::CaseView;
+use super::types::{
+    CaseKind, EntryKind, EscalateInput, EscalationTarget, FileCaseInput, LinkCasesInput,
+    TransitionInput, UtredningEntryInput,
+};
+use super::{case_id, expect, fields, principal, session};
+use crate::auth::AuthConfig;
+use crate::error::{Code, Gql, error, from_store};
+
+/// What a command did.
+#[derive(Debug, SimpleObject)]
+pub struct CommandResult {
+    /// The case as it is now; null when the caller's role may not read it
+    /// (a MAS filing a SoL avvikelse: filed, but not theirs to follow).
+    pub case: Option<CaseView>,
+    /// The case's id.
+    pub case_id: ID,
+    /// Its version after the command.
+    pub version: i64,
+    /// Ids of cases the command opened (an escalation's lex Sarah case…).
+    pub opened: Vec<ID>,
+    /// True when this repeats an earlier command with the same idempotency key; nothing new was written.
+    pub replayed: bool,
+}
+
+/// Changes. Each takes an optional `idempotencyKey` and, on existing cases, an `expectedVersion`.
+#[derive(Debug, Default)]
+pub struct MutationRoot;
+
+fn result(done: Done) -> CommandResult {
+    CommandResult {
+        case: done.case.map(CaseView),
+        case_id: ID(done.applied.case_id.to_string()),
+        version: done.applied.version as i64,
+        opened: done
+            .applied
+            .opened
+            .iter()
+            .map(|id| ID(id.to_string()))
+            .collect(),
+        replayed: done.applied.replayed,
+    }
+}
+
+/// Changes to cases. Each takes an optional `idempotencyKey` and, on existing cases, an `expectedVersion`.
+#[Object(name = "Mutation")]
+impl MutationRoot {
+    /// File a new case: an avvikelse, a lex Sarah report, a lex Maria event, a complaint, or a case of any other lifecycle the installation loads.
+    async fn file_case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: FileCaseInput,
+    ) -> Result<CommandResult> {
+        let new = NewCase {
+            workflow: input.workflow_name()?,
+            lagrum: input.lagrum.into(),
+            unit: input.unit,
+            fields: fields(&input.fields)?,
+            personnummer: input.personnummer,
+            idempotency_key: input.idempotency_key,
+        };
+        session(ctx)?.file(new).await.gql().map(result)
+    }
+
+    /// Take a named transition (see `Case.availableTransitions`) with the fields it needs.
+    async fn transition(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: TransitionInput,
+    ) -> Result<CommandResult> {
+        let id = case_id(&input.case_id)?;
+        let fields = fields(&input.fields)?;
+        let expect = expect(input.expected_version, input.idempotency_key)?;
+        session(ctx)?
+            .transition(&id, &input.transition, fields, expect)
+            .await
+            .gql()
+            .map(result)
+    }
+
+    /// Add an attributed entry to the utredning journal (append-only).
+    async fn add_utredning_entry(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: UtredningEntryInput,
+    ) -> Result<CommandResult> {
+        let id = case_id(&input.case_id)?;
+        let entry = JournalEntry {
+            topic: input.topic,
+            text: input.text,
+            source: input.source,
+            kind: match input.kind {
+                EntryKind::Fact => varna_workflow::EntryKind::Fact,
+                EntryKind::Assessment => varna_workflow::EntryKind::Assessment,
+            },
+            documented_on: input.documented_on,
+            author: Author {
+                name: input.author_name,
+                title: input.author_title,
+            },
+        };
+        let expect = expect(input.expected_version, input.idempotency_key)?;
+        session(ctx)?
+            .add_journal_entry(&id, entry, expect)
+            .await
+            .gql()
+            .map(result)
+    }
+
+    /// Link two cases that concern the same matter. The link is recorded on both, and both must be cases the caller may read and act on.
+    async fn link_cases(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: LinkCasesInput,
+    ) -> Result<CommandResult> {
+        let (a, b) = (case_id(&input.case_id)?, case_id(&input.other_case_id)?);
+        let expect = expect(input.expected_version, input.idempotency_key)?;
+        session(ctx)?.link(&a, &b, expect).await.gql().map(result)
+    }
+
+    /// Administrators: end every sign-in of a person now — web sessions and
+    /// API tokens, on every server of the database. Sign-ins made after
+    /// this are not affected. True when done.
+    async fn end_sessions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The person's user id (the token subject).")] user_id: String,
+    ) -> Result<bool> {
+        let p = principal(ctx)?;
+        if !policy::may_end_sessions(p) {
+            return Err(error(
+                Code::Forbidden,
+                "only an administrator may end someone's sign-ins",
+            ));
+        }
+        if user_id.trim().is_empty() || user_id.len() > 200 {
+            return Err(error(
+                Code::InvalidInput,
+                "userId must be a user id of 1–200 characters",
+            ));
+        }
+        let auth = ctx.data_opt::<Arc<AuthConfig>>().ok_or_else(|| {
+            error(
+                Code::Internal,
+                "this server was started without token verification",
+            )
+        })?;
+        auth.revocations
+            .revoke_user(&user_id, auth.max_lifetime)
+            .await
+            .map_err(from_store)?;
+        tracing::info!(by = %p.user_id, "an administrator ended a person's sign-ins");
+        Ok(true)
+    }
+
+    /// Escalate an avvikelse to lex Sarah (SoL/LSS) or lex Maria (HSL): closes it as escalated and opens the linked investigation.
+    async fn escalate_avvikelse(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: EscalateInput,
+    ) -> Result<CommandResult> {
+        let id = case_id(&input.case_id)?;
+        let to = match input.to {
+            EscalationTarget::LexSarah => CaseKind::LexSarah,
+            EscalationTarget::LexMaria => CaseKind::LexMaria,
+        };
+        let mut set = BTreeMap::new();
+        set.insert("escalation_reason".to_owned(), Value::Text(input.reason));
+        set.insert(
+            "affected_gender".to_owned(),
+            Value::Text(input.affected_gender.value().to_owned()),
+        );
+        let expect = expect(input.expected_version, input.idempotency_key)?;
+        session(ctx)?
+            .escalate(&id, to.workflow(), set, expect)
+            .await
+            .gql()
+            .map(result)
+    }
+}

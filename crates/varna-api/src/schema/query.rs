@@ -1,0 +1,217 @@
+//! `Query`: who the caller is, one case, a page of cases, my work, the
+//! quality report and the lifecycles. Each resolver is one call on the
+//! caller's `Session`.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::Utc;
+use varna_app::Purpose;
+use varna_store::queries::CaseFilter;
+
+use super::case::CaseView;
+use super::types::CaseFilterInput;
+use super::workflow::{Workflow, workflow_info};
+use super::{EXPORT_COST, REPORT_COST, case_id, principal, report, report_model, session};
+use crate::error::{Code, Gql, error};
+
+/// Who the caller is, as their token says.
+#[derive(Debug, SimpleObject)]
+pub struct Me {
+    /// User id.
+    pub user_id: String,
+    /// Role id.
+    pub role: String,
+    /// Unit codes.
+    pub units: Vec<String>,
+}
+
+/// A page of cases (Relay connection), newest first.
+#[derive(Debug, SimpleObject)]
+pub struct CaseConnection {
+    /// The cases with their cursors.
+    pub edges: Vec<CaseEdge>,
+    /// Where this page ends.
+    pub page_info: PageInfo,
+    /// How many cases match in all (within what the caller may see).
+    pub total_count: i64,
+}
+
+/// One case in a page.
+#[derive(Debug, SimpleObject)]
+pub struct CaseEdge {
+    /// Pass as `after` to continue after this case.
+    pub cursor: String,
+    /// The case.
+    pub node: CaseView,
+}
+
+/// Paging state.
+#[derive(Debug, SimpleObject)]
+pub struct PageInfo {
+    /// Whether more cases follow.
+    pub has_next_page: bool,
+    /// The last cursor of the page.
+    pub end_cursor: Option<String>,
+}
+
+/// A case waiting for the caller, with what is due next.
+#[derive(Debug, SimpleObject)]
+pub struct WorkItem {
+    /// The case.
+    pub case: CaseView,
+    /// The earliest running deadline, if any.
+    pub next_deadline: Option<super::case::Deadline>,
+    /// Whether that deadline has passed.
+    pub overdue: bool,
+}
+
+/// Reads.
+#[derive(Debug, Default)]
+pub struct QueryRoot;
+
+/// Reads: cases the caller may see, and the lifecycles they run under.
+#[Object(name = "Query")]
+impl QueryRoot {
+    /// Who the caller is.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
+        let p = principal(ctx)?;
+        Ok(Me {
+            user_id: p.user_id.clone(),
+            role: p.role.as_str().to_owned(),
+            units: p.units.iter().map(|u| u.as_str().to_owned()).collect(),
+        })
+    }
+
+    /// One case. NOT_FOUND when it does not exist or the caller may not see it.
+    async fn case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The case's id.")] id: ID,
+    ) -> Result<CaseView> {
+        let view = session(ctx)?
+            .case(&case_id(&id)?, Purpose::CaseView)
+            .await
+            .gql()?;
+        Ok(CaseView(view))
+    }
+
+    /// Cases the caller may see, newest first, filtered and paged.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 200) as usize * child_complexity")]
+    async fn cases(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions; omitted ones do not narrow.")] filter: Option<
+            CaseFilterInput,
+        >,
+        #[graphql(desc = "Page size, 1–200 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<CaseConnection> {
+        let session = session(ctx)?;
+        let f = filter.unwrap_or_default();
+        f.check_bounds()?;
+        let now = Utc::now();
+        let filter = CaseFilter {
+            kinds: f
+                .kinds
+                .unwrap_or_default()
+                .into_iter()
+                .map(|k| k.workflow().to_owned())
+                .chain(f.workflows.unwrap_or_default())
+                .collect(),
+            states: f.states.unwrap_or_default(),
+            units: f.units,
+            lagrum: f
+                .lagrum
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            outcomes: f.outcomes.unwrap_or_default(),
+            opened_from: f.opened_from,
+            opened_before: f.opened_before,
+            closed: f.closed,
+            overdue_at: f.overdue.filter(|o| *o).map(|_| now),
+            due_before: f.due_before,
+            filed_by: None,
+        };
+        let first = u64::try_from(first.unwrap_or(20))
+            .map_err(|_| error(Code::InvalidInput, "first must be between 1 and 200"))?;
+        let page = session.cases(filter, first, after.as_deref()).await.gql()?;
+        Ok(CaseConnection {
+            edges: page
+                .items
+                .into_iter()
+                .map(|(cursor, node)| CaseEdge {
+                    cursor,
+                    node: CaseView(node),
+                })
+                .collect(),
+            page_info: PageInfo {
+                has_next_page: page.has_next_page,
+                end_cursor: page.end_cursor,
+            },
+            total_count: page.total as i64,
+        })
+    }
+
+    /// "My work": the caller's open cases that wait for something the
+    /// caller's role can do (a transition, or an utredning entry), most
+    /// urgent first — the earliest running deadline first (overdue ones
+    /// lead), then cases without a deadline, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
+    async fn my_work(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 1–100 (default 20).")] first: Option<i32>,
+    ) -> Result<Vec<WorkItem>> {
+        let first = u64::try_from(first.unwrap_or(20))
+            .map_err(|_| error(Code::InvalidInput, "first must be between 1 and 100"))?;
+        let items = session(ctx)?.my_work(first).await.gql()?;
+        Ok(items
+            .into_iter()
+            .map(|i| WorkItem {
+                overdue: i.overdue,
+                next_deadline: i.next_deadline.map(Into::into),
+                case: CaseView(i.case),
+            })
+            .collect())
+    }
+
+    /// The yearly quality report (kvalitetsberättelse / patientsäkerhetsberättelse)
+    /// for `year` (cases counted by the year they were reported, UTC): cases per
+    /// lagrum with the previous year, lex Sarah and lex Maria per verksamhetsområde
+    /// and gender, outcomes including "pågående utredning", IVO-anmälningar,
+    /// categories, complaints, lead times, deadlines, monthly series, rising units
+    /// and repeat events. For the auditor, SAS, MAS and committee roles.
+    #[graphql(complexity = "REPORT_COST + child_complexity")]
+    async fn quality_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Calendar year, 1900–2200.")] year: i32,
+        #[graphql(desc = "An area or a unit; omitted: the whole organisation.")] scope: Option<
+            report::ReportScopeInput,
+        >,
+    ) -> Result<report_model::QualityReport> {
+        report::build(ctx, year, scope).await.map(Into::into)
+    }
+
+    /// The same report as a file: CSV, JSON, or one self-contained HTML file with charts.
+    #[graphql(complexity = "EXPORT_COST + child_complexity")]
+    async fn quality_report_export(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Calendar year, 1900–2200.")] year: i32,
+        #[graphql(desc = "An area or a unit; omitted: the whole organisation.")] scope: Option<
+            report::ReportScopeInput,
+        >,
+        #[graphql(desc = "CSV, JSON or HTML.")] format: report::ReportFormat,
+    ) -> Result<report::ReportExport> {
+        let built = report::build(ctx, year, scope).await?;
+        Ok(report::export(&built, format))
+    }
+
+    /// The lifecycles cases can be filed under, as defined in `workflows/`.
+    async fn workflows(&self, ctx: &Context<'_>) -> Result<Vec<Workflow>> {
+        let defs = session(ctx)?.workflows().gql()?;
+        Ok(defs.iter().map(|d| workflow_info(d)).collect())
+    }
+}
