@@ -378,7 +378,7 @@ impl<'a> Session<'a> {
                 "too many filings in a short time: wait a minute and try again",
             ));
         }
-        let today = Utc::now().date_naive();
+        let today = varna_workflow::local::date(Utc::now());
         let personnummer = new
             .personnummer
             .as_deref()

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use varna_workflow::definition::{ClockStart, FieldKind};
 use varna_workflow::{Catalog, Lagrum, WorkflowDefinition};
 
@@ -57,11 +57,12 @@ pub fn build(data: &ReportData, catalog: &Catalog) -> QualityReport {
     }
 }
 
-/// Months of `year` that have begun by `as_of`.
+/// Months of `year` that have begun by `as_of` (Swedish time).
 pub fn months_covered(year: i32, as_of: DateTime<Utc>) -> i32 {
-    match year.cmp(&as_of.year()) {
+    let (as_of_year, as_of_month) = varna_workflow::local::year_month(as_of);
+    match year.cmp(&as_of_year) {
         std::cmp::Ordering::Less => 12,
-        std::cmp::Ordering::Equal => as_of.month() as i32,
+        std::cmp::Ordering::Equal => as_of_month as i32,
         std::cmp::Ordering::Greater => 0,
     }
 }

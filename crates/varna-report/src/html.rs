@@ -230,13 +230,13 @@ pub(crate) fn html(r: &QualityReport) -> String {
         "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n\
-         <h1>Kvalitetsberättelse {}</h1>\n<p class=\"meta\">{} · {} Underlaget hämtades {} (UTC) ur Varna. \
+         <h1>Kvalitetsberättelse {}</h1>\n<p class=\"meta\">{} · {} Underlaget hämtades {} (svensk tid) ur Varna. \
          Rapporten innehåller inga personuppgifter: antal, koder och ärende-id.</p>\n</header>\n<main>\n",
         esc(&title),
         r.year,
         esc(&r.scope_name),
         esc(&period(r)),
-        r.generated_at.format("%Y-%m-%d %H:%M"),
+        varna_workflow::local::local(r.generated_at).format("%Y-%m-%d %H:%M"),
     );
 
     section(&mut out, "per-lagrum", "Ärenden per lagrum");

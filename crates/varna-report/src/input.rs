@@ -55,7 +55,7 @@ pub enum Scope {
     Unit(String),
 }
 
-/// One pre-aggregated count: `n` cases opened in `year`/`month` (UTC) at
+/// One pre-aggregated count: `n` cases opened in `year`/`month` (Swedish time) at
 /// `unit_id`, of lifecycle `kind` under `lagrum`, have `value` in
 /// `dimension`. Counts are exact; rows with `n == 0` may appear.
 ///
@@ -67,9 +67,9 @@ pub enum Scope {
 /// and of the previous year only [`DIM_CASES`] rows come.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
-    /// Calendar year the case was opened (UTC).
+    /// Calendar year the case was opened (Swedish time, `varna_workflow::local`).
     pub year: i32,
-    /// Month 1–12 the case was opened (UTC); 1 where the month is
+    /// Month 1–12 the case was opened (Swedish time); 1 where the month is
     /// collapsed.
     pub month: u32,
     /// Unit id.

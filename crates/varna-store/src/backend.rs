@@ -87,9 +87,13 @@ pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection,
     if !pending.is_empty() {
         tracing::info!(pending = pending.len(), "applying database migrations");
     }
-    let adds_projections = pending
-        .iter()
-        .any(|m| m.name() == crate::migrations::m20261123_000002_report::NAME);
+    // Migrations after which the projections are refilled from the log:
+    // the report's tables, and their move to Swedish time.
+    let refills = [
+        crate::migrations::m20261123_000002_report::NAME,
+        crate::migrations::m20261205_000001_swedish_calendar::NAME,
+    ];
+    let adds_projections = pending.iter().any(|m| refills.contains(&m.name()));
     Migrator::up(&db, None).await?;
     let has_cases = adds_projections && cases::Entity::find().one(&db).await?.is_some();
     Ok((db, has_cases))

@@ -518,13 +518,9 @@ async fn timed<T>(read: impl std::future::Future<Output = Result<T>>) -> Result<
     Ok((value, started.elapsed().as_millis()))
 }
 
-/// Start of `year` and of the next, UTC.
+/// Start of `year` and of the next, Swedish time (as UTC instants).
 fn year_bounds(year: i32) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = |y: i32| {
-        Utc.with_ymd_and_hms(y, 1, 1, 0, 0, 0)
-            .single()
-            .unwrap_or(DateTime::<Utc>::MIN_UTC)
-    };
+    let start = varna_workflow::local::year_start;
     (start(year), start(year + 1))
 }
 

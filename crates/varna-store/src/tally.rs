@@ -13,7 +13,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Datelike;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -84,10 +83,11 @@ enum Grain {
 pub(crate) fn case_facts(case: &Case, def: &WorkflowDefinition) -> Vec<TallyKey> {
     let mut facts = Vec::new();
     let mut push = |dimension: &str, value: &str, grain: Grain, rollup: bool| {
+        let (year, month) = varna_workflow::local::year_month(case.opened_at);
         let key = TallyKey {
-            year: case.opened_at.year(),
+            year,
             month: match grain {
-                Grain::Monthly => i32::try_from(case.opened_at.month()).unwrap_or(1),
+                Grain::Monthly => i32::try_from(month).unwrap_or(1),
                 Grain::Yearly => WHOLE_YEAR,
             },
             unit_id: case.unit.as_str().to_owned(),

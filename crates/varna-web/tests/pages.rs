@@ -809,3 +809,71 @@ async fn every_lifecycle_has_its_filing_form_with_the_words_of_its_file() {
     let none = browser.get("/cases/new/no-such-lifecycle").await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn times_are_shown_on_swedish_clocks_across_the_summer_time_change() {
+    use chrono::TimeZone;
+    let app = app().await;
+    let file_at = |t: chrono::DateTime<chrono::Utc>| {
+        let store = std::sync::Arc::clone(&app.store);
+        async move {
+            let fields = [
+                ("what_happened", "Fall i badrummet"),
+                ("occurred_on", "2026-01-10"),
+                ("category", "fall"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), varna_workflow::Value::Text(v.to_owned())))
+            .collect();
+            store
+                .file_case(
+                    "avvikelse",
+                    varna_workflow::FileCase {
+                        lagrum: varna_workflow::Lagrum::Sol,
+                        unit: varna_workflow::UnitId::new("linden"),
+                        fields,
+                    },
+                    None,
+                    &varna_workflow::Actor {
+                        id: varna_workflow::ActorId::new("um-linden"),
+                        role: Role::UnitManager,
+                        units: [varna_workflow::UnitId::new("linden")].into(),
+                    },
+                    varna_store::CommandOptions {
+                        now: Some(t),
+                        ..varna_store::CommandOptions::default()
+                    },
+                )
+                .await
+                .expect("filed")
+                .case_id
+                .to_string()
+        }
+    };
+    let utc = |m, d, h, min| {
+        chrono::Utc
+            .with_ymd_and_hms(2026, m, d, h, min, 0)
+            .single()
+            .expect("valid")
+    };
+    let winter = file_at(utc(1, 15, 10, 0)).await;
+    let before = file_at(utc(3, 29, 0, 59)).await;
+    let after = file_at(utc(3, 29, 1, 0)).await;
+    let summer = file_at(utc(7, 1, 10, 0)).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    for (case, shown) in [
+        (winter, "2026-01-15 11:00"),
+        (before, "2026-03-29 01:59"),
+        (after, "2026-03-29 03:00"),
+        (summer, "2026-07-01 12:00"),
+    ] {
+        let page = browser.get(&format!("/cases/{case}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.html.contains(&format!("<time>{shown}</time>")),
+            "filed at {shown} Swedish time: {}",
+            page.html
+        );
+    }
+}

@@ -328,7 +328,7 @@ fn decide_journal_entry(
             problem,
         })?;
     }
-    if entry.documented_on > facts.now.date_naive() {
+    if entry.documented_on > crate::local::date(facts.now) {
         return Err(Rejection::InvalidInput {
             field: "documented_on".into(),
             problem: InputProblem::InFuture,
@@ -581,7 +581,7 @@ fn check_value(
             let date = value.as_date().ok_or(InputProblem::WrongType {
                 expected: "a date written YYYY-MM-DD",
             })?;
-            if date > now.date_naive() {
+            if date > crate::local::date(now) {
                 return Err(InputProblem::InFuture);
             }
             Ok(())

@@ -20,6 +20,7 @@ mod decide;
 pub mod definition;
 mod duration;
 pub mod graph;
+pub mod local;
 mod personnummer;
 mod rejection;
 mod spawn;

@@ -8,6 +8,7 @@ mod m20261122_000001_initial;
 mod m20261123_000001_delivery;
 pub(crate) mod m20261123_000002_report;
 mod m20261204_000001_revocation;
+pub(crate) mod m20261205_000001_swedish_calendar;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_delivery::Migration),
             Box::new(m20261123_000002_report::Migration),
             Box::new(m20261204_000001_revocation::Migration),
+            Box::new(m20261205_000001_swedish_calendar::Migration),
         ]
     }
 }

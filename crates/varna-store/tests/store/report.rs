@@ -20,6 +20,7 @@ on_both_backends!(
     a_scope_counts_only_its_units,
     deadline_counts_follow_the_clock_through_sweeps,
     a_rebuild_restores_everything_the_report_reads,
+    a_case_filed_after_midnight_swedish_time_on_new_years_eve_counts_in_the_new_year,
 );
 
 const YEAR: i32 = 2025;
@@ -756,4 +757,51 @@ async fn a_rebuild_restores_everything_the_report_reads(h: Harness) {
     );
     h.store.rebuild_projections(|_| {}).await.expect("rebuild");
     assert_eq!(report(&h, Scope::Organisation).await, before);
+}
+
+/// 2025-12-31 23:30 UTC is 00:30 on 1 January 2026 in Sweden: the case
+/// belongs to 2026, in the yearly count and in January's monthly count;
+/// one filed at 22:30 UTC (23:30 Swedish time) stays in 2025.
+async fn a_case_filed_after_midnight_swedish_time_on_new_years_eve_counts_in_the_new_year(
+    h: Harness,
+) {
+    let at = |hour| {
+        Utc.with_ymd_and_hms(2025, 12, 31, hour, 30, 0)
+            .single()
+            .expect("valid")
+    };
+    file_avvikelse_at(&h.store, LINDEN, Lagrum::Sol, "fall", at(22), None).await;
+    file_avvikelse_at(&h.store, LINDEN, Lagrum::Sol, "fall", at(23), None).await;
+    let as_of = Utc
+        .with_ymd_and_hms(2026, 2, 1, 12, 0, 0)
+        .single()
+        .expect("valid");
+    let count = |year: i32| {
+        let store = &h.store;
+        async move {
+            let data = store
+                .report_data(year, &Scope::Organisation, as_of)
+                .await
+                .expect("report data");
+            let r = varna_report::build(&data, &catalog());
+            let total: i64 = r
+                .per_lagrum
+                .iter()
+                .filter(|row| row.kind == "avvikelse")
+                .map(|row| row.count)
+                .sum();
+            let january: i64 = r
+                .monthly_by_category
+                .iter()
+                .map(|s| s.counts.first().copied().unwrap_or(0))
+                .sum();
+            (total, january)
+        }
+    };
+    assert_eq!(count(2025).await.0, 1, "23:30 Swedish time on 31 December");
+    assert_eq!(
+        count(2026).await,
+        (1, 1),
+        "00:30 Swedish time on 1 January, counted in January"
+    );
 }

@@ -238,7 +238,8 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
             kind_fact: get("kind").is_none_or(|k| k != "ASSESSMENT"),
             source: get("source").unwrap_or_default(),
             text: get("text").unwrap_or_default(),
-            on: get("documented_on").unwrap_or_else(|| chrono::Utc::now().date_naive().to_string()),
+            on: get("documented_on")
+                .unwrap_or_else(|| varna_workflow::local::date(chrono::Utc::now()).to_string()),
             author_name: get("author_name").unwrap_or_else(|| session.name.clone()),
             author_title: get("author_title").unwrap_or_else(|| session.title.clone()),
             error: error.or_else(|| {

@@ -325,9 +325,11 @@ fn short_id(id: &str) -> String {
         .to_uppercase()
 }
 
-/// A time as people here read it: `2026-11-23 09:00` (UTC).
+/// A time as people here read it, on Swedish clocks: `2026-11-23 10:00`.
 fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
+    varna_workflow::local::local(t)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// A case id from a URL, or `None` (the page answers 404).

@@ -61,6 +61,17 @@ pub(super) struct SearchForm {
 /// Cases per page.
 const PAGE: u64 = 50;
 
+/// The first instant of `day`, Swedish time (the search's dates are the
+/// dates people read on the pages).
+fn local_midnight(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let t = day.and_time(chrono::NaiveTime::MIN);
+    varna_workflow::local::TIME_ZONE
+        .from_local_datetime(&t)
+        .earliest()
+        .map_or_else(|| t.and_utc(), |l| l.with_timezone(&chrono::Utc))
+}
+
 fn date(text: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
 }
@@ -97,7 +108,7 @@ pub(super) async fn search(
                 } else {
                     d
                 };
-                let at = d.and_time(chrono::NaiveTime::MIN).and_utc();
+                let at = local_midnight(d);
                 if end_of_day {
                     filter.opened_before = Some(at);
                 } else {
@@ -210,8 +221,7 @@ pub(super) struct YearForm {
 }
 
 pub(super) async fn report_page(SignedIn(ctx): SignedIn, Query(form): Query<YearForm>) -> Response {
-    use chrono::Datelike;
-    let this_year = chrono::Utc::now().year();
+    let (this_year, _) = varna_workflow::local::year_month(chrono::Utc::now());
     let year = form
         .year
         .filter(|y| (1900..=2200).contains(y))
