@@ -226,12 +226,21 @@ impl CaseView {
         })
     }
 
-    /// The case's field values. Fields that identify a person are masked
+    /// The case's field values, in the order the lifecycle file lists its
+    /// fields (its form order). Fields that identify a person are masked
     /// for readers who do not need them; a reporter sees only the fields a
     /// report is filed with.
     pub fn fields(&self) -> Vec<FieldValue> {
         let filing = &self.def.filing;
-        self.record
+        let position = |name: &str| {
+            self.def
+                .fields
+                .iter()
+                .position(|f| f.name == name)
+                .unwrap_or(usize::MAX)
+        };
+        let mut values: Vec<FieldValue> = self
+            .record
             .case
             .fields
             .iter()
@@ -249,7 +258,9 @@ impl CaseView {
                     masked,
                 }
             })
-            .collect()
+            .collect();
+        values.sort_by_key(|f| position(&f.name));
+        values
     }
 
     /// What `session`'s person may do now, with what each transition

@@ -877,3 +877,43 @@ async fn times_are_shown_on_swedish_clocks_across_the_summer_time_change() {
         );
     }
 }
+
+#[tokio::test]
+async fn everyday_wording_one_case_fields_in_form_order_reversed_dates_and_unknown_pages() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let case = browser.file_avvikelse().await;
+
+    let page = browser.get(&format!("/cases/{case}")).await;
+    let fields = &page.html[page.html.find("id=\"h-fields\"").expect("the fields")..];
+    let what = fields.find("Vad som hänt").expect("what happened is shown");
+    let category = fields.find("Kategori").expect("the category is shown");
+    assert!(
+        what < category,
+        "fields in the lifecycle's form order, not alphabetical"
+    );
+
+    let one = browser.get("/cases?unit=linden").await;
+    assert!(
+        one.html.contains("1 ärende<"),
+        "one case, singular: {}",
+        one.html
+    );
+
+    let reversed = browser.get("/cases?from=2026-05-01&to=2026-04-01").await;
+    assert_eq!(reversed.status, StatusCode::OK);
+    assert!(
+        reversed
+            .html
+            .contains("Från-datumet ligger efter till-datumet"),
+        "a from date after the to date is an error, not zero hits"
+    );
+
+    let unknown = browser.get("/no/such/page").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(
+        unknown.html.contains("Sidan finns inte.") && unknown.html.contains("<html lang=\"sv\">"),
+        "Varna's own page, not the browser's bare 404"
+    );
+}

@@ -52,6 +52,7 @@ pub(crate) fn routes(app: App) -> Router {
         .route("/cases/{id}/journal", post(case::add_entry))
         .route("/cases/{id}/receipt", get(receipt))
         .route("/static/varna.css", get(css))
+        .fallback(no_such_page)
         .with_state(app)
 }
 
@@ -667,6 +668,13 @@ fn local_path(back: &str) -> Option<&str> {
 struct ErrorPage {
     c: Chrome,
     message: String,
+}
+
+/// Any other address: Varna's own page saying there is no such page (not
+/// the browser's bare 404), in the reader's language.
+async fn no_such_page(State(app): State<App>, headers: HeaderMap) -> Response {
+    let ctx = ctx(&app, &headers);
+    ctx.error(StatusCode::NOT_FOUND, ctx.t.error_no_such_page)
 }
 
 async fn css() -> Response {

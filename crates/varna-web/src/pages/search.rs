@@ -118,6 +118,13 @@ pub(super) async fn search(
             None => error = Some(ctx.t.problem_wrong_type.to_owned()),
         }
     }
+    let reversed = matches!(
+        (filter.opened_from, filter.opened_before),
+        (Some(from), Some(before)) if from >= before
+    );
+    if reversed {
+        error = Some(ctx.t.search_dates_reversed.to_owned());
+    }
     let reads = Reads::default();
     let session = app.app.session(ctx.principal(), &reads);
     let workflows = match session.workflows() {
@@ -125,7 +132,17 @@ pub(super) async fn search(
         Err(e) => return refused(&ctx, &e),
     };
     let after = (!form.after.is_empty()).then_some(form.after.as_str());
-    let (rows, total, next_cursor) = match session.cases(filter, PAGE, after).await {
+    let found = if reversed {
+        Ok(varna_app::CasePage {
+            items: Vec::new(),
+            has_next_page: false,
+            end_cursor: None,
+            total: 0,
+        })
+    } else {
+        session.cases(filter, PAGE, after).await
+    };
+    let (rows, total, next_cursor) = match found {
         Ok(page) => (
             page.items,
             page.total,
