@@ -917,3 +917,132 @@ async fn everyday_wording_one_case_fields_in_form_order_reversed_dates_and_unkno
         "Varna's own page, not the browser's bare 404"
     );
 }
+
+#[tokio::test]
+async fn a_double_clicked_action_is_taken_once_and_reported_as_done() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let case = browser.file_avvikelse().await;
+    let page = browser.get(&format!("/cases/{case}")).await;
+    let form = &page.html[page
+        .html
+        .find("name=\"transition\" value=\"start_investigation\"")
+        .expect("start_investigation is offered")..];
+    let key = hidden(form, "idempotency_key").expect("the form's key");
+    let version = hidden(&page.html, "version").expect("the version");
+    let csrf = page.csrf();
+    let sent = [
+        ("csrf", csrf.as_str()),
+        ("transition", "start_investigation"),
+        ("version", version.as_str()),
+        ("idempotency_key", key.as_str()),
+    ];
+    let first = browser.post(&format!("/cases/{case}/act"), &sent).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.html);
+    let second = browser.post(&format!("/cases/{case}/act"), &sent).await;
+    assert_eq!(
+        second.status,
+        StatusCode::SEE_OTHER,
+        "the repeat gets the first answer, not 'someone else got there first': {}",
+        second.html
+    );
+    let history = app
+        .store
+        .history(&varna_store::CaseId::parse(&case).expect("an id"))
+        .await
+        .expect("history");
+    assert_eq!(
+        history
+            .iter()
+            .filter(|e| e.event.kind.type_name() == "transitioned")
+            .count(),
+        1,
+        "taken once"
+    );
+    let stale = [
+        ("csrf", csrf.as_str()),
+        ("transition", "start_investigation"),
+        ("version", version.as_str()),
+    ];
+    let other = browser.post(&format!("/cases/{case}/act"), &stale).await;
+    assert_eq!(
+        other.status,
+        StatusCode::CONFLICT,
+        "another form for a step already taken: the case moved on"
+    );
+}
+
+#[tokio::test]
+async fn the_report_page_tells_other_roles_who_it_is_for() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    for path in ["/report", "/report/2026.html"] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            page.html.contains("Kvalitetsrapporten är för granskare"),
+            "{path}: not 'Ärendet finns inte'"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_deadline_met_after_its_due_time_says_it_was_late() {
+    let app = app().await;
+    let manager = varna_workflow::Actor {
+        id: varna_workflow::ActorId::new("um-linden"),
+        role: Role::UnitManager,
+        units: [varna_workflow::UnitId::new("linden")].into(),
+    };
+    let text = |s: &str| varna_workflow::Value::Text(s.to_owned());
+    let filed = app
+        .store
+        .file_case(
+            "avvikelse",
+            varna_workflow::FileCase {
+                lagrum: varna_workflow::Lagrum::Sol,
+                unit: varna_workflow::UnitId::new("linden"),
+                fields: [
+                    ("what_happened".to_owned(), text("Fall i badrummet")),
+                    ("occurred_on".to_owned(), text("2026-01-10")),
+                    ("category".to_owned(), text("fall")),
+                ]
+                .into(),
+            },
+            None,
+            &manager,
+            varna_store::CommandOptions {
+                now: Some(chrono::Utc::now() - chrono::Duration::days(40)),
+                ..varna_store::CommandOptions::default()
+            },
+        )
+        .await
+        .expect("filed 40 days ago")
+        .case_id;
+    app.store
+        .execute(
+            &filed,
+            varna_workflow::Command::Transition {
+                name: "escalate_to_lex_sarah".into(),
+                fields: [
+                    ("escalation_reason".to_owned(), text("Missförhållande")),
+                    ("affected_gender".to_owned(), text("kvinna")),
+                ]
+                .into(),
+            },
+            &manager,
+            varna_store::CommandOptions::default(),
+        )
+        .await
+        .expect("escalated today, after the four weeks");
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let page = browser.get(&format!("/cases/{filed}")).await;
+    assert!(
+        page.html.contains("Klar, för sent"),
+        "met after its due time: {}",
+        page.html
+    );
+}

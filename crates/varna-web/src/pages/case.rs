@@ -317,7 +317,11 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
             .map(|d| DeadlineRow {
                 label: label(&d.label, lang),
                 due: local_time(d.due_at),
-                status: crate::text::deadline_status(t, d.status).to_owned(),
+                status: if d.status == "met" && d.ended_at.is_some_and(|at| at > d.due_at) {
+                    t.status_met_late.to_owned()
+                } else {
+                    crate::text::deadline_status(t, d.status).to_owned()
+                },
                 overdue: d.overdue,
             })
             .collect(),
@@ -460,18 +464,18 @@ pub(super) async fn act(
         values: values.clone(),
         errors: Vec::new(),
     };
-    let Some(available) = loaded.actions.iter().find(|a| a.name == name) else {
-        // Someone else moved the case on, or the form is stale.
-        let posted = Posted {
-            form: "stale".into(),
-            ..posted
-        };
-        let mut page = render(&ctx, &loaded, Some(&posted));
-        page.c.notice = Some(ctx.t.error_not_now.to_owned());
-        return ctx.page(StatusCode::CONFLICT, &page);
+    // A transition no longer on offer may be this very form sent twice (a
+    // double click): the command goes to the store anyway, whose
+    // idempotency key answers the repeat with the first result; anything
+    // else is refused there and shown as the case having moved on.
+    let offered = loaded.actions.iter().find(|a| a.name == name);
+    let (requires, accepts) = match (offered, loaded.view.def.transition(&name)) {
+        (Some(a), _) => (a.missing.clone(), a.accepts.clone()),
+        (None, Some(t)) => (t.requires.clone(), t.accepts.clone()),
+        (None, None) => (Vec::new(), Vec::new()),
     };
     let defs = Definitions::of(&loaded.view.def, ctx.lang);
-    let (fields, _) = form::fields_of(&available.missing, &available.accepts);
+    let (fields, _) = form::fields_of(&requires, &accepts);
     let names: Vec<String> = fields.into_iter().map(|(name, _)| name).collect();
     let fields = form::typed_fields(&defs, &names, &values);
     let reads = Reads::default();
@@ -480,6 +484,16 @@ pub(super) async fn act(
         .session(ctx.principal(), &reads)
         .transition(&loaded.view.record.id, &name, fields, expect(&values))
         .await;
+    if offered.is_none() && result.is_err() {
+        // Someone else moved the case on, or the form is stale.
+        let posted = Posted {
+            form: "stale".into(),
+            ..posted
+        };
+        let mut page = render(&ctx, &loaded, Some(&posted));
+        page.c.notice = Some(ctx.t.error_not_now.to_owned());
+        return ctx.page(StatusCode::CONFLICT, &page);
+    }
     answer(&app, &ctx, &id, posted, result).await
 }
 

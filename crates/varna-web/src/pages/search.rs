@@ -238,6 +238,9 @@ pub(super) struct YearForm {
 }
 
 pub(super) async fn report_page(SignedIn(ctx): SignedIn, Query(form): Query<YearForm>) -> Response {
+    if varna_app::policy::report_reader(ctx.principal()).is_none() {
+        return ctx.error(StatusCode::FORBIDDEN, ctx.t.report_not_for_role);
+    }
     let (this_year, _) = varna_workflow::local::year_month(chrono::Utc::now());
     let year = form
         .year
@@ -274,6 +277,9 @@ pub(super) async fn report_file(
         Ok(r) => r,
         Err(e) if e.code == Code::InvalidInput => {
             return ctx.error(StatusCode::NOT_FOUND, ctx.t.error_no_such_page);
+        }
+        Err(e) if e.code == Code::Forbidden => {
+            return ctx.error(StatusCode::FORBIDDEN, ctx.t.report_not_for_role);
         }
         Err(e) => return refused(&ctx, &e),
     };
