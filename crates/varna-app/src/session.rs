@@ -366,6 +366,36 @@ impl<'a> Session<'a> {
         Ok(Done { applied, case })
     }
 
+    /// Everything wrong with a filing's lagrum, fields and personnummer at
+    /// once, without filing it (an empty list: the engine would take
+    /// them); for forms that show every error together. Who may file for
+    /// which unit is decided by [`Session::file`].
+    pub fn filing_problems(&self, new: &NewCase) -> Result<Vec<AppError>> {
+        let def = self.store().definition(&new.workflow)?;
+        let now = Utc::now();
+        let command = FileCase {
+            lagrum: new.lagrum,
+            unit: UnitId::new(new.unit.clone()),
+            fields: new.fields.clone(),
+        };
+        let mut problems: Vec<AppError> = varna_workflow::filing_problems(&def, &command, now)
+            .into_iter()
+            .map(AppError::from)
+            .collect();
+        if let Some(Err(e)) = new
+            .personnummer
+            .as_deref()
+            .map(|s| Personnummer::parse(s, varna_workflow::local::date(now)))
+        {
+            problems.push(AppError::invalid(
+                "personnummer",
+                "INVALID_PERSONNUMMER",
+                e.to_string(),
+            ));
+        }
+        Ok(problems)
+    }
+
     /// Files a new case.
     pub async fn file(&self, new: NewCase) -> Result<Done> {
         if !self.app.filings.allow(&self.principal.user_id) {

@@ -1046,3 +1046,47 @@ async fn a_deadline_met_after_its_due_time_says_it_was_late() {
         page.html
     );
 }
+
+#[tokio::test]
+async fn an_empty_form_shows_every_error_at_once_listed_and_linked_at_the_top() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let form = browser.get("/cases/new").await;
+    let sent = browser
+        .post(
+            "/cases/new",
+            &[
+                ("csrf", &form.csrf()),
+                ("lagrum", ""),
+                ("occurred_on", "2999-01-01"),
+                ("personnummer", "19121212-1213"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let summary = &sent.html[sent.html.find("error-summary").expect("a summary")..];
+    let summary = &summary[..summary.find("</div>").expect("its end")];
+    for target in [
+        "#unit",
+        "#lagrum",
+        "#f-what_happened",
+        "#f-occurred_on",
+        "#f-category",
+        "#personnummer",
+    ] {
+        assert!(
+            summary.contains(&format!("href=\"{target}\"")),
+            "{target} is listed and linked in one go: {summary}"
+        );
+    }
+    assert!(summary.contains("autofocus"), "the summary takes focus");
+    assert_eq!(
+        app.store
+            .count_cases(&varna_store::queries::CaseFilter::default())
+            .await
+            .expect("counts"),
+        0,
+        "nothing was filed"
+    );
+}

@@ -107,6 +107,56 @@ pub fn decide_filing(
     })
 }
 
+/// Every problem with a filing's lagrum and fields at once — each field
+/// with a value the lifecycle does not take, and every requirement not met
+/// — without deciding anything, so a form can show them all together.
+/// Who files and for which unit is left to [`decide_filing`]. Empty when
+/// the fields would be accepted.
+pub fn filing_problems(
+    def: &WorkflowDefinition,
+    command: &FileCase,
+    now: DateTime<Utc>,
+) -> Vec<Rejection> {
+    let mut problems = Vec::new();
+    if !def.lagrum.contains(&command.lagrum) {
+        problems.push(Rejection::InvalidInput {
+            field: "lagrum".into(),
+            problem: InputProblem::NotAllowed {
+                allowed: def.lagrum.iter().map(|l| l.to_string()).collect(),
+            },
+        });
+    }
+    let allowed: Vec<&str> = def
+        .filing
+        .requires
+        .iter()
+        .flat_map(|r| r.fields().iter())
+        .chain(def.filing.accepts.iter())
+        .map(String::as_str)
+        .collect();
+    for (name, value) in &command.fields {
+        let one: Fields = [(name.clone(), value.clone())].into();
+        if let Err(e) = check_fields(def, &one, allowed.iter().copied(), "file", now) {
+            problems.push(e);
+        }
+    }
+    let missing: Vec<_> = def
+        .filing
+        .requires
+        .iter()
+        .filter(|r| !r.fields().iter().any(|f| command.fields.contains_key(f)))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        problems.push(Rejection::GuardFailed {
+            transition: "file".into(),
+            missing,
+            failed: Vec::new(),
+        });
+    }
+    problems
+}
+
 /// Decides a command on an existing case.
 pub fn decide(
     def: &WorkflowDefinition,

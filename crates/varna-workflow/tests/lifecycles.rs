@@ -1152,3 +1152,43 @@ fn a_passed_deadline_is_recorded_once_notifies_those_responsible_and_can_still_b
     ));
     s.assert_replay_agrees();
 }
+
+#[test]
+fn a_filings_problems_are_all_listed_at_once() {
+    let def = definition("avvikelse");
+    let command = varna_workflow::FileCase {
+        lagrum: varna_workflow::Lagrum::Sol,
+        unit: varna_workflow::UnitId::new("linden"),
+        fields: fields(&[
+            ("occurred_on", text("2999-01-01")),
+            ("category", text("no_such_category")),
+            ("no_such_field", text("x")),
+        ]),
+    };
+    let problems = varna_workflow::filing_problems(&def, &command, start());
+    let invalid: Vec<&str> = problems
+        .iter()
+        .filter_map(|p| match p {
+            Rejection::InvalidInput { field, .. } => Some(field.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(invalid, vec!["category", "no_such_field", "occurred_on"]);
+    assert!(
+        problems.iter().any(|p| matches!(
+            p,
+            Rejection::GuardFailed { missing, .. }
+                if missing.iter().any(|r| r.fields().contains(&"what_happened".to_owned()))
+        )),
+        "and what is missing: {problems:?}"
+    );
+    let fine = varna_workflow::FileCase {
+        fields: fields(&[
+            ("what_happened", text("Fall")),
+            ("occurred_on", text("2026-01-10")),
+            ("category", text("fall")),
+        ]),
+        ..command
+    };
+    assert!(varna_workflow::filing_problems(&def, &fine, start()).is_empty());
+}

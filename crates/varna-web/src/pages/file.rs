@@ -42,6 +42,8 @@ struct FilePage {
     unit_error: Option<String>,
     lagrum_error: Option<String>,
     form_error: bool,
+    /// Every error: (control id, what is wrong), in form order.
+    summary: Vec<(String, String)>,
     general_error: Option<String>,
     idempotency_key: String,
 }
@@ -97,10 +99,29 @@ fn file_page(
     let unit = get("unit");
     let lagrum = get("lagrum");
     let fields = form::controls(&spec.defs, &spec.fields, "f-", values, &at_field, ctx.lang);
+    // The summary at the top lists every error in form order, each a link
+    // to its control (the GOV.UK error-summary pattern).
+    let mut summary: Vec<(String, String)> = Vec::new();
+    let mut note = |id: &str, label: &str, error: Option<&String>| {
+        if let Some(e) = error {
+            summary.push((id.to_owned(), format!("{label}: {e}")));
+        }
+    };
+    note("unit", ctx.t.unit, at_field.get("unit"));
+    note("lagrum", ctx.t.lagrum, at_field.get("lagrum"));
+    for f in &fields {
+        note(&f.id, &f.label, f.error.as_ref());
+    }
+    note(
+        "personnummer",
+        ctx.t.personnummer,
+        at_field.get("personnummer"),
+    );
     for f in &fields {
         at_field.remove(&f.name);
     }
     FilePage {
+        summary,
         c: ctx.chrome(&form_path(&spec.workflow)),
         title: spec.title.clone(),
         intro: spec.intro.clone(),
@@ -186,15 +207,18 @@ async fn submit(app: &WebConfig, posted: PostedForm, workflow: &str) -> Response
         unchosen.push(AppError::invalid("lagrum", "WRONG_TYPE", "not a lagrum"));
     }
     let key = idempotency_key(&values);
-    let lagrum = match lagrum {
-        Ok(lagrum) if unchosen.is_empty() => lagrum,
-        _ => {
-            let page = file_page(&ctx, &spec, &values, &unchosen, key);
-            return ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page);
-        }
-    };
     let names: Vec<String> = spec.fields.iter().map(|(n, _)| n.clone()).collect();
     let pnr = get("personnummer");
+    let lagrum_chosen = lagrum.is_ok();
+    // Without a lagrum the fields are still checked, under the lifecycle's
+    // first (its lagrum error is the one above).
+    let Some(lagrum) = lagrum
+        .ok()
+        .or_else(|| spec.lagrum.first().and_then(|l| l.parse().ok()))
+    else {
+        let page = file_page(&ctx, &spec, &values, &unchosen, key);
+        return ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
     let new = NewCase {
         workflow: workflow.to_owned(),
         lagrum,
@@ -204,7 +228,23 @@ async fn submit(app: &WebConfig, posted: PostedForm, workflow: &str) -> Response
         idempotency_key: Some(key.clone()),
     };
     let reads = Reads::default();
-    match app.app.session(ctx.principal(), &reads).file(new).await {
+    let session = app.app.session(ctx.principal(), &reads);
+    // Every error at once: the choices above, and all the engine would say
+    // of the fields and the personnummer.
+    let mut errors = unchosen;
+    match session.filing_problems(&new) {
+        Ok(problems) => errors.extend(
+            problems
+                .into_iter()
+                .filter(|e| lagrum_chosen || e.detail.field.as_deref() != Some("lagrum")),
+        ),
+        Err(e) => return refused(&ctx, &e),
+    }
+    if !errors.is_empty() {
+        let page = file_page(&ctx, &spec, &values, &errors, key);
+        return ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    match session.file(new).await {
         Ok(done) => see_other(&format!("/cases/{}/receipt", done.applied.case_id), &[]),
         Err(e) => {
             let page = file_page(&ctx, &spec, &values, &[e], key);
