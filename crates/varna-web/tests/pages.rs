@@ -1090,3 +1090,58 @@ async fn an_empty_form_shows_every_error_at_once_listed_and_linked_at_the_top() 
         "nothing was filed"
     );
 }
+
+#[tokio::test]
+async fn a_complaint_received_by_phone_is_registered_from_the_menu() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let home = browser.get("/").await;
+    for entry in [
+        "Rapportera avvikelse",
+        "Rapportera enligt lex Sarah",
+        "Rapportera enligt lex Maria",
+        "Registrera klagomål",
+    ] {
+        assert!(home.html.contains(entry), "the menu offers {entry}");
+    }
+    let form = browser.get("/cases/new/klagomal").await;
+    assert!(form.html.contains("Hur det kom in") && form.html.contains("Telefon"));
+    let filed = browser
+        .post(
+            "/cases/new/klagomal",
+            &[
+                ("csrf", &form.csrf()),
+                ("unit", "linden"),
+                ("lagrum", "SoL"),
+                ("received_how", "telefon"),
+                ("feedback_kind", "klagomal"),
+                ("sender_kind", "narstaende"),
+                ("received_on", "2026-11-20"),
+                (
+                    "what_happened",
+                    "Dottern ringde: mamman fick inte sin medicin i tid",
+                ),
+                ("wants_aterkoppling", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.html);
+    let receipt = browser
+        .get(filed.location.as_deref().expect("to the receipt"))
+        .await;
+    assert!(
+        receipt.html.contains("Klagomål och synpunkter"),
+        "{}",
+        receipt.html
+    );
+    let case = filed
+        .location
+        .as_deref()
+        .and_then(|l| l.strip_prefix("/cases/"))
+        .and_then(|l| l.strip_suffix("/receipt"))
+        .expect("a case id")
+        .to_owned();
+    let page = browser.get(&format!("/cases/{case}")).await;
+    assert!(page.html.contains("Telefon"), "how it came in, in words");
+}

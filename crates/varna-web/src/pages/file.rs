@@ -18,6 +18,28 @@ use crate::form::{self, Definitions, FieldView, label};
 /// The lifecycle `/cases/new` files.
 const DEFAULT_FORM: &str = "avvikelse";
 
+/// The filing forms `role` may use, for the menu: (path, words), in the
+/// catalog's order with the avvikelse first; a lifecycle without menu
+/// words in its file is not in the menu (its form is still at its path).
+pub(super) fn menu(
+    app: &WebConfig,
+    role: varna_workflow::Role,
+    lang: crate::text::Lang,
+) -> Vec<(String, String)> {
+    let store = app.app.store();
+    let mut names = store.workflows();
+    names.sort_by_key(|n| n != DEFAULT_FORM);
+    names
+        .iter()
+        .filter_map(|name| store.definition(name).ok())
+        .filter(|d| d.filing.roles.contains(&role))
+        .filter_map(|d| {
+            let words = d.filing.nav.as_ref()?;
+            Some((form_path(d.name()), label(words, lang)))
+        })
+        .collect()
+}
+
 /// Where the form of `workflow` is.
 fn form_path(workflow: &str) -> String {
     if workflow == DEFAULT_FORM {

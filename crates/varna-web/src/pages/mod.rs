@@ -71,6 +71,8 @@ struct Ctx {
     /// The request came from a page of this site (`Origin`, else `Referer`).
     same_origin: bool,
     secure: bool,
+    /// The filing forms the signed-in person may use: (path, menu words).
+    filings: Vec<(String, String)>,
 }
 
 /// What the page frame shows.
@@ -79,6 +81,8 @@ pub(crate) struct Chrome {
     lang: &'static str,
     csrf: String,
     me: Option<Me>,
+    /// The filing forms in the menu: (path, words).
+    filings: Vec<(String, String)>,
     /// The current path, for the language switch to return to.
     here: String,
     /// A message at the top of the page (e.g. the case moved on meanwhile).
@@ -110,7 +114,12 @@ fn ctx(app: &WebConfig, headers: &HeaderMap) -> Ctx {
         }
         _ => (session::new_csrf_token(), true),
     };
+    let filings = session
+        .as_ref()
+        .map(|s| file::menu(app, s.principal.role, lang))
+        .unwrap_or_default();
     Ctx {
+        filings,
         lang,
         t: lang.text(),
         csrf: session
@@ -176,6 +185,7 @@ impl Ctx {
                 role: role_label(s.principal.role, self.lang).to_owned(),
                 reports: varna_app::policy::report_reader(&s.principal).is_some(),
             }),
+            filings: self.filings.clone(),
             here: here.to_owned(),
             notice: None,
         }

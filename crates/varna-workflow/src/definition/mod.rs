@@ -301,6 +301,8 @@ pub struct Filing {
     pub intro: Option<Label>,
     /// What the receipt says once the case is filed.
     pub receipt: Option<Label>,
+    /// The menu entry that leads to the filing form, where the file gives one.
+    pub nav: Option<Label>,
 }
 
 /// A state of the lifecycle.

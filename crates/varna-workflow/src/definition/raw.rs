@@ -102,6 +102,7 @@ pub(super) struct RawFiling {
     pub(super) title: Option<Label>,
     pub(super) intro: Option<Label>,
     pub(super) receipt: Option<Label>,
+    pub(super) nav: Option<Label>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -46,6 +46,7 @@ impl Validator<'_> {
             title: filing_raw.title,
             intro: filing_raw.intro,
             receipt: filing_raw.receipt,
+            nav: filing_raw.nav,
         }
     }
 
