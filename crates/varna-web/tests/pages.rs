@@ -1145,3 +1145,24 @@ async fn a_complaint_received_by_phone_is_registered_from_the_menu() {
     let page = browser.get(&format!("/cases/{case}")).await;
     assert!(page.html.contains("Telefon"), "how it came in, in words");
 }
+
+#[tokio::test]
+async fn a_refused_action_lists_its_errors_at_the_top_linked_to_its_form() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let case = browser.file_avvikelse().await;
+    let refused = browser.act(&case, "escalate_to_lex_sarah", &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let top = refused.html.find("error-summary").expect("a summary");
+    let form = refused
+        .html
+        .find("id=\"act-escalate_to_lex_sarah\"")
+        .expect("the form");
+    assert!(top < form, "the summary comes before the form");
+    let summary = &refused.html[top..form];
+    assert!(
+        summary.contains("href=\"#act-escalate_to_lex_sarah\"") && summary.contains("autofocus"),
+        "{summary}"
+    );
+}

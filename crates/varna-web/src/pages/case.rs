@@ -35,6 +35,8 @@ struct Posted {
 #[template(path = "case.html")]
 struct CasePage {
     c: Chrome,
+    /// A refused form's errors at the top, each a link into that form.
+    summary: Vec<(String, String)>,
     id: String,
     case_number: String,
     kind: String,
@@ -296,7 +298,35 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
         .collect();
 
     let journal = case.journal().map(<[_]>::to_vec).unwrap_or_default();
+    // The refused form's errors, listed at the top of the page: the form
+    // may be far down (the journal), and the reader starts at the top.
+    let error_summary = posted
+        .filter(|p| !p.errors.is_empty())
+        .map(|p| {
+            let target = match p.form.strip_prefix("act:") {
+                Some(name) => format!("act-{name}"),
+                None => "journal-form".to_owned(),
+            };
+            let (at_field, general) = form::place_errors(&p.errors, t);
+            let mut lines: Vec<(String, String)> = at_field
+                .iter()
+                .map(|(field, e)| {
+                    let name = match field.as_str() {
+                        "documented_on" => t.documented_on.to_owned(),
+                        "text" => t.entry_text.to_owned(),
+                        "source" => t.source.to_owned(),
+                        "topic" => t.topic.to_owned(),
+                        other => defs.label_of(other),
+                    };
+                    (target.clone(), format!("{name}: {e}"))
+                })
+                .collect();
+            lines.extend(general.map(|g| (target.clone(), g)));
+            lines
+        })
+        .unwrap_or_default();
     CasePage {
+        summary: error_summary,
         c: ctx.chrome(&format!("/cases/{id}")),
         case_number: short_id(&id),
         kind: label(case.workflow_label(), lang),
