@@ -188,6 +188,18 @@ impl<'a> Session<'a> {
         &self.app.store
     }
 
+    /// The registered units' names by id (not personal data: every signed-in
+    /// person reads them).
+    pub async fn unit_names(&self) -> Result<BTreeMap<String, String>> {
+        Ok(self
+            .store()
+            .units()
+            .await?
+            .into_iter()
+            .map(|(id, name, _)| (id, name))
+            .collect())
+    }
+
     /// The lifecycles cases can be filed under, as defined.
     pub fn workflows(&self) -> Result<Vec<Arc<WorkflowDefinition>>> {
         let store = self.store();

@@ -1166,3 +1166,35 @@ async fn a_refused_action_lists_its_errors_at_the_top_linked_to_its_form() {
         "{summary}"
     );
 }
+
+#[tokio::test]
+async fn units_read_by_name_in_my_work_and_search_finds_them_by_any_part_of_it() {
+    let app = app().await;
+    app.store
+        .upsert_unit(varna_store::NewUnit {
+            id: "linden".into(),
+            name: "Lindens vård- och omsorgsboende".into(),
+            verksamhetsomrade_id: "aldreomsorg".into(),
+            verksamhetsomrade_name: "aldreomsorg".into(),
+            organisation_id: "k".into(),
+            organisation_name: "K".into(),
+        })
+        .await
+        .expect("renamed");
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let case = browser.file_avvikelse().await;
+    let work = browser.get("/").await;
+    assert!(
+        work.html.contains("Lindens vård- och omsorgsboende"),
+        "my work names the unit"
+    );
+    let found = browser.get("/cases?unit=LINDENS+V%C3%85RD").await;
+    assert!(
+        found.html.contains(&case) && found.html.contains("1 ärende<"),
+        "found by part of its name, whatever the case: {}",
+        found.html
+    );
+    let page = browser.get(&format!("/cases/{case}")).await;
+    assert!(page.html.contains("Lindens vård- och omsorgsboende"));
+}

@@ -131,6 +131,8 @@ struct HistoryRow {
 /// Everything the page shows, read as the signed-in person.
 struct Loaded {
     view: CaseView,
+    /// The unit's name.
+    unit_name: String,
     actions: Vec<TransitionView>,
     can_add_entry: bool,
     personnummer: Option<String>,
@@ -163,7 +165,14 @@ async fn load(app: &WebConfig, ctx: &Ctx, id: &str) -> Result<Loaded, Response> 
         } else {
             (None, Vec::new())
         };
+        let unit_id = &view.record.summary.unit_id;
+        let unit_name = session
+            .unit_names()
+            .await?
+            .remove(unit_id)
+            .unwrap_or_else(|| unit_id.clone());
         Ok::<_, AppError>(Loaded {
+            unit_name,
             actions: view.available_transitions(&session),
             can_add_entry: view.can_add_journal_entry(&session),
             personnummer: view.personnummer(&session).await?,
@@ -333,7 +342,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
         state: label(&case.state().label, lang),
         closed: summary.is_closed,
         lagrum: summary.lagrum.clone(),
-        unit: summary.unit_id.clone(),
+        unit: loaded.unit_name.clone(),
         opened_at: local_time(summary.opened_at),
         closed_at: summary.closed_at.map(local_time),
         outcome: case

@@ -88,8 +88,26 @@ pub(super) async fn search(
     if !form.state.is_empty() {
         filter.states = vec![form.state.clone()];
     }
-    if !form.unit.trim().is_empty() {
-        filter.units = Some(vec![form.unit.trim().to_owned()]);
+    let reads = Reads::default();
+    let session = app.app.session(ctx.principal(), &reads);
+    let names = match session.unit_names().await {
+        Ok(n) => n,
+        Err(e) => return refused(&ctx, &e),
+    };
+    let wanted = form.unit.trim();
+    if !wanted.is_empty() {
+        // A unit by its code, or every unit whose name contains the words
+        // typed, whatever their case.
+        let lower = wanted.to_lowercase();
+        let mut units: Vec<String> = names
+            .iter()
+            .filter(|(id, name)| *id == wanted || name.to_lowercase().contains(&lower))
+            .map(|(id, _)| id.clone())
+            .collect();
+        if units.is_empty() {
+            units.push(wanted.to_owned());
+        }
+        filter.units = Some(units);
     }
     filter.closed = match form.status.as_str() {
         "open" => Some(false),
@@ -125,8 +143,6 @@ pub(super) async fn search(
     if reversed {
         error = Some(ctx.t.search_dates_reversed.to_owned());
     }
-    let reads = Reads::default();
-    let session = app.app.session(ctx.principal(), &reads);
     let workflows = match session.workflows() {
         Ok(w) => w,
         Err(e) => return refused(&ctx, &e),
@@ -199,7 +215,10 @@ pub(super) async fn search(
                     id,
                     kind: label(case.workflow_label(), ctx.lang),
                     state: label(&case.state().label, ctx.lang),
-                    unit: case.record.summary.unit_id.clone(),
+                    unit: names
+                        .get(&case.record.summary.unit_id)
+                        .cloned()
+                        .unwrap_or_else(|| case.record.summary.unit_id.clone()),
                     opened: local_time(case.record.summary.opened_at),
                     closed: case.record.summary.is_closed,
                 }

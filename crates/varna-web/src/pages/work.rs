@@ -19,7 +19,8 @@ struct MyWorkPage {
     items: Vec<WorkRow>,
     kinds: Vec<(String, String, bool)>,
     states: Vec<(String, String, bool)>,
-    units: Vec<(String, bool)>,
+    /// (id, name, selected).
+    units: Vec<(String, String, bool)>,
     /// The list was cut at its limit: say where the rest are.
     more: bool,
 }
@@ -51,15 +52,15 @@ pub(super) async fn my_work(
     Query(filter): Query<WorkFilter>,
 ) -> Response {
     let reads = Reads::default();
-    let all = match app
-        .app
-        .session(ctx.principal(), &reads)
-        .my_work(MY_WORK_LIMIT as u64)
-        .await
-    {
-        Ok(items) => items,
-        Err(e) => return refused(&ctx, &e),
+    let session = app.app.session(ctx.principal(), &reads);
+    let (all, names) = match (
+        session.my_work(MY_WORK_LIMIT as u64).await,
+        session.unit_names().await,
+    ) {
+        (Ok(items), Ok(names)) => (items, names),
+        (Err(e), _) | (_, Err(e)) => return refused(&ctx, &e),
     };
+    let unit_name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
     let more = all.len() >= MY_WORK_LIMIT;
     let kind_of = |case: &CaseView| {
         (
@@ -73,7 +74,8 @@ pub(super) async fn my_work(
     };
     let unit_of = |case: &CaseView| {
         let unit = case.record.summary.unit_id.clone();
-        (unit.clone(), unit)
+        let name = unit_name(&unit);
+        (unit, name)
     };
     // The choices of each filter: what occurs among the person's cases.
     let choices = |value: &dyn Fn(&CaseView) -> (String, String), wanted: &Option<String>| {
@@ -91,10 +93,7 @@ pub(super) async fn my_work(
     };
     let kinds = choices(&kind_of, &filter.kind);
     let states = choices(&state_of, &filter.state);
-    let units = choices(&unit_of, &filter.unit)
-        .into_iter()
-        .map(|(id, _, selected)| (id, selected))
-        .collect();
+    let units = choices(&unit_of, &filter.unit);
     let keep = |v: String, wanted: &Option<String>| {
         wanted.as_deref().is_none_or(|w| w.is_empty() || w == v)
     };
@@ -110,7 +109,7 @@ pub(super) async fn my_work(
                 id,
                 kind: kind_of(&i.case).1,
                 state: state_of(&i.case).1,
-                unit: i.case.record.summary.unit_id.clone(),
+                unit: unit_name(&i.case.record.summary.unit_id),
                 due: i.next_deadline.as_ref().map(|d| local_time(d.due_at)),
                 due_label: i
                     .next_deadline
