@@ -1198,3 +1198,38 @@ async fn units_read_by_name_in_my_work_and_search_finds_them_by_any_part_of_it()
     let page = browser.get(&format!("/cases/{case}")).await;
     assert!(page.html.contains("Lindens vård- och omsorgsboende"));
 }
+
+#[tokio::test]
+async fn a_case_is_found_by_the_case_number_people_quote() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let case = browser.file_avvikelse().await;
+    let other = browser.file_avvikelse().await;
+    let number: String = case
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect::<String>()
+        .chars()
+        .rev()
+        .take(8)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<String>()
+        .to_uppercase();
+    let found = browser.get(&format!("/cases?number={number}")).await;
+    assert!(
+        found.html.contains(&case)
+            && !found.html.contains(&other)
+            && found.html.contains("1 ärende<"),
+        "{number}: {}",
+        found.html
+    );
+    let bad = browser.get("/cases?number=XYZ").await;
+    assert!(bad.html.contains("Ett ärendenummer har åtta tecken"));
+    assert!(
+        !bad.html.contains(&case),
+        "no list for a number that cannot be one"
+    );
+}

@@ -132,6 +132,7 @@ impl QueryRoot {
             overdue_at: f.overdue.filter(|o| *o).map(|_| now),
             due_before: f.due_before,
             filed_by: None,
+            case_number: None,
         };
         let first = u64::try_from(first.unwrap_or(20))
             .map_err(|_| error(Code::InvalidInput, "first must be between 1 and 200"))?;

@@ -153,6 +153,9 @@ pub struct CaseFilter {
     pub due_before: Option<DateTime<Utc>>,
     /// Only cases filed by this user.
     pub filed_by: Option<String>,
+    /// Only the case whose id ends with these hex digits (the case number
+    /// people quote: the id's last eight, any case; see `varna-web`).
+    pub case_number: Option<String>,
 }
 
 impl CaseFilter {
@@ -197,6 +200,17 @@ impl CaseFilter {
         }
         if let Some(user) = &self.filed_by {
             c = c.add(cases::Column::FiledBy.eq(user.clone()));
+        }
+        if let Some(number) = &self.case_number {
+            // Only hex digits reach the pattern: no LIKE wildcard can.
+            let digits: String = number
+                .chars()
+                .filter(char::is_ascii_hexdigit)
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            if !digits.is_empty() {
+                c = c.add(cases::Column::Id.like(format!("%{digits}")));
+            }
         }
         c
     }

@@ -16,6 +16,7 @@ use varna_store::{CaseId, CommandOptions, Error, NewAccess};
 use varna_workflow::{Lagrum, LinkEnd, Personnummer, Rejection, Role, UnitId};
 
 on_both_backends!(
+    a_case_is_found_by_the_last_eight_digits_of_its_id,
     migrations_run_from_empty_and_again,
     a_command_appends_chained_events_and_updates_the_projection,
     a_refused_command_writes_nothing,
@@ -1237,4 +1238,47 @@ async fn expired_idempotency_keys_and_revocations_are_removed(h: Harness) {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].subject, "u-1");
     assert_eq!(left[0].until, t0() + Duration::hours(3));
+}
+
+async fn a_case_is_found_by_the_last_eight_digits_of_its_id(h: Harness) {
+    let wanted = file_avvikelse(&h.store, LINDEN, Lagrum::Sol, 1)
+        .await
+        .case_id;
+    file_avvikelse(&h.store, LINDEN, Lagrum::Sol, 2).await;
+    let id = wanted.to_string();
+    let number = id[id.len() - 8..].to_uppercase();
+    let filter = |n: &str| CaseFilter {
+        case_number: Some(n.to_owned()),
+        ..CaseFilter::default()
+    };
+    let page = h
+        .store
+        .cases(&filter(&number), 10, None)
+        .await
+        .expect("a page");
+    assert_eq!(page.items.len(), 1, "{number}");
+    assert_eq!(page.items[0].id, wanted);
+    let none = if number.starts_with('0') {
+        "FFFFFFFF"
+    } else {
+        "00000000"
+    };
+    assert!(
+        h.store
+            .cases(&filter(none), 10, None)
+            .await
+            .expect("a page")
+            .items
+            .is_empty()
+    );
+    let wild = h
+        .store
+        .cases(&filter("%_"), 10, None)
+        .await
+        .expect("a page");
+    assert_eq!(
+        wild.items.len(),
+        2,
+        "no wildcard reaches the pattern: no narrowing at all"
+    );
 }

@@ -22,6 +22,7 @@ struct SearchPage {
     status: String,
     from: String,
     to: String,
+    number: String,
     rows: Vec<Row>,
     total: i64,
     /// The query string of the next page, if there is one.
@@ -56,6 +57,9 @@ pub(super) struct SearchForm {
     to: String,
     #[serde(default)]
     after: String,
+    /// A case number (the id's last eight hex digits, as pages show it).
+    #[serde(default)]
+    number: String,
 }
 
 /// Cases per page.
@@ -82,6 +86,7 @@ pub(super) async fn search(
     Query(form): Query<SearchForm>,
 ) -> Response {
     let mut filter = CaseFilter::default();
+    let mut error = None;
     if !form.kind.is_empty() {
         filter.kinds = vec![form.kind.clone()];
     }
@@ -94,6 +99,16 @@ pub(super) async fn search(
         Ok(n) => n,
         Err(e) => return refused(&ctx, &e),
     };
+    let number: String = form.number.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut unanswerable = false;
+    if !number.is_empty() {
+        if number.len() == 8 && number.chars().all(|c| c.is_ascii_hexdigit()) {
+            filter.case_number = Some(number);
+        } else {
+            error = Some(ctx.t.case_number_invalid.to_owned());
+            unanswerable = true;
+        }
+    }
     let wanted = form.unit.trim();
     if !wanted.is_empty() {
         // A unit by its code, or every unit whose name contains the words
@@ -114,7 +129,6 @@ pub(super) async fn search(
         "closed" => Some(true),
         _ => None,
     };
-    let mut error = None;
     for (text, end_of_day) in [(&form.from, false), (&form.to, true)] {
         if text.trim().is_empty() {
             continue;
@@ -148,7 +162,7 @@ pub(super) async fn search(
         Err(e) => return refused(&ctx, &e),
     };
     let after = (!form.after.is_empty()).then_some(form.after.as_str());
-    let found = if reversed {
+    let found = if reversed || unanswerable {
         Ok(varna_app::CasePage {
             items: Vec::new(),
             has_next_page: false,
@@ -191,6 +205,7 @@ pub(super) async fn search(
             ("status", form.status.as_str()),
             ("from", form.from.as_str()),
             ("to", form.to.as_str()),
+            ("number", form.number.as_str()),
             ("after", cursor.as_str()),
         ];
         query_string(&pairs)
@@ -231,6 +246,7 @@ pub(super) async fn search(
         status: form.status,
         from: form.from,
         to: form.to,
+        number: form.number,
     };
     ctx.page(StatusCode::OK, &page)
 }
