@@ -37,35 +37,10 @@ pub fn decide_filing(
     if !actor.reaches(&command.unit) {
         return Err(Rejection::OutsideUnits { role: actor.role });
     }
-    if !def.lagrum.contains(&command.lagrum) {
-        return Err(Rejection::InvalidInput {
-            field: "lagrum".into(),
-            problem: InputProblem::NotAllowed {
-                allowed: def.lagrum.iter().map(|l| l.to_string()).collect(),
-            },
-        });
-    }
-    let allowed = def
-        .filing
-        .requires
-        .iter()
-        .flat_map(|r| r.fields().iter())
-        .chain(def.filing.accepts.iter())
-        .map(String::as_str);
-    check_fields(def, &command.fields, allowed, "file", facts.now)?;
-    let missing: Vec<_> = def
-        .filing
-        .requires
-        .iter()
-        .filter(|r| !r.fields().iter().any(|f| command.fields.contains_key(f)))
-        .cloned()
-        .collect();
-    if !missing.is_empty() {
-        return Err(Rejection::GuardFailed {
-            transition: "file".into(),
-            missing,
-            failed: Vec::new(),
-        });
+    // The first of all the filing's problems: the lagrum, then the fields
+    // by name, then what is missing.
+    if let Some(first) = filing_problems(def, &command, facts.now).into_iter().next() {
+        return Err(first);
     }
     let deadlines_started = def
         .deadlines
