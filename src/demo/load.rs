@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use varna_store::queries::CaseFilter;
 use varna_store::{CaseId, CommandOptions, NewUnit, NewUser, Store};
-use varna_workflow::{Command, Lagrum, Role};
+use varna_workflow::{Command, Role};
 
 use super::DemoOrganisation;
 use super::cases::{Dice, actor, filing, steps};
@@ -97,15 +97,14 @@ pub async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<DemoOrg
     let mut dice = Dice(0x5EED_CA5E_2026_0001);
     let mut filed = 0;
     for (kind, count) in PLAN {
+        // The units whose lagrum the lifecycle takes (lex Sarah: SoL and
+        // LSS; lex Maria: HSL), from its definition.
+        let def = store.definition(kind)?;
+        let units: Vec<_> = UNITS
+            .iter()
+            .filter(|u| def.lagrum.contains(&u.lagrum))
+            .collect();
         for i in 0..count {
-            let units: Vec<_> = UNITS
-                .iter()
-                .filter(|u| match kind {
-                    "lex-sarah" => u.lagrum != Lagrum::Hsl,
-                    "lex-maria" => u.lagrum == Lagrum::Hsl,
-                    _ => true,
-                })
-                .collect();
             let DemoUnit {
                 id: unit, lagrum, ..
             } = **dice.pick(&units);

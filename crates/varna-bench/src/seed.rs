@@ -121,18 +121,15 @@ fn generate(
             hit
         })
         .map_or("avvikelse", |(k, _)| *k);
-    let candidates: Vec<&Unit> = units
-        .iter()
-        .filter(|u| match kind {
-            "lex-sarah" => u.lagrum != Lagrum::Hsl,
-            "lex-maria" => u.lagrum == Lagrum::Hsl,
-            _ => true,
-        })
-        .collect();
-    let unit = *dice.pick(&candidates);
     let def = catalog
         .get(kind)
         .with_context(|| format!("no {kind} lifecycle in the catalog"))?;
+    // The units whose lagrum the lifecycle takes, from its definition.
+    let candidates: Vec<&Unit> = units
+        .iter()
+        .filter(|u| def.lagrum.contains(&u.lagrum))
+        .collect();
+    let unit = *dice.pick(&candidates);
     let span = (end - start).num_seconds().max(1);
     let offset = i64::try_from(dice.next_u64() % u64::try_from(span).unwrap_or(1)).unwrap_or(0);
     let filed_at = normalise(start + Duration::seconds(offset));

@@ -27,12 +27,18 @@ pub fn year_month(t: DateTime<Utc>) -> (i32, u32) {
     (l.year(), l.month())
 }
 
+/// The first instant of `day`, Swedish time, in UTC.
+pub fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    TIME_ZONE
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
+}
+
 /// The first instant of `year`, Swedish time, in UTC.
 pub fn year_start(year: i32) -> DateTime<Utc> {
-    NaiveDate::from_ymd_opt(year, 1, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|t| TIME_ZONE.from_local_datetime(&t).earliest())
-        .map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc))
+    NaiveDate::from_ymd_opt(year, 1, 1).map_or(DateTime::<Utc>::MIN_UTC, day_start)
 }
 
 #[cfg(test)]

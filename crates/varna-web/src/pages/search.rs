@@ -65,17 +65,6 @@ pub(super) struct SearchForm {
 /// Cases per page.
 const PAGE: u64 = 50;
 
-/// The first instant of `day`, Swedish time (the search's dates are the
-/// dates people read on the pages).
-fn local_midnight(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    use chrono::TimeZone;
-    let t = day.and_time(chrono::NaiveTime::MIN);
-    varna_workflow::local::TIME_ZONE
-        .from_local_datetime(&t)
-        .earliest()
-        .map_or_else(|| t.and_utc(), |l| l.with_timezone(&chrono::Utc))
-}
-
 fn date(text: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
 }
@@ -140,7 +129,7 @@ pub(super) async fn search(
                 } else {
                     d
                 };
-                let at = local_midnight(d);
+                let at = varna_workflow::local::day_start(d);
                 if end_of_day {
                     filter.opened_before = Some(at);
                 } else {
