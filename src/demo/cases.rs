@@ -91,21 +91,21 @@ fn transition(name: &str, set: Fields) -> Command {
 }
 
 fn entry(topic: &str, at: DateTime<Utc>, author: &str, title: &str) -> Command {
-    Command::AddJournalEntry(JournalEntry {
-        topic: topic.to_owned(),
-        text: format!("Utredningens underlag om {}.", topic.replace('_', " ")),
-        source: "Samtal med personal och brukare".to_owned(),
-        kind: if topic.contains("risk") || topic == "causes" {
+    Command::AddJournalEntry(JournalEntry::new(
+        topic,
+        format!("Utredningens underlag om {}.", topic.replace('_', " ")),
+        "Samtal med personal och brukare",
+        if topic.contains("risk") || topic == "causes" {
             EntryKind::Assessment
         } else {
             EntryKind::Fact
         },
-        documented_on: at.date_naive(),
-        author: Author {
+        at.date_naive(),
+        Author {
             name: author.to_owned(),
             title: title.to_owned(),
         },
-    })
+    ))
 }
 
 /// One step of a case's life: who does what.

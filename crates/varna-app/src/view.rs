@@ -81,6 +81,8 @@ pub struct TransitionView {
     pub accepts: Vec<String>,
     /// Requirements the case does not meet yet: the command must supply them.
     pub missing: Vec<Requirement>,
+    /// The legal references in force today that the step rests on.
+    pub references: Vec<String>,
 }
 
 /// A clock on the case.
@@ -100,6 +102,8 @@ pub struct DeadlineView {
     pub overdue: bool,
     /// The legal time word it stands for (`snarast`, `genast`…), if any.
     pub term: Option<String>,
+    /// The legal references in force today that the clock rests on.
+    pub references: Vec<String>,
 }
 
 /// A link to another case.
@@ -276,10 +280,14 @@ impl CaseView {
             name: a.transition.name.clone(),
             label: a.transition.label.clone(),
             explain: a.transition.explain.clone(),
-            to: self.state_named(a.transition.to.as_str()),
+            to: self.state_named(a.transition.target(self.record.case.state()).as_str()),
             requires: a.transition.requires.clone(),
             accepts: a.transition.accepts.clone(),
             missing: a.missing,
+            references: self.def.references_in_force(
+                &a.transition.legal_refs,
+                varna_workflow::local::date(Utc::now()),
+            ),
         })
         .collect()
     }
@@ -307,7 +315,13 @@ impl CaseView {
             status: status.label(),
             ended_at: status.ended_at(),
             overdue: status.is_running() && status.due_at() < now,
-            term: def.and_then(|d| d.term.clone()),
+            term: def.and_then(|d| d.within_for(self.record.case.lagrum).1.map(str::to_owned)),
+            references: def
+                .map(|d| {
+                    self.def
+                        .references_in_force(&d.legal_refs, varna_workflow::local::date(now))
+                })
+                .unwrap_or_default(),
         }
     }
 

@@ -465,12 +465,17 @@ impl<'a> Context<'a> {
                 assessed,
             ));
             for deadline in &def.deadlines {
-                let start = match &deadline.starts_on {
-                    ClockStart::Filing => "Rapport".to_owned(),
-                    ClockStart::Transition(name) => def
-                        .transition(name)
-                        .map_or_else(|| name.clone(), |t| t.label.sv.clone()),
-                };
+                let start = deadline
+                    .starts_on
+                    .iter()
+                    .map(|s| match s {
+                        ClockStart::Filing => "Rapport".to_owned(),
+                        ClockStart::Transition(name) => def
+                            .transition(name)
+                            .map_or_else(|| name.clone(), |t| t.label.sv.clone()),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" / ");
                 let values = cases
                     .iter()
                     .flat_map(|c| &c.clocks)

@@ -260,6 +260,10 @@ pub(crate) fn place_errors(
                     let message = match requirement {
                         Requirement::AnyOf(_) => t.error_one_of,
                         Requirement::Field(_) => t.error_required,
+                        Requirement::FollowedUp(_) => {
+                            general = Some(t.error_followed_up.to_owned());
+                            continue;
+                        }
                     };
                     for name in requirement.fields() {
                         at_field.insert(name.clone(), message.to_owned());

@@ -109,6 +109,10 @@ pub enum EventKind {
         deadlines_started: Vec<DeadlineStarted>,
         /// Clocks this transition met.
         deadlines_met: Vec<String>,
+        /// Clocks met on a day the command stated (the anmälan's send
+        /// date) rather than at the event's time: that moment by id.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        deadlines_met_on: BTreeMap<String, DateTime<Utc>>,
         /// Clocks ended unmet because the case closed.
         deadlines_cancelled: Vec<String>,
     },
@@ -204,6 +208,44 @@ pub struct JournalEntry {
     pub documented_on: NaiveDate,
     /// Who documented it.
     pub author: Author,
+    /// For an entry on a structured topic: the number (1-based, in
+    /// journal order) of the entry it addresses, e.g. an action's cause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addresses: Option<u32>,
+    /// Who owns it (an action's responsible person or function).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// By when (an action's date in the tidsplan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_on: Option<NaiveDate>,
+    /// The number of the entry it follows up (an action's result and effect).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows_up: Option<u32>,
+}
+
+impl JournalEntry {
+    /// A plain entry: text with its date, source, kind and author.
+    pub fn new(
+        topic: impl Into<String>,
+        text: impl Into<String>,
+        source: impl Into<String>,
+        kind: EntryKind,
+        documented_on: NaiveDate,
+        author: Author,
+    ) -> Self {
+        JournalEntry {
+            topic: topic.into(),
+            text: text.into(),
+            source: source.into(),
+            kind,
+            documented_on,
+            author,
+            addresses: None,
+            owner: None,
+            due_on: None,
+            follows_up: None,
+        }
+    }
 }
 
 /// Where a case stands.
@@ -402,6 +444,22 @@ impl Case {
     pub fn has(&self, field: &str) -> bool {
         self.fields.contains_key(field) || self.journal.iter().any(|e| e.topic == field)
     }
+
+    /// The journal entry numbered `number` (1-based), if there is one.
+    pub fn entry(&self, number: u32) -> Option<&JournalEntry> {
+        let index = usize::try_from(number).ok()?.checked_sub(1)?;
+        self.journal.get(index)
+    }
+
+    /// The numbers of the entries on `topic` that no later entry follows up.
+    pub fn not_followed_up(&self, topic: &str) -> Vec<u32> {
+        (1u32..)
+            .zip(&self.journal)
+            .filter(|(_, e)| e.topic == topic)
+            .map(|(n, _)| n)
+            .filter(|n| !self.journal.iter().any(|e| e.follows_up == Some(*n)))
+            .collect()
+    }
 }
 
 /// Folds one event into a case. Never fails: the store only hands it events
@@ -417,11 +475,19 @@ pub fn evolve(mut case: Case, event: &Event) -> Case {
             fields,
             deadlines_started,
             deadlines_met,
+            deadlines_met_on,
             deadlines_cancelled,
             ..
         } => {
             case.fields
                 .extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+            // Started first: a step that starts a clock may also meet it
+            // (a lex Maria anmälan sent before anyone marked the case serious
+            // is measured from the event all the same).
+            for d in deadlines_started {
+                case.deadlines
+                    .insert(d.id.clone(), DeadlineStatus::Open { due_at: d.due_at });
+            }
             for id in deadlines_met {
                 if let Some(status) = case.deadlines.get(id)
                     && status.is_running()
@@ -431,7 +497,10 @@ pub fn evolve(mut case: Case, event: &Event) -> Case {
                         id.clone(),
                         DeadlineStatus::Met {
                             due_at,
-                            met_at: event.occurred_at,
+                            met_at: deadlines_met_on
+                                .get(id)
+                                .copied()
+                                .unwrap_or(event.occurred_at),
                         },
                     );
                 }
@@ -449,10 +518,6 @@ pub fn evolve(mut case: Case, event: &Event) -> Case {
                         },
                     );
                 }
-            }
-            for d in deadlines_started {
-                case.deadlines
-                    .insert(d.id.clone(), DeadlineStatus::Open { due_at: d.due_at });
             }
             case.status = if *closes {
                 Status::Closed {

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::case::{
     Case, DeadlineStarted, DeadlineStatus, Event, EventActor, EventKind, Fields, JournalEntry,
@@ -45,14 +45,16 @@ pub fn decide_filing(
     let deadlines_started = def
         .deadlines
         .iter()
-        .filter(|d| d.starts_on == ClockStart::Filing)
+        .filter(|d| d.starts_on.contains(&ClockStart::Filing))
+        .filter(|d| {
+            condition_unmet(def, &d.when, command.lagrum, &command.fields, |f| {
+                command.fields.contains_key(f)
+            })
+            .is_empty()
+        })
         .map(|d| DeadlineStarted {
             id: d.id.clone(),
-            due_at: d.within.after(clock_start(
-                d.start_field.as_deref(),
-                &command.fields,
-                facts.now,
-            )),
+            due_at: due_at(d, command.lagrum, &command.fields, facts.now),
         })
         .collect();
     let event = Event {
@@ -215,13 +217,21 @@ fn decide_transition(
             transition: name.to_owned(),
         })?;
     let from = case.state();
-    if case.is_closed() || !transition.from.contains(from) {
+    if (case.is_closed() && !transition.reopens) || !transition.from.contains(from) {
         return Err(Rejection::InvalidTransition {
             from: from.clone(),
             transition: name.to_owned(),
         });
     }
     check_actor(transition, case, actor)?;
+    if let Some(journal) = &def.journal
+        && let Some(topic) = fields.keys().find(|f| journal.topics.contains(f))
+    {
+        return Err(Rejection::InvalidInput {
+            field: topic.clone(),
+            problem: InputProblem::JournalOnly,
+        });
+    }
     check_fields(def, &fields, transition.allowed_fields(), name, facts.now)?;
     let (missing, failed) = unmet_guards(def, transition, case, &fields);
     if !missing.is_empty() || !failed.is_empty() {
@@ -232,20 +242,58 @@ fn decide_transition(
         });
     }
 
-    let closes = def
-        .state(&transition.to)
-        .is_some_and(|s| s.kind == StateKind::Terminal);
+    let to = transition.target(from);
+    let closes = def.state(to).is_some_and(|s| s.kind == StateKind::Terminal);
     let open: Vec<&String> = case
         .deadlines
         .iter()
         .filter(|(_, d)| d.is_running())
         .map(|(id, _)| id)
         .collect();
-    let deadlines_met: Vec<String> = def
+    let merged = merged_fields(case, &fields);
+    let deadlines_started: Vec<DeadlineStarted> = if closes {
+        Vec::new()
+    } else {
+        def.deadlines
+            .iter()
+            .filter(|d| {
+                d.starts_on
+                    .contains(&ClockStart::Transition(name.to_owned()))
+            })
+            // A clock started before keeps its first start (a case returned
+            // and ruled serious again is still counted from the first
+            // ruling); only a clock ended by closing starts afresh.
+            .filter(|d| {
+                case.deadlines
+                    .get(&d.id)
+                    .is_none_or(|s| matches!(s, DeadlineStatus::Cancelled { .. }))
+            })
+            .filter(|d| {
+                condition_unmet(def, &d.when, case.lagrum, &merged, |f| {
+                    fields.contains_key(f) || case.has(f)
+                })
+                .is_empty()
+            })
+            .map(|d| DeadlineStarted {
+                id: d.id.clone(),
+                due_at: due_at(d, case.lagrum, &merged, facts.now),
+            })
+            .collect()
+    };
+    let meets: Vec<_> = def
         .deadlines
         .iter()
-        .filter(|d| d.satisfied_by.iter().any(|s| s == name) && open.contains(&&d.id))
-        .map(|d| d.id.clone())
+        .filter(|d| d.satisfied_by.iter().any(|s| s == name))
+        .filter(|d| open.contains(&&d.id) || deadlines_started.iter().any(|s| s.id == d.id))
+        .collect();
+    let deadlines_met: Vec<String> = meets.iter().map(|d| d.id.clone()).collect();
+    // Met on the day the command states, where the clock names that field.
+    let deadlines_met_on = meets
+        .iter()
+        .filter_map(|d| {
+            let day = merged.get(d.met_field.as_deref()?)?.as_date()?;
+            Some((d.id.clone(), crate::local::day_start(day).min(facts.now)))
+        })
         .collect();
     let deadlines_cancelled: Vec<String> = if closes {
         open.into_iter()
@@ -254,21 +302,6 @@ fn decide_transition(
             .collect()
     } else {
         Vec::new()
-    };
-    let merged = merged_fields(case, &fields);
-    let deadlines_started = if closes {
-        Vec::new()
-    } else {
-        def.deadlines
-            .iter()
-            .filter(|d| matches!(&d.starts_on, ClockStart::Transition(t) if t == name))
-            .map(|d| DeadlineStarted {
-                id: d.id.clone(),
-                due_at: d
-                    .within
-                    .after(clock_start(d.start_field.as_deref(), &merged, facts.now)),
-            })
-            .collect()
     };
 
     let mut effects: Vec<Effect> = transition
@@ -293,11 +326,12 @@ fn decide_transition(
         kind: EventKind::Transitioned {
             transition: name.to_owned(),
             from: from.clone(),
-            to: transition.to.clone(),
+            to: to.clone(),
             closes,
             fields,
             deadlines_started,
             deadlines_met,
+            deadlines_met_on,
             deadlines_cancelled,
         },
     };
@@ -359,6 +393,7 @@ fn decide_journal_entry(
             problem: InputProblem::InFuture,
         });
     }
+    check_structure(journal, case, &entry)?;
     let event = Event {
         actor: actor.as_event_actor(),
         occurred_at: facts.now,
@@ -368,6 +403,75 @@ fn decide_journal_entry(
         events: vec![event],
         effects: Vec::new(),
     })
+}
+
+/// An entry on a structured topic carries what its topic asks (an action:
+/// the cause it addresses, an owner, a date; a follow-up: the action), and
+/// names entries of the right topic; a plain entry carries none of it.
+fn check_structure(
+    journal: &crate::definition::JournalSpec,
+    case: &Case,
+    entry: &JournalEntry,
+) -> Result<(), Rejection> {
+    let invalid = |field: &str, problem| {
+        Err(Rejection::InvalidInput {
+            field: field.into(),
+            problem,
+        })
+    };
+    let structure = journal.structure(&entry.topic);
+    let refers = |number: Option<u32>, topic: Option<&String>, field: &str| match (number, topic) {
+        (None, None) => Ok(()),
+        (Some(_), None) => invalid(
+            field,
+            InputProblem::NotAccepted {
+                by: entry.topic.clone(),
+            },
+        ),
+        (None, Some(_)) => invalid(field, InputProblem::Empty),
+        (Some(n), Some(topic)) => match case.entry(n) {
+            Some(e) if &e.topic == topic => Ok(()),
+            _ => invalid(
+                field,
+                InputProblem::NoSuchEntry {
+                    topic: topic.clone(),
+                },
+            ),
+        },
+    };
+    refers(
+        entry.addresses,
+        structure.and_then(|s| s.addresses.as_ref()),
+        "addresses",
+    )?;
+    refers(
+        entry.follows_up,
+        structure.and_then(|s| s.follows_up.as_ref()),
+        "follows_up",
+    )?;
+    let wants_owner = structure.is_some_and(|s| s.owner);
+    match (&entry.owner, wants_owner) {
+        (Some(owner), true) => check_text(owner).or_else(|p| invalid("owner", p))?,
+        (None, true) => invalid("owner", InputProblem::Empty)?,
+        (Some(_), false) => invalid(
+            "owner",
+            InputProblem::NotAccepted {
+                by: entry.topic.clone(),
+            },
+        )?,
+        (None, false) => {}
+    }
+    match (entry.due_on, structure.is_some_and(|s| s.due)) {
+        (None, true) => invalid("due_on", InputProblem::Empty)?,
+        (Some(_), false) => invalid(
+            "due_on",
+            InputProblem::NotAccepted {
+                by: entry.topic.clone(),
+            },
+        )?,
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The commands that link two existing cases as related, on both: the
@@ -467,12 +571,12 @@ pub fn available_transitions<'d>(
     case: &Case,
     actor: &Actor,
 ) -> Vec<AvailableTransition<'d>> {
-    if case.is_closed() || case.workflow != def.reference {
+    if case.workflow != def.reference {
         return Vec::new();
     }
     def.transitions
         .iter()
-        .filter(|t| t.from.contains(case.state()))
+        .filter(|t| t.from.contains(case.state()) && (t.reopens || !case.is_closed()))
         .filter(|t| check_actor(t, case, actor).is_ok())
         .filter(|t| {
             t.when
@@ -480,12 +584,21 @@ pub fn available_transitions<'d>(
                 .as_ref()
                 .is_none_or(|l| l.contains(&case.lagrum))
         })
+        .filter(|t| {
+            let failed = condition_unmet(def, &t.when, case.lagrum, &case.fields, |f| case.has(f));
+            !failed.iter().any(|f| {
+                matches!(
+                    f,
+                    FailedCondition::Set { .. } | FailedCondition::Unset { .. }
+                )
+            })
+        })
         .map(|t| AvailableTransition {
             transition: t,
             missing: t
                 .requires
                 .iter()
-                .filter(|r| !r.fields().iter().any(|f| case.has(f)))
+                .filter(|r| !requirement_met(r, case, &Fields::new()))
                 .cloned()
                 .collect(),
         })
@@ -530,27 +643,49 @@ fn unmet_guards(
     let missing = transition
         .requires
         .iter()
-        .filter(|r| {
-            !r.fields()
-                .iter()
-                .any(|f| fields.contains_key(f) || case.has(f))
-        })
+        .filter(|r| !requirement_met(r, case, fields))
         .cloned()
         .collect();
+    let merged = merged_fields(case, fields);
+    let failed = condition_unmet(def, &transition.when, case.lagrum, &merged, |f| {
+        fields.contains_key(f) || case.has(f)
+    });
+    (missing, failed)
+}
+
+/// Whether a requirement is met by the case with the command's fields.
+fn requirement_met(requirement: &Requirement, case: &Case, fields: &Fields) -> bool {
+    match requirement {
+        Requirement::FollowedUp(topic) => case.not_followed_up(topic).is_empty(),
+        _ => requirement
+            .fields()
+            .iter()
+            .any(|f| fields.contains_key(f) || case.has(f)),
+    }
+}
+
+/// The conditions of a transition or a clock that do not hold, given the
+/// case's lagrum, its fields after the command, and what it has recorded.
+fn condition_unmet(
+    def: &WorkflowDefinition,
+    when: &crate::definition::Condition,
+    lagrum: crate::vocab::Lagrum,
+    fields: &Fields,
+    has: impl Fn(&str) -> bool,
+) -> Vec<FailedCondition> {
     let mut failed = Vec::new();
-    if let Some(allowed) = &transition.when.lagrum
-        && !allowed.contains(&case.lagrum)
+    if let Some(allowed) = &when.lagrum
+        && !allowed.contains(&lagrum)
     {
         failed.push(FailedCondition::Lagrum {
             allowed: allowed.clone(),
-            actual: case.lagrum,
+            actual: lagrum,
         });
     }
-    if let Some(allowed) = &transition.when.outcome {
+    if let Some(allowed) = &when.outcome {
         let actual = def.outcome_field().and_then(|f| {
             fields
                 .get(&f.name)
-                .or_else(|| case.fields.get(&f.name))
                 .and_then(Value::as_text)
                 .map(str::to_owned)
         });
@@ -561,7 +696,19 @@ fn unmet_guards(
             });
         }
     }
-    (missing, failed)
+    failed.extend(
+        when.set
+            .iter()
+            .filter(|f| !has(f))
+            .map(|f| FailedCondition::Set { field: f.clone() }),
+    );
+    failed.extend(
+        when.unset
+            .iter()
+            .filter(|f| has(f))
+            .map(|f| FailedCondition::Unset { field: f.clone() }),
+    );
+    failed
 }
 
 /// Checks that every field is declared, accepted by this command, and of the right type.
@@ -662,13 +809,27 @@ fn check_text(text: &str) -> Result<(), InputProblem> {
     }
 }
 
-/// When a deadline's clock starts: the date field's day (00:00 UTC) if it
-/// names one that is set, else the command's time.
-fn clock_start(start_field: Option<&str>, fields: &Fields, now: DateTime<Utc>) -> DateTime<Utc> {
-    start_field
-        .and_then(|f| fields.get(f))
-        .and_then(Value::as_date)
-        .map_or(now, |d| d.and_time(NaiveTime::MIN).and_utc())
+/// When a clock falls due: the end of the local day its due field states,
+/// or its duration for the case's lagrum after its start — the local start
+/// of the day of its first start field that is set, else the command's time.
+fn due_at(
+    d: &crate::definition::Deadline,
+    lagrum: crate::vocab::Lagrum,
+    fields: &Fields,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let date = |f: &String| fields.get(f).and_then(Value::as_date);
+    if let Some(day) = d.due_field.as_ref().and_then(date)
+        && let Some(next) = day.succ_opt()
+    {
+        return crate::local::day_start(next);
+    }
+    let start = d
+        .start_fields
+        .iter()
+        .find_map(date)
+        .map_or(now, crate::local::day_start);
+    d.within_for(lagrum).0.after(start)
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ fn mermaid(def: &WorkflowDefinition) -> String {
             let _ = writeln!(
                 out,
                 "    {from} --> {}: {} ({})",
-                t.to,
+                t.target(from),
                 mermaid_text(&t.label.sv),
                 roles(&t.roles)
             );
@@ -79,7 +79,7 @@ fn dot(def: &WorkflowDefinition) -> String {
             let _ = writeln!(
                 out,
                 "    {from} -> {} [label=\"{}\\n({})\"];",
-                t.to,
+                t.target(from),
                 dot_text(&t.label.sv),
                 roles(&t.roles)
             );

@@ -112,6 +112,18 @@ pub enum FailedCondition {
         /// The outcome after the command, if any.
         actual: Option<String>,
     },
+    /// A step that must come first has not been recorded.
+    #[error("{field} must be recorded first")]
+    Set {
+        /// The field still without a value.
+        field: String,
+    },
+    /// A step done once has been recorded already.
+    #[error("{field} is recorded already")]
+    Unset {
+        /// The field that has a value.
+        field: String,
+    },
 }
 
 fn list<T: std::fmt::Display>(items: &[T]) -> String {
@@ -169,6 +181,15 @@ pub enum InputProblem {
     /// The cases are linked this way already.
     #[error("the cases are already linked")]
     AlreadyLinked,
+    /// An utredning item: written only as an attributed journal entry.
+    #[error("is written only as an attributed utredning journal entry")]
+    JournalOnly,
+    /// A structured entry names an entry the case does not have.
+    #[error("names no {topic} entry of this case")]
+    NoSuchEntry {
+        /// The topic the named entry should be on.
+        topic: String,
+    },
 }
 
 impl InputProblem {
@@ -185,6 +206,8 @@ impl InputProblem {
             InputProblem::OutOfRange { .. } => "OUT_OF_RANGE",
             InputProblem::InFuture => "IN_FUTURE",
             InputProblem::AlreadyLinked => "ALREADY_LINKED",
+            InputProblem::JournalOnly => "JOURNAL_ONLY",
+            InputProblem::NoSuchEntry { .. } => "NO_SUCH_ENTRY",
         }
     }
 }

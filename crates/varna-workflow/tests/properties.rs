@@ -150,7 +150,10 @@ fn run(def: &WorkflowDefinition, filer: usize, lagrum: usize, filing_mask: u32, 
                 .get(usize::from(step.seed) % topics.len().max(1))
                 .cloned()
                 .unwrap_or_default();
-            Command::AddJournalEntry(journal_entry(&topic, now.date_naive()))
+            Command::AddJournalEntry(
+                structured_entry(def, &case, &topic, now.date_naive())
+                    .unwrap_or_else(|| journal_entry(&topic, now.date_naive())),
+            )
         } else {
             let t = &def.transitions[step.command % n];
             // Mostly well-formed: required fields kept (each dropped one time in
@@ -161,9 +164,15 @@ fn run(def: &WorkflowDefinition, filer: usize, lagrum: usize, filing_mask: u32, 
                 step.field_mask,
                 step.seed,
             );
+            let topics = def
+                .journal
+                .as_ref()
+                .map(|j| j.topics.clone())
+                .unwrap_or_default();
             for (i, r) in t.requires.iter().enumerate() {
-                if (step.field_mask >> (i % 29)) & 7 != 0 {
-                    let name = &r.fields()[0];
+                if (step.field_mask >> (i % 29)) & 7 != 0
+                    && let Some(name) = r.fields().iter().find(|f| !topics.contains(f))
+                {
                     fields.insert(
                         name.clone(),
                         value(def, def.field(name).expect("declared"), step.seed),
@@ -194,7 +203,12 @@ fn run(def: &WorkflowDefinition, filer: usize, lagrum: usize, filing_mask: u32, 
         ) {
             Err(_) => assert_eq!(case, before, "a refusal changes nothing"),
             Ok(decision) => {
-                assert!(!before.is_closed(), "a closed case accepted {command:?}");
+                let reopens = matches!(&command, Command::Transition { name, .. }
+                    if def.transition(name).is_some_and(|t| t.reopens));
+                assert!(
+                    !before.is_closed() || reopens,
+                    "a closed case accepted {command:?}"
+                );
                 assert!(!actor.role.is_read_only(), "{} changed a case", actor.role);
                 assert!(
                     actor.reaches(&case.unit),
@@ -210,7 +224,7 @@ fn run(def: &WorkflowDefinition, filer: usize, lagrum: usize, filing_mask: u32, 
                     {
                         let t = def.transition(transition).expect("declared transition");
                         assert!(
-                            t.from.contains(from) && &t.to == to,
+                            t.from.contains(from) && t.target(from) == to,
                             "{transition}: {from} -> {to} is not in the definition"
                         );
                         assert_eq!(from, before.state());
@@ -226,10 +240,7 @@ fn run(def: &WorkflowDefinition, filer: usize, lagrum: usize, filing_mask: u32, 
                 if let Command::Transition { name, .. } = &command {
                     let t = def.transition(name).expect("declared");
                     for r in &t.requires {
-                        assert!(
-                            r.fields().iter().any(|f| case.has(f)),
-                            "{name} taken without {r}"
-                        );
+                        assert!(requirement_holds(&case, r), "{name} taken without {r}");
                     }
                     if let Some(allowed) = &t.when.outcome {
                         let outcome = def
@@ -330,19 +341,61 @@ fn guided_walks_reach_a_terminal_state_in_every_lifecycle() {
             let mut candidates: Vec<_> = def
                 .transitions
                 .iter()
-                .filter(|t| t.from.contains(case.state()) && &t.to != case.state())
+                .filter(|t| t.to.as_ref().is_some_and(|to| to != case.state()))
+                .filter(|t| t.from.contains(case.state()))
                 .collect();
-            candidates.sort_by_key(|t| visited.contains(&t.to));
+            candidates.sort_by_key(|t| t.to.as_ref().is_some_and(|to| visited.contains(to)));
+            // Document every journal topic the case still lacks, in order
+            // (causes before the actions that name them, actions before
+            // their follow-ups), as the journal's first role.
+            if let Some(j) = &def.journal
+                && j.states.contains(case.state())
+            {
+                for topic in j.topics.clone() {
+                    let wanted = !case.has(&topic)
+                        || j.structure(&topic)
+                            .and_then(|s| s.follows_up.as_ref())
+                            .is_some_and(|f| !case.not_followed_up(f).is_empty());
+                    if !wanted {
+                        continue;
+                    }
+                    let Some(entry) = structured_entry(&def, &case, &topic, now.date_naive())
+                    else {
+                        continue;
+                    };
+                    let decision = decide(
+                        &def,
+                        &case,
+                        Command::AddJournalEntry(entry),
+                        &Facts {
+                            actor: actor(j.roles[0]),
+                            now,
+                        },
+                    )
+                    .unwrap_or_else(|r| panic!("{name}: {topic} refused: {r}"));
+                    for e in &decision.events {
+                        case = evolve(case, e);
+                    }
+                }
+            }
             let taken = candidates.into_iter().find_map(|t| {
                 let role = t.roles[0];
+                let topics = def
+                    .journal
+                    .as_ref()
+                    .map(|j| j.topics.clone())
+                    .unwrap_or_default();
                 let mut fields: Fields = t
                     .allowed_fields()
+                    .filter(|f| !topics.iter().any(|t| t == f))
                     .filter_map(|f| {
                         def.field(f)
                             .map(|spec| (f.to_owned(), value(&def, spec, 0)))
                     })
                     .collect();
-                if let (Some(allowed), Some(field)) = (&t.when.outcome, def.outcome_field()) {
+                if let (Some(allowed), Some(field)) = (&t.when.outcome, def.outcome_field())
+                    && t.allowed_fields().any(|f| f == field.name)
+                {
                     fields.insert(field.name.clone(), text(&allowed[0]));
                 }
                 decide(

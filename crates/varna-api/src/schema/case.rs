@@ -175,7 +175,13 @@ impl CaseView {
             .journal()
             .gql()?
             .iter()
-            .map(|e| JournalEntry {
+            .zip(1..)
+            .map(|(e, number)| JournalEntry {
+                number,
+                addresses: e.addresses.and_then(|n| i32::try_from(n).ok()),
+                owner: e.owner.clone(),
+                due_on: e.due_on,
+                follows_up: e.follows_up.and_then(|n| i32::try_from(n).ok()),
                 topic: e.topic.clone(),
                 text: e.text.clone(),
                 source: e.source.clone(),
@@ -339,6 +345,16 @@ pub struct CaseLinkInfo {
 /// One documented item of the utredning.
 #[derive(Debug, SimpleObject)]
 pub struct JournalEntry {
+    /// Its number in the journal (1-based), by which actions name causes and follow-ups name actions.
+    pub number: i32,
+    /// For an action: the number of the cause entry it addresses.
+    pub addresses: Option<i32>,
+    /// For an action: who owns it.
+    pub owner: Option<String>,
+    /// For an action: by when.
+    pub due_on: Option<NaiveDate>,
+    /// For a follow-up: the number of the action it follows up.
+    pub follows_up: Option<i32>,
     /// What it documents (a field of the lifecycle).
     pub topic: String,
     /// The text.

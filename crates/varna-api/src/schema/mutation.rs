@@ -96,19 +96,36 @@ impl MutationRoot {
         #[graphql(desc = "What to do.")] input: UtredningEntryInput,
     ) -> Result<CommandResult> {
         let id = case_id(&input.case_id)?;
+        let number = |n: Option<i32>, field: &str| {
+            n.map(|n| {
+                u32::try_from(n).map_err(|_| {
+                    error(
+                        Code::InvalidInput,
+                        format!("{field} must be the number of an entry of this case"),
+                    )
+                })
+            })
+            .transpose()
+        };
         let entry = JournalEntry {
-            topic: input.topic,
-            text: input.text,
-            source: input.source,
-            kind: match input.kind {
-                EntryKind::Fact => varna_workflow::EntryKind::Fact,
-                EntryKind::Assessment => varna_workflow::EntryKind::Assessment,
-            },
-            documented_on: input.documented_on,
-            author: Author {
-                name: input.author_name,
-                title: input.author_title,
-            },
+            addresses: number(input.addresses, "addresses")?,
+            follows_up: number(input.follows_up, "follows_up")?,
+            owner: input.owner,
+            due_on: input.due_on,
+            ..JournalEntry::new(
+                input.topic,
+                input.text,
+                input.source,
+                match input.kind {
+                    EntryKind::Fact => varna_workflow::EntryKind::Fact,
+                    EntryKind::Assessment => varna_workflow::EntryKind::Assessment,
+                },
+                input.documented_on,
+                Author {
+                    name: input.author_name,
+                    title: input.author_title,
+                },
+            )
         };
         let expect = expect(input.expected_version, input.idempotency_key)?;
         session(ctx)?

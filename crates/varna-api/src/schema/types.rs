@@ -171,6 +171,14 @@ pub struct UtredningEntryInput {
     pub author_name: String,
     /// The author's title.
     pub author_title: String,
+    /// For an action: the number of the `causes` entry it addresses (see `utredningJournal { number }`).
+    pub addresses: Option<i32>,
+    /// For an action: who owns it.
+    pub owner: Option<String>,
+    /// For an action: by when (the tidsplan).
+    pub due_on: Option<NaiveDate>,
+    /// For a follow-up: the number of the action entry it follows up.
+    pub follows_up: Option<i32>,
     /// Refuse with CONFLICT unless the case is at this version.
     pub expected_version: Option<i64>,
     /// A key unique to this request; a retry returns the first result.

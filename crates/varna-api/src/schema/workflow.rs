@@ -56,14 +56,17 @@ pub struct WorkflowTransition {
     pub label_en: String,
     /// States it may be taken from.
     pub from: Vec<String>,
-    /// State it leads to.
-    pub to: String,
+    /// State it leads to; null when the case stays in its state (a step
+    /// recorded, such as IVO's diarienummer arriving).
+    pub to: Option<String>,
     /// Roles allowed.
     pub roles: Vec<String>,
     /// Required fields (`one of (a | b)` for alternatives).
     pub requires: Vec<String>,
     /// Further accepted fields.
     pub accepts: Vec<String>,
+    /// The legal references in force today that the step rests on.
+    pub legal_references: Vec<String>,
 }
 
 /// A field of a lifecycle.
@@ -81,12 +84,15 @@ pub struct WorkflowField {
     pub personal: bool,
     /// Allowed values of a choice field.
     pub values: Vec<String>,
+    /// The legal references in force today that ask for it.
+    pub legal_references: Vec<String>,
 }
 
 pub(crate) fn workflow_info(def: &varna_workflow::WorkflowDefinition) -> Workflow {
     let to_strings = |reqs: &[varna_workflow::definition::Requirement]| {
         reqs.iter().map(ToString::to_string).collect::<Vec<_>>()
     };
+    let today = varna_workflow::local::date(chrono::Utc::now());
     Workflow {
         name: def.name().to_owned(),
         version: def.reference.version as i32,
@@ -111,10 +117,11 @@ pub(crate) fn workflow_info(def: &varna_workflow::WorkflowDefinition) -> Workflo
                 label_sv: t.label.sv.clone(),
                 label_en: t.label.en.clone(),
                 from: t.from.iter().map(|s| s.as_str().to_owned()).collect(),
-                to: t.to.as_str().to_owned(),
+                to: t.to.as_ref().map(|to| to.as_str().to_owned()),
                 roles: t.roles.iter().map(|r| r.as_str().to_owned()).collect(),
                 requires: to_strings(&t.requires),
                 accepts: t.accepts.clone(),
+                legal_references: def.references_in_force(&t.legal_refs, today),
             })
             .collect(),
         fields: def
@@ -130,6 +137,7 @@ pub(crate) fn workflow_info(def: &varna_workflow::WorkflowDefinition) -> Workflo
                     varna_workflow::definition::FieldKind::Choice { values } => values.clone(),
                     _ => Vec::new(),
                 },
+                legal_references: def.references_in_force(&f.legal_refs, today),
             })
             .collect(),
         outcomes: def
@@ -147,7 +155,7 @@ pub(crate) fn workflow_info(def: &varna_workflow::WorkflowDefinition) -> Workflo
             label_sv: "Registrera".into(),
             label_en: "File".into(),
             from: Vec::new(),
-            to: def.initial_state().id.as_str().to_owned(),
+            to: Some(def.initial_state().id.as_str().to_owned()),
             roles: def
                 .filing
                 .roles
@@ -156,6 +164,7 @@ pub(crate) fn workflow_info(def: &varna_workflow::WorkflowDefinition) -> Workflo
                 .collect(),
             requires: to_strings(&def.filing.requires),
             accepts: def.filing.accepts.clone(),
+            legal_references: def.references_in_force(&def.filing.legal_refs, today),
         },
         journal_topics: def
             .journal

@@ -561,21 +561,21 @@ pub(super) async fn add_entry(
         let e = AppError::invalid("documented_on", problem, "documented_on is not a date");
         return answer(&app, &ctx, &id, posted, Err(e)).await;
     };
-    let entry = JournalEntry {
-        topic: get("topic"),
-        text: get("text"),
-        source: get("source"),
-        kind: if get("kind") == "ASSESSMENT" {
+    let entry = JournalEntry::new(
+        get("topic"),
+        get("text"),
+        get("source"),
+        if get("kind") == "ASSESSMENT" {
             EntryKind::Assessment
         } else {
             EntryKind::Fact
         },
         documented_on,
-        author: Author {
+        Author {
             name: get("author_name"),
             title: get("author_title"),
         },
-    };
+    );
     let reads = Reads::default();
     let result = app
         .app

@@ -142,6 +142,16 @@ impl WorkflowDefinition {
         transitions.chain(journal).collect()
     }
 
+    /// The citation texts of `ids` that are in force on `day` (a rule
+    /// replaced by a later one is not shown for a step taken after it).
+    pub fn references_in_force(&self, ids: &[String], day: NaiveDate) -> Vec<String> {
+        ids.iter()
+            .filter_map(|id| self.legal_references.iter().find(|r| &r.id == id))
+            .filter(|r| r.in_force_on(day))
+            .map(|r| r.text.clone())
+            .collect()
+    }
+
     /// The workflows that transitions of this one can spawn.
     pub fn spawn_targets(&self) -> impl Iterator<Item = &Spawn> {
         self.transitions.iter().filter_map(|t| t.spawns.as_ref())
@@ -167,6 +177,16 @@ pub struct LegalReference {
     pub text: String,
     /// From when the rule applies (legislation changes; SFS 2025:400 replaced SoL 2001:453).
     pub effective_from: Option<NaiveDate>,
+    /// The last day the rule applies, where it has been replaced.
+    pub effective_until: Option<NaiveDate>,
+}
+
+impl LegalReference {
+    /// Whether the rule is in force on `day`.
+    pub fn in_force_on(&self, day: NaiveDate) -> bool {
+        self.effective_from.is_none_or(|from| from <= day)
+            && self.effective_until.is_none_or(|until| day <= until)
+    }
 }
 
 /// One possible result of a bedömning.
@@ -196,6 +216,8 @@ pub struct FieldSpec {
     /// A choice field's values as people read them (ids are ASCII:
     /// `lakemedel` reads "Läkemedel"); values not listed read as their id.
     pub value_labels: BTreeMap<String, Label>,
+    /// Legal references shown with the field.
+    pub legal_refs: Vec<String>,
 }
 
 impl FieldSpec {
@@ -252,14 +274,19 @@ pub enum Requirement {
     Field(String),
     /// At least one of these fields must be present.
     AnyOf(Vec<String>),
+    /// Every journal entry on this topic has been followed up by an entry
+    /// that names it (an action, and what it achieved).
+    FollowedUp(String),
 }
 
 impl Requirement {
-    /// Every field this requirement names.
+    /// Every field a command could set to meet this requirement (none for
+    /// a follow-up, which only journal entries meet).
     pub fn fields(&self) -> &[String] {
         match self {
             Requirement::Field(f) => std::slice::from_ref(f),
             Requirement::AnyOf(fs) => fs,
+            Requirement::FollowedUp(_) => &[],
         }
     }
 }
@@ -269,17 +296,23 @@ impl fmt::Display for Requirement {
         match self {
             Requirement::Field(name) => f.write_str(name),
             Requirement::AnyOf(names) => write!(f, "one of ({})", names.join(" | ")),
+            Requirement::FollowedUp(topic) => write!(f, "every {topic} entry followed up"),
         }
     }
 }
 
-/// Conditions a transition puts on the case beyond present fields.
+/// Conditions a transition (or the start of a clock) puts on the case
+/// beyond present fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Condition {
     /// The case's lagrum must be one of these.
     pub lagrum: Option<Vec<Lagrum>>,
     /// The outcome (after the command's own fields are applied) must be one of these.
     pub outcome: Option<Vec<String>>,
+    /// These fields must already have a value (or a journal entry).
+    pub set: Vec<String>,
+    /// These fields must still be without a value (a step done once).
+    pub unset: Vec<String>,
 }
 
 /// Who may file and what a filing must carry.
@@ -339,8 +372,11 @@ pub struct Transition {
     pub explain: Option<Label>,
     /// States it may be taken from.
     pub from: Vec<StateId>,
-    /// State it leads to.
-    pub to: StateId,
+    /// State it leads to; `None` when the case stays where it is (a
+    /// recorded step such as IVO's diarienummer arriving).
+    pub to: Option<StateId>,
+    /// Whether it takes a closed case back into work (with its reason).
+    pub reopens: bool,
     /// Roles allowed to take it.
     pub roles: Vec<Role>,
     /// Fields that must be present on the case or in the command.
@@ -358,6 +394,11 @@ pub struct Transition {
 }
 
 impl Transition {
+    /// The state the case is in after this transition, taken from `from`.
+    pub fn target<'a>(&'a self, from: &'a StateId) -> &'a StateId {
+        self.to.as_ref().unwrap_or(from)
+    }
+
     /// Every field the command of this transition may carry.
     pub fn allowed_fields(&self) -> impl Iterator<Item = &str> {
         self.requires
@@ -405,21 +446,44 @@ pub struct Deadline {
     pub id: String,
     /// What is due, in words.
     pub label: Label,
-    /// The event that starts the clock.
-    pub starts_on: ClockStart,
-    /// A date field whose value is the clock start instead of the event's time
-    /// (lex Maria runs from the event, not the report).
-    pub start_field: Option<String>,
+    /// The events that start the clock (a clock already started, or met,
+    /// is not restarted: it keeps its first start).
+    pub starts_on: Vec<ClockStart>,
+    /// Date fields whose value, the first one set, is the clock start
+    /// instead of the event's time (lex Maria runs from the event).
+    pub start_fields: Vec<String>,
     /// How long the clock runs.
     pub within: DeadlineDuration,
     /// The legal term the duration stands for, if written as one (e.g. `snarast`).
     pub term: Option<String>,
+    /// Where the lagrum use different words for the same duty: the
+    /// duration and term for cases under that lagrum.
+    pub by_lagrum: BTreeMap<Lagrum, (DeadlineDuration, Option<String>)>,
     /// Transitions that meet the deadline.
     pub satisfied_by: Vec<String>,
+    /// A date field the meeting transition states: the clock is met on
+    /// that day (the anmälan's send date), not when it was typed in.
+    pub met_field: Option<String>,
+    /// A date field that sets the due day itself (IVO's own date for a
+    /// complement), instead of `within`.
+    pub due_field: Option<String>,
+    /// Conditions on the case for the clock to start at all.
+    pub when: Condition,
     /// Roles responsible (notified when it passes).
     pub notify: Vec<Role>,
     /// Legal references shown with it.
     pub legal_refs: Vec<String>,
+}
+
+impl Deadline {
+    /// How long the clock runs for a case under `lagrum`, and the term it
+    /// stands for.
+    pub fn within_for(&self, lagrum: Lagrum) -> (DeadlineDuration, Option<&str>) {
+        match self.by_lagrum.get(&lagrum) {
+            Some((d, term)) => (*d, term.as_deref()),
+            None => (self.within, self.term.as_deref()),
+        }
+    }
 }
 
 /// The attributed, append-only utredning journal (SOSFS 2011:5 5 kap.).
@@ -430,7 +494,34 @@ pub struct JournalSpec {
     /// States in which entries may be added.
     pub states: Vec<StateId>,
     /// Text fields an entry may document; an entry makes its topic present.
+    /// Only entries write them: a command cannot set a topic as a field.
     pub topics: Vec<String>,
+    /// Topics whose entries carry more than text.
+    pub structured: Vec<StructuredTopic>,
+}
+
+impl JournalSpec {
+    /// The structure entries on `topic` carry, if any.
+    pub fn structure(&self, topic: &str) -> Option<&StructuredTopic> {
+        self.structured.iter().find(|s| s.topic == topic)
+    }
+}
+
+/// What an entry on a structured topic carries besides its text: an
+/// action names the cause it addresses, who owns it and by when (PSL 3:2
+/// tidsplan); a follow-up names the action it follows up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StructuredTopic {
+    /// The topic.
+    pub topic: String,
+    /// Each entry names an entry on this topic (e.g. `causes`).
+    pub addresses: Option<String>,
+    /// Each entry names who owns it.
+    pub owner: bool,
+    /// Each entry states by when.
+    pub due: bool,
+    /// Each entry names an entry on this topic that it follows up.
+    pub follows_up: Option<String>,
 }
 
 #[cfg(test)]

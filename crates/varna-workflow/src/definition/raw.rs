@@ -48,6 +48,7 @@ pub(super) struct RawLegalReference {
     pub(super) id: Name,
     pub(super) text: String,
     pub(super) effective_from: Option<Name>,
+    pub(super) effective_until: Option<Name>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +75,8 @@ pub(super) struct RawField {
     pub(super) value_labels: BTreeMap<String, Label>,
     pub(super) min: Option<i64>,
     pub(super) max: Option<i64>,
+    #[serde(default)]
+    pub(super) legal_refs: Vec<Name>,
 }
 
 /// A required field, or `{ any = [...] }` for "at least one of". Serde's
@@ -85,6 +88,36 @@ pub(super) type RawRequirement = Spanned<RawRequirementKind>;
 pub(super) enum RawRequirementKind {
     Field(String),
     Any { any: Vec<String> },
+    FollowedUp { followed_up: String },
+}
+
+/// One name or a list of names, e.g. `starts_on = "file"` or
+/// `starts_on = ["mark_serious", "propose_anmalan"]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawOneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl RawOneOrMany {
+    /// The names, each with the span of the whole value.
+    pub(super) fn names(raw: &Spanned<RawOneOrMany>) -> Vec<Name> {
+        let one = |n: &String| Name::new(raw.span(), n.clone());
+        match raw.get_ref() {
+            RawOneOrMany::One(n) => vec![one(n)],
+            RawOneOrMany::Many(ns) => ns.iter().map(one).collect(),
+        }
+    }
+}
+
+/// How long a clock runs: one duration or term, or one per lagrum
+/// (`within = { SoL = "genast", LSS = "utan_drojsmal" }`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawWithin {
+    One(String),
+    ByLagrum(BTreeMap<String, String>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,7 +153,9 @@ pub(super) struct RawTransition {
     pub(super) label: Label,
     pub(super) explain: Option<Label>,
     pub(super) from: Vec<Name>,
-    pub(super) to: Name,
+    pub(super) to: Option<Name>,
+    #[serde(default)]
+    pub(super) reopens: bool,
     pub(super) roles: Vec<Name>,
     #[serde(default)]
     pub(super) requires: Vec<RawRequirement>,
@@ -140,6 +175,10 @@ pub(super) struct RawTransition {
 pub(super) struct RawCondition {
     pub(super) lagrum: Option<Vec<Name>>,
     pub(super) outcome: Option<Vec<Name>>,
+    #[serde(default)]
+    pub(super) set: Vec<Name>,
+    #[serde(default)]
+    pub(super) unset: Vec<Name>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -154,10 +193,14 @@ pub(super) struct RawSpawn {
 pub(super) struct RawDeadline {
     pub(super) id: Name,
     pub(super) label: Label,
-    pub(super) starts_on: Name,
-    pub(super) start_field: Option<Name>,
-    pub(super) within: Name,
+    pub(super) starts_on: Spanned<RawOneOrMany>,
+    pub(super) start_field: Option<Spanned<RawOneOrMany>>,
+    pub(super) within: Spanned<RawWithin>,
     pub(super) satisfied_by: Vec<Name>,
+    pub(super) met_field: Option<Name>,
+    pub(super) due_field: Option<Name>,
+    #[serde(default)]
+    pub(super) when: RawCondition,
     #[serde(default)]
     pub(super) notify: Vec<Name>,
     #[serde(default)]
@@ -170,4 +213,21 @@ pub(super) struct RawJournal {
     pub(super) roles: Vec<Name>,
     pub(super) states: Vec<Name>,
     pub(super) topics: Vec<Name>,
+    #[serde(default)]
+    pub(super) structured: Vec<RawStructured>,
+}
+
+/// A journal topic whose entries carry more than text: the entry of another
+/// topic each addresses (an action names its cause), an owner and a due date,
+/// or the entry it follows up.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStructured {
+    pub(super) topic: Name,
+    pub(super) addresses: Option<Name>,
+    #[serde(default)]
+    pub(super) owner: bool,
+    #[serde(default)]
+    pub(super) due: bool,
+    pub(super) follows_up: Option<Name>,
 }

@@ -154,6 +154,15 @@ impl Scenario {
         self
     }
 
+    /// When `role` adds `entry` to the utredning journal (must succeed);
+    /// the entry's number is the journal's length after it.
+    pub fn add_entry(&mut self, role: Role, entry: JournalEntry) -> u32 {
+        if let Err(r) = self.try_command(actor(role), Command::AddJournalEntry(entry)) {
+            panic!("{role} could not add the entry: {r}");
+        }
+        u32::try_from(self.case.journal.len()).expect("a short journal")
+    }
+
     pub fn state(&self) -> &str {
         self.case.state().as_str()
     }
@@ -166,15 +175,58 @@ impl Scenario {
 }
 
 pub fn journal_entry(topic: &str, on: NaiveDate) -> JournalEntry {
-    JournalEntry {
-        topic: topic.to_owned(),
-        text: format!("Dokumenterat om {topic}"),
-        source: "Samtal med personal".to_owned(),
-        kind: EntryKind::Fact,
-        documented_on: on,
-        author: Author {
+    JournalEntry::new(
+        topic,
+        format!("Dokumenterat om {topic}"),
+        "Samtal med personal",
+        EntryKind::Fact,
+        on,
+        Author {
             name: "Anna Andersson".to_owned(),
             title: "Socialt ansvarig samordnare".to_owned(),
         },
+    )
+}
+
+/// An entry on `topic` as the journal's structure asks it: an action names
+/// the case's first entry on the topic it addresses, an owner and a date; a
+/// follow-up names the first entry still without one. `None` when the case
+/// has no entry to name yet.
+pub fn structured_entry(
+    def: &WorkflowDefinition,
+    case: &Case,
+    topic: &str,
+    on: NaiveDate,
+) -> Option<JournalEntry> {
+    let mut entry = journal_entry(topic, on);
+    let Some(structure) = def.journal.as_ref().and_then(|j| j.structure(topic)) else {
+        return Some(entry);
+    };
+    if let Some(addressed) = &structure.addresses {
+        let n = (1u32..)
+            .zip(&case.journal)
+            .find(|(_, e)| &e.topic == addressed)?
+            .0;
+        entry.addresses = Some(n);
+    }
+    if let Some(followed) = &structure.follows_up {
+        entry.follows_up = Some(*case.not_followed_up(followed).first()?);
+    }
+    if structure.owner {
+        entry.owner = Some("Enhetschef".to_owned());
+    }
+    if structure.due {
+        entry.due_on = Some(on);
+    }
+    Some(entry)
+}
+
+/// Whether a requirement holds on the case (fields, entries, follow-ups).
+pub fn requirement_holds(case: &Case, r: &varna_workflow::definition::Requirement) -> bool {
+    match r {
+        varna_workflow::definition::Requirement::FollowedUp(topic) => {
+            case.not_followed_up(topic).is_empty()
+        }
+        _ => r.fields().iter().any(|f| case.has(f)),
     }
 }

@@ -105,6 +105,7 @@ impl Validator<'_> {
                     None,
                 );
             } else if let Some(kind) = kind {
+                let legal_refs = self.legal_refs(known, &f.legal_refs);
                 known.fields.insert(fname.clone(), kind.clone());
                 fields.push(FieldSpec {
                     name: fname,
@@ -112,6 +113,7 @@ impl Validator<'_> {
                     label: f.label,
                     personal: f.personal,
                     value_labels: f.value_labels,
+                    legal_refs,
                 });
             }
         }

@@ -92,25 +92,48 @@ impl Validator<'_> {
         let mut legal_references = Vec::new();
         for r in raw {
             if self.unique(&mut known.legal_refs, &r.id, "legal reference") {
-                let effective_from = r.effective_from.as_ref().and_then(|d| {
-                    let parsed = NaiveDate::parse_from_str(d.get_ref(), "%Y-%m-%d").ok();
-                    if parsed.is_none() {
-                        self.error(
-                            &d.span(),
-                            format!("effective_from \"{}\" is not a date", d.get_ref()),
-                            Some("write dates as YYYY-MM-DD".into()),
-                        );
-                    }
-                    parsed
-                });
+                let effective_from = r
+                    .effective_from
+                    .as_ref()
+                    .and_then(|d| self.date(d, "effective_from"));
+                let effective_until = r
+                    .effective_until
+                    .as_ref()
+                    .and_then(|d| self.date(d, "effective_until"));
+                if let (Some(from), Some(until), Some(span)) =
+                    (effective_from, effective_until, r.effective_until.as_ref())
+                    && until < from
+                {
+                    self.error(
+                        &span.span(),
+                        format!(
+                            "legal reference \"{}\" ends before it begins",
+                            r.id.get_ref()
+                        ),
+                        Some("effective_until is the last day the rule applies".into()),
+                    );
+                }
                 legal_references.push(LegalReference {
                     id: r.id.into_inner(),
                     text: r.text,
                     effective_from,
+                    effective_until,
                 });
             }
         }
         legal_references
+    }
+
+    fn date(&mut self, d: &Name, key: &str) -> Option<NaiveDate> {
+        let parsed = NaiveDate::parse_from_str(d.get_ref(), "%Y-%m-%d").ok();
+        if parsed.is_none() {
+            self.error(
+                &d.span(),
+                format!("{key} \"{}\" is not a date", d.get_ref()),
+                Some("write dates as YYYY-MM-DD".into()),
+            );
+        }
+        parsed
     }
 
     pub(super) fn outcomes(&mut self, raw: Vec<RawOutcome>, known: &mut Declared) -> Vec<Outcome> {

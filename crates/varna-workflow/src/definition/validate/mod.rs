@@ -72,6 +72,10 @@ struct Declared {
     fields: BTreeMap<String, FieldKind>,
     states: BTreeMap<String, StateKind>,
     transitions: BTreeSet<String>,
+    /// The journal's topics: written only as attributed entries.
+    journal_topics: BTreeSet<String>,
+    /// Journal topics whose entries another topic follows up.
+    followed_topics: BTreeSet<String>,
 }
 
 impl<'a> Validator<'a> {
@@ -99,6 +103,20 @@ impl<'a> Validator<'a> {
         let (fields, outcome_field) = self.fields(raw.fields, &outcomes, &mut known);
         let (states, state_spans) = self.states(&raw.states, &header_span, &mut known);
         self.transition_names(&raw.transitions, &mut known);
+        if let Some(j) = &raw.journal {
+            known.journal_topics = j
+                .get_ref()
+                .topics
+                .iter()
+                .map(|t| t.get_ref().clone())
+                .collect();
+            known.followed_topics = j
+                .get_ref()
+                .structured
+                .iter()
+                .filter_map(|s| s.follows_up.as_ref().map(|f| f.get_ref().clone()))
+                .collect();
+        }
         let filing = self.filing(raw.filing, &known);
         let (transitions, graph_complete) =
             self.transitions(raw.transitions, &known, outcome_field.is_some());

@@ -148,6 +148,18 @@ impl Validator<'_> {
                         out.push(Requirement::AnyOf(fields));
                     }
                 }
+                RawRequirementKind::FollowedUp { followed_up } => {
+                    if known.followed_topics.contains(followed_up) {
+                        out.push(Requirement::FollowedUp(followed_up.clone()));
+                    } else {
+                        self.unknown(
+                            &spanned(followed_up),
+                            "followed-up journal topic",
+                            &known.followed_topics,
+                            None,
+                        );
+                    }
+                }
             }
         }
         out

@@ -98,8 +98,10 @@ impl Validator<'_> {
         let mut queue = VecDeque::from([&initial.id]);
         while let Some(state) = queue.pop_front() {
             for t in transitions.iter().filter(|t| t.from.contains(state)) {
-                if reached.insert(&t.to) {
-                    queue.push_back(&t.to);
+                if let Some(to) = &t.to
+                    && reached.insert(to)
+                {
+                    queue.push_back(to);
                 }
             }
         }
@@ -114,9 +116,9 @@ impl Validator<'_> {
                     Some("add a transition into it, or remove it".into()),
                 );
             }
-            let leaves = transitions
-                .iter()
-                .any(|t| t.from.contains(&state.id) && t.to != state.id);
+            let leaves = transitions.iter().any(|t| {
+                t.from.contains(&state.id) && t.to.as_ref().is_some_and(|to| to != &state.id)
+            });
             if state.kind != StateKind::Terminal && !leaves {
                 self.error(
                     span,

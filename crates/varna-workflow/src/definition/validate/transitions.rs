@@ -66,8 +66,15 @@ impl Validator<'_> {
         for t in raw {
             let first = seen_transitions.insert(t.name.get_ref().clone());
             let from = self.state_refs(known, &t.from);
+            let from_closed = t
+                .from
+                .iter()
+                .any(|f| known.states.get(f.get_ref()) == Some(&StateKind::Terminal));
+            if t.reopens {
+                self.reopening(&t, from_closed);
+            }
             for f in &t.from {
-                if known.states.get(f.get_ref()) == Some(&StateKind::Terminal) {
+                if !t.reopens && known.states.get(f.get_ref()) == Some(&StateKind::Terminal) {
                     self.error(
                         &f.span(),
                         format!(
@@ -75,7 +82,7 @@ impl Validator<'_> {
                             f.get_ref(),
                             t.name.get_ref()
                         ),
-                        Some("a closed case cannot move on: make the state \"active\" or remove it from `from`".into()),
+                        Some("a closed case moves on only by reopening: set reopens = true and require the reason, or make the state \"active\"".into()),
                     );
                 }
             }
@@ -86,24 +93,38 @@ impl Validator<'_> {
                     Some("list the states it may be taken from".into()),
                 );
             }
-            let to = self.state_ref(known, &t.to);
+            let to = t.to.as_ref().map(|to| self.state_ref(known, to));
             let roles = self.acting_roles(&t.roles, &t.name.span(), "transition");
             let requires = self.requirements(known, &t.requires);
             let accepts = self.field_refs(known, &t.accepts);
+            for a in &t.accepts {
+                if known.journal_topics.contains(a.get_ref()) {
+                    self.error(
+                        &a.span(),
+                        format!(
+                            "transition \"{}\" accepts \"{}\", a journal topic",
+                            t.name.get_ref(),
+                            a.get_ref()
+                        ),
+                        Some("utredning items are written only as attributed journal entries (SOSFS 2011:5 5 kap.); `requires` may name the topic, which an entry meets".into()),
+                    );
+                }
+            }
             let when = self.condition(known, has_outcome_field, &t.when);
             let notify = self.roles(&t.notify);
             let legal_refs = self.legal_refs(known, &t.legal_refs);
             let spawns = t.spawns.as_ref().and_then(|s| self.spawn(s));
-            if to.is_none() || from.len() != t.from.len() {
+            if matches!(to, Some(None)) || from.len() != t.from.len() {
                 graph_complete = false;
             }
-            if let (true, Some(to)) = (first, to) {
+            if let (true, Some(to)) = (first, to.map_or(Some(None), |to| to.map(Some))) {
                 transitions.push(Transition {
                     name: t.name.into_inner(),
                     label: t.label,
                     explain: t.explain,
                     from,
                     to,
+                    reopens: t.reopens,
                     roles,
                     requires,
                     accepts,
@@ -115,6 +136,33 @@ impl Validator<'_> {
             }
         }
         (transitions, graph_complete)
+    }
+
+    /// A reopening is taken from a closed state into a named state, and
+    /// records why.
+    fn reopening(&mut self, t: &RawTransition, from_closed: bool) {
+        let name = t.name.get_ref();
+        if !from_closed {
+            self.error(
+                &t.name.span(),
+                format!("transition \"{name}\" reopens, but none of its `from` states is terminal"),
+                Some("a reopening is taken from a closed (terminal) state".into()),
+            );
+        }
+        if t.to.is_none() {
+            self.error(
+                &t.name.span(),
+                format!("transition \"{name}\" reopens but names no `to` state"),
+                Some("name the state the reopened case goes back to".into()),
+            );
+        }
+        if t.requires.is_empty() {
+            self.error(
+                &t.name.span(),
+                format!("transition \"{name}\" reopens without a reason"),
+                Some("require the field that records why the case is reopened".into()),
+            );
+        }
     }
 
     fn spawn(&mut self, s: &RawSpawn) -> Option<Spawn> {
@@ -138,7 +186,7 @@ impl Validator<'_> {
     }
 
     /// A transition's guard: the lagrum and outcomes it is taken under.
-    fn condition(
+    pub(super) fn condition(
         &mut self,
         known: &Declared,
         has_outcome_field: bool,
@@ -184,6 +232,13 @@ impl Validator<'_> {
             }
             out
         });
-        Condition { lagrum, outcome }
+        let set = self.field_refs(known, &raw.set);
+        let unset = self.field_refs(known, &raw.unset);
+        Condition {
+            lagrum,
+            outcome,
+            set,
+            unset,
+        }
     }
 }
