@@ -646,10 +646,10 @@ fn unmet_guards(
         .filter(|r| !requirement_met(r, case, fields))
         .cloned()
         .collect();
+    // Lagrum and outcome as they will be after the command; what must (or
+    // must not) be recorded already, as the case stands before it.
     let merged = merged_fields(case, fields);
-    let failed = condition_unmet(def, &transition.when, case.lagrum, &merged, |f| {
-        fields.contains_key(f) || case.has(f)
-    });
+    let failed = condition_unmet(def, &transition.when, case.lagrum, &merged, |f| case.has(f));
     (missing, failed)
 }
 

@@ -1,14 +1,14 @@
 //! Durations as written in workflow files (`24h`, `3d`, `8w`, `2mo`) and the
 //! arithmetic that turns a clock start into a due time.
 //!
-//! Months are calendar months (the one national figure, "at the latest two
-//! months after the anmälan", is in months), so a duration is not a fixed
-//! number of seconds.
+//! Months are calendar months on the Swedish calendar (the one national
+//! figure, "at the latest two months after the anmälan", is in months), so
+//! a duration is not a fixed number of seconds.
 
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Months, TimeDelta, Utc};
+use chrono::{DateTime, Months, TimeDelta, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A positive amount of one unit.
@@ -67,9 +67,14 @@ impl DeadlineDuration {
             DurationUnit::Days => TimeDelta::days(n),
             DurationUnit::Weeks => TimeDelta::weeks(n),
             DurationUnit::Months => {
-                return start
+                // Calendar months on the Swedish calendar: two months from
+                // local midnight on 8 March is local midnight on 8 May,
+                // summer time or not.
+                let local = crate::local::local(start).naive_local();
+                return local
                     .checked_add_months(Months::new(self.amount))
-                    .unwrap_or(DateTime::<Utc>::MAX_UTC);
+                    .and_then(|due| crate::local::TIME_ZONE.from_local_datetime(&due).earliest())
+                    .map_or(DateTime::<Utc>::MAX_UTC, |due| due.with_timezone(&Utc));
             }
         };
         start

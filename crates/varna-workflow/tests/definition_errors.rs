@@ -267,3 +267,30 @@ fn a_value_label_for_a_value_the_field_does_not_have() {
         r#"labels "mycket_hog", which is not one of its values"#,
     );
 }
+
+#[test]
+fn a_journal_topic_cannot_be_set_as_a_transition_field() {
+    assert_one(
+        "journal-topic-accepted",
+        r#"accepts = ["causes"]"#,
+        r#"accepts "causes", a journal topic"#,
+    );
+}
+
+#[test]
+fn a_reopening_records_its_reason() {
+    assert_one(
+        "reopen-without-reason",
+        r#"name = "reopen""#,
+        "reopens without a reason",
+    );
+}
+
+#[test]
+fn a_clock_per_lagrum_names_every_lagrum_of_the_workflow() {
+    assert_one(
+        "within-missing-lagrum",
+        r#"within = { SoL = "snarast" }"#,
+        "gives no duration for LSS",
+    );
+}
