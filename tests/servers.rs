@@ -22,14 +22,17 @@ use varna_workflow::Role;
 const HOOK_SECRET: &str = "e2e-webhook-secret-0123456789";
 const OVERDUE_CASES: usize = 8;
 
-/// The unit, and lex Sarah reports filed 30 hours ago (their SAS clock has passed).
+/// The unit, and lex Sarah reports (LSS) filed 30 hours ago (their SAS clock has passed).
 async fn prepare(url: &str) {
     let store = Store::open(&StoreConfig::new(url), &catalog())
         .await
         .expect("store opens");
     store.upsert_unit(common::linden()).await.expect("unit");
     for _ in 0..OVERDUE_CASES {
-        let (filing, reporter) = varna_testkit::lex_sarah_report("linden");
+        let (mut filing, reporter) = varna_testkit::lex_sarah_report("linden");
+        // Under LSS the protective-measures clock runs three days (utan
+        // dröjsmål): after 30 hours only the SAS clock has passed.
+        filing.lagrum = varna_workflow::Lagrum::Lss;
         let options = CommandOptions {
             now: Some(chrono::Utc::now() - chrono::Duration::hours(30)),
             ..CommandOptions::default()

@@ -116,7 +116,7 @@ fn run_walkthrough(server: &Server) -> (String, String) {
                 );
             }
             "acknowledge" => {
-                assert_eq!(d["transition"]["case"]["state"]["id"], "acknowledged");
+                assert_eq!(d["transition"]["case"]["state"]["id"], "utredning");
                 let clocks = d["transition"]["case"]["deadlines"]
                     .as_array()
                     .expect("deadlines");
@@ -127,28 +127,56 @@ fn run_walkthrough(server: &Server) -> (String, String) {
                     "{clocks:?}"
                 );
             }
-            "immediate" => assert_eq!(d["transition"]["case"]["state"]["id"], "utredning"),
-            "utredning" => assert_eq!(d["view"]["version"], 11),
+            "immediate" => {
+                let confirmed = &d["confirm"]["case"];
+                assert_eq!(
+                    confirmed["state"]["id"], "utredning",
+                    "the step keeps the state"
+                );
+                assert!(
+                    confirmed["deadlines"]
+                        .as_array()
+                        .expect("deadlines")
+                        .iter()
+                        .any(|c| c["id"] == "protective_measures" && c["status"] == "met"),
+                    "{confirmed}"
+                );
+            }
+            "utredning" => assert_eq!(d["view"]["version"], 13),
             "rule" => {
                 assert_eq!(d["rule"]["case"]["state"]["id"], "ivo_decision");
                 assert_eq!(d["rule"]["case"]["outcome"]["reportable"], true);
             }
             "decide" => assert_eq!(d["transition"]["case"]["state"]["id"], "anmalan_decided"),
-            "register" => assert_eq!(d["transition"]["case"]["state"]["id"], "anmald"),
+            "register" => {
+                assert_eq!(d["sent"]["case"]["state"]["id"], "anmald");
+                let clocks = d["number"]["case"]["deadlines"].as_array().expect("clocks");
+                assert!(
+                    clocks
+                        .iter()
+                        .any(|c| c["id"] == "ivo_anmalan" && c["status"] == "met"),
+                    "met by the send date, before IVO's number: {clocks:?}"
+                );
+                assert!(
+                    !clocks.iter().any(|c| c["id"] == "utredning_to_ivo"),
+                    "the utredning went with the anmälan: {clocks:?}"
+                );
+            }
             "audit" => {
                 let case = &d["case"];
                 assert_eq!(case["kind"], "LEX_SARAH");
                 let history = case["history"].as_array().expect("history");
                 assert_eq!(
                     history.len(),
-                    15,
-                    "filed, linked, acknowledge, immediate, 7 entries, complete, rule, decide, register"
+                    19,
+                    "filed, linked, acknowledge, entry, protective measures, 8 entries, complete, rule, decide, sent, number"
                 );
                 assert_eq!(history[0]["eventType"], "filed");
-                assert_eq!(history[14]["transition"], "register_ivo_anmalan");
+                assert_eq!(history[17]["transition"], "register_ivo_anmalan");
+                assert_eq!(history[18]["transition"], "record_ivo_diarienummer");
                 assert_eq!(
                     case["auditChain"],
-                    json!({ "intact": true, "eventsChecked": 15, "firstBreak": null })
+                    json!({ "intact": true, "eventsChecked": 19, "firstBreak": null })
                 );
                 let readers: Vec<&str> = case["accessLog"]
                     .as_array()
@@ -228,8 +256,12 @@ fn refusals(server: &Server, sarah: &str) {
         .request("POST", "/graphql", None, r#"{"query":"{ me { userId } }"}"#)
         .expect("request");
     assert_eq!(status, 401, "{body}");
-    // The right role closes it.
-    let close = r#"mutation($sarah: ID!) { transition(input: { caseId: $sarah, transition: "close_after_anmalan", expectedVersion: 15 }) { case { closed } } }"#;
+    // Closing waits for the person to be told (or the reason it was not possible).
+    let early = r#"mutation($sarah: ID!) { transition(input: { caseId: $sarah, transition: "close_after_anmalan", expectedVersion: 19 }) { version } }"#;
+    let r = server.graphql(&token(Role::Sas, &[]), early, &v);
+    assert_eq!(code(&r), "GUARD_FAILED", "{r}");
+    // The right role closes it, with the information given.
+    let close = r#"mutation($sarah: ID!) { transition(input: { caseId: $sarah, transition: "close_after_anmalan", expectedVersion: 19, fields: { individual_informed_on: "2026-11-21", individual_informed_how: "Samtal med brukaren och dottern" } }) { case { closed } } }"#;
     let r = server.graphql(&token(Role::Sas, &[]), close, &v);
     assert_eq!(r["data"]["transition"]["case"]["closed"], true, "{r}");
 }

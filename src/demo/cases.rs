@@ -91,7 +91,11 @@ fn transition(name: &str, set: Fields) -> Command {
 }
 
 fn entry(topic: &str, at: DateTime<Utc>, author: &str, title: &str) -> Command {
-    Command::AddJournalEntry(JournalEntry::new(
+    Command::AddJournalEntry(journal_entry(topic, at, author, title))
+}
+
+fn journal_entry(topic: &str, at: DateTime<Utc>, author: &str, title: &str) -> JournalEntry {
+    JournalEntry::new(
         topic,
         format!("Utredningens underlag om {}.", topic.replace('_', " ")),
         "Samtal med personal och brukare",
@@ -105,7 +109,7 @@ fn entry(topic: &str, at: DateTime<Utc>, author: &str, title: &str) -> Command {
             name: author.to_owned(),
             title: title.to_owned(),
         },
-    ))
+    )
 }
 
 /// One step of a case's life: who does what.
@@ -135,25 +139,22 @@ pub fn actor(role: Role, unit: &str) -> Actor {
     }
 }
 
-const SARAH_TOPICS: [&str; 8] = [
+/// The lex Sarah utredning topics besides protective measures, causes and actions.
+const SARAH_TOPICS: [&str; 6] = [
     "what_happened",
     "consequences",
     "noticed_how",
-    "causes",
     "earlier_similar_events",
     "recurrence_risk",
-    "actions",
     "affected_person_view",
 ];
-const MARIA_TOPICS: [&str; 9] = [
+/// The same for lex Maria.
+const MARIA_TOPICS: [&str; 6] = [
     "what_happened",
     "consequences",
     "noticed_how",
-    "causes",
     "earlier_similar_events",
     "recurrence_risk",
-    "actions",
-    "immediate_actions",
     "patient_view",
 ];
 
@@ -240,71 +241,125 @@ fn avvikelse(lagrum: Lagrum, variant: usize) -> Vec<Step> {
     v
 }
 
-/// The SAS's journal entries on every topic of a lex Sarah utredning.
-fn sarah_utredning(at: DateTime<Utc>) -> impl Iterator<Item = Step> {
-    SARAH_TOPICS.into_iter().map(move |topic| {
-        step(
-            Role::Sas,
-            entry(topic, at, "Sara Samordnare", "Socialt ansvarig samordnare"),
-        )
-    })
+/// An utredning journal written in full by `role` (`who`, `title`): the
+/// topics, protective measures, a cause and an action that names it, and
+/// the action's follow-up. The case's journal is empty before.
+fn utredning(
+    role: Role,
+    (who, title): (&str, &str),
+    topics: &[&str],
+    at: DateTime<Utc>,
+) -> Vec<Step> {
+    let mut v: Vec<Step> = topics
+        .iter()
+        .chain(&["immediate_actions", "causes"])
+        .map(|topic| step(role, entry(topic, at, who, title)))
+        .collect();
+    let cause = u32::try_from(v.len()).unwrap_or(0);
+    let mut action = journal_entry("actions", at, who, title);
+    action.addresses = Some(cause);
+    action.owner = Some("Enhetschef".to_owned());
+    action.due_on = Some(at.date_naive());
+    v.push(step(role, Command::AddJournalEntry(action)));
+    let mut followup = journal_entry("action_followups", at, who, title);
+    followup.follows_up = Some(cause + 1);
+    v.push(step(role, Command::AddJournalEntry(followup)));
+    v
 }
 
-/// An obviously serious missförhållande: reported to IVO at once, the utredning sent after.
+const SAS: (&str, &str) = ("Sara Samordnare", "Socialt ansvarig samordnare");
+const MAS: (&str, &str) = ("Mats Andersson", "Medicinskt ansvarig sjuksköterska");
+
+/// The anmälan as it was sent, by e-service, on `on`, with the utredning or not.
+fn sent(on: DateTime<Utc>, with_utredning: bool) -> Fields {
+    let mut f = fields(&[
+        ("anmalan_sent_on", day(on)),
+        ("anmalan_channel", text("e_tjanst")),
+    ]);
+    if with_utredning {
+        f.insert("utredning_sent_on".into(), day(on));
+    }
+    f
+}
+
+/// An obviously serious missförhållande: proposed for an anmälan at
+/// intake, decided by the committee and sent; IVO's number arrives later,
+/// and the utredning follows within two months.
 fn lex_sarah_early_anmalan(variant: usize, at: &impl Fn(usize) -> DateTime<Utc>) -> Vec<Step> {
-    let mut v = vec![step(
-        Role::Sas,
-        transition(
-            "early_ivo_anmalan",
-            fields(&[
-                (
-                    "obvious_seriousness",
-                    text("Fysiskt övergrepp med synlig skada."),
-                ),
-                ("anmalan_date", day(at(1))),
-                (
+    let mut v = vec![
+        step(
+            Role::Sas,
+            transition(
+                "propose_early_anmalan",
+                fields(&[
+                    ("anmalan_grounds", text("serious_missforhallande")),
+                    (
+                        "seriousness_reasons",
+                        text("Fysiskt övergrepp med synlig skada."),
+                    ),
+                ]),
+            ),
+        ),
+        step(
+            Role::Committee,
+            transition(
+                "decide_ivo_anmalan",
+                fields(&[("decision_motivation", text("Uppenbart allvarligt."))]),
+            ),
+        ),
+        step(
+            Role::Sas,
+            transition("register_ivo_anmalan", sent(at(1), false)),
+        ),
+        step(
+            Role::Sas,
+            transition(
+                "record_ivo_diarienummer",
+                fields(&[(
                     "ivo_diarienummer",
                     text(&format!("IVO 8.1-{}/2026", 1000 + variant)),
-                ),
-            ]),
+                )]),
+            ),
         ),
-    )];
-    v.extend(sarah_utredning(at(2)));
+    ];
+    v.extend(utredning(Role::Sas, SAS, &SARAH_TOPICS, at(2)));
+    v.push(step(
+        Role::UnitManager,
+        transition("document_protective_measures", Fields::new()),
+    ));
     v.push(step(
         Role::Sas,
         transition(
             "send_utredning_to_ivo",
             fields(&[
-                (
-                    "immediate_actions",
-                    text("Medarbetaren avstängd i väntan på utredning."),
-                ),
                 ("outcome", text("serious_missforhallande")),
                 ("conclusion", text("Allvarligt missförhållande.")),
-                ("complement_sent_on", day(at(3))),
+                ("utredning_sent_on", day(at(3))),
+            ]),
+        ),
+    ));
+    v.push(step(
+        Role::Sas,
+        transition(
+            "close_after_anmalan",
+            fields(&[
+                ("individual_informed_on", day(at(3))),
+                ("individual_informed_how", text("Samtal med den enskilde.")),
             ]),
         ),
     ));
     v
 }
 
-/// Acknowledged, investigated and ruled on; a serious ruling goes to the
-/// committee and IVO.
+/// Acknowledged, protected against, investigated and ruled on; a serious
+/// ruling goes to the committee and IVO.
 fn lex_sarah(variant: usize, at: &impl Fn(usize) -> DateTime<Utc>) -> Vec<Step> {
-    let mut v = vec![
-        step(Role::Sas, transition("acknowledge", Fields::new())),
-        step(
-            Role::UnitManager,
-            transition(
-                "document_immediate_actions",
-                fields(&[(
-                    "immediate_actions",
-                    text("Extra bemanning och samtal med brukaren samma dag."),
-                )]),
-            ),
-        ),
-    ];
-    v.extend(sarah_utredning(at(3)));
+    let mut v = vec![step(Role::Sas, transition("acknowledge", Fields::new()))];
+    v.extend(utredning(Role::Sas, SAS, &SARAH_TOPICS, at(2)));
+    v.push(step(
+        Role::UnitManager,
+        transition("document_protective_measures", Fields::new()),
+    ));
     v.push(step(
         Role::Sas,
         transition("complete_utredning", Fields::new()),
@@ -316,15 +371,34 @@ fn lex_sarah(variant: usize, at: &impl Fn(usize) -> DateTime<Utc>) -> Vec<Step> 
         "risk_of_serious_missforhallande",
         "serious_missforhallande",
     ][variant % 5];
-    let ruling = fields(&[
-        ("outcome", text(outcome)),
-        ("conclusion", text("Utredningens ställningstagande.")),
-    ]);
     if variant % 5 < 3 {
-        v.push(step(Role::Sas, transition("rule_not_serious", ruling)));
+        v.push(step(
+            Role::Sas,
+            transition(
+                "rule_not_serious",
+                fields(&[
+                    ("outcome", text(outcome)),
+                    ("conclusion", text("Utredningens ställningstagande.")),
+                    ("individual_informed_on", day(at(4))),
+                ]),
+            ),
+        ));
         return v;
     }
-    v.push(step(Role::Sas, transition("rule_serious", ruling)));
+    v.push(step(
+        Role::Sas,
+        transition(
+            "propose_anmalan",
+            fields(&[
+                ("outcome", text(outcome)),
+                (
+                    "seriousness_reasons",
+                    text("Allvarligt enligt utredningen."),
+                ),
+                ("conclusion", text("Utredningens ställningstagande.")),
+            ]),
+        ),
+    ));
     v.push(step(
         Role::Committee,
         transition(
@@ -335,69 +409,92 @@ fn lex_sarah(variant: usize, at: &impl Fn(usize) -> DateTime<Utc>) -> Vec<Step> 
             )]),
         ),
     ));
+    let mut registered = sent(at(7), true);
+    registered.insert(
+        "ivo_diarienummer".into(),
+        text(&format!("IVO 8.1-{}/2026", 2000 + variant)),
+    );
     v.push(step(
         Role::Sas,
-        transition(
-            "register_ivo_anmalan",
-            fields(&[
-                ("anmalan_date", day(at(7))),
-                (
-                    "ivo_diarienummer",
-                    text(&format!("IVO 8.1-{}/2026", 2000 + variant)),
-                ),
-            ]),
-        ),
+        transition("register_ivo_anmalan", registered),
     ));
     v.push(step(
         Role::Sas,
-        transition("close_after_anmalan", Fields::new()),
+        transition(
+            "close_after_anmalan",
+            fields(&[(
+                "information_not_possible",
+                text("Den enskilde avböjde samtal."),
+            )]),
+        ),
     ));
     v
 }
 
 /// Investigated by the MAS and ruled on; every fifth one (obviously serious)
-/// reported to IVO at once, and a serious ruling reported after.
+/// reported to IVO at once with the utredning after, and a serious ruling
+/// reported after the utredning.
 fn lex_maria(variant: usize, at: &impl Fn(usize) -> DateTime<Utc>) -> Vec<Step> {
-    if variant % 5 == 4 {
-        return vec![step(
+    let anmalan = |outcome: &str, on: DateTime<Utc>, with_utredning: bool| {
+        let mut f = sent(on, with_utredning);
+        f.insert("outcome".into(), text(outcome));
+        f.insert(
+            "seriousness_reasons".into(),
+            text("Händelsen kunde ha lett till bestående skada."),
+        );
+        f
+    };
+    let informed = |on: DateTime<Utc>| {
+        step(
             Role::Mas,
             transition(
-                "early_ivo_anmalan",
+                "record_patient_informed",
                 fields(&[
-                    (
-                        "obvious_seriousness",
-                        text("Patienten avled efter felaktig läkemedelsdos."),
-                    ),
-                    ("anmalan_date", day(at(1))),
-                    (
-                        "ivo_diarienummer",
-                        text(&format!("IVO 3.1-{}/2026", 500 + variant)),
-                    ),
+                    ("patient_informed_on", day(on)),
+                    ("patient_informed_who", text("narstaende")),
                 ]),
             ),
+        )
+    };
+    if variant % 5 == 4 {
+        let mut v = vec![step(
+            Role::Mas,
+            transition("report_to_ivo", anmalan("serious_vardskada", at(1), false)),
         )];
+        v.extend(utredning(Role::Mas, MAS, &MARIA_TOPICS, at(2)));
+        v.push(step(
+            Role::Mas,
+            transition("document_immediate_actions", Fields::new()),
+        ));
+        v.push(step(
+            Role::Mas,
+            transition(
+                "send_utredning_to_ivo",
+                fields(&[
+                    ("conclusion", text("Allvarlig vårdskada.")),
+                    ("utredning_sent_on", day(at(3))),
+                ]),
+            ),
+        ));
+        v.push(informed(at(3)));
+        v.push(step(
+            Role::Mas,
+            transition("close_after_anmalan", Fields::new()),
+        ));
+        return v;
     }
     let mut v = vec![step(
         Role::Mas,
         transition("start_utredning", Fields::new()),
     )];
-    v.extend(MARIA_TOPICS.into_iter().map(|topic| {
-        step(
-            Role::Mas,
-            entry(
-                topic,
-                at(2),
-                "Mats Andersson",
-                "Medicinskt ansvarig sjuksköterska",
-            ),
-        )
-    }));
+    v.extend(utredning(Role::Mas, MAS, &MARIA_TOPICS, at(2)));
     v.push(step(
         Role::Mas,
-        transition(
-            "complete_utredning",
-            fields(&[("patient_informed_on", day(at(2)))]),
-        ),
+        transition("document_immediate_actions", Fields::new()),
+    ));
+    v.push(step(
+        Role::Mas,
+        transition("complete_utredning", Fields::new()),
     ));
     let outcome = [
         "no_vardskada",
@@ -406,32 +503,29 @@ fn lex_maria(variant: usize, at: &impl Fn(usize) -> DateTime<Utc>) -> Vec<Step> 
         "risk_of_serious_vardskada",
         "serious_vardskada",
     ][variant % 5];
-    let ruling = fields(&[
+    let mut ruling = fields(&[
         ("outcome", text(outcome)),
         ("conclusion", text("MAS ställningstagande.")),
     ]);
-    if variant % 5 < 3 {
-        v.push(step(Role::Mas, transition("rule_not_serious", ruling)));
-        return v;
+    match variant % 5 {
+        0 | 1 => v.push(step(Role::Mas, transition("rule_no_vardskada", ruling))),
+        2 => {
+            ruling.insert("patient_informed_on".into(), day(at(2)));
+            v.push(step(Role::Mas, transition("rule_vardskada", ruling)));
+        }
+        _ => {
+            let mut f = anmalan(outcome, at(6), true);
+            f.insert("conclusion".into(), text("MAS ställningstagande."));
+            v.push(step(Role::Mas, transition("report_to_ivo", f)));
+            v.push(informed(at(6)));
+            let close = if outcome == "serious_vardskada" {
+                "close_after_anmalan"
+            } else {
+                "close_after_anmalan_risk"
+            };
+            v.push(step(Role::Mas, transition(close, Fields::new())));
+        }
     }
-    v.push(step(Role::Mas, transition("rule_serious", ruling)));
-    v.push(step(
-        Role::Mas,
-        transition(
-            "register_ivo_anmalan",
-            fields(&[
-                ("anmalan_date", day(at(6))),
-                (
-                    "ivo_diarienummer",
-                    text(&format!("IVO 3.1-{}/2026", 600 + variant)),
-                ),
-            ]),
-        ),
-    ));
-    v.push(step(
-        Role::Mas,
-        transition("close_after_anmalan", Fields::new()),
-    ));
     v
 }
 
@@ -516,6 +610,7 @@ pub fn filing(
                     text("Medarbetare såg en kollega hålla hårt i brukarens arm."),
                 ),
                 ("occurred_on", day(occurred)),
+                ("noticed_on", day(occurred)),
                 ("affected_gender", gender),
                 (
                     "category",
@@ -538,6 +633,7 @@ pub fn filing(
                     text("Patienten fick dubbel dos blodförtunnande."),
                 ),
                 ("occurred_on", day(occurred)),
+                ("noticed_on", day(occurred)),
                 ("affected_gender", gender),
                 ("category", text("lakemedel")),
             ]),

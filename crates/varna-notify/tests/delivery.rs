@@ -48,9 +48,12 @@ async fn store(backend: &str, test: &str) -> Option<(Arc<Store>, Guard)> {
     Some((Arc::new(store), guard))
 }
 
-/// Files a lex Sarah report `hours_ago` hours ago (which tells the SAS).
+/// Files a lex Sarah report `hours_ago` hours ago (which tells the SAS),
+/// under LSS: its protective-measures clock runs three days (utan
+/// dröjsmål), so within that only the SAS clock can pass.
 async fn report(store: &Store, hours_ago: i64) -> String {
-    let (filing, reporter) = lex_sarah_report("linden");
+    let (mut filing, reporter) = lex_sarah_report("linden");
+    filing.lagrum = varna_workflow::Lagrum::Lss;
     let options = CommandOptions {
         now: Some(Utc::now() - chrono::Duration::hours(hours_ago)),
         ..CommandOptions::default()

@@ -16,7 +16,7 @@ pub const DIM_GENDER: &str = "gender";
 /// id, or [`OUTCOME_ONGOING`] / [`OUTCOME_CLOSED_WITHOUT_RULING`].
 pub const DIM_OUTCOME: &str = "outcome";
 /// Tally dimension, only for lifecycles with an outcome field: value
-/// [`IVO_REPORTED`] when the case has an `anmalan_date` (sent to IVO).
+/// [`IVO_REPORTED`] when the case records the day its anmälan was sent to IVO.
 pub const DIM_IVO: &str = "ivo";
 /// Tally dimension: the `feedback_kind` field of complaints, value = choice id.
 pub const DIM_FEEDBACK: &str = "feedback_kind";

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
-use varna_workflow::{Catalog, WorkflowDefinition, definition::parse};
+use varna_workflow::{Catalog, WorkflowDefinition, definition::parse_pinned};
 
 use crate::entities::workflow_definition;
 use crate::error::{Error, Result};
@@ -91,7 +91,7 @@ impl Definitions {
             .one(db)
             .await?
             .ok_or_else(|| Error::MissingDefinition(hash.to_owned()))?;
-        let def = parse(&format!("{}.toml", row.name), &row.source).map_err(|e| {
+        let def = parse_pinned(&format!("{}.toml", row.name), &row.source).map_err(|e| {
             Error::Corrupt(format!("stored definition {hash} no longer parses: {e}"))
         })?;
         if def.reference.hash != hash {

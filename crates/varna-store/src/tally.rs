@@ -29,8 +29,10 @@ use crate::projections::{AFFECTED_GENDER_FIELD, CATEGORY_FIELD};
 
 /// The complaint field counted per kind of feedback.
 pub(crate) const FEEDBACK_KIND_FIELD: &str = "feedback_kind";
-/// The field whose presence means the case was reported to IVO.
-pub(crate) const IVO_DATE_FIELD: &str = "anmalan_date";
+/// The fields whose presence means the case was reported to IVO: the send
+/// date of lex Sarah and lex Maria version 2, and `anmalan_date` of the
+/// cases still pinned to version 1.
+pub(crate) const IVO_DATE_FIELDS: [&str; 2] = ["anmalan_sent_on", "anmalan_date"];
 /// The gender counted when none was given.
 const GENDER_NOT_GIVEN: &str = "ej_angivet";
 /// The `unit_id` of the organisation-wide rows kept beside the per-unit
@@ -119,7 +121,7 @@ pub(crate) fn case_facts(case: &Case, def: &WorkflowDefinition) -> Vec<TallyKey>
             None => OUTCOME_ONGOING,
         };
         push(DIM_OUTCOME, outcome, Grain::Yearly, true);
-        if case.fields.contains_key(IVO_DATE_FIELD) {
+        if IVO_DATE_FIELDS.iter().any(|f| case.fields.contains_key(*f)) {
             push(DIM_IVO, IVO_REPORTED, Grain::Yearly, true);
         }
     }

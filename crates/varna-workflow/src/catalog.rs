@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::definition::{DefinitionError, DefinitionErrors, WorkflowDefinition, parse};
+use crate::definition::{
+    DefinitionError, DefinitionErrors, WorkflowDefinition, parse, parse_pinned,
+};
 
 /// The loaded lifecycles, by name.
 #[derive(Debug, Clone, Default)]
@@ -16,6 +18,22 @@ impl Catalog {
     /// problems of all files at once.
     pub fn from_sources<'a>(
         sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Catalog, DefinitionErrors> {
+        Catalog::load(sources, parse)
+    }
+
+    /// The same for definitions cases are already pinned to, as an earlier
+    /// version of Varna loaded them (see [`parse_pinned`]): what a database
+    /// made by that version holds.
+    pub fn from_pinned_sources<'a>(
+        sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Catalog, DefinitionErrors> {
+        Catalog::load(sources, parse_pinned)
+    }
+
+    fn load<'a>(
+        sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+        parse: fn(&str, &str) -> Result<WorkflowDefinition, DefinitionErrors>,
     ) -> Result<Catalog, DefinitionErrors> {
         let mut errors = Vec::new();
         let mut definitions: BTreeMap<String, (&str, &str, WorkflowDefinition)> = BTreeMap::new();

@@ -20,6 +20,7 @@ mod decide;
 pub mod definition;
 mod duration;
 pub mod graph;
+mod guards;
 pub mod local;
 mod personnummer;
 mod rejection;

@@ -284,7 +284,7 @@ fn lead_times_are_nearest_rank_medians_and_90th_percentiles() {
         *ivo,
         (
             "ivo_anmalan",
-            "Bedöm: allvarligt, föreslå anmälan till IVO → Anmälan till IVO",
+            "Markera: kan vara allvarligt / Bedöm: allvarligt, föreslå anmälan till IVO / Föreslå anmälan till IVO innan utredningen är klar → Anmälan till IVO",
             0,
             None,
             None

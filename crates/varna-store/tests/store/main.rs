@@ -13,7 +13,7 @@ use support::*;
 use varna_store::audit::BreakKind;
 use varna_store::queries::{CaseFilter, GroupBy};
 use varna_store::{CaseId, CommandOptions, Error, NewAccess};
-use varna_workflow::{Lagrum, LinkEnd, Personnummer, Rejection, Role, UnitId};
+use varna_workflow::{FileCase, Lagrum, LinkEnd, Personnummer, Rejection, Role, UnitId};
 
 on_both_backends!(
     a_case_is_found_by_the_last_eight_digits_of_its_id,
@@ -70,7 +70,7 @@ async fn a_command_appends_chained_events_and_updates_the_projection(h: Harness)
     assert_eq!(done.version, 3);
 
     let record = h.store.case(&id).await.expect("reads").expect("exists");
-    assert_eq!(record.summary.state, "acknowledged");
+    assert_eq!(record.summary.state, "utredning");
     assert_eq!(record.summary.version, 3);
     assert_eq!(record.summary.kind, "lex-sarah");
     assert_eq!(record.summary.affected_gender.as_deref(), Some("kvinna"));
@@ -130,7 +130,7 @@ async fn a_refused_command_writes_nothing(h: Harness) {
         .store
         .execute(
             &id,
-            transition("document_immediate_actions", fields(&[])),
+            transition("document_protective_measures", fields(&[])),
             &actor(Role::UnitManager, LINDEN),
             at(2),
         )
@@ -144,10 +144,7 @@ async fn a_refused_command_writes_nothing(h: Harness) {
         .store
         .execute(
             &id,
-            transition(
-                "document_immediate_actions",
-                fields(&[("immediate_actions", text("x"))]),
-            ),
+            transition("document_protective_measures", fields(&[])),
             &actor(Role::UnitManager, NORR),
             at(2),
         )
@@ -502,10 +499,15 @@ async fn rebuild_gives_identical_projections(h: Harness) {
         &h.store,
         &ids[0],
         Role::UnitManager,
-        transition(
-            "document_immediate_actions",
-            fields(&[("immediate_actions", text("Åtgärd"))]),
-        ),
+        entry("immediate_actions"),
+        4,
+    )
+    .await;
+    take(
+        &h.store,
+        &ids[0],
+        Role::UnitManager,
+        transition("document_protective_measures", fields(&[])),
         5,
     )
     .await;
@@ -810,37 +812,74 @@ async fn personnummer_is_kept_apart_from_case_text(h: Harness) {
 }
 
 async fn cases_are_pinned_to_their_definition_version(h: Harness) {
-    let id = file_lex_sarah(&h.store, LINDEN).await.case_id;
-    // A new version of lex Sarah with a shorter SAS clock is registered.
-    let mut sources: Vec<(String, String)> = Vec::new();
-    for name in ["avvikelse", "lex-sarah", "lex-maria", "klagomal"] {
-        let text = std::fs::read_to_string(format!(
+    // A database whose lex Sarah and lex Maria cases were filed under
+    // version 1 (the definitions before the law review).
+    let shipped = |name: &str| {
+        std::fs::read_to_string(format!(
             "{}/../../workflows/{name}.toml",
             env!("CARGO_MANIFEST_DIR")
         ))
-        .expect("readable");
-        let text = if name == "lex-sarah" {
-            text.replace("omedelbart = \"24h\"", "omedelbart = \"4h\"")
-                .replace("version = 1", "version = 2")
-        } else {
-            text
-        };
-        sources.push((format!("{name}.toml"), text));
-    }
-    let newer = varna_workflow::Catalog::from_sources(
-        sources.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+        .expect("readable")
+    };
+    let fixture = |name: &str| {
+        std::fs::read_to_string(format!(
+            "{}/tests/fixtures/{name}-v1.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("readable")
+    };
+    let v1_sources = [
+        ("avvikelse.toml", shipped("avvikelse")),
+        ("klagomal.toml", shipped("klagomal")),
+        ("lex-sarah.toml", fixture("lex-sarah")),
+        ("lex-maria.toml", fixture("lex-maria")),
+    ];
+    let v1 = varna_workflow::Catalog::from_pinned_sources(
+        v1_sources.iter().map(|(n, t)| (*n, t.as_str())),
     )
-    .expect("valid");
-    let reopened = varna_store::Store::open(&varna_store::StoreConfig::new(h.url.clone()), &newer)
+    .expect("version 1 loads as it did");
+    assert!(
+        varna_workflow::Catalog::from_sources(v1_sources.iter().map(|(n, t)| (*n, t.as_str())))
+            .is_err(),
+        "a new file may no longer accept a journal topic as a field"
+    );
+    let old_store = varna_store::Store::open(&varna_store::StoreConfig::new(h.url.clone()), &v1)
         .await
-        .expect("reopens");
-    // The running case keeps version 1 and its due date; commands still work on it.
+        .expect("opens with version 1");
+    let id = old_store
+        .file_case(
+            "lex-sarah",
+            FileCase {
+                lagrum: Lagrum::Sol,
+                unit: UnitId::new(LINDEN),
+                fields: fields(&[
+                    ("what_happened", text("Brukaren lämnades utan tillsyn")),
+                    ("occurred_on", text("2026-03-01")),
+                    ("affected_gender", text("kvinna")),
+                ]),
+            },
+            None,
+            &actor(Role::Reporter, LINDEN),
+            at(0),
+        )
+        .await
+        .expect("filed under version 1")
+        .case_id;
+    drop(old_store);
+    // The server is upgraded to the shipped definitions (version 2).
+    let reopened =
+        varna_store::Store::open(&varna_store::StoreConfig::new(h.url.clone()), &catalog())
+            .await
+            .expect("reopens");
     let old = reopened.case(&id).await.expect("reads").expect("exists");
     assert_eq!(old.summary.workflow_version, 1);
-    assert_eq!(
-        old.case.deadlines["sas_informed"].due_at(),
-        t0() + Duration::hours(24)
+    assert!(
+        old.case.deadlines.contains_key("immediate_actions"),
+        "v1's clocks"
     );
+    // The running case still takes version 1's steps, which version 2 no
+    // longer has: acknowledged, then its immediate actions — as a journal
+    // entry now, since no version may set an utredning item as a field.
     reopened
         .execute(
             &id,
@@ -849,15 +888,64 @@ async fn cases_are_pinned_to_their_definition_version(h: Harness) {
             at(1),
         )
         .await
-        .expect("runs under v1");
-    let new = file_lex_sarah(&reopened, LINDEN).await.case_id;
-    let new = reopened.case(&new).await.expect("reads").expect("exists");
-    assert_eq!(new.summary.workflow_version, 2);
-    assert_eq!(
-        new.case.deadlines["sas_informed"].due_at(),
-        t0() + Duration::hours(4)
+        .expect("acknowledge runs under v1");
+    let as_field = reopened
+        .execute(
+            &id,
+            transition(
+                "document_immediate_actions",
+                fields(&[("immediate_actions", text("Extra nattpersonal"))]),
+            ),
+            &actor(Role::UnitManager, LINDEN),
+            at(1),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&as_field, Error::Rejected(Rejection::InvalidInput { field, .. }) if field == "immediate_actions"),
+        "{as_field}"
     );
-    assert_eq!(h.count("workflow_definition").await, 5);
+    for command in [
+        entry("immediate_actions"),
+        transition("document_immediate_actions", fields(&[])),
+    ] {
+        reopened
+            .execute(&id, command, &actor(Role::UnitManager, LINDEN), at(1))
+            .await
+            .expect("runs under v1");
+    }
+    let old = reopened.case(&id).await.expect("reads").expect("exists");
+    assert_eq!(old.summary.state, "utredning");
+    // A new case is filed under version 2, with version 2's clocks.
+    let new_id = file_lex_sarah(&reopened, LINDEN).await.case_id;
+    let new = reopened
+        .case(&new_id)
+        .await
+        .expect("reads")
+        .expect("exists");
+    assert_eq!(new.summary.workflow_version, 2);
+    assert!(new.case.deadlines.contains_key("protective_measures"));
+    assert!(
+        reopened
+            .execute(
+                &new_id,
+                transition("document_immediate_actions", fields(&[])),
+                &actor(Role::UnitManager, LINDEN),
+                at(2),
+            )
+            .await
+            .is_err(),
+        "version 1's step is not offered to a version 2 case"
+    );
+    assert_eq!(h.count("workflow_definition").await, 6);
+    assert_eq!(
+        reopened
+            .verify_audit(|_| {})
+            .await
+            .expect("verifies")
+            .problem,
+        None
+    );
 }
 
 async fn lists_filter_and_paginate_without_gaps(h: Harness) {

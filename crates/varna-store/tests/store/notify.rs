@@ -9,7 +9,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use varna_store::{CaseChange, RetryPolicy, Store, StoreConfig};
-use varna_workflow::{DeadlineStatus, EventKind, Notice, Role};
+use varna_workflow::{DeadlineStatus, EventKind, Lagrum, Notice, Role};
 
 use crate::support::*;
 
@@ -33,7 +33,9 @@ async fn second_store(h: &Harness) -> Store {
 }
 
 async fn the_sweep_passes_a_due_deadline_once_and_notifies_those_responsible(h: Harness) {
-    let id = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    let id = file_lex_sarah_under(&h.store, LINDEN, Lagrum::Lss)
+        .await
+        .case_id;
     let outbox_after_filing = h.count("outbox").await;
 
     let early = h
@@ -56,7 +58,7 @@ async fn the_sweep_passes_a_due_deadline_once_and_notifies_those_responsible(h: 
         DeadlineStatus::Passed { .. }
     ));
     assert!(matches!(
-        record.case.deadlines["immediate_actions"],
+        record.case.deadlines["protective_measures"],
         DeadlineStatus::Open { .. }
     ));
     let history = h.store.history(&id).await.expect("history");
@@ -360,7 +362,9 @@ async fn every_appended_event_is_announced_after_commit(h: Harness) {
         .await;
     assert!(refused.is_err());
 
-    let id = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    let id = file_lex_sarah_under(&h.store, LINDEN, Lagrum::Lss)
+        .await
+        .case_id;
     h.store
         .sweep_deadlines(t0() + Duration::hours(25), 10)
         .await

@@ -11,7 +11,9 @@ use varna_report::model::{
     AreaGenderRow, ComplaintRow, DeadlineRow, LagrumRow, MonthlySeries, QualityReport,
 };
 use varna_store::{CaseId, CommandOptions, Error, Store};
-use varna_workflow::{FileCase, Lagrum, Personnummer, Role, UnitId, Value};
+use varna_workflow::{
+    Author, Command, EntryKind, FileCase, JournalEntry, Lagrum, Personnummer, Role, UnitId, Value,
+};
 
 use crate::support::*;
 
@@ -130,10 +132,52 @@ async fn run(
         .unwrap_or_else(|e| panic!("{name}: {e}"));
 }
 
-/// Lead times, by construction: acknowledged i+1 hours after filing (the
-/// early anmälan, case 17, at 18 h); ruled 100 + 10·i hours after filing;
-/// IVO-anmälan registered 24, 48, 72 and 400 hours after a serious ruling
-/// (cases 13–16); case 12 waits for the committee.
+async fn document(store: &Store, id: &CaseId, unit: &str, entry: JournalEntry, t: DateTime<Utc>) {
+    store
+        .execute(
+            id,
+            Command::AddJournalEntry(entry),
+            &actor(Role::Sas, unit),
+            when(t),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("entry: {e}"));
+}
+
+fn note(topic: &str, t: DateTime<Utc>) -> JournalEntry {
+    JournalEntry::new(
+        topic,
+        format!("Dokumenterat: {topic}"),
+        "Intervju",
+        EntryKind::Fact,
+        t.date_naive(),
+        Author {
+            name: "Sara Samordnare".into(),
+            title: "SAS".into(),
+        },
+    )
+}
+
+/// Protective measures written and confirmed at `t`.
+async fn protect(store: &Store, id: &CaseId, unit: &str, t: DateTime<Utc>) {
+    document(store, id, unit, note("immediate_actions", t), t).await;
+    run(
+        store,
+        id,
+        Role::UnitManager,
+        unit,
+        "document_protective_measures",
+        &[],
+        t,
+    )
+    .await;
+}
+
+/// Lead times, by construction: acknowledged i+1 hours after filing;
+/// ruled 100 + 10·i hours after filing; IVO-anmälan sent 24, 48, 72 and
+/// 400 hours after a serious ruling (cases 13–16); case 12 waits for the
+/// committee; case 17 is proposed for an anmälan, decided and sent 18
+/// hours after filing, before its utredning is finished (pågående).
 async fn file_sarah(store: &Store, i: usize, s: &Sarah) {
     let t = filed_at(i);
     let h = |hours: i64| t + Duration::hours(hours);
@@ -162,60 +206,104 @@ async fn file_sarah(store: &Store, i: usize, s: &Sarah) {
         .expect("filed")
         .case_id;
     let u = s.unit;
+    let hours = i as i64;
+    let acknowledged = if s.outcome.is_some() { hours + 1 } else { 18 };
+    run(
+        store,
+        &id,
+        Role::Sas,
+        u,
+        "acknowledge",
+        &[],
+        h(acknowledged),
+    )
+    .await;
+    protect(store, &id, u, h(acknowledged)).await;
+    let sent_fields = |sent: DateTime<Utc>| {
+        vec![
+            ("anmalan_sent_on", date(sent)),
+            ("anmalan_channel", text("e_tjanst")),
+        ]
+    };
+    let decide = [("decision_motivation", text("Allvarligt"))];
     let Some(outcome) = s.outcome else {
+        let grounds = [
+            ("anmalan_grounds", text("serious_missforhallande")),
+            ("seriousness_reasons", text("Uppenbart allvarligt")),
+        ];
         run(
             store,
             &id,
             Role::Sas,
             u,
-            "early_ivo_anmalan",
-            &[
-                ("obvious_seriousness", text("Uppenbart allvarligt")),
-                ("anmalan_date", date(h(18))),
-                ("ivo_diarienummer", text("IVO 8.1-1/2025")),
-            ],
+            "propose_early_anmalan",
+            &grounds,
+            h(18),
+        )
+        .await;
+        run(
+            store,
+            &id,
+            Role::Committee,
+            u,
+            "decide_ivo_anmalan",
+            &decide,
+            h(18),
+        )
+        .await;
+        run(
+            store,
+            &id,
+            Role::Sas,
+            u,
+            "register_ivo_anmalan",
+            &sent_fields(h(18)),
             h(18),
         )
         .await;
         return;
     };
-    let hours = i as i64;
-    run(store, &id, Role::Sas, u, "acknowledge", &[], h(hours + 1)).await;
-    run(
-        store,
-        &id,
-        Role::UnitManager,
-        u,
-        "document_immediate_actions",
-        &[("immediate_actions", text("Åtgärd"))],
-        h(hours + 2),
-    )
-    .await;
+    let investigated = h(90 + 10 * hours);
+    for topic in [
+        "consequences",
+        "noticed_how",
+        "causes",
+        "earlier_similar_events",
+        "recurrence_risk",
+        "affected_person_view",
+    ] {
+        document(store, &id, u, note(topic, investigated), investigated).await;
+    }
+    // Entries: 1 protective measures, 2–7 the topics (4 = causes), 8 the action.
+    let mut action = note("actions", investigated);
+    action.addresses = Some(4);
+    action.owner = Some("Enhetschef".into());
+    action.due_on = Some(investigated.date_naive());
+    document(store, &id, u, action, investigated).await;
+    let mut followup = note("action_followups", investigated);
+    followup.follows_up = Some(8);
+    document(store, &id, u, followup, investigated).await;
     run(
         store,
         &id,
         Role::Sas,
         u,
         "complete_utredning",
-        &[
-            ("consequences", text("Följder")),
-            ("noticed_how", text("Observerat")),
-            ("causes", text("Orsaker")),
-            ("earlier_similar_events", text("Inga")),
-            ("recurrence_risk", text("Låg")),
-            ("actions", text("Åtgärder")),
-            ("affected_person_view", text("Synpunkt")),
-        ],
-        h(90 + 10 * hours),
+        &[],
+        investigated,
     )
     .await;
     let ruled = h(100 + 10 * hours);
-    let ruling = [("outcome", text(outcome)), ("conclusion", text("Slutsats"))];
     if matches!(
         outcome,
         "risk_of_serious_missforhallande" | "serious_missforhallande"
     ) {
-        run(store, &id, Role::Sas, u, "rule_serious", &ruling, ruled).await;
+        let ruling = [
+            ("outcome", text(outcome)),
+            ("conclusion", text("Slutsats")),
+            ("seriousness_reasons", text("Allvarligt")),
+        ];
+        run(store, &id, Role::Sas, u, "propose_anmalan", &ruling, ruled).await;
         if i >= 13 {
             let delay = [24, 48, 72, 400][i - 13];
             run(
@@ -224,26 +312,21 @@ async fn file_sarah(store: &Store, i: usize, s: &Sarah) {
                 Role::Committee,
                 u,
                 "decide_ivo_anmalan",
-                &[("decision_motivation", text("Allvarligt"))],
+                &decide,
                 ruled + Duration::hours(1),
             )
             .await;
             let sent = ruled + Duration::hours(delay);
-            run(
-                store,
-                &id,
-                Role::Sas,
-                u,
-                "register_ivo_anmalan",
-                &[
-                    ("anmalan_date", date(sent)),
-                    ("ivo_diarienummer", text("IVO 8.1-2/2025")),
-                ],
-                sent,
-            )
-            .await;
+            let mut set = sent_fields(sent);
+            set.push(("utredning_sent_on", date(sent)));
+            run(store, &id, Role::Sas, u, "register_ivo_anmalan", &set, sent).await;
         }
     } else {
+        let ruling = [
+            ("outcome", text(outcome)),
+            ("conclusion", text("Slutsats")),
+            ("individual_informed_on", date(ruled)),
+        ];
         run(store, &id, Role::Sas, u, "rule_not_serious", &ruling, ruled).await;
     }
 }
@@ -488,7 +571,8 @@ async fn the_fixture_year_gives_the_hand_computed_tables(h: Harness) {
     // Nearest rank: bedömning after 100, 110, …, 260 h (17 cases): rank 9
     // = 180 h, rank 16 = 250 h. SAS informed after 1, 2, …, 18 h: rank 9 =
     // 9 h, rank 17 = 17 h. IVO after 24, 48, 72, 400 h: rank 2 = 48 h,
-    // rank 4 = 400 h.
+    // rank 4 = 400 h; with case 17, sent the hour it was proposed (0 h),
+    // rank 3 of 5 = 48 h and rank 5 = 400 h.
     let lead = |measure: &str| {
         r.lead_times
             .iter()
@@ -498,11 +582,11 @@ async fn the_fixture_year_gives_the_hand_computed_tables(h: Harness) {
     };
     assert_eq!(lead("assessed"), (17, Some(180.0), Some(250.0)));
     assert_eq!(lead("sas_informed"), (18, Some(9.0), Some(17.0)));
-    assert_eq!(lead("ivo_anmalan"), (4, Some(48.0), Some(400.0)));
+    assert_eq!(lead("ivo_anmalan"), (5, Some(48.0), Some(400.0)));
     assert_eq!(lead("utredning_to_ivo"), (0, None, None));
 
-    // 14 days for the IVO-anmälan: 24, 48, 72 h in time, 400 h late; case
-    // 12 still waits. The utredning of case 17 is still open.
+    // 14 days for the IVO-anmälan: 0, 24, 48, 72 h in time, 400 h late;
+    // case 12 still waits. The utredning of case 17 is still open.
     let deadline = |id: &str| -> DeadlineRow {
         r.deadlines
             .iter()
@@ -512,10 +596,10 @@ async fn the_fixture_year_gives_the_hand_computed_tables(h: Harness) {
     };
     let counts = |d: DeadlineRow| (d.on_time, d.late, d.overdue, d.open, d.cancelled);
     assert_eq!(counts(deadline("sas_informed")), (18, 0, 0, 0, 0));
-    assert_eq!(counts(deadline("immediate_actions")), (18, 0, 0, 0, 0));
+    assert_eq!(counts(deadline("protective_measures")), (18, 0, 0, 0, 0));
     assert_eq!(counts(deadline("utredning_completed")), (17, 0, 0, 1, 0));
-    assert_eq!(counts(deadline("ivo_anmalan")), (3, 1, 0, 1, 0));
-    assert!((deadline("ivo_anmalan").met_on_time_share - 0.75).abs() < 1e-9);
+    assert_eq!(counts(deadline("ivo_anmalan")), (4, 1, 0, 1, 0));
+    assert!((deadline("ivo_anmalan").met_on_time_share - 0.8).abs() < 1e-9);
 
     // Linden: lex Sarah Jan 2, Feb 2, Mar 3, Apr 2, May 2; avvikelser Feb,
     // Oct, Oct; complaints Nov ×3. Norr: lex Sarah Jun 2, Jul 2, Aug 2, Sep

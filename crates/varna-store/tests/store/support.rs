@@ -210,15 +210,23 @@ pub fn at(offset_hours: i64) -> CommandOptions {
 }
 
 pub async fn file_lex_sarah(store: &Store, unit: &str) -> Applied {
+    file_lex_sarah_under(store, unit, Lagrum::Sol).await
+}
+
+/// A lex Sarah report under `lagrum`: under LSS the protective-measures
+/// clock runs three days (utan dröjsmål), so after a day only the SAS clock
+/// has passed.
+pub async fn file_lex_sarah_under(store: &Store, unit: &str, lagrum: Lagrum) -> Applied {
     store
         .file_case(
             "lex-sarah",
             FileCase {
-                lagrum: Lagrum::Sol,
+                lagrum,
                 unit: UnitId::new(unit),
                 fields: fields(&[
                     ("what_happened", text("Brukaren lämnades utan tillsyn")),
                     ("occurred_on", text("2026-03-01")),
+                    ("noticed_on", text("2026-03-01")),
                     ("affected_gender", text("kvinna")),
                 ]),
             },
@@ -260,17 +268,17 @@ pub fn transition(name: &str, set: Fields) -> Command {
 }
 
 pub fn entry(topic: &str) -> Command {
-    Command::AddJournalEntry(JournalEntry {
-        topic: topic.to_owned(),
-        text: format!("Dokumenterat: {topic}"),
-        source: "Intervju med personal".to_owned(),
-        kind: EntryKind::Fact,
-        documented_on: t0().date_naive(),
-        author: Author {
+    Command::AddJournalEntry(JournalEntry::new(
+        topic,
+        format!("Dokumenterat: {topic}"),
+        "Intervju med personal",
+        EntryKind::Fact,
+        t0().date_naive(),
+        Author {
             name: "Sara Samordnare".to_owned(),
             title: "SAS".to_owned(),
         },
-    })
+    ))
 }
 
 pub async fn take(

@@ -20,7 +20,7 @@ use crate::duration::DeadlineDuration;
 use crate::vocab::{Lagrum, Role, StateId};
 
 pub use error::{DefinitionError, DefinitionErrors};
-pub use validate::parse;
+pub use validate::{parse, parse_pinned};
 
 /// Which definition a case started under.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -130,6 +130,14 @@ fn serious() -> varna_workflow::Fields {
     ])
 }
 
+/// The grounds of an anmälan proposed before the utredning is finished.
+fn early() -> varna_workflow::Fields {
+    fields(&[
+        ("anmalan_grounds", text("serious_missforhallande")),
+        ("seriousness_reasons", text("Fysiskt övergrepp med skada")),
+    ])
+}
+
 /// The committee decides, as the delegation says.
 fn decide(s: &mut Scenario) {
     s.take(
@@ -250,7 +258,10 @@ fn a_risk_with_no_date_is_reported_with_the_day_it_was_noticed() {
         err,
         Rejection::GuardFailed {
             transition: "file".into(),
-            missing: vec![Requirement::Field("noticed_on".into())],
+            missing: vec![Requirement::AnyOf(vec![
+                "occurred_on".into(),
+                "noticed_on".into()
+            ])],
             failed: vec![],
         }
     );
@@ -260,6 +271,11 @@ fn a_risk_with_no_date_is_reported_with_the_day_it_was_noticed() {
     assert!(
         matches!(&err, Rejection::GuardFailed { missing, .. } if missing == &vec![Requirement::AnyOf(vec!["occurred_on".into(), "occurred_unknown".into()])]),
         "a date or a description of why there is none: {err}"
+    );
+    let dated = ("occurred_on", text("2026-03-01"));
+    assert!(
+        filed(&[base[0].clone(), base[1].clone(), dated]).is_ok(),
+        "with the day it happened, the day it was noticed is optional"
     );
 }
 
@@ -456,7 +472,7 @@ fn a_serious_case_is_reported_on_its_send_date_and_ivos_number_comes_later() {
     let DeadlineStatus::Met { met_at, .. } = s.case.deadlines["ivo_anmalan"] else {
         panic!("met: {:?}", s.case.deadlines["ivo_anmalan"]);
     };
-    assert_eq!(met_at, local::day_start(sent));
+    assert_eq!(met_at, local::day_start(sent.succ_opt().expect("a day")));
     assert!(met_at <= due, "on time, as sent");
     assert!(
         !s.case.deadlines.contains_key("utredning_to_ivo"),
@@ -501,7 +517,7 @@ fn seriousness_found_during_the_utredning_starts_the_clock_then_and_the_utrednin
     let due = s.now + Duration::days(14);
     assert_eq!(s.case.deadlines["ivo_anmalan"].due_at(), due);
     s.after(Duration::days(2))
-        .take(Role::Sas, "propose_anmalan", serious());
+        .take(Role::Sas, "propose_early_anmalan", early());
     assert_eq!(
         s.case.deadlines["ivo_anmalan"].due_at(),
         due,
@@ -553,7 +569,7 @@ fn seriousness_found_during_the_utredning_starts_the_clock_then_and_the_utrednin
         s.case.deadlines["utredning_to_ivo"],
         DeadlineStatus::Met {
             due_at: midnight("2026-05-08"),
-            met_at: midnight("2026-03-20"),
+            met_at: midnight("2026-03-21"),
         }
     );
     assert!(matches!(
@@ -575,21 +591,30 @@ fn every_path_to_ivo_passes_the_one_delegated_decision_and_records_the_outcome()
     };
     assert_eq!(into("anmald"), ["register_ivo_anmalan"]);
     assert_eq!(into("anmalan_decided"), ["decide_ivo_anmalan"]);
-    assert_eq!(into("ivo_decision"), ["propose_anmalan"]);
-    // The SAS proposes; without the outcome, nothing goes to IVO.
+    assert_eq!(
+        into("ivo_decision"),
+        ["propose_anmalan", "propose_early_anmalan"]
+    );
+    // The SAS proposes; without the grounds, nothing goes to IVO.
     let mut s = report();
     let err = s
         .try_take(
             Role::Sas,
-            "propose_anmalan",
+            "propose_early_anmalan",
             fields(&[("seriousness_reasons", text("Skada"))]),
         )
         .unwrap_err();
     assert!(
-        matches!(&err, Rejection::GuardFailed { missing, .. } if missing == &vec![Requirement::Field("outcome".into())]),
+        matches!(&err, Rejection::GuardFailed { missing, .. } if missing == &vec![Requirement::Field("anmalan_grounds".into())]),
         "{err}"
     );
-    s.take(Role::Sas, "propose_anmalan", serious());
+    let mut mild = early();
+    mild.insert("anmalan_grounds".into(), text("missforhallande"));
+    assert!(matches!(
+        s.try_take(Role::Sas, "propose_early_anmalan", mild),
+        Err(Rejection::InvalidInput { .. })
+    ));
+    s.take(Role::Sas, "propose_early_anmalan", early());
     // From intake too, only the delegation decides.
     assert!(matches!(
         s.try_take(
@@ -651,7 +676,7 @@ fn a_returned_case_ruled_serious_again_keeps_its_first_clock() {
 #[test]
 fn ivo_may_ask_for_a_complement_by_its_own_date_and_then_decide() {
     let mut s = report();
-    s.take(Role::Sas, "propose_anmalan", serious());
+    s.take(Role::Sas, "propose_early_anmalan", early());
     decide(&mut s);
     s.take(
         Role::Sas,
