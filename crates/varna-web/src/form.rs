@@ -20,6 +20,8 @@ pub(crate) struct FieldDef {
     pub(crate) kind: &'static str,
     /// A choice field's values: (id, words in the reader's language).
     pub(crate) values: Vec<(String, String)>,
+    /// The texts of its legal references in force today.
+    pub(crate) references: Vec<String>,
 }
 
 /// One severity outcome of a lifecycle.
@@ -49,6 +51,7 @@ pub(crate) fn label(label: &Label, lang: Lang) -> String {
 
 impl Definitions {
     pub(crate) fn of(def: &WorkflowDefinition, lang: Lang) -> Definitions {
+        let today = varna_workflow::local::date(chrono::Utc::now());
         let fields = def
             .fields
             .iter()
@@ -70,6 +73,7 @@ impl Definitions {
                     label: label(&f.label, lang),
                     kind: f.kind.as_str(),
                     values,
+                    references: def.references_in_force(&f.legal_refs, today),
                 };
                 (field.name.clone(), field)
             })
@@ -119,6 +123,33 @@ pub(crate) struct FieldView {
     pub(crate) value: String,
     pub(crate) choices: Vec<Choice>,
     pub(crate) error: Option<String>,
+    /// Words under the label (on a filing form, the law the field rests
+    /// on: "Stöd: …"), or empty.
+    pub(crate) hint: String,
+}
+
+impl FieldView {
+    /// The ids of the hint and the error under the control, for its
+    /// `aria-describedby`; empty when it has neither.
+    pub(crate) fn described_by(&self) -> String {
+        let hint = (!self.hint.is_empty()).then(|| format!("{}-hint", self.id));
+        let error = self.error.as_ref().map(|_| format!("{}-error", self.id));
+        hint.into_iter().chain(error).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// Legal reference texts as one line: "Stöd: A; B", or `None` for none.
+pub(crate) fn references_line(references: &[String], t: &Text) -> Option<String> {
+    (!references.is_empty()).then(|| format!("{} {}", t.legal_basis, references.join("; ")))
+}
+
+/// Words joined as people list them: "A, B eller C".
+pub(crate) fn or_list(words: &[String], t: &Text) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} {} {last}", init.join(", "), t.or),
+    }
 }
 
 /// One option of a choice or outcome field.
@@ -131,27 +162,53 @@ pub(crate) struct Choice {
     pub(crate) selected: bool,
 }
 
-/// The fields a command's form asks for, from what it requires (or what
-/// is still missing) and what it accepts: (field, required), required
-/// first. A field of an "at least one of" requirement is not required on
-/// its own; the second value says whether there are such alternatives.
+/// What a command's form asks for.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct FormFields {
+    /// The inputs: (field, required), in the order of the requirements,
+    /// then the accepted fields. A field of an "at least one of"
+    /// requirement is not required on its own.
+    pub(crate) inputs: Vec<(String, bool)>,
+    /// Some inputs are alternatives: fill in at least one.
+    pub(crate) alternatives: bool,
+    /// What is written only in the utredning journal, never as an input:
+    /// one group per requirement (an entry on one of its topics meets it).
+    pub(crate) in_journal: Vec<Vec<String>>,
+    /// Topics whose every entry must be followed up first.
+    pub(crate) followed_up: Vec<String>,
+}
+
+/// The form for a command that `requires` and `accepts` these, where
+/// `journal_topics` are written only as utredning entries (the engine
+/// refuses them as fields): those are named, never offered as inputs.
 pub(crate) fn fields_of(
     requires: &[Requirement],
     accepts: &[String],
-) -> (Vec<(String, bool)>, bool) {
-    let mut fields: Vec<(String, bool)> = Vec::new();
-    let mut alternatives = false;
+    journal_topics: &[String],
+) -> FormFields {
+    let mut form = FormFields::default();
+    let in_journal = |name: &String| journal_topics.contains(name);
     for requirement in requires {
+        if let Requirement::FollowedUp(topic) = requirement {
+            form.followed_up.push(topic.clone());
+            continue;
+        }
+        let (topics, inputs): (Vec<&String>, Vec<&String>) =
+            requirement.fields().iter().partition(|n| in_journal(n));
+        if !topics.is_empty() {
+            form.in_journal.push(topics.into_iter().cloned().collect());
+        }
         let alone = matches!(requirement, Requirement::Field(_));
-        alternatives |= !alone;
-        fields.extend(requirement.fields().iter().map(|n| (n.clone(), alone)));
+        form.alternatives |= !alone && !inputs.is_empty();
+        form.inputs
+            .extend(inputs.into_iter().map(|n| (n.clone(), alone)));
     }
-    for accepted in accepts {
-        if !fields.iter().any(|(n, _)| n == accepted) {
-            fields.push((accepted.clone(), false));
+    for accepted in accepts.iter().filter(|n| !in_journal(n)) {
+        if !form.inputs.iter().any(|(n, _)| n == accepted) {
+            form.inputs.push((accepted.clone(), false));
         }
     }
-    (fields, alternatives)
+    form
 }
 
 /// The controls for `names` (required first when `required`), with the
@@ -207,6 +264,7 @@ pub(crate) fn controls(
                 value,
                 choices,
                 error: errors.get(name).cloned(),
+                hint: String::new(),
             })
         })
         .collect()
@@ -239,20 +297,35 @@ pub(crate) fn typed_fields(
 }
 
 /// The errors, each under the field it concerns where it names one; the
-/// rest as one general message.
+/// rest as one general message. An outcome the step does not take is
+/// answered with the outcomes it does, in the lifecycle's words.
 pub(crate) fn place_errors(
     errors: &[AppError],
     t: &Text,
+    defs: &Definitions,
 ) -> (BTreeMap<String, String>, Option<String>) {
     let mut at_field = BTreeMap::new();
     let mut general = None;
     for e in errors {
-        if e.detail
-            .failed
-            .iter()
-            .any(|f| matches!(f, FailedCondition::Outcome { .. }))
-        {
-            at_field.insert("outcome".to_owned(), t.error_outcome_mismatch.to_owned());
+        for failed in &e.detail.failed {
+            if let FailedCondition::Outcome { allowed, .. } = failed {
+                let words: Vec<String> = allowed
+                    .iter()
+                    .map(|id| {
+                        defs.outcomes
+                            .iter()
+                            .find(|o| &o.id == id)
+                            .map_or_else(|| varna_report::humanised(id), |o| o.label.clone())
+                    })
+                    .collect();
+                let message = format!("{} {}.", t.error_outcome_mismatch, or_list(&words, t));
+                let field = defs
+                    .fields
+                    .values()
+                    .find(|f| f.kind == "outcome")
+                    .map_or_else(|| "outcome".to_owned(), |f| f.name.clone());
+                at_field.insert(field, message);
+            }
         }
         match e.code {
             Code::GuardFailed if !e.detail.missing.is_empty() => {
@@ -271,7 +344,12 @@ pub(crate) fn place_errors(
                 }
             }
             Code::GuardFailed if !e.detail.failed.is_empty() => {
-                if !at_field.contains_key("outcome") {
+                let outcome_only = e
+                    .detail
+                    .failed
+                    .iter()
+                    .all(|f| matches!(f, FailedCondition::Outcome { .. }));
+                if !outcome_only {
                     general = Some(t.error_condition.to_owned());
                 }
             }
@@ -295,14 +373,17 @@ pub(crate) fn place_errors(
 mod tests {
     use super::*;
 
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
     #[test]
     fn a_form_asks_for_required_fields_first_and_alternatives_as_optional() {
         let requires = vec![
             Requirement::Field("conclusion".into()),
-            Requirement::AnyOf(vec!["a".into(), "b".into()]),
+            Requirement::AnyOf(names(&["a", "b"])),
         ];
-        let accepts = vec!["conclusion".to_owned(), "other".to_owned()];
-        let (fields, alternatives) = fields_of(&requires, &accepts);
+        let form = fields_of(&requires, &names(&["conclusion", "other"]), &[]);
         let expected: Vec<(String, bool)> = [
             ("conclusion", true),
             ("a", false),
@@ -312,9 +393,35 @@ mod tests {
         .into_iter()
         .map(|(n, r)| (n.to_owned(), r))
         .collect();
-        assert_eq!(fields, expected);
-        assert!(alternatives);
-        assert!(!fields_of(&[Requirement::Field("x".into())], &[]).1);
+        assert_eq!(form.inputs, expected);
+        assert!(form.alternatives);
+        assert!(!fields_of(&[Requirement::Field("x".into())], &[], &[]).alternatives);
+    }
+
+    #[test]
+    fn a_journal_topic_is_never_an_input_but_named_for_the_utredning() {
+        let requires = vec![
+            Requirement::Field("causes".into()),
+            Requirement::AnyOf(names(&["view", "view_not_possible"])),
+            Requirement::AnyOf(names(&["informed_on", "not_informed"])),
+            Requirement::FollowedUp("actions".into()),
+            Requirement::Field("conclusion".into()),
+        ];
+        let topics = names(&["causes", "view", "view_not_possible", "actions"]);
+        let form = fields_of(&requires, &names(&["actions", "how"]), &topics);
+        let inputs: Vec<&str> = form.inputs.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(inputs, ["informed_on", "not_informed", "conclusion", "how"]);
+        assert_eq!(
+            form.in_journal,
+            vec![names(&["causes"]), names(&["view", "view_not_possible"])]
+        );
+        assert_eq!(form.followed_up, names(&["actions"]));
+        assert!(form.alternatives, "the informed alternatives are inputs");
+        let only_topics = fields_of(&requires[1..2], &[], &topics);
+        assert!(
+            !only_topics.alternatives,
+            "alternatives written in the journal are no inputs to choose among"
+        );
     }
 
     fn defs() -> Definitions {
@@ -326,6 +433,7 @@ mod tests {
                     label: name.to_uppercase(),
                     kind,
                     values: Vec::new(),
+                    references: Vec::new(),
                 },
             )
         };
@@ -379,7 +487,7 @@ mod tests {
             }),
             AppError::invalid("occurred_on", "IN_FUTURE", ""),
         ];
-        let (at, general) = place_errors(&errors, t);
+        let (at, general) = place_errors(&errors, t, &defs());
         assert_eq!(at["conclusion"], t.error_required);
         assert_eq!(at["a"], t.error_one_of);
         assert_eq!(at["b"], t.error_one_of);
@@ -388,5 +496,36 @@ mod tests {
             "in the reader's language"
         );
         assert!(general.is_none());
+    }
+
+    #[test]
+    fn an_outcome_the_step_does_not_take_is_answered_with_those_it_does() {
+        let t = Lang::Sv.text();
+        let mut defs = defs();
+        for (id, words) in [
+            ("a", "Ingen skada"),
+            ("b", "Skada"),
+            ("c", "Allvarlig skada"),
+        ] {
+            defs.outcomes.push(OutcomeDef {
+                id: id.into(),
+                label: words.into(),
+                reportable: false,
+                explain: None,
+            });
+        }
+        let refused = AppError::new(Code::GuardFailed, "").with(varna_app::Detail {
+            failed: vec![FailedCondition::Outcome {
+                allowed: names(&["a", "b"]),
+                actual: Some("c".into()),
+            }],
+            ..varna_app::Detail::default()
+        });
+        let (at, general) = place_errors(&[refused], t, &defs);
+        assert_eq!(
+            at["outcome"],
+            format!("{} Ingen skada eller Skada.", t.error_outcome_mismatch)
+        );
+        assert!(general.is_none(), "the message is at the outcome");
     }
 }

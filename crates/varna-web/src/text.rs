@@ -191,6 +191,33 @@ pub struct Text {
     pub error_csrf: &'static str,
     pub error_internal: &'static str,
     pub error_forbidden: &'static str,
+    /// Before the texts of the legal references a step or clock rests on.
+    pub legal_basis: &'static str,
+    /// A step that keeps the case in its state, beside its name.
+    pub stays_in_state: &'static str,
+    /// Before the utredning topics a step still needs (a link to the journal form).
+    pub written_in_journal: &'static str,
+    /// A step refused for a topic only the utredning journal writes.
+    pub error_in_journal: &'static str,
+    /// Before the numbers of the actions not yet followed up.
+    pub not_followed_up: &'static str,
+    /// The journal entry that has no follow-up yet.
+    pub not_followed_up_badge: &'static str,
+    /// An entry in a list of actions to follow up that already is.
+    pub followed_up_mark: &'static str,
+    /// "nr" before an entry's number.
+    pub number_short: &'static str,
+    /// The last word of a list of alternatives.
+    pub or: &'static str,
+    pub entry_addresses: &'static str,
+    pub entry_owner: &'static str,
+    pub entry_due_on: &'static str,
+    pub entry_follows_up: &'static str,
+    /// Before the topics a structured part of an entry is filled in for.
+    pub structured_hint: &'static str,
+    pub problem_not_accepted: &'static str,
+    pub problem_journal_only: &'static str,
+    pub problem_no_such_entry: &'static str,
 }
 
 const SV: Text = Text {
@@ -239,13 +266,13 @@ const SV: Text = Text {
     error_required: "Fyll i det här fältet.",
     receipt_title: "Rapporten är mottagen",
     error_one_of: "Fyll i minst ett av de här fälten.",
-    error_followed_up: "Varje åtgärd ska följas upp innan ärendet avslutas: skriv en uppföljning (resultat och effekt) i utredningen för varje åtgärd.",
+    error_followed_up: "Varje åtgärd ska vara uppföljd först: skriv en uppföljning (resultat och effekt) i utredningen för varje åtgärd.",
     error_not_found: "Ärendet finns inte, eller så har du inte behörighet att se det.",
     error_invalid: "Något i formuläret kunde inte tas emot. Kontrollera uppgifterna och försök igen.",
     error_conflict: "Någon annan har ändrat ärendet sedan du öppnade sidan. Det du skrev finns kvar; kontrollera ärendet och skicka igen.",
     error_not_now: "Åtgärden går inte att göra i ärendets nuvarande läge; någon annan kan ha hunnit före. Sidan visar läget nu.",
     error_condition: "Villkoren för den här åtgärden är inte uppfyllda.",
-    error_outcome_mismatch: "Den här bedömningen hör till den andra åtgärden: allvarliga missförhållanden och påtaglig risk för allvarliga föreslås för anmälan till IVO, övriga avslutas.",
+    error_outcome_mismatch: "Den bedömningen hör till en annan åtgärd. Den här åtgärden gäller bedömningen",
     problem_empty: "Fyll i det här fältet.",
     problem_too_long: "Texten är för lång. Korta den eller dela upp den.",
     problem_wrong_type: "Värdet har fel form. Datum skrivs ÅÅÅÅ-MM-DD och tal med siffror.",
@@ -342,6 +369,23 @@ const SV: Text = Text {
     error_csrf: "Formuläret hade gått ut eller kom från en annan sida. Ladda om sidan och försök igen.",
     error_internal: "Ett fel uppstod i Varna. Försök igen om en stund; felet är loggat.",
     error_forbidden: "Du har inte behörighet till det här.",
+    legal_basis: "Stöd:",
+    stays_in_state: "läget ändras inte",
+    written_in_journal: "Skrivs i utredningen nedan:",
+    error_in_journal: "Skriv det i utredningen nedan först, som en anteckning.",
+    not_followed_up: "Åtgärder som ännu inte följts upp i utredningen nedan:",
+    not_followed_up_badge: "Inte uppföljd",
+    followed_up_mark: "(uppföljd)",
+    number_short: "nr",
+    or: "eller",
+    entry_addresses: "Åtgärdar orsak",
+    entry_owner: "Ansvarig",
+    entry_due_on: "Klart senast",
+    entry_follows_up: "Följer upp åtgärd",
+    structured_hint: "Fylls bara i för anteckningar om:",
+    problem_not_accepted: "Det här fylls inte i här.",
+    problem_journal_only: "Det här skrivs bara i utredningen, som en anteckning med datum, källa och vem som skrivit den.",
+    problem_no_such_entry: "Välj en anteckning i listan.",
 };
 
 const EN: Text = Text {
@@ -390,13 +434,13 @@ const EN: Text = Text {
     error_required: "Fill in this field.",
     receipt_title: "Report received",
     error_one_of: "Fill in at least one of these fields.",
-    error_followed_up: "Every action is followed up before the case closes: add a follow-up (result and effect) to the utredning for each action.",
+    error_followed_up: "Every action must be followed up first: add a follow-up (result and effect) to the utredning for each action.",
     error_not_found: "The case does not exist, or you are not allowed to see it.",
     error_invalid: "Something in the form could not be accepted. Check it and try again.",
     error_conflict: "Someone else changed the case since you opened the page. What you wrote is kept; check the case and send again.",
     error_not_now: "This action is not possible in the case's current state; someone else may have got there first. The page shows the state now.",
     error_condition: "The conditions for this action are not met.",
-    error_outcome_mismatch: "This ruling belongs to the other action: serious missförhållanden and evident risks of serious ones are proposed for an IVO-anmälan; the others are closed.",
+    error_outcome_mismatch: "That ruling belongs to another action. This action is for the ruling",
     problem_empty: "Fill in this field.",
     problem_too_long: "The text is too long. Shorten it or split it up.",
     problem_wrong_type: "The value has the wrong form. Dates are written YYYY-MM-DD and numbers in digits.",
@@ -493,6 +537,23 @@ const EN: Text = Text {
     error_csrf: "The form had expired or came from another site. Reload the page and try again.",
     error_internal: "An error occurred in Varna. Try again in a while; the error has been logged.",
     error_forbidden: "You are not allowed to do this.",
+    legal_basis: "Legal basis:",
+    stays_in_state: "the state stays",
+    written_in_journal: "Written in the utredning below:",
+    error_in_journal: "Write it in the utredning below first, as an entry.",
+    not_followed_up: "Actions not yet followed up in the utredning below:",
+    not_followed_up_badge: "Not followed up",
+    followed_up_mark: "(followed up)",
+    number_short: "no.",
+    or: "or",
+    entry_addresses: "Addresses cause",
+    entry_owner: "Owner",
+    entry_due_on: "Done by",
+    entry_follows_up: "Follows up action",
+    structured_hint: "Filled in only for entries on:",
+    problem_not_accepted: "This is not filled in here.",
+    problem_journal_only: "This is written only in the utredning, as an entry with its date, source and author.",
+    problem_no_such_entry: "Choose an entry from the list.",
 };
 
 /// The message for an `INVALID_INPUT` problem code from the API.
@@ -504,6 +565,9 @@ pub fn problem(t: &Text, code: Option<&str>) -> &'static str {
         Some("NOT_ALLOWED") => t.problem_not_allowed,
         Some("OUT_OF_RANGE") => t.problem_out_of_range,
         Some("IN_FUTURE") => t.problem_in_future,
+        Some("NOT_ACCEPTED") => t.problem_not_accepted,
+        Some("JOURNAL_ONLY") => t.problem_journal_only,
+        Some("NO_SUCH_ENTRY") => t.problem_no_such_entry,
         Some("INVALID_PERSONNUMMER") => t.problem_personnummer,
         _ => t.error_invalid,
     }

@@ -6,88 +6,9 @@
 mod common;
 
 use axum::http::{StatusCode, header};
-use common::{App, Browser, Page, app, hidden};
+use common::{App, Browser, app, hidden};
 use varna_store::queries::CaseFilter;
 use varna_workflow::Role;
-
-impl Browser<'_> {
-    /// Files a complete avvikelse at Linden; the new case's id.
-    async fn file_avvikelse(&mut self) -> String {
-        let form = self.get("/cases/new").await;
-        let filed = self
-            .post(
-                "/cases/new",
-                &[
-                    ("csrf", &form.csrf()),
-                    ("unit", "linden"),
-                    ("lagrum", "SoL"),
-                    ("what_happened", "Brukaren fick inte sin insats på kvällen"),
-                    ("occurred_on", "2026-11-20"),
-                    ("category", "brist_vid_genomforande_av_insats"),
-                ],
-            )
-            .await;
-        assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.html);
-        let location = filed.location.expect("to the receipt");
-        location
-            .strip_prefix("/cases/")
-            .and_then(|r| r.strip_suffix("/receipt"))
-            .expect("/cases/{id}/receipt")
-            .to_owned()
-    }
-
-    /// Opens the case page and sends the form of `transition` with `fields`.
-    async fn act(&mut self, case: &str, transition: &str, fields: &[(&str, &str)]) -> Page {
-        let page = self.get(&format!("/cases/{case}")).await;
-        assert_eq!(page.status, StatusCode::OK, "{}", page.html);
-        assert!(
-            page.html
-                .contains(&format!("name=\"transition\" value=\"{transition}\"")),
-            "{transition} is offered: {}",
-            page.html
-        );
-        let csrf = page.csrf();
-        let version = hidden(&page.html, "version").expect("the case version");
-        let mut all = vec![
-            ("csrf", csrf.as_str()),
-            ("transition", transition),
-            ("version", version.as_str()),
-        ];
-        all.extend_from_slice(fields);
-        self.post(&format!("/cases/{case}/act"), &all).await
-    }
-
-    /// Adds a journal entry (a fact) on `topic` through the case page's form.
-    async fn journal(&mut self, case: &str, topic: &str, text: &str) -> Page {
-        let page = self.get(&format!("/cases/{case}")).await;
-        let csrf = page.csrf();
-        let today = chrono::Utc::now().date_naive().to_string();
-        self.post(
-            &format!("/cases/{case}/journal"),
-            &[
-                ("csrf", &csrf),
-                ("topic", topic),
-                ("kind", "FACT"),
-                ("text", text),
-                ("source", "Samtal med personal"),
-                ("documented_on", &today),
-                ("author_name", "Karin Sand"),
-                ("author_title", "SAS"),
-            ],
-        )
-        .await
-    }
-}
-
-/// The ids of the cases a page links to, in order.
-fn linked_cases(html: &str) -> Vec<String> {
-    html.split("href=\"/cases/")
-        .skip(1)
-        .filter_map(|rest| rest.get(..36))
-        .filter(|id| uuid::Uuid::parse_str(id).is_ok())
-        .map(str::to_owned)
-        .collect()
-}
 
 /// The case number the pages show for `id`: its last eight hex digits.
 fn case_number(id: &str) -> String {
@@ -527,59 +448,16 @@ async fn pages_are_not_cached_framed_or_sniffed() {
 }
 
 #[tokio::test]
-async fn a_case_goes_from_avvikelse_through_lex_sarah_to_the_ivo_decision_in_the_pages() {
+async fn a_lex_sarah_report_goes_through_the_utredning_to_ivo_in_the_pages() {
     let app = app().await;
 
-    // The unit manager files an avvikelse and escalates it to lex Sarah.
+    // The unit manager reports; the report says when it happened and when
+    // it was noticed.
     let mut manager = Browser::new(&app);
     manager.sign_in("um-linden").await;
-    let avvikelse = manager.file_avvikelse().await;
-    let refused = manager
-        .act(
-            &avvikelse,
-            "escalate_to_lex_sarah",
-            &[("affected_gender", "kvinna")],
-        )
-        .await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        refused
-            .html
-            .contains("id=\"escalate_to_lex_sarah-escalation_reason-error\""),
-        "the missing reason is marked at its field: {}",
-        refused.html
-    );
-    assert!(
-        refused.html.contains("<option value=\"kvinna\" selected>"),
-        "the choice is kept"
-    );
-    let done = manager
-        .act(
-            &avvikelse,
-            "escalate_to_lex_sarah",
-            &[
-                (
-                    "escalation_reason",
-                    "Brukaren lämnades utan hjälp hela kvällen",
-                ),
-                ("affected_gender", "kvinna"),
-            ],
-        )
-        .await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
-    assert_eq!(done.location, Some(format!("/cases/{avvikelse}")));
-    let page = manager.get(&format!("/cases/{avvikelse}")).await;
-    assert!(
-        page.html.contains("Överförd till lex Sarah"),
-        "{}",
-        page.html
-    );
-    let sarah = linked_cases(&page.html)
-        .into_iter()
-        .find(|id| *id != avvikelse)
-        .expect("the page links the new lex Sarah case");
+    let sarah = manager.file_report("lex-sarah").await;
 
-    // The SAS finds it under my work, investigates and rules.
+    // The SAS finds it under my work, starts the utredning and writes it.
     let mut sas = Browser::new(&app);
     sas.sign_in("sas").await;
     let home = sas.get("/").await;
@@ -592,7 +470,7 @@ async fn a_case_goes_from_avvikelse_through_lex_sarah_to_the_ivo_decision_in_the
         sas.act(&sarah, "acknowledge", &[]).await.status,
         StatusCode::SEE_OTHER
     );
-    let early = sas.act(&sarah, "document_immediate_actions", &[]).await;
+    let early = sas.act(&sarah, "document_protective_measures", &[]).await;
     assert_eq!(
         early.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -602,8 +480,8 @@ async fn a_case_goes_from_avvikelse_through_lex_sarah_to_the_ivo_decision_in_the
     assert!(
         early
             .html
-            .contains("id=\"document_immediate_actions-immediate_actions-error\""),
-        "the missing field is marked: {}",
+            .contains("Skriv det i utredningen nedan först, som en anteckning."),
+        "the protective measures are written in the utredning: {}",
         early.html
     );
     let page = sas.get(&format!("/cases/{sarah}")).await;
@@ -619,7 +497,6 @@ async fn a_case_goes_from_avvikelse_through_lex_sarah_to_the_ivo_decision_in_the
         "causes",
         "earlier_similar_events",
         "recurrence_risk",
-        "actions",
         "immediate_actions",
         "affected_person_view",
     ] {
@@ -633,7 +510,20 @@ async fn a_case_goes_from_avvikelse_through_lex_sarah_to_the_ivo_decision_in_the
             added.html
         );
     }
-    let documented = sas.act(&sarah, "document_immediate_actions", &[]).await;
+    let action = sas
+        .journal_with(
+            &sarah,
+            "actions",
+            "Nattlarmet provas varje kväll",
+            &[
+                ("addresses", "4"),
+                ("owner", "Enhetschefen"),
+                ("due_on", "2027-01-31"),
+            ],
+        )
+        .await;
+    assert_eq!(action.status, StatusCode::SEE_OTHER, "{}", action.html);
+    let documented = sas.act(&sarah, "document_protective_measures", &[]).await;
     assert_eq!(
         documented.status,
         StatusCode::SEE_OTHER,
@@ -649,22 +539,7 @@ async fn a_case_goes_from_avvikelse_through_lex_sarah_to_the_ivo_decision_in_the
         page.html.contains("Samtal med personal"),
         "with their source"
     );
-    let mut fill: Vec<(String, String)> = Vec::new();
-    for name in ["what_happened", "occurred_on", "immediate_actions"] {
-        if page
-            .html
-            .contains(&format!("id=\"complete_utredning-{name}\""))
-        {
-            let value = if name == "occurred_on" {
-                "2026-11-20"
-            } else {
-                "Se utredningen"
-            };
-            fill.push((name.to_owned(), value.to_owned()));
-        }
-    }
-    let fill: Vec<(&str, &str)> = fill.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let done = sas.act(&sarah, "complete_utredning", &fill).await;
+    let done = sas.act(&sarah, "complete_utredning", &[]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
 
     let page = sas.get(&format!("/cases/{sarah}")).await;
@@ -695,8 +570,11 @@ async fn a_case_goes_from_avvikelse_through_lex_sarah_to_the_ivo_decision_in_the
         wrong.html
     );
     assert!(
-        wrong.html.contains("hör till den andra åtgärden"),
-        "{}",
+        wrong.html.contains(
+            "Den här åtgärden gäller bedömningen Inget missförhållande, \
+             Påtaglig risk för missförhållande eller Missförhållande."
+        ),
+        "the outcomes the step takes, in the lifecycle's words: {}",
         wrong.html
     );
     assert!(
@@ -708,10 +586,10 @@ async fn a_case_goes_from_avvikelse_through_lex_sarah_to_the_ivo_decision_in_the
     let ruled = sas
         .act(
             &sarah,
-            "rule_serious",
+            "propose_anmalan",
             &[
                 ("outcome", "serious_missforhallande"),
-                ("conclusion", "Allvarligt; brukaren utsattes för fara"),
+                ("seriousness_reasons", "Brukaren utsattes för fara"),
             ],
         )
         .await;
@@ -722,8 +600,8 @@ async fn a_case_goes_from_avvikelse_through_lex_sarah_to_the_ivo_decision_in_the
     committee.sign_in("namnd").await;
     let page = committee.get(&format!("/cases/{sarah}")).await;
     assert!(
-        page.html.contains("Nämnden beslutar att anmäla till IVO"),
-        "{}",
+        page.html.contains("Beslut att anmäla till IVO."),
+        "what the decision means: {}",
         page.html
     );
     let decided = committee
@@ -738,6 +616,31 @@ async fn a_case_goes_from_avvikelse_through_lex_sarah_to_the_ivo_decision_in_the
         .await;
     assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.html);
 
+    // The SAS records the day the anmälan was sent; IVO's number comes later.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let sent = sas
+        .act(
+            &sarah,
+            "register_ivo_anmalan",
+            &[("anmalan_sent_on", &today), ("anmalan_channel", "e_tjanst")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+    let page = sas.get(&format!("/cases/{sarah}")).await;
+    assert!(page.html.contains("Anmäld till IVO"), "{}", page.html);
+    // IVO's number, when it comes, is recorded without moving the case.
+    let number = &page.html[page
+        .html
+        .find("id=\"act-record_ivo_diarienummer\"")
+        .expect("IVO's number can be added")..];
+    let number = &number[..number.find("</details>").expect("its end")];
+    assert!(
+        number
+            .contains("Lägg till IVO:s diarienummer <span class=\"to\">(läget ändras inte)</span>")
+            && number.contains("name=\"ivo_diarienummer\""),
+        "a step that keeps the state says so: {number}"
+    );
+
     // The auditor reads the history, the chain status and the access log.
     let mut auditor = Browser::new(&app);
     auditor.sign_in("granskare").await;
@@ -749,10 +652,11 @@ async fn a_case_goes_from_avvikelse_through_lex_sarah_to_the_ivo_decision_in_the
         page.html
     );
     for step in [
-        "Bekräfta att SAS informerats",
+        "SAS har tagit emot rapporten, utredningen startar",
         "Slutför utredningen",
-        "Bedöm: allvarligt",
+        "Bedöm: allvarligt, föreslå anmälan till IVO",
         "Besluta om anmälan till IVO",
+        "Registrera att anmälan skickats",
     ] {
         assert!(page.html.contains(step), "the history shows {step}");
     }
@@ -769,12 +673,6 @@ async fn a_case_goes_from_avvikelse_through_lex_sarah_to_the_ivo_decision_in_the
     let search = auditor.get("/cases?kind=lex-sarah").await;
     assert_eq!(search.status, StatusCode::OK);
     assert!(search.html.contains(&format!("href=\"/cases/{sarah}\"")));
-    assert!(
-        !search
-            .html
-            .contains(&format!("href=\"/cases/{avvikelse}\"")),
-        "filtered by kind"
-    );
 
     // Nobody else's case is reachable by guessing its id.
     let mut reporter = Browser::new(&app);
@@ -794,6 +692,22 @@ async fn every_lifecycle_has_its_filing_form_with_the_words_of_its_file() {
     assert!(
         sarah.html.contains("ska genast rapportera"),
         "the lex Sarah introduction comes from lex-sarah.toml"
+    );
+    assert!(
+        sarah.html.contains(
+            "Stöd: Socialtjänstlagen (2025:400) 27 kap. 2 § (rapportera genast); LSS 23 g §, 24 a–24 f §§"
+        ),
+        "the law the filing rests on, in force today: {}",
+        sarah.html
+    );
+    assert!(!sarah.html.contains("2001:453"), "not the law it replaced");
+    let noticed = &sarah.html[sarah.html.find("for=\"f-noticed_on\"").expect("noticed_on")..];
+    let noticed = &noticed[..noticed.find("</div>").expect("its end")];
+    assert!(
+        noticed.contains("id=\"f-noticed_on-hint\"")
+            && noticed.contains("27 kap. 2 § (rapportera genast); SOSFS 2011:5 5 kap.")
+            && noticed.contains("aria-describedby=\"f-noticed_on-hint\""),
+        "a field's references are its hint: {noticed}"
     );
     let complaint = browser.get("/cases/new/klagomal").await;
     assert_eq!(complaint.status, StatusCode::OK);
@@ -1021,22 +935,34 @@ async fn a_deadline_met_after_its_due_time_says_it_was_late() {
         .await
         .expect("filed 40 days ago")
         .case_id;
-    app.store
-        .execute(
-            &filed,
-            varna_workflow::Command::Transition {
-                name: "escalate_to_lex_sarah".into(),
-                fields: [
-                    ("escalation_reason".to_owned(), text("Missförhållande")),
-                    ("affected_gender".to_owned(), text("kvinna")),
-                ]
-                .into(),
-            },
-            &manager,
-            varna_store::CommandOptions::default(),
-        )
-        .await
-        .expect("escalated today, after the four weeks");
+    for (name, fields) in [
+        ("start_investigation", vec![]),
+        (
+            "report_actions",
+            vec![
+                ("causes", "Halkigt golv"),
+                ("actions", "Halkskydd lagt"),
+                ("result", "Inga fler fall"),
+                ("effect_assessment", "Åtgärden räcker"),
+            ],
+        ),
+    ] {
+        app.store
+            .execute(
+                &filed,
+                varna_workflow::Command::Transition {
+                    name: name.into(),
+                    fields: fields
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), text(v)))
+                        .collect(),
+                },
+                &manager,
+                varna_store::CommandOptions::default(),
+            )
+            .await
+            .expect("documented today, after the four weeks");
+    }
     let mut browser = Browser::new(&app);
     browser.sign_in("um-linden").await;
     let page = browser.get(&format!("/cases/{filed}")).await;

@@ -55,6 +55,8 @@ struct FilePage {
     c: Chrome,
     title: String,
     intro: String,
+    /// The law the filing rests on ("Stöd: …"), texts in force today.
+    references: Option<String>,
     action: String,
     units: Vec<(String, bool)>,
     lagrum: Vec<(String, bool)>,
@@ -75,6 +77,7 @@ struct FormSpec {
     workflow: String,
     title: String,
     intro: String,
+    references: Option<String>,
     units: Vec<String>,
     lagrum: Vec<String>,
     defs: Definitions,
@@ -90,13 +93,20 @@ fn form_spec(app: &WebConfig, ctx: &Ctx, workflow: &str) -> Result<FormSpec, App
     let Some(def) = workflows.iter().find(|w| w.name() == workflow) else {
         return Err(AppError::new(Code::NotFound, "no such lifecycle"));
     };
-    let (fields, _) = form::fields_of(&def.filing.requires, &def.filing.accepts);
+    // A filing may carry what the report knows of an utredning topic (the
+    // measures taken at once): only a transition is refused one.
+    let fields = form::fields_of(&def.filing.requires, &def.filing.accepts, &[]).inputs;
+    let today = varna_workflow::local::date(chrono::Utc::now());
     let words =
         |l: &Option<varna_workflow::definition::Label>| l.as_ref().map(|l| label(l, ctx.lang));
     Ok(FormSpec {
         workflow: workflow.to_owned(),
         title: words(&def.filing.title).unwrap_or_else(|| label(&def.label, ctx.lang)),
         intro: words(&def.filing.intro).unwrap_or_else(|| ctx.t.file_intro_generic.to_owned()),
+        references: form::references_line(
+            &def.references_in_force(&def.filing.legal_refs, today),
+            ctx.t,
+        ),
         units: ctx
             .principal()
             .units
@@ -116,11 +126,20 @@ fn file_page(
     errors: &[AppError],
     key: String,
 ) -> FilePage {
-    let (mut at_field, general) = form::place_errors(errors, ctx.t);
+    let (mut at_field, general) = form::place_errors(errors, ctx.t, &spec.defs);
     let get = |k: &str| values.get(k).cloned().unwrap_or_default();
     let unit = get("unit");
     let lagrum = get("lagrum");
-    let fields = form::controls(&spec.defs, &spec.fields, "f-", values, &at_field, ctx.lang);
+    let mut fields = form::controls(&spec.defs, &spec.fields, "f-", values, &at_field, ctx.lang);
+    // A report is where the law is least known: each field says what it rests on.
+    for f in &mut fields {
+        let references = spec
+            .defs
+            .fields
+            .get(&f.name)
+            .map(|d| d.references.as_slice());
+        f.hint = form::references_line(references.unwrap_or_default(), ctx.t).unwrap_or_default();
+    }
     // The summary at the top lists every error in form order, each a link
     // to its control (the GOV.UK error-summary pattern).
     let mut summary: Vec<(String, String)> = Vec::new();
@@ -147,6 +166,7 @@ fn file_page(
         c: ctx.chrome(&form_path(&spec.workflow)),
         title: spec.title.clone(),
         intro: spec.intro.clone(),
+        references: spec.references.clone(),
         action: form_path(&spec.workflow),
         units: spec.units.iter().map(|u| (u.clone(), *u == unit)).collect(),
         lagrum: spec

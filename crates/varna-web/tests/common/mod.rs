@@ -50,6 +50,7 @@ pub async fn app_with(oidc: Option<varna_web::oidc::Oidc>) -> App {
         person("rep-linden", "Maja Lind", Role::Reporter, &["linden"]),
         person("um-linden", "Eva Berg", Role::UnitManager, &["linden"]),
         person("sas", "Karin Sand", Role::Sas, &[]),
+        person("mas", "Mona Ahl", Role::Mas, &[]),
         person("namnd", "Lars Ordf", Role::Committee, &[]),
         person("granskare", "Greta Gran", Role::Auditor, &[]),
     ];
@@ -243,6 +244,121 @@ impl<'a> Browser<'a> {
             .body(Body::from(form_body(fields)))
             .expect("request");
         self.send(request).await
+    }
+
+    /// Files a complete avvikelse at Linden; the new case's id.
+    pub async fn file_avvikelse(&mut self) -> String {
+        self.file(
+            "/cases/new",
+            &[
+                ("what_happened", "Brukaren fick inte sin insats på kvällen"),
+                ("occurred_on", "2026-11-20"),
+                ("category", "brist_vid_genomforande_av_insats"),
+            ],
+        )
+        .await
+    }
+
+    /// Files a lex Sarah (SoL) or lex Maria (HSL) report at Linden, as far
+    /// as the person knows it: what happened, when it happened and was
+    /// noticed, and the person's gender; the new case's id.
+    pub async fn file_report(&mut self, workflow: &str) -> String {
+        let lagrum = if workflow == "lex-maria" {
+            "HSL"
+        } else {
+            "SoL"
+        };
+        self.file(
+            &format!("/cases/new/{workflow}"),
+            &[
+                ("lagrum", lagrum),
+                (
+                    "what_happened",
+                    "Brukaren lämnades ensam utan larm under natten",
+                ),
+                ("occurred_on", "2026-11-20"),
+                ("noticed_on", "2026-11-21"),
+                ("affected_gender", "kvinna"),
+            ],
+        )
+        .await
+    }
+
+    /// Sends the filing form at `path` for Linden with `fields`; the new
+    /// case's id.
+    pub async fn file(&mut self, path: &str, fields: &[(&str, &str)]) -> String {
+        let form = self.get(path).await;
+        assert_eq!(form.status, StatusCode::OK, "{path}: {}", form.html);
+        let csrf = form.csrf();
+        let mut all = vec![
+            ("csrf", csrf.as_str()),
+            ("unit", "linden"),
+            ("lagrum", "SoL"),
+        ];
+        for (name, value) in fields {
+            all.retain(|(n, _)| n != name);
+            all.push((*name, *value));
+        }
+        let filed = self.post(path, &all).await;
+        assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.html);
+        let location = filed.location.expect("to the receipt");
+        location
+            .strip_prefix("/cases/")
+            .and_then(|r| r.strip_suffix("/receipt"))
+            .expect("/cases/{id}/receipt")
+            .to_owned()
+    }
+
+    /// Opens the case page and sends the form of `transition` with `fields`.
+    pub async fn act(&mut self, case: &str, transition: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(&format!("/cases/{case}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+        assert!(
+            page.html
+                .contains(&format!("name=\"transition\" value=\"{transition}\"")),
+            "{transition} is offered: {}",
+            page.html
+        );
+        let csrf = page.csrf();
+        let version = hidden(&page.html, "version").expect("the case version");
+        let mut all = vec![
+            ("csrf", csrf.as_str()),
+            ("transition", transition),
+            ("version", version.as_str()),
+        ];
+        all.extend_from_slice(fields);
+        self.post(&format!("/cases/{case}/act"), &all).await
+    }
+
+    /// Adds a journal entry (a fact) on `topic` through the case page's form.
+    pub async fn journal(&mut self, case: &str, topic: &str, text: &str) -> Page {
+        self.journal_with(case, topic, text, &[]).await
+    }
+
+    /// The same, with `more` of the form's inputs (a structured entry's
+    /// cause, owner, date or action).
+    pub async fn journal_with(
+        &mut self,
+        case: &str,
+        topic: &str,
+        text: &str,
+        more: &[(&str, &str)],
+    ) -> Page {
+        let page = self.get(&format!("/cases/{case}")).await;
+        let csrf = page.csrf();
+        let today = chrono::Utc::now().date_naive().to_string();
+        let mut all = vec![
+            ("csrf", csrf.as_str()),
+            ("topic", topic),
+            ("kind", "FACT"),
+            ("text", text),
+            ("source", "Samtal med personal"),
+            ("documented_on", today.as_str()),
+            ("author_name", "Karin Sand"),
+            ("author_title", "SAS"),
+        ];
+        all.extend_from_slice(more);
+        self.post(&format!("/cases/{case}/journal"), &all).await
     }
 
     /// Opens the sign-in page and picks `user`.

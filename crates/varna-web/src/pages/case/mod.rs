@@ -1,8 +1,11 @@
 //! The case page: where the case stands, what is due, what this person may
 //! do now (the engine's available transitions, each a form with the fields
-//! its guard needs), the utredning journal, linked cases and the history.
-//! Actions post back here; a refused action shows the page again with the
-//! typed text kept and the errors in that action's form.
+//! its guard needs, what it still needs from the utredning journal, and
+//! the law it rests on), the utredning journal (`journal`), linked cases
+//! and the history. Actions post back here; a refused action shows the
+//! page again with the typed text kept and the errors in that action's form.
+
+mod journal;
 
 use std::collections::BTreeMap;
 
@@ -12,7 +15,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use varna_app::view::{AccessEntry, ChainStatus, HistoryItem, TransitionView};
 use varna_app::{AppError, CaseView, Code, Expect, Purpose, Reads, policy};
-use varna_workflow::{Author, EntryKind, JournalEntry, LinkEnd, Value};
+use varna_workflow::{LinkEnd, Value};
+
+pub(super) use journal::add_entry;
+use journal::{JournalForm, JournalRow};
 
 use super::file::idempotency_key;
 use super::{
@@ -20,7 +26,8 @@ use super::{
     short_id,
 };
 use crate::WebConfig;
-use crate::form::{self, Definitions, FieldView, label};
+use crate::form::{self, Definitions, FieldView, label, or_list, references_line};
+use crate::text::Text;
 
 /// A form on the page that was posted and refused: which one, what was
 /// typed, and what was wrong.
@@ -74,45 +81,33 @@ struct DeadlineRow {
     due: String,
     status: String,
     overdue: bool,
+    /// The law the clock rests on ("Stöd: …"), texts in force today.
+    references: Option<String>,
 }
 
 struct Action {
     name: String,
     label: String,
-    /// Where it leads, in words.
-    to: String,
+    /// Where it leads, in words; `None` when the case stays in its state.
+    to: Option<String>,
     fields: Vec<FieldView>,
     /// Some fields are alternatives: fill in at least one.
     has_alternatives: bool,
+    /// What it still needs that is written only in the utredning journal:
+    /// one line per requirement ("A eller B" where one of them is enough).
+    in_journal: Vec<String>,
+    /// It was refused for what the utredning journal lacks.
+    in_journal_error: Option<String>,
+    /// The entries still to be followed up first: "nr 3, nr 5".
+    not_followed_up: Option<String>,
     error: Option<String>,
     /// This form was posted and refused (focus and open it).
     refused: bool,
     idempotency_key: String,
-    /// The committee's IVO decision, the SAS ruling: say what it means.
+    /// What taking it means, from the lifecycle file.
     explain: Option<String>,
-}
-
-struct JournalRow {
-    topic: String,
-    text: String,
-    source: String,
-    fact: bool,
-    on: String,
-    author: String,
-}
-
-struct JournalForm {
-    topics: Vec<(String, String, bool)>,
-    kind_fact: bool,
-    source: String,
-    text: String,
-    on: String,
-    author_name: String,
-    author_title: String,
-    errors: BTreeMap<String, String>,
-    error: Option<String>,
-    refused: bool,
-    idempotency_key: String,
+    /// The law it rests on ("Stöd: …"), texts in force today.
+    references: Option<String>,
 }
 
 struct LinkRow {
@@ -195,32 +190,56 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
     let id = case.id();
     let posted_to = |form: &str| posted.filter(|p| p.form == form);
 
+    let topics = case.journal_topics();
     let actions = loaded
         .actions
         .iter()
         .map(|a| {
             let mine = posted_to(&format!("act:{}", a.name));
-            let (errors, general) =
-                mine.map_or_else(Default::default, |p| form::place_errors(&p.errors, t));
+            let (errors, general) = mine.map_or_else(Default::default, |p| {
+                action_errors(&p.errors, t, &defs, topics)
+            });
             let values = mine.map(|p| p.values.clone()).unwrap_or_default();
-            let (names, has_alternatives) = form::fields_of(&a.missing, &a.accepts);
+            let needs = form::fields_of(&a.missing, &a.accepts, topics);
             let fields = form::controls(
                 &defs,
-                &names,
+                &needs.inputs,
                 &format!("{}-", a.name),
                 &values,
                 &errors,
                 lang,
             );
+            let in_journal: Vec<String> = needs
+                .in_journal
+                .iter()
+                .map(|group| {
+                    let words: Vec<String> = group.iter().map(|n| defs.label_of(n)).collect();
+                    or_list(&words, t)
+                })
+                .collect();
+            let in_journal_error = needs
+                .in_journal
+                .iter()
+                .flatten()
+                .find_map(|n| errors.get(n).cloned());
             let unplaced = errors
                 .keys()
-                .find(|k| !fields.iter().any(|f| &f.name == *k))
+                .find(|k| !fields.iter().any(|f| &f.name == *k) && !topics.contains(k))
                 .cloned();
+            let waiting: Vec<String> = needs
+                .followed_up
+                .iter()
+                .flat_map(|topic| case.record.case.not_followed_up(topic))
+                .map(|n| format!("{} {n}", t.number_short))
+                .collect();
             Action {
                 label: label(&a.label, lang),
-                to: label(&a.to.label, lang),
+                to: (a.to.id != case.state().id).then(|| label(&a.to.label, lang)),
                 fields,
-                has_alternatives,
+                has_alternatives: needs.alternatives,
+                in_journal,
+                in_journal_error,
+                not_followed_up: (!waiting.is_empty()).then(|| waiting.join(", ")),
                 error: general.or_else(|| unplaced.and_then(|k| errors.get(&k).cloned())),
                 refused: mine.is_some(),
                 idempotency_key: mine.map_or_else(
@@ -228,55 +247,15 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
                     |p| idempotency_key(&p.values),
                 ),
                 explain: a.explain.as_ref().map(|e| label(e, lang)),
+                references: references_line(&a.references, t),
                 name: a.name.clone(),
             }
         })
         .collect();
 
-    let journal_form = loaded.can_add_entry.then(|| {
-        let mine = posted_to("journal");
-        let (errors, error) =
-            mine.map_or_else(Default::default, |p| form::place_errors(&p.errors, t));
-        let get = |k: &str| mine.and_then(|p| p.values.get(k).cloned());
-        let session = ctx.me();
-        let topic = get("topic").unwrap_or_default();
-        JournalForm {
-            topics: case
-                .journal_topics()
-                .iter()
-                .map(|id| (defs.label_of(id), id.clone(), *id == topic))
-                .collect(),
-            kind_fact: get("kind").is_none_or(|k| k != "ASSESSMENT"),
-            source: get("source").unwrap_or_default(),
-            text: get("text").unwrap_or_default(),
-            on: get("documented_on")
-                .unwrap_or_else(|| varna_workflow::local::date(chrono::Utc::now()).to_string()),
-            author_name: get("author_name").unwrap_or_else(|| session.name.clone()),
-            author_title: get("author_title").unwrap_or_else(|| session.title.clone()),
-            error: error.or_else(|| {
-                errors
-                    .iter()
-                    .find(|(k, _)| {
-                        ![
-                            "topic",
-                            "text",
-                            "source",
-                            "documented_on",
-                            "author.name",
-                            "author.title",
-                        ]
-                        .contains(&k.as_str())
-                    })
-                    .map(|(_, v)| v.clone())
-            }),
-            errors,
-            refused: mine.is_some(),
-            idempotency_key: mine.map_or_else(
-                || uuid::Uuid::new_v4().to_string(),
-                |p| idempotency_key(&p.values),
-            ),
-        }
-    });
+    let journal_form = loaded
+        .can_add_entry
+        .then(|| journal::form(ctx, case, &defs, posted_to("journal")));
 
     let history = loaded
         .history
@@ -306,7 +285,6 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
         })
         .collect();
 
-    let journal = case.journal().map(<[_]>::to_vec).unwrap_or_default();
     // The refused form's errors, listed at the top of the page: the form
     // may be far down (the journal), and the reader starts at the top.
     let error_summary = posted
@@ -316,7 +294,11 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
                 Some(name) => format!("act-{name}"),
                 None => "journal-form".to_owned(),
             };
-            let (at_field, general) = form::place_errors(&p.errors, t);
+            let (at_field, general) = if p.form == "journal" {
+                journal::place_errors(case, &p.errors, t, &defs)
+            } else {
+                action_errors(&p.errors, t, &defs, topics)
+            };
             let mut lines: Vec<(String, String)> = at_field
                 .iter()
                 .map(|(field, e)| {
@@ -325,6 +307,12 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
                         "text" => t.entry_text.to_owned(),
                         "source" => t.source.to_owned(),
                         "topic" => t.topic.to_owned(),
+                        "author.name" => t.author_name.to_owned(),
+                        "author.title" => t.author_title.to_owned(),
+                        "addresses" => t.entry_addresses.to_owned(),
+                        "owner" => t.entry_owner.to_owned(),
+                        "due_on" => t.entry_due_on.to_owned(),
+                        "follows_up" => t.entry_follows_up.to_owned(),
                         other => defs.label_of(other),
                     };
                     (target.clone(), format!("{name}: {e}"))
@@ -362,20 +350,11 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
                     crate::text::deadline_status(t, d.status).to_owned()
                 },
                 overdue: d.overdue,
+                references: references_line(&d.references, t),
             })
             .collect(),
         actions,
-        journal: journal
-            .into_iter()
-            .map(|j| JournalRow {
-                topic: defs.label_of(&j.topic),
-                text: j.text,
-                source: j.source,
-                fact: j.kind == EntryKind::Fact,
-                on: j.documented_on.to_string(),
-                author: format!("{}, {}", j.author.name, j.author.title),
-            })
-            .collect(),
+        journal: journal::rows(case, &defs, t),
         journal_form,
         links: case
             .links()
@@ -423,6 +402,23 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
     }
 }
 
+/// A refused action's errors placed as its form shows them: a topic only
+/// the utredning journal writes is answered by pointing there.
+fn action_errors(
+    errors: &[AppError],
+    t: &Text,
+    defs: &Definitions,
+    topics: &[String],
+) -> (BTreeMap<String, String>, Option<String>) {
+    let (mut at_field, general) = form::place_errors(errors, t, defs);
+    for (field, message) in &mut at_field {
+        if topics.contains(field) {
+            *message = t.error_in_journal.to_owned();
+        }
+    }
+    (at_field, general)
+}
+
 /// A field value as a person reads it.
 fn shown(field: &str, value: &Value, defs: &Definitions, t: &crate::text::Text) -> String {
     let kind = defs.fields.get(field).map(|d| d.kind);
@@ -463,22 +459,27 @@ async fn answer(
         Ok(_) => see_other(&format!("/cases/{id}"), &[]),
         Err(e) if e.code == Code::Internal => refused(ctx, &e),
         Err(e) => {
-            let loaded = match load(app, ctx, id).await {
-                Ok(l) => l,
-                Err(r) => return r,
-            };
-            let status = if e.code == Code::Conflict {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
             let posted = Posted {
                 errors: vec![e],
                 ..posted
             };
-            ctx.page(status, &render(ctx, &loaded, Some(&posted)))
+            refuse(app, ctx, id, posted).await
         }
     }
+}
+
+/// The page again with `posted`'s text kept and its errors shown.
+async fn refuse(app: &WebConfig, ctx: &Ctx, id: &str, posted: Posted) -> Response {
+    let loaded = match load(app, ctx, id).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let status = if posted.errors.iter().any(|e| e.code == Code::Conflict) {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    ctx.page(status, &render(ctx, &loaded, Some(&posted)))
 }
 
 fn expect(values: &BTreeMap<String, String>) -> Expect {
@@ -514,8 +515,9 @@ pub(super) async fn act(
         (None, None) => (Vec::new(), Vec::new()),
     };
     let defs = Definitions::of(&loaded.view.def, ctx.lang);
-    let (fields, _) = form::fields_of(&requires, &accepts);
-    let names: Vec<String> = fields.into_iter().map(|(name, _)| name).collect();
+    // A journal topic is never sent as a field: only entries write it.
+    let needs = form::fields_of(&requires, &accepts, loaded.view.journal_topics());
+    let names: Vec<String> = needs.inputs.into_iter().map(|(name, _)| name).collect();
     let fields = form::typed_fields(&defs, &names, &values);
     let reads = Reads::default();
     let result = app
@@ -533,54 +535,5 @@ pub(super) async fn act(
         page.c.notice = Some(ctx.t.error_not_now.to_owned());
         return ctx.page(StatusCode::CONFLICT, &page);
     }
-    answer(&app, &ctx, &id, posted, result).await
-}
-
-pub(super) async fn add_entry(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    PostedForm { ctx, values }: PostedForm,
-) -> Response {
-    let Some(case) = case_id(&id) else {
-        return ctx.error(StatusCode::NOT_FOUND, ctx.t.error_not_found);
-    };
-    let get = |k: &str| {
-        values
-            .get(k)
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_default()
-    };
-    let on = get("documented_on");
-    let posted = Posted {
-        form: "journal".into(),
-        values: values.clone(),
-        errors: Vec::new(),
-    };
-    let Ok(documented_on) = chrono::NaiveDate::parse_from_str(&on, "%Y-%m-%d") else {
-        let problem = if on.is_empty() { "EMPTY" } else { "WRONG_TYPE" };
-        let e = AppError::invalid("documented_on", problem, "documented_on is not a date");
-        return answer(&app, &ctx, &id, posted, Err(e)).await;
-    };
-    let entry = JournalEntry::new(
-        get("topic"),
-        get("text"),
-        get("source"),
-        if get("kind") == "ASSESSMENT" {
-            EntryKind::Assessment
-        } else {
-            EntryKind::Fact
-        },
-        documented_on,
-        Author {
-            name: get("author_name"),
-            title: get("author_title"),
-        },
-    );
-    let reads = Reads::default();
-    let result = app
-        .app
-        .session(ctx.principal(), &reads)
-        .add_journal_entry(&case, entry, expect(&values))
-        .await;
     answer(&app, &ctx, &id, posted, result).await
 }
