@@ -405,15 +405,27 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
         ("causes", "Sjukfrånvaro ersattes inte"),
         ("earlier_similar_events", "Inga tidigare liknande händelser"),
         ("recurrence_risk", "Hög utan ändrade rutiner"),
-        ("actions", "Ny rutin för ersättare från 1 december"),
         ("immediate_actions", "Extra personal insatt samma vecka"),
         ("affected_person_view", "Brukaren kände sig bortglömd"),
     ] {
         b.add_entry(topic, text).await;
     }
+    // The action names the cause it addresses (entry 4), its owner and date.
+    b.choose("#j-topic", "actions").await;
+    b.type_into("#j-text", "Ny rutin för ersättare vid sjukfrånvaro")
+        .await;
+    b.type_into("#j-source", "Enhetschefens plan").await;
+    b.choose("#j-addresses", "4").await;
+    b.type_into("#j-owner", "Enhetschef Linden").await;
+    b.set_date("#j-due-on", "2026-12-01").await;
+    b.submit("form[action$='/journal'] button[type=submit]")
+        .await;
+    let page = b.text().await;
+    assert!(page.contains("Åtgärdar orsak nr 4"), "{page}");
     b.shot("utredning-journal").await;
-    b.open_action("document_immediate_actions").await;
-    b.act("document_immediate_actions").await;
+    b.accessible("the utredning with an action").await;
+    b.open_action("document_protective_measures").await;
+    b.act("document_protective_measures").await;
     b.open_action("complete_utredning").await;
     if b.c
         .find(Locator::Css("#complete_utredning-occurred_on"))
@@ -424,20 +436,25 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
             .await;
     }
     b.act("complete_utredning").await;
-    b.open_action("rule_serious").await;
-    b.css("#rule_serious-outcome-serious_missforhallande")
+    b.open_action("propose_anmalan").await;
+    b.css("#propose_anmalan-outcome-serious_missforhallande")
         .await
         .click()
         .await
         .expect("chooses");
     b.type_into(
-        "#rule_serious-conclusion",
+        "#propose_anmalan-conclusion",
         "Allvarligt missförhållande: brukaren utsattes för fara",
+    )
+    .await;
+    b.type_into(
+        "#propose_anmalan-seriousness_reasons",
+        "Brukaren lämnades utan tillsyn en hel natt",
     )
     .await;
     b.shot("ruling").await;
     b.accessible("ruling").await;
-    b.act("rule_serious").await;
+    b.act("propose_anmalan").await;
     assert!(b.text().await.contains("Allvarligt missförhållande"));
     b.sign_out().await;
 
@@ -452,6 +469,27 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
     .await;
     b.shot("ivo-decision").await;
     b.act("decide_ivo_anmalan").await;
+    b.sign_out().await;
+
+    // The SAS records the day the anmälan was sent; IVO's number comes later.
+    b.sign_in("sas-1").await;
+    b.goto(&sarah).await;
+    b.open_action("register_ivo_anmalan").await;
+    let today = varna_workflow::local::date(chrono::Utc::now()).to_string();
+    b.set_date("#register_ivo_anmalan-anmalan_sent_on", &today)
+        .await;
+    b.choose("#register_ivo_anmalan-anmalan_channel", "e_tjanst")
+        .await;
+    b.act("register_ivo_anmalan").await;
+    assert!(b.text().await.contains("Anmäld till IVO"));
+    b.open_action("record_ivo_diarienummer").await;
+    b.type_into(
+        "#record_ivo_diarienummer-ivo_diarienummer",
+        "IVO 8.1-12345/2026",
+    )
+    .await;
+    b.act("record_ivo_diarienummer").await;
+    assert!(b.text().await.contains("IVO 8.1-12345/2026"));
     b.sign_out().await;
 
     // The auditor reads the history, the chain status and the access log.

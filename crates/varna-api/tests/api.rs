@@ -180,7 +180,8 @@ async fn every_role_against_every_operation() {
             Role::OperationsManager,
             ["OK", "FORBIDDEN", "OK"],
             2,
-            ["FORBIDDEN", "OK", "FORBIDDEN", "OK", "OK", "OK"],
+            // The on-call manager writes protective measures in the utredning.
+            ["FORBIDDEN", "OK", "OK", "OK", "OK", "OK"],
         ),
         (
             Role::Sas,
@@ -395,10 +396,22 @@ async fn refusals_carry_stable_codes_and_details() {
     let sarah = json!({ "id": app.sarah });
     // Missing guard fields are listed.
     app.run(&sas, ACK, sarah.clone()).await;
-    let r = app.run(&sas, r#"mutation($id: ID!) { transition(input: { caseId: $id, transition: "complete_utredning" }) { version } }"#, sarah.clone()).await;
+    let r = app.run(&sas, r#"mutation($id: ID!) { transition(input: { caseId: $id, transition: "bedomning_utan_utredning" }) { version } }"#, sarah.clone()).await;
     assert_eq!(code(&r), "INVALID_TRANSITION", "{r}");
+    let r = app.run(&sas, r#"mutation($id: ID!) { transition(input: { caseId: $id, transition: "acknowledge" }) { version } }"#, sarah.clone()).await;
+    assert_eq!(code(&r), "INVALID_TRANSITION", "{r}");
+    // An utredning item is never a plain field.
     let r = app
-        .run(&principal(Role::UnitManager), r#"mutation($id: ID!) { transition(input: { caseId: $id, transition: "document_immediate_actions" }) { version } }"#, sarah.clone())
+        .run(&principal(Role::UnitManager), r#"mutation($id: ID!) { transition(input: { caseId: $id, transition: "document_protective_measures", fields: { immediate_actions: "x" } }) { version } }"#, sarah.clone())
+        .await;
+    assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+    assert_eq!(
+        r["errors"][0]["extensions"]["problem"],
+        json!("JOURNAL_ONLY"),
+        "{r}"
+    );
+    let r = app
+        .run(&principal(Role::UnitManager), r#"mutation($id: ID!) { transition(input: { caseId: $id, transition: "document_protective_measures" }) { version } }"#, sarah.clone())
         .await;
     assert_eq!(code(&r), "GUARD_FAILED", "{r}");
     assert_eq!(
@@ -838,7 +851,7 @@ async fn subscribers_hear_only_of_cases_they_may_read() {
         )
     );
 
-    // Four days on the immediate-actions clock passes: the SAS is responsible.
+    // Four days on: the protective-measures clock passes (the SAS is responsible).
     app.store
         .sweep_deadlines(chrono::Utc::now() + chrono::Duration::days(4), 100)
         .await
@@ -851,8 +864,8 @@ async fn subscribers_hear_only_of_cases_they_may_read() {
     assert_eq!(got[0].0, "alerts");
     let alert = &got[0].1["data"]["deadlineAlerts"];
     assert_eq!(alert["caseId"], app.sarah.as_str());
-    assert_eq!(alert["deadline"], "immediate_actions");
-    assert_eq!(alert["labelSv"], "Omedelbara åtgärder dokumenterade");
+    assert_eq!(alert["deadline"], "protective_measures");
+    assert_eq!(alert["labelSv"], "Skyddsåtgärder dokumenterade");
     assert_eq!(got[1].0, "events");
     assert_eq!(
         got[1].1["data"]["caseEvents"]["eventType"],
@@ -1277,7 +1290,7 @@ async fn a_reporter_reads_the_report_not_the_investigation_and_no_role_sees_a_bi
     let r = app
         .run(&reporter, READ_CASE, json!({ "id": app.sarah }))
         .await;
-    assert_eq!(r["data"]["case"]["state"]["id"], "acknowledged", "{r}");
+    assert_eq!(r["data"]["case"]["state"]["id"], "utredning", "{r}");
     assert_eq!(r["data"]["case"]["personnummer"], "********-****");
     assert!(
         !r.to_string().contains("1912"),

@@ -640,6 +640,24 @@ async fn a_lex_sarah_report_goes_through_the_utredning_to_ivo_in_the_pages() {
             && number.contains("name=\"ivo_diarienummer\""),
         "a step that keeps the state says so: {number}"
     );
+    let recorded = sas
+        .act(
+            &sarah,
+            "record_ivo_diarienummer",
+            &[("ivo_diarienummer", "IVO 8.1-12345/2026")],
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.html);
+    let page = sas.get(&format!("/cases/{sarah}")).await;
+    assert!(
+        page.html.contains("IVO 8.1-12345/2026") && page.html.contains("Anmäld till IVO"),
+        "recorded, and the case is where it was: {}",
+        page.html
+    );
+    assert!(
+        !page.html.contains("id=\"act-record_ivo_diarienummer\""),
+        "a step done once is not offered again"
+    );
 
     // The auditor reads the history, the chain status and the access log.
     let mut auditor = Browser::new(&app);
