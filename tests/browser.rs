@@ -258,6 +258,20 @@ impl Browser {
     }
 
     async fn add_entry(&self, topic: &str, text: &str) {
+        self.open_journal().await;
+        self.choose("#j-topic", topic).await;
+        self.type_into("#j-text", text).await;
+        self.type_into("#j-source", "Samtal med personal").await;
+        self.submit("form[action$='/journal'] button[type=submit]")
+            .await;
+        assert!(
+            self.text().await.contains(text),
+            "the entry is in the journal"
+        );
+    }
+
+    /// Opens the utredning journal's form, if it is closed.
+    async fn open_journal(&self) {
         let details = "details:has(form[action$='/journal'])";
         if self
             .css(details)
@@ -273,15 +287,6 @@ impl Browser {
                 .await
                 .expect("opens");
         }
-        self.choose("#j-topic", topic).await;
-        self.type_into("#j-text", text).await;
-        self.type_into("#j-source", "Samtal med personal").await;
-        self.submit("form[action$='/journal'] button[type=submit]")
-            .await;
-        assert!(
-            self.text().await.contains(text),
-            "the entry is in the journal"
-        );
     }
 }
 
@@ -411,6 +416,7 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
         b.add_entry(topic, text).await;
     }
     // The action names the cause it addresses (entry 4), its owner and date.
+    b.open_journal().await;
     b.choose("#j-topic", "actions").await;
     b.type_into("#j-text", "Ny rutin för ersättare vid sjukfrånvaro")
         .await;

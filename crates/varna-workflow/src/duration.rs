@@ -8,7 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Months, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, Months, NaiveDate, TimeDelta, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A positive amount of one unit.
@@ -83,6 +83,46 @@ impl DeadlineDuration {
     }
 }
 
+/// A duration that may change on given days: a local routine revised, or
+/// a law that took effect. The duration in force on the day a clock starts
+/// is the one it runs for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Schedule {
+    /// `(from, duration)`, by day; the first may apply from the beginning.
+    steps: Vec<(Option<NaiveDate>, DeadlineDuration)>,
+}
+
+impl Schedule {
+    /// One duration, always.
+    pub fn fixed(duration: DeadlineDuration) -> Self {
+        Schedule {
+            steps: vec![(None, duration)],
+        }
+    }
+
+    /// Durations from their days on, in order (the first may have no day);
+    /// `None` when the days do not increase or a later one has none.
+    pub fn dated(steps: Vec<(Option<NaiveDate>, DeadlineDuration)>) -> Option<Self> {
+        let ordered = !steps.is_empty()
+            && steps.iter().skip(1).all(|(from, _)| from.is_some())
+            && steps
+                .windows(2)
+                .all(|w| w[0].0.is_none_or(|a| w[1].0.is_some_and(|b| a < b)));
+        ordered.then_some(Schedule { steps })
+    }
+
+    /// The duration in force on `day` (the first one before its day).
+    pub fn on(&self, day: NaiveDate) -> DeadlineDuration {
+        self.steps
+            .iter()
+            .rev()
+            .find(|(from, _)| from.is_none_or(|f| f <= day))
+            .or(self.steps.first())
+            .map(|(_, d)| *d)
+            .expect("a schedule has at least one step")
+    }
+}
+
 impl FromStr for DeadlineDuration {
     type Err = MalformedDuration;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -151,6 +191,30 @@ mod tests {
                 "{text:?} was accepted"
             );
         }
+    }
+
+    #[test]
+    fn a_schedule_gives_the_duration_in_force_on_the_day() {
+        let d = |s: &str| s.parse::<DeadlineDuration>().expect("valid");
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let schedule =
+            Schedule::dated(vec![(None, d("3d")), (day("2027-01-01"), d("24h"))]).expect("ordered");
+        assert_eq!(schedule.on(day("2026-12-31").expect("day")), d("3d"));
+        assert_eq!(schedule.on(day("2027-01-01").expect("day")), d("24h"));
+        let from_later = Schedule::dated(vec![(day("2027-01-01"), d("24h"))]).expect("one step");
+        assert_eq!(from_later.on(day("2026-01-01").expect("day")), d("24h"));
+        assert!(Schedule::dated(vec![(day("2027-01-01"), d("1d")), (None, d("2d"))]).is_none());
+        assert!(
+            Schedule::dated(vec![
+                (day("2027-01-01"), d("1d")),
+                (day("2026-01-01"), d("2d"))
+            ])
+            .is_none()
+        );
+        assert_eq!(
+            Schedule::fixed(d("14d")).on(day("2000-01-01").expect("day")),
+            d("14d")
+        );
     }
 
     #[test]

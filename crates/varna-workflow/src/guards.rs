@@ -284,5 +284,9 @@ pub(crate) fn due_at(
         .iter()
         .find_map(date)
         .map_or(now, crate::local::day_start);
-    d.within_for(lagrum).0.after(start)
+    // The duration in force on the (Swedish) day the clock starts.
+    d.within_for(lagrum)
+        .0
+        .on(crate::local::date(start))
+        .after(start)
 }

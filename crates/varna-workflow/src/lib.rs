@@ -38,7 +38,7 @@ pub use decide::{
     filing_problems, relate_cases,
 };
 pub use definition::{WorkflowDefinition, WorkflowRef};
-pub use duration::{DeadlineDuration, MalformedDuration};
+pub use duration::{DeadlineDuration, MalformedDuration, Schedule};
 pub use personnummer::{Personnummer, PersonnummerError};
 pub use rejection::{FailedCondition, InputProblem, Rejection};
 pub use spawn::{SpawnDecision, decide_spawn, link_events};

@@ -294,3 +294,12 @@ fn a_clock_per_lagrum_names_every_lagrum_of_the_workflow() {
         "gives no duration for LSS",
     );
 }
+
+#[test]
+fn a_dated_term_lists_its_durations_in_order() {
+    assert_one(
+        "term-out-of-order",
+        "snarast = [",
+        r#"term "snarast" lists its durations out of order"#,
+    );
+}

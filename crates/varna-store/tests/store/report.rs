@@ -766,7 +766,7 @@ async fn deadline_counts_follow_the_clock_through_sweeps(h: Harness) {
         .file_case(
             "lex-sarah",
             FileCase {
-                lagrum: Lagrum::Sol,
+                lagrum: Lagrum::Lss,
                 unit: UnitId::new(s.unit),
                 fields: fields(&[
                     ("what_happened", text("Händelse")),
@@ -798,7 +798,7 @@ async fn deadline_counts_follow_the_clock_through_sweeps(h: Harness) {
         .expect("sweeps");
     assert_eq!(
         swept.passed, 1,
-        "only SAS informed (24 h) is due: {swept:?}"
+        "only SAS informed (24 h) is due; under LSS protective measures have three days: {swept:?}"
     );
     assert_eq!(
         sas_informed(&report(&h, Scope::Organisation).await),

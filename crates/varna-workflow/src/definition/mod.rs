@@ -16,7 +16,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::duration::DeadlineDuration;
+use crate::duration::Schedule;
 use crate::vocab::{Lagrum, Role, StateId};
 
 pub use error::{DefinitionError, DefinitionErrors};
@@ -54,8 +54,9 @@ pub struct WorkflowDefinition {
     pub label: Label,
     /// The lagrum a case of this kind may be filed under.
     pub lagrum: Vec<Lagrum>,
-    /// Named legal time words (genast, snarast, …) and their local durations.
-    pub terms: BTreeMap<String, DeadlineDuration>,
+    /// Named legal time words (genast, snarast, …) and their local
+    /// durations, each as in force from its day.
+    pub terms: BTreeMap<String, Schedule>,
     /// Legal references shown to users.
     pub legal_references: Vec<LegalReference>,
     /// The severity outcomes a bedömning may reach, in order of severity.
@@ -452,13 +453,13 @@ pub struct Deadline {
     /// Date fields whose value, the first one set, is the clock start
     /// instead of the event's time (lex Maria runs from the event).
     pub start_fields: Vec<String>,
-    /// How long the clock runs.
-    pub within: DeadlineDuration,
+    /// How long the clock runs, by the day it starts.
+    pub within: Schedule,
     /// The legal term the duration stands for, if written as one (e.g. `snarast`).
     pub term: Option<String>,
     /// Where the lagrum use different words for the same duty: the
     /// duration and term for cases under that lagrum.
-    pub by_lagrum: BTreeMap<Lagrum, (DeadlineDuration, Option<String>)>,
+    pub by_lagrum: BTreeMap<Lagrum, (Schedule, Option<String>)>,
     /// Transitions that meet the deadline.
     pub satisfied_by: Vec<String>,
     /// A date field the meeting transition states: the clock is met on
@@ -478,10 +479,10 @@ pub struct Deadline {
 impl Deadline {
     /// How long the clock runs for a case under `lagrum`, and the term it
     /// stands for.
-    pub fn within_for(&self, lagrum: Lagrum) -> (DeadlineDuration, Option<&str>) {
+    pub fn within_for(&self, lagrum: Lagrum) -> (&Schedule, Option<&str>) {
         match self.by_lagrum.get(&lagrum) {
-            Some((d, term)) => (*d, term.as_deref()),
-            None => (self.within, self.term.as_deref()),
+            Some((d, term)) => (d, term.as_deref()),
+            None => (&self.within, self.term.as_deref()),
         }
     }
 }

@@ -16,7 +16,7 @@ pub(super) type Name = Spanned<String>;
 pub(super) struct RawFile {
     pub(super) workflow: Spanned<RawHeader>,
     #[serde(default)]
-    pub(super) terms: BTreeMap<String, Spanned<String>>,
+    pub(super) terms: BTreeMap<String, Spanned<RawTerm>>,
     #[serde(default, rename = "legal_reference")]
     pub(super) legal_references: Vec<RawLegalReference>,
     #[serde(default, rename = "outcome")]
@@ -89,6 +89,23 @@ pub(super) enum RawRequirementKind {
     Field(String),
     Any { any: Vec<String> },
     FollowedUp { followed_up: String },
+}
+
+/// A term's duration, or its durations from given days on
+/// (`genast = [{ within = "3d" }, { within = "24h", from = "2027-01-01" }]`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawTerm {
+    One(String),
+    Dated(Vec<RawDatedTerm>),
+}
+
+/// One step of a dated term.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDatedTerm {
+    pub(super) within: String,
+    pub(super) from: Option<String>,
 }
 
 /// One name or a list of names, e.g. `starts_on = "file"` or

@@ -72,8 +72,17 @@ pub struct Scenario {
 impl Scenario {
     /// Given: a case filed by `role` under `lagrum` with `fields`.
     pub fn filed(workflow: &str, role: Role, lagrum: Lagrum, filed: Fields) -> Scenario {
-        let def = definition(workflow);
-        let now = start();
+        Scenario::filed_at(definition(workflow), start(), role, lagrum, filed)
+    }
+
+    /// Given: a case of `def` filed at `now`.
+    pub fn filed_at(
+        def: WorkflowDefinition,
+        now: DateTime<Utc>,
+        role: Role,
+        lagrum: Lagrum,
+        filed: Fields,
+    ) -> Scenario {
         let decision = decide_filing(
             &def,
             FileCase {

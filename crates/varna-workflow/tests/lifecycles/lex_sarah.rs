@@ -811,3 +811,43 @@ fn references_are_shown_as_in_force_on_the_day_of_the_step() {
         two_months.text
     );
 }
+
+#[test]
+fn a_term_revised_on_a_day_applies_to_clocks_started_from_that_day() {
+    let source = definition("lex-sarah").source;
+    let revised = source.replace(
+        "snarast = \"14d\"",
+        "snarast = [{ within = \"14d\" }, { within = \"7d\", from = \"2026-03-05\" }]",
+    );
+    assert_ne!(revised, source, "the term is in the file");
+    let def = varna_workflow::definition::parse("lex-sarah.toml", &revised).expect("valid");
+    let mark = |s: &mut Scenario| {
+        s.take(
+            Role::Sas,
+            "mark_possibly_serious",
+            fields(&[("seriousness_reasons", text("Skada"))]),
+        );
+        s.case.deadlines["ivo_anmalan"].due_at() - s.now
+    };
+    let filed = |now| {
+        Scenario::filed_at(
+            def.clone(),
+            now,
+            Role::Reporter,
+            Lagrum::Sol,
+            fields(&[
+                ("what_happened", text("Händelse")),
+                ("occurred_on", text("2026-03-01")),
+                ("affected_gender", text("man")),
+            ]),
+        )
+    };
+    let before = mark(&mut filed(start()));
+    let after = mark(&mut filed(start() + Duration::days(4)));
+    assert_eq!(before, Duration::days(14), "started on 2 March");
+    assert_eq!(
+        after,
+        Duration::days(7),
+        "started on 6 March, under the revised routine"
+    );
+}

@@ -4,9 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Declared, FILING, Validator};
-use crate::definition::raw::{Name, RawDeadline, RawOneOrMany, RawWithin};
+use crate::definition::raw::{Name, RawDeadline, RawOneOrMany, RawTerm, RawWithin};
 use crate::definition::{ClockStart, Deadline, FieldKind};
-use crate::duration::DeadlineDuration;
+use toml::Spanned;
+
+use crate::duration::{DeadlineDuration, Schedule};
 use crate::vocab::{Lagrum, join};
 
 impl Validator<'_> {
@@ -14,8 +16,8 @@ impl Validator<'_> {
         &mut self,
         raw: Vec<RawDeadline>,
         known: &Declared,
-        terms: &BTreeMap<String, DeadlineDuration>,
-        raw_terms: &BTreeMap<String, Name>,
+        terms: &BTreeMap<String, Schedule>,
+        raw_terms: &BTreeMap<String, Spanned<RawTerm>>,
     ) -> Vec<Deadline> {
         let mut deadlines = Vec::new();
         let mut deadline_ids = BTreeSet::new();
@@ -113,12 +115,12 @@ impl Validator<'_> {
         d: &RawDeadline,
         by: &BTreeMap<String, String>,
         known: &Declared,
-        terms: &BTreeMap<String, DeadlineDuration>,
-        raw_terms: &BTreeMap<String, Name>,
+        terms: &BTreeMap<String, Schedule>,
+        raw_terms: &BTreeMap<String, Spanned<RawTerm>>,
     ) -> (
-        Option<DeadlineDuration>,
+        Option<Schedule>,
         Option<String>,
-        BTreeMap<Lagrum, (DeadlineDuration, Option<String>)>,
+        BTreeMap<Lagrum, (Schedule, Option<String>)>,
     ) {
         let span = d.within.span();
         let mut out = BTreeMap::new();
@@ -184,14 +186,14 @@ impl Validator<'_> {
     fn within(
         &mut self,
         within: &Name,
-        terms: &BTreeMap<String, DeadlineDuration>,
-        raw_terms: &BTreeMap<String, Name>,
-    ) -> (Option<DeadlineDuration>, Option<String>) {
+        terms: &BTreeMap<String, Schedule>,
+        raw_terms: &BTreeMap<String, Spanned<RawTerm>>,
+    ) -> (Option<Schedule>, Option<String>) {
         match terms.get(within.get_ref()) {
-            Some(duration) => (Some(*duration), Some(within.get_ref().clone())),
+            Some(schedule) => (Some(schedule.clone()), Some(within.get_ref().clone())),
             None if raw_terms.contains_key(within.get_ref()) => (None, None),
             None => match within.get_ref().parse::<DeadlineDuration>() {
-                Ok(duration) => (Some(duration), None),
+                Ok(duration) => (Some(Schedule::fixed(duration)), None),
                 Err(e) => {
                     let terms_list = join(raw_terms.keys().map(String::as_str));
                     self.error(

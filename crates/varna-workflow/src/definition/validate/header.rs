@@ -7,9 +7,11 @@ use std::ops::Range;
 use chrono::NaiveDate;
 
 use super::{Declared, Validator, is_identifier};
-use crate::definition::raw::{Name, RawHeader, RawLegalReference, RawOutcome};
+use toml::Spanned;
+
+use crate::definition::raw::{Name, RawHeader, RawLegalReference, RawOutcome, RawTerm};
 use crate::definition::{LegalReference, Outcome};
-use crate::duration::DeadlineDuration;
+use crate::duration::Schedule;
 use crate::vocab::Lagrum;
 
 impl Validator<'_> {
@@ -70,15 +72,46 @@ impl Validator<'_> {
         (name, version)
     }
 
-    /// The legal time words and the durations they stand for.
+    /// The legal time words and the durations they stand for, each from
+    /// its day on where the file dates them.
     pub(super) fn terms(
         &mut self,
-        raw: &BTreeMap<String, Name>,
-    ) -> BTreeMap<String, DeadlineDuration> {
+        raw: &BTreeMap<String, Spanned<RawTerm>>,
+    ) -> BTreeMap<String, Schedule> {
         let mut terms = BTreeMap::new();
         for (term, value) in raw {
-            if let Some(d) = self.duration(value) {
-                terms.insert(term.clone(), d);
+            let span = value.span();
+            let schedule = match value.get_ref() {
+                RawTerm::One(d) => self
+                    .duration(&Name::new(span.clone(), d.clone()))
+                    .map(Schedule::fixed),
+                RawTerm::Dated(steps) => {
+                    let mut parsed = Vec::new();
+                    let mut valid = true;
+                    for step in steps {
+                        let from = step
+                            .from
+                            .as_ref()
+                            .map(|d| self.date(&Name::new(span.clone(), d.clone()), "from"));
+                        let within = self.duration(&Name::new(span.clone(), step.within.clone()));
+                        match (from, within) {
+                            (Some(None), _) | (_, None) => valid = false,
+                            (from, Some(within)) => parsed.push((from.flatten(), within)),
+                        }
+                    }
+                    let schedule = valid.then(|| Schedule::dated(parsed)).flatten();
+                    if valid && schedule.is_none() {
+                        self.error(
+                            &span,
+                            format!("term \"{term}\" lists its durations out of order"),
+                            Some("list them by their `from` day, earliest first; only the first may leave `from` out".into()),
+                        );
+                    }
+                    schedule
+                }
+            };
+            if let Some(schedule) = schedule {
+                terms.insert(term.clone(), schedule);
             }
         }
         terms
