@@ -1413,3 +1413,59 @@ async fn graphql_answers_are_never_cached_and_graphiql_is_pinned_or_off() {
         .expect("responds");
     assert_eq!(off.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn steps_clocks_and_fields_carry_the_references_in_force() {
+    let app = app().await;
+    let r = app
+        .run(
+            &principal(Role::Sas),
+            r#"query($id: ID!) { case(id: $id) { availableTransitions { name legalReferences } deadlines { id legalReferences } } workflows { name fields { name legalReferences } } }"#,
+            json!({ "id": app.sarah }),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let case = &r["data"]["case"];
+    let refs = |list: &Value, key: &str, name: &str| -> Vec<String> {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .find(|x| x[key] == name)
+            .and_then(|x| x["legalReferences"].as_array())
+            .unwrap_or_else(|| panic!("{name} in {list}"))
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    };
+    let propose = refs(
+        &case["availableTransitions"],
+        "name",
+        "propose_early_anmalan",
+    );
+    assert!(
+        propose.iter().any(|t| t.contains("27 kap. 6 §")),
+        "{propose:?}"
+    );
+    let protective = refs(&case["deadlines"], "id", "protective_measures");
+    assert!(
+        protective.iter().any(|t| t.contains("27 kap. 5 §"))
+            && protective.iter().any(|t| t.contains("LSS 24 e §")),
+        "{protective:?}"
+    );
+    let sarah = r["data"]["workflows"]
+        .as_array()
+        .expect("workflows")
+        .iter()
+        .find(|w| w["name"] == "lex-sarah")
+        .expect("lex Sarah")
+        .clone();
+    let noticed = refs(&sarah["fields"], "name", "noticed_on");
+    assert!(
+        noticed.iter().any(|t| t.contains("27 kap. 2 §")),
+        "{noticed:?}"
+    );
+    assert!(
+        !r.to_string().contains("2001:453"),
+        "the repealed law is not shown for today's steps"
+    );
+}

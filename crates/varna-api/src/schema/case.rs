@@ -45,6 +45,7 @@ impl From<varna_app::view::DeadlineView> for Deadline {
             ended_at: d.ended_at,
             overdue: d.overdue,
             term: d.term,
+            legal_references: d.references,
         }
     }
 }
@@ -145,6 +146,7 @@ impl CaseView {
                 required_fields: a.requires.iter().map(ToString::to_string).collect(),
                 accepted_fields: a.accepts,
                 missing_fields: a.missing.iter().map(ToString::to_string).collect(),
+                legal_references: a.references,
             })
             .collect())
     }
@@ -310,6 +312,8 @@ pub struct AvailableTransition {
     pub accepted_fields: Vec<String>,
     /// Required fields the case does not have yet: the command must supply them.
     pub missing_fields: Vec<String>,
+    /// The legal references in force today that the step rests on.
+    pub legal_references: Vec<String>,
 }
 
 /// A clock on the case.
@@ -329,6 +333,8 @@ pub struct Deadline {
     pub overdue: bool,
     /// The legal time word it stands for (`snarast`, `genast`…), if any.
     pub term: Option<String>,
+    /// The legal references in force today that the clock rests on.
+    pub legal_references: Vec<String>,
 }
 
 /// A link to another case.
