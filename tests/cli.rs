@@ -42,7 +42,7 @@ fn check_summarises_every_shipped_lifecycle() {
             out(&o)
         );
     }
-    assert!(out(&o).contains("4 workflow definitions"), "{}", out(&o));
+    assert!(out(&o).contains("5 workflow definitions"), "{}", out(&o));
 }
 
 #[test]

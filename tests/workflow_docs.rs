@@ -17,9 +17,28 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Every lifecycle file in `workflows/`, by file name: a new file needs no
+/// change here.
+fn shipped_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("workflows"))
+        .expect("workflows/ is readable")
+        .filter_map(|e| {
+            let path = e.expect("an entry").path();
+            (path.extension().is_some_and(|x| x == "toml")).then(|| {
+                path.file_stem()
+                    .expect("a name")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 fn shipped_catalog() -> Catalog {
     let mut sources = Vec::new();
-    for name in ["avvikelse", "lex-sarah", "lex-maria", "klagomal"] {
+    for name in shipped_names() {
         let path = root().join("workflows").join(format!("{name}.toml"));
         let text = std::fs::read_to_string(&path).expect("definition is readable");
         sources.push((format!("{name}.toml"), text));
@@ -30,8 +49,8 @@ fn shipped_catalog() -> Catalog {
 fn generated_section(catalog: &Catalog) -> String {
     let mut out = String::from(BEGIN);
     out.push('\n');
-    for name in ["avvikelse", "lex-sarah", "lex-maria", "klagomal"] {
-        let def = catalog.get(name).expect("loaded");
+    for name in shipped_names() {
+        let def = catalog.get(&name).expect("loaded");
         out.push_str(&format!(
             "\n### {} (`{name}.toml`, version {})\n\n```mermaid\n{}```\n",
             def.label.sv,

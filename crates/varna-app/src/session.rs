@@ -27,6 +27,7 @@ pub struct App {
     store: Arc<Store>,
     filings: FilingRate,
     expensive: Expensive,
+    policy: policy::Policy,
 }
 
 impl App {
@@ -34,11 +35,21 @@ impl App {
     /// per person and minute (`0`: no limit).
     pub fn new(store: Arc<Store>, filings_per_minute: u32) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let policy = store.catalog().map_or_else(
+            |_| policy::Policy::default(),
+            |catalog| policy::Policy::new(catalog.iter()),
+        );
         App {
             store,
             filings: FilingRate::new(filings_per_minute),
             expensive: Expensive::new(cores.div_ceil(2)),
+            policy,
         }
+    }
+
+    /// The read rules, with the lifecycles' part in them.
+    pub fn policy(&self) -> &policy::Policy {
+        &self.policy
     }
 
     /// The store underneath.
@@ -224,7 +235,7 @@ impl<'a> Session<'a> {
     pub async fn case(&self, id: &CaseId, purpose: Purpose) -> Result<CaseView> {
         let store = self.store();
         let record = store.case(id).await?.ok_or_else(AppError::not_found)?;
-        if !policy::may_read(self.principal, &record.summary) {
+        if !self.app.policy.may_read(self.principal, &record.summary) {
             return Err(AppError::not_found());
         }
         let record_read = || async {
@@ -266,7 +277,7 @@ impl<'a> Session<'a> {
         if records.len() != ids.len()
             || !records
                 .iter()
-                .all(|r| policy::may_read(self.principal, &r.summary))
+                .all(|r| self.app.policy.may_read(self.principal, &r.summary))
         {
             return Err(AppError::not_found());
         }
@@ -320,7 +331,7 @@ impl<'a> Session<'a> {
                 "first must be between 1 and 200",
             ));
         }
-        let filter = policy::scope(self.principal, filter);
+        let filter = self.app.policy.scope(self.principal, filter);
         let store = self.store();
         let page = store.cases(&filter, first, after).await?;
         let total = store.count_cases(&filter).await?;
@@ -354,7 +365,7 @@ impl<'a> Session<'a> {
                     .map(|s| (def.name().to_owned(), s.as_str().to_owned())),
             );
         }
-        let filter = policy::scope(self.principal, CaseFilter::default());
+        let filter = self.app.policy.scope(self.principal, CaseFilter::default());
         let summaries = store.work_queue(&filter, &actionable, first).await?;
         let mut items = Vec::with_capacity(summaries.len());
         for summary in summaries {
@@ -460,7 +471,7 @@ impl<'a> Session<'a> {
             .case(id)
             .await?
             .ok_or_else(AppError::not_found)?;
-        if policy::may_read(self.principal, &record.summary) {
+        if self.app.policy.may_read(self.principal, &record.summary) {
             Ok(record)
         } else {
             Err(AppError::not_found())
@@ -560,7 +571,7 @@ impl<'a> Session<'a> {
     /// a time per person, a few at a time in all. Every case it names is
     /// access-logged.
     pub async fn report(&self, year: i32, scope: Scope) -> Result<QualityReport> {
-        let Some(reader) = policy::report_reader(self.principal) else {
+        let Some(reader) = self.app.policy.report_reader(self.principal) else {
             return Err(AppError::new(
                 Code::Forbidden,
                 "the quality report is for the auditor, SAS, MAS and committee roles",

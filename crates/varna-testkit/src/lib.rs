@@ -32,15 +32,19 @@ pub use smtp::{Mail, SmtpSink};
 pub use webhook::{Received, WebhookReceiver};
 pub use ws::GraphqlWs;
 
-/// The four lifecycles as shipped in the repository's `workflows/` folder.
+/// The lifecycles as shipped in the repository's `workflows/` folder.
 pub fn shipped_catalog() -> varna_workflow::Catalog {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../workflows");
-    let sources: Vec<(String, String)> = ["avvikelse", "lex-sarah", "lex-maria", "klagomal"]
-        .iter()
-        .map(|n| {
-            let path = format!("{dir}/{n}.toml");
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            (format!("{n}.toml"), text)
+    // Every file in the folder: a new lifecycle needs no change here.
+    let sources: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .filter_map(|entry| {
+            let path = entry.expect("a readable entry").path();
+            let name = path.file_name()?.to_string_lossy().into_owned();
+            name.ends_with(".toml").then(|| {
+                let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+                (name, text)
+            })
         })
         .collect();
     varna_workflow::Catalog::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))

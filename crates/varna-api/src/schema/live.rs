@@ -7,7 +7,7 @@
 //! ids), never its content, so sending one is not a read of the case and is
 //! not access-logged; opening the case with the `case` query is. Each
 //! subscriber only hears of cases its role and units may read
-//! ([`policy::may_read_parts`]).
+//! ([`Policy::may_read_parts`]).
 
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use tokio::sync::broadcast::error::RecvError;
 use varna_store::{CaseChange, Store};
 
 use crate::auth::Principal;
-use crate::policy;
+use crate::policy::Policy;
 use crate::schema::types::{CaseKind, Lagrum};
 use crate::schema::{principal, store};
 
@@ -127,8 +127,13 @@ fn notice(c: &CaseChange) -> CaseEventNotice {
     }
 }
 
-fn visible(p: &Principal, c: &CaseChange) -> bool {
-    policy::may_read_parts(p, &c.kind, c.lagrum.as_str(), &c.unit, &c.filed_by)
+fn visible(policy: &Policy, p: &Principal, c: &CaseChange) -> bool {
+    policy.may_read_parts(p, &c.kind, c.lagrum.as_str(), &c.unit, &c.filed_by)
+}
+
+/// The application's read rules, for a stream that outlives the request.
+fn read_rules(ctx: &Context<'_>) -> Policy {
+    ctx.data_unchecked::<Arc<varna_app::App>>().policy().clone()
 }
 
 /// The store's notices as a stream; a subscriber that lags skips ahead.
@@ -164,12 +169,13 @@ impl SubscriptionRoot {
         >,
     ) -> Result<impl Stream<Item = CaseEventNotice> + use<>> {
         let p = principal(ctx)?.clone();
+        let policy = read_rules(ctx);
         let filter = filter.unwrap_or_default();
         crate::schema::types::bounded("kinds", filter.kinds.as_ref())?;
         crate::schema::types::bounded("units", filter.units.as_ref())?;
         crate::schema::types::bounded("eventTypes", filter.event_types.as_ref())?;
         Ok(session_changes(ctx).filter_map(move |c| {
-            let keep = visible(&p, &c) && filter.matches(&c);
+            let keep = visible(&policy, &p, &c) && filter.matches(&c);
             async move { keep.then(|| notice(&c)) }
         }))
     }
@@ -181,12 +187,13 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = DeadlineAlert> + use<>> {
         let p = principal(ctx)?.clone();
+        let policy = read_rules(ctx);
         let store = Arc::clone(store(ctx));
         Ok(session_changes(ctx).filter_map(move |c| {
             let alert = c
                 .deadline
                 .clone()
-                .filter(|_| visible(&p, &c) && c.responsible.contains(&p.role))
+                .filter(|_| visible(&policy, &p, &c) && c.responsible.contains(&p.role))
                 .map(|deadline| {
                     let label_sv = store
                         .definition(&c.kind)

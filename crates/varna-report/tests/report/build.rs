@@ -133,6 +133,13 @@ fn ivo_shares_are_of_the_years_cases() {
         r.ivo,
         vec![
             IvoRow {
+                kind: "kommunal-anmalan".into(),
+                kind_label: "Kommunal anmälan till IVO".into(),
+                cases: 0,
+                reported: 0,
+                share: 0.0,
+            },
+            IvoRow {
                 kind: "lex-maria".into(),
                 kind_label: "Lex Maria".into(),
                 cases: 0,

@@ -937,7 +937,7 @@ async fn cases_are_pinned_to_their_definition_version(h: Harness) {
             .is_err(),
         "version 1's step is not offered to a version 2 case"
     );
-    assert_eq!(h.count("workflow_definition").await, 6);
+    assert_eq!(h.count("workflow_definition").await, 7);
     assert_eq!(
         reopened
             .verify_audit(|_| {})

@@ -183,7 +183,7 @@ impl Ctx {
             me: self.session.as_ref().map(|s| Me {
                 name: s.name.clone(),
                 role: role_label(s.principal.role, self.lang).to_owned(),
-                reports: varna_app::policy::report_reader(&s.principal).is_some(),
+                reports: varna_app::policy::reads_report(&s.principal),
             }),
             filings: self.filings.clone(),
             here: here.to_owned(),

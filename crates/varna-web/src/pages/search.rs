@@ -262,7 +262,7 @@ pub(super) struct YearForm {
 }
 
 pub(super) async fn report_page(SignedIn(ctx): SignedIn, Query(form): Query<YearForm>) -> Response {
-    if varna_app::policy::report_reader(ctx.principal()).is_none() {
+    if !varna_app::policy::reads_report(ctx.principal()) {
         return ctx.error(StatusCode::FORBIDDEN, ctx.t.report_not_for_role);
     }
     let (this_year, _) = varna_workflow::local::year_month(chrono::Utc::now());

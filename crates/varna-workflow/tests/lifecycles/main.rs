@@ -5,6 +5,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod kommunal_anmalan;
 mod lex_maria;
 mod lex_sarah;
 
