@@ -170,7 +170,7 @@ pub fn steps(
         "lex-sarah" if variant % 6 == 5 => lex_sarah_early_anmalan(variant, at),
         "lex-sarah" => lex_sarah(variant, at),
         "lex-maria" => lex_maria(variant, at),
-        _ => klagomal(variant, at),
+        _ => klagomal(lagrum, variant, at),
     }
 }
 
@@ -226,6 +226,14 @@ fn avvikelse(lagrum: Lagrum, variant: usize) -> Vec<Step> {
                     "actions",
                     text("Introduktion i rutinen (orsak: okänd rutin), klar inom två veckor."),
                 ),
+            ]),
+        ),
+    ));
+    v.push(step(
+        Role::UnitManager,
+        transition(
+            "assess_effect",
+            fields(&[
                 ("result", text("Alla på schemat har gått introduktionen.")),
                 ("effect_assessment", text("Inga nya händelser på en månad.")),
             ]),
@@ -235,7 +243,13 @@ fn avvikelse(lagrum: Lagrum, variant: usize) -> Vec<Step> {
         closer,
         transition(
             close,
-            fields(&[("closing_assessment", text("Åtgärderna adresserar orsaken."))]),
+            fields(&[
+                ("closing_assessment", text("Åtgärderna adresserar orsaken.")),
+                (
+                    "escalation_answer",
+                    text("Ingen skada och inget missförhållande: rutinbrist som åtgärdats."),
+                ),
+            ]),
         ),
     ));
     v
@@ -529,40 +543,89 @@ fn lex_maria(variant: usize, at: &impl Fn(usize) -> DateTime<Utc>) -> Vec<Step> 
     v
 }
 
-/// Investigated, answered (or not, when the sender wants no answer) and closed.
-fn klagomal(variant: usize, at: &impl Fn(usize) -> DateTime<Utc>) -> Vec<Step> {
-    let answer = if variant.is_multiple_of(2) {
-        fields(&[
+/// Investigated, answered (or not, when the sender wants no answer) and
+/// closed with the answer to the lex Sarah / lex Maria question; praise is
+/// acknowledged without an investigation; some health-care complaints
+/// concern another vårdgivare and are forwarded.
+fn klagomal(lagrum: Lagrum, variant: usize, at: &impl Fn(usize) -> DateTime<Utc>) -> Vec<Step> {
+    if lagrum == Lagrum::Hsl && variant % 4 == 1 {
+        // About another vårdgivare: forwarded, with the day and the receiver.
+        return vec![
+            step(
+                Role::UnitManager,
+                transition("start_investigation", Fields::new()),
+            ),
+            step(
+                Role::UnitManager,
+                transition(
+                    "forward_to_other_provider",
+                    fields(&[
+                        ("forwarded_to", text("Regionens vårdcentral")),
+                        ("forwarded_on", day(at(2))),
+                    ]),
+                ),
+            ),
+        ];
+    }
+    let answer = if variant % 5 == 4 {
+        transition(
+            "acknowledge_praise",
+            fields(&[
+                ("response", text("Tack, vi har fört berömmet vidare.")),
+                ("response_sent_on", day(at(2))),
+            ]),
+        )
+    } else if variant.is_multiple_of(2) {
+        let mut set = fields(&[
             ("investigation_result", text("Rutinen förtydligad.")),
             ("response", text("Tack, vi har ändrat rutinen.")),
             ("response_sent_on", day(at(2))),
-        ])
+        ]);
+        let name = if lagrum == Lagrum::Hsl {
+            set.insert(
+                "planned_measures".into(),
+                text("Ny rutin för läkemedelsgenomgång."),
+            );
+            "answer_health"
+        } else {
+            "answer"
+        };
+        transition(name, set)
     } else {
-        fields(&[
-            (
-                "investigation_result",
-                text("Synpunkten tas med i verksamhetsplaneringen."),
-            ),
-            (
-                "no_response_reason",
-                text("Avsändaren ville inte ha återkoppling."),
-            ),
-        ])
+        transition(
+            "record_no_answer",
+            fields(&[
+                (
+                    "investigation_result",
+                    text("Synpunkten tas med i verksamhetsplaneringen."),
+                ),
+                (
+                    "no_response_reason",
+                    text("Avsändaren ville inte ha återkoppling."),
+                ),
+            ]),
+        )
     };
     vec![
         step(
             Role::UnitManager,
             transition("start_investigation", Fields::new()),
         ),
-        step(Role::UnitManager, transition("answer", answer)),
+        step(Role::UnitManager, answer),
         step(
             Role::UnitManager,
             transition(
                 "close",
-                fields(&[(
-                    "analysis",
-                    text("Liknande synpunkter från två enheter i år."),
-                )]),
+                fields(&[
+                    (
+                        "analysis",
+                        text("Liknande synpunkter från två enheter i år."),
+                    ),
+                    (
+                        "escalation_answer",
+                        text("Inget missförhållande och ingen vårdskada."),
+                    ),
+                ]),
             ),
         ),
     ]
@@ -654,7 +717,10 @@ pub fn filing(
                     "what_happened",
                     text("Närstående framför synpunkter på matens kvalitet."),
                 ),
-                ("wants_aterkoppling", Value::Bool(variant.is_multiple_of(2))),
+                (
+                    "wants_aterkoppling",
+                    Value::Bool(variant.is_multiple_of(2) || variant % 5 == 4),
+                ),
             ]),
         ),
     };

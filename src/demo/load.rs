@@ -117,11 +117,26 @@ pub async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<DemoOrg
                 (filed_at + Duration::hours(6 * i64::try_from(n).unwrap_or(0)))
                     .min(today - Duration::minutes(5))
             };
+            // The first cases of each kind take the longest path (a serious
+            // outcome) and stop after each transition in turn, so every state
+            // shows; later ones vary their path and mostly finish. A case is
+            // filed as the variant whose steps it takes.
+            let longest = steps(kind, lagrum, 3, &step_at);
+            let cuts: Vec<usize> = std::iter::once(0)
+                .chain(
+                    longest
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| matches!(s.command, Command::Transition { .. }))
+                        .map(|(n, _)| n + 1),
+                )
+                .collect();
+            let variant = if i < cuts.len() { 3 } else { i };
             let (role, command) = filing(
                 kind,
                 lagrum,
                 unit,
-                i,
+                variant,
                 &mut dice,
                 filed_at - Duration::days(1),
             );
@@ -134,19 +149,6 @@ pub async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<DemoOrg
                 .await
                 .with_context(|| format!("demo: filing {kind} case {i}"))?;
             filed += 1 + outcome.opened.len();
-            // The first cases of each kind take the longest path (a serious
-            // outcome) and stop after each transition in turn, so every state
-            // shows; later ones vary their path and mostly finish.
-            let longest = steps(kind, lagrum, 3, &step_at);
-            let cuts: Vec<usize> = std::iter::once(0)
-                .chain(
-                    longest
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, s)| matches!(s.command, Command::Transition { .. }))
-                        .map(|(n, _)| n + 1),
-                )
-                .collect();
             let (all, take) = if i < cuts.len() {
                 (longest, cuts[i])
             } else {

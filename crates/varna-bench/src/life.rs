@@ -1,6 +1,6 @@
 //! The write workload the harness shares: an avvikelse filed at one unit
 //! and taken through its whole lifecycle (start_investigation,
-//! report_actions, close_social), as store commands or as GraphQL
+//! report_actions, assess_effect, close_social), as store commands or as GraphQL
 //! mutation variables, with tokens for the roles that act.
 
 use chrono::Utc;

@@ -522,11 +522,12 @@ pub fn available_transitions<'d>(
         })
         .filter(|t| {
             let failed = condition_unmet(def, &t.when, case.lagrum, &case.fields, |f| case.has(f));
-            !failed.iter().any(|f| {
-                matches!(
-                    f,
-                    FailedCondition::Set { .. } | FailedCondition::Unset { .. }
-                )
+            // What the case has recorded rules the step out; a value the
+            // command itself may set does not.
+            !failed.iter().any(|f| match f {
+                FailedCondition::Set { .. } | FailedCondition::Unset { .. } => true,
+                FailedCondition::Value { field } => !t.allowed_fields().any(|a| a == field),
+                _ => false,
             })
         })
         .map(|t| AvailableTransition {

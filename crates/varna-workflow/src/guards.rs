@@ -163,6 +163,12 @@ pub(crate) fn condition_unmet(
             .filter(|f| has(f))
             .map(|f| FailedCondition::Unset { field: f.clone() }),
     );
+    failed.extend(
+        when.values
+            .iter()
+            .filter(|(f, allowed)| fields.get(*f).is_none_or(|v| !allowed.contains(v)))
+            .map(|(f, _)| FailedCondition::Value { field: f.clone() }),
+    );
     failed
 }
 

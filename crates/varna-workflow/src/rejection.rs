@@ -124,6 +124,12 @@ pub enum FailedCondition {
         /// The field that has a value.
         field: String,
     },
+    /// A field does not hold one of the values the step is for.
+    #[error("{field} is not one of the values this step is for")]
+    Value {
+        /// The field.
+        field: String,
+    },
 }
 
 fn list<T: std::fmt::Display>(items: &[T]) -> String {

@@ -303,3 +303,12 @@ fn a_dated_term_lists_its_durations_in_order() {
         r#"term "snarast" lists its durations out of order"#,
     );
 }
+
+#[test]
+fn a_condition_lists_values_its_field_can_hold() {
+    assert_one(
+        "condition-value",
+        r#"when = { values = { wants_answer = ["yes"] } }"#,
+        r#""yes" is not a value of the boolean field "wants_answer""#,
+    );
+}

@@ -16,6 +16,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::case::Value;
 use crate::duration::Schedule;
 use crate::vocab::{Lagrum, Role, StateId};
 
@@ -314,6 +315,9 @@ pub struct Condition {
     pub set: Vec<String>,
     /// These fields must still be without a value (a step done once).
     pub unset: Vec<String>,
+    /// These fields must hold one of the listed values (a complaint whose
+    /// sender wants an answer; anything but praise).
+    pub values: BTreeMap<String, Vec<Value>>,
 }
 
 /// Who may file and what a filing must carry.

@@ -196,6 +196,8 @@ pub(super) struct RawCondition {
     pub(super) set: Vec<Name>,
     #[serde(default)]
     pub(super) unset: Vec<Name>,
+    #[serde(default)]
+    pub(super) values: BTreeMap<String, Spanned<Vec<toml::Value>>>,
 }
 
 #[derive(Debug, Deserialize)]

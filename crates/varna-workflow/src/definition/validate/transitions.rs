@@ -1,13 +1,15 @@
 //! Filing and the `[[transition]]` tables: their names, roles, required
 //! and accepted fields, guards (`when`) and the cases they spawn.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use toml::Spanned;
 
 use super::{Declared, FILING, Validator, is_identifier};
+use crate::case::Value;
+use crate::definition::raw::Name;
 use crate::definition::raw::{RawCondition, RawFiling, RawSpawn, RawTransition};
-use crate::definition::{Condition, Filing, LinkKind, Spawn, StateKind, Transition};
+use crate::definition::{Condition, FieldKind, Filing, LinkKind, Spawn, StateKind, Transition};
 use crate::vocab::{Lagrum, join};
 
 impl Validator<'_> {
@@ -234,11 +236,63 @@ impl Validator<'_> {
         });
         let set = self.field_refs(known, &raw.set);
         let unset = self.field_refs(known, &raw.unset);
+        let mut values = BTreeMap::new();
+        for (field, listed) in &raw.values {
+            let name = Name::new(listed.span(), field.clone());
+            let Some(kind) = self
+                .field_ref(known, &name)
+                .and_then(|f| known.fields.get(&f))
+            else {
+                continue;
+            };
+            let mut allowed = Vec::new();
+            for v in listed.get_ref() {
+                match condition_value(kind, v) {
+                    Some(value) => allowed.push(value),
+                    None => self.error(
+                        &listed.span(),
+                        format!(
+                            "{} is not a value of the {} field \"{field}\"",
+                            shown(v),
+                            kind.as_str()
+                        ),
+                        Some("list values the field can hold".into()),
+                    ),
+                }
+            }
+            values.insert(field.clone(), allowed);
+        }
         Condition {
             lagrum,
             outcome,
             set,
             unset,
+            values,
         }
+    }
+}
+
+/// A value a condition lists, as the field's own type holds it.
+fn condition_value(kind: &FieldKind, v: &toml::Value) -> Option<Value> {
+    match (kind, v) {
+        (FieldKind::Boolean, toml::Value::Boolean(b)) => Some(Value::Bool(*b)),
+        (FieldKind::Integer { min, max }, toml::Value::Integer(n)) => {
+            (min..=max).contains(&n).then_some(Value::Integer(*n))
+        }
+        (FieldKind::Choice { values }, toml::Value::String(s)) => {
+            values.contains(s).then(|| Value::Text(s.clone()))
+        }
+        (FieldKind::Text, toml::Value::String(s)) => Some(Value::Text(s.clone())),
+        _ => None,
+    }
+}
+
+/// A listed value as the file wrote it, for an error message.
+fn shown(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => format!("\"{s}\""),
+        toml::Value::Integer(n) => n.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        other => other.type_str().to_owned(),
     }
 }

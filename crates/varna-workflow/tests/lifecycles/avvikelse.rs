@@ -1,0 +1,130 @@
+//! Avvikelse (the municipality's definition; SOSFS 2011:9 5 kap.): one test
+//! per obligation in DOMAIN.md, named in workflows/README.md's table.
+
+use chrono::Duration;
+use varna_workflow::definition::{LinkKind, Requirement};
+use varna_workflow::{DeadlineStatus, Effect, Lagrum, Rejection, Role};
+
+use super::common::*;
+
+/// Given: an avvikelse under `lagrum`, investigated, its causes and actions
+/// documented.
+pub(crate) fn with_actions(lagrum: Lagrum, category: &str) -> Scenario {
+    let mut s = Scenario::filed(
+        "avvikelse",
+        Role::UnitManager,
+        lagrum,
+        fields(&[
+            ("what_happened", text("Fel dos")),
+            ("occurred_on", text("2026-03-01")),
+            ("category", text(category)),
+        ]),
+    );
+    s.take(Role::UnitManager, "start_investigation", fields(&[]));
+    s.take(
+        Role::UnitManager,
+        "report_actions",
+        fields(&[
+            ("causes", text("Otydlig ordination")),
+            (
+                "actions",
+                text("Ny rutin för dubbelsignering (orsak: otydlig ordination)"),
+            ),
+        ]),
+    );
+    s
+}
+
+/// The result and effect, judged once the actions had time.
+pub(crate) fn assess(s: &mut Scenario) {
+    s.take(
+        Role::UnitManager,
+        "assess_effect",
+        fields(&[
+            ("result", text("Rutin införd")),
+            ("effect_assessment", text("Inga nya fel på fyra veckor")),
+        ]),
+    );
+}
+
+/// What a closing assessment says, with the answer to the escalation question.
+pub(crate) fn closing() -> varna_workflow::Fields {
+    fields(&[
+        ("closing_assessment", text("Åtgärderna räcker")),
+        (
+            "escalation_answer",
+            text("Ingen vårdskada och inget missförhållande"),
+        ),
+    ])
+}
+
+#[test]
+fn the_effect_is_judged_as_its_own_step_once_the_actions_had_time() {
+    let mut s = with_actions(Lagrum::Sol, "lakemedel");
+    assert_eq!(s.state(), "actions_taken");
+    assert_eq!(
+        s.case.deadlines["effect_assessed"].due_at(),
+        s.now + Duration::weeks(8),
+        "a local routine for judging the effect"
+    );
+    let err = s
+        .try_take(Role::Sas, "close_social", closing())
+        .unwrap_err();
+    assert!(
+        matches!(err, Rejection::InvalidTransition { .. }),
+        "no closing before the effect is judged: {err}"
+    );
+    s.after(Duration::weeks(4));
+    assess(&mut s);
+    assert!(matches!(
+        s.case.deadlines["effect_assessed"],
+        DeadlineStatus::Met { .. }
+    ));
+    s.take(Role::Sas, "close_social", closing());
+    assert!(s.case.is_closed());
+}
+
+#[test]
+fn every_closure_answers_whether_it_is_a_lex_sarah_or_lex_maria_matter() {
+    let mut s = with_actions(Lagrum::Hsl, "trycksar");
+    assess(&mut s);
+    let err = s
+        .try_take(
+            Role::Mas,
+            "close_health",
+            fields(&[("closing_assessment", text("Räcker"))]),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, Rejection::GuardFailed { missing, .. } if missing == &vec![Requirement::Field("escalation_answer".into())]),
+        "{err}"
+    );
+    // Or the other answer: escalated, and a linked lex Maria case opens.
+    s.take(
+        Role::Mas,
+        "escalate_to_lex_maria",
+        fields(&[
+            ("escalation_reason", text("Trycksår som kunde ha undvikits")),
+            ("affected_gender", text("kvinna")),
+        ]),
+    );
+    assert!(s.last.effects.contains(&Effect::SpawnCase {
+        workflow: "lex-maria".into(),
+        link: LinkKind::EscalatedFrom
+    }));
+    assert_eq!(s.state(), "escalated");
+}
+
+#[test]
+fn the_hsl_categories_include_pressure_ulcers_and_care_infections() {
+    for category in ["trycksar", "vardrelaterad_infektion"] {
+        let s = with_actions(Lagrum::Hsl, category);
+        assert_eq!(s.case.fields["category"], text(category));
+    }
+    let def = definition("avvikelse");
+    let refs = def.references_in_force(&def.filing.legal_refs, start().date_naive());
+    assert!(
+        refs.iter().any(|r| r.contains("kommunens egen")),
+        "the definition is attributed to the municipality, not to SOSFS: {refs:?}"
+    );
+}
