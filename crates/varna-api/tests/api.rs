@@ -1527,3 +1527,34 @@ async fn the_committee_reads_and_decides_the_kommunal_anmalan_a_file_alone_added
         .await;
     assert_eq!(code(&other), "NOT_FOUND", "{other}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_risk_score_is_computed_and_shown_against_its_threshold() {
+    let app = app().await;
+    let manager = principal(Role::UnitManager);
+    let file = |p: i64, c: i64| {
+        format!(
+            r#"mutation {{ fileCase(input: {{ kind: AVVIKELSE, lagrum: SOL, unit: "linden", fields: {{ what_happened: "Fall", occurred_on: "2026-01-11", category: "fall", risk_probability: {p}, risk_consequence: {c} }} }}) {{ case {{ risk {{ score escalateFrom high }} }} }} }}"#
+        )
+    };
+    let high = app.run(&manager, &file(3, 4), json!({})).await;
+    assert_eq!(
+        high["data"]["fileCase"]["case"]["risk"],
+        json!({ "score": 12, "escalateFrom": 8, "high": true }),
+        "{high}"
+    );
+    let low = app.run(&manager, &file(1, 2), json!({})).await;
+    assert_eq!(
+        low["data"]["fileCase"]["case"]["risk"],
+        json!({ "score": 2, "escalateFrom": 8, "high": false }),
+        "{low}"
+    );
+    let unscored = app
+        .run(
+            &principal(Role::Sas),
+            r#"query($id: ID!) { case(id: $id) { risk { score } } }"#,
+            json!({ "id": app.sarah }),
+        )
+        .await;
+    assert_eq!(unscored["data"]["case"]["risk"], Value::Null, "{unscored}");
+}

@@ -85,6 +85,18 @@ pub struct TransitionView {
     pub references: Vec<String>,
 }
 
+/// A case's risk score (sannolikhet × konsekvens) against its lifecycle's
+/// threshold for escalation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RiskView {
+    /// The product of the two scores.
+    pub score: i64,
+    /// The score from which escalation to lex Sarah or lex Maria is the default.
+    pub escalate_from: i64,
+    /// Whether the score is at or above it.
+    pub high: bool,
+}
+
 /// A clock on the case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadlineView {
@@ -227,6 +239,18 @@ impl CaseView {
                 label: label_or_id(o.map(|o| &o.label), id),
             },
             reportable: o.is_some_and(|o| o.reportable),
+        })
+    }
+
+    /// The case's risk score against its lifecycle's matrix, once scored.
+    pub fn risk(&self) -> Option<RiskView> {
+        let matrix = self.def.risk.as_ref()?;
+        let fields = &self.record.case.fields;
+        let score = matrix.score(fields)?;
+        Some(RiskView {
+            score,
+            escalate_from: matrix.escalate_from,
+            high: matrix.level(fields) == varna_workflow::definition::RiskLevel::High,
         })
     }
 

@@ -88,6 +88,12 @@ pub struct Text {
     pub receipt_title: &'static str,
     pub error_one_of: &'static str,
     /// A closing step refused because an action has no follow-up yet.
+    /// The risk score's heading on the case page.
+    pub risk: &'static str,
+    /// Beside a risk score at or above the threshold (followed by the threshold).
+    pub risk_high: &'static str,
+    /// Beside a risk score below it (followed by the threshold).
+    pub risk_threshold: &'static str,
     pub error_followed_up: &'static str,
     pub error_not_found: &'static str,
     pub error_invalid: &'static str,
@@ -267,6 +273,9 @@ const SV: Text = Text {
     receipt_title: "Rapporten är mottagen",
     error_one_of: "Fyll i minst ett av de här fälten.",
     error_followed_up: "Varje åtgärd ska vara uppföljd först: skriv en uppföljning (resultat och effekt) i utredningen för varje åtgärd.",
+    risk: "Riskpoäng (sannolikhet × konsekvens)",
+    risk_high: "Hög risk: överför till lex Sarah eller lex Maria, eller motivera varför inte. Gränsen är",
+    risk_threshold: "överföring föreslås från",
     error_not_found: "Ärendet finns inte, eller så har du inte behörighet att se det.",
     error_invalid: "Något i formuläret kunde inte tas emot. Kontrollera uppgifterna och försök igen.",
     error_conflict: "Någon annan har ändrat ärendet sedan du öppnade sidan. Det du skrev finns kvar; kontrollera ärendet och skicka igen.",
@@ -435,6 +444,9 @@ const EN: Text = Text {
     receipt_title: "Report received",
     error_one_of: "Fill in at least one of these fields.",
     error_followed_up: "Every action must be followed up first: add a follow-up (result and effect) to the utredning for each action.",
+    risk: "Risk score (probability × consequence)",
+    risk_high: "High risk: escalate to lex Sarah or lex Maria, or give the reason not to. The threshold is",
+    risk_threshold: "escalation is proposed from",
     error_not_found: "The case does not exist, or you are not allowed to see it.",
     error_invalid: "Something in the form could not be accepted. Check it and try again.",
     error_conflict: "Someone else changed the case since you opened the page. What you wrote is kept; check the case and send again.",

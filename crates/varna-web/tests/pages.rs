@@ -1172,3 +1172,53 @@ async fn a_case_is_found_by_the_case_number_people_quote() {
         "no list for a number that cannot be one"
     );
 }
+
+#[tokio::test]
+async fn a_high_risk_score_is_shown_on_the_case_page_against_its_threshold() {
+    let app = app().await;
+    let mut manager = Browser::new(&app);
+    manager.sign_in("um-linden").await;
+    let filed = app
+        .store
+        .file_case(
+            "avvikelse",
+            varna_workflow::FileCase {
+                lagrum: varna_workflow::Lagrum::Sol,
+                unit: varna_workflow::UnitId::new("linden"),
+                fields: [
+                    (
+                        "what_happened",
+                        varna_workflow::Value::Text("Fall utan larm".into()),
+                    ),
+                    (
+                        "occurred_on",
+                        varna_workflow::Value::Text("2026-01-10".into()),
+                    ),
+                    ("category", varna_workflow::Value::Text("fall".into())),
+                    ("risk_probability", varna_workflow::Value::Integer(3)),
+                    ("risk_consequence", varna_workflow::Value::Integer(4)),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            },
+            None,
+            &varna_workflow::Actor {
+                id: varna_workflow::ActorId::new("um-linden"),
+                role: Role::UnitManager,
+                units: [varna_workflow::UnitId::new("linden")].into(),
+            },
+            varna_store::CommandOptions::default(),
+        )
+        .await
+        .expect("filed")
+        .case_id;
+    let page = manager.get(&format!("/cases/{filed}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains("Riskpoäng (sannolikhet × konsekvens)")
+            && page.html.contains("<dd>12 <span class=\"badge\">Hög risk"),
+        "{}",
+        page.html
+    );
+}

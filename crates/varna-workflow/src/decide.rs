@@ -525,7 +525,9 @@ pub fn available_transitions<'d>(
             // What the case has recorded rules the step out; a value the
             // command itself may set does not.
             !failed.iter().any(|f| match f {
-                FailedCondition::Set { .. } | FailedCondition::Unset { .. } => true,
+                FailedCondition::Set { .. }
+                | FailedCondition::Unset { .. }
+                | FailedCondition::Risk { .. } => true,
                 FailedCondition::Value { field } => !t.allowed_fields().any(|a| a == field),
                 _ => false,
             })

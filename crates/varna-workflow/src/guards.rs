@@ -163,6 +163,11 @@ pub(crate) fn condition_unmet(
             .filter(|f| has(f))
             .map(|f| FailedCondition::Unset { field: f.clone() }),
     );
+    if let (Some(required), Some(matrix)) = (when.risk, &def.risk)
+        && matrix.level(fields) != required
+    {
+        failed.push(FailedCondition::Risk { required });
+    }
     failed.extend(
         when.values
             .iter()

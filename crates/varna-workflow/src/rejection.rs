@@ -124,6 +124,13 @@ pub enum FailedCondition {
         /// The field that has a value.
         field: String,
     },
+    /// The risk score is not where the step is for (a plain closing above
+    /// the escalation threshold).
+    #[error("the risk score is not {}", match .required { crate::definition::RiskLevel::High => "at or above the threshold", crate::definition::RiskLevel::NotHigh => "below the threshold" })]
+    Risk {
+        /// Where it must stand.
+        required: crate::definition::RiskLevel,
+    },
     /// A field does not hold one of the values the step is for.
     #[error("{field} is not one of the values this step is for")]
     Value {

@@ -312,3 +312,12 @@ fn a_condition_lists_values_its_field_can_hold() {
         r#""yes" is not a value of the boolean field "wants_answer""#,
     );
 }
+
+#[test]
+fn a_risk_threshold_is_a_score_the_matrix_can_reach() {
+    assert_one(
+        "risk-threshold",
+        "escalate_from = 20",
+        "escalate_from 20 is outside the scores 1 to 16",
+    );
+}

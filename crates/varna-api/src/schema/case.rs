@@ -154,6 +154,14 @@ impl CaseView {
     async fn can_add_utredning_entry(&self, ctx: &Context<'_>) -> Result<bool> {
         Ok(self.0.can_add_journal_entry(&session(ctx)?))
     }
+    /// The risk score (sannolikhet × konsekvens) against the lifecycle's threshold, once scored; null for lifecycles without a risk matrix.
+    async fn risk(&self) -> Option<RiskInfo> {
+        self.0.risk().map(|r| RiskInfo {
+            score: r.score,
+            escalate_from: r.escalate_from,
+            high: r.high,
+        })
+    }
     /// The case's clocks: what is due when, and whether it was met.
     async fn deadlines(&self) -> Vec<Deadline> {
         self.0.deadlines().into_iter().map(Into::into).collect()
@@ -314,6 +322,17 @@ pub struct AvailableTransition {
     pub missing_fields: Vec<String>,
     /// The legal references in force today that the step rests on.
     pub legal_references: Vec<String>,
+}
+
+/// A case's risk score against its lifecycle's matrix.
+#[derive(Debug, SimpleObject)]
+pub struct RiskInfo {
+    /// Sannolikhet × konsekvens.
+    pub score: i64,
+    /// The score from which escalation to lex Sarah or lex Maria is the default.
+    pub escalate_from: i64,
+    /// Whether the score is at or above it (a plain closing is then not offered).
+    pub high: bool,
 }
 
 /// A clock on the case.

@@ -74,6 +74,8 @@ pub struct WorkflowDefinition {
     pub deadlines: Vec<Deadline>,
     /// The attributed utredning journal, if this lifecycle keeps one.
     pub journal: Option<JournalSpec>,
+    /// The risk matrix, if this lifecycle scores risks.
+    pub risk: Option<RiskMatrix>,
     /// The file text it was parsed from (its hash is `reference.hash`), kept
     /// so that a store can save every version a case may be pinned to.
     pub source: String,
@@ -318,6 +320,51 @@ pub struct Condition {
     /// These fields must hold one of the listed values (a complaint whose
     /// sender wants an answer; anything but praise).
     pub values: BTreeMap<String, Vec<Value>>,
+    /// The risk score must be at or above the matrix's threshold (`High`),
+    /// or scored below it or not at all (`NotHigh`).
+    pub risk: Option<RiskLevel>,
+}
+
+/// Where a case's risk score stands against the lifecycle's threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskLevel {
+    /// At or above the threshold: escalation is the default.
+    High,
+    /// Below it, or not scored.
+    NotHigh,
+}
+
+/// A risk matrix (sannolikhet × konsekvens): the score is the product of
+/// two integer fields, and from `escalate_from` on escalation to lex Sarah
+/// or lex Maria is the default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskMatrix {
+    /// The probability field (1–4).
+    pub probability: String,
+    /// The consequence field (1–4).
+    pub consequence: String,
+    /// The score from which escalation is the default.
+    pub escalate_from: i64,
+}
+
+impl RiskMatrix {
+    /// The score of `fields`, once both are scored.
+    pub fn score(&self, fields: &crate::case::Fields) -> Option<i64> {
+        let n = |f: &str| match fields.get(f) {
+            Some(Value::Integer(n)) => Some(*n),
+            _ => None,
+        };
+        Some(n(&self.probability)? * n(&self.consequence)?)
+    }
+
+    /// Where `fields` stand against the threshold.
+    pub fn level(&self, fields: &crate::case::Fields) -> RiskLevel {
+        match self.score(fields) {
+            Some(score) if score >= self.escalate_from => RiskLevel::High,
+            _ => RiskLevel::NotHigh,
+        }
+    }
 }
 
 /// Who may file and what a filing must carry.

@@ -31,6 +31,17 @@ pub(super) struct RawFile {
     #[serde(default, rename = "deadline")]
     pub(super) deadlines: Vec<RawDeadline>,
     pub(super) journal: Option<Spanned<RawJournal>>,
+    pub(super) risk: Option<Spanned<RawRisk>>,
+}
+
+/// The risk matrix: two 1–4 fields whose product is the score, and the
+/// score from which escalation is the default.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRisk {
+    pub(super) probability: Name,
+    pub(super) consequence: Name,
+    pub(super) escalate_from: Spanned<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -198,6 +209,7 @@ pub(super) struct RawCondition {
     pub(super) unset: Vec<Name>,
     #[serde(default)]
     pub(super) values: BTreeMap<String, Spanned<Vec<toml::Value>>>,
+    pub(super) risk: Option<Name>,
 }
 
 #[derive(Debug, Deserialize)]

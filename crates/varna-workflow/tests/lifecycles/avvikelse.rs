@@ -128,3 +128,75 @@ fn the_hsl_categories_include_pressure_ulcers_and_care_infections() {
         "the definition is attributed to the municipality, not to SOSFS: {refs:?}"
     );
 }
+
+#[test]
+fn a_high_risk_score_makes_escalation_the_default() {
+    let scored = |p: i64, c: i64| {
+        let mut s = Scenario::filed(
+            "avvikelse",
+            Role::UnitManager,
+            Lagrum::Sol,
+            fields(&[
+                ("what_happened", text("Fall utan larm")),
+                ("occurred_on", text("2026-03-01")),
+                ("category", text("fall")),
+                ("risk_probability", varna_workflow::Value::Integer(p)),
+                ("risk_consequence", varna_workflow::Value::Integer(c)),
+            ]),
+        );
+        s.take(Role::UnitManager, "start_investigation", fields(&[]));
+        s.take(
+            Role::UnitManager,
+            "report_actions",
+            fields(&[
+                ("causes", text("Larmet urkopplat")),
+                ("actions", text("Larmrutin")),
+            ]),
+        );
+        assess(&mut s);
+        s
+    };
+    let matrix = definition("avvikelse").risk.expect("a risk matrix");
+    // 3 × 3 = 9, at or above 8: the plain closing is not offered.
+    let mut high = scored(3, 3);
+    assert_eq!(matrix.score(&high.case.fields), Some(9));
+    let offered: Vec<String> =
+        varna_workflow::available_transitions(&high.def, &high.case, &actor(Role::Sas))
+            .into_iter()
+            .map(|a| a.transition.name.clone())
+            .collect();
+    assert!(
+        !offered.contains(&"close_social".to_owned())
+            && offered.contains(&"close_despite_high_risk".to_owned()),
+        "{offered:?}"
+    );
+    let err = high
+        .try_take(Role::Sas, "close_social", closing())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Rejection::GuardFailed { failed, .. } if failed == &vec![varna_workflow::FailedCondition::Risk { required: varna_workflow::definition::RiskLevel::NotHigh }]),
+        "{err}"
+    );
+    let err = high
+        .try_take(Role::Sas, "close_despite_high_risk", closing())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Rejection::GuardFailed { missing, .. } if missing == &vec![Requirement::Field("risk_override_reason".into())]),
+        "{err}"
+    );
+    let mut reasoned = closing();
+    reasoned.insert(
+        "risk_override_reason".into(),
+        text("Fallet saknade koppling till insatsen; larmet var brukarens eget val"),
+    );
+    high.take(Role::Sas, "close_despite_high_risk", reasoned);
+    assert!(high.case.is_closed());
+    // 2 × 3 = 6: the plain closing.
+    let mut low = scored(2, 3);
+    assert!(matches!(
+        low.try_take(Role::Sas, "close_despite_high_risk", closing()),
+        Err(Rejection::GuardFailed { .. })
+    ));
+    low.take(Role::Sas, "close_social", closing());
+    assert!(low.case.is_closed());
+}

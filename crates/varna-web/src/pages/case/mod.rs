@@ -54,6 +54,8 @@ struct CasePage {
     opened_at: String,
     closed_at: Option<String>,
     outcome: Option<(String, bool)>,
+    /// The risk score, its threshold and whether it is at or above it.
+    risk: Option<(i64, i64, bool)>,
     personnummer: Option<String>,
     version: i64,
     deadlines: Vec<DeadlineRow>,
@@ -336,6 +338,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
         outcome: case
             .outcome()
             .map(|o| (label(&o.named.label, lang), o.reportable)),
+        risk: case.risk().map(|r| (r.score, r.escalate_from, r.high)),
         personnummer: loaded.personnummer.clone(),
         version: summary.version as i64,
         deadlines: case

@@ -1,4 +1,5 @@
-//! The `[journal]` table: who may add utredning entries, in which states,
+//! The `[risk]` matrix (two 1–4 integer fields and a threshold), and the
+//! `[journal]` table: who may add utredning entries, in which states,
 //! on which text fields, and which topics' entries carry more than text
 //! (an action names its cause, an owner and a date; a follow-up names
 //! its action).
@@ -7,7 +8,8 @@ use toml::Spanned;
 
 use super::{Declared, Validator};
 use crate::definition::raw::RawJournal;
-use crate::definition::{FieldKind, JournalSpec, StructuredTopic};
+use crate::definition::raw::RawRisk;
+use crate::definition::{FieldKind, JournalSpec, RiskMatrix, StructuredTopic};
 
 impl Validator<'_> {
     pub(super) fn journal(&mut self, j: Spanned<RawJournal>, known: &Declared) -> JournalSpec {
@@ -82,5 +84,50 @@ impl Validator<'_> {
             topics,
             structured,
         }
+    }
+}
+
+impl Validator<'_> {
+    /// The risk matrix: both fields integers of the file, the threshold
+    /// reachable by their product.
+    pub(super) fn risk(&mut self, r: Spanned<RawRisk>, known: &Declared) -> Option<RiskMatrix> {
+        let r = r.into_inner();
+        let mut bounds = Vec::new();
+        for f in [&r.probability, &r.consequence] {
+            match known.fields.get(f.get_ref()) {
+                Some(FieldKind::Integer { min, max }) if *min >= 1 => bounds.push(*max),
+                Some(_) => self.error(
+                    &f.span(),
+                    format!(
+                        "risk field \"{}\" is not an integer field from 1",
+                        f.get_ref()
+                    ),
+                    Some("use an integer field with min = 1 and max = 4".into()),
+                ),
+                None => {
+                    let names = known.fields.keys().cloned().collect();
+                    self.unknown(f, "field", &names, None);
+                }
+            }
+        }
+        let threshold = *r.escalate_from.get_ref();
+        if let [p, c] = bounds[..]
+            && !(1..=p.saturating_mul(c)).contains(&threshold)
+        {
+            self.error(
+                &r.escalate_from.span(),
+                format!(
+                    "escalate_from {threshold} is outside the scores 1 to {}",
+                    p.saturating_mul(c)
+                ),
+                None,
+            );
+            return None;
+        }
+        (bounds.len() == 2).then(|| RiskMatrix {
+            probability: r.probability.into_inner(),
+            consequence: r.consequence.into_inner(),
+            escalate_from: threshold,
+        })
     }
 }

@@ -96,6 +96,8 @@ struct Declared {
     journal_topics: BTreeSet<String>,
     /// Journal topics whose entries another topic follows up.
     followed_topics: BTreeSet<String>,
+    /// Whether the file declares a risk matrix.
+    has_risk: bool,
 }
 
 impl<'a> Validator<'a> {
@@ -123,6 +125,8 @@ impl<'a> Validator<'a> {
         let (fields, outcome_field) = self.fields(raw.fields, &outcomes, &mut known);
         let (states, state_spans) = self.states(&raw.states, &header_span, &mut known);
         self.transition_names(&raw.transitions, &mut known);
+        let risk = raw.risk.map(|r| self.risk(r, &known));
+        known.has_risk = risk.is_some();
         if let Some(j) = &raw.journal {
             known.journal_topics = j
                 .get_ref()
@@ -164,6 +168,7 @@ impl<'a> Validator<'a> {
             transitions,
             deadlines,
             journal,
+            risk: risk.flatten(),
             source: self.text.to_owned(),
         }
     }

@@ -9,7 +9,9 @@ use super::{Declared, FILING, Validator, is_identifier};
 use crate::case::Value;
 use crate::definition::raw::Name;
 use crate::definition::raw::{RawCondition, RawFiling, RawSpawn, RawTransition};
-use crate::definition::{Condition, FieldKind, Filing, LinkKind, Spawn, StateKind, Transition};
+use crate::definition::{
+    Condition, FieldKind, Filing, LinkKind, RiskLevel, Spawn, StateKind, Transition,
+};
 use crate::vocab::{Lagrum, join};
 
 impl Validator<'_> {
@@ -262,12 +264,34 @@ impl Validator<'_> {
             }
             values.insert(field.clone(), allowed);
         }
+        let risk = raw.risk.as_ref().and_then(|r| {
+            if !known.has_risk {
+                self.error(
+                    &r.span(),
+                    "condition on the risk score, but the workflow has no [risk] matrix".into(),
+                    Some("declare [risk] with probability, consequence and escalate_from".into()),
+                );
+            }
+            match r.get_ref().as_str() {
+                "high" => Some(RiskLevel::High),
+                "not_high" => Some(RiskLevel::NotHigh),
+                other => {
+                    self.error(
+                        &r.span(),
+                        format!("unknown risk level \"{other}\""),
+                        Some("use \"high\" (at or above escalate_from) or \"not_high\"".into()),
+                    );
+                    None
+                }
+            }
+        });
         Condition {
             lagrum,
             outcome,
             set,
             unset,
             values,
+            risk,
         }
     }
 }
