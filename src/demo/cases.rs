@@ -606,11 +606,18 @@ fn klagomal(lagrum: Lagrum, variant: usize, at: &impl Fn(usize) -> DateTime<Utc>
             ]),
         )
     };
-    vec![
-        step(
+    let mut v = vec![step(
+        Role::UnitManager,
+        transition("start_investigation", Fields::new()),
+    )];
+    if variant.is_multiple_of(2) || variant % 5 == 4 {
+        // The sender wants to hear back: a receipt first.
+        v.push(step(
             Role::UnitManager,
-            transition("start_investigation", Fields::new()),
-        ),
+            transition("send_receipt", fields(&[("receipt_sent_on", day(at(1)))])),
+        ));
+    }
+    v.extend([
         step(Role::UnitManager, answer),
         step(
             Role::UnitManager,
@@ -628,7 +635,8 @@ fn klagomal(lagrum: Lagrum, variant: usize, at: &impl Fn(usize) -> DateTime<Utc>
                 ]),
             ),
         ),
-    ]
+    ]);
+    v
 }
 
 /// A filing of a `kind` case at `unit`, numbered `variant` (which varies

@@ -31,6 +31,8 @@ pub(crate) enum DurationUnit {
     Weeks,
     /// `mo`: calendar months.
     Months,
+    /// `wd`: working days (arbetsdagar) on the Swedish calendar.
+    WorkingDays,
 }
 
 impl DurationUnit {
@@ -41,6 +43,7 @@ impl DurationUnit {
             DurationUnit::Days => "d",
             DurationUnit::Weeks => "w",
             DurationUnit::Months => "mo",
+            DurationUnit::WorkingDays => "wd",
         }
     }
 }
@@ -49,7 +52,7 @@ impl DurationUnit {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "malformed duration \"{0}\": write a whole number above zero followed by a unit, \
-     e.g. 30min, 24h, 3d, 8w or 2mo"
+     e.g. 30min, 24h, 3d, 2wd (working days), 8w or 2mo"
 )]
 pub struct MalformedDuration(pub String);
 
@@ -66,6 +69,13 @@ impl DeadlineDuration {
             DurationUnit::Hours => TimeDelta::hours(n),
             DurationUnit::Days => TimeDelta::days(n),
             DurationUnit::Weeks => TimeDelta::weeks(n),
+            DurationUnit::WorkingDays => {
+                // By the end of the nth working day after the start's day.
+                let due = crate::workdays::after(crate::local::date(start), self.amount);
+                return due
+                    .succ_opt()
+                    .map_or(DateTime::<Utc>::MAX_UTC, crate::local::day_start);
+            }
             DurationUnit::Months => {
                 // Calendar months on the Swedish calendar: two months from
                 // local midnight on 8 March is local midnight on 8 May,
@@ -136,11 +146,18 @@ impl FromStr for DeadlineDuration {
             DurationUnit::Days,
             DurationUnit::Weeks,
             DurationUnit::Months,
+            DurationUnit::WorkingDays,
         ]
         .into_iter()
         .find(|u| u.suffix() == suffix)
         .ok_or_else(bad)?;
-        if amount == 0 || amount > Self::MAX_AMOUNT {
+        // Ten years of working days at most, as for the other units.
+        let max = if unit == DurationUnit::WorkingDays {
+            10 * 261
+        } else {
+            Self::MAX_AMOUNT
+        };
+        if amount == 0 || amount > max {
             return Err(bad());
         }
         Ok(DeadlineDuration { amount, unit })
@@ -191,6 +208,20 @@ mod tests {
                 "{text:?} was accepted"
             );
         }
+    }
+
+    #[test]
+    fn working_days_are_due_by_the_end_of_the_last_one() {
+        let two: DeadlineDuration = "2wd".parse().expect("valid");
+        assert_eq!(two.to_string(), "2wd");
+        // Received Thursday 2 April 2026 at 14:00 Swedish time: Good Friday,
+        // the weekend and Easter Monday pass; due by the end of Wednesday.
+        let start = at(2026, 4, 2);
+        assert_eq!(
+            two.after(start),
+            crate::local::day_start(NaiveDate::from_ymd_opt(2026, 4, 9).expect("a day"))
+        );
+        assert!("99999wd".parse::<DeadlineDuration>().is_err());
     }
 
     #[test]

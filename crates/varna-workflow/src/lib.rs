@@ -26,6 +26,7 @@ mod personnummer;
 mod rejection;
 mod spawn;
 mod vocab;
+pub mod workdays;
 
 pub use case::{
     Author, Case, CaseLink, DeadlineStarted, DeadlineStatus, EntryKind, Event, EventActor,

@@ -186,3 +186,45 @@ fn a_complaint_can_open_lex_maria_directly_and_every_closure_answers_the_questio
     assert!(s.case.is_closed());
     s.assert_replay_agrees();
 }
+
+#[test]
+fn a_receipt_is_due_within_two_working_days_swedish_holidays_excluded() {
+    let s = Scenario::filed(
+        "klagomal",
+        Role::UnitManager,
+        Lagrum::Sol,
+        fields(&[
+            ("feedback_kind", text("klagomal")),
+            ("sender_kind", text("brukare")),
+            ("received_on", text("2026-03-02")),
+            ("what_happened", text("Inget svar i telefon")),
+            ("wants_aterkoppling", Value::Bool(true)),
+        ]),
+    );
+    // Received on Monday 2 March: due by the end of Wednesday 4 March.
+    assert_eq!(
+        s.case.deadlines["kvittens"].due_at(),
+        local::day_start(chrono::NaiveDate::from_ymd_opt(2026, 3, 5).expect("a day"))
+    );
+    let term = s
+        .def
+        .deadlines
+        .iter()
+        .find(|d| d.id == "kvittens")
+        .expect("declared")
+        .within
+        .on(start().date_naive());
+    assert_eq!(term.to_string(), "2wd");
+    let mut s = s;
+    s.take(
+        Role::UnitManager,
+        "send_receipt",
+        fields(&[("receipt_sent_on", text("2026-03-02"))]),
+    );
+    assert!(matches!(
+        s.case.deadlines["kvittens"],
+        DeadlineStatus::Met { .. }
+    ));
+    let quiet = complaint(Lagrum::Sol, "synpunkt", false);
+    assert!(!quiet.case.deadlines.contains_key("kvittens"));
+}
