@@ -1222,3 +1222,90 @@ async fn a_high_risk_score_is_shown_on_the_case_page_against_its_threshold() {
         page.html
     );
 }
+
+/// The kommunal anmälan is a lifecycle file no Rust code names: its form,
+/// menu entry, steps, the committee's reading and deciding, and the report
+/// all come from the file.
+#[tokio::test]
+async fn a_kommunal_anmalan_is_filed_prepared_decided_and_reported_in_the_pages() {
+    let app = app().await;
+    let mut sas = Browser::new(&app);
+    sas.sign_in("sas").await;
+    let home = sas.get("/").await;
+    assert!(
+        home.html.contains("href=\"/cases/new/kommunal-anmalan\""),
+        "the menu entry comes from the file: {}",
+        home.html
+    );
+    let form = sas.get("/cases/new/kommunal-anmalan").await;
+    assert!(
+        form.html
+            .contains("Kommunal anmälan till IVO om enskild verksamhet")
+            && form.html.contains("27 kap. 7 §"),
+        "{}",
+        form.html
+    );
+    let case = sas
+        .file(
+            "/cases/new/kommunal-anmalan",
+            &[
+                ("provider_name", "Omsorg i Norr AB"),
+                ("grounds", "serious_deficiencies"),
+                (
+                    "what_was_found",
+                    "Avtalsuppföljningen visade att nattbemanning saknades",
+                ),
+                ("found_on", "2026-11-20"),
+            ],
+        )
+        .await;
+    for (step, fields) in [
+        ("start_beredning", vec![]),
+        (
+            "submit_for_decision",
+            vec![("assessment", "Bristerna består")],
+        ),
+    ] {
+        let done = sas.act(&case, step, &fields).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{step}: {}", done.html);
+    }
+    // The nämnd reads it because it decides in it, and decides.
+    let mut committee = Browser::new(&app);
+    committee.sign_in("namnd").await;
+    let decided = committee
+        .act(
+            &case,
+            "decide_anmalan",
+            &[
+                ("outcome", "anmalan"),
+                (
+                    "decision_motivation",
+                    "Allvarliga brister enligt 27 kap. 7 §",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.html);
+    let today = varna_workflow::local::date(chrono::Utc::now()).to_string();
+    let sent = sas
+        .act(
+            &case,
+            "register_sent",
+            &[("anmalan_sent_on", &today), ("anmalan_channel", "e_tjanst")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+    let page = sas.get(&format!("/cases/{case}")).await;
+    assert!(page.html.contains("Anmäld till IVO"), "{}", page.html);
+    // Counted apart in the report, under its own name.
+    let mut auditor = Browser::new(&app);
+    auditor.sign_in("granskare").await;
+    let year = varna_workflow::local::year_month(chrono::Utc::now()).0;
+    let report = auditor.get(&format!("/report/{year}.html")).await;
+    assert_eq!(report.status, StatusCode::OK);
+    assert!(
+        report.html.contains("Kommunal anmälan till IVO"),
+        "{}",
+        report.html
+    );
+}
