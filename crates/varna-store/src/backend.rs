@@ -69,6 +69,12 @@ pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection,
         .max_connections(config.max_connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
+        // No idle reaping or lifetime recycling: sqlx 0.9's reaper loops
+        // over its idle count, which a release racing an acquire can leave
+        // wrapped below zero for an instant — a loop without end that once
+        // hung a test run. The pool keeps its few connections instead.
+        .idle_timeout(None::<Duration>)
+        .max_lifetime(None::<Duration>)
         .sqlx_logging(false);
     let synchronous = if config.sqlite_synchronous_full {
         SqliteSynchronous::Full

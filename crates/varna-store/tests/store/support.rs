@@ -81,9 +81,12 @@ impl Harness {
 
     /// A second connection, for raw SQL that bypasses the store (tampering, checks).
     pub async fn raw(&self) -> DatabaseConnection {
-        Database::connect(self.url.clone())
-            .await
-            .expect("raw connection")
+        // Without the idle reaper, as the store's own pool (see backend.rs).
+        let mut options = sea_orm::ConnectOptions::new(self.url.clone());
+        options
+            .idle_timeout(None::<std::time::Duration>)
+            .max_lifetime(None::<std::time::Duration>);
+        Database::connect(options).await.expect("raw connection")
     }
 
     pub async fn exec(&self, sql: &str) {
