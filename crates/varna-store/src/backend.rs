@@ -67,12 +67,14 @@ pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection,
     let mut options = ConnectOptions::new(config.url.clone());
     options
         .max_connections(config.max_connections)
-        .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
         // No idle reaping or lifetime recycling: sqlx 0.9's reaper loops
         // over its idle count, which a release racing an acquire can leave
         // wrapped below zero for an instant — a loop without end that once
-        // hung a test run. The pool keeps its few connections instead.
+        // hung a test run. The pool keeps the connections it opens instead
+        // (so no minimum is needed: one asked for would be opened by a
+        // background task racing the migrations for SQLite's lock).
+        .min_connections(0)
         .idle_timeout(None::<Duration>)
         .max_lifetime(None::<Duration>)
         .sqlx_logging(false);
