@@ -284,6 +284,28 @@ fn utredning(
 const SAS: (&str, &str) = ("Sara Samordnare", "Socialt ansvarig samordnare");
 const MAS: (&str, &str) = ("Mats Andersson", "Medicinskt ansvarig sjuksköterska");
 
+/// The SAS's lex Sarah utredning in full, and the unit manager's
+/// confirmation that the protective measures in it are documented.
+fn sarah_utredning(at: DateTime<Utc>) -> Vec<Step> {
+    let mut v = utredning(Role::Sas, SAS, &SARAH_TOPICS, at);
+    v.push(step(
+        Role::UnitManager,
+        transition("document_protective_measures", Fields::new()),
+    ));
+    v
+}
+
+/// The MAS's lex Maria utredning in full, and the confirmation that the
+/// measures taken at once are documented.
+fn maria_utredning(at: DateTime<Utc>) -> Vec<Step> {
+    let mut v = utredning(Role::Mas, MAS, &MARIA_TOPICS, at);
+    v.push(step(
+        Role::Mas,
+        transition("document_immediate_actions", Fields::new()),
+    ));
+    v
+}
+
 /// The anmälan as it was sent, by e-service, on `on`, with the utredning or not.
 fn sent(on: DateTime<Utc>, with_utredning: bool) -> Fields {
     let mut f = fields(&[
@@ -336,11 +358,7 @@ fn lex_sarah_early_anmalan(variant: usize, at: &impl Fn(usize) -> DateTime<Utc>)
             ),
         ),
     ];
-    v.extend(utredning(Role::Sas, SAS, &SARAH_TOPICS, at(2)));
-    v.push(step(
-        Role::UnitManager,
-        transition("document_protective_measures", Fields::new()),
-    ));
+    v.extend(sarah_utredning(at(2)));
     v.push(step(
         Role::Sas,
         transition(
@@ -369,11 +387,7 @@ fn lex_sarah_early_anmalan(variant: usize, at: &impl Fn(usize) -> DateTime<Utc>)
 /// ruling goes to the committee and IVO.
 fn lex_sarah(variant: usize, at: &impl Fn(usize) -> DateTime<Utc>) -> Vec<Step> {
     let mut v = vec![step(Role::Sas, transition("acknowledge", Fields::new()))];
-    v.extend(utredning(Role::Sas, SAS, &SARAH_TOPICS, at(2)));
-    v.push(step(
-        Role::UnitManager,
-        transition("document_protective_measures", Fields::new()),
-    ));
+    v.extend(sarah_utredning(at(2)));
     v.push(step(
         Role::Sas,
         transition("complete_utredning", Fields::new()),
@@ -475,11 +489,7 @@ fn lex_maria(variant: usize, at: &impl Fn(usize) -> DateTime<Utc>) -> Vec<Step> 
             Role::Mas,
             transition("report_to_ivo", anmalan("serious_vardskada", at(1), false)),
         )];
-        v.extend(utredning(Role::Mas, MAS, &MARIA_TOPICS, at(2)));
-        v.push(step(
-            Role::Mas,
-            transition("document_immediate_actions", Fields::new()),
-        ));
+        v.extend(maria_utredning(at(2)));
         v.push(step(
             Role::Mas,
             transition(
@@ -501,11 +511,7 @@ fn lex_maria(variant: usize, at: &impl Fn(usize) -> DateTime<Utc>) -> Vec<Step> 
         Role::Mas,
         transition("start_utredning", Fields::new()),
     )];
-    v.extend(utredning(Role::Mas, MAS, &MARIA_TOPICS, at(2)));
-    v.push(step(
-        Role::Mas,
-        transition("document_immediate_actions", Fields::new()),
-    ));
+    v.extend(maria_utredning(at(2)));
     v.push(step(
         Role::Mas,
         transition("complete_utredning", Fields::new()),

@@ -236,7 +236,10 @@ fn decide_transition(
         });
     }
     check_fields(def, &fields, transition.allowed_fields(), name, facts.now)?;
-    let (missing, failed) = unmet_guards(def, transition, case, &fields);
+    // The case's fields as they will be after the command, for the
+    // guards, the clocks it starts and the days it states.
+    let merged = merged_fields(case, &fields);
+    let (missing, failed) = unmet_guards(def, transition, case, &fields, &merged);
     if !missing.is_empty() || !failed.is_empty() {
         return Err(Rejection::GuardFailed {
             transition: name.to_owned(),
@@ -253,7 +256,6 @@ fn decide_transition(
         .filter(|(_, d)| d.is_running())
         .map(|(id, _)| id)
         .collect();
-    let merged = merged_fields(case, &fields);
     let deadlines_started: Vec<DeadlineStarted> = if closes {
         Vec::new()
     } else {

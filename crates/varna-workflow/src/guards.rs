@@ -94,6 +94,7 @@ pub(crate) fn unmet_guards(
     transition: &Transition,
     case: &Case,
     fields: &Fields,
+    merged: &Fields,
 ) -> (Vec<Requirement>, Vec<FailedCondition>) {
     let missing = transition
         .requires
@@ -103,8 +104,7 @@ pub(crate) fn unmet_guards(
         .collect();
     // Lagrum and outcome as they will be after the command; what must (or
     // must not) be recorded already, as the case stands before it.
-    let merged = merged_fields(case, fields);
-    let failed = condition_unmet(def, &transition.when, case.lagrum, &merged, |f| case.has(f));
+    let failed = condition_unmet(def, &transition.when, case.lagrum, merged, |f| case.has(f));
     (missing, failed)
 }
 

@@ -110,7 +110,7 @@ impl Validator<'_> {
                             t.name.get_ref(),
                             a.get_ref()
                         ),
-                        Some("utredning items are written only as attributed journal entries (SOSFS 2011:5 5 kap.); `requires` may name the topic, which an entry meets".into()),
+                        Some("journal topics are written only as attributed journal entries; `requires` may name the topic, which an entry meets".into()),
                     );
                 }
             }
