@@ -1558,3 +1558,94 @@ async fn the_risk_score_is_computed_and_shown_against_its_threshold() {
         .await;
     assert_eq!(unscored["data"]["case"]["risk"], Value::Null, "{unscored}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_keeps_its_number_and_history_and_is_counted_once() {
+    let app = app().await;
+    let file = r#"mutation { fileCase(input: { workflow: "avvikelse", lagrum: HSL, unit: "linden",
+        fields: { what_happened: "Fall i badrummet", occurred_on: "2026-01-10", category: "fall" } }) { case { id } } }"#;
+    let r = app
+        .run(&principal(Role::UnitManager), file, json!({}))
+        .await;
+    assert_eq!(code(&r), "OK", "{r}");
+    let duplicate = r["data"]["fileCase"]["case"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let mark = r#"mutation($a: ID!, $b: ID!) { markDuplicate(input: { caseId: $a, originalCaseId: $b }) {
+        case { closed state { id } deadlines { status } links { otherCaseId kind thisCaseIs } history { eventType } } } }"#;
+    let pair = json!({ "a": duplicate, "b": app.hsl });
+    // A case is not its own duplicate, nor one of another kind (which the
+    // SAS cannot see here either); the auditor, who reads but does not act,
+    // may not close a case this way.
+    for (who, vars, expected) in [
+        (
+            Role::UnitManager,
+            json!({ "a": duplicate, "b": duplicate }),
+            "INVALID_INPUT",
+        ),
+        (
+            Role::Sas,
+            json!({ "a": duplicate, "b": app.sarah }),
+            "NOT_FOUND",
+        ),
+        (Role::Auditor, pair.clone(), "FORBIDDEN"),
+    ] {
+        let r = app.run(&principal(who), mark, vars).await;
+        assert_eq!(code(&r), expected, "{who}: {r}");
+    }
+    let r = app
+        .run(&principal(Role::UnitManager), mark, pair.clone())
+        .await;
+    assert_eq!(code(&r), "OK", "{r}");
+    let case = &r["data"]["markDuplicate"]["case"];
+    assert_eq!(case["closed"], true, "{case}");
+    assert_eq!(case["state"]["id"], "registered", "closed where it stood");
+    assert!(
+        case["deadlines"]
+            .as_array()
+            .expect("deadlines")
+            .iter()
+            .all(|d| d["status"] == "cancelled"),
+        "its clocks stopped: {case}"
+    );
+    assert_eq!(
+        case["links"][0],
+        json!({ "otherCaseId": app.hsl, "kind": "duplicate_of", "thisCaseIs": "opened" })
+    );
+    assert_eq!(case["history"][1]["eventType"], "linked");
+    let r = app.run(&principal(Role::UnitManager), mark, pair).await;
+    assert_eq!(code(&r), "INVALID_INPUT", "not marked twice: {r}");
+
+    let original = app
+        .run(
+            &principal(Role::UnitManager),
+            r#"query($id: ID!) { case(id: $id) { closed links { otherCaseId kind thisCaseIs } } }"#,
+            json!({ "id": app.hsl }),
+        )
+        .await;
+    assert_eq!(original["data"]["case"]["closed"], false, "{original}");
+    assert_eq!(
+        original["data"]["case"]["links"][0],
+        json!({ "otherCaseId": duplicate, "kind": "duplicate_of", "thisCaseIs": "origin" })
+    );
+
+    let report = app
+        .run(
+            &principal(Role::Auditor),
+            r#"query($year: Int!) { qualityReport(year: $year) { perLagrum { kind lagrum count duplicates } } }"#,
+            json!({ "year": this_year() }),
+        )
+        .await;
+    let hsl = report["data"]["qualityReport"]["perLagrum"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|row| row["kind"] == "avvikelse" && row["lagrum"] == "HSL")
+        .cloned();
+    assert_eq!(
+        hsl,
+        Some(json!({ "kind": "avvikelse", "lagrum": "HSL", "count": 1, "duplicates": 1 })),
+        "two reports of one matter count once: {report}"
+    );
+}

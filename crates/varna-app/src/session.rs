@@ -530,6 +530,24 @@ impl<'a> Session<'a> {
         self.done(applied).await
     }
 
+    /// Marks `duplicate` as a duplicate of `original`, the earlier report
+    /// of the same matter: the duplicate is closed where it stands and
+    /// counted only as a duplicate; both keep their numbers and histories.
+    pub async fn mark_duplicate(
+        &self,
+        duplicate: &CaseId,
+        original: &CaseId,
+        expect: Expect,
+    ) -> Result<Done> {
+        self.readable(duplicate).await?;
+        self.readable(original).await?;
+        let applied = self
+            .store()
+            .mark_duplicate(duplicate, original, &self.principal.actor(), expect.into())
+            .await?;
+        self.done(applied).await
+    }
+
     /// Escalates a case into a new case of the lifecycle `to` (an
     /// avvikelse to lex Sarah or lex Maria): takes the case's transition
     /// that opens a case of `to` as an escalation, with `fields`.

@@ -9,8 +9,9 @@ use varna_workflow::{Catalog, Lagrum, WorkflowDefinition};
 
 use crate::input::{
     CLOCK_CANCELLED, CLOCK_LATE, CLOCK_ON_TIME, CLOCK_OPEN, CLOCK_OVERDUE, DIM_CASES, DIM_CATEGORY,
-    DIM_DEADLINE_PREFIX, DIM_FEEDBACK, DIM_GENDER, DIM_IVO, DIM_OUTCOME, IVO_REPORTED,
-    OUTCOME_CLOSED_WITHOUT_RULING, OUTCOME_ONGOING, RepeatReason, ReportData, Scope, Tally,
+    DIM_DEADLINE_PREFIX, DIM_DUPLICATE, DIM_FEEDBACK, DIM_GENDER, DIM_IVO, DIM_OUTCOME,
+    IVO_REPORTED, OUTCOME_CLOSED_WITHOUT_RULING, OUTCOME_ONGOING, RepeatReason, ReportData, Scope,
+    Tally,
 };
 use crate::labels::humanised;
 use crate::model::{
@@ -225,17 +226,21 @@ impl<'a> Context<'a> {
     }
 
     fn per_lagrum(&self) -> Vec<LagrumRow> {
-        let mut counts: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
+        let mut counts: BTreeMap<(&str, &str), (i64, i64, i64)> = BTreeMap::new();
         for t in self
             .data
             .tallies
             .iter()
-            .filter(|t| t.dimension == DIM_CASES)
+            .filter(|t| t.dimension == DIM_CASES || t.dimension == DIM_DUPLICATE)
         {
             let entry = counts
                 .entry((t.kind.as_str(), t.lagrum.as_str()))
                 .or_default();
-            if t.year == self.data.year {
+            if t.dimension == DIM_DUPLICATE {
+                if t.year == self.data.year {
+                    entry.2 += t.n;
+                }
+            } else if t.year == self.data.year {
                 entry.0 += t.n;
             } else if t.year == self.data.year - 1 {
                 entry.1 += t.n;
@@ -252,15 +257,16 @@ impl<'a> Context<'a> {
                     .map(|(_, l)| *l),
             );
             for l in lagrum {
-                let (count, previous_year) =
+                let (count, previous_year, duplicates) =
                     counts.get(&(kind.as_str(), l)).copied().unwrap_or_default();
-                if count != 0 || previous_year != 0 {
+                if count != 0 || previous_year != 0 || duplicates != 0 {
                     rows.push(LagrumRow {
                         kind: kind.clone(),
                         kind_label: self.kind_label(kind),
                         lagrum: l.to_owned(),
                         count,
                         previous_year,
+                        duplicates,
                     });
                 }
             }

@@ -20,6 +20,10 @@ pub const DIM_OUTCOME: &str = "outcome";
 pub const DIM_IVO: &str = "ivo";
 /// Tally dimension: the `feedback_kind` field of complaints, value = choice id.
 pub const DIM_FEEDBACK: &str = "feedback_kind";
+/// Tally dimension: a case marked as a duplicate of an earlier one counts
+/// here (value `""`) and in no other dimension, so the matter it reports
+/// is counted once, under its original.
+pub const DIM_DUPLICATE: &str = "duplicate";
 /// Prefix of the tally dimension of one clock: `deadline:<deadline id>`,
 /// value one of [`CLOCK_ON_TIME`], [`CLOCK_LATE`], [`CLOCK_OVERDUE`],
 /// [`CLOCK_OPEN`], [`CLOCK_CANCELLED`].

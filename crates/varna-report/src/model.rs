@@ -65,6 +65,9 @@ pub struct LagrumRow {
     pub count: i64,
     /// Cases opened the year before.
     pub previous_year: i64,
+    /// Cases opened in the report year and marked as duplicates of an
+    /// earlier case (not in `count` or any other count).
+    pub duplicates: i64,
 }
 
 /// One lifecycle in one verksamhetsområde, by gender.

@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Statement, Value,
@@ -279,7 +280,8 @@ impl Store {
             ])
             .filter(cases::Column::Kind.is_in(kinds.iter().cloned()))
             .filter(cases::Column::OpenedAt.gte(start))
-            .filter(cases::Column::OpenedAt.lt(end));
+            .filter(cases::Column::OpenedAt.lt(end))
+            .filter(Expr::cust(not_a_duplicate("cases")));
         if let Some(units) = units {
             select = select.filter(cases::Column::UnitId.is_in(units.iter().cloned()));
         }
@@ -484,7 +486,10 @@ impl Store {
              WHERE c.kind IN ({kind_list}) \
                AND c.opened_at >= {start} AND c.opened_at < {end} {unit_clause}{reader_clause} \
                AND NOT EXISTS (SELECT 1 FROM case_link l \
-                               WHERE l.case_id = c.id AND l.other_case_id = p.id)"
+                               WHERE l.case_id = c.id AND l.other_case_id = p.id) \
+               AND {c_original} AND {p_original}",
+            c_original = not_a_duplicate("c"),
+            p_original = not_a_duplicate("p"),
         );
         let rows = self
             .db
@@ -509,6 +514,15 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The condition that the `cases` row `alias` is not marked as a duplicate
+/// (a duplicate's matter is counted under its original).
+fn not_a_duplicate(alias: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM case_link dl WHERE dl.case_id = {alias}.id \
+         AND dl.link_kind = 'duplicate_of' AND dl.link_end = 'opened')"
+    )
 }
 
 /// The result of `read` and how many milliseconds it took.

@@ -1,7 +1,8 @@
 //! `case_tally`: the quality report's pre-aggregated counts. Every case
 //! counts once under each of its report facts ([`case_facts`]): its
 //! lifecycle and lagrum, category, gender, outcome, IVO-anmälan, feedback
-//! kind and how each clock fared. A command that changes a case's facts
+//! kind and how each clock fared. A case marked as a duplicate counts only
+//! as a duplicate, so the matter is counted once, under its original. A command that changes a case's facts
 //! moves the case's counts from the old facts to the new ones in the same
 //! transaction ([`apply`]), so the counts are exact at every commit and the
 //! yearly report reads a few thousand rows instead of every case.
@@ -18,8 +19,8 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use varna_report::input::{
     CLOCK_CANCELLED, CLOCK_LATE, CLOCK_ON_TIME, CLOCK_OPEN, CLOCK_OVERDUE, DIM_CASES, DIM_CATEGORY,
-    DIM_DEADLINE_PREFIX, DIM_FEEDBACK, DIM_GENDER, DIM_IVO, DIM_OUTCOME, IVO_REPORTED,
-    OUTCOME_CLOSED_WITHOUT_RULING, OUTCOME_ONGOING,
+    DIM_DEADLINE_PREFIX, DIM_DUPLICATE, DIM_FEEDBACK, DIM_GENDER, DIM_IVO, DIM_OUTCOME,
+    IVO_REPORTED, OUTCOME_CLOSED_WITHOUT_RULING, OUTCOME_ONGOING,
 };
 use varna_workflow::{Case, DeadlineStatus, Value, WorkflowDefinition};
 
@@ -106,6 +107,10 @@ pub(crate) fn case_facts(case: &Case, def: &WorkflowDefinition) -> Vec<TallyKey>
         }
         facts.push(key);
     };
+    if case.duplicate_of().is_some() {
+        push(DIM_DUPLICATE, "", Grain::Yearly, true);
+        return facts;
+    }
     push(DIM_CASES, "", Grain::Monthly, false);
     if let Some(category) = text(case, CATEGORY_FIELD) {
         push(DIM_CATEGORY, category, Grain::Monthly, true);

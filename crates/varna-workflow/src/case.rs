@@ -144,9 +144,11 @@ pub enum EventKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkEnd {
-    /// This case is the one escalated or spawned from.
+    /// This case is the one escalated or spawned from (of a duplicate
+    /// pair: the original, which is kept).
     Origin,
-    /// This case was opened from the other one.
+    /// This case was opened from the other one (of a duplicate pair: the
+    /// duplicate).
     Opened,
 }
 
@@ -451,6 +453,14 @@ impl Case {
         self.journal.get(index)
     }
 
+    /// The case this one is marked as a duplicate of, if it is.
+    pub fn duplicate_of(&self) -> Option<&str> {
+        self.links
+            .iter()
+            .find(|l| l.link == LinkKind::DuplicateOf && l.end == LinkEnd::Opened)
+            .map(|l| l.other_case.as_str())
+    }
+
     /// The numbers of the entries on `topic` that no later entry follows up.
     pub fn not_followed_up(&self, topic: &str) -> Vec<u32> {
         (1u32..)
@@ -544,11 +554,31 @@ pub fn evolve(mut case: Case, event: &Event) -> Case {
             other_case,
             link,
             end,
-        } => case.links.push(CaseLink {
-            other_case: other_case.clone(),
-            link: *link,
-            end: *end,
-        }),
+        } => {
+            case.links.push(CaseLink {
+                other_case: other_case.clone(),
+                link: *link,
+                end: *end,
+            });
+            // A duplicate is set aside where it stands: its clocks stop and
+            // it is closed in its state (no step is open to it any more).
+            if *link == LinkKind::DuplicateOf && *end == LinkEnd::Opened {
+                for status in case.deadlines.values_mut() {
+                    if status.is_running() {
+                        *status = DeadlineStatus::Cancelled {
+                            due_at: status.due_at(),
+                            at: event.occurred_at,
+                        };
+                    }
+                }
+                if let Status::Open { state } = &case.status {
+                    case.status = Status::Closed {
+                        state: state.clone(),
+                        closed_at: event.occurred_at,
+                    };
+                }
+            }
+        }
     }
     case
 }

@@ -432,9 +432,60 @@ pub fn relate_cases(case: &str, other: &str) -> Result<[Command; 2], Rejection> 
     Ok([link(other, LinkEnd::Origin), link(case, LinkEnd::Opened)])
 }
 
+/// The commands that mark `duplicate` as a duplicate of `original` (the
+/// earlier report of the same matter): the first for the duplicate, the
+/// second for the original (ids as the store names them). Both cases keep
+/// their numbers and histories; the duplicate is closed where it stands and
+/// left out of the counts. A duplicate is of the same lifecycle as its
+/// original, is not marked twice, and points at an original that is not a
+/// duplicate itself (so a count never depends on a chain of marks).
+pub fn mark_duplicate(
+    duplicate_id: &str,
+    duplicate: &Case,
+    original_id: &str,
+    original: &Case,
+) -> Result<[Command; 2], Rejection> {
+    let invalid = |problem| {
+        Err(Rejection::InvalidInput {
+            field: "original_case".into(),
+            problem,
+        })
+    };
+    if duplicate_id == original_id {
+        return invalid(InputProblem::NotAllowed {
+            allowed: vec!["another case".into()],
+        });
+    }
+    if duplicate.workflow.name != original.workflow.name {
+        return invalid(InputProblem::OtherLifecycle {
+            workflow: duplicate.workflow.name.clone(),
+        });
+    }
+    if let Some(of) = original.duplicate_of() {
+        return invalid(InputProblem::IsDuplicate { of: of.to_owned() });
+    }
+    if let Some(of) = duplicate.duplicate_of() {
+        return Err(Rejection::InvalidInput {
+            field: "case".into(),
+            problem: InputProblem::IsDuplicate { of: of.to_owned() },
+        });
+    }
+    let link = |other_case: &str, end| Command::Link {
+        other_case: other_case.to_owned(),
+        link: LinkKind::DuplicateOf,
+        end,
+    };
+    Ok([
+        link(original_id, LinkEnd::Opened),
+        link(duplicate_id, LinkEnd::Origin),
+    ])
+}
+
 /// Linking is open to every role that acts in this lifecycle (files it,
 /// takes a transition or writes its journal) and reaches the case's unit,
 /// also on a closed case: a later complaint may concern a closed avvikelse.
+/// Marking a duplicate closes a case, so it is open only to the roles that
+/// take the lifecycle's steps (not to one who only files).
 fn decide_link(
     def: &WorkflowDefinition,
     case: &Case,
@@ -444,15 +495,22 @@ fn decide_link(
     facts: &Facts,
 ) -> Result<Decision, Rejection> {
     let actor = &facts.actor;
-    let acts_here = def.filing.roles.contains(&actor.role)
-        || def
-            .transitions
-            .iter()
-            .any(|t| t.roles.contains(&actor.role))
+    let takes_steps = def
+        .transitions
+        .iter()
+        .any(|t| t.roles.contains(&actor.role));
+    let acts_here = takes_steps
+        || def.filing.roles.contains(&actor.role)
         || def
             .journal
             .as_ref()
             .is_some_and(|j| j.roles.contains(&actor.role));
+    if link == LinkKind::DuplicateOf && !takes_steps {
+        return Err(Rejection::Forbidden {
+            role: actor.role,
+            action: format!("mark {} cases as duplicates", def.name()),
+        });
+    }
     if !acts_here {
         return Err(Rejection::Forbidden {
             role: actor.role,

@@ -36,7 +36,7 @@ pub use catalog::Catalog;
 pub use command::{Actor, Command, Decision, Effect, Facts, FileCase, MAX_TEXT_CHARS, Notice};
 pub use decide::{
     AvailableTransition, available_transitions, can_add_journal_entry, decide, decide_filing,
-    filing_problems, relate_cases,
+    filing_problems, mark_duplicate, relate_cases,
 };
 pub use definition::{WorkflowDefinition, WorkflowRef};
 pub use duration::{DeadlineDuration, MalformedDuration, Schedule};

@@ -197,6 +197,18 @@ pub enum InputProblem {
     /// An utredning item: written only as an attributed journal entry.
     #[error("is written only as an attributed utredning journal entry")]
     JournalOnly,
+    /// A duplicate must be of the same lifecycle as its original.
+    #[error("must be a case of the same kind ({workflow})")]
+    OtherLifecycle {
+        /// The lifecycle the case must be of.
+        workflow: String,
+    },
+    /// The case is marked as a duplicate already (of `of`).
+    #[error("is marked as a duplicate of {of} already")]
+    IsDuplicate {
+        /// The case it is a duplicate of.
+        of: String,
+    },
     /// A structured entry names an entry the case does not have.
     #[error("names no {topic} entry of this case")]
     NoSuchEntry {
@@ -220,6 +232,8 @@ impl InputProblem {
             InputProblem::InFuture => "IN_FUTURE",
             InputProblem::AlreadyLinked => "ALREADY_LINKED",
             InputProblem::JournalOnly => "JOURNAL_ONLY",
+            InputProblem::OtherLifecycle { .. } => "OTHER_LIFECYCLE",
+            InputProblem::IsDuplicate { .. } => "IS_DUPLICATE",
             InputProblem::NoSuchEntry { .. } => "NO_SUCH_ENTRY",
         }
     }

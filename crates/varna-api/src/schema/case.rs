@@ -166,7 +166,7 @@ impl CaseView {
     async fn deadlines(&self) -> Vec<Deadline> {
         self.0.deadlines().into_iter().map(Into::into).collect()
     }
-    /// Cases this one was escalated or spawned from, or opened.
+    /// Cases this one was escalated or spawned from, opened, is related to, duplicates or is duplicated by.
     async fn links(&self) -> Vec<CaseLinkInfo> {
         self.0
             .links()
@@ -361,9 +361,9 @@ pub struct Deadline {
 pub struct CaseLinkInfo {
     /// The other case.
     pub other_case_id: ID,
-    /// `escalated_from` or `spawned_by`, read from the newer case's side.
+    /// `escalated_from`, `spawned_by`, `related_to` or `duplicate_of`, read from the newer case's side.
     pub kind: String,
-    /// `origin` (this case came first) or `opened` (this case was opened from the other).
+    /// `origin` (this case came first; of a duplicate pair, the original) or `opened` (this case was opened from the other; of a duplicate pair, the duplicate).
     pub this_case_is: String,
 }
 

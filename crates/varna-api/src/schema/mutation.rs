@@ -12,7 +12,7 @@ use varna_workflow::{Author, JournalEntry, Value};
 use super::case::CaseView;
 use super::types::{
     CaseKind, EntryKind, EscalateInput, EscalationTarget, FileCaseInput, LinkCasesInput,
-    TransitionInput, UtredningEntryInput,
+    MarkDuplicateInput, TransitionInput, UtredningEntryInput,
 };
 use super::{case_id, expect, fields, principal, session};
 use crate::auth::AuthConfig;
@@ -144,6 +144,22 @@ impl MutationRoot {
         let (a, b) = (case_id(&input.case_id)?, case_id(&input.other_case_id)?);
         let expect = expect(input.expected_version, input.idempotency_key)?;
         session(ctx)?.link(&a, &b, expect).await.gql().map(result)
+    }
+
+    /// Mark a case as a duplicate of an earlier case of the same kind that reports the same matter. The duplicate is closed where it stands, its clocks stop and it is counted only as a duplicate; both cases keep their numbers and histories, and the mark shows in both. Open to the roles that take the lifecycle's steps.
+    async fn mark_duplicate(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: MarkDuplicateInput,
+    ) -> Result<CommandResult> {
+        let duplicate = case_id(&input.case_id)?;
+        let original = case_id(&input.original_case_id)?;
+        let expect = expect(input.expected_version, input.idempotency_key)?;
+        session(ctx)?
+            .mark_duplicate(&duplicate, &original, expect)
+            .await
+            .gql()
+            .map(result)
     }
 
     /// Administrators: end every sign-in of a person now — web sessions and

@@ -89,6 +89,9 @@ pub struct LagrumRow {
     pub count: i64,
     /// Cases opened the year before.
     pub previous_year: i64,
+    /// Cases opened in the report year and marked as duplicates of an
+    /// earlier case (counted nowhere else).
+    pub duplicates: i64,
 }
 
 impl From<varna_report::model::LagrumRow> for LagrumRow {
@@ -99,6 +102,7 @@ impl From<varna_report::model::LagrumRow> for LagrumRow {
             lagrum: r.lagrum,
             count: r.count,
             previous_year: r.previous_year,
+            duplicates: r.duplicates,
         }
     }
 }

@@ -273,6 +273,19 @@ pub struct LinkCasesInput {
     pub idempotency_key: Option<String>,
 }
 
+/// Input to `markDuplicate`.
+#[derive(Debug, InputObject)]
+pub struct MarkDuplicateInput {
+    /// The later report: closed where it stands and counted only as a duplicate.
+    pub case_id: ID,
+    /// The earlier case of the same kind that reports the same matter (not itself a duplicate).
+    pub original_case_id: ID,
+    /// Refuse with CONFLICT unless the duplicate is at this version.
+    pub expected_version: Option<i64>,
+    /// A key unique to this request; a retry returns the first result.
+    pub idempotency_key: Option<String>,
+}
+
 impl FileCaseInput {
     /// The lifecycle's name, from `kind` or `workflow` (exactly one).
     pub(crate) fn workflow_name(&self) -> async_graphql::Result<String> {

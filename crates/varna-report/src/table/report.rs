@@ -75,6 +75,7 @@ pub(crate) fn report_tables(r: &QualityReport) -> ReportTables {
                 Column::both(&year, "count"),
                 Column::both(&previous, "previous_year"),
                 Column::shown("Förändring"),
+                Column::both("Dubbletter (ej räknade)", "duplicates"),
             ],
             rows: r
                 .per_lagrum
@@ -91,6 +92,7 @@ pub(crate) fn report_tables(r: &QualityReport) -> ReportTables {
                             Cell::Count(x.count),
                             Cell::Count(x.previous_year),
                             Cell::Change(x.count - x.previous_year),
+                            Cell::Count(x.duplicates),
                         ],
                     )
                 })

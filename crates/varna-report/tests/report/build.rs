@@ -8,13 +8,15 @@ use varna_report::{Scope, build, months_covered, nearest_rank};
 
 use crate::{at, catalog, data};
 
-fn lagrum(kind: &str, kind_label: &str, lagrum: &str, count: i64, previous_year: i64) -> LagrumRow {
+fn lagrum(kind: &str, kind_label: &str, lagrum: &str, counts: [i64; 3]) -> LagrumRow {
+    let [count, previous_year, duplicates] = counts;
     LagrumRow {
         kind: kind.into(),
         kind_label: kind_label.into(),
         lagrum: lagrum.into(),
         count,
         previous_year,
+        duplicates,
     }
 }
 
@@ -52,18 +54,19 @@ fn the_head_says_what_year_scope_and_months_it_covers() {
 }
 
 #[test]
-fn cases_per_lagrum_put_the_previous_year_beside_and_keep_unknown_lifecycles() {
+fn cases_per_lagrum_put_the_previous_year_beside_count_duplicates_apart_and_keep_unknown_lifecycles()
+ {
     let r = build(&data(), &catalog());
     assert_eq!(
         r.per_lagrum,
         vec![
-            lagrum("avvikelse", "Avvikelse", "SoL", 5, 12),
-            lagrum("avvikelse", "Avvikelse", "LSS", 4, 0),
-            lagrum("avvikelse", "Avvikelse", "HSL", 0, 6),
-            lagrum("klagomal", "Klagomål och synpunkter", "SoL", 3, 0),
-            lagrum("lex-sarah", "Lex Sarah", "SoL", 2, 0),
-            lagrum("lex-sarah", "Lex Sarah", "LSS", 1, 0),
-            lagrum("gammal", "gammal", "SoL", 1, 0),
+            lagrum("avvikelse", "Avvikelse", "SoL", [5, 12, 1]),
+            lagrum("avvikelse", "Avvikelse", "LSS", [4, 0, 0]),
+            lagrum("avvikelse", "Avvikelse", "HSL", [0, 6, 0]),
+            lagrum("klagomal", "Klagomål och synpunkter", "SoL", [3, 0, 0]),
+            lagrum("lex-sarah", "Lex Sarah", "SoL", [2, 0, 0]),
+            lagrum("lex-sarah", "Lex Sarah", "LSS", [1, 0, 0]),
+            lagrum("gammal", "gammal", "SoL", [1, 0, 0]),
         ]
     );
 }

@@ -90,7 +90,7 @@ fn pair(
 ///
 /// - avvikelser: Linden SoL 3 in January and 2 in February (12 in 2024),
 ///   Norr LSS 4 in March (HSL 6 in 2024); categories fall 3 + 1, övrigt 3,
-///   läkemedel 2;
+///   läkemedel 2; one more Linden SoL report marked a duplicate of another;
 /// - lex Sarah: Linden SoL 2 in February (kvinna, ej angivet), Ekbacken
 ///   LSS 1 in April (man); one allvarligt missförhållande reported to IVO,
 ///   two pågående; SAS informed after 5, 30 (late) and 2 hours; one
@@ -102,7 +102,7 @@ fn pair(
 ///   person (12 days).
 pub(crate) fn data() -> ReportData {
     let (c1, c2, c3) = (at(2, 3, 8), at(2, 20, 8), at(4, 1, 8));
-    let rows: [Row; 28] = [
+    let rows: [Row; 29] = [
         (2025, 1, "linden", "avvikelse", "SoL", "cases", "", 3),
         (2025, 2, "linden", "avvikelse", "SoL", "cases", "", 2),
         (2025, 3, "norr", "avvikelse", "LSS", "cases", "", 4),
@@ -212,6 +212,7 @@ pub(crate) fn data() -> ReportData {
         ),
         (2025, 1, "linden", "gammal", "SoL", "cases", "", 1),
         (2025, 1, "linden", "avvikelse", "SoL", "gender", "kvinna", 0),
+        (2025, 0, "", "avvikelse", "SoL", "duplicate", "", 1),
     ];
     let tallies = rows.into_iter().map(tally).collect();
     ReportData {

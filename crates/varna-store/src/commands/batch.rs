@@ -1,12 +1,15 @@
 //! What one command writes: the cases it touched, their sealed event rows
 //! (both hash chains), projections, tallies and outbox, in one batch.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
-use varna_workflow::{Case, Effect, Event, Facts, WorkflowDefinition, decide_spawn, evolve};
+use varna_workflow::{
+    Case, DeadlineStatus, Effect, Event, Facts, WorkflowDefinition, decide_spawn, evolve,
+};
 
 use crate::backend::ChainHead;
 use crate::chain::{self, EventContent, GENESIS};
@@ -28,6 +31,9 @@ pub(super) struct Touched {
     pub(super) events: Vec<Event>,
     /// The report facts the case was counted under before this command.
     pub(super) old_facts: Vec<tally::TallyKey>,
+    /// The case's clocks before this command (its `case_deadline` rows are
+    /// rewritten only when they changed).
+    pub(super) old_deadlines: BTreeMap<String, DeadlineStatus>,
 }
 
 /// The event row for `e`, its hashes still empty (see [`seal`]).
@@ -125,6 +131,7 @@ impl Batch {
             first_sequence: 1,
             events: vec![first.clone()],
             old_facts: Vec::new(),
+            old_deadlines: BTreeMap::new(),
         });
         self.stage(id, std::slice::from_ref(first));
         self.add_events(id, rest.to_vec())
@@ -140,6 +147,7 @@ impl Batch {
     ) -> Result<Case> {
         let old_version = case.version;
         let old_facts = tally::case_facts(&case, def);
+        let old_deadlines = case.deadlines.clone();
         self.cases.push(Touched {
             id: id.clone(),
             case,
@@ -149,6 +157,7 @@ impl Batch {
             first_sequence: i64::try_from(old_version).unwrap_or(i64::MAX) + 1,
             events: Vec::new(),
             old_facts,
+            old_deadlines,
         });
         self.add_events(id, events)
     }
@@ -318,14 +327,8 @@ impl Batch {
                     });
                 }
             }
-            let replace_deadlines = touched.is_new
-                || touched.events.iter().any(|e| {
-                    matches!(
-                        e.kind,
-                        varna_workflow::EventKind::Transitioned { .. }
-                            | varna_workflow::EventKind::DeadlinePassed { .. }
-                    )
-                });
+            let replace_deadlines =
+                touched.is_new || touched.case.deadlines != touched.old_deadlines;
             write_event_rows(
                 txn,
                 &id,

@@ -5,7 +5,8 @@
 //! A refused command, a stale `expected_version` or a repeated idempotency
 //! key writes nothing.
 //!
-//! Here the entry points (`file_case`, `execute`, `link_cases`) and opening a
+//! Here the entry points (`file_case`, `execute`, `link_cases`,
+//! `mark_duplicate`) and opening a
 //! command's transaction; `idempotency.rs` the keys; `batch.rs` the rows one
 //! command writes.
 
@@ -15,8 +16,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait};
 use varna_workflow::{
-    Actor, Case, Command, Decision, Facts, FileCase, Personnummer, WorkflowDefinition, decide,
-    decide_filing, relate_cases,
+    Actor, Case, Command, Decision, Facts, FileCase, Personnummer, Rejection, WorkflowDefinition,
+    decide, decide_filing, mark_duplicate, relate_cases,
 };
 
 use crate::backend::{ChainHead, begin_write};
@@ -203,9 +204,44 @@ impl Store {
         actor: &Actor,
         options: CommandOptions,
     ) -> Result<Applied> {
-        let [here, there] = relate_cases(&case_id.to_string(), &other.to_string())?;
+        let (here, there) = (case_id.to_string(), other.to_string());
+        self.link_pair("link", case_id, other, actor, options, |_, _| {
+            relate_cases(&here, &there)
+        })
+        .await
+    }
+
+    /// Marks `duplicate` as a duplicate of `original` (an earlier report of
+    /// the same matter), on both cases, in one transaction: the duplicate
+    /// is closed where it stands and counted only as a duplicate; both keep
+    /// their numbers and histories. The engine must allow it on each.
+    pub async fn mark_duplicate(
+        &self,
+        duplicate: &CaseId,
+        original: &CaseId,
+        actor: &Actor,
+        options: CommandOptions,
+    ) -> Result<Applied> {
+        let (dup, orig) = (duplicate.to_string(), original.to_string());
+        self.link_pair("duplicate", duplicate, original, actor, options, |d, o| {
+            mark_duplicate(&dup, d, &orig, o)
+        })
+        .await
+    }
+
+    /// Records a link on two cases in one transaction; `commands` makes the
+    /// two cases' commands from the cases as they stand (first `case_id`'s).
+    async fn link_pair(
+        &self,
+        what: &str,
+        case_id: &CaseId,
+        other: &CaseId,
+        actor: &Actor,
+        options: CommandOptions,
+        commands: impl FnOnce(&Case, &Case) -> std::result::Result<[Command; 2], Rejection>,
+    ) -> Result<Applied> {
         let facts = facts(actor, options.now);
-        let request = request_hash(&("link", case_id.to_string(), other.to_string()));
+        let request = request_hash(&(what, case_id.to_string(), other.to_string()));
         let (txn, head, case, def) = match self
             .begin_on_case(case_id, actor, &options, &request)
             .await?
@@ -219,6 +255,7 @@ impl Store {
             } => (txn, head, case, def),
         };
         let (other_case, other_def) = self.load_for_update(&txn, other).await?;
+        let [here, there] = commands(&case, &other_case)?;
         let here = decide(&def, &case, here, &facts)?;
         let there = decide(&other_def, &other_case, there, &facts)?;
         let mut batch = Batch::new(head, facts.now);
@@ -237,6 +274,7 @@ impl Store {
         .await?;
         txn.commit().await?;
         self.announce(changes);
+        tracing::info!(case = %case_id, other = %other, what, "cases linked");
         Ok(Applied {
             case_id: case_id.clone(),
             version: case.version,

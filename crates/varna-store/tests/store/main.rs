@@ -30,6 +30,7 @@ on_both_backends!(
     verify_detects_a_missing_case_record_and_rebuild_restores_it,
     a_refused_spawn_undoes_the_whole_command,
     related_cases_are_linked_on_both_sides,
+    a_duplicate_is_closed_on_both_sides_and_rebuilds_the_same,
     rebuild_gives_identical_projections,
     escalation_opens_a_linked_case_atomically,
     filing_for_an_unknown_unit_writes_nothing,
@@ -1238,6 +1239,70 @@ async fn related_cases_are_linked_on_both_sides(h: Harness) {
     ));
     assert_eq!(h.count("event").await, events);
     assert_eq!(h.count("case_link").await, 2);
+    assert_eq!(
+        h.store
+            .verify_audit(|_| {})
+            .await
+            .expect("verifies")
+            .problem,
+        None
+    );
+}
+
+async fn a_duplicate_is_closed_on_both_sides_and_rebuilds_the_same(h: Harness) {
+    let original = file_avvikelse(&h.store, LINDEN, Lagrum::Sol, 1)
+        .await
+        .case_id;
+    let duplicate = file_avvikelse(&h.store, LINDEN, Lagrum::Sol, 2)
+        .await
+        .case_id;
+    let events = h.count("event").await;
+    // The auditor reads but takes no step: refused, nothing written.
+    assert!(matches!(
+        h.store
+            .mark_duplicate(&duplicate, &original, &actor(Role::Auditor, LINDEN), at(3))
+            .await,
+        Err(Error::Rejected(Rejection::Forbidden { .. }))
+    ));
+    assert_eq!(h.count("event").await, events);
+    h.store
+        .mark_duplicate(
+            &duplicate,
+            &original,
+            &actor(Role::UnitManager, LINDEN),
+            at(3),
+        )
+        .await
+        .expect("marks");
+    let (d, o) = (
+        h.store
+            .case(&duplicate)
+            .await
+            .expect("reads")
+            .expect("exists"),
+        h.store
+            .case(&original)
+            .await
+            .expect("reads")
+            .expect("exists"),
+    );
+    assert_eq!(d.case.duplicate_of(), Some(original.to_string().as_str()));
+    assert!(d.case.is_closed() && !o.case.is_closed());
+    assert_eq!(o.case.links[0].other_case, duplicate.to_string());
+    // The original cannot now be marked a duplicate of its duplicate.
+    assert!(matches!(
+        h.store
+            .mark_duplicate(
+                &original,
+                &duplicate,
+                &actor(Role::UnitManager, LINDEN),
+                at(4)
+            )
+            .await,
+        Err(Error::Rejected(Rejection::InvalidInput { .. }))
+    ));
+    let check = h.store.check_projections(|_| {}).await.expect("checks");
+    assert!(check.differing.is_empty(), "{:?}", check.differing);
     assert_eq!(
         h.store
             .verify_audit(|_| {})

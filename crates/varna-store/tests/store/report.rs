@@ -434,6 +434,7 @@ fn lagrum(kind: &str, kind_label: &str, lagrum: &str, count: i64, previous_year:
         lagrum: lagrum.into(),
         count,
         previous_year,
+        duplicates: 0,
     }
 }
 

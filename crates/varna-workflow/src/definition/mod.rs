@@ -480,6 +480,10 @@ pub enum LinkKind {
     SpawnedBy,
     /// Two existing cases concern the same matter (linked by hand).
     RelatedTo,
+    /// One case reports the same matter as an earlier one of the same
+    /// lifecycle (marked by hand): the duplicate is closed where it stands,
+    /// keeps its number and history, and is left out of the counts.
+    DuplicateOf,
 }
 
 /// What starts a deadline's clock.

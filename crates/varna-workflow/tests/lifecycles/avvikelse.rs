@@ -200,3 +200,142 @@ fn a_high_risk_score_makes_escalation_the_default() {
     low.take(Role::Sas, "close_social", closing());
     assert!(low.case.is_closed());
 }
+
+/// DOMAIN.md: the same event reported twice is one avvikelse. Marking the
+/// later report a duplicate of the earlier keeps both numbers and
+/// histories, closes the duplicate where it stands with its clocks stopped,
+/// and is open only to those who take the lifecycle's steps.
+#[test]
+fn a_duplicate_is_closed_where_it_stands_and_both_keep_their_history() {
+    let filed = || {
+        fields(&[
+            ("what_happened", text("Fel dos")),
+            ("occurred_on", text("2026-03-01")),
+            ("category", text("lakemedel")),
+        ])
+    };
+    let original = Scenario::filed("avvikelse", Role::UnitManager, Lagrum::Sol, filed());
+    let mut duplicate = Scenario::filed("avvikelse", Role::Reporter, Lagrum::Sol, filed());
+    duplicate.after(Duration::hours(2));
+    let state = duplicate.state().to_owned();
+    assert!(
+        duplicate
+            .case
+            .deadlines
+            .values()
+            .any(DeadlineStatus::is_running),
+        "the duplicate had a clock running"
+    );
+
+    let [mark, back] =
+        varna_workflow::mark_duplicate("dup", &duplicate.case, "orig", &original.case)
+            .expect("a later report of the same kind may be marked");
+    // The reporter files avvikelser but takes no step in them: not theirs to close.
+    assert!(matches!(
+        duplicate.try_command(actor(Role::Reporter), mark.clone()),
+        Err(Rejection::Forbidden { .. })
+    ));
+    duplicate
+        .try_command(actor(Role::UnitManager), mark)
+        .expect("the unit manager marks it");
+    assert_eq!(duplicate.case.duplicate_of(), Some("orig"));
+    assert!(duplicate.case.is_closed(), "closed as a duplicate");
+    assert_eq!(duplicate.state(), state, "in the state it stood in");
+    assert!(
+        duplicate
+            .case
+            .deadlines
+            .values()
+            .all(|d| matches!(d, DeadlineStatus::Cancelled { .. })),
+        "its clocks stopped: {:?}",
+        duplicate.case.deadlines
+    );
+    assert!(
+        varna_workflow::available_transitions(
+            &duplicate.def,
+            &duplicate.case,
+            &actor(Role::UnitManager)
+        )
+        .is_empty(),
+        "no step is open to a duplicate"
+    );
+    duplicate.assert_replay_agrees();
+
+    let mut original = original;
+    original
+        .try_command(actor(Role::UnitManager), back)
+        .expect("the original records the duplicate");
+    assert_eq!(original.case.duplicate_of(), None);
+    assert!(!original.case.is_closed(), "the original goes on");
+    assert!(
+        original
+            .case
+            .links
+            .iter()
+            .any(|l| l.link == LinkKind::DuplicateOf && l.other_case == "dup")
+    );
+}
+
+/// A duplicate is of the same kind, is not marked twice, and its original
+/// is not itself a duplicate.
+#[test]
+fn duplicates_point_at_an_original_of_the_same_kind() {
+    let avvikelse = || {
+        Scenario::filed(
+            "avvikelse",
+            Role::UnitManager,
+            Lagrum::Sol,
+            fields(&[
+                ("what_happened", text("Fel dos")),
+                ("occurred_on", text("2026-03-01")),
+                ("category", text("lakemedel")),
+            ]),
+        )
+    };
+    let (a, mut b) = (avvikelse(), avvikelse());
+    let problem = |r: Result<_, Rejection>| match r {
+        Err(Rejection::InvalidInput { problem, .. }) => problem.code(),
+        other => panic!("expected invalid input, got {other:?}"),
+    };
+    assert_eq!(
+        problem(varna_workflow::mark_duplicate("a", &a.case, "a", &a.case)),
+        "NOT_ALLOWED"
+    );
+    let complaint = Scenario::filed(
+        "klagomal",
+        Role::UnitManager,
+        Lagrum::Sol,
+        fields(&[
+            ("feedback_kind", text("klagomal")),
+            ("sender_kind", text("brukare")),
+            ("received_on", text("2026-03-01")),
+            ("what_happened", text("Maten var kall")),
+            ("wants_aterkoppling", varna_workflow::Value::Bool(false)),
+        ]),
+    );
+    assert_eq!(
+        problem(varna_workflow::mark_duplicate(
+            "a",
+            &a.case,
+            "k",
+            &complaint.case
+        )),
+        "OTHER_LIFECYCLE"
+    );
+    let [mark, _] = varna_workflow::mark_duplicate("b", &b.case, "a", &a.case).expect("marks");
+    b.try_command(actor(Role::UnitManager), mark)
+        .expect("marked");
+    assert_eq!(
+        problem(varna_workflow::mark_duplicate(
+            "c",
+            &avvikelse().case,
+            "b",
+            &b.case
+        )),
+        "IS_DUPLICATE"
+    );
+    assert_eq!(
+        problem(varna_workflow::mark_duplicate("b", &b.case, "a", &a.case)),
+        "IS_DUPLICATE"
+    );
+}
