@@ -1309,3 +1309,85 @@ async fn a_kommunal_anmalan_is_filed_prepared_decided_and_reported_in_the_pages(
         report.html
     );
 }
+
+/// Sends the case page's duplicate form of `case` with `number`.
+async fn send_duplicate(
+    browser: &mut Browser<'_>,
+    case: &str,
+    page: &common::Page,
+    number: &str,
+) -> common::Page {
+    let csrf = page.csrf();
+    let version = hidden(&page.html, "version").expect("the case version");
+    browser
+        .post(
+            &format!("/cases/{case}/duplicate"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("version", version.as_str()),
+                ("original", number),
+            ],
+        )
+        .await
+}
+
+/// The same fall reported twice: the unit manager marks the later report a
+/// duplicate by the earlier one's number. A wrong number is answered at the
+/// input with the typed text kept; both cases keep their numbers and point
+/// at each other; the duplicate is closed and offers nothing more.
+#[tokio::test]
+async fn a_report_of_the_same_event_is_marked_a_duplicate_by_the_earlier_cases_number() {
+    let app = app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("um-linden").await;
+    let original = browser.file_avvikelse().await;
+    let duplicate = browser.file_avvikelse().await;
+    let page = browser.get(&format!("/cases/{duplicate}")).await;
+    assert!(
+        page.html.contains("Markera som dubblett")
+            && page.html.contains("Ärendenummer för det tidigare ärendet"),
+        "{}",
+        page.html
+    );
+    for (number, says) in [
+        ("12AB", "Ett ärendenummer har åtta tecken"),
+        ("00000000", "Du kan inte se något ärende med det numret"),
+        (
+            case_number(&duplicate).as_str(),
+            "Ange numret på det tidigare ärendet, inte det här",
+        ),
+    ] {
+        let refused = send_duplicate(&mut browser, &duplicate, &page, number).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{number}");
+        assert!(
+            refused.html.contains(says)
+                && refused.html.contains("href=\"#duplicate-original\"")
+                && refused.html.contains(&format!("value=\"{number}\"")),
+            "{number}: {}",
+            refused.html
+        );
+    }
+    let marked = send_duplicate(&mut browser, &duplicate, &page, &case_number(&original)).await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER, "{}", marked.html);
+
+    let page = browser.get(&format!("/cases/{duplicate}")).await;
+    let number = case_number(&original);
+    assert!(
+        page.html.contains(&format!(
+            "<dt>Dubblett av</dt><dd><a href=\"/cases/{original}\" class=\"case-number\">{number}</a>"
+        )) && page.html.contains("Det här ärendet är en dubblett av")
+            && page.html.contains("Avslutat")
+            && !page.html.contains("Markera som dubblett</summary>")
+            && !page.html.contains("name=\"transition\""),
+        "{}",
+        page.html
+    );
+    let first = browser.get(&format!("/cases/{original}")).await;
+    assert!(
+        first.html.contains("En dubblett av det här ärendet:")
+            && first.html.contains(&case_number(&duplicate))
+            && first.html.contains("name=\"transition\""),
+        "the original goes on: {}",
+        first.html
+    );
+}

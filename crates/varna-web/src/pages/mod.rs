@@ -50,6 +50,7 @@ pub(crate) fn routes(app: App) -> Router {
         .route("/cases/{id}", get(case::case_page))
         .route("/cases/{id}/act", post(case::act))
         .route("/cases/{id}/journal", post(case::add_entry))
+        .route("/cases/{id}/duplicate", post(case::mark_duplicate))
         .route("/cases/{id}/receipt", get(receipt))
         .route("/static/varna.css", get(css))
         .fallback(no_such_page)

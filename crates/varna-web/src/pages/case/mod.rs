@@ -5,6 +5,7 @@
 //! and the history. Actions post back here; a refused action shows the
 //! page again with the typed text kept and the errors in that action's form.
 
+mod duplicate;
 mod journal;
 
 use std::collections::BTreeMap;
@@ -15,8 +16,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use varna_app::view::{AccessEntry, ChainStatus, HistoryItem, TransitionView};
 use varna_app::{AppError, CaseView, Code, Expect, Purpose, Reads, policy};
+use varna_workflow::definition::LinkKind;
 use varna_workflow::{LinkEnd, Value};
 
+pub(super) use duplicate::mark_duplicate;
 pub(super) use journal::add_entry;
 use journal::{JournalForm, JournalRow};
 
@@ -31,8 +34,9 @@ use crate::text::Text;
 
 /// A form on the page that was posted and refused: which one, what was
 /// typed, and what was wrong.
+#[derive(Clone)]
 struct Posted {
-    /// `act:<transition>` or `journal`.
+    /// `act:<transition>`, `journal` or `duplicate`.
     form: String,
     values: BTreeMap<String, String>,
     errors: Vec<AppError>,
@@ -62,6 +66,10 @@ struct CasePage {
     actions: Vec<Action>,
     journal: Vec<JournalRow>,
     journal_form: Option<JournalForm>,
+    /// Offered on an open case to those who take its steps.
+    duplicate_form: Option<duplicate::DuplicateForm>,
+    /// The case this one duplicates: (id, case number).
+    duplicate_of: Option<(String, String)>,
     links: Vec<LinkRow>,
     fields: Vec<(String, String)>,
     history: Vec<HistoryRow>,
@@ -258,6 +266,8 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
     let journal_form = loaded
         .can_add_entry
         .then(|| journal::form(ctx, case, &defs, posted_to("journal")));
+    let duplicate_form = (!summary.is_closed && !loaded.actions.is_empty())
+        .then(|| duplicate::form(t, posted_to("duplicate")));
 
     let history = loaded
         .history
@@ -292,6 +302,13 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
     let error_summary = posted
         .filter(|p| !p.errors.is_empty())
         .map(|p| {
+            if p.form == "duplicate" {
+                let message = p.errors.first().map(|e| duplicate::message(t, e));
+                return message
+                    .map(|m| (duplicate::INPUT.to_owned(), m))
+                    .into_iter()
+                    .collect();
+            }
             let target = match p.form.strip_prefix("act:") {
                 Some(name) => format!("act-{name}"),
                 None => "journal-form".to_owned(),
@@ -359,17 +376,25 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
         actions,
         journal: journal::rows(case, &defs, t),
         journal_form,
+        duplicate_form,
+        duplicate_of: case
+            .record
+            .case
+            .duplicate_of()
+            .map(|of| (of.to_owned(), short_id(of))),
         links: case
             .links()
             .into_iter()
             .map(|l| LinkRow {
                 case_number: short_id(&l.other_case_id),
-                id: l.other_case_id,
-                how: if l.this_case_is == LinkEnd::Origin {
-                    t.link_opened_from_this
-                } else {
-                    t.link_this_opened_from
+                how: match (l.kind, l.this_case_is) {
+                    (LinkKind::DuplicateOf, LinkEnd::Origin) => t.link_duplicate_of_this,
+                    (LinkKind::DuplicateOf, LinkEnd::Opened) => t.link_this_duplicates,
+                    (LinkKind::RelatedTo, _) => t.link_related,
+                    (_, LinkEnd::Origin) => t.link_opened_from_this,
+                    (_, LinkEnd::Opened) => t.link_this_opened_from,
                 },
+                id: l.other_case_id,
             })
             .collect(),
         fields: case
