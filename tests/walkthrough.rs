@@ -164,7 +164,7 @@ fn run_walkthrough(server: &Server) -> (String, String) {
             }
             "audit" => {
                 let case = &d["case"];
-                assert_eq!(case["kind"], "LEX_SARAH");
+                assert_eq!(case["workflow"]["name"], "lex-sarah");
                 let history = case["history"].as_array().expect("history");
                 assert_eq!(
                     history.len(),

@@ -1649,3 +1649,50 @@ async fn a_duplicate_keeps_its_number_and_history_and_is_counted_once() {
         "two reports of one matter count once: {report}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifecycles_are_named_by_their_files_and_the_old_enum_is_marked_deprecated() {
+    let app = app().await;
+    let mas = principal(Role::Mas);
+    let by_name = r#"mutation($id: ID!, $w: String) { escalateAvvikelse(input: { caseId: $id, workflow: $w, reason: "Fel läkemedel", affectedGender: MAN }) { opened case { links { kind } } } }"#;
+    // A lifecycle the case has no escalating step to, or both ways at once, is refused.
+    let r = app
+        .run(&mas, by_name, json!({ "id": app.hsl, "w": "klagomal" }))
+        .await;
+    assert_eq!(code(&r), "INVALID_TRANSITION", "{r}");
+    let both = r#"mutation($id: ID!) { escalateAvvikelse(input: { caseId: $id, to: LEX_MARIA, workflow: "lex-maria", reason: "x", affectedGender: MAN }) { opened } }"#;
+    assert_eq!(
+        code(&app.run(&mas, both, json!({ "id": app.hsl })).await),
+        "INVALID_INPUT"
+    );
+    let r = app
+        .run(&mas, by_name, json!({ "id": app.hsl, "w": "lex-maria" }))
+        .await;
+    assert_eq!(code(&r), "OK", "{r}");
+    let opened = json!({ "id": r["data"]["escalateAvvikelse"]["opened"][0] });
+    let read = app
+        .run(
+            &mas,
+            r#"query($id: ID!) { case(id: $id) { workflow { name } } }"#,
+            opened,
+        )
+        .await;
+    assert_eq!(read["data"]["case"]["workflow"]["name"], "lex-maria");
+
+    // Introspection tells clients to move off the enum.
+    let schema = app
+        .run(
+            &principal(Role::Auditor),
+            r#"{ __type(name: "Case") { fields(includeDeprecated: true) { name isDeprecated deprecationReason } } }"#,
+            json!({}),
+        )
+        .await;
+    let kind = schema["data"]["__type"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .find(|f| f["name"] == "kind")
+        .cloned()
+        .expect("kind is still there for old clients");
+    assert_eq!(kind["isDeprecated"], true, "{kind}");
+}

@@ -57,7 +57,8 @@ impl CaseView {
     async fn id(&self) -> ID {
         ID(self.0.id())
     }
-    /// What kind of case.
+    /// What kind of case (one of the four first lifecycles; null for the others).
+    #[graphql(deprecation = "use `workflow { name }`; it covers every lifecycle")]
     async fn kind(&self) -> Option<CaseKind> {
         CaseKind::from_workflow(self.0.workflow())
     }

@@ -45,7 +45,10 @@ fn session_changes(ctx: &Context<'_>) -> impl Stream<Item = CaseChange> + use<> 
 #[derive(Debug, Default, Clone, InputObject)]
 pub struct CaseEventFilter {
     /// Only these kinds.
+    #[graphql(deprecation = "filter by lifecycle name with `workflows`; it covers every lifecycle")]
     pub kinds: Option<Vec<CaseKind>>,
+    /// Only these lifecycles, by name (with `kinds`: either).
+    pub workflows: Option<Vec<String>>,
     /// Only these units.
     pub units: Option<Vec<String>>,
     /// Only this case.
@@ -56,9 +59,16 @@ pub struct CaseEventFilter {
 
 impl CaseEventFilter {
     fn matches(&self, c: &CaseChange) -> bool {
-        self.kinds
+        let by_kind = self
+            .kinds
             .as_ref()
-            .is_none_or(|k| k.iter().any(|k| k.workflow() == c.kind))
+            .map(|k| k.iter().any(|k| k.workflow() == c.kind));
+        let by_name = self.workflows.as_ref().map(|w| w.contains(&c.kind));
+        let lifecycle = match (by_kind, by_name) {
+            (None, None) => true,
+            (a, b) => a.unwrap_or(false) || b.unwrap_or(false),
+        };
+        lifecycle
             && self.units.as_ref().is_none_or(|u| u.contains(&c.unit))
             && self
                 .case_id
@@ -80,8 +90,11 @@ pub struct CaseEventNotice {
     pub sequence: i64,
     /// `filed`, `transitioned`, `journal_entry_added`, `linked` or `deadline_passed`.
     pub event_type: String,
-    /// What kind of case.
+    /// What kind of case (one of the four first lifecycles; null for the others).
+    #[graphql(deprecation = "use `workflow`, the lifecycle's name")]
     pub kind: Option<CaseKind>,
+    /// The case's lifecycle, by name.
+    pub workflow: String,
     /// The case's lagrum.
     pub lagrum: Lagrum,
     /// The case's unit.
@@ -99,8 +112,11 @@ pub struct CaseEventNotice {
 pub struct DeadlineAlert {
     /// The case.
     pub case_id: ID,
-    /// What kind of case.
+    /// What kind of case (one of the four first lifecycles; null for the others).
+    #[graphql(deprecation = "use `workflow`, the lifecycle's name")]
     pub kind: Option<CaseKind>,
+    /// The case's lifecycle, by name.
+    pub workflow: String,
     /// The case's unit.
     pub unit: String,
     /// The deadline's id.
@@ -119,6 +135,7 @@ fn notice(c: &CaseChange) -> CaseEventNotice {
         sequence: c.sequence,
         event_type: c.event_type.clone(),
         kind: CaseKind::from_workflow(&c.kind),
+        workflow: c.kind.clone(),
         lagrum: Lagrum::from_text(c.lagrum.as_str()),
         unit: c.unit.clone(),
         state: c.state.clone(),
@@ -208,6 +225,7 @@ impl SubscriptionRoot {
                     DeadlineAlert {
                         case_id: ID(c.case_id.clone()),
                         kind: CaseKind::from_workflow(&c.kind),
+                        workflow: c.kind.clone(),
                         unit: c.unit.clone(),
                         deadline,
                         label_sv,

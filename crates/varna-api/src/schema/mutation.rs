@@ -204,9 +204,16 @@ impl MutationRoot {
         #[graphql(desc = "What to do.")] input: EscalateInput,
     ) -> Result<CommandResult> {
         let id = case_id(&input.case_id)?;
-        let to = match input.to {
-            EscalationTarget::LexSarah => CaseKind::LexSarah,
-            EscalationTarget::LexMaria => CaseKind::LexMaria,
+        let to = match (input.to, input.workflow) {
+            (Some(EscalationTarget::LexSarah), None) => CaseKind::LexSarah.workflow().to_owned(),
+            (Some(EscalationTarget::LexMaria), None) => CaseKind::LexMaria.workflow().to_owned(),
+            (None, Some(name)) => name,
+            _ => {
+                return Err(error(
+                    Code::InvalidInput,
+                    "give the investigation's workflow or its target, one of them",
+                ));
+            }
         };
         let mut set = BTreeMap::new();
         set.insert("escalation_reason".to_owned(), Value::Text(input.reason));
@@ -216,7 +223,7 @@ impl MutationRoot {
         );
         let expect = expect(input.expected_version, input.idempotency_key)?;
         session(ctx)?
-            .escalate(&id, to.workflow(), set, expect)
+            .escalate(&id, &to, set, expect)
             .await
             .gql()
             .map(result)

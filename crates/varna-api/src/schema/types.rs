@@ -5,7 +5,10 @@ use async_graphql::{Enum, ID, InputObject, Json};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
 
-/// The four kinds of case.
+/// The four lifecycles Varna first shipped, as an enum. Kept for the clients
+/// written against it; a lifecycle is named by its file (`workflow { name }`,
+/// the `workflow` inputs), which also covers the kommunal anmälan and any
+/// lifecycle an installation adds — those have no `CaseKind`.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum CaseKind {
     /// Avvikelse: an event that caused or could have caused harm, or a risk of one (SOSFS 2011:9 5 kap.).
@@ -120,7 +123,8 @@ pub type FieldsInput = Json<BTreeMap<String, serde_json::Value>>;
 /// File a new case.
 #[derive(InputObject, Debug)]
 pub struct FileCaseInput {
-    /// What kind of case, one of the four shipped lifecycles. Give this or `workflow`.
+    /// What kind of case, one of the four first lifecycles. Give this or `workflow`.
+    #[graphql(deprecation = "name the lifecycle with `workflow`; it covers every lifecycle")]
     pub kind: Option<CaseKind>,
     /// The lifecycle by name (`workflows { name }`): any lifecycle this installation loads, including its own. Give this or `kind`.
     pub workflow: Option<String>,
@@ -190,8 +194,11 @@ pub struct UtredningEntryInput {
 pub struct EscalateInput {
     /// The avvikelse.
     pub case_id: ID,
-    /// Lex Sarah (SoL/LSS) or lex Maria (HSL).
-    pub to: EscalationTarget,
+    /// Lex Sarah (SoL/LSS) or lex Maria (HSL). Give this or `workflow`.
+    #[graphql(deprecation = "name the investigation's lifecycle with `workflow`")]
+    pub to: Option<EscalationTarget>,
+    /// The lifecycle of the investigation to open, by name (e.g. `lex-sarah`): the case's lifecycle must have a step that escalates to it. Give this or `to`.
+    pub workflow: Option<String>,
     /// Why an investigation is needed.
     pub reason: String,
     /// The affected person's gender (counted in quality reports).
@@ -206,6 +213,7 @@ pub struct EscalateInput {
 #[derive(InputObject, Debug, Default)]
 pub struct CaseFilterInput {
     /// Only these kinds.
+    #[graphql(deprecation = "filter by lifecycle name with `workflows`; it covers every lifecycle")]
     pub kinds: Option<Vec<CaseKind>>,
     /// Only these lifecycles, by name (with `kinds`: either).
     pub workflows: Option<Vec<String>>,
