@@ -45,7 +45,9 @@ fn session_changes(ctx: &Context<'_>) -> impl Stream<Item = CaseChange> + use<> 
 #[derive(Debug, Default, Clone, InputObject)]
 pub struct CaseEventFilter {
     /// Only these kinds.
-    #[graphql(deprecation = "filter by lifecycle name with `workflows`; it covers every lifecycle")]
+    #[graphql(
+        deprecation = "filter by lifecycle name with `workflows`; it covers every lifecycle"
+    )]
     pub kinds: Option<Vec<CaseKind>>,
     /// Only these lifecycles, by name (with `kinds`: either).
     pub workflows: Option<Vec<String>>,

@@ -213,7 +213,9 @@ pub struct EscalateInput {
 #[derive(InputObject, Debug, Default)]
 pub struct CaseFilterInput {
     /// Only these kinds.
-    #[graphql(deprecation = "filter by lifecycle name with `workflows`; it covers every lifecycle")]
+    #[graphql(
+        deprecation = "filter by lifecycle name with `workflows`; it covers every lifecycle"
+    )]
     pub kinds: Option<Vec<CaseKind>>,
     /// Only these lifecycles, by name (with `kinds`: either).
     pub workflows: Option<Vec<String>>,

@@ -146,6 +146,73 @@ fn a_complaint_about_another_provider_is_forwarded_with_its_day_and_receiver() {
     assert_eq!(s.state(), "forwarded");
 }
 
+/// PSL 3 kap. 8 e §: forwarded skyndsamt — a clock from the day it became
+/// clear that the complaint concerns another vårdgivare, met by the day it
+/// was forwarded. Health care only; noted once.
+#[test]
+fn forwarding_to_another_provider_runs_on_a_clock_from_the_day_it_became_clear() {
+    let mut s = investigating(Lagrum::Hsl, true);
+    assert!(!s.case.deadlines.contains_key("overlamning"));
+    // Noted on Friday 27 February: three working days end on Wednesday 4 March.
+    s.take(
+        Role::UnitManager,
+        "note_other_provider",
+        fields(&[("other_provider_noticed_on", text("2026-02-27"))]),
+    );
+    assert_eq!(s.state(), "investigating", "the case stays where it is");
+    assert_eq!(
+        s.case.deadlines["overlamning"].due_at(),
+        local::day_start(chrono::NaiveDate::from_ymd_opt(2026, 3, 5).expect("a day"))
+    );
+    assert!(
+        matches!(
+            s.try_take(
+                Role::UnitManager,
+                "note_other_provider",
+                fields(&[("other_provider_noticed_on", text("2026-02-28"))]),
+            ),
+            Err(Rejection::GuardFailed { .. })
+        ),
+        "noted once: the clock keeps its first day"
+    );
+    s.take(
+        Role::UnitManager,
+        "forward_to_other_provider",
+        fields(&[
+            ("forwarded_to", text("Regionens vårdcentral")),
+            ("forwarded_on", text("2026-03-02")),
+        ]),
+    );
+    assert!(
+        matches!(s.case.deadlines["overlamning"], DeadlineStatus::Met { met_at, due_at } if met_at <= due_at),
+        "{:?}",
+        s.case.deadlines["overlamning"]
+    );
+
+    // Known at registration: the clock starts with the filing.
+    let filed = Scenario::filed(
+        "klagomal",
+        Role::UnitManager,
+        Lagrum::Hsl,
+        fields(&[
+            ("feedback_kind", text("klagomal")),
+            ("sender_kind", text("brukare")),
+            ("received_on", text("2026-03-02")),
+            ("what_happened", text("Vårdcentralen svarade inte")),
+            ("wants_aterkoppling", Value::Bool(false)),
+            ("other_provider_noticed_on", text("2026-03-02")),
+        ]),
+    );
+    assert!(filed.case.deadlines["overlamning"].is_running());
+    // Outside health care there is no such step and no such clock.
+    let sol = investigating(Lagrum::Sol, true);
+    assert!(
+        !varna_workflow::available_transitions(&sol.def, &sol.case, &actor(Role::UnitManager))
+            .iter()
+            .any(|t| t.transition.name == "note_other_provider")
+    );
+}
+
 #[test]
 fn a_complaint_can_open_lex_maria_directly_and_every_closure_answers_the_question() {
     let mut s = investigating(Lagrum::Hsl, true);
