@@ -226,7 +226,7 @@ mod tests {
                 )
                 .await
                 .expect("counts");
-            for state in &def.states {
+            for state in def.states_in_use() {
                 assert!(
                     counts
                         .iter()

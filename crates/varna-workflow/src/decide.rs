@@ -587,7 +587,8 @@ pub fn available_transitions<'d>(
             !failed.iter().any(|f| match f {
                 FailedCondition::Set { .. }
                 | FailedCondition::Unset { .. }
-                | FailedCondition::Risk { .. } => true,
+                | FailedCondition::Risk { .. }
+                | FailedCondition::Setting { .. } => true,
                 FailedCondition::Value { field } => !t.allowed_fields().any(|a| a == field),
                 _ => false,
             })

@@ -169,6 +169,20 @@ pub(crate) fn condition_unmet(
         failed.push(FailedCondition::Risk { required });
     }
     failed.extend(
+        when.settings
+            .iter()
+            .filter(|(name, on)| {
+                def.settings
+                    .iter()
+                    .find(|s| &s.name == *name)
+                    .is_none_or(|s| s.enabled != **on)
+            })
+            .map(|(name, on)| FailedCondition::Setting {
+                name: name.clone(),
+                enabled: *on,
+            }),
+    );
+    failed.extend(
         when.values
             .iter()
             .filter(|(f, allowed)| fields.get(*f).is_none_or(|v| !allowed.contains(v)))

@@ -131,6 +131,15 @@ pub enum FailedCondition {
         /// Where it must stand.
         required: crate::definition::RiskLevel,
     },
+    /// A setting of the file is not as the step needs it: the step is not
+    /// part of this municipality's lifecycle.
+    #[error("the lifecycle's setting {name} is {}", if *.enabled { "off" } else { "on" })]
+    Setting {
+        /// The setting.
+        name: String,
+        /// How the step needs it.
+        enabled: bool,
+    },
     /// A field does not hold one of the values the step is for.
     #[error("{field} is not one of the values this step is for")]
     Value {

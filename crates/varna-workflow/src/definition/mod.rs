@@ -10,7 +10,7 @@ mod error;
 mod raw;
 mod validate;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -76,6 +76,8 @@ pub struct WorkflowDefinition {
     pub journal: Option<JournalSpec>,
     /// The risk matrix, if this lifecycle scores risks.
     pub risk: Option<RiskMatrix>,
+    /// The switches the municipality sets in its copy of the file.
+    pub settings: Vec<Setting>,
     /// The file text it was parsed from (its hash is `reference.hash`), kept
     /// so that a store can save every version a case may be pinned to.
     pub source: String,
@@ -103,6 +105,41 @@ impl WorkflowDefinition {
     /// A transition by name.
     pub fn transition(&self, name: &str) -> Option<&Transition> {
         self.transitions.iter().find(|t| t.name == name)
+    }
+
+    /// Whether the file's settings allow `when`: a step or clock whose
+    /// settings condition the municipality switched off is not part of its
+    /// lifecycle.
+    pub fn settings_allow(&self, when: &Condition) -> bool {
+        when.settings.iter().all(|(name, on)| {
+            self.settings
+                .iter()
+                .any(|s| &s.name == name && s.enabled == *on)
+        })
+    }
+
+    /// The states a case can reach under the file's settings, in file
+    /// order (a state only a switched-off step leads to is left out).
+    pub fn states_in_use(&self) -> Vec<&State> {
+        let mut reached = BTreeSet::from([&self.initial_state().id]);
+        loop {
+            let more: Vec<&StateId> = self
+                .transitions
+                .iter()
+                .filter(|t| self.settings_allow(&t.when))
+                .filter(|t| t.from.iter().any(|f| reached.contains(f)))
+                .filter_map(|t| t.to.as_ref())
+                .filter(|to| !reached.contains(to))
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            reached.extend(more);
+        }
+        self.states
+            .iter()
+            .filter(|s| reached.contains(&s.id))
+            .collect()
     }
 
     /// A field by name.
@@ -323,6 +360,22 @@ pub struct Condition {
     /// The risk score must be at or above the matrix's threshold (`High`),
     /// or scored below it or not at all (`NotHigh`).
     pub risk: Option<RiskLevel>,
+    /// These settings of the file must be on (`true`) or off (`false`): a
+    /// step that exists only where the municipality chose it.
+    pub settings: BTreeMap<String, bool>,
+}
+
+/// A switch the municipality sets in its copy of the lifecycle file, e.g.
+/// whether a verksamhetschef co-signs every closure. Conditions name it;
+/// changing it is a new version of the file, like any other change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// Name, e.g. `cosign_closure`.
+    pub name: String,
+    /// Whether it is on.
+    pub enabled: bool,
+    /// What it means, in words.
+    pub label: Label,
 }
 
 /// Where a case's risk score stands against the lifecycle's threshold.

@@ -32,6 +32,18 @@ pub(super) struct RawFile {
     pub(super) deadlines: Vec<RawDeadline>,
     pub(super) journal: Option<Spanned<RawJournal>>,
     pub(super) risk: Option<Spanned<RawRisk>>,
+    #[serde(default, rename = "setting")]
+    pub(super) settings: Vec<RawSetting>,
+}
+
+/// A switch the municipality sets in its copy of the file (e.g. whether a
+/// verksamhetschef co-signs every closure); conditions name it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSetting {
+    pub(super) name: Name,
+    pub(super) enabled: bool,
+    pub(super) label: Label,
 }
 
 /// The risk matrix: two 1–4 fields whose product is the score, and the
@@ -210,6 +222,8 @@ pub(super) struct RawCondition {
     #[serde(default)]
     pub(super) values: BTreeMap<String, Spanned<Vec<toml::Value>>>,
     pub(super) risk: Option<Name>,
+    #[serde(default)]
+    pub(super) settings: BTreeMap<String, Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,8 +10,18 @@ use super::common::*;
 /// Given: an avvikelse under `lagrum`, investigated, its causes and actions
 /// documented.
 pub(crate) fn with_actions(lagrum: Lagrum, category: &str) -> Scenario {
-    let mut s = Scenario::filed(
-        "avvikelse",
+    with_actions_under(definition("avvikelse"), lagrum, category)
+}
+
+/// The same under `def` (the shipped file, or a municipality's copy).
+fn with_actions_under(
+    def: varna_workflow::WorkflowDefinition,
+    lagrum: Lagrum,
+    category: &str,
+) -> Scenario {
+    let mut s = Scenario::filed_at(
+        def,
+        start(),
         Role::UnitManager,
         lagrum,
         fields(&[
@@ -337,5 +347,122 @@ fn duplicates_point_at_an_original_of_the_same_kind() {
     assert_eq!(
         problem(varna_workflow::mark_duplicate("b", &b.case, "a", &a.case)),
         "IS_DUPLICATE"
+    );
+}
+
+/// The shipped file with its settings switched: what a municipality that
+/// wants the second signature writes in its copy.
+fn with_cosign() -> varna_workflow::WorkflowDefinition {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../workflows/avvikelse.toml"
+    );
+    let text = std::fs::read_to_string(path).expect("readable");
+    assert_eq!(text.matches("enabled = false").count(), 1, "one setting");
+    varna_workflow::definition::parse(
+        "avvikelse.toml",
+        &text.replace("enabled = false", "enabled = true"),
+    )
+    .unwrap_or_else(|e| panic!("the switched file is valid:\n{e}"))
+}
+
+fn offered(s: &Scenario, role: Role) -> Vec<String> {
+    varna_workflow::available_transitions(&s.def, &s.case, &actor(role))
+        .iter()
+        .map(|t| t.transition.name.clone())
+        .collect()
+}
+
+/// DOMAIN.md / issue 20: an optional second signature on closing, as a
+/// setting of the lifecycle file. Off (as shipped) the SAS closes; on, the
+/// SAS proposes, a verksamhetschef — another role, so another person —
+/// co-signs or sends it back with a reason, and only then is it closed.
+#[test]
+fn with_the_setting_on_a_verksamhetschef_co_signs_every_closure() {
+    let mut off = with_actions(Lagrum::Sol, "fall");
+    assess(&mut off);
+    assert!(offered(&off, Role::Sas).contains(&"close_social".to_owned()));
+    assert!(
+        !offered(&off, Role::Sas)
+            .iter()
+            .any(|t| t.starts_with("propose_"))
+    );
+
+    let in_use = |def: &varna_workflow::WorkflowDefinition| {
+        def.states_in_use()
+            .iter()
+            .any(|s| s.id.as_str() == "awaiting_cosign")
+    };
+    assert!(!in_use(&off.def) && in_use(&with_cosign()));
+
+    let mut on = with_actions_under(with_cosign(), Lagrum::Sol, "fall");
+    assess(&mut on);
+    assert_eq!(
+        offered(&on, Role::Sas),
+        ["reopen", "propose_close_social", "escalate_to_lex_sarah"]
+    );
+    assert!(
+        matches!(
+            on.try_take(Role::Sas, "close_social", closing()),
+            Err(Rejection::GuardFailed { .. })
+        ),
+        "no closing without the signature"
+    );
+    // The verksamhetschef does not propose what they are to sign.
+    assert!(matches!(
+        on.try_take(Role::OperationsManager, "propose_close_social", closing()),
+        Err(Rejection::Forbidden { .. })
+    ));
+    on.take(Role::Sas, "propose_close_social", closing());
+    assert_eq!(on.state(), "awaiting_cosign");
+    assert!(!on.case.is_closed());
+    assert!(matches!(
+        on.try_take(Role::Sas, "cosign_closure", fields(&[])),
+        Err(Rejection::Forbidden { .. })
+    ));
+    // Sent back with a reason, proposed again, signed.
+    assert!(matches!(
+        on.try_take(Role::OperationsManager, "return_from_cosign", fields(&[])),
+        Err(Rejection::GuardFailed { .. })
+    ));
+    on.take(
+        Role::OperationsManager,
+        "return_from_cosign",
+        fields(&[(
+            "cosign_return_reason",
+            text("Effekten är inte följd upp hos nattpersonalen"),
+        )]),
+    );
+    assert_eq!(on.state(), "effect_assessed");
+    on.take(Role::Sas, "propose_close_social", closing());
+    on.take(
+        Role::OperationsManager,
+        "cosign_closure",
+        fields(&[("cosign_comment", text("Instämmer"))]),
+    );
+    assert_eq!(on.state(), "closed");
+    assert!(on.case.is_closed());
+    on.assert_replay_agrees();
+}
+
+/// A condition may name only a setting the file declares.
+#[test]
+fn a_condition_names_only_a_declared_setting() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../workflows/avvikelse.toml"
+    );
+    let text = std::fs::read_to_string(path).expect("readable");
+    let broken = text.replacen(
+        "settings = { cosign_closure = false }",
+        "settings = { cosign_closur = false }",
+        1,
+    );
+    let errors = varna_workflow::definition::parse("avvikelse.toml", &broken)
+        .expect_err("an unknown setting is refused")
+        .to_string();
+    assert!(
+        errors.contains("unknown setting \"cosign_closur\"") && errors.contains("cosign_closure"),
+        "{errors}"
     );
 }

@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use super::{Declared, Validator, is_identifier};
 use toml::Spanned;
 
-use crate::definition::raw::{Name, RawHeader, RawLegalReference, RawOutcome, RawTerm};
-use crate::definition::{LegalReference, Outcome};
+use crate::definition::raw::{Name, RawHeader, RawLegalReference, RawOutcome, RawSetting, RawTerm};
+use crate::definition::{LegalReference, Outcome, Setting};
 use crate::duration::Schedule;
 use crate::vocab::Lagrum;
 
@@ -167,6 +167,21 @@ impl Validator<'_> {
             );
         }
         parsed
+    }
+
+    /// The file's settings: each named once.
+    pub(super) fn settings(&mut self, raw: Vec<RawSetting>, known: &mut Declared) -> Vec<Setting> {
+        let mut settings = Vec::new();
+        for s in raw {
+            if self.unique(&mut known.settings, &s.name, "setting") {
+                settings.push(Setting {
+                    name: s.name.into_inner(),
+                    enabled: s.enabled,
+                    label: s.label,
+                });
+            }
+        }
+        settings
     }
 
     pub(super) fn outcomes(&mut self, raw: Vec<RawOutcome>, known: &mut Declared) -> Vec<Outcome> {

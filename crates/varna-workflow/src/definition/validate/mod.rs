@@ -98,6 +98,8 @@ struct Declared {
     followed_topics: BTreeSet<String>,
     /// Whether the file declares a risk matrix.
     has_risk: bool,
+    /// The file's settings.
+    settings: BTreeSet<String>,
 }
 
 impl<'a> Validator<'a> {
@@ -127,6 +129,7 @@ impl<'a> Validator<'a> {
         self.transition_names(&raw.transitions, &mut known);
         let risk = raw.risk.map(|r| self.risk(r, &known));
         known.has_risk = risk.is_some();
+        let settings = self.settings(raw.settings, &mut known);
         if let Some(j) = &raw.journal {
             known.journal_topics = j
                 .get_ref()
@@ -169,6 +172,7 @@ impl<'a> Validator<'a> {
             deadlines,
             journal,
             risk: risk.flatten(),
+            settings,
             source: self.text.to_owned(),
         }
     }

@@ -285,6 +285,20 @@ impl Validator<'_> {
                 }
             }
         });
+        let mut settings = BTreeMap::new();
+        for (name, on) in &raw.settings {
+            if known.settings.contains(name) {
+                settings.insert(name.clone(), *on.get_ref());
+            } else {
+                let name = Name::new(on.span(), name.clone());
+                self.unknown(
+                    &name,
+                    "setting",
+                    &known.settings,
+                    Some("declare it with [[setting]] (name, enabled, label)"),
+                );
+            }
+        }
         Condition {
             lagrum,
             outcome,
@@ -292,6 +306,7 @@ impl Validator<'_> {
             unset,
             values,
             risk,
+            settings,
         }
     }
 }
