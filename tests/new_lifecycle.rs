@@ -1,7 +1,9 @@
-//! A lifecycle is data: a fifth, made-up lifecycle file (an egenkontroll
-//! finding, `tests/fixtures/egenkontroll.toml`) beside the shipped four is
+//! A lifecycle is data: a made-up lifecycle file (an egenkontroll finding,
+//! `tests/fixtures/egenkontroll.toml`) beside the shipped ones is
 //! loaded by `varna serve --workflows DIR`, and a case of it is filed,
-//! walked to its end and found again over GraphQL — with no Rust change.
+//! walked to its end, found again and reported over GraphQL — with no Rust
+//! change. (The same file through the web: `varna-web`'s pages test
+//! `a_lifecycle_file_no_code_knows_is_filed_walked_and_reported_in_the_pages`.)
 
 mod common;
 
@@ -19,17 +21,17 @@ fn data<'a>(answer: &'a Value, field: &str) -> &'a Value {
 }
 
 #[test]
-fn a_fifth_lifecycle_file_is_filed_walked_and_listed_through_the_api() {
+fn a_new_lifecycle_file_is_filed_walked_listed_and_reported_through_the_api() {
     let dir = tempfile::tempdir().expect("temp dir");
     let workflows = dir.path().join("workflows");
     std::fs::create_dir(&workflows).expect("folder");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    for name in ["avvikelse", "lex-sarah", "lex-maria", "klagomal"] {
-        std::fs::copy(
-            root.join(format!("workflows/{name}.toml")),
-            workflows.join(format!("{name}.toml")),
-        )
-        .expect("copies");
+    for entry in std::fs::read_dir(root.join("workflows")).expect("the shipped folder") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let name = path.file_name().expect("a file name");
+            std::fs::copy(&path, workflows.join(name)).expect("copies");
+        }
     }
     std::fs::copy(
         root.join("tests/fixtures/egenkontroll.toml"),
@@ -111,6 +113,20 @@ fn a_fifth_lifecycle_file_is_filed_walked_and_listed_through_the_api() {
     );
     assert_eq!(data(&found, "cases")["totalCount"], 1);
     assert_eq!(data(&found, "cases")["edges"][0]["node"]["id"], id);
+    // Reported under its own name, from the file's label.
+    let year = varna_workflow::local::year_month(chrono::Utc::now()).0;
+    let report = server.graphql(
+        &token(Role::Auditor, &[]),
+        "query($y: Int!) { qualityReport(year: $y) { perLagrum { kind kindLabel lagrum count } } }",
+        &json!({ "y": year }),
+    );
+    assert!(
+        data(&report, "qualityReport")["perLagrum"]
+            .as_array()
+            .expect("rows")
+            .contains(&json!({ "kind": "egenkontroll", "kindLabel": "Egenkontroll", "lagrum": "SoL", "count": 1 })),
+        "{report}"
+    );
     let both = server.graphql(
         &manager,
         "mutation { fileCase(input: { kind: AVVIKELSE, workflow: \"egenkontroll\", lagrum: SOL, unit: \"linden\", fields: {} }) { caseId } }",

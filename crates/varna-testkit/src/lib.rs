@@ -8,7 +8,8 @@
 //! - [`WebhookReceiver`] and [`SmtpSink`]: loopback endpoints that record
 //!   what notification delivery sends them, and can be told to fail.
 //! - [`GraphqlWs`]: a graphql-transport-ws client for subscription tests.
-//! - [`shipped_catalog`]: the lifecycles in the repository's `workflows/`.
+//! - [`shipped_catalog`]: the lifecycles in the repository's `workflows/`;
+//!   [`catalog_with`]: those and files of the test's own.
 //!
 //! A cluster listens only on `127.0.0.1` (plus a unix socket inside its
 //! temporary directory), trusts the superuser `varna`, and is stopped
@@ -26,6 +27,8 @@ mod ws;
 
 pub mod org;
 
+use std::path::Path;
+
 pub use cluster::{PgCluster, PgClusterBuilder};
 pub use error::PgError;
 pub use smtp::{Mail, SmtpSink};
@@ -34,6 +37,12 @@ pub use ws::GraphqlWs;
 
 /// The lifecycles as shipped in the repository's `workflows/` folder.
 pub fn shipped_catalog() -> varna_workflow::Catalog {
+    catalog_with(&[])
+}
+
+/// The shipped lifecycles and `extra` files beside them (paths), as a
+/// municipality's own folder holds them.
+pub fn catalog_with(extra: &[&Path]) -> varna_workflow::Catalog {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../workflows");
     // Every file in the folder: a new lifecycle needs no change here.
     let sources: Vec<(String, String)> = std::fs::read_dir(dir)
@@ -46,9 +55,14 @@ pub fn shipped_catalog() -> varna_workflow::Catalog {
                 (name, text)
             })
         })
+        .chain(extra.iter().map(|path| {
+            let text =
+                std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (path.display().to_string(), text)
+        }))
         .collect();
     varna_workflow::Catalog::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-        .unwrap_or_else(|e| panic!("the shipped definitions are invalid:\n{e}"))
+        .unwrap_or_else(|e| panic!("the definitions are invalid:\n{e}"))
 }
 
 /// A lex Sarah report for `unit` as a reporter there files it (SoL; what

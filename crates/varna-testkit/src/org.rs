@@ -11,8 +11,18 @@ use varna_store::{NewUnit, Store, StoreConfig};
 /// lifecycles and `units` — (unit id, verksamhetsområde id) — registered
 /// in one organisation.
 pub async fn sqlite_store(dir: &Path, name: &str, units: &[(&str, &str)]) -> Arc<Store> {
+    sqlite_store_with(dir, name, units, &crate::shipped_catalog()).await
+}
+
+/// The same, loaded with `catalog` (the shipped lifecycles and others).
+pub async fn sqlite_store_with(
+    dir: &Path,
+    name: &str,
+    units: &[(&str, &str)],
+    catalog: &varna_workflow::Catalog,
+) -> Arc<Store> {
     let url = format!("sqlite://{}/{name}?mode=rwc", dir.display());
-    let store = Store::open(&StoreConfig::new(url), &crate::shipped_catalog())
+    let store = Store::open(&StoreConfig::new(url), catalog)
         .await
         .expect("the test store opens");
     for (id, area) in units {

@@ -1391,3 +1391,59 @@ async fn a_report_of_the_same_event_is_marked_a_duplicate_by_the_earlier_cases_n
         first.html
     );
 }
+
+/// A lifecycle file no Rust code knows (`tests/fixtures/egenkontroll.toml`)
+/// beside the shipped ones: its filing form and menu entry, its steps, its
+/// clock and its line in the quality report all come from the file.
+#[tokio::test]
+async fn a_lifecycle_file_no_code_knows_is_filed_walked_and_reported_in_the_pages() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/egenkontroll.toml");
+    let app = common::app_on(None, &varna_testkit::catalog_with(&[&fixture])).await;
+    let mut manager = Browser::new(&app);
+    manager.sign_in("um-linden").await;
+    let form = manager.get("/cases/new/egenkontroll").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.html);
+    assert!(
+        form.html.contains("Iakttagelse") && form.html.contains("SOSFS 2011:9 5 kap. 2 §"),
+        "the form's words come from the file: {}",
+        form.html
+    );
+    let case = manager
+        .file(
+            "/cases/new/egenkontroll",
+            &[(
+                "finding",
+                "Larmet på avdelning 2 fungerade inte vid kontrollen",
+            )],
+        )
+        .await;
+    let page = manager.get(&format!("/cases/{case}")).await;
+    assert!(
+        page.html.contains("Noterad") && page.html.contains("Riskbedömning"),
+        "state and clock in the file's words: {}",
+        page.html
+    );
+    for (step, fields) in [
+        ("assess", vec![("risk", "hog")]),
+        ("close", vec![("measure", "Larmet byttes ut samma dag")]),
+    ] {
+        let done = manager.act(&case, step, &fields).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{step}: {}", done.html);
+    }
+    let page = manager.get(&format!("/cases/{case}")).await;
+    assert!(page.html.contains("Avslutad"), "{}", page.html);
+
+    let mut auditor = Browser::new(&app);
+    auditor.sign_in("granskare").await;
+    let year = varna_workflow::local::year_month(chrono::Utc::now()).0;
+    let report = auditor.get(&format!("/report/{year}.csv")).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.html);
+    assert!(
+        report
+            .html
+            .contains("per_lagrum,egenkontroll,SoL,,Egenkontroll,count,1"),
+        "{}",
+        report.html
+    );
+}

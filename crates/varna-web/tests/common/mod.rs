@@ -39,11 +39,17 @@ pub async fn app() -> App {
 
 /// The same, with sign-in through `oidc` configured.
 pub async fn app_with(oidc: Option<varna_web::oidc::Oidc>) -> App {
+    app_on(oidc, &varna_testkit::shipped_catalog()).await
+}
+
+/// The same, with sign-in through `oidc` and the lifecycles of `catalog`.
+pub async fn app_on(oidc: Option<varna_web::oidc::Oidc>, catalog: &varna_workflow::Catalog) -> App {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = varna_testkit::org::sqlite_store(
+    let store = varna_testkit::org::sqlite_store_with(
         dir.path(),
         "web.db",
         &[("linden", "aldreomsorg"), ("norr", "hemtjanst")],
+        catalog,
     )
     .await;
     let people = vec![
