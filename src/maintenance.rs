@@ -4,17 +4,22 @@
 
 use std::process::ExitCode;
 
+use varna_chain::checkpoint::Checkpoint;
 use varna_store::audit::Progress;
 use varna_store::{Store, StoreConfig};
 
 use crate::progress::Ticker;
 
-/// `varna audit verify`.
-pub(crate) async fn audit_verify(config: &StoreConfig) -> anyhow::Result<ExitCode> {
+/// `varna audit verify`, against `checkpoints` (their signatures checked).
+pub(crate) async fn audit_verify(
+    config: &StoreConfig,
+    checkpoints: &[(std::path::PathBuf, Checkpoint)],
+) -> anyhow::Result<ExitCode> {
     let store = Store::connect(config).await?;
     let mut ticker = Ticker::new();
+    let signed: Vec<Checkpoint> = checkpoints.iter().map(|(_, c)| c.clone()).collect();
     let report = store
-        .verify_audit(|p: Progress| {
+        .verify_audit_against(&signed, |p: Progress| {
             ticker.tick(|| {
                 format!(
                     "pass {}/3: {} of {} events checked",
@@ -33,6 +38,13 @@ pub(crate) async fn audit_verify(config: &StoreConfig) -> anyhow::Result<ExitCod
                 report.cases,
                 report.events as f64 / secs.max(1e-9)
             );
+            if let Some(newest) = signed.iter().max_by_key(|c| c.size) {
+                println!(
+                    "the log extends all {} signed checkpoints (the newest at {} events)",
+                    signed.len(),
+                    newest.size
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Some(problem) => {
@@ -44,6 +56,45 @@ pub(crate) async fn audit_verify(config: &StoreConfig) -> anyhow::Result<ExitCod
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// `varna audit checkpoint`.
+pub(crate) async fn audit_checkpoint(
+    config: &StoreConfig,
+    key: &std::path::Path,
+    dir: &std::path::Path,
+    origin: &str,
+) -> anyhow::Result<ExitCode> {
+    let (signer, made) = crate::checkpoint::load_or_create_key(key, origin)?;
+    if made {
+        println!(
+            "made a new signing key in {} (keep it apart from the database); its public key, for auditors:\n  {}",
+            key.display(),
+            signer.verifier()
+        );
+    }
+    let store = Store::connect(config).await?;
+    let written = crate::checkpoint::write_checkpoint(&store, &signer, dir).await;
+    store.close().await?;
+    match written? {
+        crate::checkpoint::Written::New(c, path) => {
+            println!(
+                "checkpoint at {} events written to {}",
+                c.size,
+                path.display()
+            );
+        }
+        crate::checkpoint::Written::Empty => {
+            println!("the audit log is empty; nothing to sign yet");
+        }
+        crate::checkpoint::Written::Unchanged(c) => {
+            println!(
+                "no new events since the checkpoint at {} events; nothing written",
+                c.size
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `varna projections rebuild`.

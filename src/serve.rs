@@ -32,6 +32,8 @@ pub(crate) struct ServeConfig {
     pub(crate) oidc: Option<OidcSettings>,
     pub(crate) notify: varna_notify::NotifyConfig,
     pub(crate) limits: ServeLimits,
+    /// Signed checkpoints of the audit chain, written outside the database.
+    pub(crate) checkpoints: Option<crate::checkpoint::CheckpointSettings>,
 }
 
 /// What bounds the server's work (the "Security and limits" flags).
@@ -128,6 +130,23 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         Some(key) => key.as_bytes().to_vec(),
         None => random_secret(),
     };
+    // The checkpoint key before anything else: a server told to sign
+    // checkpoints does not run without its key.
+    let checkpoint_signer = match &config.checkpoints {
+        Some(settings) => {
+            let (signer, made) =
+                crate::checkpoint::load_or_create_key(&settings.key, &settings.origin)?;
+            if made {
+                println!(
+                    "A new checkpoint signing key was made in {} (keep it apart from the database; give auditors the public key):\n  {}",
+                    settings.key.display(),
+                    signer.verifier()
+                );
+            }
+            Some(signer)
+        }
+        None => None,
+    };
     let store = Arc::new(
         Store::open(&config.store, &catalog)
             .await
@@ -179,6 +198,15 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let worker = varna_notify::Worker::new(Arc::clone(&store), config.notify.clone())
         .context("the notification settings are invalid")?;
     let (stop_worker, worker_shutdown) = tokio::sync::watch::channel(false);
+    let checkpoints = match (checkpoint_signer, &config.checkpoints) {
+        (Some(signer), Some(settings)) => Some(tokio::spawn(crate::checkpoint::run(
+            Arc::clone(&store),
+            signer,
+            settings.clone(),
+            worker_shutdown.clone(),
+        ))),
+        _ => None,
+    };
     let worker = tokio::spawn(worker.run(worker_shutdown));
     let revocations = Arc::new(Revocations::backed_by(Arc::clone(&store)));
     revocations
@@ -264,6 +292,9 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!("shutting down");
     housekeeping.abort();
     let _ = stop_worker.send(true);
+    if let Some(checkpoints) = checkpoints {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), checkpoints).await;
+    }
     if tokio::time::timeout(std::time::Duration::from_secs(10), worker)
         .await
         .is_err()

@@ -1,14 +1,24 @@
 #!/usr/bin/env python3
 """An independent re-implementation of `varna audit verify` for a SQLite
-store, written from docs/storage.md ("The hash chains") alone, with the
-Python standard library only. Auditors can run it without trusting Varna.
+store, written from docs/storage.md ("The hash chains", "Signed
+checkpoints") alone. Auditors can run it without trusting Varna.
 
-usage: audit_verify.py path/to/varna.db
-exit 0 when both chains are intact, 1 with the first break otherwise.
+usage: audit_verify.py path/to/varna.db [--public-key KEY ...] [--checkpoints PATH ...]
+
+The chains are checked with the Python standard library only. Checking
+signed checkpoints (files, or folders of checkpoint-*.txt) also needs the
+`cryptography` package for Ed25519 (Debian: python3-cryptography); KEY is
+the public key as `varna audit key` prints it (name+keyid+key), or a file
+holding it. Exit 0 when both chains are intact and the log extends every
+checkpoint, 1 with the first break otherwise, 2 when the checkpoints
+cannot be checked.
 """
+import argparse
+import base64
 import datetime
 import hashlib
 import json
+import os
 import sqlite3
 import sys
 
@@ -45,7 +55,70 @@ def sha(*parts):
     return h.hexdigest()
 
 
-def main(path):
+def read_key(text):
+    """name+keyid+base64(0x01 || key) -> (name, keyid bytes, 32 key bytes)."""
+    if os.path.isfile(text):
+        with open(text, encoding="utf-8") as f:
+            text = f.read()
+    name, key_id, key = text.strip().split("+", 2)
+    raw = base64.b64decode(key)
+    if len(raw) != 33 or raw[0] != 1:
+        raise ValueError("not an Ed25519 note key")
+    expected_id = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
+    if bytes.fromhex(key_id) != expected_id:
+        raise ValueError("the key id does not match the key")
+    return name, expected_id, raw[1:]
+
+
+def open_checkpoint(path, key):
+    """The (size, head hex) a signed note states, after checking its signature."""
+    try:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    except ImportError:
+        sys.exit("cannot check checkpoint signatures: install the 'cryptography' package "
+                 "(Debian: python3-cryptography)")
+    name, key_id, public = key
+    with open(path, encoding="utf-8") as f:
+        note = f.read()
+    body, _, signatures = note.partition("\n\n")
+    body += "\n"
+    verifier = Ed25519PublicKey.from_public_bytes(public)
+    signed = False
+    for line in signatures.splitlines():
+        if not line.startswith("\u2014 "):
+            return None, f"{path}: a signature line must start with an em dash"
+        signer, _, sig = line[2:].rpartition(" ")
+        raw = base64.b64decode(sig)
+        if signer != name or raw[:4] != key_id or len(raw) != 68:
+            continue
+        try:
+            verifier.verify(raw[4:], body.encode("utf-8"))
+        except InvalidSignature:
+            return None, f"{path}: the signature does not verify (the checkpoint was changed)"
+        signed = True
+    if not signed:
+        return None, f"{path}: not signed by the key {name}"
+    origin, size, head = body.splitlines()[:3]
+    if origin != name:
+        return None, f"{path}: a checkpoint of the log {origin}, not {name}"
+    return (int(size), base64.b64decode(head).hex()), None
+
+
+def checkpoint_files(paths):
+    for p in paths:
+        if os.path.isdir(p):
+            for n in sorted(os.listdir(p)):
+                if n.startswith("checkpoint-") and n.endswith(".txt"):
+                    yield os.path.join(p, n)
+        else:
+            yield p
+
+
+def main(path, checkpoints=()):
+    """Checks the chains and `checkpoints` [(size, head hex)]; the first problem, or None."""
+    pending = sorted(c for c in checkpoints if c[0] > 0)  # the empty log commits to nothing
+    good = 0
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     db.row_factory = sqlite3.Row
     last = None
@@ -66,9 +139,18 @@ def main(path):
         if row["global_seq"] != expected:
             return f"global sequence {expected} is missing"
         global_hash = sha(bytes.fromhex(global_hash), bytes.fromhex(row["hash"]))
+        while pending and pending[0][0] == expected:
+            size, head = pending.pop(0)
+            if head != global_hash:
+                return (f"the log does not extend the signed checkpoint at {size} events: "
+                        f"the first changed event is among global sequences {good + 1} to {size}")
+            good = size
         if global_hash != row["global_hash"]:
             return f"global sequence {expected}: link does not recompute"
         expected += 1
+    if pending:
+        return (f"the log does not extend the signed checkpoint at {pending[0][0]} events: "
+                f"it has {expected - 1}; global sequences {expected} to {pending[0][0]} were deleted")
     head = db.execute("SELECT global_seq, global_hash FROM audit_head WHERE id = 1").fetchone()
     if (head["global_seq"], head["global_hash"]) != (expected - 1, global_hash):
         return "the global chain does not end at the recorded head"
@@ -77,9 +159,31 @@ def main(path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    problem = main(sys.argv[1])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("database")
+    parser.add_argument("--public-key", action="append", default=[],
+                        help="repeat for keys rotated out: each checkpoint must verify under one")
+    parser.add_argument("--checkpoints", nargs="+", default=[])
+    args = parser.parse_args()
+    signed = []
+    if args.checkpoints:
+        if not args.public_key:
+            sys.exit("--checkpoints needs --public-key")
+        keys = [read_key(k) for k in args.public_key]
+        for file in checkpoint_files(args.checkpoints):
+            problems = []
+            for key in keys:
+                checkpoint, problem = open_checkpoint(file, key)
+                if problem is None:
+                    signed.append(checkpoint)
+                    break
+                problems.append(problem)
+            else:
+                print(f"CHECKPOINT NOT GENUINE: {problems[0]}")
+                sys.exit(2)
+    problem = main(args.database, signed)
     if problem:
         print(f"AUDIT CHAIN BROKEN: {problem}")
         sys.exit(1)
+    if signed:
+        print(f"the log extends all {len(signed)} signed checkpoints")

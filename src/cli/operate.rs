@@ -52,9 +52,56 @@ pub(super) enum AuditCommand {
     /// every event links to the previous one, that no event or case is
     /// missing from the global sequence, and that the chain ends at the
     /// recorded head. Exits with status 1 when anything is broken.
+    ///
+    /// The hashes use no key: with --checkpoints it also proves that the log
+    /// still extends every signed checkpoint (a deleted tail, a moved head or
+    /// a recomputed chain shows, with where the first change lies).
+    ///
+    /// Example: varna audit verify --checkpoints /mnt/revision/varna --public-key revision.pub
     Verify {
+        /// Signed checkpoints to check the log against: files, or folders of
+        /// checkpoint-*.txt (as `varna serve --checkpoint-dir` writes them).
+        #[arg(long, num_args = 1.., requires = "public_key")]
+        checkpoints: Vec<std::path::PathBuf>,
+        /// The public key the checkpoints are signed with (name+keyid+key, or a file
+        /// holding it), as `varna audit key` prints it; from the auditor's own copy.
+        /// Repeat it for the keys rotated out: each checkpoint must verify under one.
+        #[arg(long, env = "VARNA_CHECKPOINT_PUBLIC_KEY", value_delimiter = ';')]
+        public_key: Vec<String>,
         #[command(flatten)]
         database: DatabaseArgs,
+    },
+    /// Sign a checkpoint of the audit chain's size and head into a folder, after
+    /// proving that the log extends the newest checkpoint already there.
+    ///
+    /// The key is made in --key at first use (readable by its owner only); keep it
+    /// apart from the database and from the checkpoints, and give auditors the public
+    /// key (`varna audit key`). A running `varna serve --checkpoint-dir` does this
+    /// periodically.
+    ///
+    /// Example: varna audit checkpoint --key /etc/varna/checkpoint.key --dir /mnt/revision/varna
+    Checkpoint {
+        /// The signing key's file.
+        #[arg(long, env = "VARNA_CHECKPOINT_KEY")]
+        key: std::path::PathBuf,
+        /// The folder to write the checkpoint into.
+        #[arg(long, env = "VARNA_CHECKPOINT_DIR")]
+        dir: std::path::PathBuf,
+        /// The log's name in a new key, e.g. varna.exempelkommun.se/audit.
+        #[arg(long, env = "VARNA_CHECKPOINT_ORIGIN", default_value = crate::checkpoint::DEFAULT_ORIGIN)]
+        origin: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Print the public key of a checkpoint signing key, for auditors.
+    ///
+    /// Key rotation: make a new key file, point --checkpoint-key at it and give
+    /// auditors its public key; keep the old public key to check the older
+    /// checkpoints (each checkpoint names the key that signed it).
+    Key {
+        /// The signing key's file.
+        #[arg(long, env = "VARNA_CHECKPOINT_KEY")]
+        key: std::path::PathBuf,
     },
 }
 
@@ -165,10 +212,42 @@ impl UnitsCommand {
 
 impl AuditCommand {
     pub(super) fn run(self) -> anyhow::Result<ExitCode> {
-        let AuditCommand::Verify { database } = self;
-        runtime()?.block_on(maintenance::audit_verify(
-            &database.existing_store_config()?,
-        ))
+        match self {
+            AuditCommand::Verify {
+                checkpoints,
+                public_key,
+                database,
+            } => {
+                let verifiers = public_key
+                    .iter()
+                    .map(|k| crate::checkpoint::read_verifier(k))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                let checked = crate::checkpoint::read_checkpoints(&checkpoints, &verifiers)?;
+                runtime()?.block_on(maintenance::audit_verify(
+                    &database.existing_store_config()?,
+                    &checked,
+                ))
+            }
+            AuditCommand::Checkpoint {
+                key,
+                dir,
+                origin,
+                database,
+            } => runtime()?.block_on(maintenance::audit_checkpoint(
+                &database.existing_store_config()?,
+                &key,
+                &dir,
+                &origin,
+            )),
+            AuditCommand::Key { key } => {
+                let text = std::fs::read_to_string(&key)
+                    .with_context(|| format!("reading the key file {}", key.display()))?;
+                let signer = varna_chain::checkpoint::CheckpointSigner::from_text(&text)
+                    .with_context(|| format!("{}: not a checkpoint signing key", key.display()))?;
+                println!("{}", signer.verifier());
+                Ok(ExitCode::SUCCESS)
+            }
+        }
     }
 }
 

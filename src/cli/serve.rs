@@ -41,6 +41,64 @@ pub(super) struct ServeArgs {
     notify: NotifyArgs,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    checkpoints: CheckpointArgs,
+}
+
+/// Signed checkpoints of the audit chain (see the README, "Audit").
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Audit checkpoints")]
+pub(super) struct CheckpointArgs {
+    /// Write a signed checkpoint of the audit chain into this folder at start and then
+    /// every --checkpoint-interval while the log grows: a folder outside the database
+    /// (another disk, a share the auditor or the diarium reads).
+    #[arg(long, env = "VARNA_CHECKPOINT_DIR")]
+    checkpoint_dir: Option<PathBuf>,
+    /// The checkpoint signing key (made at first start, readable by its owner only).
+    /// Keep it apart from the database and from the checkpoints.
+    #[arg(long, env = "VARNA_CHECKPOINT_KEY", requires = "checkpoint_dir")]
+    checkpoint_key: Option<PathBuf>,
+    /// The log's name in a new key and its checkpoints, e.g. varna.exempelkommun.se/audit.
+    #[arg(long, env = "VARNA_CHECKPOINT_ORIGIN", default_value = crate::checkpoint::DEFAULT_ORIGIN)]
+    checkpoint_origin: String,
+    /// How often to write a checkpoint (when there are new events), e.g. 15min, 1h.
+    #[arg(long, env = "VARNA_CHECKPOINT_INTERVAL", default_value = "1h", value_parser = parse_interval)]
+    checkpoint_interval: std::time::Duration,
+}
+
+impl CheckpointArgs {
+    fn config(self) -> anyhow::Result<Option<crate::checkpoint::CheckpointSettings>> {
+        let Some(dir) = self.checkpoint_dir else {
+            return Ok(None);
+        };
+        let key = self
+            .checkpoint_key
+            .context("--checkpoint-dir needs --checkpoint-key (the signing key's file, kept apart from the database)")?;
+        if key.parent().is_some_and(|p| same_folder(p, &dir)) {
+            anyhow::bail!(
+                "--checkpoint-key must not lie in --checkpoint-dir: the checkpoints are given out, the key never is"
+            );
+        }
+        Ok(Some(crate::checkpoint::CheckpointSettings {
+            key,
+            dir,
+            origin: self.checkpoint_origin,
+            every: self.checkpoint_interval,
+        }))
+    }
+}
+
+/// Whether two paths name the same folder (as given, or both existing).
+fn same_folder(a: &std::path::Path, b: &std::path::Path) -> bool {
+    let a = if a.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        a
+    };
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 /// Limits that keep the server up under abuse (see RELIABILITY.md, "Security").
@@ -275,6 +333,7 @@ impl ServeArgs {
             oidc,
             notify: self.notify.config(self.listen)?,
             limits: self.limits.config()?,
+            checkpoints: self.checkpoints.config()?,
         };
         runtime()?.block_on(crate::serve::serve(config))?;
         Ok(ExitCode::SUCCESS)

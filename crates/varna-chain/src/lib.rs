@@ -7,9 +7,14 @@
 //! gaps), ending at the `audit_head` row. docs/storage.md gives the exact
 //! canonical form, so that an auditor can re-implement the check.
 //!
+//! `checkpoint`: signed statements of the global chain's size and head, so
+//! that a deleted tail or a recomputed chain shows.
+//!
 //! This crate knows no database: the store writes and verifies with it, and
 //! the fuzz targets in `fuzz/` drive it directly.
 #![forbid(unsafe_code)]
+
+pub mod checkpoint;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::Value;

@@ -10,6 +10,13 @@
 //! 3. the global chain ends at the `audit_head` row (deleted newest events
 //!    show here), and every case row has events and every case with events
 //!    has a case row.
+//!
+//! The hashes use no key, so someone with write access can delete the
+//! newest events and move the head back, or edit an event and recompute
+//! every hash after it; the three passes then agree. Signed checkpoints
+//! (`varna_chain::checkpoint`, written outside the database) catch that:
+//! with them, pass 2 also checks that the chain recomputes each
+//! checkpoint's head at its size, and that the log is at least that long.
 
 use std::fmt;
 
@@ -20,6 +27,7 @@ use sea_orm::{
 };
 
 use crate::Store;
+use crate::chain::checkpoint::Checkpoint;
 use crate::chain::{self, EventContent, GENESIS};
 use crate::entities::{audit_head, cases, event};
 use crate::error::{Error, Result};
@@ -46,6 +54,9 @@ pub enum BreakKind {
     CaseWithoutEvents,
     /// Events exist for a case that has no case row (projection deleted; `projections rebuild` restores it).
     EventsWithoutCase,
+    /// The log no longer extends a signed checkpoint: events at or before
+    /// its size were changed or deleted, and the chain recomputed.
+    CheckpointNotExtended,
 }
 
 impl BreakKind {
@@ -59,6 +70,9 @@ impl BreakKind {
             BreakKind::HeadMismatch => "the global chain does not end at the recorded head",
             BreakKind::CaseWithoutEvents => "a case has no events",
             BreakKind::EventsWithoutCase => "events exist for a case with no case record",
+            BreakKind::CheckpointNotExtended => {
+                "the log does not extend a signed checkpoint (events were changed or deleted and the chain recomputed)"
+            }
         }
     }
 }
@@ -129,6 +143,27 @@ pub struct Progress {
     pub total: u64,
 }
 
+/// A checkpoint at `cp.size` whose head the chain no longer recomputes;
+/// the chain still matched the checkpoint at `good`.
+fn not_extended(cp: &Checkpoint, good: u64, found: &str) -> Break {
+    let size = i64::try_from(cp.size).unwrap_or(i64::MAX);
+    brk(
+        BreakKind::CheckpointNotExtended,
+        None,
+        None,
+        Some(size),
+        format!(
+            "{} (signed checkpoint at global sequence {})",
+            cp.head, cp.size
+        ),
+        format!(
+            "{found}: the first changed event is among global sequences {} to {}",
+            good + 1,
+            cp.size
+        ),
+    )
+}
+
 fn brk(
     kind: BreakKind,
     case_id: Option<&str>,
@@ -149,7 +184,25 @@ fn brk(
 
 impl Store {
     /// Verifies both hash chains and the projections' coverage; reports the first break.
-    pub async fn verify_audit(&self, mut progress: impl FnMut(Progress)) -> Result<AuditReport> {
+    pub async fn verify_audit(&self, progress: impl FnMut(Progress)) -> Result<AuditReport> {
+        self.verify_audit_against(&[], progress).await
+    }
+
+    /// The same, and that the log still extends every signed checkpoint
+    /// (whose signatures the caller has checked): a deleted tail, a moved
+    /// head or a recomputed chain is reported with the range of global
+    /// sequences the first difference lies in.
+    pub async fn verify_audit_against(
+        &self,
+        checkpoints: &[Checkpoint],
+        mut progress: impl FnMut(Progress),
+    ) -> Result<AuditReport> {
+        // A checkpoint of the empty log commits to nothing.
+        let mut checkpoints: Vec<&Checkpoint> = checkpoints.iter().filter(|c| c.size > 0).collect();
+        checkpoints.sort_by_key(|c| c.size);
+        // The largest size known good so far (a checkpoint that matched).
+        let mut good = 0u64;
+        let mut pending = checkpoints.iter().peekable();
         let total = event::Entity::find().count(&self.db).await?;
         let mut report = AuditReport {
             events: 0,
@@ -221,6 +274,13 @@ impl Store {
                     return Ok(report);
                 }
                 global = chain::global_hash(&global, &hash);
+                while let Some(cp) = pending.next_if(|c| c.size == expected_seq.unsigned_abs()) {
+                    if cp.head != global {
+                        report.problem = Some(not_extended(cp, good, &global));
+                        return Ok(report);
+                    }
+                    good = cp.size;
+                }
                 if global != stored_global {
                     report.problem = Some(brk(
                         BreakKind::GlobalHashChanged,
@@ -241,12 +301,29 @@ impl Store {
             });
         }
 
+        // Checkpoints past the end: the tail they covered is gone.
+        let last_seq = expected_seq - 1;
+        if let Some(cp) = pending.next() {
+            report.problem = Some(brk(
+                BreakKind::CheckpointNotExtended,
+                None,
+                None,
+                Some(i64::try_from(cp.size).unwrap_or(i64::MAX)),
+                format!("at least {} events (signed checkpoint)", cp.size),
+                format!(
+                    "{last_seq} events: global sequences {} to {} were deleted",
+                    last_seq + 1,
+                    cp.size
+                ),
+            ));
+            return Ok(report);
+        }
+
         // Pass 3: the head, and case rows against events.
         let head = audit_head::Entity::find_by_id(1)
             .one(&self.db)
             .await?
             .ok_or_else(|| Error::Corrupt("the audit chain head row is missing".into()))?;
-        let last_seq = expected_seq - 1;
         if head.global_seq != last_seq || head.global_hash != global {
             report.problem = Some(brk(
                 BreakKind::HeadMismatch,
@@ -311,6 +388,99 @@ impl Store {
 }
 
 impl Store {
+    /// The global chain's size and head as they are now, proven to extend
+    /// `since` (the newest checkpoint already signed): the stored link at
+    /// its size is its head, and every global link after it recomputes up
+    /// to the recorded head. What a new checkpoint may sign; a break is
+    /// returned instead when the log no longer extends `since`. (Each
+    /// event's own content is the full `verify_audit`'s to check.)
+    pub async fn chain_head_since(
+        &self,
+        since: Option<&Checkpoint>,
+    ) -> Result<std::result::Result<(u64, String), Break>> {
+        let head = audit_head::Entity::find_by_id(1)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| Error::Corrupt("the audit chain head row is missing".into()))?;
+        let (mut seq, mut global) = match since {
+            Some(cp) if cp.size > 0 => {
+                (i64::try_from(cp.size).unwrap_or(i64::MAX), cp.head.clone())
+            }
+            _ => (0, GENESIS.to_owned()),
+        };
+        if seq > head.global_seq {
+            return Ok(Err(brk(
+                BreakKind::CheckpointNotExtended,
+                None,
+                None,
+                Some(seq),
+                format!("at least {seq} events (signed checkpoint)"),
+                format!("{} events", head.global_seq),
+            )));
+        }
+        if seq > 0 {
+            let stored: Option<String> = event::Entity::find()
+                .select_only()
+                .column(event::Column::GlobalHash)
+                .filter(event::Column::GlobalSeq.eq(seq))
+                .into_tuple()
+                .one(&self.db)
+                .await?;
+            if stored.as_deref() != Some(global.as_str()) {
+                let since = since.expect("seq > 0 only with a checkpoint");
+                return Ok(Err(not_extended(
+                    since,
+                    0,
+                    stored.as_deref().unwrap_or("no event"),
+                )));
+            }
+        }
+        while seq < head.global_seq {
+            let rows: Vec<(i64, String, String)> = event::Entity::find()
+                .select_only()
+                .columns([
+                    event::Column::GlobalSeq,
+                    event::Column::Hash,
+                    event::Column::GlobalHash,
+                ])
+                .filter(event::Column::GlobalSeq.gt(seq))
+                .filter(event::Column::GlobalSeq.lte(head.global_seq))
+                .order_by_asc(event::Column::GlobalSeq)
+                .limit(PAGE)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for (global_seq, hash, stored) in rows {
+                global = chain::global_hash(&global, &hash);
+                if global_seq != seq + 1 || global != stored {
+                    return Ok(Err(brk(
+                        BreakKind::GlobalHashChanged,
+                        None,
+                        None,
+                        Some(seq + 1),
+                        global,
+                        stored,
+                    )));
+                }
+                seq = global_seq;
+            }
+        }
+        if seq != head.global_seq || global != head.global_hash {
+            return Ok(Err(brk(
+                BreakKind::HeadMismatch,
+                None,
+                None,
+                Some(head.global_seq),
+                format!("{} events ending in {}", head.global_seq, head.global_hash),
+                format!("{seq} events ending in {global}"),
+            )));
+        }
+        Ok(Ok((u64::try_from(seq).unwrap_or_default(), global)))
+    }
+
     /// Checks one case's own chain (sequence, links and content of each
     /// event); the global chain needs `verify_audit`. Returns the events
     /// checked and the first break.
