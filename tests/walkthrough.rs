@@ -67,6 +67,8 @@ fn run_walkthrough(server: &Server) -> (String, String) {
             "decide",
             "register",
             "audit",
+            "asruled",
+            "whoread",
             "report"
         ]
     );
@@ -77,6 +79,8 @@ fn run_walkthrough(server: &Server) -> (String, String) {
         .parse()
         .expect("a year");
     vars.insert("year", json!(year));
+    vars.insert("from", json!(format!("{year}-01-01T00:00:00Z")));
+    vars.insert("to", json!(format!("{}-01-01T00:00:00Z", year + 1)));
     for (step, role, document) in &steps {
         let variables: serde_json::Map<String, Value> = vars
             .iter()
@@ -187,6 +191,31 @@ fn run_walkthrough(server: &Server) -> (String, String) {
                 for role in ["unit_manager", "sas", "committee", "auditor"] {
                     assert!(readers.contains(&role), "{role} read the case: {readers:?}");
                 }
+                let ruled = history
+                    .iter()
+                    .find(|e| e["transition"] == "propose_anmalan")
+                    .expect("the ruling");
+                vars.insert("ruled", ruled["sequence"].clone());
+            }
+            "asruled" => {
+                let case = &d["case"];
+                assert_eq!(case["state"]["id"], "ivo_decision", "{case}");
+                assert_eq!(case["outcome"]["id"], "serious_missforhallande");
+                assert_eq!(case["version"], vars["ruled"]);
+                assert!(case["asOf"].is_string());
+                assert_eq!(case["availableTransitions"], json!([]));
+            }
+            "whoread" => {
+                let log = &d["accessLog"];
+                let nodes = log["nodes"].as_array().expect("reads");
+                assert!(
+                    nodes.iter().all(|n| n["caseId"] == vars["case"]),
+                    "only reads of the cases about the person: {log}"
+                );
+                assert!(
+                    nodes.iter().any(|n| n["role"] == "unit_manager"),
+                    "the unit manager read the avvikelse: {log}"
+                );
             }
             "report" => {
                 // The demo's year of cases plus the walkthrough's own.

@@ -1696,3 +1696,135 @@ async fn lifecycles_are_named_by_their_files_and_the_old_enum_is_marked_deprecat
         .expect("kind is still there for old clients");
     assert_eq!(kind["isDeprecated"], true, "{kind}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auditor_sees_a_case_as_it_stood_at_any_event() {
+    let app = app().await;
+    let sas = principal(Role::Sas);
+    let sarah = json!({ "id": app.sarah });
+    let r = app.run(&sas, ACK, sarah.clone()).await;
+    assert_eq!(code(&r), "OK", "{r}");
+    let r = app.run(&sas, ENTRY, sarah.clone()).await;
+    assert_eq!(code(&r), "OK", "{r}");
+    let then = r#"query($id: ID!, $n: Int) { case(id: $id, atEvent: $n) { asOf version state { id } availableTransitions { name } utredningJournal { topic } history { sequence } } }"#;
+    let auditor = principal(Role::Auditor);
+    let filed = app
+        .run(&auditor, then, json!({ "id": app.sarah, "n": 1 }))
+        .await;
+    assert_eq!(code(&filed), "OK", "{filed}");
+    let case = &filed["data"]["case"];
+    assert_eq!(case["state"]["id"], "received", "as filed: {case}");
+    assert_eq!(case["version"], 1);
+    assert_eq!(case["history"].as_array().map(Vec::len), Some(1));
+    assert!(case["asOf"].is_string(), "{case}");
+    // Nothing can be done on the past, even by the SAS.
+    let past = app
+        .run(&sas, then, json!({ "id": app.sarah, "n": 2 }))
+        .await;
+    assert_eq!(past["data"]["case"]["state"]["id"], "utredning", "{past}");
+    assert_eq!(past["data"]["case"]["availableTransitions"], json!([]));
+    assert_eq!(past["data"]["case"]["utredningJournal"], json!([]));
+    let now = app.run(&sas, then, json!({ "id": app.sarah })).await;
+    assert!(now["data"]["case"]["asOf"].is_null(), "{now}");
+    assert_eq!(
+        now["data"]["case"]["utredningJournal"][0]["topic"],
+        "causes"
+    );
+    // A time before the filing is no case; bad moments are refused.
+    let early = app
+        .run(
+            &auditor,
+            r#"query($id: ID!) { case(id: $id, asOf: "2020-01-01T00:00:00Z") { id } }"#,
+            sarah.clone(),
+        )
+        .await;
+    assert_eq!(code(&early), "NOT_FOUND", "{early}");
+    for n in [json!(0), json!(-3)] {
+        let r = app
+            .run(&auditor, then, json!({ "id": app.sarah, "n": n }))
+            .await;
+        assert_eq!(code(&r), "INVALID_INPUT", "{r}");
+    }
+    // The reporter reads their report, not its investigation's past.
+    let reporter = Principal {
+        user_id: "reporter-1".into(),
+        ..principal(Role::Reporter)
+    };
+    let r = app
+        .run(&reporter, then, json!({ "id": app.sarah, "n": 1 }))
+        .await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    // The read of the past is logged as such.
+    let logged = app.run(&auditor, AUDIT, sarah).await;
+    assert!(
+        logged["data"]["case"]["accessLog"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .any(|row| row["purpose"] == "case_as_of"),
+        "{logged}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auditor_finds_who_read_cases_about_a_person() {
+    let app = app().await;
+    let read = |who: Role, id: &str| {
+        let query = json!({ "id": id });
+        let app = &app;
+        async move { app.run(&principal(who), READ_CASE, query).await }
+    };
+    read(Role::Sas, &app.sarah).await;
+    read(Role::UnitManager, &app.hsl).await;
+    let search = r#"query($f: AccessLogFilter, $first: Int, $after: String) { accessLog(filter: $f, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { caseId userId role purpose } } }"#;
+    let auditor = principal(Role::Auditor);
+    let year = this_year();
+    let about = |pnr: &str| json!({ "f": { "personnummer": pnr, "from": format!("{year}-01-01T00:00:00Z"), "to": format!("{}-01-01T00:00:00Z", year + 1) } });
+    let found = app.run(&auditor, search, about("191212121212")).await;
+    assert_eq!(code(&found), "OK", "{found}");
+    let nodes = found["data"]["accessLog"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .clone();
+    assert!(
+        nodes.iter().any(|n| n["caseId"] == app.sarah.as_str()
+            && n["userId"] == "sas-1"
+            && n["role"] == "sas"),
+        "{found}"
+    );
+    assert!(
+        nodes.iter().all(|n| n["caseId"] == app.sarah.as_str()),
+        "only reads of the person's cases: {found}"
+    );
+    let nobody = app.run(&auditor, search, about("20000101-0008")).await;
+    assert_eq!(nobody["data"]["accessLog"]["totalCount"], 0, "{nobody}");
+    // A malformed number is refused without being repeated back.
+    let bad = app.run(&auditor, search, about("19121212-1213")).await;
+    assert_eq!(code(&bad), "INVALID_INPUT", "{bad}");
+    assert!(!bad.to_string().contains("19121212-1213"), "{bad}");
+    // By user, paged.
+    let by_user = json!({ "f": { "userId": "sas-1" }, "first": 1 });
+    let page = app.run(&auditor, search, by_user).await;
+    assert_eq!(
+        page["data"]["accessLog"]["nodes"].as_array().map(Vec::len),
+        Some(1),
+        "{page}"
+    );
+    // For auditors only.
+    for role in [Role::Sas, Role::Committee, Role::Admin] {
+        let r = app
+            .run(&principal(role), search, about("191212121212"))
+            .await;
+        assert_eq!(code(&r), "FORBIDDEN", "{role}: {r}");
+    }
+    // The search itself is logged against the case it named.
+    let logged = app.run(&auditor, AUDIT, json!({ "id": app.sarah })).await;
+    assert!(
+        logged["data"]["case"]["accessLog"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .any(|row| row["purpose"] == "access_log" && row["userId"] == "auditor-1"),
+        "{logged}"
+    );
+}

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use varna_report::{Format, QualityReport, Scope};
-use varna_store::queries::{CaseFilter, CaseRecord, cursor_of};
+use varna_store::queries::{AsOf, CaseFilter, CaseRecord, cursor_of};
 use varna_store::{Applied, CaseId, CommandOptions, NewAccess, Store};
 use varna_workflow::definition::LinkKind;
 use varna_workflow::{
@@ -85,6 +85,10 @@ pub enum Purpose {
     CommandResult,
     /// Named in the quality report (a repeat event).
     Report,
+    /// The case as it stood at an earlier moment.
+    CaseAsOf,
+    /// Named in an auditor's search of the access log.
+    AccessLog,
 }
 
 impl Purpose {
@@ -95,6 +99,8 @@ impl Purpose {
             Purpose::List => "list",
             Purpose::CommandResult => "command_result",
             Purpose::Report => "report",
+            Purpose::CaseAsOf => "case_as_of",
+            Purpose::AccessLog => "access_log",
         }
     }
 }
@@ -117,6 +123,34 @@ pub struct CasePage {
     /// Pass as `after` for the next page.
     pub end_cursor: Option<String>,
     /// How many cases match in all (within what the reader may see).
+    pub total: u64,
+}
+
+/// What an auditor searches the access log for; every condition narrows.
+#[derive(Debug, Clone, Default)]
+pub struct AccessQuery {
+    /// Reads by this user.
+    pub user_id: Option<String>,
+    /// Reads of this case.
+    pub case_id: Option<CaseId>,
+    /// Reads of cases at these units.
+    pub units: Option<Vec<String>>,
+    /// Reads of cases about this person, as typed (any accepted form).
+    pub personnummer: Option<String>,
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// A page of the access log, newest first.
+#[derive(Debug)]
+pub struct AccessPage {
+    /// The reads.
+    pub items: Vec<varna_store::AccessRecord>,
+    /// Pass as `after` for the next page, when there is one.
+    pub end_cursor: Option<String>,
+    /// How many reads match in all.
     pub total: u64,
 }
 
@@ -227,7 +261,114 @@ impl<'a> Session<'a> {
             def,
             personal: policy::sees_personal_data(self.principal),
             investigation: policy::sees_investigation(self.principal),
+            past: false,
         }
+    }
+
+    /// The auditor's search of the access log across cases (who read what,
+    /// reads of cases about one person), newest first, `first` (1–500) at a
+    /// time. The search is itself logged: a row for every case it names.
+    pub async fn access_log(
+        &self,
+        query: AccessQuery,
+        first: u64,
+        after: Option<&str>,
+    ) -> Result<AccessPage> {
+        if !policy::sees_audit(self.principal) {
+            return Err(AppError::new(
+                Code::Forbidden,
+                "the access log is for the auditor role",
+            ));
+        }
+        if !(1..=500).contains(&first) {
+            return Err(AppError::new(
+                Code::InvalidInput,
+                "first must be between 1 and 500",
+            ));
+        }
+        if let (Some(from), Some(to)) = (query.from, query.to)
+            && from > to
+        {
+            return Err(AppError::invalid(
+                "from",
+                "OUT_OF_RANGE",
+                "from is after to",
+            ));
+        }
+        let before = match after {
+            None => None,
+            Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| {
+                AppError::invalid("after", "WRONG_TYPE", "after is an endCursor of this list")
+            })?),
+        };
+        let today = varna_workflow::local::date(Utc::now());
+        let personnummer = query
+            .personnummer
+            .as_deref()
+            .map(|s| {
+                Personnummer::parse(s, today)
+                    .map(|p| p.digits().to_owned())
+                    .map_err(|e| {
+                        AppError::invalid("personnummer", "INVALID_PERSONNUMMER", e.to_string())
+                    })
+            })
+            .transpose()?;
+        let filter = varna_store::AccessFilter {
+            actor_id: query.user_id,
+            case_id: query.case_id,
+            units: query.units,
+            personnummer,
+            from: query.from,
+            to: query.to,
+        };
+        let store = self.store();
+        // One row more than asked tells whether a next page exists.
+        let (mut items, total) = store.access_log_search(&filter, first + 1, before).await?;
+        let more = items.len() as u64 > first;
+        items.truncate(usize::try_from(first).unwrap_or(usize::MAX));
+        let named: BTreeSet<String> = items.iter().map(|r| r.case_id.clone()).collect();
+        let now = Utc::now();
+        let reads = named
+            .iter()
+            .filter_map(|id| CaseId::parse(id))
+            .map(|id| self.access(id, Purpose::AccessLog, now))
+            .collect();
+        store.record_accesses(reads).await?;
+        let end_cursor = more
+            .then(|| items.last().map(|r| r.id.to_string()))
+            .flatten();
+        Ok(AccessPage {
+            items,
+            end_cursor,
+            total,
+        })
+    }
+
+    /// One case as it stood at `as_of` (replayed from its events), for
+    /// those who may read the case now and its investigation; the read is
+    /// logged. `NotFound` when it does not exist, is not theirs to read, or
+    /// had not been filed by then.
+    pub async fn case_as_of(&self, id: &CaseId, as_of: AsOf) -> Result<CaseView> {
+        let now = self.case(id, Purpose::CaseAsOf).await?;
+        if !now.investigation {
+            return Err(AppError::new(
+                Code::Forbidden,
+                "a case as it stood earlier is for those who read its investigation",
+            ));
+        }
+        let record = self
+            .store()
+            .case_as_of(id, as_of)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        let def = self
+            .store()
+            .definition_by_hash(&record.summary.workflow_hash)
+            .await?;
+        Ok(CaseView {
+            past: true,
+            ..self.view(record, def)
+        })
     }
 
     /// One case the person may read, its read logged; `NotFound` when it

@@ -31,6 +31,9 @@ pub struct CaseView {
     /// The reader sees the investigation (journal, history, fields set
     /// after filing).
     pub(crate) investigation: bool,
+    /// Not the case now but as it stood then (replayed from its events up
+    /// to the time its last one was recorded): nothing can be done on it.
+    pub past: bool,
 }
 
 /// A state or outcome with its labels.
@@ -294,6 +297,9 @@ impl CaseView {
     /// What `session`'s person may do now, with what each transition
     /// still needs.
     pub fn available_transitions(&self, session: &Session<'_>) -> Vec<TransitionView> {
+        if self.past {
+            return Vec::new();
+        }
         varna_workflow::available_transitions(
             &self.def,
             &self.record.case,
@@ -318,11 +324,12 @@ impl CaseView {
 
     /// Whether `session`'s person may add utredning journal entries now.
     pub fn can_add_journal_entry(&self, session: &Session<'_>) -> bool {
-        varna_workflow::can_add_journal_entry(
-            &self.def,
-            &self.record.case,
-            &session.principal().actor(),
-        )
+        !self.past
+            && varna_workflow::can_add_journal_entry(
+                &self.def,
+                &self.record.case,
+                &session.principal().actor(),
+            )
     }
 
     /// The topics an utredning entry may document.
@@ -351,13 +358,23 @@ impl CaseView {
 
     /// The case's clocks: what is due when, and whether it was met.
     pub fn deadlines(&self) -> Vec<DeadlineView> {
-        let now = Utc::now();
+        let now = self.now();
         self.record
             .case
             .deadlines
             .iter()
             .map(|(id, status)| self.deadline_view(id, status, now))
             .collect()
+    }
+
+    /// The moment the view shows: now, or for a past view the time its
+    /// last event was recorded.
+    pub fn now(&self) -> DateTime<Utc> {
+        if self.past {
+            self.record.summary.updated_at
+        } else {
+            Utc::now()
+        }
     }
 
     /// The earliest clock still running (open or passed), if any.
@@ -368,7 +385,7 @@ impl CaseView {
             .iter()
             .filter(|(_, status)| status.is_running())
             .min_by_key(|(_, status)| status.due_at())
-            .map(|(id, status)| self.deadline_view(id, status, Utc::now()))
+            .map(|(id, status)| self.deadline_view(id, status, self.now()))
     }
 
     /// Cases this one was escalated or spawned from, or opened.
@@ -423,8 +440,12 @@ impl CaseView {
     pub async fn history(&self, session: &Session<'_>) -> Result<Vec<HistoryItem>> {
         self.investigators_only()?;
         let events = session.store().history(&self.record.id).await?;
+        // The events this view is made of (a past view ends earlier; a
+        // command that lands meanwhile is for the next read).
+        let shown = usize::try_from(self.record.summary.version).unwrap_or(usize::MAX);
         Ok(events
             .into_iter()
+            .take(shown)
             .map(|e| {
                 let (transition, from_state, to_state) = match &e.event.kind {
                     EventKind::Transitioned {

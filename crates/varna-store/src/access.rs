@@ -10,7 +10,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use tokio::sync::{mpsc, oneshot};
 use varna_workflow::Role;
@@ -62,6 +63,23 @@ impl From<access_log::Model> for AccessRecord {
             at: m.at,
         }
     }
+}
+
+/// Which reads to find across cases; every condition narrows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessFilter {
+    /// By this user.
+    pub actor_id: Option<String>,
+    /// Of this case.
+    pub case_id: Option<CaseId>,
+    /// Of cases at these units.
+    pub units: Option<Vec<String>>,
+    /// Of cases about this person (twelve digits).
+    pub personnummer: Option<String>,
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Before.
+    pub to: Option<DateTime<Utc>>,
 }
 
 /// The most rows one access-log query returns.
@@ -167,6 +185,72 @@ impl Store {
     pub async fn access_log_for_user(&self, actor_id: &str) -> Result<Vec<AccessRecord>> {
         self.access_log(access_log::Column::ActorId.eq(actor_id))
             .await
+    }
+
+    /// Reads across cases, newest first, `first` at most, after the row
+    /// `before` (the last id of the previous page): by whom, of which case,
+    /// of cases at which units or about which person, in which time range.
+    /// With the number of rows that match in all.
+    pub async fn access_log_search(
+        &self,
+        filter: &AccessFilter,
+        first: u64,
+        before: Option<i64>,
+    ) -> Result<(Vec<AccessRecord>, u64)> {
+        let mut condition = sea_orm::Condition::all();
+        if let Some(user) = &filter.actor_id {
+            condition = condition.add(access_log::Column::ActorId.eq(user.clone()));
+        }
+        if let Some(case) = &filter.case_id {
+            condition = condition.add(access_log::Column::CaseId.eq(case.to_string()));
+        }
+        if let Some(units) = &filter.units {
+            condition = condition.add(
+                access_log::Column::CaseId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(crate::entities::cases::Column::Id)
+                        .from(crate::entities::cases::Entity)
+                        .and_where(crate::entities::cases::Column::UnitId.is_in(units.clone()))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(digits) = &filter.personnummer {
+            condition = condition.add(
+                access_log::Column::CaseId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(crate::entities::case_person::Column::CaseId)
+                        .from(crate::entities::case_person::Entity)
+                        .and_where(
+                            crate::entities::case_person::Column::Personnummer.eq(digits.clone()),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(from) = filter.from {
+            condition = condition.add(access_log::Column::At.gte(from));
+        }
+        if let Some(to) = filter.to {
+            condition = condition.add(access_log::Column::At.lt(to));
+        }
+        let total = access_log::Entity::find()
+            .filter(condition.clone())
+            .count(&self.db)
+            .await?;
+        let mut page = access_log::Entity::find().filter(condition);
+        if let Some(before) = before {
+            page = page.filter(access_log::Column::Id.lt(before));
+        }
+        let rows = page
+            .order_by_desc(access_log::Column::Id)
+            .limit(first.min(MAX_ACCESS_ROWS))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(AccessRecord::from)
+            .collect();
+        Ok((rows, total))
     }
 
     async fn access_log(

@@ -45,7 +45,7 @@ use std::fmt;
 use sea_orm::{DatabaseBackend, DatabaseConnection};
 use varna_workflow::Catalog;
 
-pub use access::{AccessRecord, NewAccess};
+pub use access::{AccessFilter, AccessRecord, NewAccess};
 pub use backend::StoreConfig;
 pub use changes::CaseChange;
 pub use commands::{Applied, CommandOptions};

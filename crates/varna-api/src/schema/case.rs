@@ -104,6 +104,10 @@ impl CaseView {
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.record.summary.closed_at
     }
+    /// For a case read with `asOf` or `atEvent`: the moment it shows (when its last event then was recorded); null for the case now.
+    async fn as_of(&self) -> Option<DateTime<Utc>> {
+        self.0.past.then_some(self.0.record.summary.updated_at)
+    }
     /// The number of events so far; pass it as `expectedVersion` to guard against concurrent changes.
     async fn version(&self) -> i64 {
         self.0.record.summary.version as i64
@@ -444,7 +448,7 @@ pub struct AccessEntry {
     pub user_id: String,
     /// In which role.
     pub role: String,
-    /// Why: `case_view` (a single read), `list` (a row of a list), `command_result` (returned by a change) or `report` (named in the quality report).
+    /// Why: `case_view` (a single read), `list` (a row of a list), `command_result` (returned by a change), `report` (named in the quality report), `case_as_of` (the case as it stood earlier) or `access_log` (named in an auditor's search of this log).
     pub purpose: String,
     /// When.
     pub at: DateTime<Utc>,

@@ -3,8 +3,8 @@
 //! caller's `Session`.
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use chrono::Utc;
-use varna_app::Purpose;
+use chrono::{DateTime, Utc};
+use varna_app::{AsOf, Purpose};
 use varna_store::queries::CaseFilter;
 
 use super::case::CaseView;
@@ -53,6 +53,49 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
+/// A page of the access log across cases, newest first.
+#[derive(Debug, SimpleObject)]
+pub struct AccessLogConnection {
+    /// The reads, newest first.
+    pub nodes: Vec<AccessLogEntry>,
+    /// Where this page ends.
+    pub page_info: PageInfo,
+    /// How many reads match in all.
+    pub total_count: i64,
+}
+
+/// One read of a case.
+#[derive(Debug, SimpleObject)]
+pub struct AccessLogEntry {
+    /// The case read.
+    pub case_id: ID,
+    /// Who read.
+    pub user_id: String,
+    /// In which role.
+    pub role: String,
+    /// Why (see `Case.accessLog`).
+    pub purpose: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Which reads to find; every condition narrows.
+#[derive(Debug, Default, async_graphql::InputObject)]
+pub struct AccessLogFilter {
+    /// Reads by this user.
+    pub user_id: Option<String>,
+    /// Reads of this case.
+    pub case_id: Option<ID>,
+    /// Reads of cases at these units (at most 100).
+    pub units: Option<Vec<String>>,
+    /// Reads of cases about this person: a personnummer or samordningsnummer in any accepted form. Send it as a variable; it is never logged.
+    pub personnummer: Option<String>,
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Before.
+    pub to: Option<DateTime<Utc>>,
+}
+
 /// A case waiting for the caller, with what is due next.
 #[derive(Debug, SimpleObject)]
 pub struct WorkItem {
@@ -81,17 +124,86 @@ impl QueryRoot {
         })
     }
 
-    /// One case. NOT_FOUND when it does not exist or the caller may not see it.
+    /// One case. NOT_FOUND when it does not exist or the caller may not see it. With `asOf` or `atEvent`: the case as it stood then, replayed from its events (state, fields, journal, clocks, outcome, history up to then; nothing can be done on it) — for those who read its investigation (FORBIDDEN to others); NOT_FOUND when it had not been filed by then.
     async fn case(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The case's id.")] id: ID,
+        #[graphql(desc = "As it stood at this moment (the events recorded by then).")]
+        as_of: Option<DateTime<Utc>>,
+        #[graphql(
+            desc = "As it stood right after its event with this sequence (see `history { sequence }`)."
+        )]
+        at_event: Option<i32>,
     ) -> Result<CaseView> {
-        let view = session(ctx)?
-            .case(&case_id(&id)?, Purpose::CaseView)
+        let session = session(ctx)?;
+        let id = case_id(&id)?;
+        let view = match (as_of, at_event) {
+            (None, None) => session.case(&id, Purpose::CaseView).await.gql()?,
+            (Some(at), None) => session.case_as_of(&id, AsOf::Time(at)).await.gql()?,
+            (None, Some(n)) if n >= 1 => session
+                .case_as_of(&id, AsOf::Event(n.unsigned_abs().into()))
+                .await
+                .gql()?,
+            (None, Some(_)) => {
+                return Err(error(
+                    Code::InvalidInput,
+                    "atEvent is an event's sequence, from 1",
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Err(error(Code::InvalidInput, "give asOf or atEvent, not both"));
+            }
+        };
+        Ok(CaseView(view))
+    }
+
+    /// Auditors: the access log across cases, newest first — who read which case, reads by one user, reads of cases about one person or at some units, in a time range (SoLPuL 10 §, PDL 4:3). The search is itself logged: a row for every case it names. FORBIDDEN to other roles.
+    #[graphql(complexity = "first.unwrap_or(100).clamp(1, 500) as usize")]
+    async fn access_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions; omitted ones do not narrow.")] filter: Option<
+            AccessLogFilter,
+        >,
+        #[graphql(desc = "Page size, 1–500 (default 100).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<AccessLogConnection> {
+        let f = filter.unwrap_or_default();
+        if f.units.as_ref().is_some_and(|u| u.len() > 100) {
+            return Err(error(Code::InvalidInput, "units: at most 100"));
+        }
+        let query = varna_app::AccessQuery {
+            user_id: f.user_id,
+            case_id: f.case_id.as_ref().map(case_id).transpose()?,
+            units: f.units,
+            personnummer: f.personnummer,
+            from: f.from,
+            to: f.to,
+        };
+        let first = u64::try_from(first.unwrap_or(100)).unwrap_or(0);
+        let page = session(ctx)?
+            .access_log(query, first, after.as_deref())
             .await
             .gql()?;
-        Ok(CaseView(view))
+        Ok(AccessLogConnection {
+            page_info: PageInfo {
+                has_next_page: page.end_cursor.is_some(),
+                end_cursor: page.end_cursor,
+            },
+            total_count: i64::try_from(page.total).unwrap_or(i64::MAX),
+            nodes: page
+                .items
+                .into_iter()
+                .map(|r| AccessLogEntry {
+                    case_id: ID(r.case_id),
+                    user_id: r.actor_id,
+                    role: r.role,
+                    purpose: r.purpose,
+                    at: r.at,
+                })
+                .collect(),
+        })
     }
 
     /// Cases the caller may see, newest first, filtered and paged.

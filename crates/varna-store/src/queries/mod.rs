@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TryIntoModel,
+};
 use varna_workflow::{Case, Event, EventActor, Lagrum, Role};
 
 use crate::entities::{case_person, cases, event};
@@ -85,6 +87,15 @@ impl CaseSummary {
             updated_at: m.updated_at,
         })
     }
+}
+
+/// A moment in a case's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOf {
+    /// As it stood at this time (the events recorded by then).
+    Time(DateTime<Utc>),
+    /// As it stood right after its event with this sequence.
+    Event(u64),
 }
 
 /// One stored event with its place in the chains.
@@ -319,6 +330,34 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The case as it stood at `as_of`, replayed from its events (state,
+    /// fields, journal, clocks, links); `None` when it does not exist or
+    /// had not been filed by then.
+    pub async fn case_as_of(&self, id: &CaseId, as_of: AsOf) -> Result<Option<CaseRecord>> {
+        let events = self.history(id).await?;
+        let upto: Vec<&StoredEvent> = events
+            .iter()
+            .take_while(|e| match as_of {
+                AsOf::Time(at) => e.recorded_at <= at,
+                AsOf::Event(n) => e.sequence <= n,
+            })
+            .collect();
+        let Some(last) = upto.last() else {
+            return Ok(None);
+        };
+        let case = varna_workflow::replay(upto.iter().map(|e| &e.event))
+            .map_err(|e| Error::Corrupt(format!("the events of case {id} do not replay: {e}")))?;
+        let def = self.definition_by_hash(&case.workflow.hash).await?;
+        let row = crate::projections::case_row(&id.to_string(), &case, &def, last.recorded_at)
+            .try_into_model()
+            .map_err(|e| Error::Corrupt(format!("case {id} as of then: {e}")))?;
+        Ok(Some(CaseRecord {
+            id: id.clone(),
+            summary: CaseSummary::from_row(&row)?,
+            case,
+        }))
     }
 
     /// Every event of a case, in order.
