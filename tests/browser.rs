@@ -520,6 +520,15 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
     .await
     .expect("scrolls");
     b.shot("auditor-access-log").await;
+    // The case as it stood after its first event, and the log review.
+    b.goto(&format!("{sarah}?vid=1")).await;
+    assert!(
+        b.text().await.contains("Så här såg ärendet ut efter händelse 1"),
+        "the case as it stood"
+    );
+    b.accessible("a case as it stood").await;
+    b.goto("/audit/access").await;
+    b.accessible("the log review").await;
     b.goto("/cases?kind=lex-sarah").await;
     b.shot("search").await;
     b.accessible("search").await;

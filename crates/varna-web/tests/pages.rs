@@ -1447,3 +1447,85 @@ async fn a_lifecycle_file_no_code_knows_is_filed_walked_and_reported_in_the_page
         report.html
     );
 }
+
+/// The auditor's two questions in the pages: the case as it stood after
+/// any event of its history, and who read cases about a person (the
+/// number sent in the form body, never shown back or put in an address).
+#[tokio::test]
+async fn an_auditor_opens_a_case_as_it_stood_and_finds_who_read_cases_about_a_person() {
+    let app = app().await;
+    let pnr = varna_workflow::Personnummer::parse("19121212-1212", chrono::Utc::now().date_naive())
+        .expect("valid");
+    let (filing, reporter) = varna_testkit::lex_sarah_report("linden");
+    let case = app
+        .store
+        .file_case(
+            "lex-sarah",
+            filing,
+            Some(&pnr),
+            &reporter,
+            varna_store::CommandOptions::default(),
+        )
+        .await
+        .expect("filed")
+        .case_id
+        .to_string();
+    let mut sas = Browser::new(&app);
+    sas.sign_in("sas").await;
+    let done = sas.act(&case, "acknowledge", &[]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+
+    let mut auditor = Browser::new(&app);
+    auditor.sign_in("granskare").await;
+    let now = auditor.get(&format!("/cases/{case}")).await;
+    assert!(
+        now.html
+            .contains(&format!("href=\"/cases/{case}?vid=1\" class=\"as-of\"")),
+        "every event offers the case as it stood: {}",
+        now.html
+    );
+    let then = auditor.get(&format!("/cases/{case}?vid=1")).await;
+    assert_eq!(then.status, StatusCode::OK, "{}", then.html);
+    assert!(
+        then.html.contains("Så här såg ärendet ut efter händelse 1")
+            && then.html.contains("<dd><strong>Rapport mottagen</strong>")
+            && !then.html.contains("?vid=2"),
+        "{}",
+        then.html
+    );
+
+    let search = auditor.get("/audit/access").await;
+    assert_eq!(search.status, StatusCode::OK, "{}", search.html);
+    let csrf = search.csrf();
+    let found = auditor
+        .post(
+            "/audit/access",
+            &[("csrf", csrf.as_str()), ("personnummer", "19121212-1212")],
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.html);
+    assert!(
+        found.html.contains(&format!("href=\"/cases/{case}\""))
+            && found.html.contains("sas (")
+            && found.html.contains("Öppnade ärendet")
+            && !found.html.contains("19121212"),
+        "the SAS's read is listed, the number is not shown back: {}",
+        found.html
+    );
+    let bad = auditor
+        .post(
+            "/audit/access",
+            &[("csrf", csrf.as_str()), ("personnummer", "19121212-1213")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("Personnumret är inte giltigt"));
+    // Not for the SAS.
+    let forbidden = sas.get("/audit/access").await;
+    assert_eq!(
+        forbidden.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        forbidden.html
+    );
+}

@@ -4,6 +4,7 @@
 //! CSRF token; a form with errors is shown again with the typed text kept
 //! and each problem next to its field.
 
+mod audit;
 mod case;
 mod file;
 mod search;
@@ -46,6 +47,10 @@ pub(crate) fn routes(app: App) -> Router {
         )
         .route("/cases", get(search::search))
         .route("/report", get(search::report_page))
+        .route(
+            "/audit/access",
+            get(audit::access_page).post(audit::access_search),
+        )
         .route("/report/{file}", get(search::report_file))
         .route("/cases/{id}", get(case::case_page))
         .route("/cases/{id}/act", post(case::act))
@@ -95,6 +100,8 @@ pub(crate) struct Me {
     role: String,
     /// May read the quality report (auditor, SAS, MAS, committee).
     reports: bool,
+    /// May search the access log (the auditor).
+    audits: bool,
 }
 
 fn ctx(app: &WebConfig, headers: &HeaderMap) -> Ctx {
@@ -185,6 +192,7 @@ impl Ctx {
                 name: s.name.clone(),
                 role: role_label(s.principal.role, self.lang).to_owned(),
                 reports: varna_app::policy::reads_report(&s.principal),
+                audits: varna_app::policy::sees_audit(&s.principal),
             }),
             filings: self.filings.clone(),
             here: here.to_owned(),

@@ -11,11 +11,11 @@ mod journal;
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use varna_app::view::{AccessEntry, ChainStatus, HistoryItem, TransitionView};
-use varna_app::{AppError, CaseView, Code, Expect, Purpose, Reads, policy};
+use varna_app::{AppError, AsOf, CaseView, Code, Expect, Purpose, Reads, policy};
 use varna_workflow::definition::LinkKind;
 use varna_workflow::{LinkEnd, Value};
 
@@ -77,6 +77,8 @@ struct CasePage {
     chain: Option<(bool, i64)>,
     /// Auditors: every read of the case.
     access: Vec<AccessRow>,
+    /// A past view: after which event, and when that was.
+    past: Option<(u64, String)>,
 }
 
 struct AccessRow {
@@ -127,6 +129,8 @@ struct LinkRow {
 }
 
 struct HistoryRow {
+    /// The event's place in the case (for "as it stood then").
+    sequence: u64,
     at: String,
     what: String,
     change: Option<String>,
@@ -150,13 +154,26 @@ struct Loaded {
 }
 
 async fn load(app: &WebConfig, ctx: &Ctx, id: &str) -> Result<Loaded, Response> {
+    load_at(app, ctx, id, None).await
+}
+
+/// The case now, or as it stood right after its event `at`.
+async fn load_at(
+    app: &WebConfig,
+    ctx: &Ctx,
+    id: &str,
+    at: Option<u64>,
+) -> Result<Loaded, Response> {
     let Some(id) = case_id(id) else {
         return Err(ctx.error(StatusCode::NOT_FOUND, ctx.t.error_not_found));
     };
     let reads = Reads::default();
     let session = app.app.session(ctx.principal(), &reads);
     let read = async {
-        let view = session.case(&id, Purpose::CaseView).await?;
+        let view = match at {
+            None => session.case(&id, Purpose::CaseView).await?,
+            Some(n) => session.case_as_of(&id, AsOf::Event(n)).await?,
+        };
         let history = if policy::sees_investigation(session.principal()) {
             view.history(&session).await?
         } else {
@@ -289,6 +306,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
                 _ => None,
             };
             HistoryRow {
+                sequence: e.sequence,
                 at: local_time(e.occurred_at),
                 what,
                 change,
@@ -409,6 +427,9 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
             })
             .collect(),
         history,
+        past: case
+            .past
+            .then(|| (summary.version, local_time(summary.updated_at))),
         chain: loaded
             .chain
             .as_ref()
@@ -463,12 +484,20 @@ fn shown(field: &str, value: &Value, defs: &Definitions, t: &crate::text::Text) 
     }
 }
 
+/// `?vid=N`: the case as it stood right after its event N.
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct At {
+    vid: Option<u64>,
+}
+
 pub(super) async fn case_page(
     State(app): State<App>,
     SignedIn(ctx): SignedIn,
     Path(id): Path<String>,
+    Query(at): Query<At>,
 ) -> Response {
-    match load(&app, &ctx, &id).await {
+    let at = at.vid.filter(|n| *n >= 1);
+    match load_at(&app, &ctx, &id, at).await {
         Ok(loaded) => ctx.page(StatusCode::OK, &render(&ctx, &loaded, None)),
         Err(r) => r,
     }
