@@ -523,7 +523,9 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
     // The case as it stood after its first event, and the log review.
     b.goto(&format!("{sarah}?vid=1")).await;
     assert!(
-        b.text().await.contains("Så här såg ärendet ut efter händelse 1"),
+        b.text()
+            .await
+            .contains("Så här såg ärendet ut efter händelse 1"),
         "the case as it stood"
     );
     b.accessible("a case as it stood").await;

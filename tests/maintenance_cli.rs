@@ -302,3 +302,83 @@ async fn outbox_commands_show_and_requeue_dead_deliveries() {
         text(&out)
     );
 }
+
+/// What auditors read is checked against the events by both verifiers, on
+/// the demo's year of cases of every lifecycle: a stored case's text or a
+/// journal row edited in the file (the chains untouched) is reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_case_record_or_journal_row_is_caught_by_both_verifiers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("varna.db");
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let store = Store::open(&StoreConfig::new(&url), &catalog())
+        .await
+        .expect("opens");
+    varna::demo::load(&store, Utc::now())
+        .await
+        .expect("the demo loads");
+    store.close().await.expect("closes");
+    let python = || {
+        Command::new("python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/audit_verify.py"))
+            .arg(&path)
+            .output()
+            .expect("python3 runs")
+    };
+    let out = python();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = varna(&["audit", "verify", "--database-url", &url]);
+    assert!(
+        out.status.success() && text(&out).contains("the read tables agree with the events"),
+        "{}",
+        text(&out)
+    );
+    let sql = |statement: &str| {
+        let out = Command::new("python3")
+            .args([
+                "-c",
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); n=c.execute(sys.argv[2]).rowcount; c.commit(); assert n > 0, n",
+            ])
+            .arg(&path)
+            .arg(statement)
+            .output()
+            .expect("python3 runs");
+        assert!(out.status.success(), "{statement}: {}", text(&out));
+    };
+    sql(
+        "UPDATE journal_entry SET text = 'Inget att anmärka' WHERE rowid = (SELECT MIN(rowid) FROM journal_entry)",
+    );
+    let out = python();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("read tables differ from the events"),
+        "{}",
+        text(&out)
+    );
+    let out = varna(&["audit", "verify", "--database-url", &url]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("READ TABLES DIFFER FROM THE EVENTS: journal_entry"),
+        "{}",
+        text(&out)
+    );
+    let out = varna(&["projections", "rebuild", "--database-url", &url]);
+    assert!(out.status.success(), "{}", text(&out));
+    sql(
+        "UPDATE cases SET snapshot = REPLACE(snapshot, '\"what_happened\":\"', '\"what_happened\":\"Inget: ') WHERE rowid = (SELECT MIN(rowid) FROM cases)",
+    );
+    let out = python();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("in the stored case, fields differs"),
+        "{}",
+        text(&out)
+    );
+    let out = varna(&["audit", "verify", "--database-url", &url]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("READ TABLES DIFFER FROM THE EVENTS: cases"),
+        "{}",
+        text(&out)
+    );
+}

@@ -9,8 +9,10 @@ The chains are checked with the Python standard library only. Checking
 signed checkpoints (files, or folders of checkpoint-*.txt) also needs the
 `cryptography` package for Ed25519 (Debian: python3-cryptography); KEY is
 the public key as `varna audit key` prints it (name+keyid+key), or a file
-holding it. Exit 0 when both chains are intact and the log extends every
-checkpoint, 1 with the first break otherwise, 2 when the checkpoints
+holding it. It also checks what auditors read against the events: each
+case's stored snapshot (state, fields, journal) and its journal rows.
+Exit 0 when both chains are intact, the read tables agree and the log
+extends every checkpoint, 1 with the first break otherwise, 2 when the checkpoints
 cannot be checked.
 """
 import argparse
@@ -115,6 +117,49 @@ def checkpoint_files(paths):
             yield p
 
 
+def check_read_tables(db):
+    """What auditors read, against the events: each case's stored snapshot
+    (state, fields, journal, version) and its journal rows. The first
+    difference, or None."""
+    cases = {}
+    for row in db.execute("SELECT case_id, sequence, event_type, payload FROM event ORDER BY case_id, sequence"):
+        c = cases.setdefault(row["case_id"], {"fields": {}, "state": None, "journal": [], "version": 0, "entries": {}})
+        body = json.loads(row["payload"])
+        c["version"] += 1
+        if row["event_type"] == "filed":
+            c["fields"].update(body.get("fields", {}))
+            c["state"] = body["state"]
+        elif row["event_type"] == "transitioned":
+            c["fields"].update(body.get("fields", {}))
+            c["state"] = body["to"]
+        elif row["event_type"] == "journal_entry_added":
+            c["journal"].append(body["entry"])
+            c["entries"][row["sequence"]] = body["entry"]
+    for row in db.execute("SELECT id, snapshot FROM cases ORDER BY id"):
+        c = cases.get(row["id"])
+        if c is None:
+            return f"case {row['id']}: a case record without events"
+        snap = json.loads(row["snapshot"])
+        for part, stored, expected in [
+            ("state", snap.get("status", {}).get("state"), c["state"]),
+            ("fields", snap.get("fields"), c["fields"]),
+            ("journal", snap.get("journal"), c["journal"]),
+            ("version", snap.get("version"), c["version"]),
+        ]:
+            if stored != expected:
+                return f"case {row['id']}: in the stored case, {part} differs from its events"
+    for row in db.execute("SELECT * FROM journal_entry ORDER BY case_id, sequence"):
+        entry = cases.get(row["case_id"], {}).get("entries", {}).get(row["sequence"])
+        if entry is None:
+            return f"case {row['case_id']}: journal row {row['sequence']} has no journal event"
+        for column, key in [("topic", "topic"), ("text", "text"), ("source", "source"),
+                            ("author_name", None), ("author_title", None)]:
+            expected = entry["author"]["name" if column == "author_name" else "title"] if key is None else entry[key]
+            if row[column] != expected:
+                return f"case {row['case_id']}: journal row {row['sequence']} ({column}) differs from its event"
+    return None
+
+
 def main(path, checkpoints=()):
     """Checks the chains and `checkpoints` [(size, head hex)]; the first problem, or None."""
     pending = sorted(c for c in checkpoints if c[0] > 0)  # the empty log commits to nothing
@@ -154,6 +199,9 @@ def main(path, checkpoints=()):
     head = db.execute("SELECT global_seq, global_hash FROM audit_head WHERE id = 1").fetchone()
     if (head["global_seq"], head["global_hash"]) != (expected - 1, global_hash):
         return "the global chain does not end at the recorded head"
+    problem = check_read_tables(db)
+    if problem:
+        return f"read tables differ from the events: {problem}"
     print(f"audit chain intact: {events} events")
     return None
 

@@ -170,6 +170,10 @@ pub struct ChainStatus {
     pub events_checked: u64,
     /// The first break, described.
     pub first_break: Option<String>,
+    /// The read rows that differ from what the events say (`case`,
+    /// `journal`, `deadlines`, `links`): empty when what the page shows is
+    /// what the chain holds.
+    pub differing: Vec<&'static str>,
 }
 
 /// One read of a case.
@@ -498,10 +502,12 @@ impl CaseView {
             ));
         }
         let (events, problem) = session.store().verify_case(&self.record.id).await?;
+        let differing = session.store().check_case(&self.record.id).await?;
         Ok(ChainStatus {
             intact: problem.is_none(),
             events_checked: events,
             first_break: problem.map(|p| p.to_string()),
+            differing,
         })
     }
 

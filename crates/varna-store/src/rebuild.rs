@@ -5,11 +5,13 @@
 //! tables as they were and then rolled back, so nothing changes.
 
 use futures_util::StreamExt;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QueryResult, StreamTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QueryResult, StreamTrait, TryIntoModel,
+};
 use sha2::{Digest, Sha256};
 use varna_workflow::{Case, Event, replay};
 
-use crate::Store;
 use crate::audit::events_in_case_order;
 use crate::backend::begin_write;
 use crate::entities::{case_deadline, case_link, case_tally, cases, journal_entry};
@@ -17,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::projections::{case_row, write_event_rows};
 use crate::queries::StoredEvent;
 use crate::tally::{self, TallyDelta};
+use crate::{CaseId, Store};
 
 /// What a rebuild did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +165,94 @@ impl Store {
             "projections checked against a rebuild"
         );
         Ok(ProjectionCheck { rebuilt, differing })
+    }
+
+    /// Checks one case's read rows against its events: the case row (state,
+    /// fields, clocks, the indexed columns), its journal rows, its clock rows
+    /// and its link rows, each as a rebuild would write them. Returns the
+    /// parts that differ (`case`, `journal`, `deadlines`, `links`), empty
+    /// when all agree; `NotFound` for a case without events. Changes nothing.
+    pub async fn check_case(&self, id: &CaseId) -> Result<Vec<&'static str>> {
+        let events: Vec<Event> = self
+            .history(id)
+            .await?
+            .into_iter()
+            .map(|e| e.event)
+            .collect();
+        if events.is_empty() {
+            return Err(Error::NotFound(id.to_string()));
+        }
+        let key = id.to_string();
+        let case: Case = replay(&events).map_err(|e| Error::Corrupt(format!("case {key}: {e}")))?;
+        let def = self
+            .definitions
+            .by_hash(&self.db, &case.workflow.hash)
+            .await?;
+        let updated_at = events.last().map_or(case.opened_at, |e| e.occurred_at);
+        let model = |row: cases::ActiveModel| {
+            row.try_into_model()
+                .map_err(|e| Error::Corrupt(format!("case {key}: {e}")))
+        };
+        let expected = model(case_row(&key, &case, &def, updated_at))?;
+        let stored = cases::Entity::find_by_id(key.clone()).one(&self.db).await?;
+        let mut differing = Vec::new();
+        // The snapshot as a case (its JSON text may order keys differently),
+        // and every indexed column but the write time.
+        let same_case = stored.as_ref().is_some_and(|s| {
+            serde_json::from_str::<Case>(&s.snapshot).is_ok_and(|c| c == case)
+                && cases::Model {
+                    snapshot: String::new(),
+                    updated_at: expected.updated_at,
+                    ..s.clone()
+                } == cases::Model {
+                    snapshot: String::new(),
+                    ..expected.clone()
+                }
+        });
+        if !same_case {
+            differing.push("case");
+        }
+        let (journal, links) = crate::projections::event_rows(&key, 1, &events);
+        let journal: Vec<journal_entry::Model> = journal
+            .into_iter()
+            .map(|r| r.try_into_model())
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Corrupt(format!("case {key}: {e}")))?;
+        let stored_journal = journal_entry::Entity::find()
+            .filter(journal_entry::Column::CaseId.eq(key.clone()))
+            .order_by_asc(journal_entry::Column::Sequence)
+            .all(&self.db)
+            .await?;
+        if journal != stored_journal {
+            differing.push("journal");
+        }
+        let deadlines: Vec<case_deadline::Model> = crate::projections::deadline_rows(&key, &case)
+            .into_iter()
+            .map(|r| r.try_into_model())
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Corrupt(format!("case {key}: {e}")))?;
+        let stored_deadlines = case_deadline::Entity::find()
+            .filter(case_deadline::Column::CaseId.eq(key.clone()))
+            .order_by_asc(case_deadline::Column::DeadlineId)
+            .all(&self.db)
+            .await?;
+        if deadlines != stored_deadlines {
+            differing.push("deadlines");
+        }
+        let links: Vec<case_link::Model> = links
+            .into_iter()
+            .map(|r| r.try_into_model())
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Corrupt(format!("case {key}: {e}")))?;
+        let stored_links = case_link::Entity::find()
+            .filter(case_link::Column::CaseId.eq(key))
+            .order_by_asc(case_link::Column::Sequence)
+            .all(&self.db)
+            .await?;
+        if links != stored_links {
+            differing.push("links");
+        }
+        Ok(differing)
     }
 
     async fn rebuild_in(

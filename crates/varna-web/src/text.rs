@@ -212,6 +212,12 @@ pub struct Text {
     pub audit_title: &'static str,
     pub chain_intact: &'static str,
     pub chain_broken: &'static str,
+    pub projections_match: &'static str,
+    pub projections_differ: &'static str,
+    pub part_case: &'static str,
+    pub part_journal: &'static str,
+    pub part_deadlines: &'static str,
+    pub part_links: &'static str,
     pub events_checked: &'static str,
     pub access_log_title: &'static str,
     pub when: &'static str,
@@ -428,6 +434,12 @@ const SV: Text = Text {
     audit_title: "Granskning",
     chain_intact: "Händelsekedjan är obruten: ingen händelse har ändrats eller tagits bort.",
     chain_broken: "Händelsekedjan är bruten: en händelse har ändrats eller tagits bort. Kontakta systemförvaltaren.",
+    projections_match: "Det sidan visar stämmer med händelserna.",
+    projections_differ: "Det sidan visar stämmer inte med händelserna (det kan ha ändrats utanför Varna). Lita på historiken och kontakta systemförvaltaren. Det som skiljer:",
+    part_case: "ärendets läge och uppgifter",
+    part_journal: "utredningsanteckningarna",
+    part_deadlines: "tidsgränserna",
+    part_links: "kopplingarna till andra ärenden",
     events_checked: "händelser kontrollerade",
     access_log_title: "Vem har läst ärendet",
     when: "När",
@@ -634,6 +646,12 @@ const EN: Text = Text {
     audit_title: "Audit",
     chain_intact: "The event chain is unbroken: no event has been altered or removed.",
     chain_broken: "The event chain is broken: an event has been altered or removed. Contact the system administrator.",
+    projections_match: "What this page shows agrees with the events.",
+    projections_differ: "What this page shows does not agree with the events (it may have been changed outside Varna). Trust the history and contact the system administrator. What differs:",
+    part_case: "the case's state and data",
+    part_journal: "the utredning entries",
+    part_deadlines: "the time limits",
+    part_links: "the links to other cases",
     events_checked: "events checked",
     access_log_title: "Who has read the case",
     when: "When",
@@ -701,6 +719,16 @@ pub fn deadline_status(t: &Text, status: &str) -> &'static str {
 }
 
 /// Why a case was read (`case_view`, `list`, `command_result`), in words.
+/// A part of a case's read rows (`Store::check_case`), in words.
+pub fn projection_part(t: &Text, part: &str) -> &'static str {
+    match part {
+        "journal" => t.part_journal,
+        "deadlines" => t.part_deadlines,
+        "links" => t.part_links,
+        _ => t.part_case,
+    }
+}
+
 pub fn purpose(t: &Text, purpose: &str) -> &'static str {
     match purpose {
         "case_view" => t.purpose_view,

@@ -1484,6 +1484,12 @@ async fn an_auditor_opens_a_case_as_it_stood_and_finds_who_read_cases_about_a_pe
         "every event offers the case as it stood: {}",
         now.html
     );
+    assert!(
+        now.html
+            .contains("Det sidan visar stämmer med händelserna."),
+        "the page is checked against the events: {}",
+        now.html
+    );
     let then = auditor.get(&format!("/cases/{case}?vid=1")).await;
     assert_eq!(then.status, StatusCode::OK, "{}", then.html);
     assert!(

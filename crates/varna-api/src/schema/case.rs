@@ -239,6 +239,7 @@ impl CaseView {
             intact: status.intact,
             events_checked: status.events_checked as i64,
             first_break: status.first_break,
+            differing_projections: status.differing.iter().map(|d| (*d).to_owned()).collect(),
         })
     }
     /// Auditors only: every read of this case (who, when, why).
@@ -439,6 +440,8 @@ pub struct AuditChainStatus {
     pub events_checked: i64,
     /// The first break, described.
     pub first_break: Option<String>,
+    /// The read rows that differ from what the events say: `case` (state, fields, clocks), `journal`, `deadlines`, `links`. Empty when what is shown is what the chain holds.
+    pub differing_projections: Vec<String>,
 }
 
 /// One read of a case.

@@ -28,6 +28,7 @@ on_both_backends!(
     verify_detects_a_deleted_case,
     verify_detects_deleted_newest_events,
     verify_detects_a_missing_case_record_and_rebuild_restores_it,
+    a_changed_snapshot_or_journal_row_is_caught_per_case,
     a_refused_spawn_undoes_the_whole_command,
     related_cases_are_linked_on_both_sides,
     a_duplicate_is_closed_on_both_sides_and_rebuilds_the_same,
@@ -376,6 +377,59 @@ async fn three_cases(h: &Harness) -> Vec<CaseId> {
         None
     );
     ids
+}
+
+/// What an auditor reads (the case's snapshot, its journal rows) is checked
+/// against its events, per case and for the whole store: edits outside
+/// Varna show, and a rebuild undoes them.
+async fn a_changed_snapshot_or_journal_row_is_caught_per_case(h: Harness) {
+    let ids = three_cases(&h).await;
+    for id in &ids {
+        assert_eq!(
+            h.store.check_case(id).await.expect("checks"),
+            Vec::<&str>::new()
+        );
+    }
+    h.exec(&format!(
+        "UPDATE cases SET snapshot = REPLACE(snapshot, 'utan tillsyn', 'med tillsyn') WHERE id = '{}'",
+        ids[0]
+    ))
+    .await;
+    h.exec(&format!(
+        "UPDATE journal_entry SET text = 'Inget att anmärka' WHERE case_id = '{}'",
+        ids[1]
+    ))
+    .await;
+    assert_eq!(h.store.check_case(&ids[0]).await.expect("checks"), ["case"]);
+    assert_eq!(
+        h.store.check_case(&ids[1]).await.expect("checks"),
+        ["journal"]
+    );
+    assert_eq!(
+        h.store.check_case(&ids[2]).await.expect("checks"),
+        Vec::<&str>::new()
+    );
+    // The chains still hold: the events were not touched.
+    assert_eq!(
+        h.store
+            .verify_audit(|_| {})
+            .await
+            .expect("verifies")
+            .problem,
+        None
+    );
+    let whole = h.store.check_projections(|_| {}).await.expect("checks");
+    let tables: Vec<&str> = whole.differing.iter().map(|d| d.table.as_str()).collect();
+    assert_eq!(tables, ["cases", "journal_entry"], "{}", h.backend);
+    h.store.rebuild_projections(|_| {}).await.expect("rebuilds");
+    assert_eq!(
+        h.store.check_case(&ids[0]).await.expect("checks"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        h.store.check_case(&ids[1]).await.expect("checks"),
+        Vec::<&str>::new()
+    );
 }
 
 async fn verify_detects_a_changed_payload(h: Harness) {

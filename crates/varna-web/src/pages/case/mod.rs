@@ -75,6 +75,9 @@ struct CasePage {
     history: Vec<HistoryRow>,
     /// Auditors: whether the hash chain is intact, and how many events.
     chain: Option<(bool, i64)>,
+    /// Auditors: the parts of the page that differ from the events
+    /// ("the case's data, the utredning journal"), if any.
+    differing: Option<String>,
     /// Auditors: every read of the case.
     access: Vec<AccessRow>,
     /// A past view: after which event, and when that was.
@@ -434,6 +437,18 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
             .chain
             .as_ref()
             .map(|c| (c.intact, c.events_checked as i64)),
+        differing: loaded
+            .chain
+            .as_ref()
+            .filter(|c| !c.differing.is_empty())
+            .map(|c| {
+                let parts: Vec<String> = c
+                    .differing
+                    .iter()
+                    .map(|p| crate::text::projection_part(t, p).to_owned())
+                    .collect();
+                parts.join(", ")
+            }),
         access: loaded
             .access
             .iter()
