@@ -30,3 +30,4 @@ pub use view::CaseView;
 pub use varna_report::{Format, Scope};
 pub use varna_store::CaseId;
 pub use varna_store::queries::{AsOf, CaseFilter};
+pub use varna_store::review::{Finding, FindingKind, LogReview};

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use varna_report::{Format, QualityReport, Scope};
 use varna_store::queries::{AsOf, CaseFilter, CaseRecord, cursor_of};
+use varna_store::review::{Finding, LogReview, ReviewRules};
 use varna_store::{Applied, CaseId, CommandOptions, NewAccess, Store};
 use varna_workflow::definition::LinkKind;
 use varna_workflow::{
@@ -342,6 +343,86 @@ impl<'a> Session<'a> {
             end_cursor,
             total,
         })
+    }
+
+    /// The loggkontroll of `[from, to)` for auditors: the unusual reads
+    /// (outside working hours, many cases in a short time, outside the
+    /// reader's units) and the checks recorded so far. The cases the
+    /// findings name are logged as read.
+    pub async fn log_review(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<(Vec<Finding>, Vec<LogReview>)> {
+        self.auditor_period(from, to)?;
+        let store = self.store();
+        let findings = store
+            .log_review_findings(from, to, &ReviewRules::default())
+            .await?;
+        let named: BTreeSet<&String> = findings.iter().flat_map(|f| &f.case_ids).collect();
+        let now = Utc::now();
+        let reads = named
+            .into_iter()
+            .filter_map(|id| CaseId::parse(id))
+            .map(|id| self.access(id, Purpose::AccessLog, now))
+            .collect();
+        store.record_accesses(reads).await?;
+        Ok((findings, store.log_reviews().await?))
+    }
+
+    /// Records that the auditor checked the access log of `[from, to)`
+    /// and what was followed up; the findings are counted anew here.
+    pub async fn record_log_review(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        note: &str,
+    ) -> Result<i64> {
+        self.auditor_period(from, to)?;
+        let note = note.trim();
+        if note.is_empty() {
+            return Err(AppError::invalid("note", "EMPTY", "note is empty"));
+        }
+        if note.chars().count() > varna_workflow::MAX_TEXT_CHARS {
+            return Err(AppError::invalid("note", "TOO_LONG", "note is too long"));
+        }
+        let store = self.store();
+        let findings = store
+            .log_review_findings(from, to, &ReviewRules::default())
+            .await?;
+        Ok(store
+            .record_log_review(
+                &self.principal.user_id,
+                from,
+                to,
+                i64::try_from(findings.len()).unwrap_or(i64::MAX),
+                note,
+            )
+            .await?)
+    }
+
+    fn auditor_period(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<()> {
+        if !policy::sees_audit(self.principal) {
+            return Err(AppError::new(
+                Code::Forbidden,
+                "the log review is for the auditor role",
+            ));
+        }
+        if from >= to {
+            return Err(AppError::invalid(
+                "from",
+                "OUT_OF_RANGE",
+                "from is not before to",
+            ));
+        }
+        if to - from > chrono::Duration::days(400) {
+            return Err(AppError::invalid(
+                "to",
+                "OUT_OF_RANGE",
+                "a review covers at most 400 days",
+            ));
+        }
+        Ok(())
     }
 
     /// One case as it stood at `as_of` (replayed from its events), for

@@ -34,6 +34,7 @@ mod projections;
 pub mod queries;
 mod rebuild;
 mod report;
+pub mod review;
 mod revocation;
 mod tally;
 

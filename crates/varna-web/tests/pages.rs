@@ -1535,3 +1535,110 @@ async fn an_auditor_opens_a_case_as_it_stood_and_finds_who_read_cases_about_a_pe
         forbidden.html
     );
 }
+
+/// Loggkontroll: the auditor sees the period's unusual reads — a case at
+/// another unit, read on a Saturday night, and twenty cases in a few
+/// minutes — records that the check was done with what is followed up,
+/// and the record stays on the page.
+#[tokio::test]
+async fn an_auditor_reviews_the_periods_unusual_reads_and_records_the_check() {
+    use chrono::TimeZone as _;
+    let app = app().await;
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        let (filing, reporter) = varna_testkit::lex_sarah_report("norr");
+        let filed = app
+            .store
+            .file_case(
+                "lex-sarah",
+                filing,
+                None,
+                &reporter,
+                varna_store::CommandOptions::default(),
+            )
+            .await
+            .expect("filed");
+        ids.push(filed.case_id);
+    }
+    // Saturday 7 November 2026, from 02:00 Swedish time (01:00 UTC): the
+    // Linden unit manager reads twenty Norr cases in twenty minutes.
+    let night = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 7, 1, 0, 0)
+        .single()
+        .expect("a time");
+    for (i, id) in ids.iter().enumerate() {
+        app.store
+            .record_access(varna_store::NewAccess {
+                actor_id: "um-linden".into(),
+                role: Role::UnitManager,
+                case_id: id.clone(),
+                purpose: "case_view".into(),
+                at: night + chrono::Duration::seconds(20 * i as i64),
+            })
+            .await
+            .expect("logged");
+    }
+    let mut auditor = Browser::new(&app);
+    auditor.sign_in("granskare").await;
+    let page = auditor
+        .get("/audit/review?from=2026-11-01&to=2026-11-30")
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    for finding in [
+        "Ärenden vid andra enheter än läsarens",
+        "Många ärenden på kort tid",
+        "Utanför arbetstid",
+    ] {
+        assert!(page.html.contains(finding), "{finding}: {}", page.html);
+    }
+    assert!(
+        page.html.contains("um-linden (enhetschef)"),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("3 avvikande"), "{}", page.html);
+    let csrf = page.csrf();
+    let empty = auditor
+        .post(
+            "/audit/review",
+            &[
+                ("csrf", csrf.as_str()),
+                ("from", "2026-11-01"),
+                ("to", "2026-11-30"),
+                ("note", " "),
+            ],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.html.contains("Skriv vad som följs upp"));
+    let recorded = auditor
+        .post(
+            "/audit/review",
+            &[
+                ("csrf", csrf.as_str()),
+                ("from", "2026-11-01"),
+                ("to", "2026-11-30"),
+                (
+                    "note",
+                    "Enhetschefen vid Linden kontaktas om läsningarna vid Norr.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.html);
+    let after = auditor
+        .get(recorded.location.as_deref().expect("back to the review"))
+        .await;
+    assert!(
+        after.html.contains("Kontrollen är sparad.")
+            && after.html.contains("Enhetschefen vid Linden kontaktas")
+            && after.html.contains("2026-11-01 – 2026-11-30")
+            && after.html.contains("<td>3</td>"),
+        "{}",
+        after.html
+    );
+    // Not for others.
+    let mut sas = Browser::new(&app);
+    sas.sign_in("sas").await;
+    assert_eq!(sas.get("/audit/review").await.status, StatusCode::FORBIDDEN);
+}

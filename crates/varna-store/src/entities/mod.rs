@@ -13,6 +13,7 @@ pub(crate) mod delivery;
 pub(crate) mod event;
 pub(crate) mod idempotency_key;
 pub(crate) mod journal_entry;
+pub(crate) mod log_review;
 pub(crate) mod org;
 pub(crate) mod outbox;
 pub(crate) mod revocation;

@@ -9,6 +9,7 @@ mod m20261123_000001_delivery;
 pub(crate) mod m20261123_000002_report;
 mod m20261204_000001_revocation;
 pub(crate) mod m20261205_000001_swedish_calendar;
+mod m20261205_000002_log_review;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_report::Migration),
             Box::new(m20261204_000001_revocation::Migration),
             Box::new(m20261205_000001_swedish_calendar::Migration),
+            Box::new(m20261205_000002_log_review::Migration),
         ]
     }
 }

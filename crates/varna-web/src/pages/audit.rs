@@ -7,8 +7,8 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::NaiveDate;
-use varna_app::{AccessQuery, Code, Reads};
+use chrono::{Datelike as _, NaiveDate};
+use varna_app::{AccessQuery, Code, FindingKind, Reads};
 
 use super::{App, Chrome, Ctx, PostedForm, SignedIn, local_time, refused, role_label, short_id};
 
@@ -125,6 +125,227 @@ pub(super) async fn access_search(
             shown.error = Some(ctx.t.problem_personnummer.to_owned());
             ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &shown)
         }
+        Err(e) => refused(&ctx, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewPage {
+    c: Chrome,
+    from: String,
+    to: String,
+    findings: Vec<FindingRow>,
+    done: Vec<DoneRow>,
+    note: String,
+    error: Option<String>,
+}
+
+struct FindingRow {
+    kind: &'static str,
+    user: String,
+    role: String,
+    reads: u64,
+    first: String,
+    last: String,
+    /// (id, case number)
+    cases: Vec<(String, String)>,
+}
+
+struct DoneRow {
+    at: String,
+    by: String,
+    period: String,
+    findings: i64,
+    note: String,
+}
+
+/// `?from=&to=` (days, inclusive); the last full month by default.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct Period {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    /// Back from recording a check.
+    #[serde(default)]
+    recorded: Option<String>,
+}
+
+impl Period {
+    /// The days as given, or the last full month; and as UTC bounds.
+    fn days(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let day = |text: &str| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
+        match (day(&self.from), day(&self.to)) {
+            (Some(f), Some(t)) => Some((f, t)),
+            (None, None) if self.from.trim().is_empty() && self.to.trim().is_empty() => {
+                let today = varna_workflow::local::date(chrono::Utc::now());
+                let this_month = today.with_day(1)?;
+                let last = this_month.pred_opt()?;
+                Some((last.with_day(1)?, last))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn bounds(
+    from: NaiveDate,
+    to: NaiveDate,
+) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    (
+        varna_workflow::local::day_start(from),
+        varna_workflow::local::day_start(to.succ_opt().unwrap_or(to)),
+    )
+}
+
+async fn review(
+    app: &App,
+    ctx: &Ctx,
+    period: &Period,
+    note: String,
+    error: Option<String>,
+) -> Result<ReviewPage, Response> {
+    let mut page = ReviewPage {
+        c: ctx.chrome("/audit/review"),
+        from: period.from.clone(),
+        to: period.to.clone(),
+        findings: Vec::new(),
+        done: Vec::new(),
+        note,
+        error,
+    };
+    let Some((from, to)) = period.days().filter(|(f, t)| f <= t) else {
+        page.error = Some(ctx.t.access_bad_dates.to_owned());
+        return Ok(page);
+    };
+    page.from = from.to_string();
+    page.to = to.to_string();
+    let (start, end) = bounds(from, to);
+    let reads = Reads::default();
+    let (findings, done) = app
+        .app
+        .session(ctx.principal(), &reads)
+        .log_review(start, end)
+        .await
+        .map_err(|e| match e.code {
+            Code::Forbidden => ctx.error(StatusCode::FORBIDDEN, ctx.t.access_not_for_role),
+            _ => refused(ctx, &e),
+        })?;
+    let t = ctx.t;
+    page.findings = findings
+        .into_iter()
+        .map(|f| FindingRow {
+            kind: match f.kind {
+                FindingKind::OutsideUnits => t.review_outside_units,
+                FindingKind::ManyCases => t.review_many_cases,
+                FindingKind::OutsideWorkingHours => t.review_outside_hours,
+            },
+            role: f
+                .role
+                .parse()
+                .map_or_else(|_| f.role.clone(), |r| role_label(r, ctx.lang).to_owned()),
+            user: f.user_id,
+            reads: f.reads,
+            first: local_time(f.first),
+            last: local_time(f.last),
+            cases: f
+                .case_ids
+                .into_iter()
+                .map(|id| (short_id(&id), id))
+                .map(|(n, id)| (id, n))
+                .collect(),
+        })
+        .collect();
+    page.done = done
+        .into_iter()
+        .map(|d| DoneRow {
+            at: local_time(d.reviewed_at),
+            by: d.reviewed_by,
+            period: format!(
+                "{} – {}",
+                varna_workflow::local::date(d.period_from),
+                varna_workflow::local::date(d.period_to - chrono::Duration::seconds(1))
+            ),
+            findings: d.findings,
+            note: d.note,
+        })
+        .collect();
+    Ok(page)
+}
+
+pub(super) async fn review_page(
+    State(app): State<App>,
+    SignedIn(ctx): SignedIn,
+    axum::extract::Query(period): axum::extract::Query<Period>,
+) -> Response {
+    if !varna_app::policy::sees_audit(ctx.principal()) {
+        return ctx.error(StatusCode::FORBIDDEN, ctx.t.access_not_for_role);
+    }
+    match review(&app, &ctx, &period, String::new(), None).await {
+        Ok(mut page) => {
+            if period.recorded.is_some() {
+                page.c.notice = Some(ctx.t.review_recorded.to_owned());
+            }
+            let status = if page.error.is_some() {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::OK
+            };
+            ctx.page(status, &page)
+        }
+        Err(r) => r,
+    }
+}
+
+pub(super) async fn review_record(
+    State(app): State<App>,
+    PostedForm { ctx, values }: PostedForm,
+) -> Response {
+    if !varna_app::policy::sees_audit(ctx.principal()) {
+        return ctx.error(StatusCode::FORBIDDEN, ctx.t.access_not_for_role);
+    }
+    let get = |k: &str| {
+        values
+            .get(k)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let period = Period {
+        from: get("from"),
+        to: get("to"),
+        recorded: None,
+    };
+    let note = get("note");
+    let again = |error: &str| {
+        let (app, ctx, period, note) = (&app, &ctx, &period, note.clone());
+        let error = error.to_owned();
+        async move {
+            match review(app, ctx, period, note, Some(error)).await {
+                Ok(page) => ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page),
+                Err(r) => r,
+            }
+        }
+    };
+    let Some((from, to)) = period.days().filter(|(f, t)| f <= t) else {
+        return again(ctx.t.access_bad_dates).await;
+    };
+    if note.is_empty() {
+        return again(ctx.t.review_note_empty).await;
+    }
+    let (start, end) = bounds(from, to);
+    let reads = Reads::default();
+    let recorded = app
+        .app
+        .session(ctx.principal(), &reads)
+        .record_log_review(start, end, &note)
+        .await;
+    match recorded {
+        Ok(_) => super::see_other(
+            &format!("/audit/review?from={from}&to={to}&recorded=1"),
+            &[],
+        ),
+        Err(e) if e.code == Code::InvalidInput => again(ctx.t.review_note_empty).await,
         Err(e) => refused(&ctx, &e),
     }
 }

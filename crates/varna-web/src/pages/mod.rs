@@ -51,6 +51,10 @@ pub(crate) fn routes(app: App) -> Router {
             "/audit/access",
             get(audit::access_page).post(audit::access_search),
         )
+        .route(
+            "/audit/review",
+            get(audit::review_page).post(audit::review_record),
+        )
         .route("/report/{file}", get(search::report_file))
         .route("/cases/{id}", get(case::case_page))
         .route("/cases/{id}/act", post(case::act))
