@@ -261,6 +261,29 @@ impl CaseView {
         })
     }
 
+    /// What the case is about, in a line: the start of the first free-text
+    /// field its filing requires that identifies no one (what happened,
+    /// what came to light), cut at a word within `max` characters.
+    pub fn summary(&self, max: usize) -> Option<String> {
+        let name = self
+            .def
+            .filing
+            .requires
+            .iter()
+            .flat_map(|r| r.fields())
+            .filter_map(|n| self.def.field(n))
+            .find(|f| f.kind == varna_workflow::definition::FieldKind::Text && !f.personal)?
+            .name
+            .clone();
+        let text = self.record.case.fields.get(&name)?.as_text()?.trim();
+        if text.chars().count() <= max {
+            return Some(text.to_owned());
+        }
+        let cut: String = text.chars().take(max).collect();
+        let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+        Some(format!("{}…", cut.trim_end_matches([',', '.', ';', ':'])))
+    }
+
     /// The case's field values, in the order the lifecycle file lists its
     /// fields (its form order). Fields that identify a person are masked
     /// for readers who do not need them; a reporter sees only the fields a

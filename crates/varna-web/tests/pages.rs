@@ -139,6 +139,12 @@ async fn a_unit_manager_files_an_avvikelse_gets_a_receipt_and_finds_it_in_my_wor
         home.html
     );
     assert!(home.html.contains("Avvikelse"));
+    assert!(
+        home.html
+            .contains("<span class=\"summary-line\">Brukaren föll i badrummet</span>"),
+        "each case says what it is about: {}",
+        home.html
+    );
     let filtered = browser.get("/?kind=lex-sarah").await;
     assert!(!filtered.html.contains(&case_number(id)));
 }

@@ -29,6 +29,8 @@ struct WorkRow {
     id: String,
     case_number: String,
     kind: String,
+    /// What it is about, in a line.
+    summary: Option<String>,
     state: String,
     unit: String,
     due: Option<String>,
@@ -108,6 +110,7 @@ pub(super) async fn my_work(
                 case_number: short_id(&id),
                 id,
                 kind: kind_of(&i.case).1,
+                summary: i.case.summary(90),
                 state: state_of(&i.case).1,
                 unit: unit_name(&i.case.record.summary.unit_id),
                 due: i.next_deadline.as_ref().map(|d| local_time(d.due_at)),
