@@ -1,8 +1,9 @@
 //! Signed checkpoints on a real SQLite file, run as an operator and an
 //! auditor run them: `varna audit checkpoint` signs the log's size and head
 //! into a folder outside the database; someone with write access then
-//! deletes the newest events or edits one and recomputes every hash
-//! (tests/fixtures/forge_chain.py) — which the chains alone cannot show —
+//! deletes the newest events or edits one, recomputes every hash
+//! (tests/fixtures/forge_chain.py) and rebuilds the read tables — which the
+//! chains alone cannot show —
 //! and `varna audit verify --checkpoints` and tools/audit_verify.py both
 //! catch it, saying where the first change lies.
 
@@ -214,6 +215,10 @@ impl Signed {
         all.extend(args.iter().map(|a| (*a).to_owned()));
         let refs: Vec<&str> = all.iter().map(String::as_str).collect();
         let out = python(&refs);
+        assert!(out.status.success(), "{}", text(&out));
+        // A careful forger also makes the read tables agree, with Varna's
+        // own tool: then only the checkpoints can tell.
+        let out = varna(&["projections", "rebuild", "--database-url", &self.url]);
         assert!(out.status.success(), "{}", text(&out));
     }
 }

@@ -8,8 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use varna_report::{Format, QualityReport, Scope};
-use varna_store::queries::{AsOf, CaseFilter, CaseRecord, cursor_of};
-use varna_store::review::{Finding, LogReview, ReviewRules};
+use varna_store::queries::{CaseFilter, CaseRecord, cursor_of};
 use varna_store::{Applied, CaseId, CommandOptions, NewAccess, Store};
 use varna_workflow::definition::LinkKind;
 use varna_workflow::{
@@ -21,6 +20,8 @@ use crate::error::{AppError, Code, Result};
 use crate::limits::{Expensive, FilingRate};
 use crate::view::{CaseView, DeadlineView};
 use crate::{Principal, policy};
+
+mod audit;
 
 /// What every session shares: the store and the per-server bounds.
 #[derive(Debug)]
@@ -264,192 +265,6 @@ impl<'a> Session<'a> {
             investigation: policy::sees_investigation(self.principal),
             past: false,
         }
-    }
-
-    /// The auditor's search of the access log across cases (who read what,
-    /// reads of cases about one person), newest first, `first` (1–500) at a
-    /// time. The search is itself logged: a row for every case it names.
-    pub async fn access_log(
-        &self,
-        query: AccessQuery,
-        first: u64,
-        after: Option<&str>,
-    ) -> Result<AccessPage> {
-        if !policy::sees_audit(self.principal) {
-            return Err(AppError::new(
-                Code::Forbidden,
-                "the access log is for the auditor role",
-            ));
-        }
-        if !(1..=500).contains(&first) {
-            return Err(AppError::new(
-                Code::InvalidInput,
-                "first must be between 1 and 500",
-            ));
-        }
-        if let (Some(from), Some(to)) = (query.from, query.to)
-            && from > to
-        {
-            return Err(AppError::invalid(
-                "from",
-                "OUT_OF_RANGE",
-                "from is after to",
-            ));
-        }
-        let before = match after {
-            None => None,
-            Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| {
-                AppError::invalid("after", "WRONG_TYPE", "after is an endCursor of this list")
-            })?),
-        };
-        let today = varna_workflow::local::date(Utc::now());
-        let personnummer = query
-            .personnummer
-            .as_deref()
-            .map(|s| {
-                Personnummer::parse(s, today)
-                    .map(|p| p.digits().to_owned())
-                    .map_err(|e| {
-                        AppError::invalid("personnummer", "INVALID_PERSONNUMMER", e.to_string())
-                    })
-            })
-            .transpose()?;
-        let filter = varna_store::AccessFilter {
-            actor_id: query.user_id,
-            case_id: query.case_id,
-            units: query.units,
-            personnummer,
-            from: query.from,
-            to: query.to,
-        };
-        let store = self.store();
-        // One row more than asked tells whether a next page exists.
-        let (mut items, total) = store.access_log_search(&filter, first + 1, before).await?;
-        let more = items.len() as u64 > first;
-        items.truncate(usize::try_from(first).unwrap_or(usize::MAX));
-        let named: BTreeSet<String> = items.iter().map(|r| r.case_id.clone()).collect();
-        let now = Utc::now();
-        let reads = named
-            .iter()
-            .filter_map(|id| CaseId::parse(id))
-            .map(|id| self.access(id, Purpose::AccessLog, now))
-            .collect();
-        store.record_accesses(reads).await?;
-        let end_cursor = more
-            .then(|| items.last().map(|r| r.id.to_string()))
-            .flatten();
-        Ok(AccessPage {
-            items,
-            end_cursor,
-            total,
-        })
-    }
-
-    /// The loggkontroll of `[from, to)` for auditors: the unusual reads
-    /// (outside working hours, many cases in a short time, outside the
-    /// reader's units) and the checks recorded so far. The cases the
-    /// findings name are logged as read.
-    pub async fn log_review(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<(Vec<Finding>, Vec<LogReview>)> {
-        self.auditor_period(from, to)?;
-        let store = self.store();
-        let findings = store
-            .log_review_findings(from, to, &ReviewRules::default())
-            .await?;
-        let named: BTreeSet<&String> = findings.iter().flat_map(|f| &f.case_ids).collect();
-        let now = Utc::now();
-        let reads = named
-            .into_iter()
-            .filter_map(|id| CaseId::parse(id))
-            .map(|id| self.access(id, Purpose::AccessLog, now))
-            .collect();
-        store.record_accesses(reads).await?;
-        Ok((findings, store.log_reviews().await?))
-    }
-
-    /// Records that the auditor checked the access log of `[from, to)`
-    /// and what was followed up; the findings are counted anew here.
-    pub async fn record_log_review(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        note: &str,
-    ) -> Result<i64> {
-        self.auditor_period(from, to)?;
-        let note = note.trim();
-        if note.is_empty() {
-            return Err(AppError::invalid("note", "EMPTY", "note is empty"));
-        }
-        if note.chars().count() > varna_workflow::MAX_TEXT_CHARS {
-            return Err(AppError::invalid("note", "TOO_LONG", "note is too long"));
-        }
-        let store = self.store();
-        let findings = store
-            .log_review_findings(from, to, &ReviewRules::default())
-            .await?;
-        Ok(store
-            .record_log_review(
-                &self.principal.user_id,
-                from,
-                to,
-                i64::try_from(findings.len()).unwrap_or(i64::MAX),
-                note,
-            )
-            .await?)
-    }
-
-    fn auditor_period(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<()> {
-        if !policy::sees_audit(self.principal) {
-            return Err(AppError::new(
-                Code::Forbidden,
-                "the log review is for the auditor role",
-            ));
-        }
-        if from >= to {
-            return Err(AppError::invalid(
-                "from",
-                "OUT_OF_RANGE",
-                "from is not before to",
-            ));
-        }
-        if to - from > chrono::Duration::days(400) {
-            return Err(AppError::invalid(
-                "to",
-                "OUT_OF_RANGE",
-                "a review covers at most 400 days",
-            ));
-        }
-        Ok(())
-    }
-
-    /// One case as it stood at `as_of` (replayed from its events), for
-    /// those who may read the case now and its investigation; the read is
-    /// logged. `NotFound` when it does not exist, is not theirs to read, or
-    /// had not been filed by then.
-    pub async fn case_as_of(&self, id: &CaseId, as_of: AsOf) -> Result<CaseView> {
-        let now = self.case(id, Purpose::CaseAsOf).await?;
-        if !now.investigation {
-            return Err(AppError::new(
-                Code::Forbidden,
-                "a case as it stood earlier is for those who read its investigation",
-            ));
-        }
-        let record = self
-            .store()
-            .case_as_of(id, as_of)
-            .await?
-            .ok_or_else(AppError::not_found)?;
-        let def = self
-            .store()
-            .definition_by_hash(&record.summary.workflow_hash)
-            .await?;
-        Ok(CaseView {
-            past: true,
-            ..self.view(record, def)
-        })
     }
 
     /// One case the person may read, its read logged; `NotFound` when it
