@@ -11,7 +11,8 @@ use varna_workflow::{Command, Role};
 
 use super::DemoOrganisation;
 use super::cases::{Dice, actor, filing, steps};
-use super::org::{DemoUnit, PLAN, UNITS, people};
+use super::generic::{Aim, Generator, generic_count};
+use super::org::{DemoUnit, PLAN, UNITS, people, people_at};
 
 /// Refuses a database that holds a case the demo did not make: one filed
 /// by someone who is not a demo person, or at a unit that is not a demo
@@ -108,15 +109,8 @@ pub async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<DemoOrg
             let DemoUnit {
                 id: unit, lagrum, ..
             } = **dice.pick(&units);
-            // Spread over the past year; older cases have come further.
-            let age_days = i64::try_from(365 * (count - i) / count).unwrap_or(365);
-            let filed_at = today
-                - Duration::days(age_days)
-                - Duration::hours(i64::try_from(dice.below(10)).unwrap_or(0));
-            let step_at = |n: usize| {
-                (filed_at + Duration::hours(6 * i64::try_from(n).unwrap_or(0)))
-                    .min(today - Duration::minutes(5))
-            };
+            let (age_days, filed_at) = filing_time(today, i, count, &mut dice);
+            let step_at = |n: usize| step_time(filed_at, today, n);
             // The first cases of each kind take the longest path (a serious
             // outcome) and stop after each transition in turn, so every state
             // shows; later ones vary their path and mostly finish. A case is
@@ -140,10 +134,6 @@ pub async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<DemoOrg
                 &mut dice,
                 filed_at - Duration::days(1),
             );
-            let options = |at| CommandOptions {
-                now: Some(at),
-                ..CommandOptions::default()
-            };
             let outcome = store
                 .file_case(kind, command, None, &actor(role, unit), options(filed_at))
                 .await
@@ -175,6 +165,12 @@ pub async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<DemoOrg
             }
         }
     }
+    // Every other lifecycle in the catalog, generated from its definition.
+    for kind in store.workflows() {
+        if !PLAN.iter().any(|(scripted, _)| *scripted == kind) {
+            filed += file_generated(store, &kind, &mut dice, today).await?;
+        }
+    }
     tracing::info!(
         cases = filed,
         users = users.len(),
@@ -182,6 +178,134 @@ pub async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<DemoOrg
         "demo organisation loaded"
     );
     Ok(result(filed))
+}
+
+/// When the `i`th of `count` cases of a kind is filed, and how many days
+/// before `today`: spread over the past year, older cases first (they have
+/// come further).
+fn filing_time(
+    today: DateTime<Utc>,
+    i: usize,
+    count: usize,
+    dice: &mut Dice,
+) -> (i64, DateTime<Utc>) {
+    let age_days = i64::try_from(365 * (count - i) / count).unwrap_or(365);
+    let filed_at = today
+        - Duration::days(age_days)
+        - Duration::hours(i64::try_from(dice.below(10)).unwrap_or(0));
+    (age_days, filed_at)
+}
+
+/// When the `n`th step after a filing at `filed_at` is taken: six hours
+/// apart, and never later than just before `today`.
+fn step_time(filed_at: DateTime<Utc>, today: DateTime<Utc>, n: usize) -> DateTime<Utc> {
+    (filed_at + Duration::hours(6 * i64::try_from(n).unwrap_or(0)))
+        .min(today - Duration::minutes(5))
+}
+
+fn options(at: DateTime<Utc>) -> CommandOptions {
+    CommandOptions {
+        now: Some(at),
+        ..CommandOptions::default()
+    }
+}
+
+/// Files and walks the cases of a lifecycle the demo has no script for
+/// ([`Generator`]), at the units whose lagrum it takes, acting as the
+/// people there. A filing or step the store refuses ends that case where
+/// it stands (logged without its content) instead of failing the demo.
+/// Returns how many cases were opened.
+async fn file_generated(
+    store: &Store,
+    kind: &str,
+    dice: &mut Dice,
+    today: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    let def = store.definition(kind)?;
+    let units: Vec<_> = UNITS
+        .iter()
+        .filter(|u| def.lagrum.contains(&u.lagrum))
+        .collect();
+    if units.is_empty() {
+        tracing::warn!(workflow = kind, "demo: no demo unit works under its lagrum");
+        return Ok(0);
+    }
+    let count = generic_count(&def);
+    let mut filed = 0;
+    for i in 0..count {
+        let unit = **dice.pick(&units);
+        let (age_days, filed_at) = filing_time(today, i, count, dice);
+        let step_at = |n: usize| step_time(filed_at, today, n);
+        let staff = people_at(unit.id);
+        let generator = Generator {
+            def: &def,
+            lagrum: unit.lagrum,
+            unit: unit.id,
+            staff: &staff,
+            spawns: true,
+        };
+        let aim = Aim::for_case(&def, i);
+        let Some(case) = generator.case(&aim, dice, filed_at, &step_at) else {
+            tracing::warn!(
+                workflow = kind,
+                case = i,
+                "demo: nobody at the unit can file it"
+            );
+            continue;
+        };
+        let outcome = match store
+            .file_case(
+                kind,
+                case.filing,
+                None,
+                &actor(case.role, unit.id),
+                options(filed_at),
+            )
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                tracing::warn!(
+                    workflow = kind,
+                    case = i,
+                    %error,
+                    "demo: a generated filing was refused"
+                );
+                continue;
+            }
+        };
+        filed += 1 + outcome.opened.len();
+        // Recent cases are still being worked on, as with the scripted kinds.
+        let take = if aim == Aim::Finish && age_days <= 45 {
+            dice.below(case.steps.len() + 1)
+        } else {
+            case.steps.len()
+        };
+        for (n, step) in case.steps.into_iter().take(take).enumerate() {
+            match store
+                .execute(
+                    &outcome.case_id,
+                    step.command,
+                    &actor(step.role, unit.id),
+                    options(step_at(n + 1)),
+                )
+                .await
+            {
+                Ok(done) => filed += done.opened.len(),
+                Err(error) => {
+                    tracing::warn!(
+                        workflow = kind,
+                        case = i,
+                        step = n + 1,
+                        %error,
+                        "demo: a generated step was refused; the case stays where it is"
+                    );
+                    break;
+                }
+            }
+        }
+    }
+    Ok(filed)
 }
 
 #[cfg(test)]
@@ -214,12 +338,17 @@ mod tests {
         assert!(demo.cases >= 300, "{} cases", demo.cases);
         let roles: std::collections::BTreeSet<Role> = demo.users.iter().map(|u| u.role).collect();
         assert_eq!(roles.len(), Role::ALL.len(), "a user for every role");
-        for name in ["avvikelse", "lex-sarah", "lex-maria", "klagomal"] {
+        let kinds = store.workflows();
+        assert!(
+            kinds.len() > PLAN.len(),
+            "a lifecycle without a script: {kinds:?}"
+        );
+        for name in &kinds {
             let def = store.definition(name).expect("loaded");
             let counts = store
                 .count_by(
                     &CaseFilter {
-                        kinds: vec![name.into()],
+                        kinds: vec![name.clone()],
                         ..CaseFilter::default()
                     },
                     GroupBy::State,

@@ -177,7 +177,19 @@ pub fn people() -> Vec<DemoPerson> {
     ]
 }
 
-/// How many demo cases of each kind (about a year's worth, in the proportions of a mid-sized municipality's demo).
+/// The demo's people who act at `unit`: those of the unit, and those of
+/// the whole organisation (who have no units).
+pub fn people_at(unit: &str) -> Vec<DemoPerson> {
+    people()
+        .into_iter()
+        .filter(|p| p.units.is_empty() || p.units.iter().any(|u| u == unit))
+        .collect()
+}
+
+/// How many demo cases of each kind with a hand-written story (about a
+/// year's worth, in the proportions of a mid-sized municipality's demo).
+/// Every other lifecycle in the catalog gets
+/// [`generic_count`](super::generic::generic_count) generated cases.
 pub const PLAN: [(&str, usize); 4] = [
     ("avvikelse", 220),
     ("klagomal", 40),

@@ -1,8 +1,9 @@
 //! `varna-bench seed`: fills an empty database with a national-scale
 //! organisation — units in seven verksamhetsområden, the four case kinds in
-//! the proportions of municipal quality reports, full event histories
-//! decided by the real engine with the demo's filings and lifecycles,
-//! utredning journals — through the store's bulk import.
+//! the proportions of municipal quality reports (and a few cases of every
+//! other lifecycle in the catalog, from the demo's generic generator), full
+//! event histories decided by the real engine with the demo's filings and
+//! lifecycles, utredning journals — through the store's bulk import.
 
 use std::process::ExitCode;
 
@@ -15,7 +16,7 @@ use varna_workflow::{
     Catalog, Event, Facts, Lagrum, Personnummer, decide, decide_filing, evolve, replay,
 };
 
-use varna::demo::{self, Dice};
+use varna::demo::{self, Aim, DemoPerson, Dice, Generator};
 use varna::progress::Ticker;
 
 /// Verksamhetsområden of the generated organisation, with the lagrum their units work under.
@@ -43,6 +44,11 @@ const MIX: [(&str, u64); 4] = [
     ("lex-sarah", 35),
     ("lex-maria", 25),
 ];
+
+/// Cases per 10,000 (besides [`MIX`]) of each other lifecycle in the
+/// catalog, which the demo's generic generator makes from its file alone:
+/// rare, like the reports to IVO the four kinds lead to.
+const GENERIC_SHARE: u64 = 5;
 
 /// Residents per unit whose personnummer recur across cases.
 const PEOPLE_PER_UNIT: usize = 40;
@@ -104,23 +110,38 @@ fn units(count: usize) -> anyhow::Result<Vec<Unit>> {
         .collect()
 }
 
+/// The kinds to generate and their shares: [`MIX`], then every other
+/// lifecycle of the catalog at [`GENERIC_SHARE`].
+fn mix(catalog: &Catalog) -> Vec<(String, u64)> {
+    let scripted = MIX.iter().map(|(k, share)| ((*k).to_owned(), *share));
+    let generic = catalog
+        .iter()
+        .map(|def| def.name())
+        .filter(|name| !MIX.iter().any(|(k, _)| k == name))
+        .map(|name| (name.to_owned(), GENERIC_SHARE));
+    scripted.chain(generic).collect()
+}
+
 /// One case's whole history, decided by the engine.
 fn generate(
     catalog: &Catalog,
+    (mix, people): (&[(String, u64)], &[DemoPerson]),
     units: &[Unit],
     dice: &mut Dice,
     variant: usize,
     (start, end): (DateTime<Utc>, DateTime<Utc>),
 ) -> anyhow::Result<ImportedCase> {
-    let mut roll = u64::try_from(dice.below(10_000)).unwrap_or(0);
-    let kind = MIX
+    let total: u64 = mix.iter().map(|(_, share)| share).sum();
+    let mut roll = u64::try_from(dice.below(usize::try_from(total)?)).unwrap_or(0);
+    let kind = mix
         .iter()
         .find(|(_, share)| {
             let hit = roll < *share;
             roll = roll.saturating_sub(*share);
             hit
         })
-        .map_or("avvikelse", |(k, _)| *k);
+        .map_or("avvikelse", |(k, _)| k.as_str());
+    let scripted = MIX.iter().any(|(k, _)| *k == kind);
     let def = catalog
         .get(kind)
         .with_context(|| format!("no {kind} lifecycle in the catalog"))?;
@@ -140,21 +161,40 @@ fn generate(
         variant
     };
     let step_at = |n: usize| normalise(filed_at + Duration::hours(6 * n as i64));
-    let (role, filing) = demo::filing(
-        kind,
-        unit.lagrum,
-        &unit.id,
-        variant,
-        dice,
-        filed_at - Duration::days(1),
-    );
+    let (role, filing, steps) = if scripted {
+        let (role, filing) = demo::filing(
+            kind,
+            unit.lagrum,
+            &unit.id,
+            variant,
+            dice,
+            filed_at - Duration::days(1),
+        );
+        (
+            role,
+            filing,
+            demo::steps(kind, unit.lagrum, variant, &step_at),
+        )
+    } else {
+        // Every demo person may act: the bench's units have no people.
+        let generator = Generator {
+            def,
+            lagrum: unit.lagrum,
+            unit: &unit.id,
+            staff: people,
+            spawns: false,
+        };
+        let case = generator
+            .case(&Aim::Finish, dice, filed_at, &step_at)
+            .with_context(|| format!("no demo role may file a {kind} case"))?;
+        (case.role, case.filing, case.steps)
+    };
     let facts = |role, now| Facts {
         actor: demo::actor(role, &unit.id),
         now,
     };
     let mut events: Vec<Event> = decide_filing(def, filing, &facts(role, filed_at))?.events;
     let mut case = replay(&events)?;
-    let steps = demo::steps(kind, unit.lagrum, variant, &step_at);
     // Cases from the last two months are still being worked on.
     let take = if filed_at < end - Duration::days(60) {
         steps.len()
@@ -168,8 +208,9 @@ fn generate(
             events.push(e);
         }
     }
-    let personnummer =
-        (kind != "klagomal" && dice.below(2) == 0).then(|| dice.pick(&unit.people).clone());
+    // A generated kind's file does not say whom its cases concern.
+    let personnummer = (scripted && kind != "klagomal" && dice.below(2) == 0)
+        .then(|| dice.pick(&unit.people).clone());
     Ok(ImportedCase {
         id: CaseId::generate(),
         events,
@@ -220,6 +261,8 @@ pub(crate) async fn seed(
     if end <= start {
         anyhow::bail!("the seeded years must lie in the past");
     }
+    let mix = mix(&catalog);
+    let people = demo::org::people();
     let mut dice = Dice(plan.seed | 1);
     let mut ticker = Ticker::new();
     let mut done = 0u64;
@@ -231,6 +274,7 @@ pub(crate) async fn seed(
             let variant = usize::try_from(done).unwrap_or(0) + i;
             batch.push(generate(
                 &catalog,
+                (&mix, &people),
                 &units,
                 &mut dice,
                 variant,
