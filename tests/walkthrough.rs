@@ -69,6 +69,7 @@ fn run_walkthrough(server: &Server) -> (String, String) {
             "audit",
             "asruled",
             "whoread",
+            "rulings",
             "report"
         ]
     );
@@ -204,6 +205,16 @@ fn run_walkthrough(server: &Server) -> (String, String) {
                 assert_eq!(case["version"], vars["ruled"]);
                 assert!(case["asOf"].is_string());
                 assert_eq!(case["availableTransitions"], json!([]));
+            }
+            "rulings" => {
+                let nodes = d["events"]["nodes"].as_array().expect("events");
+                assert!(
+                    nodes.iter().any(|n| n["caseId"] == vars["sarah"]
+                        && n["event"]["actorRole"] == "sas"
+                        && n["event"]["transition"] == "propose_anmalan"),
+                    "the SAS's ruling is found: {}",
+                    d["events"]
+                );
             }
             "whoread" => {
                 let log = &d["accessLog"];

@@ -21,13 +21,13 @@ pub use error::{AppError, Code, Detail, Result};
 pub use limits::{Expensive, FilingRate};
 pub use principal::Principal;
 pub use session::{
-    AccessPage, AccessQuery, App, CasePage, Done, Expect, NewCase, Purpose, Reads, ReportFile,
-    Session, WorkItem, fields_from_json, report_file,
+    AccessPage, AccessQuery, App, CasePage, Done, EventPage, Expect, NewCase, Purpose, Reads,
+    ReportFile, Session, WorkItem, fields_from_json, report_file,
 };
 pub use view::CaseView;
 // The store's and the report's types the operations take, so that callers
 // need no other crate for them.
 pub use varna_report::{Format, Scope};
 pub use varna_store::CaseId;
-pub use varna_store::queries::{AsOf, CaseFilter};
+pub use varna_store::queries::{AsOf, CaseFilter, EventFilter};
 pub use varna_store::review::{Finding, FindingKind, LogReview};

@@ -473,46 +473,7 @@ impl CaseView {
         Ok(events
             .into_iter()
             .take(shown)
-            .map(|e| {
-                let (transition, from_state, to_state) = match &e.event.kind {
-                    EventKind::Transitioned {
-                        transition,
-                        from,
-                        to,
-                        ..
-                    } => (
-                        Some(transition.clone()),
-                        Some(from.as_str().to_owned()),
-                        Some(to.as_str().to_owned()),
-                    ),
-                    EventKind::Filed { state, .. } => (None, None, Some(state.as_str().to_owned())),
-                    _ => (None, None, None),
-                };
-                let mut payload = serde_json::to_value(&e.event.kind).unwrap_or_default();
-                if !self.personal
-                    && let Some(fields) = payload.get_mut("fields").and_then(|f| f.as_object_mut())
-                {
-                    for (name, value) in fields.iter_mut() {
-                        if self.def.field(name).is_some_and(|f| f.personal) {
-                            *value = serde_json::Value::String("***".into());
-                        }
-                    }
-                }
-                HistoryItem {
-                    sequence: e.sequence,
-                    event_type: e.event.kind.type_name(),
-                    actor_id: e.event.actor.id.as_str().to_owned(),
-                    actor_role: e.event.actor.role,
-                    occurred_at: e.event.occurred_at,
-                    recorded_at: e.recorded_at,
-                    transition,
-                    from_state,
-                    to_state,
-                    payload,
-                    hash: e.hash,
-                    prev_hash: e.prev_hash,
-                }
-            })
+            .map(|e| history_item(&self.def, self.personal, e))
             .collect())
     }
 
@@ -552,5 +513,50 @@ impl CaseView {
                 at: r.at,
             })
             .collect())
+    }
+}
+
+/// One stored event as a reader sees it: personal values in its payload
+/// masked unless `personal`, by the fields of `def`.
+pub(crate) fn history_item(
+    def: &WorkflowDefinition,
+    personal: bool,
+    e: varna_store::queries::StoredEvent,
+) -> HistoryItem {
+    let (transition, from_state, to_state) = match &e.event.kind {
+        EventKind::Transitioned {
+            transition,
+            from,
+            to,
+            ..
+        } => (
+            Some(transition.clone()),
+            Some(from.as_str().to_owned()),
+            Some(to.as_str().to_owned()),
+        ),
+        EventKind::Filed { state, .. } => (None, None, Some(state.as_str().to_owned())),
+        _ => (None, None, None),
+    };
+    let mut payload = serde_json::to_value(&e.event.kind).unwrap_or_default();
+    if !personal && let Some(fields) = payload.get_mut("fields").and_then(|f| f.as_object_mut()) {
+        for (name, value) in fields.iter_mut() {
+            if def.field(name).is_some_and(|f| f.personal) {
+                *value = serde_json::Value::String("***".into());
+            }
+        }
+    }
+    HistoryItem {
+        sequence: e.sequence,
+        event_type: e.event.kind.type_name(),
+        actor_id: e.event.actor.id.as_str().to_owned(),
+        actor_role: e.event.actor.role,
+        occurred_at: e.event.occurred_at,
+        recorded_at: e.recorded_at,
+        transition,
+        from_state,
+        to_state,
+        payload,
+        hash: e.hash,
+        prev_hash: e.prev_hash,
     }
 }

@@ -216,20 +216,7 @@ impl CaseView {
             .await
             .gql()?
             .into_iter()
-            .map(|e| HistoryEvent {
-                sequence: e.sequence as i64,
-                event_type: e.event_type.to_owned(),
-                actor_id: e.actor_id,
-                actor_role: e.actor_role.as_str().to_owned(),
-                occurred_at: e.occurred_at,
-                recorded_at: e.recorded_at,
-                transition: e.transition,
-                from_state: e.from_state,
-                to_state: e.to_state,
-                payload: Json(e.payload),
-                hash: e.hash,
-                prev_hash: e.prev_hash,
-            })
+            .map(HistoryEvent::from)
             .collect())
     }
     /// Auditors only: whether the case's hash chain is intact (each event's hash recomputed).
@@ -429,6 +416,25 @@ pub struct HistoryEvent {
     pub hash: String,
     /// The previous event's hash.
     pub prev_hash: String,
+}
+
+impl From<varna_app::view::HistoryItem> for HistoryEvent {
+    fn from(e: varna_app::view::HistoryItem) -> Self {
+        HistoryEvent {
+            sequence: e.sequence as i64,
+            event_type: e.event_type.to_owned(),
+            actor_id: e.actor_id,
+            actor_role: e.actor_role.as_str().to_owned(),
+            occurred_at: e.occurred_at,
+            recorded_at: e.recorded_at,
+            transition: e.transition,
+            from_state: e.from_state,
+            to_state: e.to_state,
+            payload: Json(e.payload),
+            hash: e.hash,
+            prev_hash: e.prev_hash,
+        }
+    }
 }
 
 /// Whether a case's chain is intact.

@@ -14,7 +14,97 @@ use crate::error::{AppError, Code, Result};
 use crate::policy;
 use crate::view::CaseView;
 
+/// A page of events across cases, newest first.
+#[derive(Debug)]
+pub struct EventPage {
+    /// Each event with its case's id, as the auditor sees it.
+    pub items: Vec<(String, crate::view::HistoryItem)>,
+    /// Pass as `after` for the next page, when there is one.
+    pub end_cursor: Option<String>,
+    /// How many events match in all.
+    pub total: u64,
+}
+
 impl Session<'_> {
+    /// The auditor's search of the events across cases ("every ruling
+    /// changed in 2026", "everything user X did"), newest first, `first`
+    /// (1–500) at a time; personal values masked as in a case's history.
+    /// The search is logged against every case it names.
+    pub async fn events(
+        &self,
+        filter: varna_store::queries::EventFilter,
+        first: u64,
+        after: Option<&str>,
+    ) -> Result<EventPage> {
+        if !policy::sees_audit(self.principal) {
+            return Err(AppError::new(
+                Code::Forbidden,
+                "the search across cases is for the auditor role",
+            ));
+        }
+        if !(1..=500).contains(&first) {
+            return Err(AppError::new(
+                Code::InvalidInput,
+                "first must be between 1 and 500",
+            ));
+        }
+        if let (Some(from), Some(to)) = (filter.from, filter.to)
+            && from > to
+        {
+            return Err(AppError::invalid(
+                "from",
+                "OUT_OF_RANGE",
+                "from is after to",
+            ));
+        }
+        let before = match after {
+            None => None,
+            Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| {
+                AppError::invalid("after", "WRONG_TYPE", "after is an endCursor of this list")
+            })?),
+        };
+        let store = self.store();
+        let (mut found, total) = store.events_search(&filter, first + 1, before).await?;
+        let more = found.len() as u64 > first;
+        found.truncate(usize::try_from(first).unwrap_or(usize::MAX));
+        let end_cursor = more
+            .then(|| found.last().map(|(_, e)| e.global_seq.to_string()))
+            .flatten();
+        let ids: Vec<CaseId> = found
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .filter_map(CaseId::parse)
+            .collect();
+        let records = store.cases_by_id(&ids).await?;
+        let mut defs = std::collections::HashMap::new();
+        for r in &records {
+            let def = store.definition_by_hash(&r.summary.workflow_hash).await?;
+            defs.insert(r.id.to_string(), def);
+        }
+        let personal = policy::sees_personal_data(self.principal);
+        let now = Utc::now();
+        store
+            .record_accesses(
+                ids.iter()
+                    .map(|id| self.access(id.clone(), Purpose::AccessLog, now))
+                    .collect(),
+            )
+            .await?;
+        let items = found
+            .into_iter()
+            .filter_map(|(id, e)| {
+                let def = defs.get(&id)?;
+                Some((id, crate::view::history_item(def, personal, e)))
+            })
+            .collect();
+        Ok(EventPage {
+            items,
+            end_cursor,
+            total,
+        })
+    }
     /// The auditor's search of the access log across cases (who read what,
     /// reads of cases about one person), newest first, `first` (1–500) at a
     /// time. The search is itself logged: a row for every case it names.

@@ -23,6 +23,8 @@ use crate::{Principal, policy};
 
 mod audit;
 
+pub use audit::EventPage;
+
 /// What every session shares: the store and the per-server bounds.
 #[derive(Debug)]
 pub struct App {

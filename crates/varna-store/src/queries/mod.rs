@@ -6,7 +6,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TryIntoModel,
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TryIntoModel,
 };
 use varna_workflow::{Case, Event, EventActor, Lagrum, Role};
 
@@ -87,6 +88,27 @@ impl CaseSummary {
             updated_at: m.updated_at,
         })
     }
+}
+
+/// Which events to find across cases; every condition narrows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    /// By this user.
+    pub actor_id: Option<String>,
+    /// In these roles.
+    pub roles: Option<Vec<String>>,
+    /// Of these types (`filed`, `transitioned`, …).
+    pub event_types: Option<Vec<String>>,
+    /// Taking one of these transitions.
+    pub transitions: Option<Vec<String>>,
+    /// Of cases of these lifecycles.
+    pub workflows: Option<Vec<String>>,
+    /// Of cases at these units.
+    pub units: Option<Vec<String>>,
+    /// Recorded at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Recorded before.
+    pub to: Option<DateTime<Utc>>,
 }
 
 /// A moment in a case's history.
@@ -358,6 +380,85 @@ impl Store {
             summary: CaseSummary::from_row(&row)?,
             case,
         }))
+    }
+
+    /// Events across cases, newest first, `first` at most, before the
+    /// global sequence `before` (the last of the previous page), with each
+    /// event's case id; and how many match in all.
+    pub async fn events_search(
+        &self,
+        filter: &EventFilter,
+        first: u64,
+        before: Option<i64>,
+    ) -> Result<(Vec<(String, StoredEvent)>, u64)> {
+        let mut c = Condition::all();
+        if let Some(actor) = &filter.actor_id {
+            c = c.add(event::Column::ActorId.eq(actor.clone()));
+        }
+        if let Some(roles) = &filter.roles {
+            c = c.add(event::Column::ActorRole.is_in(roles.clone()));
+        }
+        if let Some(types) = &filter.event_types {
+            c = c.add(event::Column::EventType.is_in(types.clone()));
+        }
+        if let Some(names) = &filter.transitions {
+            // The payload is canonical JSON: a transition's name stands as
+            // "transition":"NAME" (names are lower-case identifiers).
+            let mut any = Condition::any();
+            for name in names {
+                let safe: String = name
+                    .chars()
+                    .filter(|ch| ch.is_ascii_alphanumeric() || *ch == '_' || *ch == '-')
+                    .collect();
+                any = any.add(event::Column::Payload.like(format!("%\"transition\":\"{safe}\"%")));
+            }
+            c = c.add(any);
+        }
+        let mut cases_condition = Condition::all();
+        if let Some(kinds) = &filter.workflows {
+            cases_condition = cases_condition.add(cases::Column::Kind.is_in(kinds.clone()));
+        }
+        if let Some(units) = &filter.units {
+            cases_condition = cases_condition.add(cases::Column::UnitId.is_in(units.clone()));
+        }
+        if filter.workflows.is_some() || filter.units.is_some() {
+            c = c.add(
+                event::Column::CaseId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(cases::Column::Id)
+                        .from(cases::Entity)
+                        .cond_where(cases_condition)
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(from) = filter.from {
+            c = c.add(event::Column::RecordedAt.gte(from));
+        }
+        if let Some(to) = filter.to {
+            c = c.add(event::Column::RecordedAt.lt(to));
+        }
+        let total = event::Entity::find()
+            .filter(c.clone())
+            .count(&self.db)
+            .await?;
+        let mut page = event::Entity::find().filter(c);
+        if let Some(before) = before {
+            page = page.filter(event::Column::GlobalSeq.lt(before));
+        }
+        let rows = page
+            .order_by_desc(event::Column::GlobalSeq)
+            .limit(first)
+            .all(&self.db)
+            .await?;
+        let events = rows
+            .into_iter()
+            .map(|m| {
+                let case_id = m.case_id.clone();
+                StoredEvent::from_row(m).map(|e| (case_id, e))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((events, total))
     }
 
     /// Every event of a case, in order.
