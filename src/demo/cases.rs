@@ -249,6 +249,12 @@ fn avvikelse(lagrum: Lagrum, variant: usize) -> Vec<Step> {
                     "escalation_answer",
                     text("Ingen skada och inget missförhållande: rutinbrist som åtgärdats."),
                 ),
+                (
+                    "reporter_feedback",
+                    text(
+                        "Tack för din rapport. Orsaken var en rutinbrist; alla på schemat har nu gått introduktionen.",
+                    ),
+                ),
             ]),
         ),
     ));

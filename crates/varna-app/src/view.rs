@@ -306,6 +306,7 @@ impl CaseView {
                 self.investigation
                     || filing.accepts.contains(name)
                     || filing.requires.iter().any(|r| r.fields().contains(name))
+                    || self.def.field(name).is_some_and(|f| f.for_reporter)
             })
             .map(|(name, value)| {
                 let masked = !self.personal && self.def.field(name).is_some_and(|f| f.personal);

@@ -1648,3 +1648,84 @@ async fn an_auditor_reviews_the_periods_unusual_reads_and_records_the_check() {
     sas.sign_in("sas").await;
     assert_eq!(sas.get("/audit/review").await.status, StatusCode::FORBIDDEN);
 }
+
+/// The reporter hears back: their home page lists what they reported and
+/// where it stands, and when the case closes with feedback written for
+/// them, they read it — and nothing else of the investigation.
+#[tokio::test]
+async fn the_reporter_sees_where_their_report_stands_and_reads_the_feedback() {
+    let app = app().await;
+    let mut reporter = Browser::new(&app);
+    reporter.sign_in("rep-linden").await;
+    let case = reporter.file_avvikelse().await;
+    let home = reporter.get("/").await;
+    assert!(
+        home.html.contains("Det du har rapporterat")
+            && home.html.contains(&case_number(&case))
+            && home
+                .html
+                .contains("du får återkoppling när ärendet avslutas"),
+        "{}",
+        home.html
+    );
+    let mut manager = Browser::new(&app);
+    manager.sign_in("um-linden").await;
+    for (step, fields) in [
+        ("start_investigation", vec![]),
+        (
+            "report_actions",
+            vec![
+                ("causes", "Kvällspersonalen saknade rutin för insatsen"),
+                ("actions", "Ny rutin och genomgång på APT"),
+            ],
+        ),
+        (
+            "assess_effect",
+            vec![
+                ("result", "Rutinen följs"),
+                ("effect_assessment", "Inga nya missar på fyra veckor"),
+            ],
+        ),
+    ] {
+        let done = manager.act(&case, step, &fields).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{step}: {}", done.html);
+    }
+    let mut sas = Browser::new(&app);
+    sas.sign_in("sas").await;
+    let closed = sas
+        .act(
+            &case,
+            "close_social",
+            &[
+                ("closing_assessment", "Åtgärderna räcker"),
+                ("escalation_answer", "Inget missförhållande"),
+                (
+                    "reporter_feedback",
+                    "Tack för din rapport. Vi har infört en ny rutin för kvällens insatser.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.html);
+
+    let home = reporter.get("/").await;
+    assert!(
+        home.html.contains("Återkoppling finns") && home.html.contains("Avslutad"),
+        "{}",
+        home.html
+    );
+    let page = reporter.get(&format!("/cases/{case}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(
+        page.html.contains("Återkoppling till den som rapporterade")
+            && page.html.contains("Vi har infört en ny rutin"),
+        "{}",
+        page.html
+    );
+    assert!(
+        !page.html.contains("Kvällspersonalen saknade rutin")
+            && !page.html.contains("Åtgärderna räcker"),
+        "the investigation stays with those who investigate: {}",
+        page.html
+    );
+}

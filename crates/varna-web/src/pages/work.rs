@@ -23,6 +23,20 @@ struct MyWorkPage {
     units: Vec<(String, String, bool)>,
     /// The list was cut at its limit: say where the rest are.
     more: bool,
+    /// A reporter: what they reported, newest first, with where each
+    /// stands and whether its feedback has come.
+    reports: Vec<ReportRow>,
+}
+
+struct ReportRow {
+    id: String,
+    case_number: String,
+    kind: String,
+    summary: Option<String>,
+    state: String,
+    closed: bool,
+    /// Feedback written for the reporter has come.
+    feedback: bool,
 }
 
 struct WorkRow {
@@ -123,6 +137,35 @@ pub(super) async fn my_work(
             }
         })
         .collect();
+    let reports = if ctx.principal().role == varna_workflow::Role::Reporter {
+        match session
+            .cases(varna_app::CaseFilter::default(), 20, None)
+            .await
+        {
+            Ok(page) => page
+                .items
+                .into_iter()
+                .map(|(_, case)| {
+                    let id = case.id();
+                    ReportRow {
+                        case_number: short_id(&id),
+                        id,
+                        kind: label(case.workflow_label(), ctx.lang),
+                        summary: case.summary(90),
+                        state: label(&case.state().label, ctx.lang),
+                        closed: case.record.summary.is_closed,
+                        feedback: case.fields().iter().any(|f| {
+                            f.value.is_some()
+                                && case.def.field(&f.name).is_some_and(|d| d.for_reporter)
+                        }),
+                    }
+                })
+                .collect(),
+            Err(e) => return refused(&ctx, &e),
+        }
+    } else {
+        Vec::new()
+    };
     let page = MyWorkPage {
         c: ctx.chrome("/"),
         items,
@@ -130,6 +173,7 @@ pub(super) async fn my_work(
         states,
         units,
         more,
+        reports,
     };
     ctx.page(StatusCode::OK, &page)
 }

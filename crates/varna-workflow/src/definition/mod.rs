@@ -254,6 +254,10 @@ pub struct FieldSpec {
     pub label: Label,
     /// Whether the value may identify a person (masked for roles that do not need it).
     pub personal: bool,
+    /// Written for the person who reported the case (feedback when it
+    /// closes): shown to the reporter, who reads nothing else of the
+    /// investigation.
+    pub for_reporter: bool,
     /// A choice field's values as people read them (ids are ASCII:
     /// `lakemedel` reads "Läkemedel"); values not listed read as their id.
     pub value_labels: BTreeMap<String, Label>,

@@ -93,6 +93,8 @@ pub(super) struct RawField {
     #[serde(default)]
     pub(super) personal: bool,
     #[serde(default)]
+    pub(super) for_reporter: bool,
+    #[serde(default)]
     pub(super) values: Vec<Name>,
     #[serde(default)]
     pub(super) value_labels: BTreeMap<String, Label>,
