@@ -284,6 +284,22 @@ impl CaseView {
         Some(format!("{}…", cut.trim_end_matches([',', '.', ';', ':'])))
     }
 
+    /// Who filed the case — name, title and role — for the readers who see
+    /// personal data (who reported a missförhållande is itself sensitive);
+    /// `None` for others. The id stands for a name not registered.
+    pub async fn reported_by(&self, session: &Session<'_>) -> Result<Option<String>> {
+        if !self.personal {
+            return Ok(None);
+        }
+        let filer = &self.record.case.filed_by;
+        let id = filer.id.as_str();
+        Ok(Some(match session.store().user_name(id).await? {
+            Some((name, title)) if !title.is_empty() => format!("{name}, {title}"),
+            Some((name, _)) => name,
+            None => id.to_owned(),
+        }))
+    }
+
     /// The case's field values, in the order the lifecycle file lists its
     /// fields (its form order). Fields that identify a person are masked
     /// for readers who do not need them; a reporter sees only the fields a

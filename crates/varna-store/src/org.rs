@@ -117,6 +117,14 @@ impl Store {
         Ok(())
     }
 
+    /// A registered person's name and title, if registered.
+    pub async fn user_name(&self, id: &str) -> Result<Option<(String, String)>> {
+        Ok(app_user::Entity::find_by_id(id.to_owned())
+            .one(&self.db)
+            .await?
+            .map(|u| (u.name, u.title)))
+    }
+
     /// The registered units: `(id, name, verksamhetsområde id)`.
     pub async fn units(&self) -> Result<Vec<(String, String, String)>> {
         Ok(unit::Entity::find()

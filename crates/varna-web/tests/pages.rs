@@ -1690,6 +1690,13 @@ async fn the_reporter_sees_where_their_report_stands_and_reads_the_feedback() {
         let done = manager.act(&case, step, &fields).await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{step}: {}", done.html);
     }
+    let seen = manager.get(&format!("/cases/{case}")).await;
+    assert!(
+        seen.html.contains("<dt>Rapporterat av</dt><dd>Maja Lind")
+            && seen.html.contains("class=\"breadcrumbs\""),
+        "the unit manager sees who reported it, and the way back: {}",
+        seen.html
+    );
     let mut sas = Browser::new(&app);
     sas.sign_in("sas").await;
     let closed = sas
@@ -1727,5 +1734,12 @@ async fn the_reporter_sees_where_their_report_stands_and_reads_the_feedback() {
             && !page.html.contains("Åtgärderna räcker"),
         "the investigation stays with those who investigate: {}",
         page.html
+    );
+    let mut auditor = Browser::new(&app);
+    auditor.sign_in("granskare").await;
+    let audited = auditor.get(&format!("/cases/{case}")).await;
+    assert!(
+        !audited.html.contains("Rapporterat av"),
+        "who reported is for those who see personal data"
     );
 }

@@ -119,6 +119,8 @@ pub(super) const EN: Text = Text {
     fields_title: "Case details",
     history_title: "Events",
     my_reports_title: "What you have reported",
+    reported_by: "Reported by",
+    breadcrumbs: "You are here",
     feedback_has_come: "Feedback has come",
     feedback_when_closed: "(you get feedback when the case closes)",
     nav_access_log: "Who read",

@@ -165,6 +165,8 @@ pub struct Text {
     pub fields_title: &'static str,
     pub history_title: &'static str,
     pub my_reports_title: &'static str,
+    pub reported_by: &'static str,
+    pub breadcrumbs: &'static str,
     pub feedback_has_come: &'static str,
     pub feedback_when_closed: &'static str,
     pub nav_access_log: &'static str,

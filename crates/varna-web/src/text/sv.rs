@@ -119,6 +119,8 @@ pub(super) const SV: Text = Text {
     fields_title: "Uppgifter i ärendet",
     history_title: "Händelser",
     my_reports_title: "Det du har rapporterat",
+    reported_by: "Rapporterat av",
+    breadcrumbs: "Du är här",
     feedback_has_come: "Återkoppling finns",
     feedback_when_closed: "(du får återkoppling när ärendet avslutas)",
     nav_access_log: "Vem har läst",

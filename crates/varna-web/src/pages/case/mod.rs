@@ -61,6 +61,8 @@ struct CasePage {
     /// The risk score, its threshold and whether it is at or above it.
     risk: Option<(i64, i64, bool)>,
     personnummer: Option<String>,
+    /// Who filed it, for the roles allowed to know.
+    reported_by: Option<String>,
     version: i64,
     deadlines: Vec<DeadlineRow>,
     actions: Vec<Action>,
@@ -148,6 +150,7 @@ struct Loaded {
     actions: Vec<TransitionView>,
     can_add_entry: bool,
     personnummer: Option<String>,
+    reported_by: Option<String>,
     /// Investigators (everyone but the reporter).
     history: Vec<HistoryItem>,
     /// Auditors.
@@ -201,6 +204,7 @@ async fn load_at(
             actions: view.available_transitions(&session),
             can_add_entry: view.can_add_journal_entry(&session),
             personnummer: view.personnummer(&session).await?,
+            reported_by: view.reported_by(&session).await?,
             history,
             chain,
             access,
@@ -378,6 +382,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
             .map(|o| (label(&o.named.label, lang), o.reportable)),
         risk: case.risk().map(|r| (r.score, r.escalate_from, r.high)),
         personnummer: loaded.personnummer.clone(),
+        reported_by: loaded.reported_by.clone(),
         version: summary.version as i64,
         deadlines: case
             .deadlines()
