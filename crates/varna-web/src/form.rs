@@ -221,6 +221,21 @@ pub(crate) fn controls(
     errors: &BTreeMap<String, String>,
     lang: Lang,
 ) -> Vec<FieldView> {
+    controls_for(defs, names, prefix, values, errors, lang, None)
+}
+
+/// The same for a step that takes only some outcomes (`when.outcome`):
+/// its outcome control offers those alone, so a choice the step does not
+/// take cannot be made in its form.
+pub(crate) fn controls_for(
+    defs: &Definitions,
+    names: &[(String, bool)],
+    prefix: &str,
+    values: &BTreeMap<String, String>,
+    errors: &BTreeMap<String, String>,
+    lang: Lang,
+    outcomes: Option<&[String]>,
+) -> Vec<FieldView> {
     names
         .iter()
         .filter_map(|(name, required)| {
@@ -240,6 +255,7 @@ pub(crate) fn controls(
                 "outcome" => defs
                     .outcomes
                     .iter()
+                    .filter(|o| outcomes.is_none_or(|allowed| allowed.contains(&o.id)))
                     .map(|o| Choice {
                         label: o.label.clone(),
                         hint: o.explain.clone().unwrap_or_else(|| {

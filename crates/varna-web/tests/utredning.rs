@@ -380,6 +380,19 @@ async fn a_closing_step_names_the_actions_still_to_follow_up() {
         ),
         "{close}"
     );
+    // Each ruling's form offers the outcomes it takes, no others: a
+    // serious outcome is chosen in the anmälan's form, not here.
+    assert!(
+        close.contains("value=\"missforhallande\"")
+            && !close.contains("value=\"serious_missforhallande\""),
+        "{close}"
+    );
+    let propose = between(&page.html, "id=\"act-propose_anmalan\"", "</details>");
+    assert!(
+        propose.contains("value=\"serious_missforhallande\"")
+            && !propose.contains("value=\"no_missforhallande\""),
+        "{propose}"
+    );
     let today = chrono::Utc::now().date_naive().to_string();
     let ruling = [
         ("outcome", "missforhallande"),

@@ -235,13 +235,18 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
             });
             let values = mine.map(|p| p.values.clone()).unwrap_or_default();
             let needs = form::fields_of(&a.missing, &a.accepts, topics);
-            let fields = form::controls(
+            let takes = case
+                .def
+                .transition(&a.name)
+                .and_then(|t| t.when.outcome.as_deref());
+            let fields = form::controls_for(
                 &defs,
                 &needs.inputs,
                 &format!("{}-", a.name),
                 &values,
                 &errors,
                 lang,
+                takes,
             );
             let in_journal: Vec<String> = needs
                 .in_journal
