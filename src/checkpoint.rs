@@ -5,8 +5,10 @@
 //! checking a folder of them, and the server's periodic writer.
 //!
 //! A checkpoint is a C2SP signed note (see `varna_chain::checkpoint`); its
-//! file is `checkpoint-<size, 12 digits>-<key id>.txt`, so a folder sorts in
-//! log order and a rotated key's checkpoints stay beside the new key's.
+//! file is `checkpoint-<events, 12 digits>-<reads, 12 digits>-<key id>.txt`,
+//! so a folder sorts in log order and a rotated key's checkpoints stay
+//! beside the new key's. Each also signs the access log's chain (an
+//! `access` extension line), so a deleted read shows.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -197,23 +199,26 @@ pub(crate) async fn write_checkpoint(
             }
         }
     }
-    let (size, head) = match store.chain_head_since(newest.as_ref()).await? {
-        Ok(head) => head,
+    let heads = match store.chain_head_since(newest.as_ref()).await? {
+        Ok(heads) => heads,
         Err(problem) => anyhow::bail!(
             "the audit log no longer extends the newest checkpoint in {}: {problem}",
             dir.display()
         ),
     };
+    let size = heads.size;
     if size == 0 {
         return Ok(Written::Empty);
     }
-    if let Some(newest) = newest.filter(|c| c.size == size) {
+    if let Some(newest) =
+        newest.filter(|c| c.size == size && c.access.as_ref().map(|a| a.0) == Some(heads.access.0))
+    {
         return Ok(Written::Unchanged(newest));
     }
-    let note = signer.sign(size, &head)?;
-    let id = verifier.key_id();
-    let path = dir.join(format!("checkpoint-{size:012}-{id}.txt"));
-    let temporary = dir.join(format!(".checkpoint-{size:012}-{id}.tmp"));
+    let note = signer.sign(size, &heads.head, Some((heads.access.0, &heads.access.1)))?;
+    let (id, reads) = (verifier.key_id(), heads.access.0);
+    let path = dir.join(format!("checkpoint-{size:012}-{reads:012}-{id}.txt"));
+    let temporary = dir.join(format!(".checkpoint-{size:012}-{reads:012}-{id}.tmp"));
     {
         let mut file = std::fs::File::create(&temporary)
             .with_context(|| format!("writing {}", temporary.display()))?;
@@ -225,7 +230,8 @@ pub(crate) async fn write_checkpoint(
     let checkpoint = Checkpoint {
         origin: signer.name().to_owned(),
         size,
-        head,
+        head: heads.head,
+        access: Some(heads.access),
     };
     tracing::info!(size, file = %path.display(), "audit checkpoint written");
     Ok(Written::New(checkpoint, path))

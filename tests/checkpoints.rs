@@ -493,3 +493,118 @@ async fn after_a_key_rotation_both_keys_checkpoints_are_checked() {
         text(&out)
     );
 }
+
+/// Records a read of each case (as the server does before answering).
+async fn read(url: &str, ids: &[String]) {
+    let store = Store::open(&StoreConfig::new(url), &catalog())
+        .await
+        .expect("opens");
+    for id in ids {
+        store
+            .record_access(varna_store::NewAccess {
+                actor_id: "sas-1".into(),
+                role: Role::Sas,
+                case_id: varna_store::CaseId::parse(id).expect("an id"),
+                purpose: "case_view".into(),
+                at: chrono::Utc::now(),
+            })
+            .await
+            .expect("logged");
+    }
+    store.close().await.expect("closes");
+}
+
+fn sql(db: &Path, statement: &str) {
+    let out = python(&[
+        "-c",
+        "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); n=c.execute(sys.argv[2]).rowcount; c.commit(); assert n > 0, n",
+        &db.display().to_string(),
+        statement,
+    ]);
+    assert!(out.status.success(), "{statement}: {}", text(&out));
+}
+
+/// The access log has a chain of its own: a read deleted from the middle
+/// shows to both verifiers on their own; the newest reads deleted with the
+/// chain's end moved back show against a signed checkpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_read_in_the_access_log_is_caught() {
+    let s = signed().await;
+    read(&s.url, &s.ids).await;
+    let key = s
+        ._dir
+        .path()
+        .join("keys/checkpoint.key")
+        .display()
+        .to_string();
+    let checkpoints = s.checkpoints.display().to_string();
+    let signed_reads = varna(&[
+        "audit",
+        "checkpoint",
+        "--key",
+        &key,
+        "--dir",
+        &checkpoints,
+        "--database-url",
+        &s.url,
+    ]);
+    assert!(
+        text(&signed_reads).contains("checkpoint at 5 events written"),
+        "{}",
+        text(&signed_reads)
+    );
+    assert!(s.verify_with_checkpoints().status.success());
+    assert!(
+        s.python_verify().status.success(),
+        "{}",
+        text(&s.python_verify())
+    );
+
+    // The newest two reads deleted and the chain's end moved back to the
+    // third: the chain alone still ends where its head says.
+    sql(
+        &s.db,
+        "DELETE FROM access_log WHERE chain_seq > (SELECT MAX(chain_seq) - 2 FROM access_log)",
+    );
+    sql(
+        &s.db,
+        "UPDATE access_head SET seq = (SELECT MAX(chain_seq) FROM access_log), hash = (SELECT hash FROM access_log WHERE chain_seq = (SELECT MAX(chain_seq) FROM access_log)) WHERE id = 1",
+    );
+    let plain = s.verify();
+    assert!(plain.status.success(), "{}", text(&plain));
+    let out = s.verify_with_checkpoints();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("the access log's chain is broken")
+            && text(&out).contains("were deleted"),
+        "{}",
+        text(&out)
+    );
+    let out = s.python_verify();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("were deleted (signed checkpoint)"),
+        "{}",
+        text(&out)
+    );
+
+    // A read deleted from the middle shows without any checkpoint.
+    sql(&s.db, "DELETE FROM access_log WHERE chain_seq = 1");
+    let plain = s.verify();
+    assert_eq!(plain.status.code(), Some(1), "{}", text(&plain));
+    assert!(
+        text(&plain).contains("the access log's chain is broken"),
+        "{}",
+        text(&plain)
+    );
+    let out = python(&[
+        &root().join("tools/audit_verify.py").display().to_string(),
+        &s.db.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("reads 1 to 1 are missing"),
+        "{}",
+        text(&out)
+    );
+}

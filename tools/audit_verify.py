@@ -10,7 +10,8 @@ signed checkpoints (files, or folders of checkpoint-*.txt) also needs the
 `cryptography` package for Ed25519 (Debian: python3-cryptography); KEY is
 the public key as `varna audit key` prints it (name+keyid+key), or a file
 holding it. It also checks what auditors read against the events: each
-case's stored snapshot (state, fields, journal) and its journal rows.
+case's stored snapshot (state, fields, journal) and its journal rows; and
+the access log's own chain (and the reads each checkpoint signed).
 Exit 0 when both chains are intact, the read tables agree and the log
 extends every checkpoint, 1 with the first break otherwise, 2 when the checkpoints
 cannot be checked.
@@ -101,10 +102,16 @@ def open_checkpoint(path, key):
         signed = True
     if not signed:
         return None, f"{path}: not signed by the key {name}"
-    origin, size, head = body.splitlines()[:3]
+    lines = body.splitlines()
+    origin, size, head = lines[:3]
     if origin != name:
         return None, f"{path}: a checkpoint of the log {origin}, not {name}"
-    return (int(size), base64.b64decode(head).hex()), None
+    access = None
+    for extension in lines[3:]:
+        if extension.startswith("access "):
+            reads, access_head = extension[len("access "):].split(" ", 1)
+            access = (int(reads), base64.b64decode(access_head).hex())
+    return (int(size), base64.b64decode(head).hex(), access), None
 
 
 def checkpoint_files(paths):
@@ -115,6 +122,42 @@ def checkpoint_files(paths):
                     yield os.path.join(p, n)
         else:
             yield p
+
+
+def access_hash(prev, row):
+    read = {
+        "actor_id": row["actor_id"],
+        "actor_role": row["actor_role"],
+        "at": timestamp(row["at"]),
+        "case_id": row["case_id"],
+        "chain_seq": row["chain_seq"],
+        "purpose": row["purpose"],
+    }
+    text = json.dumps(read, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return sha(bytes.fromhex(prev), text)
+
+
+def check_access_chain(db, signed):
+    """The access log's own chain, and the reads and heads the checkpoints
+    signed [(reads, head hex)]. The first problem, or None."""
+    pending = sorted(a for a in signed if a[0] > 0)
+    seq, prev = 0, GENESIS
+    for row in db.execute("SELECT * FROM access_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq"):
+        if row["chain_seq"] != seq + 1:
+            return f"the access log's chain is broken: reads {seq + 1} to {row['chain_seq'] - 1} are missing"
+        h = access_hash(prev, row)
+        if row["prev_hash"] != prev or row["hash"] != h:
+            return f"the access log's chain is broken: read {row['chain_seq']} was changed"
+        seq, prev = row["chain_seq"], h
+        while pending and pending[0][0] == seq:
+            if pending.pop(0)[1] != h:
+                return f"the access log was rewritten up to read {seq} (signed checkpoint)"
+    head = db.execute("SELECT seq, hash FROM access_head WHERE id = 1").fetchone()
+    if (head["seq"], head["hash"]) != (seq, prev):
+        return "the access log's chain does not end at its recorded head"
+    if pending:
+        return f"the access log has {seq} reads; reads {seq + 1} to {pending[0][0]} were deleted (signed checkpoint)"
+    return None
 
 
 def check_read_tables(db):
@@ -162,7 +205,7 @@ def check_read_tables(db):
 
 def main(path, checkpoints=()):
     """Checks the chains and `checkpoints` [(size, head hex)]; the first problem, or None."""
-    pending = sorted(c for c in checkpoints if c[0] > 0)  # the empty log commits to nothing
+    pending = sorted((c[0], c[1]) for c in checkpoints if c[0] > 0)  # the empty log commits to nothing
     good = 0
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     db.row_factory = sqlite3.Row
@@ -202,6 +245,9 @@ def main(path, checkpoints=()):
     problem = check_read_tables(db)
     if problem:
         return f"read tables differ from the events: {problem}"
+    problem = check_access_chain(db, [c[2] for c in checkpoints if len(c) > 2 and c[2]])
+    if problem:
+        return problem
     print(f"audit chain intact: {events} events")
     return None
 

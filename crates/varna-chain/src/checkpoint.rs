@@ -5,6 +5,7 @@
 //! varna.exempelkommunen.se/audit      origin: names the log and the key
 //! 18234                               size: events in the global chain
 //! 3q2+7w…=                            head: the global_hash after the last, base64
+//! access 90211 Zm9v…=                 extension: the access log's chain, reads and head
 //!
 //! — varna.exempelkommunen.se/audit AbCdEf…   key id (4 bytes) ‖ Ed25519 signature, base64
 //! ```
@@ -38,6 +39,9 @@ pub struct Checkpoint {
     pub size: u64,
     /// The global chain's hash after event `size` (hex, as stored).
     pub head: String,
+    /// The access log's chain: reads in it and its hash after the last
+    /// (hex), where the checkpoint states them (an `access` extension line).
+    pub access: Option<(u64, String)>,
 }
 
 /// Why a key or a checkpoint is not accepted.
@@ -185,12 +189,24 @@ impl CheckpointSigner {
         }
     }
 
-    /// The signed note of a checkpoint of this log at `size` with `head`.
-    pub fn sign(&self, size: u64, head: &str) -> Result<String, CheckpointError> {
+    /// The signed note of a checkpoint of this log at `size` with `head`,
+    /// and the access log's chain at `access` (reads, head) when given.
+    pub fn sign(
+        &self,
+        size: u64,
+        head: &str,
+        access: Option<(u64, &str)>,
+    ) -> Result<String, CheckpointError> {
         let head = hex32(head).ok_or(CheckpointError::Malformed(
             "the head is not a SHA-256 in hex",
         ))?;
-        let body = format!("{}\n{size}\n{}\n", self.name, BASE64.encode(head));
+        let mut body = format!("{}\n{size}\n{}\n", self.name, BASE64.encode(head));
+        if let Some((reads, access_head)) = access {
+            let access_head = hex32(access_head).ok_or(CheckpointError::Malformed(
+                "the access head is not a SHA-256 in hex",
+            ))?;
+            body.push_str(&format!("access {reads} {}\n", BASE64.encode(access_head)));
+        }
         let signature = self.key.sign(body.as_bytes());
         let mut sig = self.verifier().id.to_vec();
         sig.extend_from_slice(&signature.to_bytes());
@@ -265,6 +281,21 @@ impl CheckpointVerifier {
                 "origin, size and head on three lines",
             ));
         };
+        let mut access = None;
+        for extension in lines {
+            if let Some(rest) = extension.strip_prefix("access ") {
+                let (reads, head) = rest
+                    .split_once(' ')
+                    .ok_or(CheckpointError::Malformed("access: reads and head"))?;
+                let reads = reads
+                    .parse::<u64>()
+                    .map_err(|_| CheckpointError::Malformed("access: reads is not a number"))?;
+                let head = BASE64.decode(head).ok().filter(|h| h.len() == 32).ok_or(
+                    CheckpointError::Malformed("access: the head is not a base64 SHA-256"),
+                )?;
+                access = Some((reads, head.iter().map(|b| format!("{b:02x}")).collect()));
+            }
+        }
         let size = size
             .parse::<u64>()
             .ok()
@@ -279,6 +310,7 @@ impl CheckpointVerifier {
             origin: origin.to_owned(),
             size,
             head: head.iter().map(|b| format!("{b:02x}")).collect(),
+            access,
         })
     }
 }
@@ -326,18 +358,20 @@ mod tests {
     #[test]
     fn a_signed_checkpoint_opens_with_its_verifier_and_keys_round_trip() {
         let s = signer();
-        let note = s.sign(42, HEAD).expect("signs");
+        let note = s.sign(42, HEAD, Some((7, HEAD))).expect("signs");
         let lines: Vec<&str> = note.lines().collect();
         assert_eq!(lines[..2], ["varna.example/audit", "42"]);
-        assert_eq!(lines[3], "");
-        assert!(lines[4].starts_with("\u{2014} varna.example/audit "));
+        assert!(lines[3].starts_with("access 7 "));
+        assert_eq!(lines[4], "");
+        assert!(lines[5].starts_with("\u{2014} varna.example/audit "));
         let v = CheckpointVerifier::from_text(&s.verifier().to_string()).expect("reads");
         assert_eq!(
             v.open(&note),
             Ok(Checkpoint {
                 origin: "varna.example/audit".into(),
                 size: 42,
-                head: HEAD.into()
+                head: HEAD.into(),
+                access: Some((7, HEAD.into())),
             })
         );
         let again = CheckpointSigner::from_text(&s.to_text()).expect("reads");
@@ -347,7 +381,7 @@ mod tests {
     #[test]
     fn a_changed_size_head_or_key_is_refused() {
         let s = signer();
-        let note = s.sign(42, HEAD).expect("signs");
+        let note = s.sign(42, HEAD, None).expect("signs");
         let v = s.verifier();
         assert_eq!(
             v.open(&note.replacen("\n42\n", "\n41\n", 1)),

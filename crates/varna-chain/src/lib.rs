@@ -124,6 +124,38 @@ pub fn event_hash(prev_hash: &str, canonical: &[u8]) -> String {
     hex(&h.finalize())
 }
 
+/// One read in the access log, as its chain hashes it.
+#[derive(Debug, Clone, Copy)]
+pub struct AccessContent<'a> {
+    /// Its place in the access chain (1, 2, 3, …).
+    pub chain_seq: i64,
+    /// Who read.
+    pub actor_id: &'a str,
+    /// In which role.
+    pub actor_role: &'a str,
+    /// Which case.
+    pub case_id: &'a str,
+    /// Why.
+    pub purpose: &'a str,
+    /// When (microsecond precision).
+    pub at: DateTime<Utc>,
+}
+
+/// The access chain's link: `hex(SHA-256(bytes(prev_hash) ‖ canonical))`,
+/// the canonical form a JSON object of the six keys in byte order, as for
+/// events: `{"actor_id","actor_role","at","case_id","chain_seq","purpose"}`.
+pub fn access_hash(prev_hash: &str, read: &AccessContent<'_>) -> String {
+    let value = serde_json::json!({
+        "actor_id": read.actor_id,
+        "actor_role": read.actor_role,
+        "at": timestamp_text(read.at),
+        "case_id": read.case_id,
+        "chain_seq": read.chain_seq,
+        "purpose": read.purpose,
+    });
+    event_hash(prev_hash, canonical_json(&value).as_bytes())
+}
+
 /// The global chain link.
 pub fn global_hash(prev_global_hash: &str, event_hash: &str) -> String {
     let mut h = Sha256::new();

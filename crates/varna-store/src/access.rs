@@ -10,13 +10,13 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use tokio::sync::{mpsc, oneshot};
 use varna_workflow::Role;
 
-use crate::entities::access_log;
+use crate::entities::{access_head, access_log};
 use crate::error::{Error, Result};
 use crate::{CaseId, Store};
 
@@ -86,10 +86,17 @@ pub struct AccessFilter {
 pub(crate) const MAX_ACCESS_ROWS: u64 = 10_000;
 
 /// Rows waiting for the writer, and where to say how it went.
-type Pending = (
-    Vec<access_log::ActiveModel>,
-    oneshot::Sender<Result<(), DbErr>>,
-);
+type Pending = (Vec<Row>, oneshot::Sender<Result<(), DbErr>>);
+
+/// A read to write, its time normalised as it is hashed.
+#[derive(Debug)]
+struct Row {
+    actor_id: String,
+    actor_role: String,
+    case_id: String,
+    purpose: String,
+    at: DateTime<Utc>,
+}
 
 /// The most rows one group commit writes (5 parameters each, well inside
 /// SQLite's and PostgreSQL's limits).
@@ -118,10 +125,7 @@ impl AccessWriter {
                     done.push(tell);
                 }
                 let readers = done.len();
-                let result = access_log::Entity::insert_many(rows)
-                    .exec_without_returning(&db)
-                    .await
-                    .map(|_| ());
+                let result = append_chained(&db, rows).await;
                 if let Err(e) = &result {
                     tracing::error!(error = %e, readers, "could not write to the access log");
                 }
@@ -139,7 +143,7 @@ impl AccessWriter {
     }
 
     /// Queues rows and waits until they are committed.
-    async fn write(&self, rows: Vec<access_log::ActiveModel>) -> Result<()> {
+    async fn write(&self, rows: Vec<Row>) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -150,15 +154,71 @@ impl AccessWriter {
     }
 }
 
-fn row(access: NewAccess) -> access_log::ActiveModel {
-    access_log::ActiveModel {
-        id: NotSet,
-        actor_id: Set(access.actor_id),
-        actor_role: Set(access.role.as_str().to_owned()),
-        case_id: Set(access.case_id.to_string()),
-        purpose: Set(access.purpose),
-        at: Set(crate::chain::normalise(access.at)),
+fn row(access: NewAccess) -> Row {
+    Row {
+        actor_id: access.actor_id,
+        actor_role: access.role.as_str().to_owned(),
+        case_id: access.case_id.to_string(),
+        purpose: access.purpose,
+        at: crate::chain::normalise(access.at),
     }
+}
+
+/// Appends `rows` to the access log, each linked into the access chain
+/// after the chain's end, and moves the end — in one transaction that
+/// holds the database's write lock (SQLite `BEGIN IMMEDIATE`; PostgreSQL a
+/// row lock on the end), so servers sharing a database extend one chain.
+async fn append_chained(db: &DatabaseConnection, rows: Vec<Row>) -> Result<(), DbErr> {
+    let txn = crate::backend::begin_raw_write(db)
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    let mut select = access_head::Entity::find_by_id(1);
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        select = select.lock_exclusive();
+    }
+    let head = select
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DbErr::Custom("the access chain's head row is missing".into()))?;
+    let (mut seq, mut prev) = (head.seq, head.hash);
+    let mut models = Vec::with_capacity(rows.len());
+    for r in rows {
+        seq += 1;
+        let hash = crate::chain::access_hash(
+            &prev,
+            &crate::chain::AccessContent {
+                chain_seq: seq,
+                actor_id: &r.actor_id,
+                actor_role: &r.actor_role,
+                case_id: &r.case_id,
+                purpose: &r.purpose,
+                at: r.at,
+            },
+        );
+        models.push(access_log::ActiveModel {
+            id: NotSet,
+            actor_id: Set(r.actor_id),
+            actor_role: Set(r.actor_role),
+            case_id: Set(r.case_id),
+            purpose: Set(r.purpose),
+            at: Set(r.at),
+            chain_seq: Set(Some(seq)),
+            prev_hash: Set(Some(prev)),
+            hash: Set(Some(hash.clone())),
+        });
+        prev = hash;
+    }
+    access_log::Entity::insert_many(models)
+        .exec_without_returning(&txn)
+        .await?;
+    access_head::Entity::update(access_head::ActiveModel {
+        id: Set(1),
+        seq: Set(seq),
+        hash: Set(prev),
+    })
+    .exec(&txn)
+    .await?;
+    txn.commit().await
 }
 
 impl Store {

@@ -29,8 +29,19 @@ use sea_orm::{
 use crate::Store;
 use crate::chain::checkpoint::Checkpoint;
 use crate::chain::{self, EventContent, GENESIS};
-use crate::entities::{audit_head, cases, event};
+use crate::entities::{access_head, access_log, audit_head, cases, event};
 use crate::error::{Error, Result};
+
+/// The ends of both chains, as a new checkpoint signs them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heads {
+    /// Events in the global chain.
+    pub size: u64,
+    /// The global chain's hash after the last.
+    pub head: String,
+    /// The access log's chain: reads, and its hash after the last.
+    pub access: (u64, String),
+}
 
 /// How many rows each page of the walk reads.
 const PAGE: u64 = 10_000;
@@ -57,6 +68,8 @@ pub enum BreakKind {
     /// The log no longer extends a signed checkpoint: events at or before
     /// its size were changed or deleted, and the chain recomputed.
     CheckpointNotExtended,
+    /// A read in the access log was deleted (its chain skips) or changed.
+    AccessLogBroken,
 }
 
 impl BreakKind {
@@ -70,6 +83,9 @@ impl BreakKind {
             BreakKind::HeadMismatch => "the global chain does not end at the recorded head",
             BreakKind::CaseWithoutEvents => "a case has no events",
             BreakKind::EventsWithoutCase => "events exist for a case with no case record",
+            BreakKind::AccessLogBroken => {
+                "the access log's chain is broken (a read was deleted or changed)"
+            }
             BreakKind::CheckpointNotExtended => {
                 "the log does not extend a signed checkpoint (events were changed or deleted and the chain recomputed)"
             }
@@ -378,12 +394,108 @@ impl Store {
             ));
             return Ok(report);
         }
+        if let Some(problem) = self.verify_access_chain(&checkpoints).await? {
+            report.problem = Some(problem);
+            return Ok(report);
+        }
         progress(Progress {
             pass: 3,
             done: total,
             total,
         });
         Ok(report)
+    }
+
+    /// The access log's own chain: `chain_seq` runs 1, 2, 3, … without
+    /// gaps, each row links to the one before and recomputes, the chain
+    /// ends at `access_head`, and the log holds at least the reads every
+    /// checkpoint counted, with the head it signed.
+    async fn verify_access_chain(&self, checkpoints: &[&Checkpoint]) -> Result<Option<Break>> {
+        let head = access_head::Entity::find_by_id(1)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| Error::Corrupt("the access chain's head row is missing".into()))?;
+        let broken = |seq: i64, expected: String, found: String| {
+            Some(brk(
+                BreakKind::AccessLogBroken,
+                None,
+                None,
+                Some(seq),
+                expected,
+                found,
+            ))
+        };
+        let mut signed: Vec<(u64, &str)> = checkpoints
+            .iter()
+            .filter_map(|c| c.access.as_ref().map(|(n, h)| (*n, h.as_str())))
+            .filter(|(n, _)| *n > 0)
+            .collect();
+        signed.sort_unstable();
+        let mut pending = signed.into_iter().peekable();
+        let (mut seq, mut prev) = (0i64, GENESIS.to_owned());
+        loop {
+            let rows = access_log::Entity::find()
+                .filter(access_log::Column::ChainSeq.gt(seq))
+                .order_by_asc(access_log::Column::ChainSeq)
+                .limit(PAGE)
+                .all(&self.db)
+                .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for r in rows {
+                let at = r.chain_seq.unwrap_or_default();
+                if at != seq + 1 {
+                    return Ok(broken(
+                        seq + 1,
+                        format!("read {} of the access chain", seq + 1),
+                        format!("read {at}: reads {} to {} are missing", seq + 1, at - 1),
+                    ));
+                }
+                let hash = chain::access_hash(
+                    &prev,
+                    &chain::AccessContent {
+                        chain_seq: at,
+                        actor_id: &r.actor_id,
+                        actor_role: &r.actor_role,
+                        case_id: &r.case_id,
+                        purpose: &r.purpose,
+                        at: r.at,
+                    },
+                );
+                if r.prev_hash.as_deref() != Some(prev.as_str())
+                    || r.hash.as_deref() != Some(hash.as_str())
+                {
+                    return Ok(broken(at, hash, r.hash.unwrap_or_default()));
+                }
+                while let Some((_, signed)) = pending.next_if(|(n, _)| *n == at.unsigned_abs()) {
+                    if signed != hash {
+                        return Ok(broken(
+                            at,
+                            format!("{signed} (signed checkpoint)"),
+                            format!("{hash}: the access log was rewritten up to read {at}"),
+                        ));
+                    }
+                }
+                seq = at;
+                prev = hash;
+            }
+        }
+        if head.seq != seq || head.hash != prev {
+            return Ok(broken(
+                head.seq,
+                format!("{} reads ending in {}", head.seq, head.hash),
+                format!("{seq} reads ending in {prev}"),
+            ));
+        }
+        if let Some((n, _)) = pending.next() {
+            return Ok(broken(
+                i64::try_from(n).unwrap_or(i64::MAX),
+                format!("at least {n} reads (signed checkpoint)"),
+                format!("{seq} reads: reads {} to {n} were deleted", seq + 1),
+            ));
+        }
+        Ok(None)
     }
 }
 
@@ -397,7 +509,7 @@ impl Store {
     pub async fn chain_head_since(
         &self,
         since: Option<&Checkpoint>,
-    ) -> Result<std::result::Result<(u64, String), Break>> {
+    ) -> Result<std::result::Result<Heads, Break>> {
         let head = audit_head::Entity::find_by_id(1)
             .one(&self.db)
             .await?
@@ -478,7 +590,40 @@ impl Store {
                 format!("{seq} events ending in {global}"),
             )));
         }
-        Ok(Ok((u64::try_from(seq).unwrap_or_default(), global)))
+        // The access log's chain: still holding the read the checkpoint
+        // named, with the hash it signed (the links are `verify_audit`'s).
+        let access = access_head::Entity::find_by_id(1)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| Error::Corrupt("the access chain's head row is missing".into()))?;
+        if let Some((reads, signed)) = since
+            .and_then(|c| c.access.as_ref())
+            .filter(|(n, _)| *n > 0)
+        {
+            let n = i64::try_from(*reads).unwrap_or(i64::MAX);
+            let stored: Option<Option<String>> = access_log::Entity::find()
+                .select_only()
+                .column(access_log::Column::Hash)
+                .filter(access_log::Column::ChainSeq.eq(n))
+                .into_tuple()
+                .one(&self.db)
+                .await?;
+            if stored.flatten().as_deref() != Some(signed.as_str()) || access.seq < n {
+                return Ok(Err(brk(
+                    BreakKind::AccessLogBroken,
+                    None,
+                    None,
+                    Some(n),
+                    format!("read {n} with {signed} (signed checkpoint)"),
+                    "another, or none".to_owned(),
+                )));
+            }
+        }
+        Ok(Ok(Heads {
+            size: u64::try_from(seq).unwrap_or_default(),
+            head: global,
+            access: (u64::try_from(access.seq).unwrap_or_default(), access.hash),
+        }))
     }
 
     /// Checks one case's own chain (sequence, links and content of each

@@ -12,6 +12,10 @@ pub struct Model {
     pub case_id: String,
     pub purpose: String,
     pub at: DateTimeUtc,
+    /// Its place in the access chain (rows from before the chain: none).
+    pub chain_seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

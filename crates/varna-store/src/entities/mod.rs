@@ -2,6 +2,7 @@
 //! speaks in `varna_workflow` types and the view structs of `queries`.
 //! They mirror `migrations/` exactly; change both together.
 
+pub(crate) mod access_head;
 pub(crate) mod access_log;
 pub(crate) mod audit_head;
 pub(crate) mod case_deadline;

@@ -10,6 +10,7 @@ pub(crate) mod m20261123_000002_report;
 mod m20261204_000001_revocation;
 pub(crate) mod m20261205_000001_swedish_calendar;
 mod m20261205_000002_log_review;
+mod m20261205_000003_access_chain;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_revocation::Migration),
             Box::new(m20261205_000001_swedish_calendar::Migration),
             Box::new(m20261205_000002_log_review::Migration),
+            Box::new(m20261205_000003_access_chain::Migration),
         ]
     }
 }
