@@ -528,10 +528,12 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
             .contains("Så här såg ärendet ut efter händelse 1"),
         "the case as it stood"
     );
+    b.shot("auditor-as-it-stood").await;
     b.accessible("a case as it stood").await;
     b.goto("/audit/access").await;
     b.accessible("who read what").await;
     b.goto("/audit/review").await;
+    b.shot("log-review").await;
     b.accessible("the log review").await;
     b.goto("/cases?kind=lex-sarah").await;
     b.shot("search").await;

@@ -1501,7 +1501,8 @@ async fn an_auditor_opens_a_case_as_it_stood_and_finds_who_read_cases_about_a_pe
     assert!(
         then.html.contains("Så här såg ärendet ut efter händelse 1")
             && then.html.contains("<dd><strong>Rapport mottagen</strong>")
-            && !then.html.contains("?vid=2"),
+            && !then.html.contains("?vid=2")
+            && !then.html.contains("Vad du kan göra nu"),
         "{}",
         then.html
     );
