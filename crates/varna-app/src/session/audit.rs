@@ -36,33 +36,12 @@ impl Session<'_> {
         first: u64,
         after: Option<&str>,
     ) -> Result<EventPage> {
-        if !policy::sees_audit(self.principal) {
-            return Err(AppError::new(
-                Code::Forbidden,
-                "the search across cases is for the auditor role",
-            ));
-        }
-        if !(1..=500).contains(&first) {
-            return Err(AppError::new(
-                Code::InvalidInput,
-                "first must be between 1 and 500",
-            ));
-        }
-        if let (Some(from), Some(to)) = (filter.from, filter.to)
-            && from > to
-        {
-            return Err(AppError::invalid(
-                "from",
-                "OUT_OF_RANGE",
-                "from is after to",
-            ));
-        }
-        let before = match after {
-            None => None,
-            Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| {
-                AppError::invalid("after", "WRONG_TYPE", "after is an endCursor of this list")
-            })?),
-        };
+        let before = self.auditor_search(
+            "the search across cases is for the auditor role",
+            first,
+            (filter.from, filter.to),
+            after,
+        )?;
         let store = self.store();
         let (mut found, total) = store.events_search(&filter, first + 1, before).await?;
         let more = found.len() as u64 > first;
@@ -84,13 +63,7 @@ impl Session<'_> {
             defs.insert(r.id.to_string(), def);
         }
         let personal = policy::sees_personal_data(self.principal);
-        let now = Utc::now();
-        store
-            .record_accesses(
-                ids.iter()
-                    .map(|id| self.access(id.clone(), Purpose::AccessLog, now))
-                    .collect(),
-            )
+        self.log_named(found.iter().map(|(id, _)| id.as_str()))
             .await?;
         let items = found
             .into_iter()
@@ -114,33 +87,12 @@ impl Session<'_> {
         first: u64,
         after: Option<&str>,
     ) -> Result<AccessPage> {
-        if !policy::sees_audit(self.principal) {
-            return Err(AppError::new(
-                Code::Forbidden,
-                "the access log is for the auditor role",
-            ));
-        }
-        if !(1..=500).contains(&first) {
-            return Err(AppError::new(
-                Code::InvalidInput,
-                "first must be between 1 and 500",
-            ));
-        }
-        if let (Some(from), Some(to)) = (query.from, query.to)
-            && from > to
-        {
-            return Err(AppError::invalid(
-                "from",
-                "OUT_OF_RANGE",
-                "from is after to",
-            ));
-        }
-        let before = match after {
-            None => None,
-            Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| {
-                AppError::invalid("after", "WRONG_TYPE", "after is an endCursor of this list")
-            })?),
-        };
+        let before = self.auditor_search(
+            "the access log is for the auditor role",
+            first,
+            (query.from, query.to),
+            after,
+        )?;
         let today = varna_workflow::local::date(Utc::now());
         let personnummer = query
             .personnummer
@@ -166,14 +118,8 @@ impl Session<'_> {
         let (mut items, total) = store.access_log_search(&filter, first + 1, before).await?;
         let more = items.len() as u64 > first;
         items.truncate(usize::try_from(first).unwrap_or(usize::MAX));
-        let named: BTreeSet<String> = items.iter().map(|r| r.case_id.clone()).collect();
-        let now = Utc::now();
-        let reads = named
-            .iter()
-            .filter_map(|id| CaseId::parse(id))
-            .map(|id| self.access(id, Purpose::AccessLog, now))
-            .collect();
-        store.record_accesses(reads).await?;
+        self.log_named(items.iter().map(|r| r.case_id.as_str()))
+            .await?;
         let end_cursor = more
             .then(|| items.last().map(|r| r.id.to_string()))
             .flatten();
@@ -198,14 +144,12 @@ impl Session<'_> {
         let findings = store
             .log_review_findings(from, to, &ReviewRules::default())
             .await?;
-        let named: BTreeSet<&String> = findings.iter().flat_map(|f| &f.case_ids).collect();
-        let now = Utc::now();
-        let reads = named
-            .into_iter()
-            .filter_map(|id| CaseId::parse(id))
-            .map(|id| self.access(id, Purpose::AccessLog, now))
-            .collect();
-        store.record_accesses(reads).await?;
+        self.log_named(
+            findings
+                .iter()
+                .flat_map(|f| f.case_ids.iter().map(String::as_str)),
+        )
+        .await?;
         Ok((findings, store.log_reviews().await?))
     }
 
@@ -238,6 +182,55 @@ impl Session<'_> {
                 note,
             )
             .await?)
+    }
+
+    /// What both searches across cases check first: the auditor's role,
+    /// a page of 1–500, a time range in order; the `after` cursor as the
+    /// position to continue before.
+    fn auditor_search(
+        &self,
+        forbidden: &str,
+        first: u64,
+        (from, to): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        after: Option<&str>,
+    ) -> Result<Option<i64>> {
+        if !policy::sees_audit(self.principal) {
+            return Err(AppError::new(Code::Forbidden, forbidden));
+        }
+        if !(1..=500).contains(&first) {
+            return Err(AppError::new(
+                Code::InvalidInput,
+                "first must be between 1 and 500",
+            ));
+        }
+        if let (Some(from), Some(to)) = (from, to)
+            && from > to
+        {
+            return Err(AppError::invalid(
+                "from",
+                "OUT_OF_RANGE",
+                "from is after to",
+            ));
+        }
+        after
+            .map(|cursor| {
+                cursor.parse::<i64>().map_err(|_| {
+                    AppError::invalid("after", "WRONG_TYPE", "after is an endCursor of this list")
+                })
+            })
+            .transpose()
+    }
+
+    /// Logs a read of every case an auditor's search names (once each).
+    async fn log_named<'i>(&self, ids: impl Iterator<Item = &'i str>) -> Result<()> {
+        let now = Utc::now();
+        let reads = ids
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .filter_map(CaseId::parse)
+            .map(|id| self.access(id, Purpose::AccessLog, now))
+            .collect();
+        Ok(self.store().record_accesses(reads).await?)
     }
 
     fn auditor_period(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<()> {
