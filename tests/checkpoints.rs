@@ -9,37 +9,19 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use varna_store::{CommandOptions, Store, StoreConfig};
+use common::{file_avvikelser, text, varna};
+use varna_store::{Store, StoreConfig};
 use varna_testkit::shipped_catalog as catalog;
-use varna_workflow::{Actor, ActorId, FileCase, Lagrum, Role, UnitId, Value};
-
-fn varna(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_varna"))
-        .args(args)
-        .env_remove("VARNA_DATABASE_URL")
-        .env_remove("VARNA_CHECKPOINT_KEY")
-        .env_remove("VARNA_CHECKPOINT_DIR")
-        .output()
-        .expect("varna runs")
-}
+use varna_workflow::Role;
 
 fn python(args: &[&str]) -> Output {
     Command::new("python3")
         .args(args)
         .output()
         .expect("python3 runs (it is part of the machine image)")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// The one file in `dir` whose name starts with `prefix`.
@@ -59,45 +41,6 @@ fn only(dir: &Path, prefix: &str) -> PathBuf {
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Files `n` avvikelser at Linden; their ids.
-async fn file(url: &str, n: usize) -> Vec<String> {
-    let store = Store::open(&StoreConfig::new(url), &catalog())
-        .await
-        .expect("opens");
-    store.upsert_unit(common::linden()).await.expect("unit");
-    let actor = Actor {
-        id: ActorId::new("um-1"),
-        role: Role::UnitManager,
-        units: BTreeSet::from([UnitId::new("linden")]),
-    };
-    let mut ids = Vec::new();
-    for _ in 0..n {
-        let fields = [
-            ("what_happened".to_owned(), Value::Text("Fall".into())),
-            ("occurred_on".to_owned(), Value::Text("2026-03-01".into())),
-            ("category".to_owned(), Value::Text("fall".into())),
-        ]
-        .into();
-        let filed = store
-            .file_case(
-                "avvikelse",
-                FileCase {
-                    lagrum: Lagrum::Sol,
-                    unit: UnitId::new("linden"),
-                    fields,
-                },
-                None,
-                &actor,
-                CommandOptions::default(),
-            )
-            .await
-            .expect("files");
-        ids.push(filed.case_id.to_string());
-    }
-    store.close().await.expect("closes");
-    ids
 }
 
 /// A store with two checkpoints (after 3 and after 5 events), its key and
@@ -132,7 +75,7 @@ async fn signed() -> Signed {
             &url,
         ])
     };
-    let mut ids = file(&url, 3).await;
+    let mut ids = file_avvikelser(&url, 3).await;
     let first = sign();
     assert!(first.status.success(), "{}", text(&first));
     assert!(
@@ -147,7 +90,7 @@ async fn signed() -> Signed {
         "{}",
         text(&again)
     );
-    ids.extend(file(&url, 2).await);
+    ids.extend(file_avvikelser(&url, 2).await);
     let second = sign();
     assert!(
         text(&second).contains("checkpoint at 5 events written"),
@@ -431,7 +374,7 @@ async fn after_a_key_rotation_both_keys_checkpoints_are_checked() {
     let new_key = s._dir.path().join("keys/checkpoint-2027.key");
     let new_key_s = new_key.display().to_string();
     let checkpoints_s = s.checkpoints.display().to_string();
-    file(&s.url, 1).await;
+    file_avvikelser(&s.url, 1).await;
     let rotated = varna(&[
         "audit",
         "checkpoint",

@@ -3,15 +3,13 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use chrono::{TimeZone, Utc};
-use varna_store::{CommandOptions, Store, StoreConfig};
+use chrono::Utc;
+use varna_store::{Store, StoreConfig};
 use varna_testkit::PgCluster;
 use varna_testkit::shipped_catalog as catalog;
-use varna_workflow::{Actor, ActorId, FileCase, Lagrum, Role, UnitId, Value};
 
 fn varna(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_varna"))
@@ -29,58 +27,11 @@ fn text(out: &Output) -> String {
     )
 }
 
-/// Files `n` avvikelser and returns their ids.
-async fn seed(url: &str, n: usize) -> Vec<String> {
-    let store = Store::open(&StoreConfig::new(url), &catalog())
-        .await
-        .expect("opens");
-    store.upsert_unit(common::linden()).await.expect("unit");
-    let actor = Actor {
-        id: ActorId::new("um-1"),
-        role: Role::UnitManager,
-        units: BTreeSet::from([UnitId::new("linden")]),
-    };
-    let mut ids = Vec::new();
-    for i in 0..n {
-        let fields = [
-            ("what_happened".to_owned(), Value::Text("Fall".into())),
-            ("occurred_on".to_owned(), Value::Text("2026-03-01".into())),
-            ("category".to_owned(), Value::Text("fall".into())),
-        ]
-        .into();
-        let now = Utc
-            .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
-            .single()
-            .expect("valid")
-            + chrono::Duration::minutes(i as i64);
-        let outcome = store
-            .file_case(
-                "avvikelse",
-                FileCase {
-                    lagrum: Lagrum::Sol,
-                    unit: UnitId::new("linden"),
-                    fields,
-                },
-                None,
-                &actor,
-                CommandOptions {
-                    now: Some(now),
-                    ..CommandOptions::default()
-                },
-            )
-            .await
-            .expect("files");
-        ids.push(outcome.case_id.to_string());
-    }
-    store.close().await.expect("closes");
-    ids
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_and_rebuild_a_sqlite_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/varna.db?mode=rwc", dir.path().display());
-    seed(&url, 5).await;
+    common::file_avvikelser(&url, 5).await;
     let out = varna(&["audit", "verify", "--database-url", &url]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
@@ -123,7 +74,7 @@ async fn verify_names_the_tampered_case_on_postgres() {
         return;
     };
     let url = pg.url();
-    let ids = seed(&url, 4).await;
+    let ids = common::file_avvikelser(&url, 4).await;
     let out = varna(&["audit", "verify", "--database-url", &url]);
     assert!(out.status.success(), "{}", text(&out));
 
@@ -170,7 +121,7 @@ async fn an_independent_verifier_agrees() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("varna.db");
     let url = format!("sqlite://{}?mode=rwc", path.display());
-    let ids = seed(&url, 3).await;
+    let ids = common::file_avvikelser(&url, 3).await;
     let python = |p: &Path| {
         Command::new("python3")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/audit_verify.py"))
@@ -217,7 +168,7 @@ async fn an_independent_verifier_agrees() {
 async fn outbox_commands_show_and_requeue_dead_deliveries() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/varna.db?mode=rwc", dir.path().display());
-    let ids = seed(&url, 2).await;
+    let ids = common::file_avvikelser(&url, 2).await;
     // Make one delivery dead: one attempt allowed, and it fails.
     let store = Store::connect(&StoreConfig::new(url.as_str()))
         .await

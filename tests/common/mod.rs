@@ -18,6 +18,8 @@ pub fn varna(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_varna"))
         .args(args)
         .env_remove("VARNA_DATABASE_URL")
+        .env_remove("VARNA_CHECKPOINT_KEY")
+        .env_remove("VARNA_CHECKPOINT_DIR")
         .env(
             "VARNA_WORKFLOWS_DIR",
             Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows"),
@@ -252,4 +254,65 @@ pub fn linden() -> varna_store::NewUnit {
         organisation_id: "kommunen".into(),
         organisation_name: "Kommunen".into(),
     }
+}
+
+/// Files `n` avvikelser at Linden (a minute apart from 2 March 2026,
+/// 09:00 UTC) and returns their ids.
+pub async fn file_avvikelser(url: &str, n: usize) -> Vec<String> {
+    use chrono::TimeZone as _;
+    let store = varna_store::Store::open(
+        &varna_store::StoreConfig::new(url),
+        &varna_testkit::shipped_catalog(),
+    )
+    .await
+    .expect("opens");
+    store.upsert_unit(linden()).await.expect("unit");
+    let actor = varna_workflow::Actor {
+        id: varna_workflow::ActorId::new("um-1"),
+        role: Role::UnitManager,
+        units: std::collections::BTreeSet::from([UnitId::new("linden")]),
+    };
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let fields = [
+            (
+                "what_happened".to_owned(),
+                varna_workflow::Value::Text("Fall".into()),
+            ),
+            (
+                "occurred_on".to_owned(),
+                varna_workflow::Value::Text("2026-03-01".into()),
+            ),
+            (
+                "category".to_owned(),
+                varna_workflow::Value::Text("fall".into()),
+            ),
+        ]
+        .into();
+        let now = chrono::Utc
+            .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+            .single()
+            .expect("valid")
+            + chrono::Duration::minutes(i as i64);
+        let outcome = store
+            .file_case(
+                "avvikelse",
+                varna_workflow::FileCase {
+                    lagrum: varna_workflow::Lagrum::Sol,
+                    unit: UnitId::new("linden"),
+                    fields,
+                },
+                None,
+                &actor,
+                varna_store::CommandOptions {
+                    now: Some(now),
+                    ..varna_store::CommandOptions::default()
+                },
+            )
+            .await
+            .expect("files");
+        ids.push(outcome.case_id.to_string());
+    }
+    store.close().await.expect("closes");
+    ids
 }
