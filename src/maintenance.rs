@@ -44,18 +44,22 @@ pub(crate) async fn audit_verify(
         None
     };
     store.close().await?;
-    if let Some(check) = projections.filter(|c| !c.differing.is_empty()) {
-        let tables: Vec<&str> = check.differing.iter().map(|d| d.table.as_str()).collect();
+    if let Some(check) = projections.as_ref().filter(|c| !c.agrees()) {
         println!(
             "audit chain intact: {} events in {} cases verified",
             report.events, report.cases
         );
-        println!(
-            "READ TABLES DIFFER FROM THE EVENTS: {} (changed outside Varna, or left behind by a failed upgrade; the events are the record — `varna projections rebuild` rewrites the tables from them)",
-            tables.join(", ")
-        );
+        if !check.differing.is_empty() {
+            let tables: Vec<&str> = check.differing.iter().map(|d| d.table.as_str()).collect();
+            println!(
+                "READ TABLES DIFFER FROM THE EVENTS: {} (changed outside Varna, or left behind by a failed upgrade; the events are the record — `varna projections rebuild` rewrites the tables from them)",
+                tables.join(", ")
+            );
+        }
+        print_persons_problem(&check.persons);
         return Ok(ExitCode::FAILURE);
     }
+    let unproven = projections.map_or(0, |c| c.persons.unproven);
     match report.problem {
         None => {
             println!(
@@ -65,6 +69,11 @@ pub(crate) async fn audit_verify(
                 report.events as f64 / secs.max(1e-9)
             );
             println!("the read tables agree with the events");
+            if unproven > 0 {
+                println!(
+                    "note: {unproven} personnummer were filed before filings committed to them (Varna before 2026-12-05) and cannot be proven"
+                );
+            }
             if let Some(newest) = signed.iter().max_by_key(|c| c.size) {
                 println!(
                     "the log extends all {} signed checkpoints (the newest at {} events)",
@@ -82,6 +91,22 @@ pub(crate) async fn audit_verify(
             );
             Ok(ExitCode::FAILURE)
         }
+    }
+}
+
+/// Says which personnummer rows no longer match their filings, if any.
+fn print_persons_problem(persons: &varna_store::PersonCheck) {
+    if persons.changed > 0 {
+        println!(
+            "PERSONNUMMER CHANGED: {} case(s) have a personnummer that does not match what their filing recorded (changed outside Varna; the filing event is the record)",
+            persons.changed
+        );
+    }
+    if persons.removed > 0 {
+        println!(
+            "PERSONNUMMER REMOVED: {} case(s) whose filing recorded a person have no personnummer any more",
+            persons.removed
+        );
     }
 }
 
@@ -153,21 +178,24 @@ pub(crate) async fn projections_check(config: &StoreConfig) -> anyhow::Result<Ex
         .await?;
     let secs = ticker.done();
     store.close().await?;
-    if check.differing.is_empty() {
+    if check.agrees() {
         println!(
             "projections match the event log: {} cases from {} events checked in {secs:.2} s",
             check.rebuilt.cases, check.rebuilt.events
         );
         return Ok(ExitCode::SUCCESS);
     }
-    println!("PROJECTIONS DIFFER FROM THE EVENT LOG:");
-    for d in &check.differing {
-        println!(
-            "  {}: {} rows stored, {} after a rebuild",
-            d.table, d.stored_rows, d.rebuilt_rows
-        );
+    if !check.differing.is_empty() {
+        println!("PROJECTIONS DIFFER FROM THE EVENT LOG:");
+        for d in &check.differing {
+            println!(
+                "  {}: {} rows stored, {} after a rebuild",
+                d.table, d.stored_rows, d.rebuilt_rows
+            );
+        }
+        println!("run `varna projections rebuild` to recompute them from the log");
     }
-    println!("run `varna projections rebuild` to recompute them from the log");
+    print_persons_problem(&check.persons);
     Ok(ExitCode::FAILURE)
 }
 

@@ -333,3 +333,89 @@ async fn an_edited_case_record_or_journal_row_is_caught_by_both_verifiers() {
         text(&out)
     );
 }
+
+/// The personnummer is kept beside the log, and the filing event commits to
+/// it (salted): swapping two cases' personnummer, or deleting one, is
+/// caught by `varna audit verify`, `varna projections check` and
+/// tools/audit_verify.py, though every chain still verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swapped_or_removed_personnummer_is_caught() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("varna.db");
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    common::file_avvikelser_about(&url, &[Some("19121212-1212"), Some("19391030-3183"), None])
+        .await;
+    let python = || {
+        Command::new("python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/audit_verify.py"))
+            .arg(&path)
+            .output()
+            .expect("python3 runs")
+    };
+    let verify = || varna(&["audit", "verify", "--database-url", &url]);
+    let out = verify();
+    assert!(
+        out.status.success() && !text(&out).contains("cannot be proven"),
+        "{}",
+        text(&out)
+    );
+    assert!(python().status.success(), "{}", text(&python()));
+    let sql = |statement: &str| {
+        let out = Command::new("python3")
+            .args([
+                "-c",
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); n=c.execute(sys.argv[2]).rowcount; c.commit(); assert n > 0, n",
+            ])
+            .arg(&path)
+            .arg(statement)
+            .output()
+            .expect("python3 runs");
+        assert!(out.status.success(), "{statement}: {}", text(&out));
+    };
+    // Swap the two personnummer (and their salts: it makes no difference).
+    sql("UPDATE case_person SET personnummer = CASE personnummer \
+         WHEN '191212121212' THEN '193910303183' ELSE '191212121212' END, \
+         salt = (SELECT p2.salt FROM case_person p2 WHERE p2.case_id <> case_person.case_id)");
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("audit chain intact")
+            && text(&out).contains("PERSONNUMMER CHANGED: 2 case(s)"),
+        "{}",
+        text(&out)
+    );
+    let out = varna(&["projections", "check", "--database-url", &url]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("PERSONNUMMER CHANGED"),
+        "{}",
+        text(&out)
+    );
+    let out = python();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("the personnummer does not match what its filing recorded"),
+        "{}",
+        text(&out)
+    );
+    // A rebuild does not launder it: the personnummer rows are not rebuilt.
+    let out = varna(&["projections", "rebuild", "--database-url", &url]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(verify().status.code(), Some(1));
+    // Deleted: the filing still records that there was a person.
+    sql("DELETE FROM case_person");
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("PERSONNUMMER REMOVED: 2 case(s)"),
+        "{}",
+        text(&out)
+    );
+    let out = python();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("recorded a person but has no personnummer"),
+        "{}",
+        text(&out)
+    );
+}

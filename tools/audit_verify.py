@@ -10,7 +10,8 @@ signed checkpoints (files, or folders of checkpoint-*.txt) also needs the
 `cryptography` package for Ed25519 (Debian: python3-cryptography); KEY is
 the public key as `varna audit key` prints it (name+keyid+key), or a file
 holding it. It also checks what auditors read against the events: each
-case's stored snapshot (state, fields, journal) and its journal rows; and
+case's stored snapshot (state, fields, journal) and its journal rows; the
+personnummer kept beside the log against each filing's commitment; and
 the access log's own chain (and the reads each checkpoint signed).
 Exit 0 when both chains are intact, the read tables agree and the log
 extends every checkpoint, 1 with the first break otherwise, 2 when the checkpoints
@@ -203,6 +204,33 @@ def check_read_tables(db):
     return None
 
 
+def check_persons(db):
+    """The personnummer kept beside the log, against the salted commitment
+    each filing event carries: sha256(bytes(salt) || digits). The first
+    problem and the number of rows from before commitments."""
+    unproven = 0
+    for row in db.execute("SELECT e.case_id, e.payload, cp.personnummer, cp.salt FROM event e "
+                          "LEFT JOIN case_person cp ON cp.case_id = e.case_id WHERE e.sequence = 1 "
+                          "ORDER BY e.case_id"):
+        committed = json.loads(row["payload"]).get("person")
+        digits, salt = row["personnummer"], row["salt"]
+        if committed is None and digits is None:
+            continue
+        if committed is None and salt is None:
+            unproven += 1
+            continue
+        if digits is None:
+            return f"case {row['case_id']}: its filing recorded a person but has no personnummer", unproven
+        if committed is None or salt is None or \
+                "sha256:" + sha(bytes.fromhex(salt), digits.encode("utf-8")) != committed:
+            return f"case {row['case_id']}: the personnummer does not match what its filing recorded", unproven
+    orphan = db.execute("SELECT case_id FROM case_person cp WHERE NOT EXISTS "
+                        "(SELECT 1 FROM event e WHERE e.case_id = cp.case_id)").fetchone()
+    if orphan:
+        return f"case {orphan['case_id']}: a personnummer for a case without events", unproven
+    return None, unproven
+
+
 def main(path, checkpoints=()):
     """Checks the chains and `checkpoints` [(size, head hex)]; the first problem, or None."""
     pending = sorted((c[0], c[1]) for c in checkpoints if c[0] > 0)  # the empty log commits to nothing
@@ -245,10 +273,15 @@ def main(path, checkpoints=()):
     problem = check_read_tables(db)
     if problem:
         return f"read tables differ from the events: {problem}"
+    problem, unproven = check_persons(db)
+    if problem:
+        return problem
     problem = check_access_chain(db, [c[2] for c in checkpoints if len(c) > 2 and c[2]])
     if problem:
         return problem
     print(f"audit chain intact: {events} events")
+    if unproven:
+        print(f"note: {unproven} personnummer were filed before filings committed to them and cannot be proven")
     return None
 
 

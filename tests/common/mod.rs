@@ -259,6 +259,12 @@ pub fn linden() -> varna_store::NewUnit {
 /// Files `n` avvikelser at Linden (a minute apart from 2 March 2026,
 /// 09:00 UTC) and returns their ids.
 pub async fn file_avvikelser(url: &str, n: usize) -> Vec<String> {
+    file_avvikelser_about(url, &vec![None; n]).await
+}
+
+/// As `file_avvikelser`, one a person: each about the personnummer given
+/// (or about no one).
+pub async fn file_avvikelser_about(url: &str, persons: &[Option<&str>]) -> Vec<String> {
     use chrono::TimeZone as _;
     let store = varna_store::Store::open(
         &varna_store::StoreConfig::new(url),
@@ -273,7 +279,11 @@ pub async fn file_avvikelser(url: &str, n: usize) -> Vec<String> {
         units: std::collections::BTreeSet::from([UnitId::new("linden")]),
     };
     let mut ids = Vec::new();
-    for i in 0..n {
+    for (i, person) in persons.iter().enumerate() {
+        let person = person.map(|p| {
+            varna_workflow::Personnummer::parse(p, chrono::Utc::now().date_naive())
+                .expect("a valid personnummer")
+        });
         let fields = [
             (
                 "what_happened".to_owned(),
@@ -302,7 +312,7 @@ pub async fn file_avvikelser(url: &str, n: usize) -> Vec<String> {
                     unit: UnitId::new("linden"),
                     fields,
                 },
-                None,
+                person.as_ref(),
                 &actor,
                 varna_store::CommandOptions {
                     now: Some(now),

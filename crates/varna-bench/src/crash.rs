@@ -190,12 +190,13 @@ pub(crate) async fn crash(plan: CrashPlan) -> anyhow::Result<ExitCode> {
     println!("acknowledged but missing: {lost}");
     println!(
         "projections vs a rebuild: {}",
-        if check.differing.is_empty() {
+        if check.agrees() {
             "equal".to_owned()
         } else {
             format!(
-                "DIFFER in {:?}",
-                check.differing.iter().map(|d| &d.table).collect::<Vec<_>>()
+                "DIFFER in {:?} (personnummer changed or removed: {})",
+                check.differing.iter().map(|d| &d.table).collect::<Vec<_>>(),
+                check.persons.changed + check.persons.removed
             )
         }
     );
@@ -210,7 +211,7 @@ pub(crate) async fn crash(plan: CrashPlan) -> anyhow::Result<ExitCode> {
         println!("refused while the server was up: {r}");
     }
     let ok = lost == 0
-        && check.differing.is_empty()
+        && check.agrees()
         && audit.problem.is_none()
         && ledger.refused.is_empty()
         && ledger.commands > 0;

@@ -164,6 +164,24 @@ pub fn global_hash(prev_global_hash: &str, event_hash: &str) -> String {
     hex(&h.finalize())
 }
 
+/// The commitment to a personnummer that a filing event carries:
+/// `sha256:` and `hex(SHA-256(bytes(salt) ‖ digits))`, the salt random per
+/// case (hex) and kept beside the personnummer, outside the log. Without
+/// the salt the commitment says nothing about whose number it was; with
+/// it, a personnummer changed beside the log no longer matches.
+pub fn person_commitment(salt: &str, digits: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(hex_bytes(salt));
+    h.update(digits.as_bytes());
+    format!("sha256:{}", hex(&h.finalize()))
+}
+
+/// `sha256:` and the hex SHA-256 of `bytes`: how a stored document is named
+/// in the event that froze it.
+pub fn content_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex(&Sha256::digest(bytes)))
+}
+
 fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);

@@ -67,8 +67,12 @@ impl Store {
         let mut links = Vec::new();
         let mut persons = Vec::new();
         let mut tallies = TallyDelta::new();
-        for imported in batch {
+        for mut imported in batch {
             let id = imported.id.to_string();
+            let salt = match (&imported.personnummer, imported.events.first_mut()) {
+                (Some(p), Some(first)) => Some(crate::person::commit(first, p)?),
+                _ => None,
+            };
             let case = replay(&imported.events)
                 .map_err(|e| Error::Corrupt(format!("imported case {id}: {e}")))?;
             let def = self.definitions.by_hash(&txn, &case.workflow.hash).await?;
@@ -88,11 +92,12 @@ impl Store {
             let (j, l) = event_rows(&id, 1, &imported.events);
             journal.extend(j);
             links.extend(l);
-            if let Some(p) = imported.personnummer {
+            if let (Some(p), Some(salt)) = (imported.personnummer, salt) {
                 persons.push(case_person::ActiveModel {
                     case_id: Set(id.clone()),
                     personnummer: Set(p.digits().to_owned()),
                     opened_epoch: Set(case.opened_at.timestamp()),
+                    salt: Set(Some(salt)),
                 });
             }
             tally::add(&mut tallies, tally::case_facts(&case, &def), 1);

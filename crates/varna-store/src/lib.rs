@@ -27,6 +27,7 @@ mod error;
 mod import;
 mod migrations;
 mod org;
+mod person;
 // Bench-only: the raw single-row yardstick, for `varna-bench` alone.
 #[cfg(feature = "probe")]
 mod probe;
@@ -55,6 +56,7 @@ pub use delivery::{ClaimedDelivery, DeliveryCount, DeliveryRow, Notification, Re
 pub use error::{Error, Result};
 pub use import::ImportedCase;
 pub use org::{NewUnit, NewUser};
+pub use person::PersonCheck;
 pub use rebuild::{ProjectionCheck, RebuildReport, TableDifference};
 pub use report::{REPEAT_WINDOW_DAYS, ReportReader};
 pub use revocation::{Revocation, RevocationKind};

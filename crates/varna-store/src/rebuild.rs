@@ -54,6 +54,16 @@ pub struct ProjectionCheck {
     /// The tables whose rows differ from a rebuild, with their row counts
     /// as stored and as rebuilt. Empty when the projections are right.
     pub differing: Vec<TableDifference>,
+    /// The personnummer rows (kept, not rebuilt) against the commitments
+    /// their filings carry.
+    pub persons: crate::PersonCheck,
+}
+
+impl ProjectionCheck {
+    /// Every read table agrees with the events.
+    pub fn agrees(&self) -> bool {
+        self.differing.is_empty() && self.persons.agrees()
+    }
 }
 
 /// One projection table that differs from its rebuild (counts only: no row
@@ -148,6 +158,7 @@ impl Store {
         let stored = fingerprint(&txn).await?;
         let rebuilt = self.rebuild_in(&txn, progress).await?;
         let after = fingerprint(&txn).await?;
+        let persons = crate::person::check(&txn, None).await?;
         txn.rollback().await?;
         let differing: Vec<TableDifference> = PROJECTIONS
             .iter()
@@ -162,15 +173,21 @@ impl Store {
         tracing::info!(
             cases = rebuilt.cases,
             differing = differing.len(),
+            persons_changed = persons.changed + persons.removed,
             "projections checked against a rebuild"
         );
-        Ok(ProjectionCheck { rebuilt, differing })
+        Ok(ProjectionCheck {
+            rebuilt,
+            differing,
+            persons,
+        })
     }
 
     /// Checks one case's read rows against its events: the case row (state,
     /// fields, clocks, the indexed columns), its journal rows, its clock rows
-    /// and its link rows, each as a rebuild would write them. Returns the
-    /// parts that differ (`case`, `journal`, `deadlines`, `links`), empty
+    /// and its link rows, each as a rebuild would write them, and its
+    /// personnummer row against the filing's commitment. Returns the parts
+    /// that differ (`case`, `journal`, `deadlines`, `links`, `person`), empty
     /// when all agree; `NotFound` for a case without events. Changes nothing.
     pub async fn check_case(&self, id: &CaseId) -> Result<Vec<&'static str>> {
         let events: Vec<Event> = self
@@ -245,12 +262,15 @@ impl Store {
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| Error::Corrupt(format!("case {key}: {e}")))?;
         let stored_links = case_link::Entity::find()
-            .filter(case_link::Column::CaseId.eq(key))
+            .filter(case_link::Column::CaseId.eq(key.clone()))
             .order_by_asc(case_link::Column::Sequence)
             .all(&self.db)
             .await?;
         if links != stored_links {
             differing.push("links");
+        }
+        if !crate::person::check(&self.db, Some(&key)).await?.agrees() {
+            differing.push("person");
         }
         Ok(differing)
     }

@@ -92,6 +92,12 @@ pub enum EventKind {
         fields: Fields,
         /// Clocks started by filing.
         deadlines_started: Vec<DeadlineStarted>,
+        /// A salted commitment (`sha256:` and hex) to the affected person's
+        /// personnummer, which the store keeps apart from the log: a
+        /// personnummer changed there no longer matches what the filing
+        /// committed to. Set by the store, `None` when no person was given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person: Option<String>,
     },
     /// A named transition was taken.
     Transitioned {
@@ -406,6 +412,7 @@ impl Case {
             state,
             fields,
             deadlines_started,
+            person: _,
         } = &event.kind
         else {
             return Err(ReplayError::NotFiledFirst {

@@ -70,6 +70,7 @@ pub fn decide_filing(
             state: def.initial_state().id.clone(),
             fields: command.fields,
             deadlines_started,
+            person: None,
         },
     };
     let effects = def

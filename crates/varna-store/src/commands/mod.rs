@@ -88,16 +88,21 @@ impl Store {
         // The engine decides first: whether this person may file for the
         // unit at all is answered before whether the unit exists.
         let unit = command.unit.as_str().to_owned();
-        let decision = decide_filing(&def, command, &facts)?;
+        let mut decision = decide_filing(&def, command, &facts)?;
         ensure_unit(&txn, &unit).await?;
+        let salt = match (personnummer, decision.events.first_mut()) {
+            (Some(p), Some(first)) => Some(crate::person::commit(first, p)?),
+            _ => None,
+        };
         let mut batch = Batch::new(head, facts.now);
         let case_id = CaseId::generate();
         let case = batch.open_case(&case_id, &def, decision.events)?;
-        if let Some(p) = personnummer {
+        if let (Some(p), Some(salt)) = (personnummer, salt) {
             case_person::ActiveModel {
                 case_id: Set(case_id.to_string()),
                 personnummer: Set(p.digits().to_owned()),
                 opened_epoch: Set(case.opened_at.timestamp()),
+                salt: Set(Some(salt)),
             }
             .insert(&txn)
             .await?;

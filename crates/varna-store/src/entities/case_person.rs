@@ -11,6 +11,8 @@ pub struct Model {
     /// The case's `opened_epoch`, so "the same person within 90 days" is one
     /// index range.
     pub opened_epoch: i64,
+    /// The commitment's salt (hex), `None` on rows from before commitments.
+    pub salt: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ mod m20261204_000001_revocation;
 pub(crate) mod m20261205_000001_swedish_calendar;
 mod m20261205_000002_log_review;
 mod m20261205_000003_access_chain;
+mod m20261205_000004_person_commitment;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_swedish_calendar::Migration),
             Box::new(m20261205_000002_log_review::Migration),
             Box::new(m20261205_000003_access_chain::Migration),
+            Box::new(m20261205_000004_person_commitment::Migration),
         ]
     }
 }

@@ -203,6 +203,7 @@ pub(super) const EN: Text = Text {
     part_journal: "the utredning entries",
     part_deadlines: "the time limits",
     part_links: "the links to other cases",
+    part_person: "the personnummer, which no longer matches what the filing recorded",
     events_checked: "events checked",
     access_log_title: "Who has read the case",
     when: "When",

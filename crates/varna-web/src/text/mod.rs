@@ -249,6 +249,7 @@ pub struct Text {
     pub part_journal: &'static str,
     pub part_deadlines: &'static str,
     pub part_links: &'static str,
+    pub part_person: &'static str,
     pub events_checked: &'static str,
     pub access_log_title: &'static str,
     pub when: &'static str,
@@ -331,6 +332,7 @@ pub fn projection_part(t: &Text, part: &str) -> &'static str {
         "journal" => t.part_journal,
         "deadlines" => t.part_deadlines,
         "links" => t.part_links,
+        "person" => t.part_person,
         _ => t.part_case,
     }
 }

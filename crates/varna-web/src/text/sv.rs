@@ -203,6 +203,7 @@ pub(super) const SV: Text = Text {
     part_journal: "utredningsanteckningarna",
     part_deadlines: "tidsgränserna",
     part_links: "kopplingarna till andra ärenden",
+    part_person: "personnumret, som inte längre stämmer med det som registrerades vid anmälan",
     events_checked: "händelser kontrollerade",
     access_log_title: "Vem har läst ärendet",
     when: "När",
