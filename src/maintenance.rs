@@ -56,7 +56,7 @@ pub(crate) async fn audit_verify(
                 tables.join(", ")
             );
         }
-        print_persons_problem(&check.persons);
+        print_beside_the_log(check);
         return Ok(ExitCode::FAILURE);
     }
     let unproven = projections.map_or(0, |c| c.persons.unproven);
@@ -94,8 +94,16 @@ pub(crate) async fn audit_verify(
     }
 }
 
-/// Says which personnummer rows no longer match their filings, if any.
-fn print_persons_problem(persons: &varna_store::PersonCheck) {
+/// Says which personnummer rows and frozen documents no longer match the
+/// log, if any.
+fn print_beside_the_log(check: &varna_store::ProjectionCheck) {
+    let persons = &check.persons;
+    if check.documents.changed > 0 {
+        println!(
+            "FROZEN DOCUMENTS CHANGED: {} document(s) no longer match the SHA-256 their event recorded (changed or removed outside Varna)",
+            check.documents.changed
+        );
+    }
     if persons.changed > 0 {
         println!(
             "PERSONNUMMER CHANGED: {} case(s) have a personnummer that does not match what their filing recorded (changed outside Varna; the filing event is the record)",
@@ -195,7 +203,7 @@ pub(crate) async fn projections_check(config: &StoreConfig) -> anyhow::Result<Ex
         }
         println!("run `varna projections rebuild` to recompute them from the log");
     }
-    print_persons_problem(&check.persons);
+    print_beside_the_log(&check);
     Ok(ExitCode::FAILURE)
 }
 

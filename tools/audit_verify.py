@@ -11,7 +11,8 @@ signed checkpoints (files, or folders of checkpoint-*.txt) also needs the
 the public key as `varna audit key` prints it (name+keyid+key), or a file
 holding it. It also checks what auditors read against the events: each
 case's stored snapshot (state, fields, journal) and its journal rows; the
-personnummer kept beside the log against each filing's commitment; and
+personnummer kept beside the log against each filing's commitment; each
+frozen document against the digest its event names; and
 the access log's own chain (and the reads each checkpoint signed).
 Exit 0 when both chains are intact, the read tables agree and the log
 extends every checkpoint, 1 with the first break otherwise, 2 when the checkpoints
@@ -231,6 +232,27 @@ def check_persons(db):
     return None, unproven
 
 
+def check_documents(db):
+    """Each frozen document (the anmälan as sent to IVO) against the digest
+    the event that froze it names: "sha256:" + H(content). The first
+    problem, or None."""
+    named = {}
+    for row in db.execute("SELECT case_id, sequence, payload FROM event WHERE event_type = 'transitioned'"):
+        for doc, digest in json.loads(row["payload"]).get("documents", {}).items():
+            named[(row["case_id"], row["sequence"], doc)] = digest
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'document'").fetchone():
+        return None if not named else "frozen documents are named by events but the table is gone"
+    for row in db.execute("SELECT case_id, sequence, document_id, digest, content FROM document"):
+        committed = named.pop((row["case_id"], row["sequence"], row["document_id"]), None)
+        actual = "sha256:" + hashlib.sha256(row["content"]).hexdigest()
+        if committed is None or committed != row["digest"] or actual != committed:
+            return f"case {row['case_id']}: the frozen document {row['document_id']} does not match its event"
+    if named:
+        (case, _, doc) = next(iter(named))
+        return f"case {case}: the frozen document {doc} named by its event is gone"
+    return None
+
+
 def main(path, checkpoints=()):
     """Checks the chains and `checkpoints` [(size, head hex)]; the first problem, or None."""
     pending = sorted((c[0], c[1]) for c in checkpoints if c[0] > 0)  # the empty log commits to nothing
@@ -274,6 +296,9 @@ def main(path, checkpoints=()):
     if problem:
         return f"read tables differ from the events: {problem}"
     problem, unproven = check_persons(db)
+    if problem:
+        return problem
+    problem = check_documents(db)
     if problem:
         return problem
     problem = check_access_chain(db, [c[2] for c in checkpoints if len(c) > 2 and c[2]])

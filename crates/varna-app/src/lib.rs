@@ -21,8 +21,8 @@ pub use error::{AppError, Code, Detail, Result};
 pub use limits::{Expensive, FilingRate};
 pub use principal::Principal;
 pub use session::{
-    AccessPage, AccessQuery, App, CasePage, Done, EventPage, Expect, NewCase, Purpose, Reads,
-    ReportFile, Session, WorkItem, fields_from_json, report_file,
+    AccessPage, AccessQuery, App, CasePage, DocumentFile, DocumentStatus, Done, EventPage, Expect,
+    NewCase, Purpose, Reads, ReportFile, Session, WorkItem, fields_from_json, report_file,
 };
 pub use view::CaseView;
 // The store's and the report's types the operations take, so that callers

@@ -21,6 +21,7 @@ mod commands;
 mod deadlines;
 mod definitions;
 mod delivery;
+mod documents;
 #[allow(unreachable_pub)] // sea-orm derives `pub` items inside the private module
 mod entities;
 mod error;
@@ -53,6 +54,7 @@ pub use changes::CaseChange;
 pub use commands::{Applied, CommandOptions};
 pub use deadlines::{SCHEDULER_ID, SweepReport};
 pub use delivery::{ClaimedDelivery, DeliveryCount, DeliveryRow, Notification, RetryPolicy};
+pub use documents::{DocumentCheck, StoredDocument};
 pub use error::{Error, Result};
 pub use import::ImportedCase;
 pub use org::{NewUnit, NewUser};
@@ -75,6 +77,15 @@ impl CaseId {
     /// Parses an id; `None` if it is not a UUID.
     pub fn parse(text: &str) -> Option<CaseId> {
         uuid::Uuid::parse_str(text).ok().map(CaseId)
+    }
+
+    /// The case number people read and quote: the id's last eight hex
+    /// digits, in capitals. Ids are UUIDv7, whose leading digits are a
+    /// timestamp shared by cases filed close together; the trailing ones
+    /// are random.
+    pub fn number(&self) -> String {
+        let hex = self.0.simple().to_string();
+        hex[hex.len() - 8..].to_uppercase()
     }
 }
 

@@ -57,12 +57,14 @@ pub struct ProjectionCheck {
     /// The personnummer rows (kept, not rebuilt) against the commitments
     /// their filings carry.
     pub persons: crate::PersonCheck,
+    /// The frozen documents against the digests their events name.
+    pub documents: crate::DocumentCheck,
 }
 
 impl ProjectionCheck {
     /// Every read table agrees with the events.
     pub fn agrees(&self) -> bool {
-        self.differing.is_empty() && self.persons.agrees()
+        self.differing.is_empty() && self.persons.agrees() && self.documents.changed == 0
     }
 }
 
@@ -159,6 +161,7 @@ impl Store {
         let rebuilt = self.rebuild_in(&txn, progress).await?;
         let after = fingerprint(&txn).await?;
         let persons = crate::person::check(&txn, None).await?;
+        let documents = crate::documents::check(&txn, None).await?;
         txn.rollback().await?;
         let differing: Vec<TableDifference> = PROJECTIONS
             .iter()
@@ -174,12 +177,14 @@ impl Store {
             cases = rebuilt.cases,
             differing = differing.len(),
             persons_changed = persons.changed + persons.removed,
+            documents_changed = documents.changed,
             "projections checked against a rebuild"
         );
         Ok(ProjectionCheck {
             rebuilt,
             differing,
             persons,
+            documents,
         })
     }
 
@@ -187,7 +192,8 @@ impl Store {
     /// fields, clocks, the indexed columns), its journal rows, its clock rows
     /// and its link rows, each as a rebuild would write them, and its
     /// personnummer row against the filing's commitment. Returns the parts
-    /// that differ (`case`, `journal`, `deadlines`, `links`, `person`), empty
+    /// that differ (`case`, `journal`, `deadlines`, `links`, `person`,
+    /// `documents`: a frozen document against its event's digest), empty
     /// when all agree; `NotFound` for a case without events. Changes nothing.
     pub async fn check_case(&self, id: &CaseId) -> Result<Vec<&'static str>> {
         let events: Vec<Event> = self
@@ -271,6 +277,9 @@ impl Store {
         }
         if !crate::person::check(&self.db, Some(&key)).await?.agrees() {
             differing.push("person");
+        }
+        if crate::documents::check(&self.db, Some(&key)).await?.changed > 0 {
+            differing.push("documents");
         }
         Ok(differing)
     }

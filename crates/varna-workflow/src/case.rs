@@ -121,6 +121,11 @@ pub enum EventKind {
         deadlines_met_on: BTreeMap<String, DateTime<Utc>>,
         /// Clocks ended unmet because the case closed.
         deadlines_cancelled: Vec<String>,
+        /// The documents this step froze, by id: `sha256:` and the hex
+        /// SHA-256 of the bytes the store keeps. Set by the store, which
+        /// renders them from the case as this step leaves it.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        documents: BTreeMap<String, String>,
     },
     /// An attributed entry was added to the utredning journal.
     JournalEntryAdded {
@@ -380,6 +385,21 @@ pub struct Case {
     pub links: Vec<CaseLink>,
     /// Number of events applied; the optimistic-concurrency version.
     pub version: u64,
+    /// The documents frozen so far, by document id (the latest freezing).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub documents: BTreeMap<String, FrozenDocument>,
+}
+
+/// A document frozen by a step: rendered once, kept as bytes, and named in
+/// the step's event by its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrozenDocument {
+    /// `sha256:` and the hex SHA-256 of its bytes.
+    pub digest: String,
+    /// The event that froze it (the case's version after that step).
+    pub sequence: u64,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 /// Why a list of events does not make a case.
@@ -436,6 +456,7 @@ impl Case {
                 .collect(),
             links: Vec::new(),
             version: 1,
+            documents: BTreeMap::new(),
         })
     }
 
@@ -494,10 +515,21 @@ pub fn evolve(mut case: Case, event: &Event) -> Case {
             deadlines_met,
             deadlines_met_on,
             deadlines_cancelled,
+            documents,
             ..
         } => {
             case.fields
                 .extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+            for (id, digest) in documents {
+                case.documents.insert(
+                    id.clone(),
+                    FrozenDocument {
+                        digest: digest.clone(),
+                        sequence: case.version,
+                        at: event.occurred_at,
+                    },
+                );
+            }
             // Started first: a step that starts a clock may also meet it
             // (a lex Maria anmälan sent before anyone marked the case serious
             // is measured from the event all the same).

@@ -341,6 +341,7 @@ fn decide_transition(
             deadlines_met,
             deadlines_met_on,
             deadlines_cancelled,
+            documents: std::collections::BTreeMap::new(),
         },
     };
     Ok(Decision {

@@ -30,7 +30,8 @@ pub mod workdays;
 
 pub use case::{
     Author, Case, CaseLink, DeadlineStarted, DeadlineStatus, EntryKind, Event, EventActor,
-    EventKind, Fields, JournalEntry, LinkEnd, ReplayError, Status, Value, evolve, replay,
+    EventKind, Fields, FrozenDocument, JournalEntry, LinkEnd, ReplayError, Status, Value, evolve,
+    replay,
 };
 pub use catalog::Catalog;
 pub use command::{Actor, Command, Decision, Effect, Facts, FileCase, MAX_TEXT_CHARS, Notice};

@@ -22,8 +22,10 @@ use crate::view::{CaseView, DeadlineView};
 use crate::{Principal, policy};
 
 mod audit;
+mod documents;
 
 pub use audit::EventPage;
+pub use documents::{DocumentFile, DocumentStatus};
 
 /// What every session shares: the store and the per-server bounds.
 #[derive(Debug)]
@@ -93,6 +95,8 @@ pub enum Purpose {
     CaseAsOf,
     /// Named in an auditor's search of the access log.
     AccessLog,
+    /// A document of the case opened (a frozen anmälan, a print).
+    Document,
 }
 
 impl Purpose {
@@ -105,6 +109,7 @@ impl Purpose {
             Purpose::Report => "report",
             Purpose::CaseAsOf => "case_as_of",
             Purpose::AccessLog => "access_log",
+            Purpose::Document => "document",
         }
     }
 }

@@ -166,7 +166,9 @@ impl Store {
                 def,
             } => (txn, head, case, def),
         };
-        let decision: Decision = decide(&def, &case, command, &facts)?;
+        let mut decision: Decision = decide(&def, &case, command, &facts)?;
+        let frozen =
+            crate::documents::freeze(&txn, case_id, &def, &case, &mut decision.events).await?;
         let mut batch = Batch::new(head, facts.now);
         let case = batch.append_to(case_id, &def, case, decision.events)?;
         let mut opened = Vec::new();
@@ -187,6 +189,11 @@ impl Store {
             .find(|c| &c.id == case_id)
             .map_or(case.version, |c| c.case.version);
         let changes = batch.write(&txn).await?;
+        if !frozen.is_empty() {
+            crate::entities::document::Entity::insert_many(frozen)
+                .exec_without_returning(&txn)
+                .await?;
+        }
         remember(&txn, actor, &options, &request, case_id, version, facts.now).await?;
         txn.commit().await?;
         self.announce(changes);

@@ -12,6 +12,7 @@ pub(crate) mod m20261205_000001_swedish_calendar;
 mod m20261205_000002_log_review;
 mod m20261205_000003_access_chain;
 mod m20261205_000004_person_commitment;
+mod m20261205_000005_document;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000002_log_review::Migration),
             Box::new(m20261205_000003_access_chain::Migration),
             Box::new(m20261205_000004_person_commitment::Migration),
+            Box::new(m20261205_000005_document::Migration),
         ]
     }
 }

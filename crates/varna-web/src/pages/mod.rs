@@ -61,6 +61,10 @@ pub(crate) fn routes(app: App) -> Router {
         .route("/cases/{id}/journal", post(case::add_entry))
         .route("/cases/{id}/duplicate", post(case::mark_duplicate))
         .route("/cases/{id}/receipt", get(receipt))
+        .route(
+            "/cases/{id}/documents/{document}",
+            get(case::documents::download),
+        )
         .route("/static/varna.css", get(css))
         .fallback(no_such_page)
         .with_state(app)

@@ -250,6 +250,14 @@ pub struct Text {
     pub part_deadlines: &'static str,
     pub part_links: &'static str,
     pub part_person: &'static str,
+    pub part_documents: &'static str,
+    pub documents_title: &'static str,
+    pub document_frozen: &'static str,
+    pub document_download_frozen: &'static str,
+    pub document_changed_since: &'static str,
+    pub document_unchanged_since: &'static str,
+    pub document_not_frozen: &'static str,
+    pub document_print: &'static str,
     pub events_checked: &'static str,
     pub access_log_title: &'static str,
     pub when: &'static str,
@@ -333,6 +341,7 @@ pub fn projection_part(t: &Text, part: &str) -> &'static str {
         "deadlines" => t.part_deadlines,
         "links" => t.part_links,
         "person" => t.part_person,
+        "documents" => t.part_documents,
         _ => t.part_case,
     }
 }

@@ -101,7 +101,9 @@ pub struct Page {
     pub location: Option<String>,
     pub set_cookies: Vec<String>,
     pub headers: axum::http::HeaderMap,
+    /// The body as text (pages); `bytes` holds it as sent (files).
     pub html: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Page {
@@ -209,7 +211,8 @@ impl<'a> Browser<'a> {
             location,
             set_cookies,
             headers,
-            html: String::from_utf8(body.to_vec()).expect("UTF-8"),
+            html: String::from_utf8_lossy(&body).into_owned(),
+            bytes: body.to_vec(),
         }
     }
 

@@ -78,6 +78,8 @@ pub struct WorkflowDefinition {
     pub risk: Option<RiskMatrix>,
     /// The switches the municipality sets in its copy of the file.
     pub settings: Vec<Setting>,
+    /// The documents a case renders, and the steps that freeze them.
+    pub documents: Vec<DocumentSpec>,
     /// The file text it was parsed from (its hash is `reference.hash`), kept
     /// so that a store can save every version a case may be pinned to.
     pub source: String,
@@ -105,6 +107,13 @@ impl WorkflowDefinition {
     /// A transition by name.
     pub fn transition(&self, name: &str) -> Option<&Transition> {
         self.transitions.iter().find(|t| t.name == name)
+    }
+
+    /// The documents the step `transition` freezes.
+    pub fn documents_frozen_by(&self, transition: &str) -> impl Iterator<Item = &DocumentSpec> {
+        self.documents
+            .iter()
+            .filter(move |d| d.frozen_by.iter().any(|t| t == transition))
     }
 
     /// Whether the file's settings allow `when`: a step or clock whose
@@ -367,6 +376,26 @@ pub struct Condition {
     /// These settings of the file must be on (`true`) or off (`false`): a
     /// step that exists only where the municipality chose it.
     pub settings: BTreeMap<String, bool>,
+}
+
+/// A document a case renders: its title, the fields it shows (in order),
+/// whether the utredning journal is part of it, and the steps that freeze
+/// it — render it once, store it with its SHA-256 in the step's event, and
+/// hand out those bytes ever after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentSpec {
+    /// The document's id within the file.
+    pub id: String,
+    /// Its title.
+    pub title: Label,
+    /// The legal references it is made under.
+    pub legal_refs: Vec<String>,
+    /// The transitions that freeze it (none: rendered on request only).
+    pub frozen_by: Vec<String>,
+    /// The fields it shows, in order.
+    pub fields: Vec<String>,
+    /// Whether the utredning journal is part of it.
+    pub journal: bool,
 }
 
 /// A switch the municipality sets in its copy of the lifecycle file, e.g.

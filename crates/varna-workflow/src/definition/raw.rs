@@ -34,6 +34,25 @@ pub(super) struct RawFile {
     pub(super) risk: Option<Spanned<RawRisk>>,
     #[serde(default, rename = "setting")]
     pub(super) settings: Vec<RawSetting>,
+    #[serde(default, rename = "document")]
+    pub(super) documents: Vec<RawDocument>,
+}
+
+/// A document the case renders (the anmälan to IVO, the utredning): which
+/// fields, in order, whether the journal is part of it, and the steps that
+/// freeze it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDocument {
+    pub(super) id: Name,
+    pub(super) title: Label,
+    #[serde(default)]
+    pub(super) legal_refs: Vec<Name>,
+    #[serde(default)]
+    pub(super) frozen_by: Vec<Name>,
+    pub(super) fields: Vec<Name>,
+    #[serde(default)]
+    pub(super) journal: bool,
 }
 
 /// A switch the municipality sets in its copy of the file (e.g. whether a

@@ -1,10 +1,11 @@
 //! The case page: where the case stands, what is due, what this person may
 //! do now (the engine's available transitions, each a form with the fields
 //! its guard needs, what it still needs from the utredning journal, and
-//! the law it rests on), the utredning journal (`journal`), linked cases
-//! and the history. Actions post back here; a refused action shows the
+//! the law it rests on), the utredning journal (`journal`), linked cases,
+//! the documents (`documents`: the frozen anmälan, prints) and the history. Actions post back here; a refused action shows the
 //! page again with the typed text kept and the errors in that action's form.
 
+pub(super) mod documents;
 mod duplicate;
 mod journal;
 
@@ -84,6 +85,9 @@ struct CasePage {
     access: Vec<AccessRow>,
     /// A past view: after which event, and when that was.
     past: Option<(u64, String)>,
+    /// The case's documents (the anmälan, the utredning), for those who
+    /// read the investigation.
+    documents: Vec<documents::DocumentRow>,
 }
 
 struct AccessRow {
@@ -157,6 +161,8 @@ struct Loaded {
     chain: Option<ChainStatus>,
     /// Auditors.
     access: Vec<AccessEntry>,
+    /// Those who read the investigation.
+    documents: Vec<varna_app::DocumentStatus>,
 }
 
 async fn load(app: &WebConfig, ctx: &Ctx, id: &str) -> Result<Loaded, Response> {
@@ -199,7 +205,9 @@ async fn load_at(
             .await?
             .remove(unit_id)
             .unwrap_or_else(|| unit_id.clone());
+        let documents = session.documents(&view).await?;
         Ok::<_, AppError>(Loaded {
+            documents,
             unit_name,
             actions: view.available_transitions(&session),
             can_add_entry: view.can_add_journal_entry(&session),
@@ -440,6 +448,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
             })
             .collect(),
         history,
+        documents: documents::rows(&loaded.documents, lang, t),
         past: case
             .past
             .then(|| (summary.version, local_time(summary.updated_at))),

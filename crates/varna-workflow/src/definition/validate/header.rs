@@ -1,7 +1,8 @@
 //! The header of a definition file: the workflow's name, version and
-//! lagrum, its `[terms]`, legal references and outcomes.
+//! lagrum, its `[terms]`, legal references, outcomes, settings and
+//! documents.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use chrono::NaiveDate;
@@ -9,8 +10,10 @@ use chrono::NaiveDate;
 use super::{Declared, Validator, is_identifier};
 use toml::Spanned;
 
-use crate::definition::raw::{Name, RawHeader, RawLegalReference, RawOutcome, RawSetting, RawTerm};
-use crate::definition::{LegalReference, Outcome, Setting};
+use crate::definition::raw::{
+    Name, RawDocument, RawHeader, RawLegalReference, RawOutcome, RawSetting, RawTerm,
+};
+use crate::definition::{DocumentSpec, LegalReference, Outcome, Setting};
 use crate::duration::Schedule;
 use crate::vocab::Lagrum;
 
@@ -182,6 +185,48 @@ impl Validator<'_> {
             }
         }
         settings
+    }
+
+    /// The documents: each named once, of declared fields and legal
+    /// references, frozen only by declared transitions, with the journal
+    /// only where the file keeps one.
+    pub(super) fn documents(
+        &mut self,
+        raw: Vec<RawDocument>,
+        known: &Declared,
+        has_journal: bool,
+    ) -> Vec<DocumentSpec> {
+        let mut seen = BTreeSet::new();
+        let mut documents = Vec::new();
+        for d in raw {
+            if !self.unique(&mut seen, &d.id, "document") {
+                continue;
+            }
+            if d.journal && !has_journal {
+                self.error(
+                    &d.id.span(),
+                    format!(
+                        "document \"{}\" shows the journal, but this file keeps none",
+                        d.id.get_ref()
+                    ),
+                    Some("declare [journal], or set journal = false".into()),
+                );
+            }
+            for t in &d.frozen_by {
+                if !known.transitions.contains(t.get_ref()) {
+                    self.unknown(t, "transition", &known.transitions, None);
+                }
+            }
+            documents.push(DocumentSpec {
+                id: d.id.get_ref().clone(),
+                title: d.title,
+                legal_refs: self.legal_refs(known, &d.legal_refs),
+                frozen_by: d.frozen_by.iter().map(|t| t.get_ref().clone()).collect(),
+                fields: self.field_refs(known, &d.fields),
+                journal: d.journal,
+            });
+        }
+        documents
     }
 
     pub(super) fn outcomes(&mut self, raw: Vec<RawOutcome>, known: &mut Declared) -> Vec<Outcome> {

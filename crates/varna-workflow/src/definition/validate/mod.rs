@@ -149,6 +149,7 @@ impl<'a> Validator<'a> {
             self.transitions(raw.transitions, &known, outcome_field.is_some());
         let deadlines = self.deadlines(raw.deadlines, &known, &terms, &raw.terms);
         let journal = raw.journal.map(|j| self.journal(j, &known));
+        let documents = self.documents(raw.documents, &known, journal.is_some());
 
         if graph_complete {
             self.check_graph(&states, &state_spans, &transitions);
@@ -173,6 +174,7 @@ impl<'a> Validator<'a> {
             journal,
             risk: risk.flatten(),
             settings,
+            documents,
             source: self.text.to_owned(),
         }
     }
