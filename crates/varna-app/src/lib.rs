@@ -22,7 +22,8 @@ pub use limits::{Expensive, FilingRate};
 pub use principal::Principal;
 pub use session::{
     AccessPage, AccessQuery, App, CasePage, DocumentFile, DocumentStatus, Done, EventPage, Expect,
-    NewCase, Purpose, Reads, ReportFile, Session, WorkItem, fields_from_json, report_file,
+    NewCase, Purpose, Reads, ReportFile, Session, WorkItem, WorkPage, WorkQuery, fields_from_json,
+    report_file,
 };
 pub use view::CaseView;
 // The store's and the report's types the operations take, so that callers

@@ -26,6 +26,7 @@ mod documents;
 mod entities;
 mod error;
 mod import;
+mod looks;
 mod migrations;
 mod org;
 mod person;
@@ -57,6 +58,7 @@ pub use delivery::{ClaimedDelivery, DeliveryCount, DeliveryRow, Notification, Re
 pub use documents::{DocumentCheck, StoredDocument};
 pub use error::{Error, Result};
 pub use import::ImportedCase;
+pub use looks::VISIT_GAP;
 pub use org::{NewUnit, NewUser};
 pub use person::PersonCheck;
 pub use rebuild::{ProjectionCheck, RebuildReport, TableDifference};

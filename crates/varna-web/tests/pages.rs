@@ -600,6 +600,13 @@ async fn a_lex_sarah_report_goes_through_the_utredning_to_ivo_in_the_pages() {
         )
         .await;
     assert_eq!(ruled.status, StatusCode::SEE_OTHER, "{}", ruled.html);
+    let page = sas.get(&format!("/cases/{sarah}")).await;
+    assert!(
+        page.html
+            .contains("<span class=\"badge\">Ska anmälas till IVO</span>"),
+        "a serious ruling is to be reported: {}",
+        page.html
+    );
 
     // The committee decides on the anmälan to IVO.
     let mut committee = Browser::new(&app);
@@ -634,6 +641,11 @@ async fn a_lex_sarah_report_goes_through_the_utredning_to_ivo_in_the_pages() {
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
     let page = sas.get(&format!("/cases/{sarah}")).await;
     assert!(page.html.contains("Anmäld till IVO"), "{}", page.html);
+    assert!(
+        !page.html.contains("Ska anmälas till IVO</span>"),
+        "no longer to be reported once sent: {}",
+        page.html
+    );
     // IVO's number, when it comes, is recorded without moving the case.
     let number = &page.html[page
         .html
@@ -1604,6 +1616,42 @@ async fn an_auditor_reviews_the_periods_unusual_reads_and_records_the_check() {
         page.html
     );
     assert!(page.html.contains("3 avvikande"), "{}", page.html);
+    // The same findings as a file for the auditor's report.
+    assert!(
+        page.html
+            .contains("/audit/review.csv?from=2026-11-01&amp;to=2026-11-30")
+    );
+    let csv = auditor
+        .get("/audit/review.csv?from=2026-11-01&to=2026-11-30")
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.html);
+    assert_eq!(
+        csv.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/csv; charset=utf-8")
+    );
+    let rows: Vec<&str> = csv.html.lines().collect();
+    assert_eq!(
+        rows.len(),
+        4,
+        "a header and the three findings: {}",
+        csv.html
+    );
+    assert_eq!(
+        rows[0],
+        "\"Vad\";\"Vem\";\"Roll\";\"Läsningar\";\"Första läsningen\";\"Sista läsningen\";\"Ärende\""
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("\"Utanför arbetstid\";\"um-linden\";\"enhetschef\"")),
+        "{}",
+        csv.html
+    );
+    let bad = auditor
+        .get("/audit/review.csv?from=2026-11-30&to=2026-11-01")
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     let csrf = page.csrf();
     let empty = auditor
         .post(
@@ -1648,6 +1696,10 @@ async fn an_auditor_reviews_the_periods_unusual_reads_and_records_the_check() {
     let mut sas = Browser::new(&app);
     sas.sign_in("sas").await;
     assert_eq!(sas.get("/audit/review").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        sas.get("/audit/review.csv").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 /// The reporter hears back: their home page lists what they reported and

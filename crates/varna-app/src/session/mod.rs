@@ -18,14 +18,16 @@ use varna_workflow::{
 
 use crate::error::{AppError, Code, Result};
 use crate::limits::{Expensive, FilingRate};
-use crate::view::{CaseView, DeadlineView};
+use crate::view::CaseView;
 use crate::{Principal, policy};
 
 mod audit;
 mod documents;
+mod work;
 
 pub use audit::EventPage;
 pub use documents::{DocumentFile, DocumentStatus};
+pub use work::{WorkItem, WorkPage, WorkQuery};
 
 /// What every session shares: the store and the per-server bounds.
 #[derive(Debug)]
@@ -161,17 +163,6 @@ pub struct AccessPage {
     pub end_cursor: Option<String>,
     /// How many reads match in all.
     pub total: u64,
-}
-
-/// A case waiting for the reader, with what is due next.
-#[derive(Debug)]
-pub struct WorkItem {
-    /// The case.
-    pub case: CaseView,
-    /// The earliest running deadline, if any.
-    pub next_deadline: Option<DeadlineView>,
-    /// Whether that deadline has passed.
-    pub overdue: bool,
 }
 
 /// What a change did.
@@ -388,40 +379,6 @@ impl<'a> Session<'a> {
             end_cursor: page.end_cursor,
             total,
         })
-    }
-
-    /// "My work": the person's open cases that wait for something their
-    /// role can do (a transition, or an utredning entry), most urgent
-    /// first; at most `first` (1–100).
-    pub async fn my_work(&self, first: u64) -> Result<Vec<WorkItem>> {
-        if !(1..=100).contains(&first) {
-            return Err(AppError::new(
-                Code::InvalidInput,
-                "first must be between 1 and 100",
-            ));
-        }
-        let store = self.store();
-        let mut actionable = Vec::new();
-        for def in self.workflows()? {
-            actionable.extend(
-                def.states_acted_in_by(self.principal.role)
-                    .into_iter()
-                    .map(|s| (def.name().to_owned(), s.as_str().to_owned())),
-            );
-        }
-        let filter = self.app.policy.scope(self.principal, CaseFilter::default());
-        let summaries = store.work_queue(&filter, &actionable, first).await?;
-        let mut items = Vec::with_capacity(summaries.len());
-        for summary in summaries {
-            let case = self.case(&summary.id, Purpose::List).await?;
-            let next_deadline = case.next_deadline();
-            items.push(WorkItem {
-                overdue: next_deadline.as_ref().is_some_and(|d| d.overdue),
-                next_deadline,
-                case,
-            });
-        }
-        Ok(items)
     }
 
     async fn done(&self, applied: Applied) -> Result<Done> {

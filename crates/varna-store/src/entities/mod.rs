@@ -19,4 +19,5 @@ pub(crate) mod log_review;
 pub(crate) mod org;
 pub(crate) mod outbox;
 pub(crate) mod revocation;
+pub(crate) mod work_look;
 pub(crate) mod workflow_definition;

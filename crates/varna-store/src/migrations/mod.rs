@@ -13,6 +13,7 @@ mod m20261205_000002_log_review;
 mod m20261205_000003_access_chain;
 mod m20261205_000004_person_commitment;
 mod m20261205_000005_document;
+mod m20261205_000006_work_look;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000003_access_chain::Migration),
             Box::new(m20261205_000004_person_commitment::Migration),
             Box::new(m20261205_000005_document::Migration),
+            Box::new(m20261205_000006_work_look::Migration),
         ]
     }
 }

@@ -161,6 +161,19 @@ impl StoredEvent {
     }
 }
 
+/// Open cases of these (lifecycle, state) pairs.
+fn actionable_states(actionable: &[(String, String)]) -> Condition {
+    actionable
+        .iter()
+        .fold(Condition::any(), |c, (kind, state)| {
+            c.add(
+                Condition::all()
+                    .add(cases::Column::Kind.eq(kind.clone()))
+                    .add(cases::Column::State.eq(state.clone())),
+            )
+        })
+}
+
 /// Which cases a list or count covers. Empty lists mean "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseFilter {
@@ -531,22 +544,25 @@ impl Store {
         actionable: &[(String, String)],
         limit: u64,
     ) -> Result<Vec<CaseSummary>> {
+        self.work_queue_page(filter, actionable, limit, 0).await
+    }
+
+    /// The work queue from its `offset`-th case on (0: the most urgent),
+    /// `limit` at most, in the same order.
+    pub async fn work_queue_page(
+        &self,
+        filter: &CaseFilter,
+        actionable: &[(String, String)],
+        limit: u64,
+        offset: u64,
+    ) -> Result<Vec<CaseSummary>> {
         if actionable.is_empty() {
             return Ok(Vec::new());
         }
-        let states = actionable
-            .iter()
-            .fold(Condition::any(), |c, (kind, state)| {
-                c.add(
-                    Condition::all()
-                        .add(cases::Column::Kind.eq(kind.clone()))
-                        .add(cases::Column::State.eq(state.clone())),
-                )
-            });
         let rows = cases::Entity::find()
             .filter(filter.condition())
             .filter(cases::Column::IsClosed.eq(false))
-            .filter(states)
+            .filter(actionable_states(actionable))
             .order_by_with_nulls(
                 cases::Column::NextDueAt,
                 sea_orm::Order::Asc,
@@ -554,10 +570,29 @@ impl Store {
             )
             .order_by_asc(cases::Column::OpenedAt)
             .order_by_asc(cases::Column::Id)
+            .offset(offset)
             .limit(limit.clamp(1, MAX_PAGE))
             .all(&self.db)
             .await?;
         rows.iter().map(CaseSummary::from_row).collect()
+    }
+
+    /// How many cases the work queue holds in all.
+    pub async fn count_work_queue(
+        &self,
+        filter: &CaseFilter,
+        actionable: &[(String, String)],
+    ) -> Result<u64> {
+        use sea_orm::PaginatorTrait;
+        if actionable.is_empty() {
+            return Ok(0);
+        }
+        Ok(cases::Entity::find()
+            .filter(filter.condition())
+            .filter(cases::Column::IsClosed.eq(false))
+            .filter(actionable_states(actionable))
+            .count(&self.db)
+            .await?)
     }
 
     /// How many cases match `filter`.

@@ -2,6 +2,7 @@
 //! optimistic concurrency, idempotency, tamper detection, projection
 //! rebuild, escalation, queries and the access log.
 
+mod documents;
 mod notify;
 mod report;
 mod support;

@@ -55,6 +55,7 @@ pub(crate) fn routes(app: App) -> Router {
             "/audit/review",
             get(audit::review_page).post(audit::review_record),
         )
+        .route("/audit/review.csv", get(audit::review_csv))
         .route("/report/{file}", get(search::report_file))
         .route("/cases/{id}", get(case::case_page))
         .route("/cases/{id}/act", post(case::act))

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use varna_app::{CaseView, Reads};
+use varna_app::{Reads, WorkQuery};
 
 use super::{App, Chrome, SignedIn, local_time, refused, short_id};
 use crate::form::label;
@@ -21,8 +21,10 @@ struct MyWorkPage {
     states: Vec<(String, String, bool)>,
     /// (id, name, selected).
     units: Vec<(String, String, bool)>,
-    /// The list was cut at its limit: say where the rest are.
-    more: bool,
+    /// Which cases of how many, and the neighbouring pages.
+    paging: Paging,
+    /// How many on this page changed since the previous visit.
+    new_count: usize,
     /// A reporter: what they reported, newest first, with where each
     /// stands and whether its feedback has come.
     reports: Vec<ReportRow>,
@@ -50,6 +52,15 @@ struct WorkRow {
     due: Option<String>,
     due_label: String,
     overdue: bool,
+    /// Changed since the person's previous visit.
+    new: bool,
+}
+
+struct Paging {
+    /// (first, last, of all) shown.
+    shown: Option<(u64, u64, u64)>,
+    previous: Option<String>,
+    next: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -57,10 +68,12 @@ pub(super) struct WorkFilter {
     kind: Option<String>,
     state: Option<String>,
     unit: Option<String>,
+    /// 1-based.
+    page: Option<u64>,
 }
 
-/// The most urgent this many; the rest are found with the case search.
-const MY_WORK_LIMIT: usize = 50;
+/// Cases a page.
+const PAGE_SIZE: u64 = 50;
 
 pub(super) async fn my_work(
     State(app): State<App>,
@@ -69,63 +82,74 @@ pub(super) async fn my_work(
 ) -> Response {
     let reads = Reads::default();
     let session = app.app.session(ctx.principal(), &reads);
-    let (all, names) = match (
-        session.my_work(MY_WORK_LIMIT as u64).await,
+    let given = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    let query = WorkQuery {
+        kind: given(&filter.kind),
+        state: given(&filter.state),
+        unit: given(&filter.unit),
+    };
+    let page_number = filter.page.unwrap_or(1).max(1);
+    let (work, names) = match (
+        session
+            .work_page(&query, PAGE_SIZE, (page_number - 1) * PAGE_SIZE, true)
+            .await,
         session.unit_names().await,
     ) {
-        (Ok(items), Ok(names)) => (items, names),
+        (Ok(work), Ok(names)) => (work, names),
         (Err(e), _) | (_, Err(e)) => return refused(&ctx, &e),
     };
     let unit_name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
-    let more = all.len() >= MY_WORK_LIMIT;
-    let kind_of = |case: &CaseView| {
-        (
-            case.workflow().to_owned(),
-            label(case.workflow_label(), ctx.lang),
-        )
+    let defs: BTreeMap<String, _> = session
+        .workflows()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| (d.name().to_owned(), d))
+        .collect();
+    let kind_label = |kind: &str| {
+        defs.get(kind)
+            .map_or_else(|| kind.to_owned(), |d| label(&d.label, ctx.lang))
     };
-    let state_of = |case: &CaseView| {
-        let state = case.state();
-        (state.id, label(&state.label, ctx.lang))
-    };
-    let unit_of = |case: &CaseView| {
-        let unit = case.record.summary.unit_id.clone();
-        let name = unit_name(&unit);
-        (unit, name)
+    let state_label = |kind: &str, state: &str| {
+        defs.get(kind)
+            .and_then(|d| d.states.iter().find(|s| s.id.as_str() == state))
+            .map_or_else(|| state.to_owned(), |s| label(&s.label, ctx.lang))
     };
     // The choices of each filter: what occurs among the person's cases.
-    let choices = |value: &dyn Fn(&CaseView) -> (String, String), wanted: &Option<String>| {
-        let mut seen: BTreeMap<String, String> = BTreeMap::new();
-        for i in &all {
-            let (id, label) = value(&i.case);
-            seen.insert(id, label);
-        }
-        seen.into_iter()
+    let mut kinds: BTreeMap<String, String> = BTreeMap::new();
+    let mut states: BTreeMap<String, String> = BTreeMap::new();
+    let mut units: BTreeMap<String, String> = BTreeMap::new();
+    for (kind, state, unit) in &work.choices {
+        kinds
+            .entry(kind.clone())
+            .or_insert_with(|| kind_label(kind));
+        states
+            .entry(state.clone())
+            .or_insert_with(|| state_label(kind, state));
+        units.entry(unit.clone()).or_insert_with(|| unit_name(unit));
+    }
+    let selected = |map: BTreeMap<String, String>, wanted: &Option<String>| {
+        map.into_iter()
             .map(|(id, label)| {
-                let selected = wanted.as_deref() == Some(id.as_str());
-                (id, label, selected)
+                let on = wanted.as_deref() == Some(id.as_str());
+                (id, label, on)
             })
             .collect::<Vec<_>>()
     };
-    let kinds = choices(&kind_of, &filter.kind);
-    let states = choices(&state_of, &filter.state);
-    let units = choices(&unit_of, &filter.unit);
-    let keep = |v: String, wanted: &Option<String>| {
-        wanted.as_deref().is_none_or(|w| w.is_empty() || w == v)
-    };
-    let items = all
+    let kinds = selected(kinds, &query.kind);
+    let states = selected(states, &query.state);
+    let units = selected(units, &query.unit);
+    let items = work
+        .items
         .iter()
-        .filter(|i| keep(kind_of(&i.case).0, &filter.kind))
-        .filter(|i| keep(state_of(&i.case).0, &filter.state))
-        .filter(|i| keep(unit_of(&i.case).0, &filter.unit))
         .map(|i| {
             let id = i.case.id();
+            let state = i.case.state();
             WorkRow {
                 case_number: short_id(&id),
                 id,
-                kind: kind_of(&i.case).1,
+                kind: label(i.case.workflow_label(), ctx.lang),
                 summary: i.case.summary(90),
-                state: state_of(&i.case).1,
+                state: label(&state.label, ctx.lang),
                 unit: unit_name(&i.case.record.summary.unit_id),
                 due: i.next_deadline.as_ref().map(|d| local_time(d.due_at)),
                 due_label: i
@@ -134,9 +158,37 @@ pub(super) async fn my_work(
                     .map(|d| label(&d.label, ctx.lang))
                     .unwrap_or_default(),
                 overdue: i.overdue,
+                new: i.new,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // Where the page stands, and links to its neighbours with the filters kept.
+    let first_shown = (page_number - 1) * PAGE_SIZE + 1;
+    let last_shown = first_shown + items.len() as u64 - 1;
+    let link = |n: u64| {
+        let mut params = vec![format!("page={n}")];
+        for (name, value) in [
+            ("kind", &query.kind),
+            ("state", &query.state),
+            ("unit", &query.unit),
+        ] {
+            // Codes are lower-case letters, digits, '-' and '_': nothing
+            // to escape; anything else is left out of the link.
+            if let Some(v) = value.as_deref().filter(|v| {
+                v.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+            }) {
+                params.push(format!("{name}={v}"));
+            }
+        }
+        format!("/?{}", params.join("&"))
+    };
+    let paging = Paging {
+        shown: (!items.is_empty()).then_some((first_shown, last_shown, work.total)),
+        previous: (page_number > 1).then(|| link(page_number - 1)),
+        next: (last_shown < work.total && !items.is_empty()).then(|| link(page_number + 1)),
+    };
+    let new_count = work.items.iter().filter(|i| i.new).count();
     let reports = if ctx.principal().role == varna_workflow::Role::Reporter {
         match session
             .cases(varna_app::CaseFilter::default(), 20, None)
@@ -172,7 +224,8 @@ pub(super) async fn my_work(
         kinds,
         states,
         units,
-        more,
+        paging,
+        new_count,
         reports,
     };
     ctx.page(StatusCode::OK, &page)

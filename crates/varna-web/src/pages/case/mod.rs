@@ -390,9 +390,15 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
         unit: loaded.unit_name.clone(),
         opened_at: local_time(summary.opened_at),
         closed_at: summary.closed_at.map(local_time),
-        outcome: case
-            .outcome()
-            .map(|o| (label(&o.named.label, lang), o.reportable)),
+        // "To be reported to IVO" only until it has been: once a step has
+        // frozen what it sent (the anmälan), or the case is closed, the
+        // state says where it stands.
+        outcome: case.outcome().map(|o| {
+            (
+                label(&o.named.label, lang),
+                o.reportable && case.record.case.documents.is_empty() && !summary.is_closed,
+            )
+        }),
         risk: case.risk().map(|r| (r.score, r.escalate_from, r.high)),
         personnummer: loaded.personnummer.clone(),
         reported_by: loaded.reported_by.clone(),

@@ -1,0 +1,144 @@
+//! "My work": the person's open cases that wait for something their role
+//! can do, most urgent first, a page at a time, with what changed since
+//! their previous visit marked.
+
+use chrono::{DateTime, Utc};
+use varna_store::queries::CaseFilter;
+
+use super::{Purpose, Session};
+use crate::error::{AppError, Code, Result};
+use crate::view::{CaseView, DeadlineView};
+
+/// A case waiting for the reader, with what is due next.
+#[derive(Debug)]
+pub struct WorkItem {
+    /// The case.
+    pub case: CaseView,
+    /// The earliest running deadline, if any.
+    pub next_deadline: Option<DeadlineView>,
+    /// Whether that deadline has passed.
+    pub overdue: bool,
+    /// Changed since the person's previous visit to the list.
+    pub new: bool,
+}
+
+/// Narrows the list: one lifecycle, state or unit (`None`: any).
+#[derive(Debug, Clone, Default)]
+pub struct WorkQuery {
+    /// Lifecycle name.
+    pub kind: Option<String>,
+    /// State id.
+    pub state: Option<String>,
+    /// Unit code.
+    pub unit: Option<String>,
+}
+
+/// One page of the work list.
+#[derive(Debug)]
+pub struct WorkPage {
+    /// The cases, most urgent first.
+    pub items: Vec<WorkItem>,
+    /// How many cases the list holds in all (with the query).
+    pub total: u64,
+    /// What the unnarrowed list holds, as (lifecycle, state, unit) of each
+    /// case, the first 200: the choices a narrowing offers.
+    pub choices: Vec<(String, String, String)>,
+    /// Cases changed after this moment are marked new (`None` on the
+    /// person's first visit).
+    pub new_since: Option<DateTime<Utc>>,
+}
+
+/// The most cases the choices are drawn from.
+const CHOICES_FROM: u64 = 200;
+
+impl Session<'_> {
+    /// The (lifecycle, state) pairs the person's role acts in.
+    fn actionable(&self) -> Result<Vec<(String, String)>> {
+        let mut actionable = Vec::new();
+        for def in self.workflows()? {
+            actionable.extend(
+                def.states_acted_in_by(self.principal.role)
+                    .into_iter()
+                    .map(|s| (def.name().to_owned(), s.as_str().to_owned())),
+            );
+        }
+        Ok(actionable)
+    }
+
+    /// "My work": the person's open cases that wait for something their
+    /// role can do (a transition, or an utredning entry), most urgent
+    /// first; at most `first` (1–100).
+    pub async fn my_work(&self, first: u64) -> Result<Vec<WorkItem>> {
+        Ok(self
+            .work_page(&WorkQuery::default(), first, 0, false)
+            .await?
+            .items)
+    }
+
+    /// A page of "my work": `first` (1–100) cases from the `offset`-th,
+    /// narrowed by `query`; with `look`, this counts as the person looking
+    /// at the list (what changed since their previous visit is marked).
+    pub async fn work_page(
+        &self,
+        query: &WorkQuery,
+        first: u64,
+        offset: u64,
+        look: bool,
+    ) -> Result<WorkPage> {
+        if !(1..=100).contains(&first) {
+            return Err(AppError::new(
+                Code::InvalidInput,
+                "first must be between 1 and 100",
+            ));
+        }
+        let store = self.store();
+        let actionable = self.actionable()?;
+        let scope = self.app.policy.scope(self.principal, CaseFilter::default());
+        let mut filter = scope.clone();
+        filter.kinds.extend(query.kind.clone());
+        filter.states.extend(query.state.clone());
+        if let Some(unit) = &query.unit {
+            filter.units = Some(match filter.units.take() {
+                Some(units) => units.into_iter().filter(|u| u == unit).collect(),
+                None => vec![unit.clone()],
+            });
+        }
+        let new_since = if look {
+            store
+                .look_at_work(&self.principal.user_id, Utc::now())
+                .await?
+        } else {
+            None
+        };
+        let summaries = store
+            .work_queue_page(&filter, &actionable, first, offset)
+            .await?;
+        let total = store.count_work_queue(&filter, &actionable).await?;
+        let choices = store
+            .work_queue(&scope, &actionable, CHOICES_FROM)
+            .await?
+            .into_iter()
+            .map(|s| (s.kind, s.state, s.unit_id))
+            .collect();
+        let ids: Vec<_> = summaries.iter().map(|s| s.id.clone()).collect();
+        let views = self.cases_by_id(&ids, Purpose::List).await?;
+        let items = views
+            .into_iter()
+            .map(|case| {
+                let next_deadline = case.next_deadline();
+                WorkItem {
+                    overdue: next_deadline.as_ref().is_some_and(|d| d.overdue),
+                    next_deadline,
+                    new: new_since.is_some_and(|t| case.record.summary.updated_at > t),
+                    case,
+                }
+            })
+            .collect();
+        Ok(WorkPage {
+            items,
+            total,
+            choices,
+            new_since,
+        })
+    }
+}
