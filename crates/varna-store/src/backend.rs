@@ -96,10 +96,11 @@ pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection,
         tracing::info!(pending = pending.len(), "applying database migrations");
     }
     // Migrations after which the projections are refilled from the log:
-    // the report's tables, and their move to Swedish time.
+    // the report's tables, their move to Swedish time, and the search text.
     let refills = [
         crate::migrations::m20261123_000002_report::NAME,
         crate::migrations::m20261205_000001_swedish_calendar::NAME,
+        crate::migrations::m20261205_000007_search_text::NAME,
     ];
     let adds_projections = pending.iter().any(|m| refills.contains(&m.name()));
     Migrator::up(&db, None).await?;

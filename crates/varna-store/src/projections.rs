@@ -58,7 +58,22 @@ pub(crate) fn case_row(
         version: Set(i64::try_from(case.version).unwrap_or(i64::MAX)),
         updated_at: Set(updated_at),
         snapshot: Set(serde_json::to_string(case).expect("a case always serialises")),
+        search_text: Set(Some(search_text(case, def))),
     }
+}
+
+/// What free-text search looks in: the case's text fields that do not
+/// identify a person, lower-cased (so that "Fall" and "FALL", "Ö" and "ö"
+/// match alike), one per line. Names and other personal fields are left
+/// out, so a search cannot tell anyone whose case it is.
+pub(crate) fn search_text(case: &Case, def: &WorkflowDefinition) -> String {
+    def.fields
+        .iter()
+        .filter(|f| !f.personal && f.kind == varna_workflow::definition::FieldKind::Text)
+        .filter_map(|f| text_field(case, &f.name))
+        .map(|t| t.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub(crate) fn deadline_rows(id: &str, case: &Case) -> Vec<case_deadline::ActiveModel> {

@@ -344,6 +344,7 @@ impl QueryRoot {
             due_before: f.due_before,
             filed_by: None,
             case_number: None,
+            text: f.text,
         };
         let first = u64::try_from(first.unwrap_or(20))
             .map_err(|_| error(Code::InvalidInput, "first must be between 1 and 200"))?;

@@ -237,6 +237,10 @@ pub struct CaseFilterInput {
     pub overdue: Option<bool>,
     /// Only open cases whose next deadline falls before this time.
     pub due_before: Option<DateTime<Utc>>,
+    /// Only cases whose text contains every word given, in any case (the
+    /// lifecycle's text fields that do not identify a person; at most 200
+    /// characters, the first eight words).
+    pub text: Option<String>,
 }
 
 /// The most entries a list in a filter may have.
@@ -266,7 +270,19 @@ impl CaseFilterInput {
         bounded("states", self.states.as_ref())?;
         bounded("units", self.units.as_ref())?;
         bounded("lagrum", self.lagrum.as_ref())?;
-        bounded("outcomes", self.outcomes.as_ref())
+        bounded("outcomes", self.outcomes.as_ref())?;
+        if self.text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+            use async_graphql::ErrorExtensions;
+            return Err(crate::error::error(
+                crate::error::Code::InvalidInput,
+                "text may be at most 200 characters",
+            )
+            .extend_with(|_, x| {
+                x.set("field", "text");
+                x.set("problem", "TOO_LONG");
+            }));
+        }
+        Ok(())
     }
 }
 

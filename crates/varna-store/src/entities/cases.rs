@@ -27,6 +27,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     #[sea_orm(column_type = "Text")]
     pub snapshot: String,
+    /// The free text people search (`projections::search_text`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub search_text: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

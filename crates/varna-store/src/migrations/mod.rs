@@ -14,6 +14,7 @@ mod m20261205_000003_access_chain;
 mod m20261205_000004_person_commitment;
 mod m20261205_000005_document;
 mod m20261205_000006_work_look;
+pub(crate) mod m20261205_000007_search_text;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000004_person_commitment::Migration),
             Box::new(m20261205_000005_document::Migration),
             Box::new(m20261205_000006_work_look::Migration),
+            Box::new(m20261205_000007_search_text::Migration),
         ]
     }
 }

@@ -202,6 +202,9 @@ pub struct CaseFilter {
     /// Only the case whose id ends with these hex digits (the case number
     /// people quote: the id's last eight, any case; see `varna-web`).
     pub case_number: Option<String>,
+    /// Only cases whose text (the text fields that do not identify a
+    /// person) contains each of these words (the first eight), in any case.
+    pub text: Option<String>,
 }
 
 impl CaseFilter {
@@ -256,6 +259,25 @@ impl CaseFilter {
                 .collect();
             if !digits.is_empty() {
                 c = c.add(cases::Column::Id.like(format!("%{digits}")));
+            }
+        }
+        if let Some(text) = self
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            // Every word, anywhere, in any case; LIKE's wildcards typed
+            // are matched as themselves.
+            for word in text.to_lowercase().split_whitespace().take(8) {
+                let escaped = word
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                c =
+                    c.add(cases::Column::SearchText.like(
+                        sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'),
+                    ));
             }
         }
         c

@@ -23,6 +23,7 @@ struct SearchPage {
     from: String,
     to: String,
     number: String,
+    text: String,
     rows: Vec<Row>,
     total: i64,
     /// The query string of the next page, if there is one.
@@ -60,6 +61,9 @@ pub(super) struct SearchForm {
     /// A case number (the id's last eight hex digits, as pages show it).
     #[serde(default)]
     number: String,
+    /// Words the case's text contains.
+    #[serde(default)]
+    text: String,
 }
 
 /// Cases per page.
@@ -97,6 +101,13 @@ pub(super) async fn search(
             error = Some(ctx.t.case_number_invalid.to_owned());
             unanswerable = true;
         }
+    }
+    let words = form.text.trim();
+    if words.chars().count() > 200 {
+        error = Some(ctx.t.search_text_too_long.to_owned());
+        unanswerable = true;
+    } else if !words.is_empty() {
+        filter.text = Some(words.to_owned());
     }
     let wanted = form.unit.trim();
     if !wanted.is_empty() {
@@ -195,6 +206,7 @@ pub(super) async fn search(
             ("from", form.from.as_str()),
             ("to", form.to.as_str()),
             ("number", form.number.as_str()),
+            ("text", form.text.as_str()),
             ("after", cursor.as_str()),
         ];
         query_string(&pairs)
@@ -236,6 +248,7 @@ pub(super) async fn search(
         from: form.from,
         to: form.to,
         number: form.number,
+        text: form.text,
     };
     ctx.page(StatusCode::OK, &page)
 }
