@@ -29,6 +29,6 @@ pub use view::CaseView;
 // The store's and the report's types the operations take, so that callers
 // need no other crate for them.
 pub use varna_report::{Format, Scope};
-pub use varna_store::CaseId;
 pub use varna_store::queries::{AsOf, CaseFilter, EventFilter};
 pub use varna_store::review::{Finding, FindingKind, LogReview};
+pub use varna_store::{CaseId, Draft};

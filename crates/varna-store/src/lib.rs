@@ -22,6 +22,7 @@ mod deadlines;
 mod definitions;
 mod delivery;
 mod documents;
+mod drafts;
 #[allow(unreachable_pub)] // sea-orm derives `pub` items inside the private module
 mod entities;
 mod error;
@@ -56,6 +57,7 @@ pub use commands::{Applied, CommandOptions};
 pub use deadlines::{SCHEDULER_ID, SweepReport};
 pub use delivery::{ClaimedDelivery, DeliveryCount, DeliveryRow, Notification, RetryPolicy};
 pub use documents::{DocumentCheck, StoredDocument};
+pub use drafts::{DRAFT_DAYS, Draft};
 pub use error::{Error, Result};
 pub use import::ImportedCase;
 pub use looks::VISIT_GAP;

@@ -25,6 +25,58 @@ pub const LANG_COOKIE: &str = "varna_lang";
 pub const MIN_KEY_BYTES: usize = 32;
 /// How long a sign-in lasts.
 pub const SESSION_HOURS: i64 = 10;
+/// The cookie that outlives a sign-in by [`DRAFT_GRACE_DAYS`]: it names
+/// the person and their session's CSRF token, and serves for one thing
+/// only — keeping a form posted after the sign-in ended as their draft.
+pub const DRAFT_COOKIE: &str = "varna_draft";
+/// How long after a sign-in ends its forms are still kept as drafts.
+pub const DRAFT_GRACE_DAYS: i64 = 7;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct DraftClaims {
+    /// Who.
+    sub: String,
+    /// The ended session's CSRF token: the posted form must carry it.
+    csrf: String,
+    /// Marks the token as a draft owner's, never a session.
+    kind: String,
+    exp: i64,
+}
+
+/// The [`DRAFT_COOKIE`] value for `session`: valid until
+/// [`DRAFT_GRACE_DAYS`] after the session ends.
+pub fn seal_draft_owner(key: &[u8], session: &Session) -> String {
+    let claims = DraftClaims {
+        sub: session.principal.user_id.clone(),
+        csrf: session.csrf.clone(),
+        kind: "draft".to_owned(),
+        exp: (session.expires_at() + chrono::Duration::days(DRAFT_GRACE_DAYS)).timestamp(),
+    };
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(key),
+    )
+    .expect("HS256 signing cannot fail")
+}
+
+/// Whose draft a form posted with `csrf` is, by the [`DRAFT_COOKIE`]
+/// value: the user id when the cookie is genuine, not past its time, and
+/// the form carries its session's token.
+pub fn draft_owner(key: &[u8], value: &str, csrf: &str) -> Option<String> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 0;
+    validation.validate_aud = false;
+    let claims = decode::<DraftClaims>(value, &DecodingKey::from_secret(key), &validation)
+        .ok()?
+        .claims;
+    (claims.kind == "draft" && csrf_ok(Some(&claims.csrf), csrf)).then_some(claims.sub)
+}
+
+/// The [`DRAFT_COOKIE`]'s lifetime in seconds.
+pub fn draft_cookie_seconds() -> i64 {
+    SESSION_HOURS * 3600 + DRAFT_GRACE_DAYS * 86_400
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -219,6 +271,25 @@ mod tests {
             &person(now - chrono::Duration::hours(SESSION_HOURS + 1)),
         );
         assert!(open(&key, &old).is_none(), "expired");
+    }
+
+    #[test]
+    fn a_draft_owner_is_named_only_with_its_sessions_token_and_never_opens_as_a_session() {
+        let key = [7u8; 32];
+        let s = person(Utc::now() - chrono::Duration::hours(SESSION_HOURS + 1));
+        let sealed = seal_draft_owner(&key, &s);
+        assert_eq!(
+            draft_owner(&key, &sealed, &s.csrf).as_deref(),
+            Some("um-linden")
+        );
+        assert_eq!(draft_owner(&key, &sealed, "0".repeat(64).as_str()), None);
+        assert_eq!(draft_owner(&[8u8; 32], &sealed, &s.csrf), None);
+        assert!(open(&key, &sealed).is_none(), "not a session");
+        let ancient = person(Utc::now() - chrono::Duration::days(DRAFT_GRACE_DAYS + 1));
+        assert_eq!(
+            draft_owner(&key, &seal_draft_owner(&key, &ancient), &ancient.csrf),
+            None
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ use crate::{Principal, policy};
 
 mod audit;
 mod documents;
+mod drafts;
 mod work;
 
 pub use audit::EventPage;

@@ -12,6 +12,7 @@ pub(crate) mod case_tally;
 pub(crate) mod cases;
 pub(crate) mod delivery;
 pub(crate) mod document;
+pub(crate) mod draft;
 pub(crate) mod event;
 pub(crate) mod idempotency_key;
 pub(crate) mod journal_entry;

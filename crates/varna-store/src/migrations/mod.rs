@@ -15,6 +15,7 @@ mod m20261205_000004_person_commitment;
 mod m20261205_000005_document;
 mod m20261205_000006_work_look;
 pub(crate) mod m20261205_000007_search_text;
+mod m20261205_000008_draft;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000005_document::Migration),
             Box::new(m20261205_000006_work_look::Migration),
             Box::new(m20261205_000007_search_text::Migration),
+            Box::new(m20261205_000008_draft::Migration),
         ]
     }
 }

@@ -214,6 +214,23 @@ async fn show(app: &WebConfig, ctx: &Ctx, workflow: &str) -> Response {
         Ok(s) => s,
         Err(e) => return refused(ctx, &e),
     };
+    // Back after the sign-in ended mid-form: the text as it was typed.
+    let reads = Reads::default();
+    let draft = match app
+        .app
+        .session(ctx.principal(), &reads)
+        .take_draft(&form_path(workflow))
+        .await
+    {
+        Ok(d) => d,
+        Err(e) => return refused(ctx, &e),
+    };
+    if let Some(draft) = draft {
+        let key = idempotency_key(&draft.fields);
+        let mut page = file_page(ctx, &spec, &draft.fields, &[], key);
+        page.c.notice = Some(ctx.t.draft_restored.to_owned());
+        return ctx.page(StatusCode::OK, &page);
+    }
     let mut values = BTreeMap::new();
     if let [only] = spec.units.as_slice() {
         values.insert("unit".to_owned(), only.clone());

@@ -328,11 +328,45 @@ impl FromRequest<App> for PostedForm {
 
     async fn from_request(request: Request, app: &App) -> Result<Self, Response> {
         let ctx = ctx(app, request.headers());
+        let action = request.uri().path().to_owned();
+        let owner_cookie = request
+            .headers()
+            .get(header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|c| session::cookie(c, session::DRAFT_COOKIE))
+            .map(str::to_owned);
         let Form(fields) = Form::<Vec<(String, String)>>::from_request(request, app)
             .await
             .map_err(IntoResponse::into_response)?;
         let values: BTreeMap<String, String> = fields.into_iter().collect();
-        if let Some(refusal) = ctx.csrf_refusal(values.get("csrf").map_or("", String::as_str)) {
+        let csrf = values.get("csrf").map_or("", String::as_str);
+        // Signed out meanwhile (the sign-in ran out, or was ended): the
+        // text is kept for the person the form was theirs, and signing in
+        // again brings them back to it.
+        if ctx.session.is_none()
+            && ctx.same_origin
+            && let Some(page) = draft_page_of(&action)
+            && let Some(owner) = owner_cookie
+                .as_deref()
+                .and_then(|c| session::draft_owner(&app.session_key, c, csrf))
+        {
+            let mut kept = values.clone();
+            kept.remove("csrf");
+            let draft = varna_app::Draft {
+                page,
+                action,
+                fields: kept,
+                saved_at: chrono::Utc::now(),
+            };
+            return Err(match app.app.save_draft(&owner, &draft).await {
+                Ok(()) => see_other(
+                    "/signin?draft=1",
+                    &ctx.csrf_cookie().into_iter().collect::<Vec<_>>(),
+                ),
+                Err(e) => refused(&ctx, &e),
+            });
+        }
+        if let Some(refusal) = ctx.csrf_refusal(csrf) {
             return Err(refusal);
         }
         if let Some(redirect) = signed_out(&ctx) {
@@ -449,7 +483,19 @@ fn demo_reachable(peer: &Peer, headers: &HeaderMap) -> bool {
         && !headers.contains_key(header::FORWARDED)
 }
 
-async fn sign_in_page(State(app): State<App>, peer: Peer, headers: HeaderMap) -> Response {
+/// `?draft=1`: sent here with a form's text kept.
+#[derive(Deserialize, Default)]
+struct SignInQuery {
+    #[serde(default)]
+    draft: Option<String>,
+}
+
+async fn sign_in_page(
+    State(app): State<App>,
+    peer: Peer,
+    headers: HeaderMap,
+    Query(query): Query<SignInQuery>,
+) -> Response {
     let ctx = ctx(&app, &headers);
     let demo = demo_reachable(&peer, &headers);
     let people = app
@@ -467,7 +513,10 @@ async fn sign_in_page(State(app): State<App>, peer: Peer, headers: HeaderMap) ->
     ctx.page(
         StatusCode::OK,
         &SignInPage {
-            c: ctx.chrome("/signin"),
+            c: Chrome {
+                notice: query.draft.is_some().then(|| ctx.t.draft_kept.to_owned()),
+                ..ctx.chrome("/signin")
+            },
             people,
             oidc: app.oidc.is_some(),
         },
@@ -511,17 +560,54 @@ async fn sign_in(
         person.title.clone(),
         chrono::Utc::now(),
     );
-    let sealed = session::seal(&app.session_key, &session);
     tracing::info!(user = %person.user_id, role = person.role.as_str(), "signed in (demo)");
-    see_other(
-        "/",
-        &[session::set_cookie(
+    let next = after_sign_in(&app, &person.user_id).await;
+    see_other(&next, &sign_in_cookies(&app, &session))
+}
+
+/// The cookies of a new sign-in: the session, and the draft owner that
+/// outlives it (so that a form posted after it ends is kept, not lost).
+fn sign_in_cookies(app: &WebConfig, session: &Session) -> Vec<String> {
+    vec![
+        session::set_cookie(
             SESSION_COOKIE,
-            &sealed,
+            &session::seal(&app.session_key, session),
             session::SESSION_HOURS * 3600,
             app.secure_cookies,
-        )],
-    )
+        ),
+        session::set_cookie(
+            session::DRAFT_COOKIE,
+            &session::seal_draft_owner(&app.session_key, session),
+            session::draft_cookie_seconds(),
+            app.secure_cookies,
+        ),
+    ]
+}
+
+/// Where a person goes after signing in: back to the form whose text was
+/// kept when their last sign-in ended, or to my work.
+async fn after_sign_in(app: &WebConfig, user_id: &str) -> String {
+    match app.app.draft_page(user_id).await {
+        Ok(Some(page)) if local_path(&page).is_some() => page,
+        Ok(_) => "/".to_owned(),
+        Err(e) => {
+            tracing::error!(error = %e, "looking for a kept draft failed");
+            "/".to_owned()
+        }
+    }
+}
+
+/// The page a form that posts to `action` is on, for the forms whose text
+/// is kept as a draft when the sign-in has ended: filing forms and the
+/// case page's actions, journal and duplicate forms.
+fn draft_page_of(action: &str) -> Option<String> {
+    if action == "/cases/new" || action.starts_with("/cases/new/") {
+        return Some(action.to_owned());
+    }
+    let case = action.strip_prefix("/cases/")?;
+    let (id, form) = case.split_once('/')?;
+    (matches!(form, "act" | "journal" | "duplicate") && case_id(id).is_some())
+        .then(|| format!("/cases/{id}"))
 }
 
 /// Sends the browser to the provider, with the flow cookie.
@@ -548,6 +634,8 @@ struct Callback {
 #[template(path = "signed_in.html")]
 struct SignedInPage {
     c: Chrome,
+    /// Where to go on: the page of a kept draft, or my work.
+    next: String,
 }
 
 /// The provider's redirect back: a signed-in person, or a clear refusal.
@@ -576,21 +664,20 @@ async fn oidc_callback(
             tracing::info!(user = %principal.user_id, role = principal.role.as_str(), "signed in (OpenID Connect)");
             let name = name.unwrap_or_else(|| principal.user_id.clone());
             let session = Session::new(principal, name, String::new(), chrono::Utc::now());
-            let sealed = session::seal(&app.session_key, &session);
+            let next = after_sign_in(&app, &session.principal.user_id).await;
+            let cookies = sign_in_cookies(&app, &session);
             let mut ctx = ctx;
             ctx.session = Some(session);
             // A page, not a redirect: the session cookie is SameSite=Strict,
             // and a redirect chain begun at the provider counts as cross-site.
-            let mut response = ctx.page(StatusCode::OK, &SignedInPage { c: ctx.chrome("/") });
-            for c in [
-                session::set_cookie(
-                    SESSION_COOKIE,
-                    &sealed,
-                    session::SESSION_HOURS * 3600,
-                    app.secure_cookies,
-                ),
-                clear_flow,
-            ] {
+            let mut response = ctx.page(
+                StatusCode::OK,
+                &SignedInPage {
+                    c: ctx.chrome("/"),
+                    next,
+                },
+            );
+            for c in cookies.into_iter().chain([clear_flow]) {
                 response.headers_mut().append(
                     header::SET_COOKIE,
                     HeaderValue::from_str(&c).expect("ASCII"),

@@ -146,6 +146,8 @@ pub(super) const EN: Text = Text {
     review_findings: "unusual",
     review_note_empty: "Write what is followed up (or that nothing needs to be).",
     review_csv: "Download the findings as CSV (for the log review report)",
+    draft_kept: "Your sign-in had ended, but what you wrote is kept. Sign in again and you will be back at the form with your text.",
+    draft_restored: "What you wrote before your sign-in ended is restored. Check it and send the form again.",
     search_text: "Free text",
     search_text_hint: "Words the case's text contains, such as what happened (not names).",
     search_text_too_long: "The free text may be at most 200 characters.",

@@ -192,6 +192,8 @@ pub struct Text {
     pub review_findings: &'static str,
     pub review_note_empty: &'static str,
     pub review_csv: &'static str,
+    pub draft_kept: &'static str,
+    pub draft_restored: &'static str,
     pub search_text: &'static str,
     pub search_text_hint: &'static str,
     pub search_text_too_long: &'static str,

@@ -146,6 +146,8 @@ pub(super) const SV: Text = Text {
     review_findings: "avvikande",
     review_note_empty: "Skriv vad som följs upp (eller att inget behöver följas upp).",
     review_csv: "Ladda ner fynden som CSV (för rapporten om loggkontrollen)",
+    draft_kept: "Din inloggning hade gått ut, men det du skrev är sparat. Logga in igen så kommer du tillbaka till formuläret med texten kvar.",
+    draft_restored: "Det du skrev innan inloggningen gick ut är återställt. Kontrollera det och skicka formuläret igen.",
     search_text: "Fritext",
     search_text_hint: "Ord som ska finnas i ärendets text, till exempel vad som hände (inte namn).",
     search_text_too_long: "Fritexten får vara högst 200 tecken.",

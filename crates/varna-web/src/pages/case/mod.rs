@@ -537,10 +537,42 @@ pub(super) async fn case_page(
     Query(at): Query<At>,
 ) -> Response {
     let at = at.vid.filter(|n| *n >= 1);
-    match load_at(&app, &ctx, &id, at).await {
-        Ok(loaded) => ctx.page(StatusCode::OK, &render(&ctx, &loaded, None)),
-        Err(r) => r,
+    let loaded = match load_at(&app, &ctx, &id, at).await {
+        Ok(loaded) => loaded,
+        Err(r) => return r,
+    };
+    // Back after the sign-in ended mid-form: that form with its text.
+    let draft = if at.is_none() {
+        let reads = Reads::default();
+        match app
+            .app
+            .session(ctx.principal(), &reads)
+            .take_draft(&format!("/cases/{}", loaded.view.id()))
+            .await
+        {
+            Ok(d) => d,
+            Err(e) => return refused(&ctx, &e),
+        }
+    } else {
+        None
+    };
+    let posted = draft.map(|d| Posted {
+        form: match d.action.rsplit('/').next() {
+            Some("act") => format!(
+                "act:{}",
+                d.fields.get("transition").map_or("", String::as_str)
+            ),
+            Some(other) => other.to_owned(),
+            None => String::new(),
+        },
+        values: d.fields,
+        errors: Vec::new(),
+    });
+    let mut page = render(&ctx, &loaded, posted.as_ref());
+    if posted.is_some() {
+        page.c.notice = Some(ctx.t.draft_restored.to_owned());
     }
+    ctx.page(StatusCode::OK, &page)
 }
 
 /// After a change: on success back to the case page, on refusal the page
