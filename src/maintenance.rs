@@ -100,7 +100,7 @@ fn print_beside_the_log(check: &varna_store::ProjectionCheck) {
     let persons = &check.persons;
     if check.documents.changed > 0 {
         println!(
-            "FROZEN DOCUMENTS CHANGED: {} document(s) no longer match the SHA-256 their event recorded (changed or removed outside Varna)",
+            "KEPT FILES CHANGED: {} frozen document(s) or attachment(s) no longer match the SHA-256 their event recorded (changed or removed outside Varna)",
             check.documents.changed
         );
     }

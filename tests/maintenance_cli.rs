@@ -27,6 +27,30 @@ fn text(out: &Output) -> String {
     )
 }
 
+/// tools/audit_verify.py on the SQLite file at `path`.
+fn python_verify(path: &Path) -> Output {
+    Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/audit_verify.py"))
+        .arg(path)
+        .output()
+        .expect("python3 runs (it is part of the machine image)")
+}
+
+/// Runs `statement` on the SQLite file at `path` behind Varna's back; it
+/// must change at least one row.
+fn tamper(path: &Path, statement: &str) {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); n=c.execute(sys.argv[2]).rowcount; c.commit(); assert n > 0, n",
+        ])
+        .arg(path)
+        .arg(statement)
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{statement}: {}", text(&out));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_and_rebuild_a_sqlite_file() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -122,13 +146,7 @@ async fn an_independent_verifier_agrees() {
     let path = dir.path().join("varna.db");
     let url = format!("sqlite://{}?mode=rwc", path.display());
     let ids = common::file_avvikelser(&url, 3).await;
-    let python = |p: &Path| {
-        Command::new("python3")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/audit_verify.py"))
-            .arg(p)
-            .output()
-            .expect("python3 runs (it is part of the machine image)")
-    };
+    let python = python_verify;
     let out = python(&path);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
@@ -269,13 +287,7 @@ async fn an_edited_case_record_or_journal_row_is_caught_by_both_verifiers() {
         .await
         .expect("the demo loads");
     store.close().await.expect("closes");
-    let python = || {
-        Command::new("python3")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/audit_verify.py"))
-            .arg(&path)
-            .output()
-            .expect("python3 runs")
-    };
+    let python = || python_verify(&path);
     let out = python();
     assert!(out.status.success(), "{}", text(&out));
     let out = varna(&["audit", "verify", "--database-url", &url]);
@@ -284,18 +296,7 @@ async fn an_edited_case_record_or_journal_row_is_caught_by_both_verifiers() {
         "{}",
         text(&out)
     );
-    let sql = |statement: &str| {
-        let out = Command::new("python3")
-            .args([
-                "-c",
-                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); n=c.execute(sys.argv[2]).rowcount; c.commit(); assert n > 0, n",
-            ])
-            .arg(&path)
-            .arg(statement)
-            .output()
-            .expect("python3 runs");
-        assert!(out.status.success(), "{statement}: {}", text(&out));
-    };
+    let sql = |statement: &str| tamper(&path, statement);
     sql(
         "UPDATE journal_entry SET text = 'Inget att anmärka' WHERE rowid = (SELECT MIN(rowid) FROM journal_entry)",
     );
@@ -345,13 +346,7 @@ async fn a_swapped_or_removed_personnummer_is_caught() {
     let url = format!("sqlite://{}?mode=rwc", path.display());
     common::file_avvikelser_about(&url, &[Some("19121212-1212"), Some("19391030-3183"), None])
         .await;
-    let python = || {
-        Command::new("python3")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/audit_verify.py"))
-            .arg(&path)
-            .output()
-            .expect("python3 runs")
-    };
+    let python = || python_verify(&path);
     let verify = || varna(&["audit", "verify", "--database-url", &url]);
     let out = verify();
     assert!(
@@ -360,18 +355,7 @@ async fn a_swapped_or_removed_personnummer_is_caught() {
         text(&out)
     );
     assert!(python().status.success(), "{}", text(&python()));
-    let sql = |statement: &str| {
-        let out = Command::new("python3")
-            .args([
-                "-c",
-                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); n=c.execute(sys.argv[2]).rowcount; c.commit(); assert n > 0, n",
-            ])
-            .arg(&path)
-            .arg(statement)
-            .output()
-            .expect("python3 runs");
-        assert!(out.status.success(), "{statement}: {}", text(&out));
-    };
+    let sql = |statement: &str| tamper(&path, statement);
     // Swap the two personnummer (and their salts: it makes no difference).
     sql("UPDATE case_person SET personnummer = CASE personnummer \
          WHEN '191212121212' THEN '193910303183' ELSE '191212121212' END, \
@@ -415,6 +399,65 @@ async fn a_swapped_or_removed_personnummer_is_caught() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains("recorded a person but has no personnummer"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// An attachment's bytes are named by SHA-256 in its event: a file changed
+/// beside the log is caught by `varna audit verify` and by
+/// tools/audit_verify.py, though both chains still verify.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_attachment_is_caught() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("varna.db");
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let ids = common::file_avvikelser(&url, 1).await;
+    let store = Store::open(&StoreConfig::new(&url), &catalog())
+        .await
+        .expect("opens");
+    let pdf = b"%PDF-1.4 en inskannad skrivelse".to_vec();
+    let id = varna_store::CaseId::parse(&ids[0]).expect("an id");
+    store
+        .attach(
+            &id,
+            varna_workflow::attachment::Attachment {
+                id: "0193a000-0000-7000-8000-000000000001".into(),
+                name: "skrivelse.pdf".into(),
+                media_type: "application/pdf".into(),
+                size: pdf.len() as u64,
+                digest: varna_store::chain::content_digest(&pdf),
+            },
+            pdf,
+            &varna_workflow::Actor {
+                id: varna_workflow::ActorId::new("um-1"),
+                role: varna_workflow::Role::UnitManager,
+                units: std::collections::BTreeSet::from([varna_workflow::UnitId::new("linden")]),
+            },
+            varna_store::CommandOptions::default(),
+        )
+        .await
+        .expect("attaches");
+    store.close().await.expect("closes");
+    let python = || python_verify(&path);
+    let verify = || varna(&["audit", "verify", "--database-url", &url]);
+    assert!(verify().status.success(), "{}", text(&verify()));
+    assert!(python().status.success(), "{}", text(&python()));
+    tamper(
+        &path,
+        "UPDATE attachment SET content = CAST('%PDF-1.4 en annan skrivelse' AS BLOB)",
+    );
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("audit chain intact") && text(&out).contains("KEPT FILES CHANGED: 1"),
+        "{}",
+        text(&out)
+    );
+    let out = python();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("does not match its event"),
         "{}",
         text(&out)
     );

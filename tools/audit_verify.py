@@ -12,7 +12,7 @@ the public key as `varna audit key` prints it (name+keyid+key), or a file
 holding it. It also checks what auditors read against the events: each
 case's stored snapshot (state, fields, journal) and its journal rows; the
 personnummer kept beside the log against each filing's commitment; each
-frozen document against the digest its event names; and
+frozen document and attachment against the digest its event names; and
 the access log's own chain (and the reads each checkpoint signed).
 Exit 0 when both chains are intact, the read tables agree and the log
 extends every checkpoint, 1 with the first break otherwise, 2 when the checkpoints
@@ -250,6 +250,20 @@ def check_documents(db):
     if named:
         (case, _, doc) = next(iter(named))
         return f"case {case}: the frozen document {doc} named by its event is gone"
+    # Attachments: each file against the digest its attachment_added event names.
+    files = {}
+    for row in db.execute("SELECT case_id, payload FROM event WHERE event_type = 'attachment_added'"):
+        a = json.loads(row["payload"])["attachment"]
+        files[(row["case_id"], a["id"])] = a["digest"]
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'attachment'").fetchone():
+        for row in db.execute("SELECT case_id, id, digest, content FROM attachment"):
+            committed = files.pop((row["case_id"], row["id"]), None)
+            actual = "sha256:" + hashlib.sha256(row["content"]).hexdigest()
+            if committed is None or committed != row["digest"] or actual != committed:
+                return f"case {row['case_id']}: the attachment {row['id']} does not match its event"
+    if files:
+        (case, file_id) = next(iter(files))
+        return f"case {case}: the attachment {file_id} named by its event is gone"
     return None
 
 

@@ -21,9 +21,9 @@ pub use error::{AppError, Code, Detail, Result};
 pub use limits::{Expensive, FilingRate};
 pub use principal::Principal;
 pub use session::{
-    AccessPage, AccessQuery, App, CasePage, DocumentFile, DocumentStatus, Done, EventPage, Expect,
-    NewCase, Purpose, Reads, ReportFile, Session, WorkItem, WorkPage, WorkQuery, fields_from_json,
-    report_file,
+    AccessPage, AccessQuery, App, AttachmentFile, CasePage, DocumentFile, DocumentStatus, Done,
+    EventPage, Expect, MAX_ATTACHMENT_BYTES, NewCase, Purpose, Reads, ReportFile, Session,
+    WorkItem, WorkPage, WorkQuery, fields_from_json, report_file,
 };
 pub use view::CaseView;
 // The store's and the report's types the operations take, so that callers

@@ -555,6 +555,14 @@ pub(crate) fn history_item(
         _ => (None, None, None),
     };
     let mut payload = serde_json::to_value(&e.event.kind).unwrap_or_default();
+    // A file's name may name a person.
+    if !personal
+        && let Some(name) = payload
+            .get_mut("attachment")
+            .and_then(|a| a.get_mut("name"))
+    {
+        *name = serde_json::Value::String("***".into());
+    }
     if !personal && let Some(fields) = payload.get_mut("fields").and_then(|f| f.as_object_mut()) {
         for (name, value) in fields.iter_mut() {
             if def.field(name).is_some_and(|f| f.personal) {

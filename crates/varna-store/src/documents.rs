@@ -4,7 +4,8 @@
 //! `document`, and names them by SHA-256 in the step's own event: the
 //! chain commits to the exact file IVO received. It downloads unchanged
 //! ever after; rendering the case as it stands with the same date and
-//! comparing tells whether the case has changed since.
+//! comparing tells whether the case has changed since. Attachments (files
+//! added to a case) are kept and checked the same way.
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -132,13 +133,14 @@ pub(crate) async fn freeze<C: ConnectionTrait>(
     Ok(rows)
 }
 
-/// Whether each stored document still has the digest its event names.
+/// Whether each file kept beside the log (frozen documents, attachments)
+/// still has the digest its event names.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DocumentCheck {
-    /// Documents whose bytes match the digest their event names.
+    /// Files whose bytes match the digest their event names.
     pub intact: u64,
-    /// Documents changed, swapped or left without their event; or events
-    /// naming a document that is gone.
+    /// Files changed, swapped or left without their event; or events
+    /// naming a file that is gone.
     pub changed: u64,
 }
 
@@ -146,6 +148,25 @@ pub struct DocumentCheck {
 struct Named {
     #[serde(default)]
     documents: BTreeMap<String, String>,
+    #[serde(default)]
+    attachment: Option<NamedAttachment>,
+}
+
+#[derive(Deserialize)]
+struct NamedAttachment {
+    id: String,
+    digest: String,
+}
+
+/// An attachment as stored: what its event says, and the bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAttachment {
+    /// Its media type.
+    pub media_type: String,
+    /// `sha256:` and hex.
+    pub digest: String,
+    /// The bytes.
+    pub content: Vec<u8>,
 }
 
 /// Checks the frozen documents of one case (`Some(id)`) or of all.
@@ -168,11 +189,12 @@ pub(crate) async fn check<C: ConnectionTrait + StreamTrait>(
     };
     let mut out = DocumentCheck::default();
     // Every document an event names, against the stored bytes.
-    let mut named: BTreeMap<(String, i64, String), String> = BTreeMap::new();
+    let mut named: BTreeMap<FileKey, String> = BTreeMap::new();
     {
         let sql = format!(
             "SELECT case_id, sequence, payload FROM event \
-             WHERE event_type = 'transitioned' AND payload LIKE '%\"documents\"%'{}",
+             WHERE ((event_type = 'transitioned' AND payload LIKE '%\"documents\"%') \
+             OR event_type = 'attachment_added'){}",
             only("case_id")
         );
         let rows = db
@@ -189,37 +211,99 @@ pub(crate) async fn check<C: ConnectionTrait + StreamTrait>(
             for (doc, digest) in parsed.documents {
                 named.insert((case_id.clone(), sequence, doc), digest);
             }
+            if let Some(a) = parsed.attachment {
+                // Attachments are keyed by their id, not the event.
+                named.insert(
+                    (case_id.clone(), 0, format!("attachment:{}", a.id)),
+                    a.digest,
+                );
+            }
         }
     }
     let sql = format!(
         "SELECT case_id, sequence, document_id, digest, content FROM document WHERE 1 = 1{}",
         only("case_id")
     );
+    compare(db, sql, values.clone(), &mut named, &mut out, |row| {
+        Ok((
+            row.try_get::<String>("", "case_id")?,
+            row.try_get::<i64>("", "sequence")?,
+            row.try_get::<String>("", "document_id")?,
+        ))
+    })
+    .await?;
+    let sql = format!(
+        "SELECT case_id, id, digest, content FROM attachment WHERE 1 = 1{}",
+        only("case_id")
+    );
+    compare(db, sql, values, &mut named, &mut out, |row| {
+        Ok((
+            row.try_get::<String>("", "case_id")?,
+            0,
+            format!("attachment:{}", row.try_get::<String>("", "id")?),
+        ))
+    })
+    .await?;
+    out.changed += named.len() as u64;
+    Ok(out)
+}
+
+/// A kept file's key: (case, event sequence or 0, document id or
+/// `attachment:<id>`).
+type FileKey = (String, i64, String);
+
+/// Streams the kept files `sql` selects (with `digest` and `content`) and
+/// counts each as intact or changed against the digest its event named
+/// (taken out of `named`).
+async fn compare<C: ConnectionTrait + StreamTrait>(
+    db: &C,
+    sql: String,
+    values: Vec<sea_orm::Value>,
+    named: &mut BTreeMap<FileKey, String>,
+    out: &mut DocumentCheck,
+    key: impl Fn(&sea_orm::QueryResult) -> std::result::Result<FileKey, sea_orm::DbErr>,
+) -> Result<()> {
+    let backend = ConnectionTrait::get_database_backend(db);
     let rows = db
         .stream_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
     let mut rows = std::pin::pin!(rows);
     while let Some(row) = rows.next().await {
         let row = row?;
-        let key = (
-            row.try_get::<String>("", "case_id")?,
-            row.try_get::<i64>("", "sequence")?,
-            row.try_get::<String>("", "document_id")?,
-        );
         let digest: String = row.try_get("", "digest")?;
         let content: Vec<u8> = row.try_get("", "content")?;
-        match named.remove(&key) {
+        match named.remove(&key(&row)?) {
             Some(committed) if committed == digest && content_digest(&content) == digest => {
                 out.intact += 1;
             }
             _ => out.changed += 1,
         }
     }
-    out.changed += named.len() as u64;
-    Ok(out)
+    Ok(())
 }
 
 impl Store {
+    /// A file added to a case, by its id.
+    pub async fn attachment(
+        &self,
+        id: &CaseId,
+        attachment: &str,
+    ) -> Result<Option<StoredAttachment>> {
+        Ok(
+            crate::entities::attachment::Entity::find_by_id((
+                id.to_string(),
+                attachment.to_owned(),
+            ))
+            .one(&self.db)
+            .await?
+            .map(|r| StoredAttachment {
+                media_type: r.media_type,
+                digest: r.digest,
+                content: r.content,
+            }),
+        )
+    }
+
     /// The latest frozen copy of `document` of a case, if a step froze it.
     pub async fn frozen_document(
         &self,

@@ -56,7 +56,7 @@ pub use changes::CaseChange;
 pub use commands::{Applied, CommandOptions};
 pub use deadlines::{SCHEDULER_ID, SweepReport};
 pub use delivery::{ClaimedDelivery, DeliveryCount, DeliveryRow, Notification, RetryPolicy};
-pub use documents::{DocumentCheck, StoredDocument};
+pub use documents::{DocumentCheck, StoredAttachment, StoredDocument};
 pub use drafts::{DRAFT_DAYS, Draft};
 pub use error::{Error, Result};
 pub use import::ImportedCase;

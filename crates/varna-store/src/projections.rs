@@ -126,7 +126,8 @@ pub(crate) fn event_rows(
             }),
             EventKind::Filed { .. }
             | EventKind::Transitioned { .. }
-            | EventKind::DeadlinePassed { .. } => {}
+            | EventKind::DeadlinePassed { .. }
+            | EventKind::AttachmentAdded { .. } => {}
         }
     }
     (journal, links)

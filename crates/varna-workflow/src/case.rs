@@ -140,6 +140,11 @@ pub enum EventKind {
         /// When it was due.
         due_at: DateTime<Utc>,
     },
+    /// A file was added to the case.
+    AttachmentAdded {
+        /// The file, named by its SHA-256.
+        attachment: crate::attachment::Attachment,
+    },
     /// The case was linked to another (an escalation or a spawned case).
     Linked {
         /// The other case's id, as the store names it.
@@ -181,6 +186,7 @@ impl EventKind {
             EventKind::Filed { .. } => "filed",
             EventKind::Transitioned { .. } => "transitioned",
             EventKind::JournalEntryAdded { .. } => "journal_entry_added",
+            EventKind::AttachmentAdded { .. } => "attachment_added",
             EventKind::Linked { .. } => "linked",
             EventKind::DeadlinePassed { .. } => "deadline_passed",
         }
@@ -388,6 +394,9 @@ pub struct Case {
     /// The documents frozen so far, by document id (the latest freezing).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub documents: BTreeMap<String, FrozenDocument>,
+    /// The files added to the case, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::attachment::CaseAttachment>,
 }
 
 /// A document frozen by a step: rendered once, kept as bytes, and named in
@@ -457,6 +466,7 @@ impl Case {
             links: Vec::new(),
             version: 1,
             documents: BTreeMap::new(),
+            attachments: Vec::new(),
         })
     }
 
@@ -578,6 +588,13 @@ pub fn evolve(mut case: Case, event: &Event) -> Case {
             };
         }
         EventKind::JournalEntryAdded { entry } => case.journal.push(entry.clone()),
+        EventKind::AttachmentAdded { attachment } => {
+            case.attachments.push(crate::attachment::CaseAttachment {
+                attachment: attachment.clone(),
+                added_by: event.actor.clone(),
+                added_at: event.occurred_at,
+            });
+        }
         EventKind::DeadlinePassed { deadline, due_at } => {
             if let Some(DeadlineStatus::Open { .. }) = case.deadlines.get(deadline) {
                 case.deadlines.insert(

@@ -71,6 +71,8 @@ pub enum Command {
     },
     /// Add an entry to the utredning journal.
     AddJournalEntry(JournalEntry),
+    /// Add a file to the case (its bytes go to the store beside the log).
+    AddAttachment(crate::attachment::Attachment),
     /// Record a link to another case (`end`: which end this case is).
     Link {
         /// The other case's id, as the store names it.

@@ -154,6 +154,9 @@ pub fn decide(
     match command {
         Command::Transition { name, fields } => decide_transition(def, case, &name, fields, facts),
         Command::AddJournalEntry(entry) => decide_journal_entry(def, case, entry, facts),
+        Command::AddAttachment(attachment) => {
+            crate::attachment::decide_attachment(def, case, attachment, facts)
+        }
         Command::Link {
             other_case,
             link,

@@ -21,11 +21,13 @@ use crate::limits::{Expensive, FilingRate};
 use crate::view::CaseView;
 use crate::{Principal, policy};
 
+mod attachments;
 mod audit;
 mod documents;
 mod drafts;
 mod work;
 
+pub use attachments::{AttachmentFile, MAX_ATTACHMENT_BYTES};
 pub use audit::EventPage;
 pub use documents::{DocumentFile, DocumentStatus};
 pub use work::{WorkItem, WorkPage, WorkQuery};
@@ -100,6 +102,8 @@ pub enum Purpose {
     AccessLog,
     /// A document of the case opened (a frozen anmälan, a print).
     Document,
+    /// A file of the case opened.
+    Attachment,
 }
 
 impl Purpose {
@@ -113,6 +117,7 @@ impl Purpose {
             Purpose::CaseAsOf => "case_as_of",
             Purpose::AccessLog => "access_log",
             Purpose::Document => "document",
+            Purpose::Attachment => "attachment",
         }
     }
 }

@@ -148,6 +148,58 @@ impl Store {
         actor: &Actor,
         options: CommandOptions,
     ) -> Result<Applied> {
+        self.execute_keeping(case_id, command, actor, options, None)
+            .await
+    }
+
+    /// Adds a file to a case: the engine decides (who may, on an open
+    /// case), the event names the file by `attachment.digest`, and the
+    /// bytes are kept beside the log in the same transaction. The digest
+    /// and size must be those of `content`.
+    pub async fn attach(
+        &self,
+        case_id: &CaseId,
+        attachment: varna_workflow::attachment::Attachment,
+        content: Vec<u8>,
+        actor: &Actor,
+        options: CommandOptions,
+    ) -> Result<Applied> {
+        if crate::chain::content_digest(&content) != attachment.digest
+            || content.len() as u64 != attachment.size
+        {
+            return Err(Error::Rejected(Rejection::InvalidInput {
+                field: "file".into(),
+                problem: varna_workflow::InputProblem::WrongType {
+                    expected: "the file the digest and size describe",
+                },
+            }));
+        }
+        let row = crate::entities::attachment::ActiveModel {
+            case_id: Set(case_id.to_string()),
+            id: Set(attachment.id.clone()),
+            media_type: Set(attachment.media_type.clone()),
+            digest: Set(attachment.digest.clone()),
+            content: Set(content),
+        };
+        self.execute_keeping(
+            case_id,
+            Command::AddAttachment(attachment),
+            actor,
+            options,
+            Some(row),
+        )
+        .await
+    }
+
+    /// `execute`, keeping a file's row with the events.
+    async fn execute_keeping(
+        &self,
+        case_id: &CaseId,
+        command: Command,
+        actor: &Actor,
+        options: CommandOptions,
+        kept: Option<crate::entities::attachment::ActiveModel>,
+    ) -> Result<Applied> {
         let facts = facts(actor, options.now);
         let request = request_hash(&(
             "execute",
@@ -191,6 +243,11 @@ impl Store {
         let changes = batch.write(&txn).await?;
         if !frozen.is_empty() {
             crate::entities::document::Entity::insert_many(frozen)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        if let Some(row) = kept {
+            crate::entities::attachment::Entity::insert(row)
                 .exec_without_returning(&txn)
                 .await?;
         }

@@ -4,6 +4,7 @@
 
 pub(crate) mod access_head;
 pub(crate) mod access_log;
+pub(crate) mod attachment;
 pub(crate) mod audit_head;
 pub(crate) mod case_deadline;
 pub(crate) mod case_link;

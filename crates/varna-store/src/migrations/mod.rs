@@ -16,6 +16,7 @@ mod m20261205_000005_document;
 mod m20261205_000006_work_look;
 pub(crate) mod m20261205_000007_search_text;
 mod m20261205_000008_draft;
+mod m20261205_000009_attachment;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000006_work_look::Migration),
             Box::new(m20261205_000007_search_text::Migration),
             Box::new(m20261205_000008_draft::Migration),
+            Box::new(m20261205_000009_attachment::Migration),
         ]
     }
 }

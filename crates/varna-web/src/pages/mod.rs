@@ -6,6 +6,7 @@
 
 mod audit;
 mod case;
+mod drafts;
 mod file;
 mod search;
 mod work;
@@ -65,6 +66,16 @@ pub(crate) fn routes(app: App) -> Router {
         .route(
             "/cases/{id}/documents/{document}",
             get(case::documents::download),
+        )
+        .route(
+            "/cases/{id}/attachments",
+            post(case::attachments::upload).layer(axum::extract::DefaultBodyLimit::max(
+                varna_app::MAX_ATTACHMENT_BYTES + 1024 * 1024,
+            )),
+        )
+        .route(
+            "/cases/{id}/attachments/{attachment}",
+            get(case::attachments::download),
         )
         .route("/static/varna.css", get(css))
         .fallback(no_such_page)
@@ -340,31 +351,9 @@ impl FromRequest<App> for PostedForm {
             .map_err(IntoResponse::into_response)?;
         let values: BTreeMap<String, String> = fields.into_iter().collect();
         let csrf = values.get("csrf").map_or("", String::as_str);
-        // Signed out meanwhile (the sign-in ran out, or was ended): the
-        // text is kept for the person the form was theirs, and signing in
-        // again brings them back to it.
-        if ctx.session.is_none()
-            && ctx.same_origin
-            && let Some(page) = draft_page_of(&action)
-            && let Some(owner) = owner_cookie
-                .as_deref()
-                .and_then(|c| session::draft_owner(&app.session_key, c, csrf))
+        if let Some(kept) = drafts::keep(app, &ctx, action, owner_cookie.as_deref(), &values).await
         {
-            let mut kept = values.clone();
-            kept.remove("csrf");
-            let draft = varna_app::Draft {
-                page,
-                action,
-                fields: kept,
-                saved_at: chrono::Utc::now(),
-            };
-            return Err(match app.app.save_draft(&owner, &draft).await {
-                Ok(()) => see_other(
-                    "/signin?draft=1",
-                    &ctx.csrf_cookie().into_iter().collect::<Vec<_>>(),
-                ),
-                Err(e) => refused(&ctx, &e),
-            });
+            return Err(kept);
         }
         if let Some(refusal) = ctx.csrf_refusal(csrf) {
             return Err(refusal);
@@ -561,53 +550,8 @@ async fn sign_in(
         chrono::Utc::now(),
     );
     tracing::info!(user = %person.user_id, role = person.role.as_str(), "signed in (demo)");
-    let next = after_sign_in(&app, &person.user_id).await;
-    see_other(&next, &sign_in_cookies(&app, &session))
-}
-
-/// The cookies of a new sign-in: the session, and the draft owner that
-/// outlives it (so that a form posted after it ends is kept, not lost).
-fn sign_in_cookies(app: &WebConfig, session: &Session) -> Vec<String> {
-    vec![
-        session::set_cookie(
-            SESSION_COOKIE,
-            &session::seal(&app.session_key, session),
-            session::SESSION_HOURS * 3600,
-            app.secure_cookies,
-        ),
-        session::set_cookie(
-            session::DRAFT_COOKIE,
-            &session::seal_draft_owner(&app.session_key, session),
-            session::draft_cookie_seconds(),
-            app.secure_cookies,
-        ),
-    ]
-}
-
-/// Where a person goes after signing in: back to the form whose text was
-/// kept when their last sign-in ended, or to my work.
-async fn after_sign_in(app: &WebConfig, user_id: &str) -> String {
-    match app.app.draft_page(user_id).await {
-        Ok(Some(page)) if local_path(&page).is_some() => page,
-        Ok(_) => "/".to_owned(),
-        Err(e) => {
-            tracing::error!(error = %e, "looking for a kept draft failed");
-            "/".to_owned()
-        }
-    }
-}
-
-/// The page a form that posts to `action` is on, for the forms whose text
-/// is kept as a draft when the sign-in has ended: filing forms and the
-/// case page's actions, journal and duplicate forms.
-fn draft_page_of(action: &str) -> Option<String> {
-    if action == "/cases/new" || action.starts_with("/cases/new/") {
-        return Some(action.to_owned());
-    }
-    let case = action.strip_prefix("/cases/")?;
-    let (id, form) = case.split_once('/')?;
-    (matches!(form, "act" | "journal" | "duplicate") && case_id(id).is_some())
-        .then(|| format!("/cases/{id}"))
+    let next = drafts::after_sign_in(&app, &person.user_id).await;
+    see_other(&next, &drafts::sign_in_cookies(&app, &session))
 }
 
 /// Sends the browser to the provider, with the flow cookie.
@@ -664,8 +608,8 @@ async fn oidc_callback(
             tracing::info!(user = %principal.user_id, role = principal.role.as_str(), "signed in (OpenID Connect)");
             let name = name.unwrap_or_else(|| principal.user_id.clone());
             let session = Session::new(principal, name, String::new(), chrono::Utc::now());
-            let next = after_sign_in(&app, &session.principal.user_id).await;
-            let cookies = sign_in_cookies(&app, &session);
+            let next = drafts::after_sign_in(&app, &session.principal.user_id).await;
+            let cookies = drafts::sign_in_cookies(&app, &session);
             let mut ctx = ctx;
             ctx.session = Some(session);
             // A page, not a redirect: the session cookie is SameSite=Strict,

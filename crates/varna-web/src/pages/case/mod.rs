@@ -5,6 +5,7 @@
 //! the documents (`documents`: the frozen anmälan, prints) and the history. Actions post back here; a refused action shows the
 //! page again with the typed text kept and the errors in that action's form.
 
+pub(super) mod attachments;
 pub(super) mod documents;
 mod duplicate;
 mod journal;
@@ -88,6 +89,11 @@ struct CasePage {
     /// The case's documents (the anmälan, the utredning), for those who
     /// read the investigation.
     documents: Vec<documents::DocumentRow>,
+    /// The case's files, for those who read the investigation.
+    attachments: Vec<attachments::AttachmentRow>,
+    /// The form that adds one, for those who may: (its error, its
+    /// idempotency key).
+    attachment_form: Option<(Option<String>, String)>,
 }
 
 struct AccessRow {
@@ -163,6 +169,8 @@ struct Loaded {
     access: Vec<AccessEntry>,
     /// Those who read the investigation.
     documents: Vec<varna_app::DocumentStatus>,
+    /// May add files.
+    can_attach: bool,
 }
 
 async fn load(app: &WebConfig, ctx: &Ctx, id: &str) -> Result<Loaded, Response> {
@@ -208,6 +216,7 @@ async fn load_at(
         let documents = session.documents(&view).await?;
         Ok::<_, AppError>(Loaded {
             documents,
+            can_attach: session.may_attach(&view),
             unit_name,
             actions: view.available_transitions(&session),
             can_add_entry: view.can_add_journal_entry(&session),
@@ -340,6 +349,14 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
     let error_summary = posted
         .filter(|p| !p.errors.is_empty())
         .map(|p| {
+            if p.form == attachments::FORM {
+                return p
+                    .errors
+                    .first()
+                    .map(|e| ("attachment-file".to_owned(), attachments::message(t, e)))
+                    .into_iter()
+                    .collect();
+            }
             if p.form == "duplicate" {
                 let message = p.errors.first().map(|e| duplicate::message(t, e));
                 return message
@@ -455,6 +472,22 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
             .collect(),
         history,
         documents: documents::rows(&loaded.documents, lang, t),
+        attachments: if policy::sees_investigation(ctx.principal()) {
+            attachments::rows(case, lang)
+        } else {
+            Vec::new()
+        },
+        attachment_form: loaded.can_attach.then(|| {
+            let mine = posted_to(attachments::FORM);
+            (
+                mine.and_then(|p| p.errors.first())
+                    .map(|e| attachments::message(t, e)),
+                mine.map_or_else(
+                    || uuid::Uuid::new_v4().to_string(),
+                    |p| idempotency_key(&p.values),
+                ),
+            )
+        }),
         past: case
             .past
             .then(|| (summary.version, local_time(summary.updated_at))),
