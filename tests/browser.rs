@@ -98,6 +98,9 @@ impl Drop for Driver {
     }
 }
 
+/// A photo to attach: the smallest PNG, one transparent pixel.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82";
+
 /// One browser session with the helpers the walk needs.
 struct Browser {
     c: Client,
@@ -464,8 +467,16 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
     assert!(b.text().await.contains("Allvarligt missförhållande"));
     b.sign_out().await;
 
-    // The committee decides on the anmälan to IVO.
+    // The committee decides on the anmälan to IVO: its list is what awaits
+    // its decision.
     b.sign_in("committee-1").await;
+    assert!(
+        b.text().await.contains("Beslut om anmälan till IVO"),
+        "the committee's list: {}",
+        b.text().await
+    );
+    b.css(&format!("a[href='{sarah}']")).await;
+    b.shot("my-work-committee").await;
     b.goto(&sarah).await;
     b.open_action("decide_ivo_anmalan").await;
     b.type_into(
@@ -496,6 +507,50 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
     .await;
     b.act("record_ivo_diarienummer").await;
     assert!(b.text().await.contains("IVO 8.1-12345/2026"));
+    // The anmälan as sent is frozen, with its SHA-256.
+    assert!(
+        b.text().await.contains("Låst och sparat"),
+        "{}",
+        b.text().await
+    );
+    // A scanned letter (here a photo) is added to the case, and opened.
+    let png = b.artifacts.join("rum-12.png");
+    std::fs::write(&png, PNG).expect("writes the photo");
+    b.css("#attachment-file")
+        .await
+        .send_keys(&png.display().to_string())
+        .await
+        .expect("chooses the file");
+    b.submit("form[action$='/attachments'] button[type=submit]")
+        .await;
+    assert!(b.text().await.contains("rum-12.png"), "{}", b.text().await);
+    b.c.execute(
+        "document.getElementById('h-attachments').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .expect("scrolls");
+    b.shot("attachment").await;
+    b.accessible("a case with an attachment").await;
+    let href = b
+        .css("section[aria-labelledby=h-attachments] li a")
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("a link to the file");
+    let opened =
+        b.c.execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.arrayBuffer().then(body =>
+                 done([r.status, body.byteLength, r.headers.get('x-varna-sha256')])));",
+            vec![json!(href)],
+        )
+        .await
+        .expect("opens the file");
+    assert_eq!(opened[0], json!(200));
+    assert_eq!(opened[1], json!(PNG.len()));
+    assert!(opened[2].as_str().is_some_and(|d| d.starts_with("sha256:")));
     b.sign_out().await;
 
     // The auditor reads the history, the chain status and the access log.
@@ -510,6 +565,10 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
     assert!(
         page.contains("sas-1") && page.contains("committee-1"),
         "the access log: {page}"
+    );
+    assert!(
+        page.contains("Öppnade en bilaga"),
+        "the opening is logged: {page}"
     );
     b.shot("auditor-case").await;
     b.accessible("auditor's case page").await;
@@ -538,9 +597,56 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
     b.goto("/cases?kind=lex-sarah").await;
     b.shot("search").await;
     b.accessible("search").await;
+    // By the case number people quote, and by the words of the report.
+    let number: String = sarah
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect::<String>()
+        .chars()
+        .rev()
+        .take(8)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<String>()
+        .to_uppercase();
+    b.goto(&format!("/cases?number={number}")).await;
+    b.css(&format!("a[href='{sarah}']")).await;
+    b.goto("/cases?text=KV%C3%84LLSINSATS").await;
+    b.css(&format!("a[href='{avvikelse}']")).await;
+    b.accessible("search by free text").await;
     b.goto("/report").await;
     b.shot("report").await;
     b.accessible("report page").await;
+
+    // A report being written when the sign-in ends is not lost: it is kept,
+    // and signing in again leads back to it with the text.
+    b.sign_out().await;
+    b.sign_in("um-linden").await;
+    b.goto("/cases/new").await;
+    let draft = "Brukaren vägrade ta sina läkemedel vid lunch";
+    b.type_into("#f-what_happened", draft).await;
+    b.c.delete_cookie("varna_session")
+        .await
+        .expect("the sign-in ends");
+    b.submit("form[action='/cases/new'] button[type=submit]")
+        .await;
+    assert_eq!(b.path().await, "/signin");
+    assert!(b.text().await.contains("det du skrev är sparat"));
+    b.shot("draft-kept").await;
+    b.accessible("sign-in with a kept draft").await;
+    b.submit("form:has(input[name=user][value='um-linden']) button")
+        .await;
+    assert_eq!(b.path().await, "/cases/new", "back at the form");
+    let restored = b
+        .css("#f-what_happened")
+        .await
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(restored.as_deref(), Some(draft));
+    b.shot("draft-restored").await;
+    b.accessible("a restored draft").await;
 
     // On a phone: a unit manager's work, and a case.
     b.sign_out().await;

@@ -248,6 +248,8 @@ pub(super) const EN: Text = Text {
     purpose_report: "Named in the quality report",
     purpose_as_of: "Opened the case as it was earlier",
     purpose_access_log: "Named in a log review",
+    purpose_document: "Opened a document (the anmälan or a print)",
+    purpose_attachment: "Opened an attachment",
     receipt_case_number: "Case number",
     receipt_next: "Keep the case number if you want to follow the case up.",
     back_to_my_work: "Back to my work",

@@ -294,6 +294,8 @@ pub struct Text {
     pub purpose_report: &'static str,
     pub purpose_as_of: &'static str,
     pub purpose_access_log: &'static str,
+    pub purpose_document: &'static str,
+    pub purpose_attachment: &'static str,
     pub receipt_case_number: &'static str,
     pub receipt_next: &'static str,
     pub back_to_my_work: &'static str,
@@ -378,6 +380,8 @@ pub fn purpose(t: &Text, purpose: &str) -> &'static str {
         "report" => t.purpose_report,
         "case_as_of" => t.purpose_as_of,
         "access_log" => t.purpose_access_log,
+        "document" => t.purpose_document,
+        "attachment" => t.purpose_attachment,
         _ => t.purpose_other,
     }
 }

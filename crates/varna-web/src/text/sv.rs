@@ -248,6 +248,8 @@ pub(super) const SV: Text = Text {
     purpose_report: "Namngavs i kvalitetsrapporten",
     purpose_as_of: "Öppnade ärendet som det var tidigare",
     purpose_access_log: "Namngavs i en loggkontroll",
+    purpose_document: "Öppnade ett dokument (anmälan eller utskrift)",
+    purpose_attachment: "Öppnade en bilaga",
     receipt_case_number: "Ärendenummer",
     receipt_next: "Spara ärendenumret om du vill följa upp ärendet.",
     back_to_my_work: "Till mitt arbete",
