@@ -477,6 +477,9 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
     );
     b.css(&format!("a[href='{sarah}']")).await;
     b.shot("my-work-committee").await;
+    b.goto("/notifications").await;
+    assert!(b.text().await.contains("Steg taget"), "{}", b.text().await);
+    b.accessible("notifications").await;
     b.goto(&sarah).await;
     b.open_action("decide_ivo_anmalan").await;
     b.type_into(

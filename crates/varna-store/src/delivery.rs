@@ -306,19 +306,7 @@ impl Store {
                 })?;
                 let case = case_rows.get(&note.case_id);
                 Ok(ClaimedDelivery {
-                    notification: Notification {
-                        id: note.id.clone(),
-                        case_id: note.case_id.clone(),
-                        sequence: note.sequence,
-                        role: note.role.clone(),
-                        notice: serde_json::from_str(&note.notice).map_err(|e| {
-                            Error::Corrupt(format!("notice of notification {}: {e}", note.id))
-                        })?,
-                        kind: case.map(|c| c.kind.clone()).unwrap_or_default(),
-                        lagrum: case.and_then(|c| c.lagrum.parse().ok()),
-                        unit: case.map(|c| c.unit_id.clone()).unwrap_or_default(),
-                        created_at: note.created_at,
-                    },
+                    notification: notification(note, case)?,
                     channel: row.channel,
                     attempt: u32::try_from(row.attempts + 1).unwrap_or(u32::MAX),
                 })
@@ -461,4 +449,62 @@ impl Store {
         }
         Ok(update.exec(&self.db).await?.rows_affected)
     }
+}
+
+impl Store {
+    /// The notifications written for `role` about the cases `filter`
+    /// covers, newest first, `limit` at most: what the in-app list shows.
+    /// They carry no case content, only what happened and to which case.
+    pub async fn notifications_for(
+        &self,
+        role: &str,
+        filter: &crate::queries::CaseFilter,
+        limit: u64,
+    ) -> Result<Vec<Notification>> {
+        use sea_orm::QueryTrait as _;
+        let notes = outbox::Entity::find()
+            .filter(outbox::Column::Role.eq(role.to_owned()))
+            .filter(
+                outbox::Column::CaseId.in_subquery(
+                    cases::Entity::find()
+                        .select_only()
+                        .column(cases::Column::Id)
+                        .filter(filter.condition())
+                        .into_query(),
+                ),
+            )
+            .order_by_desc(outbox::Column::CreatedAt)
+            .order_by_desc(outbox::Column::Id)
+            .limit(limit.clamp(1, crate::queries::MAX_PAGE))
+            .all(&self.db)
+            .await?;
+        let ids: Vec<String> = notes.iter().map(|n| n.case_id.clone()).collect();
+        let case_rows: HashMap<String, cases::Model> = cases::Entity::find()
+            .filter(cases::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect();
+        notes
+            .iter()
+            .map(|note| notification(note, case_rows.get(&note.case_id)))
+            .collect()
+    }
+}
+
+/// A notification as its outbox row and its case's row give it.
+fn notification(note: &outbox::Model, case: Option<&cases::Model>) -> Result<Notification> {
+    Ok(Notification {
+        id: note.id.clone(),
+        case_id: note.case_id.clone(),
+        sequence: note.sequence,
+        role: note.role.clone(),
+        notice: serde_json::from_str(&note.notice)
+            .map_err(|e| Error::Corrupt(format!("notice of notification {}: {e}", note.id)))?,
+        kind: case.map(|c| c.kind.clone()).unwrap_or_default(),
+        lagrum: case.and_then(|c| c.lagrum.parse().ok()),
+        unit: case.map(|c| c.unit_id.clone()).unwrap_or_default(),
+        created_at: note.created_at,
+    })
 }

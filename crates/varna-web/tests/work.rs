@@ -119,3 +119,52 @@ async fn my_work_pages_past_fifty_and_marks_what_changed_since_the_last_visit() 
     let past = manager.get("/?page=9").await;
     assert_eq!(past.status, StatusCode::OK);
 }
+
+/// The in-app notifications: what the person's role was told about cases
+/// they may read, newest first, in the lifecycle's words, each linked.
+#[tokio::test]
+async fn notifications_list_what_the_role_was_told_about_cases_it_may_read() {
+    let app = app().await;
+    let mut manager = Browser::new(&app);
+    manager.sign_in("um-linden").await;
+    let sarah = manager.file_report("lex-sarah").await;
+    let mut sas = Browser::new(&app);
+    sas.sign_in("sas").await;
+    let page = sas.get("/notifications").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains("Ny rapport") && page.html.contains(&format!("href=\"/cases/{sarah}\"")),
+        "{}",
+        page.html
+    );
+    assert!(sas.act(&sarah, "acknowledge", &[]).await.status == StatusCode::SEE_OTHER);
+    let proposed = sas
+        .act(
+            &sarah,
+            "propose_early_anmalan",
+            &[
+                ("anmalan_grounds", "serious_missforhallande"),
+                ("seriousness_reasons", "Brukaren lämnades utan tillsyn"),
+            ],
+        )
+        .await;
+    assert_eq!(proposed.status, StatusCode::SEE_OTHER, "{}", proposed.html);
+    let mut committee = Browser::new(&app);
+    committee.sign_in("namnd").await;
+    let page = committee.get("/notifications").await;
+    assert!(
+        page.html
+            .contains("Steg taget: Föreslå anmälan till IVO innan utredningen är klar"),
+        "{}",
+        page.html
+    );
+    // Nothing of it for a reporter, whose role was told nothing.
+    let mut reporter = Browser::new(&app);
+    reporter.sign_in("rep-linden").await;
+    let page = reporter.get("/notifications").await;
+    assert!(
+        page.html.contains("Inga aviseringar ännu."),
+        "{}",
+        page.html
+    );
+}

@@ -142,3 +142,22 @@ impl Session<'_> {
         })
     }
 }
+
+impl Session<'_> {
+    /// What the person's role has been told about the cases they may
+    /// read (new reports, steps taken, clocks passed), newest first,
+    /// `first` (1–200) at most. Notifications carry no case content.
+    pub async fn notifications(&self, first: u64) -> Result<Vec<varna_store::Notification>> {
+        if !(1..=200).contains(&first) {
+            return Err(AppError::new(
+                Code::InvalidInput,
+                "first must be between 1 and 200",
+            ));
+        }
+        let scope = self.app.policy.scope(self.principal, CaseFilter::default());
+        Ok(self
+            .store()
+            .notifications_for(self.principal.role.as_str(), &scope, first)
+            .await?)
+    }
+}

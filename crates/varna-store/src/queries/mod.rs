@@ -208,7 +208,7 @@ pub struct CaseFilter {
 }
 
 impl CaseFilter {
-    fn condition(&self) -> Condition {
+    pub(crate) fn condition(&self) -> Condition {
         let mut c = Condition::all();
         if !self.kinds.is_empty() {
             c = c.add(cases::Column::Kind.is_in(self.kinds.clone()));

@@ -8,6 +8,7 @@ mod audit;
 mod case;
 mod drafts;
 mod file;
+mod notices;
 mod search;
 mod work;
 
@@ -47,6 +48,7 @@ pub(crate) fn routes(app: App) -> Router {
             get(file_form_of).post(file_submit_of),
         )
         .route("/cases", get(search::search))
+        .route("/notifications", get(notices::notices))
         .route("/report", get(search::report_page))
         .route(
             "/audit/access",
