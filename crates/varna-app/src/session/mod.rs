@@ -251,6 +251,16 @@ impl<'a> Session<'a> {
             .collect())
     }
 
+    /// The current lifecycles by name (for naming kinds, states, steps
+    /// and clocks in lists); empty should the catalog be unreadable.
+    pub fn workflows_by_name(&self) -> BTreeMap<String, Arc<WorkflowDefinition>> {
+        self.workflows()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| (d.name().to_owned(), d))
+            .collect()
+    }
+
     /// The lifecycles cases can be filed under, as defined.
     pub fn workflows(&self) -> Result<Vec<Arc<WorkflowDefinition>>> {
         let store = self.store();

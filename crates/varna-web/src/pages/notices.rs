@@ -71,12 +71,7 @@ pub(super) async fn notices(State(app): State<App>, SignedIn(ctx): SignedIn) -> 
         (Ok(n), Ok(u)) => (n, u),
         (Err(e), _) | (_, Err(e)) => return refused(&ctx, &e),
     };
-    let defs: BTreeMap<String, _> = session
-        .workflows()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|d| (d.name().to_owned(), d))
-        .collect();
+    let defs = session.workflows_by_name();
     let rows = notes
         .iter()
         .map(|n| NoticeRow {

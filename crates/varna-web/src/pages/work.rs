@@ -99,12 +99,7 @@ pub(super) async fn my_work(
         (Err(e), _) | (_, Err(e)) => return refused(&ctx, &e),
     };
     let unit_name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
-    let defs: BTreeMap<String, _> = session
-        .workflows()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|d| (d.name().to_owned(), d))
-        .collect();
+    let defs = session.workflows_by_name();
     let kind_label = |kind: &str| {
         defs.get(kind)
             .map_or_else(|| kind.to_owned(), |d| label(&d.label, ctx.lang))
