@@ -622,6 +622,83 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
     b.shot("report").await;
     b.accessible("report page").await;
 
+    // A reporter hears back: what they reported, where it stands, and the
+    // feedback written for them when it closes.
+    b.sign_out().await;
+    b.sign_in("rep-linden").await;
+    b.submit_link("Rapportera avvikelse").await;
+    b.choose("#unit", "linden").await;
+    b.choose("#lagrum", "SoL").await;
+    b.type_into(
+        "#f-what_happened",
+        "Larmet på rum 4 fungerade inte under natten",
+    )
+    .await;
+    b.set_date("#f-occurred_on", "2026-11-28").await;
+    b.choose("#f-category", "brist_vid_genomforande_av_insats")
+        .await;
+    b.submit("form[action='/cases/new'] button[type=submit]")
+        .await;
+    b.submit_link("Öppna ärendet").await;
+    let reported = b.path().await;
+    b.sign_out().await;
+    b.sign_in("um-linden").await;
+    b.goto(&reported).await;
+    b.open_action("start_investigation").await;
+    b.act("start_investigation").await;
+    b.open_action("report_actions").await;
+    b.type_into("#report_actions-causes", "Larmet hade fel batteri")
+        .await;
+    b.type_into("#report_actions-actions", "Batterierna byts varje månad")
+        .await;
+    b.act("report_actions").await;
+    b.open_action("assess_effect").await;
+    b.type_into("#assess_effect-result", "Batterierna är bytta")
+        .await;
+    b.type_into("#assess_effect-effect_assessment", "Larmen fungerar")
+        .await;
+    b.act("assess_effect").await;
+    b.sign_out().await;
+    b.sign_in("sas-1").await;
+    b.goto(&reported).await;
+    b.open_action("close_social").await;
+    b.type_into(
+        "#close_social-closing_assessment",
+        "Åtgärden har haft effekt",
+    )
+    .await;
+    b.type_into(
+        "#close_social-escalation_answer",
+        "Ingen brukare kom till skada",
+    )
+    .await;
+    let feedback = "Tack för din rapport! Batterierna i larmen byts nu varje månad.";
+    b.type_into("#close_social-reporter_feedback", feedback)
+        .await;
+    b.act("close_social").await;
+    b.sign_out().await;
+    b.sign_in("rep-linden").await;
+    assert!(
+        b.text().await.contains("Återkoppling finns"),
+        "{}",
+        b.text().await
+    );
+    b.shot("reporter-home").await;
+    b.accessible("the reporter's home").await;
+    b.goto(&reported).await;
+    assert!(b.text().await.contains(feedback), "{}", b.text().await);
+    assert!(
+        !b.text().await.contains("Avslutad Avslutat"),
+        "the closing said once: {}",
+        b.text().await
+    );
+    assert!(
+        !b.text().await.contains("Larmet hade fel batteri"),
+        "the reporter reads nothing else of the investigation"
+    );
+    b.shot("reporter-feedback").await;
+    b.accessible("the reporter's case").await;
+
     // A report being written when the sign-in ends is not lost: it is kept,
     // and signing in again leads back to it with the text.
     b.sign_out().await;

@@ -54,7 +54,8 @@ struct CasePage {
     case_number: String,
     kind: String,
     state: String,
-    closed: bool,
+    /// Closed, and the state's own word does not already say so.
+    closed_badge: bool,
     lagrum: String,
     unit: String,
     opened_at: String,
@@ -402,7 +403,17 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
         case_number: short_id(&id),
         kind: label(case.workflow_label(), lang),
         state: label(&case.state().label, lang),
-        closed: summary.is_closed,
+        // "Avslutat" beside a state whose own word already says it
+        // ("Avslutad", "Closed") is said twice: then only the state.
+        closed_badge: summary.is_closed && {
+            let state = label(&case.state().label, lang).to_lowercase();
+            let closed = t.closed.to_lowercase();
+            let stem: String = closed
+                .chars()
+                .take(closed.chars().count().saturating_sub(1))
+                .collect();
+            !state.starts_with(&stem)
+        },
         lagrum: summary.lagrum.clone(),
         unit: loaded.unit_name.clone(),
         opened_at: local_time(summary.opened_at),
