@@ -703,6 +703,46 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
     // and signing in again leads back to it with the text.
     b.sign_out().await;
     b.sign_in("um-linden").await;
+    // A complaint that came in by phone, and a direct lex Maria report,
+    // each from the menu.
+    b.submit_link("Registrera klagomål").await;
+    b.choose("#unit", "linden").await;
+    b.choose("#lagrum", "SoL").await;
+    b.choose("#f-received_how", "telefon").await;
+    b.choose("#f-feedback_kind", "klagomal").await;
+    b.choose("#f-sender_kind", "narstaende").await;
+    b.set_date("#f-received_on", "2026-11-20").await;
+    // Whether the sender wants a reply is asked yes or no; here: no.
+    b.css("#f-wants_aterkoppling-no")
+        .await
+        .click()
+        .await
+        .expect("answers no");
+    b.type_into(
+        "#f-what_happened",
+        "Dottern ringde: mamman fick inte sin medicin i tid",
+    )
+    .await;
+    b.accessible("the complaint form").await;
+    b.submit("form[action='/cases/new/klagomal'] button[type=submit]")
+        .await;
+    assert!(b.path().await.ends_with("/receipt"), "{}", b.text().await);
+    assert!(b.text().await.contains("Klagomål och synpunkter"));
+    b.submit_link("Rapportera enligt lex Maria").await;
+    b.choose("#unit", "linden").await;
+    b.type_into(
+        "#f-what_happened",
+        "Fel dos insulin gavs vid kvällsmedicineringen",
+    )
+    .await;
+    b.set_date("#f-occurred_on", "2026-11-27").await;
+    b.set_date("#f-noticed_on", "2026-11-27").await;
+    b.choose("#f-affected_gender", "man").await;
+    b.accessible("the lex Maria form").await;
+    b.submit("form[action='/cases/new/lex-maria'] button[type=submit]")
+        .await;
+    assert!(b.path().await.ends_with("/receipt"), "{}", b.text().await);
+    assert!(b.text().await.contains("Lex Maria"), "{}", b.text().await);
     b.goto("/cases/new").await;
     let draft = "Brukaren vägrade ta sina läkemedel vid lunch";
     b.type_into("#f-what_happened", draft).await;

@@ -200,8 +200,16 @@ pub(crate) fn fields_of(
         }
         let alone = matches!(requirement, Requirement::Field(_));
         form.alternatives |= !alone && !inputs.is_empty();
-        form.inputs
-            .extend(inputs.into_iter().map(|n| (n.clone(), alone)));
+        // A field two requirements name (a date that answers both "when it
+        // happened or that it is unknown" and "when it happened or was
+        // noticed") is one control: two would post two values under one
+        // name, and the browser sends the empty one too.
+        for name in inputs {
+            match form.inputs.iter_mut().find(|(n, _)| n == name) {
+                Some(existing) => existing.1 |= alone,
+                None => form.inputs.push((name.clone(), alone)),
+            }
+        }
     }
     for accepted in accepts.iter().filter(|n| !in_journal(n)) {
         if !form.inputs.iter().any(|(n, _)| n == accepted) {
@@ -304,7 +312,9 @@ pub(crate) fn typed_fields(
             "integer" => text
                 .parse::<i64>()
                 .map_or_else(|_| Value::Text(text.to_owned()), Value::Integer),
-            "boolean" => Value::Bool(true),
+            // A ticked box ("on"), or the yes of a required yes/no; its
+            // no is `false`.
+            "boolean" => Value::Bool(text != "false"),
             _ => Value::Text(text.to_owned()),
         };
         out.insert(name.clone(), value);
@@ -391,6 +401,25 @@ mod tests {
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_field_two_requirements_name_is_one_control() {
+        let requires = vec![
+            Requirement::AnyOf(names(&["occurred_on", "occurred_unknown"])),
+            Requirement::AnyOf(names(&["occurred_on", "noticed_on"])),
+            Requirement::Field("noticed_on".into()),
+        ];
+        let form = fields_of(&requires, &names(&["noticed_on"]), &[]);
+        let expected: Vec<(String, bool)> = [
+            ("occurred_on", false),
+            ("occurred_unknown", false),
+            ("noticed_on", true),
+        ]
+        .into_iter()
+        .map(|(n, r)| (n.to_owned(), r))
+        .collect();
+        assert_eq!(form.inputs, expected);
     }
 
     #[test]

@@ -1101,6 +1101,44 @@ async fn a_complaint_received_by_phone_is_registered_from_the_menu() {
         .to_owned();
     let page = browser.get(&format!("/cases/{case}")).await;
     assert!(page.html.contains("Telefon"), "how it came in, in words");
+    // Whether a reply is wanted is a yes or a no the form must have: "no"
+    // is an answer, not a missing field.
+    let form = browser.get("/cases/new/klagomal").await;
+    assert!(
+        form.html.contains("id=\"f-wants_aterkoppling-no\"")
+            && form.html.contains("value=\"false\""),
+        "{}",
+        form.html
+    );
+    let declined = browser
+        .post(
+            "/cases/new/klagomal",
+            &[
+                ("csrf", &form.csrf()),
+                ("unit", "linden"),
+                ("lagrum", "SoL"),
+                ("received_how", "brev"),
+                ("feedback_kind", "synpunkt"),
+                ("sender_kind", "brukare"),
+                ("received_on", "2026-11-21"),
+                ("what_happened", "Maten var kall flera dagar i rad"),
+                ("wants_aterkoppling", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(declined.status, StatusCode::SEE_OTHER, "{}", declined.html);
+    let id = declined
+        .location
+        .as_deref()
+        .and_then(|l| l.strip_prefix("/cases/"))
+        .and_then(|l| l.strip_suffix("/receipt"))
+        .and_then(varna_store::CaseId::parse)
+        .expect("a case id");
+    let record = app.store.case(&id).await.expect("reads").expect("filed");
+    assert_eq!(
+        record.case.fields.get("wants_aterkoppling"),
+        Some(&varna_workflow::Value::Bool(false))
+    );
 }
 
 #[tokio::test]
