@@ -154,6 +154,52 @@ pub(crate) async fn begin_write(
     ))
 }
 
+/// Bind parameters with the backend's placeholder syntax.
+pub(crate) struct Params {
+    backend: DatabaseBackend,
+    /// The values bound so far, in placeholder order.
+    pub(crate) values: Vec<sea_orm::Value>,
+}
+
+impl Params {
+    pub(crate) fn new(backend: DatabaseBackend) -> Self {
+        Params {
+            backend,
+            values: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, value: impl Into<sea_orm::Value>) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DatabaseBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+
+    pub(crate) fn list(&mut self, values: impl IntoIterator<Item = String>) -> String {
+        values
+            .into_iter()
+            .map(|v| self.push(v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// For the checks that run over every case or one: ` AND {column} = ?`
+/// with the case id bound, or nothing.
+pub(crate) fn one_case(
+    backend: DatabaseBackend,
+    column: &str,
+    case: Option<&str>,
+) -> (String, Vec<sea_orm::Value>) {
+    let mut params = Params::new(backend);
+    let filter = case.map_or_else(String::new, |id| {
+        format!(" AND {column} = {}", params.push(id.to_owned()))
+    });
+    (filter, params.values)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use varna_document::Context;
 use varna_workflow::{Case, Event, EventKind, WorkflowDefinition, evolve};
 
+use crate::backend::one_case;
 use crate::chain::content_digest;
 use crate::entities::{document, org};
 use crate::error::{Error, Result};
@@ -175,30 +176,19 @@ pub(crate) async fn check<C: ConnectionTrait + StreamTrait>(
     case: Option<&str>,
 ) -> Result<DocumentCheck> {
     let backend = ConnectionTrait::get_database_backend(db);
-    let param = match backend {
-        sea_orm::DatabaseBackend::Postgres => "$1",
-        _ => "?",
-    };
-    let values: Vec<sea_orm::Value> = case.iter().map(|c| (*c).into()).collect();
-    let only = |column: &str| {
-        if case.is_some() {
-            format!(" AND {column} = {param}")
-        } else {
-            String::new()
-        }
-    };
+    let only = |column: &str| one_case(backend, column, case);
     let mut out = DocumentCheck::default();
     // Every document an event names, against the stored bytes.
     let mut named: BTreeMap<FileKey, String> = BTreeMap::new();
     {
+        let (filter, values) = only("case_id");
         let sql = format!(
             "SELECT case_id, sequence, payload FROM event \
              WHERE ((event_type = 'transitioned' AND payload LIKE '%\"documents\"%') \
-             OR event_type = 'attachment_added'){}",
-            only("case_id")
+             OR event_type = 'attachment_added'){filter}"
         );
         let rows = db
-            .stream_raw(Statement::from_sql_and_values(backend, sql, values.clone()))
+            .stream_raw(Statement::from_sql_and_values(backend, sql, values))
             .await?;
         let mut rows = std::pin::pin!(rows);
         while let Some(row) = rows.next().await {
@@ -220,11 +210,11 @@ pub(crate) async fn check<C: ConnectionTrait + StreamTrait>(
             }
         }
     }
+    let (filter, values) = only("case_id");
     let sql = format!(
-        "SELECT case_id, sequence, document_id, digest, content FROM document WHERE 1 = 1{}",
-        only("case_id")
+        "SELECT case_id, sequence, document_id, digest, content FROM document WHERE 1 = 1{filter}"
     );
-    compare(db, sql, values.clone(), &mut named, &mut out, |row| {
+    compare(db, sql, values, &mut named, &mut out, |row| {
         Ok((
             row.try_get::<String>("", "case_id")?,
             row.try_get::<i64>("", "sequence")?,
@@ -232,10 +222,8 @@ pub(crate) async fn check<C: ConnectionTrait + StreamTrait>(
         ))
     })
     .await?;
-    let sql = format!(
-        "SELECT case_id, id, digest, content FROM attachment WHERE 1 = 1{}",
-        only("case_id")
-    );
+    let (filter, values) = only("case_id");
+    let sql = format!("SELECT case_id, id, digest, content FROM attachment WHERE 1 = 1{filter}");
     compare(db, sql, values, &mut named, &mut out, |row| {
         Ok((
             row.try_get::<String>("", "case_id")?,
@@ -325,44 +313,42 @@ impl Store {
         }))
     }
 
-    /// `document` of a case rendered from the case as it stands: a print
+    /// `document` of `case` (as the caller read it) rendered: a print
     /// dated `at` (now), or, with `frozen`, as a frozen copy dated `at`
     /// would read — the same bytes as the frozen copy if nothing it shows
-    /// has changed since. `None` when the case or the document is unknown.
+    /// has changed since. `None` when the lifecycle has no such document.
     pub async fn render_document(
         &self,
         id: &CaseId,
+        case: &Case,
         document: &str,
         at: DateTime<Utc>,
         frozen: bool,
     ) -> Result<Option<Vec<u8>>> {
-        let Some(record) = self.case(id).await? else {
-            return Ok(None);
-        };
         let def = self
             .definitions
-            .by_hash(&self.db, &record.case.workflow.hash)
+            .by_hash(&self.db, &case.workflow.hash)
             .await?;
         let Some(spec) = def.documents.iter().find(|d| d.id == document) else {
             return Ok(None);
         };
-        let context = context(&self.db, id, &record.case, at, frozen).await?;
-        Ok(Some(varna_document::render(
-            &def,
-            spec,
-            &record.case,
-            &context,
-        )))
+        let context = context(&self.db, id, case, at, frozen).await?;
+        Ok(Some(varna_document::render(&def, spec, case, &context)))
     }
 
-    /// Whether what a frozen document shows has changed in the case since:
-    /// `None` if the document was never frozen.
-    pub async fn changed_since_frozen(&self, id: &CaseId, document: &str) -> Result<Option<bool>> {
+    /// Whether what a frozen document shows has changed in `case` (as the
+    /// caller read it) since: `None` if the document was never frozen.
+    pub async fn changed_since_frozen(
+        &self,
+        id: &CaseId,
+        case: &Case,
+        document: &str,
+    ) -> Result<Option<bool>> {
         let Some(frozen) = self.frozen_document(id, document).await? else {
             return Ok(None);
         };
         let now = self
-            .render_document(id, document, frozen.frozen_at, true)
+            .render_document(id, case, document, frozen.frozen_at, true)
             .await?;
         Ok(Some(now.as_deref() != Some(frozen.content.as_slice())))
     }

@@ -9,6 +9,7 @@ use sea_orm::{ConnectionTrait, Statement, StreamTrait};
 use serde::Deserialize;
 use varna_workflow::{Event, EventKind, Personnummer};
 
+use crate::backend::one_case;
 use crate::chain::person_commitment;
 use crate::error::{Error, Result};
 
@@ -63,14 +64,7 @@ pub(crate) async fn check<C: ConnectionTrait + StreamTrait>(
     case: Option<&str>,
 ) -> Result<PersonCheck> {
     let backend = ConnectionTrait::get_database_backend(db);
-    let p = |n: usize| match backend {
-        sea_orm::DatabaseBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
-    let (filter, values): (String, Vec<sea_orm::Value>) = match case {
-        Some(id) => (format!(" AND e.case_id = {}", p(1)), vec![id.into()]),
-        None => (String::new(), Vec::new()),
-    };
+    let (filter, values) = one_case(backend, "e.case_id", case);
     let sql = format!(
         "SELECT e.payload AS payload, cp.personnummer AS personnummer, cp.salt AS salt \
          FROM event e LEFT JOIN case_person cp ON cp.case_id = e.case_id \
@@ -79,7 +73,7 @@ pub(crate) async fn check<C: ConnectionTrait + StreamTrait>(
     let mut out = PersonCheck::default();
     {
         let rows = db
-            .stream_raw(Statement::from_sql_and_values(backend, sql, values.clone()))
+            .stream_raw(Statement::from_sql_and_values(backend, sql, values))
             .await?;
         let mut rows = std::pin::pin!(rows);
         while let Some(row) = rows.next().await {
@@ -105,14 +99,10 @@ pub(crate) async fn check<C: ConnectionTrait + StreamTrait>(
             }
         }
     }
+    let (filter, values) = one_case(backend, "cp.case_id", case);
     let orphans = format!(
         "SELECT COUNT(*) AS n FROM case_person cp WHERE NOT EXISTS \
-         (SELECT 1 FROM event e WHERE e.case_id = cp.case_id AND e.sequence = 1){}",
-        if case.is_some() {
-            format!(" AND cp.case_id = {}", p(1))
-        } else {
-            String::new()
-        }
+         (SELECT 1 FROM event e WHERE e.case_id = cp.case_id AND e.sequence = 1){filter}"
     );
     if let Some(row) = db
         .query_one_raw(Statement::from_sql_and_values(backend, orphans, values))

@@ -13,7 +13,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement, Value,
+    QuerySelect, Statement,
 };
 use varna_report::input::{
     ClockTiming, DIM_CASES, DIM_CATEGORY, DIM_FEEDBACK, DIM_GENDER, InvestigatedCase, RepeatPair,
@@ -21,6 +21,7 @@ use varna_report::input::{
 };
 
 use crate::Store;
+use crate::backend::Params;
 use crate::entities::cases;
 use crate::entities::org::{organisation, unit, verksamhetsomrade};
 use crate::error::{Error, Result};
@@ -575,35 +576,4 @@ fn timings(mut case: InvestigatedCase, events: Vec<TimingEvent>) -> Investigated
     }
     case.clocks = clocks.into_values().collect();
     case
-}
-
-/// Bind parameters with the backend's placeholder syntax.
-struct Params {
-    backend: DatabaseBackend,
-    values: Vec<Value>,
-}
-
-impl Params {
-    fn new(backend: DatabaseBackend) -> Self {
-        Params {
-            backend,
-            values: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, value: impl Into<Value>) -> String {
-        self.values.push(value.into());
-        match self.backend {
-            DatabaseBackend::Postgres => format!("${}", self.values.len()),
-            _ => "?".to_owned(),
-        }
-    }
-
-    fn list(&mut self, values: impl IntoIterator<Item = String>) -> String {
-        values
-            .into_iter()
-            .map(|v| self.push(v))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
 }

@@ -75,7 +75,7 @@ impl Session<'_> {
         }
         let bytes = self
             .store()
-            .render_document(id, document, Utc::now(), false)
+            .render_document(id, &view.record.case, document, Utc::now(), false)
             .await?
             .ok_or_else(AppError::not_found)?;
         Ok(DocumentFile {
@@ -100,7 +100,7 @@ impl Session<'_> {
             let changed_since = match frozen {
                 Some(_) if !view.past => self
                     .store()
-                    .changed_since_frozen(id, &spec.id)
+                    .changed_since_frozen(id, &view.record.case, &spec.id)
                     .await?
                     .unwrap_or(false),
                 _ => false,

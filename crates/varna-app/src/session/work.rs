@@ -48,6 +48,18 @@ pub struct WorkPage {
     pub new_since: Option<DateTime<Utc>>,
 }
 
+/// `first` within the page sizes a work list takes.
+fn check_first(first: u64) -> Result<()> {
+    if (1..=100).contains(&first) {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            Code::InvalidInput,
+            "first must be between 1 and 100",
+        ))
+    }
+}
+
 /// The most cases the choices are drawn from.
 const CHOICES_FROM: u64 = 200;
 
@@ -69,28 +81,47 @@ impl Session<'_> {
     /// role can do (a transition, or an utredning entry), most urgent
     /// first; at most `first` (1–100).
     pub async fn my_work(&self, first: u64) -> Result<Vec<WorkItem>> {
-        Ok(self
-            .work_page(&WorkQuery::default(), first, 0, false)
-            .await?
-            .items)
+        check_first(first)?;
+        let scope = self.app.policy.scope(self.principal, CaseFilter::default());
+        self.work_items(&scope, &self.actionable()?, first, 0, None)
+            .await
+    }
+
+    /// The work queue's cases `offset..offset + first` as the person reads
+    /// them (one logged read for the page), marked new after `new_since`.
+    async fn work_items(
+        &self,
+        filter: &CaseFilter,
+        actionable: &[(String, String)],
+        first: u64,
+        offset: u64,
+        new_since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<WorkItem>> {
+        let summaries = self
+            .store()
+            .work_queue_page(filter, actionable, first, offset)
+            .await?;
+        let ids: Vec<_> = summaries.iter().map(|s| s.id.clone()).collect();
+        let views = self.cases_by_id(&ids, Purpose::List).await?;
+        Ok(views
+            .into_iter()
+            .map(|case| {
+                let next_deadline = case.next_deadline();
+                WorkItem {
+                    overdue: next_deadline.as_ref().is_some_and(|d| d.overdue),
+                    next_deadline,
+                    new: new_since.is_some_and(|t| case.record.summary.updated_at > t),
+                    case,
+                }
+            })
+            .collect())
     }
 
     /// A page of "my work": `first` (1–100) cases from the `offset`-th,
-    /// narrowed by `query`; with `look`, this counts as the person looking
-    /// at the list (what changed since their previous visit is marked).
-    pub async fn work_page(
-        &self,
-        query: &WorkQuery,
-        first: u64,
-        offset: u64,
-        look: bool,
-    ) -> Result<WorkPage> {
-        if !(1..=100).contains(&first) {
-            return Err(AppError::new(
-                Code::InvalidInput,
-                "first must be between 1 and 100",
-            ));
-        }
+    /// narrowed by `query`. This counts as the person looking at the list:
+    /// what changed since their previous visit is marked.
+    pub async fn work_page(&self, query: &WorkQuery, first: u64, offset: u64) -> Result<WorkPage> {
+        check_first(first)?;
         let store = self.store();
         let actionable = self.actionable()?;
         let scope = self.app.policy.scope(self.principal, CaseFilter::default());
@@ -103,15 +134,11 @@ impl Session<'_> {
                 None => vec![unit.clone()],
             });
         }
-        let new_since = if look {
-            store
-                .look_at_work(&self.principal.user_id, Utc::now())
-                .await?
-        } else {
-            None
-        };
-        let summaries = store
-            .work_queue_page(&filter, &actionable, first, offset)
+        let new_since = store
+            .look_at_work(&self.principal.user_id, Utc::now())
+            .await?;
+        let items = self
+            .work_items(&filter, &actionable, first, offset, new_since)
             .await?;
         let total = store.count_work_queue(&filter, &actionable).await?;
         let choices = store
@@ -119,20 +146,6 @@ impl Session<'_> {
             .await?
             .into_iter()
             .map(|s| (s.kind, s.state, s.unit_id))
-            .collect();
-        let ids: Vec<_> = summaries.iter().map(|s| s.id.clone()).collect();
-        let views = self.cases_by_id(&ids, Purpose::List).await?;
-        let items = views
-            .into_iter()
-            .map(|case| {
-                let next_deadline = case.next_deadline();
-                WorkItem {
-                    overdue: next_deadline.as_ref().is_some_and(|d| d.overdue),
-                    next_deadline,
-                    new: new_since.is_some_and(|t| case.record.summary.updated_at > t),
-                    case,
-                }
-            })
             .collect();
         Ok(WorkPage {
             items,

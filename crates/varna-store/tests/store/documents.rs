@@ -82,7 +82,7 @@ async fn a_frozen_anmalan_is_kept_unchanged_and_tampering_with_it_is_caught(h: H
     assert_eq!(case.case.documents["anmalan"].digest, frozen.digest);
     assert_eq!(
         h.store
-            .changed_since_frozen(&id, "anmalan")
+            .changed_since_frozen(&id, &case.case, "anmalan")
             .await
             .expect("renders"),
         Some(false)
@@ -97,9 +97,10 @@ async fn a_frozen_anmalan_is_kept_unchanged_and_tampering_with_it_is_caught(h: H
         .expect("reads")
         .expect("still there");
     assert_eq!(after.content, frozen.content);
+    let changed = h.store.case(&id).await.expect("reads").expect("exists");
     assert_eq!(
         h.store
-            .changed_since_frozen(&id, "anmalan")
+            .changed_since_frozen(&id, &changed.case, "anmalan")
             .await
             .expect("renders"),
         Some(true)

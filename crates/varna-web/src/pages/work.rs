@@ -91,7 +91,7 @@ pub(super) async fn my_work(
     let page_number = filter.page.unwrap_or(1).max(1);
     let (work, names) = match (
         session
-            .work_page(&query, PAGE_SIZE, (page_number - 1) * PAGE_SIZE, true)
+            .work_page(&query, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
             .await,
         session.unit_names().await,
     ) {
