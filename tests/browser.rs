@@ -401,6 +401,42 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
     );
     b.sign_out().await;
 
+    // The SAS names a colleague handläggare, who alone is told; times on
+    // the page are Swedish local time (with summer time), not UTC.
+    b.sign_in("sas-1").await;
+    b.goto(&sarah).await;
+    let opened = b.css("time").await.text().await.expect("the filing time");
+    let filed_at = chrono::NaiveDateTime::parse_from_str(&opened, "%Y-%m-%d %H:%M")
+        .expect("a time the page shows as YYYY-MM-DD HH:MM");
+    let stockholm = varna_workflow::local::local(chrono::Utc::now()).naive_local();
+    assert!(
+        (stockholm - filed_at).num_minutes().abs() <= 5,
+        "the case page shows {opened}; Stockholm time is {stockholm}"
+    );
+    b.css("#assign > summary")
+        .await
+        .click()
+        .await
+        .expect("opens the naming form");
+    b.choose("#assign-person", "sas-2").await;
+    b.submit("form[action$='/assign'] button[type=submit]")
+        .await;
+    assert!(
+        b.text().await.contains("Nils Utredare"),
+        "{}",
+        b.text().await
+    );
+    b.sign_out().await;
+    b.sign_in("sas-2").await;
+    b.goto("/notifications").await;
+    assert!(
+        b.text().await.contains("Du är utsedd till handläggare"),
+        "{}",
+        b.text().await
+    );
+    b.shot("notifications-handlaggare").await;
+    b.sign_out().await;
+
     // The SAS acknowledges, investigates and rules "allvarligt missförhållande".
     b.sign_in("sas-1").await;
     b.goto(&sarah).await;

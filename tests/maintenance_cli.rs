@@ -193,7 +193,7 @@ async fn outbox_commands_show_and_requeue_dead_deliveries() {
         .expect("connects");
     let now = Utc::now();
     let queued = store
-        .queue_notifications(|_| vec!["webhook".to_owned()], now, 10)
+        .queue_notifications(|_, _| vec!["webhook".to_owned()], now, 10)
         .await
         .expect("queues");
     assert_eq!(queued, 2, "filing an avvikelse tells the unit manager");

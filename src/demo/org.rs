@@ -140,6 +140,13 @@ pub fn people() -> Vec<DemoPerson> {
             &[],
         ),
         u(
+            "sas-2",
+            "Nils Utredare",
+            "Utredare, socialt ansvarig samordnare",
+            Role::Sas,
+            &[],
+        ),
+        u(
             "mas-1",
             "Mats Andersson",
             "Medicinskt ansvarig sjuksköterska",

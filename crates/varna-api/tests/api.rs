@@ -1897,3 +1897,56 @@ async fn an_auditor_asks_across_cases_what_was_done() {
         "{logged}"
     );
 }
+
+#[tokio::test]
+async fn the_handlaggare_is_named_over_the_api_and_read_by_investigators() {
+    let app = app().await;
+    app.store
+        .upsert_user(varna_store::NewUser {
+            id: "sas-2".into(),
+            name: "Nils Utredare".into(),
+            title: "Utredare".into(),
+            roles: vec![(Role::Sas, None)],
+        })
+        .await
+        .expect("user");
+    let assign = r#"mutation($id: ID!, $p: String!) { assignHandlaggare(input: { caseId: $id, personId: $p }) {
+        case { handlaggare { id name title role } history { eventType } } } }"#;
+    for (who, person, expected) in [
+        (Role::Auditor, "sas-2", "FORBIDDEN"),
+        (Role::Sas, "nobody", "INVALID_INPUT"),
+        (Role::Reporter, "nobody", "FORBIDDEN"),
+    ] {
+        let r = app
+            .run(
+                &principal(who),
+                assign,
+                json!({ "id": app.sarah, "p": person }),
+            )
+            .await;
+        assert_eq!(code(&r), expected, "{who} naming {person}: {r}");
+    }
+    let r = app
+        .run(
+            &principal(Role::Sas),
+            assign,
+            json!({ "id": app.sarah, "p": "sas-2" }),
+        )
+        .await;
+    assert_eq!(code(&r), "OK", "{r}");
+    let case = &r["data"]["assignHandlaggare"]["case"];
+    assert_eq!(
+        case["handlaggare"],
+        json!({ "id": "sas-2", "name": "Nils Utredare", "title": "Utredare", "role": "sas" })
+    );
+    assert_eq!(case["history"][1]["eventType"], "assigned");
+    let read = r#"query($id: ID!) { case(id: $id) { handlaggare { id } } }"#;
+    let r = app
+        .run(&principal(Role::Reporter), read, json!({ "id": app.sarah }))
+        .await;
+    assert_eq!(code(&r), "OK", "{r}");
+    assert!(
+        r["data"]["case"]["handlaggare"].is_null(),
+        "a reporter does not read who investigates: {r}"
+    );
+}

@@ -31,4 +31,4 @@ pub use view::CaseView;
 pub use varna_report::{Format, Scope};
 pub use varna_store::queries::{AsOf, CaseFilter, EventFilter};
 pub use varna_store::review::{Finding, FindingKind, LogReview};
-pub use varna_store::{CaseId, Draft, Notification};
+pub use varna_store::{CaseId, Draft, Notification, RolePerson};

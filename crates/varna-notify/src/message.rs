@@ -39,6 +39,7 @@ impl Message {
                     .map_or(deadline.clone(), |x| x.label.sv.clone());
                 format!("Tidsfrist passerad: {label} ({kind_label})")
             }
+            Notice::Assigned => format!("Du är handläggare: {kind_label}"),
         };
         let summary = format!("{what}, enhet {}", notification.unit);
         let case_url = format!(
@@ -60,11 +61,13 @@ impl Message {
             Notice::Filed => ("filed", None, None),
             Notice::Transitioned { transition } => ("transitioned", Some(transition), None),
             Notice::DeadlinePassed { deadline } => ("deadline_passed", None, Some(deadline)),
+            Notice::Assigned => ("assigned", None, None),
         };
         json!({
             "id": n.id,
             "event": event,
             "role": n.role,
+            "recipient": n.recipient,
             "summary": self.summary,
             "transition": transition,
             "deadline": deadline,

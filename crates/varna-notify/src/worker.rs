@@ -60,10 +60,14 @@ impl Channel {
         }
     }
 
-    fn serves(&self, role: &str) -> bool {
+    /// Whether the channel carries a notification to `role` (to one person
+    /// of it when `recipient` is set). E-mail goes to the role's configured
+    /// mailboxes, so a notification to one person does not go by e-mail;
+    /// the webhook names the recipient and the receiver routes it.
+    fn serves(&self, role: &str, recipient: Option<&str>) -> bool {
         match self {
             Channel::Webhook(_) => true,
-            Channel::Email(e) => e.serves(role),
+            Channel::Email(e) => recipient.is_none() && e.serves(role),
         }
     }
 
@@ -201,10 +205,10 @@ impl Worker {
     /// One delivery pass: queues new notifications, then sends everything
     /// due until nothing is left.
     pub async fn deliver_once(&self) {
-        let route = |role: &str| -> Vec<String> {
+        let route = |role: &str, recipient: Option<&str>| -> Vec<String> {
             self.channels
                 .iter()
-                .filter(|c| c.serves(role))
+                .filter(|c| c.serves(role, recipient))
                 .map(|c| c.name().to_owned())
                 .collect()
         };

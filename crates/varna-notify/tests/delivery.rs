@@ -147,6 +147,7 @@ on_both_backends!(
     a_receiver_that_keeps_failing_gets_a_dead_letter_an_operator_can_retry,
     delivery_killed_midway_loses_nothing_and_repeats_only_under_the_same_id,
     a_passed_deadline_reaches_those_responsible,
+    a_named_handlaggare_is_told_alone_by_webhook_and_not_in_the_role_mailbox,
 );
 
 async fn webhook_and_email_carry_a_signed_link_and_no_case_content(store: Arc<Store>) {
@@ -411,5 +412,67 @@ async fn a_passed_deadline_reaches_those_responsible(store: Arc<Store>) {
         vc_mail
             .text()
             .contains(&format!("https://varna.kommun.test/cases/{case}"))
+    );
+}
+
+/// The handläggare named is told alone: the webhook names them as the
+/// recipient (the receiver routes it), and the e-mail channel, which
+/// writes to the role's mailbox, leaves it out.
+async fn a_named_handlaggare_is_told_alone_by_webhook_and_not_in_the_role_mailbox(
+    store: Arc<Store>,
+) {
+    let hook = WebhookReceiver::start().await;
+    let sink = SmtpSink::start().await;
+    let case = report(&store, 0).await;
+    let id = varna_store::CaseId::parse(&case).expect("an id");
+    let sas = varna_workflow::Actor {
+        id: varna_workflow::ActorId::new("sas-1"),
+        role: varna_workflow::Role::Sas,
+        units: BTreeSet::new(),
+    };
+    store
+        .execute(
+            &id,
+            varna_workflow::Command::Assign {
+                person: varna_workflow::ActorId::new("sas-2"),
+                role: varna_workflow::Role::Sas,
+            },
+            &sas,
+            CommandOptions::default(),
+        )
+        .await
+        .expect("named");
+    let worker = Worker::new(
+        Arc::clone(&store),
+        config(Some(&hook), Some(&sink), fast(3)),
+    )
+    .expect("worker");
+    deliver_until(&worker, || {
+        hook.received().len() >= 2 && !sink.mails().is_empty()
+    })
+    .await;
+    // Another pass: nothing more arrives by e-mail.
+    worker.deliver_once().await;
+    let bodies: Vec<serde_json::Value> = hook
+        .received()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).expect("JSON"))
+        .collect();
+    let assigned = bodies
+        .iter()
+        .find(|b| b["event"] == "assigned")
+        .expect("the naming went out by webhook");
+    assert_eq!(assigned["recipient"], "sas-2");
+    assert_eq!(assigned["role"], "sas");
+    assert_eq!(assigned["case"]["id"], case.as_str());
+    let filed = bodies
+        .iter()
+        .find(|b| b["event"] == "filed")
+        .expect("filed");
+    assert!(filed["recipient"].is_null(), "a role notice names no one");
+    assert_eq!(
+        sink.mails().len(),
+        1,
+        "only the role notice goes to the role mailbox"
     );
 }

@@ -46,6 +46,9 @@ pub struct Notification {
     pub sequence: i64,
     /// The role to tell (`sas`, `committee`, …).
     pub role: String,
+    /// The one person to tell (a user id), when the notification is for
+    /// them alone (the handläggare named) rather than for the whole role.
+    pub recipient: Option<String>,
     /// Why.
     pub notice: Notice,
     /// The lifecycle of the case.
@@ -180,10 +183,11 @@ impl Store {
     }
 
     /// Queues up to `limit` new outbox rows for delivery, each on the
-    /// channels `route` names for its role. Returns how many rows were queued.
+    /// channels `route` names for its role and, for a notification to one
+    /// person, its recipient. Returns how many rows were queued.
     pub async fn queue_notifications(
         &self,
-        route: impl Fn(&str) -> Vec<String>,
+        route: impl Fn(&str, Option<&str>) -> Vec<String>,
         now: DateTime<Utc>,
         limit: u64,
     ) -> Result<usize> {
@@ -204,7 +208,7 @@ impl Store {
         }
         let mut deliveries = Vec::new();
         for row in &rows {
-            for channel in route(&row.role) {
+            for channel in route(&row.role, row.recipient.as_deref()) {
                 deliveries.push(delivery::ActiveModel {
                     notification_id: Set(row.id.clone()),
                     channel: Set(channel),
@@ -452,11 +456,14 @@ impl Store {
 }
 
 impl Store {
-    /// The notifications written for `role` about the cases `filter`
-    /// covers, newest first, `limit` at most: what the in-app list shows.
-    /// They carry no case content, only what happened and to which case.
+    /// The notifications written for `person` acting as `role` about the
+    /// cases `filter` covers, newest first, `limit` at most: what the
+    /// in-app list shows. Those to everyone in the role, and those to
+    /// `person` alone; never those to another person of the role. They
+    /// carry no case content, only what happened and to which case.
     pub async fn notifications_for(
         &self,
+        person: &str,
         role: &str,
         filter: &crate::queries::CaseFilter,
         limit: u64,
@@ -464,6 +471,11 @@ impl Store {
         use sea_orm::QueryTrait as _;
         let notes = outbox::Entity::find()
             .filter(outbox::Column::Role.eq(role.to_owned()))
+            .filter(
+                Condition::any()
+                    .add(outbox::Column::Recipient.is_null())
+                    .add(outbox::Column::Recipient.eq(person.to_owned())),
+            )
             .filter(
                 outbox::Column::CaseId.in_subquery(
                     cases::Entity::find()
@@ -500,6 +512,7 @@ fn notification(note: &outbox::Model, case: Option<&cases::Model>) -> Result<Not
         case_id: note.case_id.clone(),
         sequence: note.sequence,
         role: note.role.clone(),
+        recipient: note.recipient.clone(),
         notice: serde_json::from_str(&note.notice)
             .map_err(|e| Error::Corrupt(format!("notice of notification {}: {e}", note.id)))?,
         kind: case.map(|c| c.kind.clone()).unwrap_or_default(),

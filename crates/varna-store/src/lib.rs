@@ -61,7 +61,7 @@ pub use drafts::{DRAFT_DAYS, Draft};
 pub use error::{Error, Result};
 pub use import::ImportedCase;
 pub use looks::VISIT_GAP;
-pub use org::{NewUnit, NewUser};
+pub use org::{NewUnit, NewUser, RolePerson};
 pub use person::PersonCheck;
 pub use rebuild::{ProjectionCheck, RebuildReport, TableDifference};
 pub use report::{REPEAT_WINDOW_DAYS, ReportReader};

@@ -40,7 +40,59 @@ pub struct NewUser {
     pub roles: Vec<(Role, Option<String>)>,
 }
 
+/// A registered person in one of their roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolePerson {
+    /// User id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// The role.
+    pub role: Role,
+}
+
 impl Store {
+    /// The people who hold one of `roles` at `unit` (for that unit, or for
+    /// the whole organisation), by name: one row per person and role.
+    pub async fn people_at(&self, unit: &str, roles: &[Role]) -> Result<Vec<RolePerson>> {
+        let rows = user_role::Entity::find()
+            .filter(user_role::Column::Role.is_in(roles.iter().map(|r| r.as_str())))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(user_role::Column::UnitId.eq(unit))
+                    .add(user_role::Column::UnitId.eq("")),
+            )
+            .all(&self.db)
+            .await?;
+        let ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
+        let users: std::collections::HashMap<String, app_user::Model> = app_user::Entity::find()
+            .filter(app_user::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id.clone(), u))
+            .collect();
+        let mut people: Vec<RolePerson> = rows
+            .into_iter()
+            .filter_map(|r| {
+                let user = users.get(&r.user_id)?;
+                Some(RolePerson {
+                    id: r.user_id,
+                    name: user.name.clone(),
+                    title: user.title.clone(),
+                    role: r.role.parse().ok()?,
+                })
+            })
+            .collect();
+        people.sort_by(|a, b| {
+            (&a.name, &a.id, a.role.as_str()).cmp(&(&b.name, &b.id, b.role.as_str()))
+        });
+        people.dedup();
+        Ok(people)
+    }
+
     /// Registers or renames a unit (and its verksamhetsområde and organisation).
     pub async fn upsert_unit(&self, u: NewUnit) -> Result<()> {
         let txn = self.db.begin().await?;

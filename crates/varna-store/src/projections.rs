@@ -127,7 +127,8 @@ pub(crate) fn event_rows(
             EventKind::Filed { .. }
             | EventKind::Transitioned { .. }
             | EventKind::DeadlinePassed { .. }
-            | EventKind::AttachmentAdded { .. } => {}
+            | EventKind::AttachmentAdded { .. }
+            | EventKind::Assigned { .. } => {}
         }
     }
     (journal, links)

@@ -145,6 +145,11 @@ pub enum EventKind {
         /// The file, named by its SHA-256.
         attachment: crate::attachment::Attachment,
     },
+    /// A handläggare was named (replacing any named before).
+    Assigned {
+        /// Who, and the role they work the case in.
+        handlaggare: EventActor,
+    },
     /// The case was linked to another (an escalation or a spawned case).
     Linked {
         /// The other case's id, as the store names it.
@@ -187,6 +192,7 @@ impl EventKind {
             EventKind::Transitioned { .. } => "transitioned",
             EventKind::JournalEntryAdded { .. } => "journal_entry_added",
             EventKind::AttachmentAdded { .. } => "attachment_added",
+            EventKind::Assigned { .. } => "assigned",
             EventKind::Linked { .. } => "linked",
             EventKind::DeadlinePassed { .. } => "deadline_passed",
         }
@@ -397,6 +403,9 @@ pub struct Case {
     /// The files added to the case, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<crate::attachment::CaseAttachment>,
+    /// The handläggare named last, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handlaggare: Option<EventActor>,
 }
 
 /// A document frozen by a step: rendered once, kept as bytes, and named in
@@ -467,6 +476,7 @@ impl Case {
             version: 1,
             documents: BTreeMap::new(),
             attachments: Vec::new(),
+            handlaggare: None,
         })
     }
 
@@ -595,6 +605,7 @@ pub fn evolve(mut case: Case, event: &Event) -> Case {
                 added_at: event.occurred_at,
             });
         }
+        EventKind::Assigned { handlaggare } => case.handlaggare = Some(handlaggare.clone()),
         EventKind::DeadlinePassed { deadline, due_at } => {
             if let Some(DeadlineStatus::Open { .. }) = case.deadlines.get(deadline) {
                 case.deadlines.insert(

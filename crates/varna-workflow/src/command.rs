@@ -73,6 +73,14 @@ pub enum Command {
     AddJournalEntry(JournalEntry),
     /// Add a file to the case (its bytes go to the store beside the log).
     AddAttachment(crate::attachment::Attachment),
+    /// Name the handläggare: `person`, who will work the case as `role`
+    /// (a role the caller has checked they hold for the case's unit).
+    Assign {
+        /// The person named.
+        person: ActorId,
+        /// The role they work it in.
+        role: Role,
+    },
     /// Record a link to another case (`end`: which end this case is).
     Link {
         /// The other case's id, as the store names it.
@@ -103,6 +111,16 @@ pub enum Effect {
         /// Why.
         reason: Notice,
     },
+    /// Tell one person about the case (the handläggare named): delivered
+    /// to them alone, never to everyone in their role.
+    NotifyPerson {
+        /// Whom (a user id).
+        person: ActorId,
+        /// The role they were told in.
+        role: Role,
+        /// Why.
+        reason: Notice,
+    },
     /// Open a linked case in another lifecycle.
     SpawnCase {
         /// The new case's lifecycle.
@@ -123,6 +141,8 @@ pub enum Notice {
         /// Its name.
         transition: String,
     },
+    /// The person told was named the case's handläggare.
+    Assigned,
     /// A deadline passed unmet; the notified roles are responsible for it.
     DeadlinePassed {
         /// The deadline's id.

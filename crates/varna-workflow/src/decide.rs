@@ -157,6 +157,9 @@ pub fn decide(
         Command::AddAttachment(attachment) => {
             crate::attachment::decide_attachment(def, case, attachment, facts)
         }
+        Command::Assign { person, role } => {
+            crate::assign::decide_assign(def, case, person, role, facts)
+        }
         Command::Link {
             other_case,
             link,

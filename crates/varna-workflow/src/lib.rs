@@ -13,6 +13,7 @@
 //! - [`graph`]: Mermaid / Graphviz diagrams of a lifecycle.
 #![forbid(unsafe_code)]
 
+pub mod assign;
 pub mod attachment;
 mod case;
 mod catalog;

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use varna_workflow::definition::Label;
 
 use super::session;
-use super::types::{CaseKind, Lagrum};
+use super::types::{CaseKind, Handlaggare, Lagrum};
 use crate::error::Gql;
 
 /// A case as its reader may see it.
@@ -115,6 +115,23 @@ impl CaseView {
     /// The user id of whoever filed it.
     async fn filed_by(&self) -> &str {
         &self.0.record.summary.filed_by
+    }
+    /// The handläggare named to work the case, for roles that read the investigation; null when none is named (or for other roles).
+    async fn handlaggare(&self, ctx: &Context<'_>) -> Result<Option<Handlaggare>> {
+        let session = session(ctx)?;
+        if !varna_app::policy::sees_investigation(session.principal()) {
+            return Ok(None);
+        }
+        Ok(session
+            .handlaggare(&self.0)
+            .await
+            .gql()?
+            .map(|p| Handlaggare {
+                id: p.id,
+                name: p.name,
+                title: p.title,
+                role: p.role.as_str().to_owned(),
+            }))
     }
     /// The earliest open deadline.
     async fn next_due_at(&self) -> Option<DateTime<Utc>> {

@@ -11,8 +11,8 @@ use varna_workflow::{Author, JournalEntry, Value};
 
 use super::case::CaseView;
 use super::types::{
-    CaseKind, EntryKind, EscalateInput, EscalationTarget, FileCaseInput, LinkCasesInput,
-    MarkDuplicateInput, TransitionInput, UtredningEntryInput,
+    AssignHandlaggareInput, CaseKind, EntryKind, EscalateInput, EscalationTarget, FileCaseInput,
+    LinkCasesInput, MarkDuplicateInput, TransitionInput, UtredningEntryInput,
 };
 use super::{case_id, expect, fields, principal, session};
 use crate::auth::AuthConfig;
@@ -157,6 +157,27 @@ impl MutationRoot {
         let expect = expect(input.expected_version, input.idempotency_key)?;
         session(ctx)?
             .mark_duplicate(&duplicate, &original, expect)
+            .await
+            .gql()
+            .map(result)
+    }
+
+    /// Name the handläggare of an open case: someone who holds a role that works this kind of case at its unit. Open to the roles that work the lifecycle (take its steps or write its utredning journal). The person named is told alone (in their notifications and by webhook with `recipient`).
+    async fn assign_handlaggare(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: AssignHandlaggareInput,
+    ) -> Result<CommandResult> {
+        let id = case_id(&input.case_id)?;
+        if input.person_id.len() > 200 {
+            return Err(error(
+                Code::InvalidInput,
+                "personId is longer than 200 characters",
+            ));
+        }
+        let expect = expect(input.expected_version, input.idempotency_key)?;
+        session(ctx)?
+            .assign(&id, input.person_id.trim(), expect)
             .await
             .gql()
             .map(result)

@@ -299,6 +299,32 @@ pub struct LinkCasesInput {
     pub idempotency_key: Option<String>,
 }
 
+/// Input to `assignHandlaggare`.
+#[derive(Debug, InputObject)]
+pub struct AssignHandlaggareInput {
+    /// The case.
+    pub case_id: ID,
+    /// The person to name (their user id): someone who holds a role that works this kind of case at its unit.
+    pub person_id: String,
+    /// Refuse with CONFLICT unless the case is at this version.
+    pub expected_version: Option<i64>,
+    /// A key unique to this request; a retry returns the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// The handläggare of a case: the person named to work it.
+#[derive(Debug, async_graphql::SimpleObject)]
+pub struct Handlaggare {
+    /// User id.
+    pub id: String,
+    /// Name (the user id when the person is not registered).
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// The role they work the case in.
+    pub role: String,
+}
+
 /// Input to `markDuplicate`.
 #[derive(Debug, InputObject)]
 pub struct MarkDuplicateInput {

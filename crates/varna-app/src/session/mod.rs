@@ -21,6 +21,7 @@ use crate::limits::{Expensive, FilingRate};
 use crate::view::CaseView;
 use crate::{Principal, policy};
 
+mod assign;
 mod attachments;
 mod audit;
 mod documents;

@@ -170,7 +170,12 @@ impl Session<'_> {
         let scope = self.app.policy.scope(self.principal, CaseFilter::default());
         Ok(self
             .store()
-            .notifications_for(self.principal.role.as_str(), &scope, first)
+            .notifications_for(
+                &self.principal.user_id,
+                self.principal.role.as_str(),
+                &scope,
+                first,
+            )
             .await?)
     }
 }

@@ -205,6 +205,30 @@ impl Batch {
         }
     }
 
+    /// An outbox row: to everyone in `role` within the case's reach, or
+    /// to `recipient` alone.
+    fn notify(
+        &mut self,
+        case_id: &CaseId,
+        sequence: i64,
+        role: varna_workflow::Role,
+        recipient: Option<&str>,
+        reason: &varna_workflow::Notice,
+    ) {
+        self.outbox.push(outbox::ActiveModel {
+            id: Set(uuid::Uuid::now_v7().to_string()),
+            case_id: Set(case_id.to_string()),
+            sequence: Set(sequence),
+            role: Set(role.as_str().to_owned()),
+            recipient: Set(recipient.map(str::to_owned)),
+            notice: Set(serde_json::to_string(reason).expect("notices serialise")),
+            status: Set("pending".to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(self.now),
+            created_at: Set(self.now),
+        });
+    }
+
     /// Carries out effects inside the transaction: outbox rows for
     /// notifications, linked cases for spawns.
     #[allow(clippy::too_many_arguments)]
@@ -227,17 +251,14 @@ impl Batch {
             .unwrap_or(0);
         for effect in effects {
             match effect {
-                Effect::Notify { role, reason } => self.outbox.push(outbox::ActiveModel {
-                    id: Set(uuid::Uuid::now_v7().to_string()),
-                    case_id: Set(case_id.to_string()),
-                    sequence: Set(sequence),
-                    role: Set(role.as_str().to_owned()),
-                    notice: Set(serde_json::to_string(reason).expect("notices serialise")),
-                    status: Set("pending".to_owned()),
-                    attempts: Set(0),
-                    next_attempt_at: Set(self.now),
-                    created_at: Set(self.now),
-                }),
+                Effect::Notify { role, reason } => {
+                    self.notify(case_id, sequence, *role, None, reason);
+                }
+                Effect::NotifyPerson {
+                    person,
+                    role,
+                    reason,
+                } => self.notify(case_id, sequence, *role, Some(person.as_str()), reason),
                 Effect::SpawnCase { workflow, link } => {
                     let child_def = store.definitions.current(workflow)?;
                     let child_id = CaseId::generate();

@@ -41,6 +41,7 @@ pub(super) fn command_fingerprint(command: &Command) -> serde_json::Value {
             end,
         } => serde_json::json!({ "link": other_case, "kind": link, "end": end }),
         Command::PassDeadline { deadline } => serde_json::json!({ "pass_deadline": deadline }),
+        Command::Assign { person, role } => serde_json::json!({ "assign": person, "role": role }),
         // Not the new file's id, made anew for each request: a retry of the
         // same upload is the same command.
         Command::AddAttachment(a) => serde_json::json!({

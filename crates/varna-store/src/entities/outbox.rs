@@ -10,6 +10,7 @@ pub struct Model {
     pub case_id: String,
     pub sequence: i64,
     pub role: String,
+    pub recipient: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub notice: String,
     pub status: String,

@@ -17,6 +17,7 @@ mod m20261205_000006_work_look;
 pub(crate) mod m20261205_000007_search_text;
 mod m20261205_000008_draft;
 mod m20261205_000009_attachment;
+mod m20261205_000010_outbox_recipient;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000007_search_text::Migration),
             Box::new(m20261205_000008_draft::Migration),
             Box::new(m20261205_000009_attachment::Migration),
+            Box::new(m20261205_000010_outbox_recipient::Migration),
         ]
     }
 }

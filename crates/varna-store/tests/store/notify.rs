@@ -22,7 +22,7 @@ on_both_backends!(
     every_appended_event_is_announced_after_commit,
 );
 
-fn all_to_webhook(_role: &str) -> Vec<String> {
+fn all_to_webhook(_role: &str, _recipient: Option<&str>) -> Vec<String> {
     vec!["webhook".to_owned()]
 }
 
@@ -304,7 +304,7 @@ async fn two_stores_claiming_at_once_never_share_a_delivery(h: Harness) {
         file_lex_sarah(&h.store, LINDEN).await;
     }
     // Two channels per notification: 30 deliveries.
-    let route = |_: &str| vec!["webhook".to_owned(), "email".to_owned()];
+    let route = |_: &str, _: Option<&str>| vec!["webhook".to_owned(), "email".to_owned()];
     let (a, b) = tokio::join!(
         h.store.queue_notifications(route, t0(), 8),
         other.queue_notifications(route, t0(), 8)

@@ -64,6 +64,7 @@ pub(crate) fn routes(app: App) -> Router {
         .route("/cases/{id}/act", post(case::act))
         .route("/cases/{id}/journal", post(case::add_entry))
         .route("/cases/{id}/duplicate", post(case::mark_duplicate))
+        .route("/cases/{id}/assign", post(case::assign))
         .route("/cases/{id}/receipt", get(receipt))
         .route(
             "/cases/{id}/documents/{document}",

@@ -45,6 +45,7 @@ fn what(
     let def = defs.get(&n.kind);
     match &n.notice {
         Notice::Filed => t.notice_filed.to_owned(),
+        Notice::Assigned => t.notice_assigned.to_owned(),
         Notice::Transitioned { transition } => format!(
             "{}: {}",
             t.notice_step,

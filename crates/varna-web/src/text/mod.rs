@@ -116,6 +116,10 @@ pub struct Text {
     pub event_entry: &'static str,
     pub event_deadline_passed: &'static str,
     pub event_linked: &'static str,
+    /// History: a file was added.
+    pub event_attachment: &'static str,
+    /// History: a handläggare was named.
+    pub event_assigned: &'static str,
     pub link_opened_from_this: &'static str,
     pub link_this_opened_from: &'static str,
     pub link_related: &'static str,
@@ -127,6 +131,22 @@ pub struct Text {
     pub duplicate_original: &'static str,
     pub duplicate_hint: &'static str,
     pub duplicate_submit: &'static str,
+    /// "Handläggare".
+    pub handlaggare: &'static str,
+    /// Shown when no handläggare is named.
+    pub handlaggare_none: &'static str,
+    /// The naming form's title.
+    pub assign_title: &'static str,
+    /// What naming does.
+    pub assign_explain: &'static str,
+    /// Its button.
+    pub assign_submit: &'static str,
+    /// Nobody (or someone who cannot work the case) was chosen.
+    pub assign_choose: &'static str,
+    /// The person chosen is the handläggare already.
+    pub assign_already: &'static str,
+    /// A notice: the person was named handläggare.
+    pub notice_assigned: &'static str,
     pub duplicate_not_found: &'static str,
     pub duplicate_itself: &'static str,
     pub duplicate_other_kind: &'static str,

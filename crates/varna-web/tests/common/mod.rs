@@ -56,6 +56,7 @@ pub async fn app_on(oidc: Option<varna_web::oidc::Oidc>, catalog: &varna_workflo
         person("rep-linden", "Maja Lind", Role::Reporter, &["linden"]),
         person("um-linden", "Eva Berg", Role::UnitManager, &["linden"]),
         person("sas", "Karin Sand", Role::Sas, &[]),
+        person("sas-utredare", "Nils Utred", Role::Sas, &[]),
         person("mas", "Mona Ahl", Role::Mas, &[]),
         person("namnd", "Lars Ordf", Role::Committee, &[]),
         person("granskare", "Greta Gran", Role::Auditor, &[]),

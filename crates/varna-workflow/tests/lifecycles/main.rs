@@ -761,3 +761,66 @@ fn a_filings_problems_are_all_listed_at_once() {
     };
     assert!(varna_workflow::filing_problems(&def, &fine, start()).is_empty());
 }
+
+/// The handläggare: named by a role that works the lifecycle, only someone
+/// in such a role, not the one already named, not on a closed case; the
+/// person named alone is told, and replay agrees.
+#[test]
+fn a_handlaggare_is_named_by_and_from_those_who_work_the_case() {
+    let assign = |person: &str, role: Role| Command::Assign {
+        person: varna_workflow::ActorId::new(person),
+        role,
+    };
+    let mut s = lex_sarah_report();
+    let err = s
+        .try_command(actor(Role::Auditor), assign("sas-2", Role::Sas))
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Rejection::Forbidden {
+            role: Role::Auditor,
+            ..
+        }
+    ));
+    let err = s
+        .try_command(actor(Role::Sas), assign("revisor", Role::Auditor))
+        .unwrap_err();
+    assert!(matches!(err, Rejection::InvalidInput { ref field, .. } if field == "person"));
+
+    let decision = s
+        .try_command(actor(Role::Sas), assign("sas-2", Role::Sas))
+        .expect("named")
+        .clone();
+    assert_eq!(
+        decision.effects,
+        vec![Effect::NotifyPerson {
+            person: varna_workflow::ActorId::new("sas-2"),
+            role: Role::Sas,
+            reason: Notice::Assigned,
+        }]
+    );
+    assert_eq!(
+        s.case.handlaggare.as_ref().map(|h| h.id.as_str()),
+        Some("sas-2")
+    );
+    let err = s
+        .try_command(actor(Role::Sas), assign("sas-2", Role::Sas))
+        .unwrap_err();
+    assert!(
+        matches!(err, Rejection::InvalidInput { .. }),
+        "already named"
+    );
+    s.try_command(actor(Role::Sas), assign("sas-3", Role::Sas))
+        .expect("another may be named instead");
+    assert_eq!(
+        s.case.handlaggare.as_ref().map(|h| h.id.as_str()),
+        Some("sas-3")
+    );
+    s.assert_replay_agrees();
+
+    let mut closed = lex_sarah_closed();
+    let err = closed
+        .try_command(actor(Role::Sas), assign("sas-2", Role::Sas))
+        .unwrap_err();
+    assert!(matches!(err, Rejection::InvalidTransition { .. }));
+}

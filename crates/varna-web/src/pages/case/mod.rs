@@ -5,6 +5,7 @@
 //! the documents (`documents`: the frozen anmälan, prints) and the history. Actions post back here; a refused action shows the
 //! page again with the typed text kept and the errors in that action's form.
 
+mod assign;
 pub(super) mod attachments;
 pub(super) mod documents;
 mod duplicate;
@@ -21,6 +22,7 @@ use varna_app::{AppError, AsOf, CaseView, Code, Expect, Purpose, Reads, policy};
 use varna_workflow::definition::LinkKind;
 use varna_workflow::{LinkEnd, Value};
 
+pub(super) use assign::assign;
 pub(super) use duplicate::mark_duplicate;
 pub(super) use journal::add_entry;
 use journal::{JournalForm, JournalRow};
@@ -66,6 +68,11 @@ struct CasePage {
     personnummer: Option<String>,
     /// Who filed it, for the roles allowed to know.
     reported_by: Option<String>,
+    /// The handläggare named, for those who read the investigation: name
+    /// and title, or `None` when none is named yet.
+    handlaggare: Option<Option<String>>,
+    /// Offered on an open case to those whose role works it.
+    assign_form: Option<assign::AssignForm>,
     version: i64,
     deadlines: Vec<DeadlineRow>,
     actions: Vec<Action>,
@@ -172,6 +179,10 @@ struct Loaded {
     documents: Vec<varna_app::DocumentStatus>,
     /// May add files.
     can_attach: bool,
+    /// The handläggare named.
+    handlaggare: Option<varna_app::RolePerson>,
+    /// Who could be named (empty: the person may not name one).
+    handlaggare_choices: Vec<varna_app::RolePerson>,
 }
 
 async fn load(app: &WebConfig, ctx: &Ctx, id: &str) -> Result<Loaded, Response> {
@@ -216,6 +227,8 @@ async fn load_at(
             .unwrap_or_else(|| unit_id.clone());
         let documents = session.documents(&view).await?;
         Ok::<_, AppError>(Loaded {
+            handlaggare: session.handlaggare(&view).await?,
+            handlaggare_choices: session.handlaggare_choices(&view).await?,
             documents,
             can_attach: session.may_attach(&view),
             unit_name,
@@ -326,6 +339,8 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
                 (None, "journal_entry_added") => t.event_entry.to_owned(),
                 (None, "deadline_passed") => t.event_deadline_passed.to_owned(),
                 (None, "linked") => t.event_linked.to_owned(),
+                (None, "attachment_added") => t.event_attachment.to_owned(),
+                (None, "assigned") => t.event_assigned.to_owned(),
                 (None, other) => other.replace('_', " "),
             };
             let change = match (&e.from_state, &e.to_state) {
@@ -355,6 +370,13 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
                     .errors
                     .first()
                     .map(|e| ("attachment-file".to_owned(), attachments::message(t, e)))
+                    .into_iter()
+                    .collect();
+            }
+            if p.form == assign::FORM {
+                let message = p.errors.first().map(|e| assign::message(t, e));
+                return message
+                    .map(|m| (assign::INPUT.to_owned(), m))
                     .into_iter()
                     .collect();
             }
@@ -430,6 +452,14 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
         risk: case.risk().map(|r| (r.score, r.escalate_from, r.high)),
         personnummer: loaded.personnummer.clone(),
         reported_by: loaded.reported_by.clone(),
+        handlaggare: policy::sees_investigation(ctx.principal())
+            .then(|| loaded.handlaggare.as_ref().map(assign::name_and_title)),
+        assign_form: assign::form(
+            t,
+            &loaded.handlaggare_choices,
+            loaded.handlaggare.as_ref(),
+            posted_to(assign::FORM),
+        ),
         version: summary.version as i64,
         deadlines: case
             .deadlines()
