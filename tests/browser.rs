@@ -124,6 +124,38 @@ impl Browser {
         }
     }
 
+    /// Every `<time datetime>` on the page shows its instant on Swedish
+    /// clocks; the offsets from UTC seen, in hours.
+    async fn times_are_swedish(&self) -> std::collections::BTreeSet<i32> {
+        let pairs = self
+            .c
+            .execute(
+                "return Array.from(document.querySelectorAll('time[datetime]'))
+                    .map(t => [t.getAttribute('datetime'), t.textContent.trim()]);",
+                vec![],
+            )
+            .await
+            .expect("reads the times");
+        let pairs: Vec<(String, String)> = serde_json::from_value(pairs).expect("pairs");
+        assert!(!pairs.is_empty(), "no times on {}", self.path().await);
+        let mut offsets = std::collections::BTreeSet::new();
+        for (instant, shown) in pairs {
+            let utc = chrono::DateTime::parse_from_rfc3339(&instant)
+                .expect("an RFC 3339 instant")
+                .with_timezone(&chrono::Utc);
+            let local = varna_workflow::local::local(utc);
+            assert_eq!(
+                shown,
+                local.format("%Y-%m-%d %H:%M").to_string(),
+                "{instant} on {}",
+                self.path().await
+            );
+            use chrono::Offset;
+            offsets.insert(local.offset().fix().local_minus_utc() / 3600);
+        }
+        offsets
+    }
+
     async fn text(&self) -> String {
         match self.c.find(Locator::Css("main")).await {
             Ok(main) => main.text().await.unwrap_or_default(),
@@ -413,6 +445,29 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
         (stockholm - filed_at).num_minutes().abs() <= 5,
         "the case page shows {opened}; Stockholm time is {stockholm}"
     );
+    b.times_are_swedish().await;
+    // Across the summer-time change: cases filed in the last summer (UTC+2)
+    // and the last winter (UTC+1) each show Swedish clock time.
+    let today = varna_workflow::local::date(chrono::Utc::now());
+    let year_of = |last_month: u32| {
+        use chrono::Datelike;
+        if today.month() > last_month {
+            today.year()
+        } else {
+            today.year() - 1
+        }
+    };
+    let summer = year_of(8);
+    b.goto(&format!("/cases?from={summer}-06-01&to={summer}-08-31"))
+        .await;
+    let offsets = b.times_are_swedish().await;
+    assert!(offsets.contains(&2), "summer cases at UTC+2: {offsets:?}");
+    let winter = year_of(2);
+    b.goto(&format!("/cases?from={winter}-01-01&to={winter}-02-28"))
+        .await;
+    let offsets = b.times_are_swedish().await;
+    assert!(offsets.contains(&1), "winter cases at UTC+1: {offsets:?}");
+    b.goto(&sarah).await;
     b.css("#assign > summary")
         .await
         .click()

@@ -812,17 +812,18 @@ async fn times_are_shown_on_swedish_clocks_across_the_summer_time_change() {
     let summer = file_at(utc(7, 1, 10, 0)).await;
     let mut browser = Browser::new(&app);
     browser.sign_in("um-linden").await;
-    for (case, shown) in [
-        (winter, "2026-01-15 11:00"),
-        (before, "2026-03-29 01:59"),
-        (after, "2026-03-29 03:00"),
-        (summer, "2026-07-01 12:00"),
+    for (case, instant, shown) in [
+        (winter, "2026-01-15T10:00:00Z", "2026-01-15 11:00"),
+        (before, "2026-03-29T00:59:00Z", "2026-03-29 01:59"),
+        (after, "2026-03-29T01:00:00Z", "2026-03-29 03:00"),
+        (summer, "2026-07-01T10:00:00Z", "2026-07-01 12:00"),
     ] {
         let page = browser.get(&format!("/cases/{case}")).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(
-            page.html.contains(&format!("<time>{shown}</time>")),
-            "filed at {shown} Swedish time: {}",
+            page.html
+                .contains(&format!("<time datetime=\"{instant}\">{shown}</time>")),
+            "filed at {instant}, shown as {shown} Swedish time: {}",
             page.html
         );
     }

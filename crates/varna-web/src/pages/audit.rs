@@ -28,7 +28,7 @@ struct AccessPage {
 }
 
 struct Row {
-    at: String,
+    at: crate::pages::When,
     user: String,
     role: String,
     case_id: String,
@@ -146,14 +146,14 @@ struct FindingRow {
     user: String,
     role: String,
     reads: u64,
-    first: String,
-    last: String,
+    first: crate::pages::When,
+    last: crate::pages::When,
     /// (id, case number)
     cases: Vec<(String, String)>,
 }
 
 struct DoneRow {
-    at: String,
+    at: crate::pages::When,
     by: String,
     period: String,
     findings: i64,
@@ -326,8 +326,8 @@ pub(super) async fn review_csv(
             f.user.clone(),
             f.role.clone(),
             f.reads.to_string(),
-            f.first.clone(),
-            f.last.clone(),
+            f.first.to_string(),
+            f.last.to_string(),
             cases.join(" "),
         ];
         out.push_str(&row.map(|c| csv_field(&c)).join(";"));

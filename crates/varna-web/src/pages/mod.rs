@@ -380,11 +380,30 @@ fn short_id(id: &str) -> String {
         .to_uppercase()
 }
 
+/// A moment as a page shows it: on Swedish clocks for people
+/// (`2026-11-23 10:00`, summer time included), and the instant itself for
+/// machines (`<time datetime="2026-11-23T09:00:00Z">`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct When {
+    /// The instant, RFC 3339 in UTC.
+    pub(crate) utc: String,
+    text: String,
+}
+
+impl std::fmt::Display for When {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// A time as people here read it, on Swedish clocks: `2026-11-23 10:00`.
-fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    varna_workflow::local::local(t)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+fn local_time(t: chrono::DateTime<chrono::Utc>) -> When {
+    When {
+        utc: t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        text: varna_workflow::local::local(t)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+    }
 }
 
 /// A case id from a URL, or `None` (the page answers 404).

@@ -24,7 +24,7 @@ struct NoticesPage {
 }
 
 struct NoticeRow {
-    at: String,
+    at: crate::pages::When,
     what: String,
     case_id: String,
     case_number: String,

@@ -37,7 +37,7 @@ struct Row {
     kind: String,
     state: String,
     unit: String,
-    opened: String,
+    opened: crate::pages::When,
     closed: bool,
 }
 

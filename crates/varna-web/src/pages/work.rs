@@ -49,7 +49,7 @@ struct WorkRow {
     summary: Option<String>,
     state: String,
     unit: String,
-    due: Option<String>,
+    due: Option<crate::pages::When>,
     due_label: String,
     overdue: bool,
     /// Changed since the person's previous visit.

@@ -27,7 +27,7 @@ pub(super) struct AttachmentRow {
     pub(super) name: String,
     pub(super) kind: &'static str,
     pub(super) size: String,
-    pub(super) added: String,
+    pub(super) added: crate::pages::When,
     pub(super) by: String,
     pub(super) digest: String,
 }

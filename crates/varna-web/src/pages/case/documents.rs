@@ -19,7 +19,7 @@ pub(super) struct DocumentRow {
     pub(super) id: String,
     pub(super) title: String,
     /// When it was frozen and its SHA-256 (hex), if a step froze it.
-    pub(super) frozen: Option<(String, String)>,
+    pub(super) frozen: Option<(crate::pages::When, String)>,
     /// Whether the case has changed since in what it shows.
     pub(super) changed_since: bool,
 }

@@ -60,8 +60,8 @@ struct CasePage {
     closed_badge: bool,
     lagrum: String,
     unit: String,
-    opened_at: String,
-    closed_at: Option<String>,
+    opened_at: crate::pages::When,
+    closed_at: Option<crate::pages::When>,
     outcome: Option<(String, bool)>,
     /// The risk score, its threshold and whether it is at or above it.
     risk: Option<(i64, i64, bool)>,
@@ -93,7 +93,7 @@ struct CasePage {
     /// Auditors: every read of the case.
     access: Vec<AccessRow>,
     /// A past view: after which event, and when that was.
-    past: Option<(u64, String)>,
+    past: Option<(u64, crate::pages::When)>,
     /// The case's documents (the anmälan, the utredning), for those who
     /// read the investigation.
     documents: Vec<documents::DocumentRow>,
@@ -105,7 +105,7 @@ struct CasePage {
 }
 
 struct AccessRow {
-    at: String,
+    at: crate::pages::When,
     user: String,
     role: String,
     purpose: &'static str,
@@ -113,7 +113,7 @@ struct AccessRow {
 
 struct DeadlineRow {
     label: String,
-    due: String,
+    due: crate::pages::When,
     status: String,
     overdue: bool,
     /// The law the clock rests on ("Stöd: …"), texts in force today.
@@ -154,7 +154,7 @@ struct LinkRow {
 struct HistoryRow {
     /// The event's place in the case (for "as it stood then").
     sequence: u64,
-    at: String,
+    at: crate::pages::When,
     what: String,
     change: Option<String>,
     by: String,
