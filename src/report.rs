@@ -33,7 +33,7 @@ pub(crate) struct ReportRequest {
     pub(crate) scope: Scope,
     pub(crate) format: Format,
     pub(crate) output: Option<PathBuf>,
-    pub(crate) workflows: PathBuf,
+    pub(crate) workflows: Option<PathBuf>,
 }
 
 /// Builds the report and writes it where asked.
@@ -41,7 +41,7 @@ pub(crate) async fn report(
     config: &StoreConfig,
     request: ReportRequest,
 ) -> anyhow::Result<ExitCode> {
-    let catalog = crate::workflows::load_catalog(&request.workflows)?;
+    let catalog = crate::workflows::load(request.workflows.as_deref())?;
     let store = Store::open(config, &catalog).await?;
     let started = std::time::Instant::now();
     let data = store

@@ -13,14 +13,14 @@ use varna_api::{
 };
 use varna_store::{Store, StoreConfig};
 
-use crate::workflows::{LoadError, load_catalog};
+use crate::workflows::LoadError;
 
 /// How `serve` is configured (flags and `VARNA_*` environment variables).
 #[derive(Debug)]
 pub(crate) struct ServeConfig {
     pub(crate) listen: SocketAddr,
     pub(crate) store: StoreConfig,
-    pub(crate) workflows: PathBuf,
+    pub(crate) workflows: Option<PathBuf>,
     pub(crate) jwt_secret: Option<String>,
     pub(crate) jwks_file: Option<PathBuf>,
     pub(crate) issuer: String,
@@ -116,7 +116,7 @@ fn keys(config: &ServeConfig) -> anyhow::Result<(Keys, Option<Vec<u8>>)> {
 }
 
 pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
-    let catalog = match load_catalog(&config.workflows) {
+    let catalog = match crate::workflows::load(config.workflows.as_deref()) {
         Ok(c) => c,
         Err(LoadError::Invalid(errors)) => bail!("the workflow definitions are invalid:\n{errors}"),
         Err(LoadError::Io(e)) => return Err(e),
@@ -153,39 +153,13 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             .with_context(|| format!("cannot open the database {}", config.store.redacted_url()))?,
     );
     let mut demo_people = Vec::new();
+    let mut demo_banner = String::new();
     if config.demo {
         crate::demo::ensure_demo_database(&store).await?;
         let demo = crate::demo::load(&store, chrono::Utc::now()).await?;
         demo_people = demo.users.clone();
         let secret = secret.as_deref().expect("demo always has an HS256 secret");
-        println!(
-            "\nDemo organisation loaded: {} users, {} units, {} cases.",
-            demo.users.len(),
-            demo.units.len(),
-            demo.cases
-        );
-        let ttl = config.limits.token_max_lifetime;
-        println!(
-            "Tokens (valid {} hours; paste as `Authorization: Bearer <token>` in GraphiQL's headers):\n",
-            ttl.num_hours()
-        );
-        for user in &demo.users {
-            let principal = Principal {
-                user_id: user.user_id.clone(),
-                role: user.role,
-                units: user.units.iter().map(varna_workflow::UnitId::new).collect(),
-            };
-            let token = mint_hs256(
-                secret,
-                &config.issuer,
-                &config.audience,
-                &principal,
-                ttl,
-                chrono::Utc::now(),
-            );
-            println!("  {:<18} {:<24} {token}", user.role.as_str(), user.name);
-        }
-        println!();
+        demo_banner = demo_tokens(&demo, secret, &config);
     }
     if !store
         .changes_ready(std::time::Duration::from_secs(10))
@@ -285,6 +259,9 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         })?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = %config.store.redacted_url(), "Varna is ready");
+    // The demo's people and tokens, then the address: last, where a new
+    // user looks.
+    print!("{demo_banner}");
     println!(
         "Varna is ready: open http://{addr}/ in the browser  (GraphiQL: /graphql, health: /health, readiness: /ready)"
     );
@@ -360,4 +337,47 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("stop signal received; finishing requests in flight");
+}
+
+/// The block `--demo` prints before the address: what was loaded and a
+/// ready-to-paste token for each demo person.
+fn demo_tokens(
+    demo: &crate::demo::DemoOrganisation,
+    secret: &[u8],
+    config: &ServeConfig,
+) -> String {
+    use std::fmt::Write as _;
+    let ttl = config.limits.token_max_lifetime;
+    let mut out = format!(
+        "\nDemo organisation loaded: {} users, {} units, {} cases.\n\
+         Sign in on the start page as any of them, or use a token \
+         (valid {} hours; paste as `Authorization: Bearer <token>` in GraphiQL's headers):\n\n",
+        demo.users.len(),
+        demo.units.len(),
+        demo.cases,
+        ttl.num_hours()
+    );
+    for user in &demo.users {
+        let principal = Principal {
+            user_id: user.user_id.clone(),
+            role: user.role,
+            units: user.units.iter().map(varna_workflow::UnitId::new).collect(),
+        };
+        let token = mint_hs256(
+            secret,
+            &config.issuer,
+            &config.audience,
+            &principal,
+            ttl,
+            chrono::Utc::now(),
+        );
+        let _ = writeln!(
+            out,
+            "  {:<18} {:<24} {token}",
+            user.role.as_str(),
+            user.name
+        );
+    }
+    out.push('\n');
+    out
 }

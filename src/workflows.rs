@@ -1,5 +1,6 @@
-//! Loading the lifecycle definitions from a folder, and the
-//! `varna workflows check|graph` commands.
+//! The lifecycle definitions: the ones built into the binary (the
+//! repository's `workflows/` at build time, see `build.rs`) or a folder given
+//! with `--workflows`, and the `varna workflows check|graph|export` commands.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,6 +30,39 @@ pub enum LoadError {
     Invalid(DefinitionErrors),
 }
 
+include!(concat!(env!("OUT_DIR"), "/shipped_workflows.rs"));
+
+/// The definitions a command uses: those in `dir` when one is given
+/// (`--workflows` or VARNA_WORKFLOWS_DIR), otherwise the built-in ones.
+pub fn load(dir: Option<&Path>) -> Result<Catalog, LoadError> {
+    match dir {
+        Some(dir) => load_catalog(dir),
+        None => shipped(),
+    }
+}
+
+/// The lifecycles built into this binary, validated as a folder's would be.
+pub fn shipped() -> Result<Catalog, LoadError> {
+    let sources: Vec<(String, &str)> = SHIPPED
+        .iter()
+        .filter(|(name, _)| name.ends_with(".toml"))
+        .map(|(name, text)| (format!("{name} (built in)"), *text))
+        .collect();
+    tracing::debug!(
+        files = sources.len(),
+        "loading the built-in workflow definitions"
+    );
+    Catalog::from_sources(sources.iter().map(|(n, t)| (n.as_str(), *t))).map_err(LoadError::Invalid)
+}
+
+/// Where the definitions came from, for messages.
+fn origin(dir: Option<&Path>) -> String {
+    match dir {
+        Some(dir) => dir.display().to_string(),
+        None => "the built-in definitions".into(),
+    }
+}
+
 /// Reads every `*.toml` file in `dir` (sorted by name) and validates them together.
 pub fn load_catalog(dir: &Path) -> Result<Catalog, LoadError> {
     let entries = std::fs::read_dir(dir)
@@ -55,9 +89,9 @@ pub fn load_catalog(dir: &Path) -> Result<Catalog, LoadError> {
         .map_err(LoadError::Invalid)
 }
 
-/// `varna workflows check DIR`.
-pub(crate) fn check(dir: &Path) -> ExitCode {
-    match load_catalog(dir) {
+/// `varna workflows check [DIR]`.
+pub(crate) fn check(dir: Option<&Path>) -> ExitCode {
+    match load(dir) {
         Ok(catalog) => {
             for def in catalog.iter() {
                 let lagrum: Vec<_> = def.lagrum.iter().map(|l| l.as_str()).collect();
@@ -73,11 +107,17 @@ pub(crate) fn check(dir: &Path) -> ExitCode {
                     &def.reference.hash[..12],
                 );
             }
-            println!(
-                "{} workflow definitions in {} are valid",
-                catalog.len(),
-                dir.display()
-            );
+            match dir {
+                Some(dir) => println!(
+                    "{} workflow definitions in {} are valid",
+                    catalog.len(),
+                    dir.display()
+                ),
+                None => println!(
+                    "{} built-in workflow definitions are valid (varna workflows export DIR writes them out)",
+                    catalog.len()
+                ),
+            }
             ExitCode::SUCCESS
         }
         Err(LoadError::Invalid(errors)) => {
@@ -100,8 +140,8 @@ pub(crate) fn check(dir: &Path) -> ExitCode {
 }
 
 /// `varna workflows graph NAME`.
-pub(crate) fn graph(dir: &Path, name: &str, format: Format) -> anyhow::Result<ExitCode> {
-    let catalog = match load_catalog(dir) {
+pub(crate) fn graph(dir: Option<&Path>, name: &str, format: Format) -> anyhow::Result<ExitCode> {
+    let catalog = match load(dir) {
         Ok(c) => c,
         Err(LoadError::Invalid(errors)) => bail!("the definitions are invalid:\n{errors}"),
         Err(LoadError::Io(e)) => return Err(e),
@@ -109,7 +149,8 @@ pub(crate) fn graph(dir: &Path, name: &str, format: Format) -> anyhow::Result<Ex
     let Some(def) = catalog.get(name) else {
         let names: Vec<_> = catalog.iter().map(|d| d.name()).collect();
         bail!(
-            "no workflow named \"{name}\"; the folder has: {}",
+            "no workflow named \"{name}\" in {}; there are: {}",
+            origin(dir),
             names.join(", ")
         );
     };
@@ -118,5 +159,39 @@ pub(crate) fn graph(dir: &Path, name: &str, format: Format) -> anyhow::Result<Ex
         Format::Dot => GraphFormat::Dot,
     };
     print!("{}", render(def, format));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `varna workflows export DIR`: writes the built-in definitions and their
+/// README into `dir` (made if missing) to be customised and then used with
+/// `--workflows DIR`. An existing file is left alone unless `force`.
+pub(crate) fn export(dir: &Path, force: bool) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot make the folder {}", dir.display()))?;
+    if !force {
+        let existing: Vec<&str> = SHIPPED
+            .iter()
+            .map(|(name, _)| *name)
+            .filter(|name| dir.join(name).exists())
+            .collect();
+        if !existing.is_empty() {
+            bail!(
+                "{} already has {}; nothing was written (--force overwrites them)",
+                dir.display(),
+                existing.join(", ")
+            );
+        }
+    }
+    for (name, text) in SHIPPED {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let lifecycles = SHIPPED.iter().filter(|(n, _)| n.ends_with(".toml")).count();
+    println!(
+        "wrote {lifecycles} lifecycle definitions and README.md to {dir}\n\
+         check your changes with: varna workflows check {dir}\n\
+         use them with:           varna serve --workflows {dir}",
+        dir = dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -119,7 +119,7 @@ enum Command {
     Token(TokenArgs),
     /// Print the GraphQL schema (SDL); schema/schema.graphql is this output.
     Schema,
-    /// Check and draw the lifecycle definitions in workflows/.
+    /// Check, draw and export the lifecycle definitions (built in, or a folder's).
     #[command(subcommand)]
     Workflows(WorkflowsCommand),
     /// Register and list the organisation's units (enheter); cases are filed for units.
@@ -160,23 +160,24 @@ struct ReportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Folder with the lifecycle definitions (for labels).
-    #[arg(long, env = "VARNA_WORKFLOWS_DIR", default_value = "workflows")]
-    workflows: PathBuf,
+    /// A folder with customised lifecycle definitions (for labels); the built-in ones by default.
+    #[arg(long, env = "VARNA_WORKFLOWS_DIR")]
+    workflows: Option<PathBuf>,
     #[command(flatten)]
     database: DatabaseArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum WorkflowsCommand {
-    /// Validate every *.toml definition in DIR and summarise each lifecycle.
+    /// Validate every *.toml definition in DIR (the built-in ones without DIR)
+    /// and summarise each lifecycle.
     ///
     /// Reports every problem in every file at once, each with file and line,
     /// and exits with status 1 if there is any.
     Check {
         /// Folder with the definition files.
-        #[arg(default_value = "workflows", env = "VARNA_WORKFLOWS_DIR")]
-        dir: PathBuf,
+        #[arg(env = "VARNA_WORKFLOWS_DIR")]
+        dir: Option<PathBuf>,
     },
     /// Print a lifecycle as a diagram (Mermaid by default, or Graphviz DOT).
     ///
@@ -184,22 +185,34 @@ enum WorkflowsCommand {
     Graph {
         /// The lifecycle's name, e.g. lex-sarah.
         name: String,
-        /// Folder with the definition files.
-        #[arg(long, default_value = "workflows", env = "VARNA_WORKFLOWS_DIR")]
-        dir: PathBuf,
+        /// Folder with the definition files (the built-in ones by default).
+        #[arg(long, env = "VARNA_WORKFLOWS_DIR")]
+        dir: Option<PathBuf>,
         /// Diagram language.
         #[arg(long, value_enum, default_value_t = workflows::Format::Mermaid)]
         format: workflows::Format,
     },
+    /// Write the built-in lifecycle definitions and their README into DIR, to
+    /// customise them and then run with --workflows DIR.
+    ///
+    /// Example: varna workflows export /etc/varna/workflows
+    Export {
+        /// The folder to write to (made if missing).
+        dir: PathBuf,
+        /// Overwrite files already there.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 impl Cli {
-    /// The log level when VARNA_LOG is unset: the server reports what it does; one-shot commands only warnings.
+    /// The log level when VARNA_LOG is unset: the server reports what it
+    /// does; a demo (hundreds of cases filed at start) and one-shot commands
+    /// only warnings.
     pub fn default_log_level(&self) -> &'static str {
-        if matches!(self.command, Command::Serve(_)) {
-            "info"
-        } else {
-            "warn"
+        match &self.command {
+            Command::Serve(args) if !args.demo() => "info",
+            _ => "warn",
         }
     }
 
@@ -275,8 +288,11 @@ impl ReportArgs {
 impl WorkflowsCommand {
     fn run(self) -> anyhow::Result<ExitCode> {
         match self {
-            WorkflowsCommand::Check { dir } => Ok(workflows::check(&dir)),
-            WorkflowsCommand::Graph { name, dir, format } => workflows::graph(&dir, &name, format),
+            WorkflowsCommand::Check { dir } => Ok(workflows::check(dir.as_deref())),
+            WorkflowsCommand::Graph { name, dir, format } => {
+                workflows::graph(dir.as_deref(), &name, format)
+            }
+            WorkflowsCommand::Export { dir, force } => workflows::export(&dir, force),
         }
     }
 }

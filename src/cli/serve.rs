@@ -16,13 +16,15 @@ pub(super) struct ServeArgs {
     listen: std::net::SocketAddr,
     #[command(flatten)]
     database: DatabaseArgs,
-    /// Folder with the lifecycle definitions (validated at start).
-    #[arg(long, env = "VARNA_WORKFLOWS_DIR", default_value = "workflows")]
-    workflows: PathBuf,
+    /// A folder with customised lifecycle definitions (validated at start); without it the
+    /// built-in ones are used (`varna workflows export DIR` writes them out).
+    #[arg(long, env = "VARNA_WORKFLOWS_DIR")]
+    workflows: Option<PathBuf>,
     #[command(flatten)]
     tokens: TokenVerifyArgs,
     /// Load a demo organisation (units, a user for every role, a year of cases) into an
-    /// empty database and print a ready-to-paste token for each demo user.
+    /// empty database and print a ready-to-paste token for each demo user. Logs only
+    /// warnings unless VARNA_LOG is set (VARNA_LOG=info shows every command).
     #[arg(long)]
     demo: bool,
     /// With --demo: sign the demo's tokens with this key (at least 32 bytes) rather than a
@@ -309,6 +311,11 @@ struct TokenVerifyArgs {
 }
 
 impl ServeArgs {
+    /// Whether this is `serve --demo`.
+    pub(super) fn demo(&self) -> bool {
+        self.demo
+    }
+
     pub(super) fn run(self) -> anyhow::Result<ExitCode> {
         let oidc = match (self.web.oidc_issuer, self.web.oidc_client_id) {
             (Some(issuer), Some(client_id)) => Some(OidcSettings {

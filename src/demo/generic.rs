@@ -545,11 +545,9 @@ mod tests {
     use crate::demo::org::{UNITS, people_at};
 
     fn shipped() -> varna_workflow::Catalog {
-        crate::workflows::load_catalog(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows"),
-        )
-        .map_err(|e| e.to_string())
-        .expect("the shipped lifecycles are valid")
+        crate::workflows::shipped()
+            .map_err(|e| e.to_string())
+            .expect("the shipped lifecycles are valid")
     }
 
     fn filed_at() -> DateTime<Utc> {

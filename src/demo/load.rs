@@ -97,6 +97,7 @@ pub async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<DemoOrg
     }
     let mut dice = Dice(0x5EED_CA5E_2026_0001);
     let mut filed = 0;
+    let mut progress = crate::progress::Ticker::new();
     for (kind, count) in PLAN {
         // The units whose lagrum the lifecycle takes (lex Sarah: SoL and
         // LSS; lex Maria: HSL), from its definition.
@@ -163,14 +164,17 @@ pub async fn load(store: &Store, today: DateTime<Utc>) -> anyhow::Result<DemoOrg
                     .with_context(|| format!("demo: {kind} case {i}, step {}", n + 1))?;
                 filed += done.opened.len();
             }
+            progress.tick(|| format!("Loading the demo organisation: {filed} cases"));
         }
     }
     // Every other lifecycle in the catalog, generated from its definition.
     for kind in store.workflows() {
         if !PLAN.iter().any(|(scripted, _)| *scripted == kind) {
             filed += file_generated(store, &kind, &mut dice, today).await?;
+            progress.tick(|| format!("Loading the demo organisation: {filed} cases"));
         }
     }
+    progress.done();
     tracing::info!(
         cases = filed,
         users = users.len(),
@@ -317,11 +321,9 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_demo_covers_every_state_of_every_lifecycle_and_verifies() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let catalog = crate::workflows::load_catalog(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows"),
-        )
-        .map_err(|e| e.to_string())
-        .expect("valid");
+        let catalog = crate::workflows::shipped()
+            .map_err(|e| e.to_string())
+            .expect("valid");
         let store = Store::open(
             &StoreConfig::new(format!(
                 "sqlite://{}/demo.db?mode=rwc",

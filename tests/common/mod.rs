@@ -122,6 +122,21 @@ impl Server {
             .stdout(Stdio::null())
             .spawn()
             .expect("varna serve starts");
+        Server::wait_ready(child, port, dir)
+    }
+
+    /// A free loopback port for a server to listen on.
+    pub fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .expect("a free port")
+            .local_addr()
+            .expect("address")
+            .port()
+    }
+
+    /// Waits until the server the test spawned on `port` answers `/ready`
+    /// (two minutes at most); `dir` lives as long as the server.
+    pub fn wait_ready(child: Child, port: u16, dir: tempfile::TempDir) -> Server {
         let server = Server {
             child,
             port,

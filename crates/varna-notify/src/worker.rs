@@ -110,6 +110,12 @@ impl Worker {
         if let Some(e) = &config.email {
             channels.push(Arc::new(Channel::Email(Box::new(Email::new(e)?))));
         }
+        if channels.is_empty() {
+            tracing::warn!(
+                "no delivery channel configured: notifications are kept in the outbox \
+                 and delivered once a webhook or SMTP server is configured"
+            );
+        }
         Ok(Worker {
             store,
             config,
@@ -133,12 +139,7 @@ impl Worker {
         } else {
             tracing::info!("deadline scheduler disabled");
         }
-        if this.channels.is_empty() {
-            tracing::warn!(
-                "no delivery channel configured: notifications are kept in the outbox \
-                 and delivered once a webhook or SMTP server is configured"
-            );
-        } else {
+        if !this.channels.is_empty() {
             tracing::info!(channels = ?this.channel_names(), "notification delivery running");
             let (w, s) = (Arc::clone(&this), shutdown.clone());
             tasks.spawn(async move { w.deliver_loop(s).await });
