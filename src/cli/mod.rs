@@ -62,16 +62,21 @@ impl DatabaseArgs {
     /// For commands that inspect existing data: a missing SQLite file is an
     /// error (a typo must not create an empty database that "verifies").
     pub fn existing_store_config(&self) -> anyhow::Result<varna_store::StoreConfig> {
-        if let Some(rest) = self.database_url.strip_prefix("sqlite:") {
-            let path = rest.trim_start_matches("//");
-            let path = path.split('?').next().unwrap_or(path);
-            if !path.is_empty() && !path.starts_with(':') && !std::path::Path::new(path).exists() {
-                anyhow::bail!(
-                    "no database file at {path} (set --database-url or VARNA_DATABASE_URL)"
-                );
-            }
+        if let Some(path) = self.sqlite_path().filter(|p| !p.exists()) {
+            anyhow::bail!(
+                "no database file at {} (set --database-url or VARNA_DATABASE_URL)",
+                path.display()
+            );
         }
         Ok(self.store_config())
+    }
+
+    /// The SQLite file the URL names; `None` for PostgreSQL or an in-memory database.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self.database_url.strip_prefix("sqlite:")?;
+        let path = rest.trim_start_matches("//");
+        let path = path.split('?').next().unwrap_or(path);
+        (!path.is_empty() && !path.starts_with(':')).then(|| PathBuf::from(path))
     }
 
     /// The store's configuration; a missing SQLite file is created.
@@ -137,6 +142,22 @@ enum Command {
     /// End people's sign-ins (web sessions and API tokens) on every server of the database.
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// Write a consistent copy of the SQLite database while Varna runs, then check it.
+    ///
+    /// The copy is one snapshot (SQLite's VACUUM INTO): every command acknowledged
+    /// before it began is in it, whatever is written meanwhile. It is checked as
+    /// `audit verify` checks a database before this says it is written. PostgreSQL
+    /// is backed up with pg_dump (docs/operations.md).
+    ///
+    /// Example: varna backup /mnt/backup/varna-2026-12-05.db
+    Backup(BackupArgs),
+    /// Put a backup back as the SQLite database, after checking it.
+    ///
+    /// Stop every server using the database first. An existing database is
+    /// replaced only with --force and is kept beside it as FILE.replaced-TIME.
+    ///
+    /// Example: varna restore /mnt/backup/varna-2026-12-05.db --database-url sqlite://varna.db --force
+    Restore(RestoreArgs),
     /// The yearly quality report (kvalitetsberättelse): cases per lagrum with the
     /// previous year, lex Sarah and lex Maria per verksamhetsområde and gender,
     /// outcomes, IVO-anmälningar, categories, complaints, lead times, deadlines,
@@ -163,6 +184,25 @@ struct ReportArgs {
     /// A folder with customised lifecycle definitions (for labels); the built-in ones by default.
     #[arg(long, env = "VARNA_WORKFLOWS_DIR")]
     workflows: Option<PathBuf>,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct BackupArgs {
+    /// The backup file to write (it must not exist).
+    file: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct RestoreArgs {
+    /// The backup file, as `varna backup` wrote it.
+    backup: PathBuf,
+    /// Replace an existing database (kept as FILE.replaced-TIME).
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -232,6 +272,18 @@ impl Cli {
             Command::Outbox(command) => command.run(),
             Command::Sessions(command) => command.run(),
             Command::Report(args) => args.run(),
+            Command::Backup(args) => runtime()?.block_on(crate::backup::backup(
+                &args.database.existing_store_config()?,
+                &args.file,
+            )),
+            Command::Restore(args) => {
+                let Some(target) = args.database.sqlite_path() else {
+                    anyhow::bail!(
+                        "restore puts a SQLite file back; a PostgreSQL database is restored with pg_restore (docs/operations.md)"
+                    );
+                };
+                runtime()?.block_on(crate::backup::restore(&args.backup, &target, args.force))
+            }
         }
     }
 }

@@ -156,6 +156,7 @@ impl From<StoreError> for AppError {
             | StoreError::InvalidCursor) => AppError::new(Code::InvalidInput, e.to_string()),
             e @ (StoreError::MissingDefinition(_)
             | StoreError::Corrupt(_)
+            | StoreError::Unsupported(_)
             | StoreError::Database(_)) => AppError::internal(&e),
         }
     }

@@ -46,6 +46,9 @@ pub enum Error {
     /// Stored data could not be read back (for example a snapshot that does not parse).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The operation is not available here (for example a SQLite backup on PostgreSQL).
+    #[error("{0}")]
+    Unsupported(String),
     /// The database failed.
     #[error("database error")]
     Database(#[from] DbErr),

@@ -16,6 +16,7 @@
 mod access;
 pub mod audit;
 mod backend;
+mod backup;
 mod changes;
 mod commands;
 mod deadlines;
