@@ -11,6 +11,7 @@ pub mod cli;
 pub mod demo;
 mod listen;
 mod maintenance;
+mod metrics;
 pub mod progress;
 pub mod report;
 mod serve;

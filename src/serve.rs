@@ -18,6 +18,7 @@ use crate::workflows::LoadError;
 /// How `serve` is configured (flags and `VARNA_*` environment variables).
 #[derive(Debug)]
 pub(crate) struct ServeConfig {
+    pub(crate) metrics: crate::metrics::MetricsSettings,
     pub(crate) listen: SocketAddr,
     pub(crate) store: StoreConfig,
     pub(crate) workflows: Option<PathBuf>,
@@ -223,7 +224,7 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         None => None,
     };
     let web = varna_web::router(varna_web::WebConfig {
-        app: application,
+        app: Arc::clone(&application),
         session_key,
         demo_people,
         secure_cookies: config.secure_cookies,
@@ -233,7 +234,34 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let mut api = ApiState::new(schema, auth, Arc::clone(&store));
     api.graphiql = config.limits.graphiql;
     api.ws_init_timeout = config.limits.ws_init_timeout;
-    let app = router(api).merge(web);
+    let mut app = router(api).merge(web);
+    let metrics_here = crate::metrics::on_main_address(&config.metrics, config.listen);
+    if metrics_here {
+        app = app.merge(crate::metrics::router(
+            Arc::clone(&application),
+            config.metrics.token.as_deref(),
+        ));
+    } else if config.metrics.listen.is_none() {
+        tracing::warn!(
+            "/metrics is off: the server listens beyond loopback; set --metrics-token or --metrics-listen"
+        );
+    }
+    let metrics_server = match config.metrics.listen {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen for /metrics on {address}"))?;
+            let routes =
+                crate::metrics::router(Arc::clone(&application), config.metrics.token.as_deref());
+            tracing::info!(%address, "metrics at /metrics");
+            Some(tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, routes).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            }))
+        }
+        None => None,
+    };
     let files = crate::listen::raise_file_limit();
     let mut connections = config.limits.connections;
     // Room for the database, the log and delivery besides the connections.
@@ -268,6 +296,9 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     crate::listen::serve(listener, app, connections, shutdown_signal()).await;
     tracing::info!("shutting down");
     housekeeping.abort();
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.abort();
+    }
     let _ = stop_worker.send(true);
     if let Some(checkpoints) = checkpoints {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), checkpoints).await;

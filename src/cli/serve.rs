@@ -45,6 +45,22 @@ pub(super) struct ServeArgs {
     limits: LimitArgs,
     #[command(flatten)]
     checkpoints: CheckpointArgs,
+    #[command(flatten)]
+    metrics: MetricsArgs,
+}
+
+/// Prometheus metrics at /metrics (see docs/operations.md, "Metrics").
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Metrics")]
+pub(super) struct MetricsArgs {
+    /// Require this bearer token of every scrape of /metrics. Without it (and without
+    /// --metrics-listen) /metrics is served only when --listen is a loopback address.
+    #[arg(long, env = "VARNA_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    /// Serve /metrics on this address of its own (e.g. an interface only the scraper
+    /// reaches) instead of the main one.
+    #[arg(long, env = "VARNA_METRICS_LISTEN")]
+    metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// Signed checkpoints of the audit chain (see the README, "Audit").
@@ -341,6 +357,10 @@ impl ServeArgs {
             notify: self.notify.config(self.listen)?,
             limits: self.limits.config()?,
             checkpoints: self.checkpoints.config()?,
+            metrics: crate::metrics::MetricsSettings {
+                token: self.metrics.metrics_token,
+                listen: self.metrics.metrics_listen,
+            },
         };
         runtime()?.block_on(crate::serve::serve(config))?;
         Ok(ExitCode::SUCCESS)

@@ -12,6 +12,7 @@
 
 pub mod error;
 mod limits;
+pub mod metrics;
 pub mod policy;
 mod principal;
 mod session;

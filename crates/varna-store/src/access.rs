@@ -13,6 +13,9 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use tokio::sync::{mpsc, oneshot};
 use varna_workflow::Role;
 
@@ -107,12 +110,16 @@ const MAX_GROUP_ROWS: usize = 1_000;
 #[derive(Debug)]
 pub(crate) struct AccessWriter {
     queue: mpsc::UnboundedSender<Pending>,
+    /// Rows queued and not yet committed (for monitoring).
+    queued: Arc<AtomicU64>,
 }
 
 impl AccessWriter {
     /// Starts the writer task on the current runtime.
     pub(crate) fn spawn(db: DatabaseConnection) -> AccessWriter {
         let (queue, mut waiting) = mpsc::unbounded_channel::<Pending>();
+        let queued = Arc::new(AtomicU64::new(0));
+        let in_queue = Arc::clone(&queued);
         tokio::spawn(async move {
             while let Some(first) = waiting.recv().await {
                 let mut rows = first.0;
@@ -125,7 +132,9 @@ impl AccessWriter {
                     done.push(tell);
                 }
                 let readers = done.len();
+                let count = rows.len() as u64;
                 let result = append_chained(&db, rows).await;
+                in_queue.fetch_sub(count, Ordering::Relaxed);
                 if let Err(e) = &result {
                     tracing::error!(error = %e, readers, "could not write to the access log");
                 }
@@ -139,7 +148,12 @@ impl AccessWriter {
                 }
             }
         });
-        AccessWriter { queue }
+        AccessWriter { queue, queued }
+    }
+
+    /// Rows queued and not yet committed.
+    pub(crate) fn queued(&self) -> u64 {
+        self.queued.load(Ordering::Relaxed)
     }
 
     /// Queues rows and waits until they are committed.
@@ -149,7 +163,12 @@ impl AccessWriter {
         }
         let stopped = || Error::Database(DbErr::Custom("the access-log writer has stopped".into()));
         let (tell, told) = oneshot::channel();
-        self.queue.send((rows, tell)).map_err(|_| stopped())?;
+        let count = rows.len() as u64;
+        self.queued.fetch_add(count, Ordering::Relaxed);
+        if self.queue.send((rows, tell)).is_err() {
+            self.queued.fetch_sub(count, Ordering::Relaxed);
+            return Err(stopped());
+        }
         told.await.map_err(|_| stopped())?.map_err(Error::Database)
     }
 }

@@ -27,6 +27,7 @@ mod drafts;
 #[allow(unreachable_pub)] // sea-orm derives `pub` items inside the private module
 mod entities;
 mod error;
+mod gauges;
 mod import;
 mod looks;
 mod migrations;
@@ -60,6 +61,7 @@ pub use delivery::{ClaimedDelivery, DeliveryCount, DeliveryRow, Notification, Re
 pub use documents::{DocumentCheck, StoredAttachment, StoredDocument};
 pub use drafts::{DRAFT_DAYS, Draft};
 pub use error::{Error, Result};
+pub use gauges::Gauges;
 pub use import::ImportedCase;
 pub use looks::VISIT_GAP;
 pub use org::{NewUnit, NewUser, RolePerson};

@@ -40,6 +40,7 @@ pub struct App {
     filings: FilingRate,
     expensive: Expensive,
     policy: policy::Policy,
+    metrics: crate::metrics::Metrics,
 }
 
 impl App {
@@ -56,7 +57,15 @@ impl App {
             filings: FilingRate::new(filings_per_minute),
             expensive: Expensive::new(cores.div_ceil(2)),
             policy,
+            metrics: crate::metrics::Metrics::new(),
         }
+    }
+
+    /// The server's measurements in Prometheus text format, with the
+    /// store's gauges read now.
+    pub async fn metrics_text(&self) -> Result<String> {
+        let gauges = self.store.gauges(Utc::now()).await?;
+        Ok(self.metrics.render(&gauges))
     }
 
     /// The read rules, with the lifecycles' part in them.
@@ -285,6 +294,13 @@ impl<'a> Session<'a> {
     /// One case the person may read, its read logged; `NotFound` when it
     /// does not exist or is not theirs to read.
     pub async fn case(&self, id: &CaseId, purpose: Purpose) -> Result<CaseView> {
+        let started = std::time::Instant::now();
+        let result = self.case_unmeasured(id, purpose).await;
+        self.app.metrics.read("case", started, &result);
+        result
+    }
+
+    async fn case_unmeasured(&self, id: &CaseId, purpose: Purpose) -> Result<CaseView> {
         let store = self.store();
         let record = store.case(id).await?.ok_or_else(AppError::not_found)?;
         if !self.app.policy.may_read(self.principal, &record.summary) {
@@ -377,6 +393,18 @@ impl<'a> Session<'a> {
         first: u64,
         after: Option<&str>,
     ) -> Result<CasePage> {
+        let started = std::time::Instant::now();
+        let result = self.cases_unmeasured(filter, first, after).await;
+        self.app.metrics.read("list", started, &result);
+        result
+    }
+
+    async fn cases_unmeasured(
+        &self,
+        filter: CaseFilter,
+        first: u64,
+        after: Option<&str>,
+    ) -> Result<CasePage> {
         if !(1..=200).contains(&first) {
             return Err(AppError::new(
                 Code::InvalidInput,
@@ -439,6 +467,13 @@ impl<'a> Session<'a> {
 
     /// Files a new case.
     pub async fn file(&self, new: NewCase) -> Result<Done> {
+        let started = std::time::Instant::now();
+        let result = self.file_unmeasured(new).await;
+        self.app.metrics.command("file", started, &result);
+        result
+    }
+
+    async fn file_unmeasured(&self, new: NewCase) -> Result<Done> {
         if !self.app.filings.allow(&self.principal.user_id) {
             tracing::info!(
                 role = self.principal.role.as_str(),
@@ -497,12 +532,29 @@ impl<'a> Session<'a> {
     }
 
     async fn execute(&self, id: &CaseId, command: Command, expect: Expect) -> Result<Done> {
-        self.readable(id).await?;
-        self.apply(id, command, expect).await
+        let started = std::time::Instant::now();
+        let result = match self.readable(id).await {
+            Ok(_) => self.apply_unmeasured(id, command, expect).await,
+            Err(e) => Err(e),
+        };
+        self.app.metrics.command("change", started, &result);
+        result
     }
 
     /// Runs `command` on a case already checked readable.
     async fn apply(&self, id: &CaseId, command: Command, expect: Expect) -> Result<Done> {
+        let started = std::time::Instant::now();
+        let result = self.apply_unmeasured(id, command, expect).await;
+        self.app.metrics.command("change", started, &result);
+        result
+    }
+
+    async fn apply_unmeasured(
+        &self,
+        id: &CaseId,
+        command: Command,
+        expect: Expect,
+    ) -> Result<Done> {
         let applied = self
             .store()
             .execute(id, command, &self.principal.actor(), expect.into())
