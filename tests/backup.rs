@@ -161,34 +161,7 @@ fn a_backup_under_write_load_restores_with_everything_acknowledged_before_it() {
         checked.contains("projections match the event log"),
         "{checked}"
     );
-    let ids: Vec<varna_store::CaseId> = before
-        .iter()
-        .map(|id| varna_store::CaseId::parse(id).expect("a case id"))
-        .collect();
-    let found = tokio::runtime::Runtime::new()
-        .expect("a runtime")
-        .block_on(async {
-            let store =
-                varna_store::Store::connect(&varna_store::StoreConfig::new(restored_url.clone()))
-                    .await
-                    .expect("opens");
-            let found = store.cases_by_id(&ids).await.expect("reads");
-            let total = store
-                .count_cases(&varna_store::queries::CaseFilter::default())
-                .await
-                .expect("counts");
-            store.close().await.expect("closes");
-            (found.len(), total)
-        });
-    assert_eq!(
-        found.0,
-        before.len(),
-        "every case acknowledged before the backup is in it"
-    );
-    assert!(
-        found.1 as usize <= after,
-        "nothing in the backup that was never acknowledged"
-    );
+    assert_holds(&restored_url, &before, after);
 
     // Restore never replaces a database unless told to, and keeps what it replaces.
     let refused = varna(&[
