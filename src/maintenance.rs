@@ -207,39 +207,116 @@ pub(crate) async fn projections_check(config: &StoreConfig) -> anyhow::Result<Ex
     Ok(ExitCode::FAILURE)
 }
 
-/// `varna units add`.
+/// The actor the command line records its changes to the organisation as.
+const CLI_ACTOR: (&str, &str) = ("varna-cli", "admin");
+
+/// `varna units add`: registers the unit, or renames or moves it to match,
+/// adding or renaming its verksamhetsområde first; each change recorded
+/// on the organisation's chain, as the web's and the API's are.
 pub(crate) async fn add_unit(
     config: &StoreConfig,
     unit: varna_store::NewUnit,
 ) -> anyhow::Result<ExitCode> {
+    use varna_store::OrgEdit;
+    // Checked before anything is written, so a bad code changes nothing.
     let valid = |s: &str| {
         !s.is_empty()
+            && s.len() <= 40
             && s.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
     };
     if !valid(&unit.id) || !valid(&unit.verksamhetsomrade_id) {
         anyhow::bail!(
-            "unit and area codes use lower-case letters, digits, '-' and '_' (e.g. hemtjanst-norr)"
+            "unit and area codes use lower-case letters, digits, '-' and '_', at most 40 (e.g. hemtjanst-norr)"
         );
     }
+    if unit.name.trim().is_empty() || unit.verksamhetsomrade_name.trim().is_empty() {
+        anyhow::bail!("--name and --area-name must not be empty");
+    }
     let store = Store::connect(config).await?;
-    let id = unit.id.clone();
-    store.upsert_unit(unit).await?;
+    store
+        .ensure_organisation(&unit.organisation_id, &unit.organisation_name)
+        .await?;
+    let org = store.organisation().await?;
+    let area = org.iter().find(|a| a.id == unit.verksamhetsomrade_id);
+    let existing = org.iter().flat_map(|a| &a.units).find(|u| u.id == unit.id);
+    let mut edits = Vec::new();
+    match area {
+        None => edits.push(OrgEdit::AddArea {
+            id: unit.verksamhetsomrade_id.clone(),
+            name: unit.verksamhetsomrade_name.clone(),
+        }),
+        Some(a) if a.name != unit.verksamhetsomrade_name.trim() => {
+            edits.push(OrgEdit::RenameArea {
+                id: a.id.clone(),
+                name: unit.verksamhetsomrade_name.clone(),
+            });
+        }
+        Some(_) => {}
+    }
+    match existing {
+        None => edits.push(OrgEdit::AddUnit {
+            id: unit.id.clone(),
+            name: unit.name.clone(),
+            area: unit.verksamhetsomrade_id.clone(),
+        }),
+        Some(u) => {
+            if u.name != unit.name.trim() {
+                edits.push(OrgEdit::RenameUnit {
+                    id: u.id.clone(),
+                    name: unit.name.clone(),
+                });
+            }
+            if u.area_id != unit.verksamhetsomrade_id {
+                edits.push(OrgEdit::MoveUnit {
+                    id: u.id.clone(),
+                    area: unit.verksamhetsomrade_id.clone(),
+                });
+            }
+        }
+    }
+    for edit in &edits {
+        match store
+            .change_organisation(edit, CLI_ACTOR.0, CLI_ACTOR.1)
+            .await
+        {
+            Ok(change) => println!(
+                "{} {} (change {})",
+                change.change, change.subject, change.seq
+            ),
+            Err(varna_store::Error::Org(refusal)) => {
+                store.close().await?;
+                anyhow::bail!("{} {}: {refusal}", edit.change(), edit.subject());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     store.close().await?;
-    println!("unit {id} registered");
+    if edits.is_empty() {
+        println!("unit {} is registered as given: nothing to change", unit.id);
+    } else {
+        println!("unit {} registered", unit.id);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 /// `varna units list`.
 pub(crate) async fn list_units(config: &StoreConfig) -> anyhow::Result<ExitCode> {
     let store = Store::connect(config).await?;
-    let units = store.units().await?;
+    let org = store.organisation().await?;
     store.close().await?;
-    if units.is_empty() {
+    if org.iter().all(|a| a.units.is_empty()) {
         println!("no units registered: add them with `varna units add` (see --help)");
     }
-    for (id, name, area) in units {
-        println!("{id:<24} {area:<16} {name}");
+    for area in org {
+        for u in area.units {
+            let closed = if u.closed_at.is_some() {
+                "closed"
+            } else {
+                "open"
+            };
+            println!("{:<24} {:<16} {closed:<6} {}", u.id, area.id, u.name);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

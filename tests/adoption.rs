@@ -25,10 +25,11 @@ fn bare(cwd: &Path) -> Command {
     command
 }
 
-fn shipped_files() -> Vec<(String, String)> {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows");
-    let mut files: Vec<(String, String)> = std::fs::read_dir(&folder)
-        .expect("the repository's workflows")
+/// The lifecycle files of `folder` (the `.toml` files and the README) by
+/// name, with their text.
+fn lifecycle_files(folder: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(folder)
+        .unwrap_or_else(|e| panic!("{}: {e}", folder.display()))
         .map(|e| e.expect("an entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml") || p.ends_with("README.md"))
         .map(|p| {
@@ -43,6 +44,11 @@ fn shipped_files() -> Vec<(String, String)> {
         .collect();
     files.sort();
     files
+}
+
+/// The repository's lifecycle files, as the binary was built with them.
+fn shipped_files() -> Vec<(String, String)> {
+    lifecycle_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows"))
 }
 
 #[test]
@@ -134,20 +140,13 @@ fn workflows_export_writes_the_built_in_lifecycles_out_for_customising() {
         "{}",
         text(&exported)
     );
-    let mut written: Vec<(String, String)> = std::fs::read_dir(cwd.path().join("mine"))
+    // Everything written is a lifecycle file or the README, and they are
+    // the shipped ones.
+    let entries = std::fs::read_dir(cwd.path().join("mine"))
         .expect("the folder is made")
-        .map(|e| e.expect("an entry").path())
-        .map(|p| {
-            (
-                p.file_name()
-                    .expect("a name")
-                    .to_string_lossy()
-                    .into_owned(),
-                std::fs::read_to_string(&p).expect("readable"),
-            )
-        })
-        .collect();
-    written.sort();
+        .count();
+    let written = lifecycle_files(&cwd.path().join("mine"));
+    assert_eq!(entries, written.len(), "nothing else is written");
     assert_eq!(
         written,
         shipped_files(),

@@ -859,6 +859,28 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
     b.shot("draft-restored").await;
     b.accessible("a restored draft").await;
 
+    // The systemförvaltare keeps the units: adds one, then closes it.
+    b.sign_out().await;
+    b.sign_in("admin-1").await;
+    b.submit_link("Enheter").await;
+    assert_eq!(b.path().await, "/admin/units");
+    b.accessible("the units page").await;
+    b.type_into("#u-name", "Korttidsboendet Björken").await;
+    b.type_into("#u-id", "bjorken").await;
+    b.choose("#u-area", "aldreomsorg").await;
+    b.submit("input[name=action][value=add_unit] ~ button[type=submit]")
+        .await;
+    let page = b.text().await;
+    assert!(
+        page.contains("Ändringen är sparad.") && page.contains("Enhet tillagd bjorken"),
+        "{page}"
+    );
+    b.submit("form:has(input[name=id][value=bjorken]) input[value=close_unit] ~ button")
+        .await;
+    assert!(b.text().await.contains("Enhet stängd bjorken"));
+    b.shot("units").await;
+    b.accessible("the units page after a change").await;
+
     // On a phone: a unit manager's work, and a case.
     b.sign_out().await;
     b.c.set_window_size(390, 844).await.expect("resizes");

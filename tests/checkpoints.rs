@@ -551,3 +551,71 @@ async fn a_deleted_read_in_the_access_log_is_caught() {
         text(&out)
     );
 }
+
+/// The organisation's record of changes has a chain of its own: `varna
+/// units add` records each change (a unit added, renamed, moved), both
+/// verifiers agree on it, and a change edited or deleted afterwards shows
+/// to both.
+#[test]
+fn an_edited_change_to_the_organisation_is_caught_by_both_verifiers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("org.db");
+    let url = format!("sqlite://{}?mode=rwc", db.display());
+    common::add_linden(&url);
+    let add = |name: &str, area: &str| {
+        varna(&[
+            "units",
+            "add",
+            "linden",
+            "--name",
+            name,
+            "--area",
+            area,
+            "--area-name",
+            "Vård och omsorg",
+            "--database-url",
+            &url,
+        ])
+    };
+    let moved = add("Lindens vårdboende", "vard");
+    assert!(moved.status.success(), "{}", text(&moved));
+    for line in [
+        "area_added vard",
+        "unit_renamed linden",
+        "unit_moved linden",
+    ] {
+        assert!(text(&moved).contains(line), "{line}: {}", text(&moved));
+    }
+    let again = add("Lindens vårdboende", "vard");
+    assert!(
+        text(&again).contains("nothing to change"),
+        "{}",
+        text(&again)
+    );
+    let script = root().join("tools/audit_verify.py").display().to_string();
+    let path = db.display().to_string();
+    let both = |expect_ok: bool, words: &str| {
+        let rust = varna(&["audit", "verify", "--database-url", &url]);
+        let py = python(&[&script, &path]);
+        for out in [&rust, &py] {
+            assert_eq!(out.status.success(), expect_ok, "{}", text(out));
+            assert!(text(out).contains(words), "{words}: {}", text(out));
+        }
+    };
+    both(true, "intact");
+    sql(
+        &db,
+        "UPDATE org_change SET from_area_id = 'lss' WHERE change = 'unit_moved'",
+    );
+    both(false, "organisation's chain is broken");
+    sql(
+        &db,
+        "UPDATE org_change SET from_area_id = 'aldreomsorg' WHERE change = 'unit_moved'",
+    );
+    both(true, "intact");
+    sql(
+        &db,
+        "DELETE FROM org_change WHERE seq = (SELECT MAX(seq) FROM org_change)",
+    );
+    both(false, "organisation's chain");
+}

@@ -13,7 +13,8 @@ holding it. It also checks what auditors read against the events: each
 case's stored snapshot (state, fields, journal) and its journal rows; the
 personnummer kept beside the log against each filing's commitment; each
 frozen document and attachment against the digest its event names; and
-the access log's own chain (and the reads each checkpoint signed).
+the access log's own chain (and the reads each checkpoint signed), and the
+chain of recorded changes to the organisation.
 Exit 0 when both chains are intact, the read tables agree and the log
 extends every checkpoint, 1 with the first break otherwise, 2 when the checkpoints
 cannot be checked.
@@ -159,6 +160,38 @@ def check_access_chain(db, signed):
         return "the access log's chain does not end at its recorded head"
     if pending:
         return f"the access log has {seq} reads; reads {seq + 1} to {pending[0][0]} were deleted (signed checkpoint)"
+    return None
+
+
+def org_hash(prev, row):
+    change = {
+        "actor_id": row["actor_id"],
+        "actor_role": row["actor_role"],
+        "area_id": row["area_id"],
+        "at": timestamp(row["at"]),
+        "change": row["change"],
+        "from_area_id": row["from_area_id"],
+        "name": row["name"],
+        "seq": row["seq"],
+        "subject": row["subject"],
+    }
+    text = json.dumps(change, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return sha(bytes.fromhex(prev), text)
+
+
+def check_org_chain(db):
+    """The organisation's chain of recorded changes. The first problem, or None."""
+    seq, prev = 0, GENESIS
+    for row in db.execute("SELECT * FROM org_change ORDER BY seq"):
+        if row["seq"] != seq + 1:
+            return f"the organisation's chain is broken: changes {seq + 1} to {row['seq'] - 1} are missing"
+        h = org_hash(prev, row)
+        if row["prev_hash"] != prev or row["hash"] != h:
+            return f"the organisation's chain is broken: change {row['seq']} was changed"
+        seq, prev = row["seq"], h
+    head = db.execute("SELECT seq, hash FROM org_head WHERE id = 1").fetchone()
+    if (head["seq"], head["hash"]) != (seq, prev):
+        return "the organisation's chain does not end at its recorded head"
     return None
 
 
@@ -316,6 +349,9 @@ def main(path, checkpoints=()):
     if problem:
         return problem
     problem = check_access_chain(db, [c[2] for c in checkpoints if len(c) > 2 and c[2]])
+    if problem:
+        return problem
+    problem = check_org_chain(db)
     if problem:
         return problem
     print(f"audit chain intact: {events} events")

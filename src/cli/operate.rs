@@ -12,7 +12,12 @@ use crate::maintenance;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum UnitsCommand {
-    /// Register a unit (or rename it) with its verksamhetsområde.
+    /// Register a unit with its verksamhetsområde, or rename or move it to match.
+    ///
+    /// Each change (area added or renamed, unit added, renamed or moved) is
+    /// recorded on the organisation's chain as made by varna-cli, as the
+    /// web's Enheter page records the administrator's. Closing a unit is
+    /// done there or with the API's changeOrganisation.
     ///
     /// Example: varna units add linden --name "Lindens vård- och omsorgsboende"
     ///          --area aldreomsorg --area-name "Äldreomsorg"
@@ -37,7 +42,7 @@ pub(super) enum UnitsCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
-    /// List the registered units.
+    /// List the registered units: code, verksamhetsområde, open or closed, name.
     List {
         #[command(flatten)]
         database: DatabaseArgs,

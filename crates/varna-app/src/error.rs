@@ -150,6 +150,10 @@ impl From<StoreError> for AppError {
             ),
             StoreError::NotFound(_) => AppError::not_found(),
             e @ StoreError::UnknownScope(_) => AppError::new(Code::NotFound, e.to_string()),
+            e @ StoreError::UnitClosed(_) => AppError::invalid("unit", "CLOSED", e.to_string()),
+            StoreError::Org(refusal) => {
+                AppError::invalid(refusal.field(), refusal.code(), refusal.to_string())
+            }
             e @ (StoreError::UnknownUnit(_)
             | StoreError::UnknownWorkflow(_)
             | StoreError::Personnummer(_)

@@ -23,8 +23,8 @@ pub use limits::{Expensive, FilingRate};
 pub use principal::Principal;
 pub use session::{
     AccessPage, AccessQuery, App, AttachmentFile, CasePage, DocumentFile, DocumentStatus, Done,
-    EventPage, Expect, MAX_ATTACHMENT_BYTES, NewCase, Purpose, Reads, ReportFile, Session,
-    WorkItem, WorkPage, WorkQuery, fields_from_json, report_file,
+    EventPage, Expect, MAX_ATTACHMENT_BYTES, MAX_ORG_CHANGES, NewCase, Purpose, Reads, ReportFile,
+    Session, WorkItem, WorkPage, WorkQuery, fields_from_json, report_file,
 };
 pub use view::CaseView;
 // The store's and the report's types the operations take, so that callers
@@ -32,4 +32,6 @@ pub use view::CaseView;
 pub use varna_report::{Format, Scope};
 pub use varna_store::queries::{AsOf, CaseFilter, EventFilter};
 pub use varna_store::review::{Finding, FindingKind, LogReview};
-pub use varna_store::{CaseId, Draft, Notification, RolePerson};
+pub use varna_store::{
+    AreaEntry, CaseId, Draft, Notification, OrgChange, OrgEdit, OrgRefusal, RolePerson, UnitEntry,
+};

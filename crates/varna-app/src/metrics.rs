@@ -55,6 +55,15 @@ impl Default for Metrics {
     }
 }
 
+/// What [`Metrics::measure`] counts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Measured {
+    /// A command: `file` or `change`.
+    Command(&'static str),
+    /// A case read: `case` or `list`.
+    Read(&'static str),
+}
+
 impl Metrics {
     /// Everything registered, at zero.
     pub fn new() -> Self {
@@ -133,38 +142,28 @@ impl Metrics {
         metrics
     }
 
-    /// Counts a command (`file` or `change`) that started at `started`.
-    pub(crate) fn command<T>(
+    /// Runs `work` and counts it, with how long it took, under `measured`
+    /// by its outcome.
+    pub(crate) async fn measure<T>(
         &self,
-        operation: &'static str,
-        started: Instant,
-        result: &Result<T, AppError>,
-    ) {
+        measured: Measured,
+        work: impl std::future::Future<Output = Result<T, AppError>>,
+    ) -> Result<T, AppError> {
+        let started = Instant::now();
+        let result = work.await;
+        let (count, seconds, operation) = match measured {
+            Measured::Command(op) => (&self.commands, &self.command_seconds, op),
+            Measured::Read(op) => (&self.reads, &self.read_seconds, op),
+        };
         let labels = Labels {
             operation,
-            outcome: outcome(result),
+            outcome: outcome(&result),
         };
-        self.commands.get_or_create(&labels).inc();
-        self.command_seconds
+        count.get_or_create(&labels).inc();
+        seconds
             .get_or_create(&labels)
             .observe(started.elapsed().as_secs_f64());
-    }
-
-    /// Counts a case read (`case` or `list`) that started at `started`.
-    pub(crate) fn read<T>(
-        &self,
-        operation: &'static str,
-        started: Instant,
-        result: &Result<T, AppError>,
-    ) {
-        let labels = Labels {
-            operation,
-            outcome: outcome(result),
-        };
-        self.reads.get_or_create(&labels).inc();
-        self.read_seconds
-            .get_or_create(&labels)
-            .observe(started.elapsed().as_secs_f64());
+        result
     }
 
     /// The text a scrape gets, with the store's gauges as given.

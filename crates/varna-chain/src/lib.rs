@@ -156,6 +156,49 @@ pub fn access_hash(prev_hash: &str, read: &AccessContent<'_>) -> String {
     event_hash(prev_hash, canonical_json(&value).as_bytes())
 }
 
+/// One change to the organisation (a unit or verksamhetsområde added,
+/// renamed, moved, closed or reopened), as its chain hashes it.
+#[derive(Debug, Clone, Copy)]
+pub struct OrgContent<'a> {
+    /// Its place in the organisation chain (1, 2, 3, …).
+    pub seq: i64,
+    /// What changed (`unit_added`, `unit_moved`, …).
+    pub change: &'a str,
+    /// The unit or verksamhetsområde changed (its code).
+    pub subject: &'a str,
+    /// The name given (added, renamed), else empty.
+    pub name: &'a str,
+    /// The verksamhetsområde the unit is in after the change, else empty.
+    pub area_id: &'a str,
+    /// The verksamhetsområde a moved unit left, else empty.
+    pub from_area_id: &'a str,
+    /// Who made it.
+    pub actor_id: &'a str,
+    /// In which role.
+    pub actor_role: &'a str,
+    /// When (microsecond precision).
+    pub at: DateTime<Utc>,
+}
+
+/// The organisation chain's link: `hex(SHA-256(bytes(prev_hash) ‖
+/// canonical))`, the canonical form a JSON object of the nine keys in byte
+/// order: `{"actor_id","actor_role","area_id","at","change","from_area_id",
+/// "name","seq","subject"}`.
+pub fn org_hash(prev_hash: &str, change: &OrgContent<'_>) -> String {
+    let value = serde_json::json!({
+        "actor_id": change.actor_id,
+        "actor_role": change.actor_role,
+        "area_id": change.area_id,
+        "at": timestamp_text(change.at),
+        "change": change.change,
+        "from_area_id": change.from_area_id,
+        "name": change.name,
+        "seq": change.seq,
+        "subject": change.subject,
+    });
+    event_hash(prev_hash, canonical_json(&value).as_bytes())
+}
+
 /// The global chain link.
 pub fn global_hash(prev_global_hash: &str, event_hash: &str) -> String {
     let mut h = Sha256::new();

@@ -70,6 +70,9 @@ pub enum BreakKind {
     CheckpointNotExtended,
     /// A read in the access log was deleted (its chain skips) or changed.
     AccessLogBroken,
+    /// A recorded change to the organisation (a unit added, moved,
+    /// closed, …) was deleted or changed.
+    OrgChainBroken,
 }
 
 impl BreakKind {
@@ -85,6 +88,9 @@ impl BreakKind {
             BreakKind::EventsWithoutCase => "events exist for a case with no case record",
             BreakKind::AccessLogBroken => {
                 "the access log's chain is broken (a read was deleted or changed)"
+            }
+            BreakKind::OrgChainBroken => {
+                "the organisation's chain is broken (a recorded change to a unit or verksamhetsområde was deleted or changed)"
             }
             BreakKind::CheckpointNotExtended => {
                 "the log does not extend a signed checkpoint (events were changed or deleted and the chain recomputed)"
@@ -396,6 +402,17 @@ impl Store {
         }
         if let Some(problem) = self.verify_access_chain(&checkpoints).await? {
             report.problem = Some(problem);
+            return Ok(report);
+        }
+        if let Some((seq, expected, found)) = self.org_chain_break().await? {
+            report.problem = Some(brk(
+                BreakKind::OrgChainBroken,
+                None,
+                None,
+                Some(seq),
+                expected,
+                found,
+            ));
             return Ok(report);
         }
         progress(Progress {

@@ -31,6 +31,12 @@ pub enum Error {
     /// The unit is not registered.
     #[error("unknown unit \"{0}\"")]
     UnknownUnit(String),
+    /// The unit is closed: it takes no new cases.
+    #[error("the unit \"{0}\" is closed and takes no new cases")]
+    UnitClosed(String),
+    /// A change to the organisation was refused.
+    #[error(transparent)]
+    Org(#[from] crate::organisation::OrgRefusal),
     /// No loaded workflow has that name.
     #[error("unknown workflow \"{0}\"")]
     UnknownWorkflow(String),

@@ -32,6 +32,7 @@ mod import;
 mod looks;
 mod migrations;
 mod org;
+mod organisation;
 mod person;
 // Bench-only: the raw single-row yardstick, for `varna-bench` alone.
 #[cfg(feature = "probe")]
@@ -65,6 +66,9 @@ pub use gauges::Gauges;
 pub use import::ImportedCase;
 pub use looks::VISIT_GAP;
 pub use org::{NewUnit, NewUser, RolePerson};
+pub use organisation::{
+    AreaEntry, DEFAULT_ORGANISATION, OrgChange, OrgEdit, OrgRefusal, UnitEntry,
+};
 pub use person::PersonCheck;
 pub use rebuild::{ProjectionCheck, RebuildReport, TableDifference};
 pub use report::{REPEAT_WINDOW_DAYS, ReportReader};

@@ -93,7 +93,9 @@ impl Store {
         Ok(people)
     }
 
-    /// Registers or renames a unit (and its verksamhetsområde and organisation).
+    /// Registers or renames a unit (and its verksamhetsområde and
+    /// organisation) without recording a change: for bulk seeding. People's
+    /// changes go through [`Store::change_organisation`].
     pub async fn upsert_unit(&self, u: NewUnit) -> Result<()> {
         let txn = self.db.begin().await?;
         organisation::Entity::insert(organisation::ActiveModel {
@@ -123,6 +125,7 @@ impl Store {
             id: Set(u.id),
             verksamhetsomrade_id: Set(u.verksamhetsomrade_id),
             name: Set(u.name),
+            closed_at: sea_orm::ActiveValue::NotSet,
         })
         .on_conflict(
             OnConflict::column(unit::Column::Id)

@@ -12,8 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QuerySelect, Statement,
 };
 use varna_report::input::{
     ClockTiming, DIM_CASES, DIM_CATEGORY, DIM_FEEDBACK, DIM_GENDER, InvestigatedCase, RepeatPair,
@@ -78,7 +77,7 @@ impl Store {
         as_of: DateTime<Utc>,
         reader: &ReportReader,
     ) -> Result<ReportData> {
-        let (units, scope_name) = self.units_in_scope(scope).await?;
+        let (units, scope_name) = self.units_in_scope(year, scope).await?;
         let unit_filter: Option<Vec<String>> = match scope {
             Scope::Organisation => None,
             _ => Some(units.iter().map(|u| u.id.clone()).collect()),
@@ -125,29 +124,36 @@ impl Store {
         })
     }
 
-    async fn units_in_scope(&self, scope: &Scope) -> Result<(Vec<UnitInfo>, String)> {
+    /// The units of `scope`, each in the verksamhetsområde it belonged to
+    /// at the end of `year` (a unit moved since counts where it was).
+    async fn units_in_scope(&self, year: i32, scope: &Scope) -> Result<(Vec<UnitInfo>, String)> {
+        let then = self
+            .areas_at(varna_workflow::local::year_start(year + 1))
+            .await?;
         let areas: HashMap<String, String> = verksamhetsomrade::Entity::find()
             .all(&self.db)
             .await?
             .into_iter()
             .map(|a| (a.id, a.name))
             .collect();
-        let all: Vec<UnitInfo> = unit::Entity::find()
-            .order_by_asc(unit::Column::VerksamhetsomradeId)
-            .order_by_asc(unit::Column::Id)
+        let mut all: Vec<UnitInfo> = unit::Entity::find()
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|u| UnitInfo {
-                area_name: areas
-                    .get(&u.verksamhetsomrade_id)
-                    .cloned()
-                    .unwrap_or_else(|| u.verksamhetsomrade_id.clone()),
-                id: u.id,
-                name: u.name,
-                area_id: u.verksamhetsomrade_id,
+            .map(|u| {
+                let area_id = then.get(&u.id).cloned().unwrap_or(u.verksamhetsomrade_id);
+                UnitInfo {
+                    area_name: areas
+                        .get(&area_id)
+                        .cloned()
+                        .unwrap_or_else(|| area_id.clone()),
+                    id: u.id,
+                    name: u.name,
+                    area_id,
+                }
             })
             .collect();
+        all.sort_by(|a, b| (&a.area_id, &a.id).cmp(&(&b.area_id, &b.id)));
         match scope {
             Scope::Organisation => {
                 let orgs = organisation::Entity::find().all(&self.db).await?;

@@ -6,6 +6,7 @@
 pub mod case;
 pub mod live;
 pub mod mutation;
+pub mod organisation;
 pub mod query;
 pub mod report;
 pub mod report_model;

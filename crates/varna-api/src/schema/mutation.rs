@@ -1,6 +1,7 @@
-//! `Mutation`: filing, transitions, utredning entries, links, escalation
-//! and ending sign-ins. Each resolver is one call on the caller's
-//! `Session` (`endSessions` writes the server's revocation list).
+//! `Mutation`: filing, transitions, utredning entries, links, escalation,
+//! the organisation's units and verksamhetsområden, and ending sign-ins.
+//! Each resolver is one call on the caller's `Session` (`endSessions`
+//! writes the server's revocation list).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use varna_app::{Done, NewCase, policy};
 use varna_workflow::{Author, JournalEntry, Value};
 
 use super::case::CaseView;
+use super::organisation::{ChangeOrganisationInput, OrganisationChange};
 use super::types::{
     AssignHandlaggareInput, CaseKind, EntryKind, EscalateInput, EscalationTarget, FileCaseInput,
     LinkCasesInput, MarkDuplicateInput, TransitionInput, UtredningEntryInput,
@@ -181,6 +183,24 @@ impl MutationRoot {
             .await
             .gql()
             .map(result)
+    }
+
+    /// Administrators: add, rename, move, close or reopen a unit, or add or rename a verksamhetsområde. Each change is recorded (who, when, what) on the organisation's hash chain. A closed unit takes no new cases; its cases and history stay, and earlier years' reports keep a moved unit where it was. A refused change is INVALID_INPUT naming the field, and changes nothing.
+    async fn change_organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to change.")] input: ChangeOrganisationInput,
+    ) -> Result<OrganisationChange> {
+        let session = session(ctx)?;
+        if !session.may_administer() {
+            return Err(error(
+                Code::Forbidden,
+                "only an administrator may change the organisation",
+            ));
+        }
+        let edit = input.edit().gql()?;
+        let change = session.change_organisation(&edit).await.gql()?;
+        Ok(change.into())
     }
 
     /// Administrators: end every sign-in of a person now — web sessions and

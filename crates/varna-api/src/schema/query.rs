@@ -8,6 +8,7 @@ use varna_app::{AsOf, Purpose};
 use varna_store::queries::CaseFilter;
 
 use super::case::CaseView;
+use super::organisation::{Area, OrganisationChange};
 use super::types::CaseFilterInput;
 use super::workflow::{Workflow, workflow_info};
 use super::{EXPORT_COST, REPORT_COST, case_id, principal, report, report_model, session};
@@ -420,6 +421,23 @@ impl QueryRoot {
     ) -> Result<report::ReportExport> {
         let built = report::build(ctx, year, scope).await?;
         Ok(report::export(&built, format))
+    }
+
+    /// The verksamhetsområden by name, each with its units (open and closed) by name.
+    async fn organisation(&self, ctx: &Context<'_>) -> Result<Vec<Area>> {
+        let areas = session(ctx)?.organisation().await.gql()?;
+        Ok(areas.into_iter().map(Area::from).collect())
+    }
+
+    /// Administrators and auditors: the recorded changes to the organisation, newest first (at most 500).
+    async fn organisation_changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, newest first (1–500).", default = 100)] first: i32,
+    ) -> Result<Vec<OrganisationChange>> {
+        let first = u64::try_from(first.clamp(1, 500)).unwrap_or(100);
+        let changes = session(ctx)?.organisation_changes(first).await.gql()?;
+        Ok(changes.into_iter().map(OrganisationChange::from).collect())
     }
 
     /// The lifecycles cases can be filed under, as defined in `workflows/`.

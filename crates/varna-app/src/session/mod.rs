@@ -18,6 +18,7 @@ use varna_workflow::{
 
 use crate::error::{AppError, Code, Result};
 use crate::limits::{Expensive, FilingRate};
+use crate::metrics::Measured;
 use crate::view::CaseView;
 use crate::{Principal, policy};
 
@@ -26,11 +27,13 @@ mod attachments;
 mod audit;
 mod documents;
 mod drafts;
+mod organisation;
 mod work;
 
 pub use attachments::{AttachmentFile, MAX_ATTACHMENT_BYTES};
 pub use audit::EventPage;
 pub use documents::{DocumentFile, DocumentStatus};
+pub use organisation::MAX_ORG_CHANGES;
 pub use work::{WorkItem, WorkPage, WorkQuery};
 
 /// What every session shares: the store and the per-server bounds.
@@ -294,10 +297,8 @@ impl<'a> Session<'a> {
     /// One case the person may read, its read logged; `NotFound` when it
     /// does not exist or is not theirs to read.
     pub async fn case(&self, id: &CaseId, purpose: Purpose) -> Result<CaseView> {
-        let started = std::time::Instant::now();
-        let result = self.case_unmeasured(id, purpose).await;
-        self.app.metrics.read("case", started, &result);
-        result
+        let work = self.case_unmeasured(id, purpose);
+        self.app.metrics.measure(Measured::Read("case"), work).await
     }
 
     async fn case_unmeasured(&self, id: &CaseId, purpose: Purpose) -> Result<CaseView> {
@@ -393,10 +394,8 @@ impl<'a> Session<'a> {
         first: u64,
         after: Option<&str>,
     ) -> Result<CasePage> {
-        let started = std::time::Instant::now();
-        let result = self.cases_unmeasured(filter, first, after).await;
-        self.app.metrics.read("list", started, &result);
-        result
+        let work = self.cases_unmeasured(filter, first, after);
+        self.app.metrics.measure(Measured::Read("list"), work).await
     }
 
     async fn cases_unmeasured(
@@ -467,10 +466,11 @@ impl<'a> Session<'a> {
 
     /// Files a new case.
     pub async fn file(&self, new: NewCase) -> Result<Done> {
-        let started = std::time::Instant::now();
-        let result = self.file_unmeasured(new).await;
-        self.app.metrics.command("file", started, &result);
-        result
+        let work = self.file_unmeasured(new);
+        self.app
+            .metrics
+            .measure(Measured::Command("file"), work)
+            .await
     }
 
     async fn file_unmeasured(&self, new: NewCase) -> Result<Done> {
@@ -532,21 +532,23 @@ impl<'a> Session<'a> {
     }
 
     async fn execute(&self, id: &CaseId, command: Command, expect: Expect) -> Result<Done> {
-        let started = std::time::Instant::now();
-        let result = match self.readable(id).await {
-            Ok(_) => self.apply_unmeasured(id, command, expect).await,
-            Err(e) => Err(e),
+        let work = async {
+            self.readable(id).await?;
+            self.apply_unmeasured(id, command, expect).await
         };
-        self.app.metrics.command("change", started, &result);
-        result
+        self.app
+            .metrics
+            .measure(Measured::Command("change"), work)
+            .await
     }
 
     /// Runs `command` on a case already checked readable.
     async fn apply(&self, id: &CaseId, command: Command, expect: Expect) -> Result<Done> {
-        let started = std::time::Instant::now();
-        let result = self.apply_unmeasured(id, command, expect).await;
-        self.app.metrics.command("change", started, &result);
-        result
+        let work = self.apply_unmeasured(id, command, expect);
+        self.app
+            .metrics
+            .measure(Measured::Command("change"), work)
+            .await
     }
 
     async fn apply_unmeasured(

@@ -412,15 +412,16 @@ fn facts(actor: &Actor, now: Option<DateTime<Utc>>) -> Facts {
     }
 }
 
+/// The unit is registered and open (a closed unit takes no new cases).
 async fn ensure_unit(txn: &DatabaseTransaction, unit: &str) -> Result<()> {
-    if org::unit::Entity::find_by_id(unit.to_owned())
+    match org::unit::Entity::find_by_id(unit.to_owned())
         .one(txn)
         .await?
-        .is_none()
     {
-        return Err(Error::UnknownUnit(unit.to_owned()));
+        None => Err(Error::UnknownUnit(unit.to_owned())),
+        Some(u) if u.closed_at.is_some() => Err(Error::UnitClosed(unit.to_owned())),
+        Some(_) => Ok(()),
     }
-    Ok(())
 }
 
 /// A command's transaction, opened on a case, or the stored result of its first run.

@@ -18,6 +18,7 @@ pub(crate) mod m20261205_000007_search_text;
 mod m20261205_000008_draft;
 mod m20261205_000009_attachment;
 mod m20261205_000010_outbox_recipient;
+mod m20261206_000001_org_change;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000008_draft::Migration),
             Box::new(m20261205_000009_attachment::Migration),
             Box::new(m20261205_000010_outbox_recipient::Migration),
+            Box::new(m20261206_000001_org_change::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 
 mod documents;
 mod notify;
+mod organisation;
 mod report;
 mod support;
 

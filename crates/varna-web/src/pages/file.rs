@@ -86,7 +86,7 @@ struct FormSpec {
 }
 
 /// The form of `workflow`; `NotFound` when no lifecycle of that name is loaded.
-fn form_spec(app: &WebConfig, ctx: &Ctx, workflow: &str) -> Result<FormSpec, AppError> {
+async fn form_spec(app: &WebConfig, ctx: &Ctx, workflow: &str) -> Result<FormSpec, AppError> {
     let reads = Reads::default();
     let session = app.app.session(ctx.principal(), &reads);
     let workflows = session.workflows()?;
@@ -96,6 +96,13 @@ fn form_spec(app: &WebConfig, ctx: &Ctx, workflow: &str) -> Result<FormSpec, App
     // A filing may carry what the report knows of an utredning topic (the
     // measures taken at once): only a transition is refused one.
     let fields = form::fields_of(&def.filing.requires, &def.filing.accepts, &[]).inputs;
+    let own: Vec<String> = ctx
+        .principal()
+        .units
+        .iter()
+        .map(|u| u.as_str().to_owned())
+        .collect();
+    let open_units = session.open_units(&own).await?;
     let today = varna_workflow::local::date(chrono::Utc::now());
     let words =
         |l: &Option<varna_workflow::definition::Label>| l.as_ref().map(|l| label(l, ctx.lang));
@@ -107,12 +114,8 @@ fn form_spec(app: &WebConfig, ctx: &Ctx, workflow: &str) -> Result<FormSpec, App
             &def.references_in_force(&def.filing.legal_refs, today),
             ctx.t,
         ),
-        units: ctx
-            .principal()
-            .units
-            .iter()
-            .map(|u| u.as_str().to_owned())
-            .collect(),
+        // A closed unit takes no new cases: not offered.
+        units: open_units,
         lagrum: def.lagrum.iter().map(|l| l.as_str().to_owned()).collect(),
         defs: Definitions::of(def, ctx.lang),
         fields,
@@ -210,7 +213,7 @@ pub(super) async fn file_submit_of(
 }
 
 async fn show(app: &WebConfig, ctx: &Ctx, workflow: &str) -> Response {
-    let spec = match form_spec(app, ctx, workflow) {
+    let spec = match form_spec(app, ctx, workflow).await {
         Ok(s) => s,
         Err(e) => return refused(ctx, &e),
     };
@@ -244,7 +247,7 @@ async fn show(app: &WebConfig, ctx: &Ctx, workflow: &str) -> Response {
 
 async fn submit(app: &WebConfig, posted: PostedForm, workflow: &str) -> Response {
     let PostedForm { ctx, values } = posted;
-    let spec = match form_spec(app, &ctx, workflow) {
+    let spec = match form_spec(app, &ctx, workflow).await {
         Ok(s) => s,
         Err(e) => return refused(&ctx, &e),
     };

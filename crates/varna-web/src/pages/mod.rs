@@ -4,6 +4,7 @@
 //! CSRF token; a form with errors is shown again with the typed text kept
 //! and each problem next to its field.
 
+mod admin;
 mod audit;
 mod case;
 mod drafts;
@@ -49,6 +50,10 @@ pub(crate) fn routes(app: App) -> Router {
         )
         .route("/cases", get(search::search))
         .route("/notifications", get(notices::notices))
+        .route(
+            "/admin/units",
+            get(admin::units_page).post(admin::units_change),
+        )
         .route("/report", get(search::report_page))
         .route(
             "/audit/access",
@@ -125,6 +130,8 @@ pub(crate) struct Me {
     reports: bool,
     /// May search the access log (the auditor).
     audits: bool,
+    /// Sees the organisation page (admin, auditor).
+    organisation: bool,
 }
 
 fn ctx(app: &WebConfig, headers: &HeaderMap) -> Ctx {
@@ -216,6 +223,7 @@ impl Ctx {
                 role: role_label(s.principal.role, self.lang).to_owned(),
                 reports: varna_app::policy::reads_report(&s.principal),
                 audits: varna_app::policy::sees_audit(&s.principal),
+                organisation: matches!(s.principal.role, Role::Admin | Role::Auditor),
             }),
             filings: self.filings.clone(),
             here: here.to_owned(),

@@ -60,6 +60,7 @@ pub async fn app_on(oidc: Option<varna_web::oidc::Oidc>, catalog: &varna_workflo
         person("mas", "Mona Ahl", Role::Mas, &[]),
         person("namnd", "Lars Ordf", Role::Committee, &[]),
         person("granskare", "Greta Gran", Role::Auditor, &[]),
+        person("systemforvaltare", "Sara Förvalt", Role::Admin, &[]),
     ];
     for p in &people {
         store
