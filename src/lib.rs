@@ -9,6 +9,7 @@ mod backup;
 mod checkpoint;
 pub mod cli;
 pub mod demo;
+mod import;
 mod listen;
 mod maintenance;
 mod metrics;

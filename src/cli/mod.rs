@@ -165,6 +165,35 @@ enum Command {
     ///
     /// Example: varna report --year 2025 --scope area:aldreomsorg --output kvalitet-2025.html
     Report(ReportArgs),
+    /// Bring in earlier cases from another system: one row per case, CSV or JSON Lines.
+    ///
+    /// Columns: kind (the lifecycle: avvikelse, lex-sarah, lex-maria, klagomal,
+    /// kommunal-anmalan), lagrum (SoL, LSS, HSL), unit (code or name),
+    /// reported_on, ruled_on and closed_on (YYYY-MM-DD); every other column is a
+    /// field of the row's lifecycle by name (category, affected_gender, outcome,
+    /// anmalan_sent_on, what_happened, …). Each case comes in as one imported
+    /// event on the hash chain with the file's SHA-256 and the row number; the
+    /// quality report counts it in the year it was reported. Every row is checked
+    /// first: a file with bad rows imports nothing unless --skip-bad-rows is given.
+    /// A file already imported is not imported again. Template and sample:
+    /// docs/import/.
+    ///
+    /// Example: varna import arende-2023-2025.csv
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ImportArgs {
+    /// The file: .csv (a header row; comma or semicolon) or .jsonl (one JSON object a line).
+    file: PathBuf,
+    /// Import the good rows of a file that has bad ones (the bad are listed and left out).
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// A folder with customised lifecycle definitions; the built-in ones by default.
+    #[arg(long, env = "VARNA_WORKFLOWS_DIR")]
+    workflows: Option<PathBuf>,
+    #[command(flatten)]
+    database: DatabaseArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -272,6 +301,15 @@ impl Cli {
             Command::Outbox(command) => command.run(),
             Command::Sessions(command) => command.run(),
             Command::Report(args) => args.run(),
+            Command::Import(args) => {
+                let catalog = crate::workflows::load(args.workflows.as_deref())?;
+                runtime()?.block_on(crate::import::import(
+                    &args.database.existing_store_config()?,
+                    &catalog,
+                    &args.file,
+                    args.skip_bad_rows,
+                ))
+            }
             Command::Backup(args) => runtime()?.block_on(crate::backup::backup(
                 &args.database.existing_store_config()?,
                 &args.file,

@@ -551,7 +551,9 @@ pub(crate) fn history_item(
             Some(from.as_str().to_owned()),
             Some(to.as_str().to_owned()),
         ),
-        EventKind::Filed { state, .. } => (None, None, Some(state.as_str().to_owned())),
+        EventKind::Filed { state, .. } | EventKind::Imported { state, .. } => {
+            (None, None, Some(state.as_str().to_owned()))
+        }
         _ => (None, None, None),
     };
     let mut payload = serde_json::to_value(&e.event.kind).unwrap_or_default();

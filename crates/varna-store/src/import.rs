@@ -1,5 +1,7 @@
-//! `import_cases`: appends whole case histories in bulk — for generating
-//! benchmark datasets (`varna-bench seed`), not for day-to-day work. The
+//! `import_cases`: appends whole case histories in bulk — a municipality's
+//! earlier cases (`varna import`, one `imported` event each) and the
+//! benchmark's generated datasets (`varna-bench seed`); not for
+//! day-to-day work. The
 //! events must come from the engine (the caller decides them with
 //! `varna_workflow::decide*`); the store checks that each history replays
 //! under a registered definition, then chains, projects and tallies them
@@ -15,7 +17,7 @@ use crate::backend::begin_write;
 use crate::chain::{self, GENESIS};
 use crate::commands::{event_row, seal};
 use crate::entities::{
-    audit_head, case_deadline, case_link, case_person, cases, event, journal_entry,
+    audit_head, case_deadline, case_link, case_person, cases, event, import_file, journal_entry,
 };
 use crate::error::{Error, Result};
 use crate::projections::{case_row, deadline_rows, event_rows};
@@ -117,6 +119,91 @@ impl Store {
         .update(&txn)
         .await?;
         txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// A file `varna import` brought in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedFile {
+    /// `sha256:` and the hex SHA-256 of its bytes.
+    pub digest: String,
+    /// Its name as given.
+    pub name: String,
+    /// Cases brought in.
+    pub cases: u64,
+    /// Rows skipped as bad.
+    pub skipped: u64,
+    /// Who imported it.
+    pub actor_id: String,
+    /// When the import finished.
+    pub imported_at: chrono::DateTime<Utc>,
+}
+
+impl CaseId {
+    /// The id of the case from `row` of the file `digest`, reported at
+    /// `reported_at`: a UUID v7 whose time is the reporting's and whose
+    /// other bits come from the file and the row, so importing the same
+    /// row again names the same case (an interrupted import resumes
+    /// without bringing a row in twice).
+    pub fn imported(digest: &str, row: u64, reported_at: chrono::DateTime<Utc>) -> CaseId {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(digest.as_bytes());
+        h.update(row.to_be_bytes());
+        let bits = h.finalize();
+        let millis = u64::try_from(reported_at.timestamp_millis()).unwrap_or(0);
+        let mut random = [0u8; 10];
+        random.copy_from_slice(&bits[..10]);
+        CaseId(uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid())
+    }
+}
+
+impl Store {
+    /// The import of the file `digest`, if it was imported.
+    pub async fn imported_file(&self, digest: &str) -> Result<Option<ImportedFile>> {
+        Ok(import_file::Entity::find_by_id(digest.to_owned())
+            .one(&self.db)
+            .await?
+            .map(|f| ImportedFile {
+                digest: f.digest,
+                name: f.name,
+                cases: u64::try_from(f.cases).unwrap_or_default(),
+                skipped: u64::try_from(f.skipped).unwrap_or_default(),
+                actor_id: f.actor_id,
+                imported_at: f.imported_at,
+            }))
+    }
+
+    /// Which of `ids` are cases already.
+    pub async fn cases_present(&self, ids: &[CaseId]) -> Result<std::collections::HashSet<String>> {
+        use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+        let mut present = std::collections::HashSet::new();
+        for chunk in ids.chunks(500) {
+            let found: Vec<String> = cases::Entity::find()
+                .select_only()
+                .column(cases::Column::Id)
+                .filter(cases::Column::Id.is_in(chunk.iter().map(ToString::to_string)))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            present.extend(found);
+        }
+        Ok(present)
+    }
+
+    /// Records that `file` was imported in full.
+    pub async fn record_imported_file(&self, file: ImportedFile) -> Result<()> {
+        import_file::Entity::insert(import_file::ActiveModel {
+            digest: Set(file.digest),
+            name: Set(file.name),
+            cases: Set(i64::try_from(file.cases).unwrap_or(i64::MAX)),
+            skipped: Set(i64::try_from(file.skipped).unwrap_or(i64::MAX)),
+            actor_id: Set(file.actor_id),
+            imported_at: Set(chain::normalise(file.imported_at)),
+        })
+        .exec(&self.db)
+        .await?;
         Ok(())
     }
 }

@@ -63,7 +63,7 @@ pub use documents::{DocumentCheck, StoredAttachment, StoredDocument};
 pub use drafts::{DRAFT_DAYS, Draft};
 pub use error::{Error, Result};
 pub use gauges::Gauges;
-pub use import::ImportedCase;
+pub use import::{ImportedCase, ImportedFile};
 pub use looks::VISIT_GAP;
 pub use org::{NewUnit, NewUser, RolePerson};
 pub use organisation::{

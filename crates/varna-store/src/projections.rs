@@ -125,6 +125,7 @@ pub(crate) fn event_rows(
                 link_end: Set(enum_text(end)),
             }),
             EventKind::Filed { .. }
+            | EventKind::Imported { .. }
             | EventKind::Transitioned { .. }
             | EventKind::DeadlinePassed { .. }
             | EventKind::AttachmentAdded { .. }

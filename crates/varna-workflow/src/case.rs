@@ -99,6 +99,34 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         person: Option<String>,
     },
+    /// The case was brought in from an earlier system (`varna import`):
+    /// its first event, in the state its dates imply, with the fields the
+    /// source gave, dated as the source dated it. No clocks run: what was
+    /// due was due in the earlier system.
+    Imported {
+        /// The definition it is kept under.
+        workflow: WorkflowRef,
+        /// The law it was handled under.
+        lagrum: Lagrum,
+        /// The unit it concerns.
+        unit: UnitId,
+        /// The state it is in: the lifecycle's first terminal state when
+        /// the source gives a closing date, else its initial state.
+        state: StateId,
+        /// The fields the source gave.
+        fields: Fields,
+        /// When it was reported (the case's opening, as the report counts it).
+        reported_at: DateTime<Utc>,
+        /// When it was ruled on (the outcome decided), if the source says.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ruled_at: Option<DateTime<Utc>>,
+        /// When it was closed, if it was.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        closed_at: Option<DateTime<Utc>>,
+        /// Where it came from: the file's digest (`sha256:` and hex) and
+        /// the row (1 the first row after the header).
+        source: ImportSource,
+    },
     /// A named transition was taken.
     Transitioned {
         /// The transition's name.
@@ -184,11 +212,21 @@ pub struct CaseLink {
     pub end: LinkEnd,
 }
 
+/// The row of a file an imported case came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSource {
+    /// `sha256:` and the hex SHA-256 of the file's bytes.
+    pub file: String,
+    /// The row: 1 for the first case in the file.
+    pub row: u64,
+}
+
 impl EventKind {
     /// A stable name for the event type (stored beside the payload).
     pub fn type_name(&self) -> &'static str {
         match self {
             EventKind::Filed { .. } => "filed",
+            EventKind::Imported { .. } => "imported",
             EventKind::Transitioned { .. } => "transitioned",
             EventKind::JournalEntryAdded { .. } => "journal_entry_added",
             EventKind::AttachmentAdded { .. } => "attachment_added",
@@ -443,6 +481,41 @@ pub enum ReplayError {
 impl Case {
     /// Starts a case from its filing event.
     pub fn open(event: &Event) -> Result<Case, ReplayError> {
+        if let EventKind::Imported {
+            workflow,
+            lagrum,
+            unit,
+            state,
+            fields,
+            reported_at,
+            closed_at,
+            ..
+        } = &event.kind
+        {
+            let state = state.clone();
+            return Ok(Case {
+                workflow: workflow.clone(),
+                lagrum: *lagrum,
+                unit: unit.clone(),
+                filed_by: event.actor.clone(),
+                opened_at: *reported_at,
+                status: match closed_at {
+                    Some(at) => Status::Closed {
+                        state,
+                        closed_at: *at,
+                    },
+                    None => Status::Open { state },
+                },
+                fields: fields.clone(),
+                journal: Vec::new(),
+                deadlines: BTreeMap::new(),
+                links: Vec::new(),
+                version: 1,
+                documents: BTreeMap::new(),
+                attachments: Vec::new(),
+                handlaggare: None,
+            });
+        }
         let EventKind::Filed {
             workflow,
             lagrum,
@@ -526,7 +599,7 @@ impl Case {
 pub fn evolve(mut case: Case, event: &Event) -> Case {
     case.version += 1;
     match &event.kind {
-        EventKind::Filed { .. } => {}
+        EventKind::Filed { .. } | EventKind::Imported { .. } => {}
         EventKind::Transitioned {
             to,
             closes,
@@ -656,7 +729,10 @@ pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Case, R
     let first = events.next().ok_or(ReplayError::Empty)?;
     let mut case = Case::open(first)?;
     for event in events {
-        if matches!(event.kind, EventKind::Filed { .. }) {
+        if matches!(
+            event.kind,
+            EventKind::Filed { .. } | EventKind::Imported { .. }
+        ) {
             return Err(ReplayError::FiledTwice {
                 sequence: case.version + 1,
             });

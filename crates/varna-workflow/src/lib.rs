@@ -23,6 +23,7 @@ pub mod definition;
 mod duration;
 pub mod graph;
 mod guards;
+mod import;
 pub mod local;
 mod personnummer;
 mod rejection;
@@ -32,8 +33,8 @@ pub mod workdays;
 
 pub use case::{
     Author, Case, CaseLink, DeadlineStarted, DeadlineStatus, EntryKind, Event, EventActor,
-    EventKind, Fields, FrozenDocument, JournalEntry, LinkEnd, ReplayError, Status, Value, evolve,
-    replay,
+    EventKind, Fields, FrozenDocument, ImportSource, JournalEntry, LinkEnd, ReplayError, Status,
+    Value, evolve, replay,
 };
 pub use catalog::Catalog;
 pub use command::{Actor, Command, Decision, Effect, Facts, FileCase, MAX_TEXT_CHARS, Notice};
@@ -43,6 +44,7 @@ pub use decide::{
 };
 pub use definition::{WorkflowDefinition, WorkflowRef};
 pub use duration::{DeadlineDuration, MalformedDuration, Schedule};
+pub use import::{ImportCase, decide_import};
 pub use personnummer::{Personnummer, PersonnummerError};
 pub use rejection::{FailedCondition, InputProblem, Rejection};
 pub use spawn::{SpawnDecision, decide_spawn, link_events};

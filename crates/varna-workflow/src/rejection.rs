@@ -200,6 +200,9 @@ pub enum InputProblem {
     /// A date after today.
     #[error("must not be in the future")]
     InFuture,
+    /// A closing date before the case was reported.
+    #[error("must not be before the case was reported")]
+    BeforeReported,
     /// The cases are linked this way already.
     #[error("the cases are already linked")]
     AlreadyLinked,
@@ -239,6 +242,7 @@ impl InputProblem {
             InputProblem::NotAllowed { .. } => "NOT_ALLOWED",
             InputProblem::OutOfRange { .. } => "OUT_OF_RANGE",
             InputProblem::InFuture => "IN_FUTURE",
+            InputProblem::BeforeReported => "BEFORE_REPORTED",
             InputProblem::AlreadyLinked => "ALREADY_LINKED",
             InputProblem::JournalOnly => "JOURNAL_ONLY",
             InputProblem::OtherLifecycle { .. } => "OTHER_LIFECYCLE",

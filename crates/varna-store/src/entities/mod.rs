@@ -16,6 +16,7 @@ pub(crate) mod document;
 pub(crate) mod draft;
 pub(crate) mod event;
 pub(crate) mod idempotency_key;
+pub(crate) mod import_file;
 pub(crate) mod journal_entry;
 pub(crate) mod log_review;
 pub(crate) mod org;

@@ -19,6 +19,7 @@ mod m20261205_000008_draft;
 mod m20261205_000009_attachment;
 mod m20261205_000010_outbox_recipient;
 mod m20261206_000001_org_change;
+mod m20261206_000002_import_file;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000009_attachment::Migration),
             Box::new(m20261205_000010_outbox_recipient::Migration),
             Box::new(m20261206_000001_org_change::Migration),
+            Box::new(m20261206_000002_import_file::Migration),
         ]
     }
 }

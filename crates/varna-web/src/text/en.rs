@@ -71,6 +71,7 @@ pub(super) const EN: Text = Text {
     event_deadline_passed: "Deadline passed",
     event_linked: "Linked to another case",
     event_attachment: "File added",
+    event_imported: "Imported from the earlier case system",
     event_assigned: "Case officer named",
     link_opened_from_this: "A new case was opened from this one:",
     link_this_opened_from: "This case was opened from",

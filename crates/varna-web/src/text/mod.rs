@@ -118,6 +118,7 @@ pub struct Text {
     pub event_linked: &'static str,
     /// History: a file was added.
     pub event_attachment: &'static str,
+    pub event_imported: &'static str,
     /// History: a handläggare was named.
     pub event_assigned: &'static str,
     pub link_opened_from_this: &'static str,

@@ -71,6 +71,7 @@ pub(super) const SV: Text = Text {
     event_deadline_passed: "Tidsgräns passerad",
     event_linked: "Kopplat till annat ärende",
     event_attachment: "Bilaga tillagd",
+    event_imported: "Inläst från tidigare ärendesystem",
     event_assigned: "Handläggare utsedd",
     link_opened_from_this: "Ett nytt ärende öppnades härifrån:",
     link_this_opened_from: "Det här ärendet öppnades från",

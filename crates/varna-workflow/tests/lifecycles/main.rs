@@ -6,6 +6,7 @@
 mod avvikelse;
 #[path = "../common/mod.rs"]
 mod common;
+mod import;
 mod klagomal;
 mod kommunal_anmalan;
 mod lex_maria;

@@ -336,6 +336,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
             let what = match (&e.transition, e.event_type) {
                 (Some(tr), _) => label(&case.transition_label(tr), lang),
                 (None, "filed") => t.event_filed.to_owned(),
+                (None, "imported") => t.event_imported.to_owned(),
                 (None, "journal_entry_added") => t.event_entry.to_owned(),
                 (None, "deadline_passed") => t.event_deadline_passed.to_owned(),
                 (None, "linked") => t.event_linked.to_owned(),
