@@ -219,13 +219,7 @@ pub(crate) async fn add_unit(
 ) -> anyhow::Result<ExitCode> {
     use varna_store::OrgEdit;
     // Checked before anything is written, so a bad code changes nothing.
-    let valid = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 40
-            && s.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-    };
-    if !valid(&unit.id) || !valid(&unit.verksamhetsomrade_id) {
+    if !varna_store::valid_code(&unit.id) || !varna_store::valid_code(&unit.verksamhetsomrade_id) {
         anyhow::bail!(
             "unit and area codes use lower-case letters, digits, '-' and '_', at most 40 (e.g. hemtjanst-norr)"
         );

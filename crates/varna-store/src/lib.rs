@@ -67,7 +67,7 @@ pub use import::{ImportedCase, ImportedFile};
 pub use looks::VISIT_GAP;
 pub use org::{NewUnit, NewUser, RolePerson};
 pub use organisation::{
-    AreaEntry, DEFAULT_ORGANISATION, OrgChange, OrgEdit, OrgRefusal, UnitEntry,
+    AreaEntry, DEFAULT_ORGANISATION, OrgChange, OrgEdit, OrgRefusal, UnitEntry, valid_code,
 };
 pub use person::PersonCheck;
 pub use rebuild::{ProjectionCheck, RebuildReport, TableDifference};

@@ -227,7 +227,25 @@ pub struct AreaEntry {
     pub units: Vec<UnitEntry>,
 }
 
-fn valid_code(code: &str) -> bool {
+impl From<org_change::Model> for OrgChange {
+    fn from(r: org_change::Model) -> Self {
+        OrgChange {
+            seq: r.seq,
+            change: r.change,
+            subject: r.subject,
+            name: r.name,
+            area_id: r.area_id,
+            from_area_id: r.from_area_id,
+            actor_id: r.actor_id,
+            actor_role: r.actor_role,
+            at: r.at,
+        }
+    }
+}
+
+/// Whether `code` can name a unit or verksamhetsområde: 1 to 40 of a–z,
+/// 0–9, `-`, `_`.
+pub fn valid_code(code: &str) -> bool {
     !code.is_empty()
         && code.len() <= MAX_CODE
         && code
@@ -300,17 +318,7 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|r| OrgChange {
-                seq: r.seq,
-                change: r.change,
-                subject: r.subject,
-                name: r.name,
-                area_id: r.area_id,
-                from_area_id: r.from_area_id,
-                actor_id: r.actor_id,
-                actor_role: r.actor_role,
-                at: r.at,
-            })
+            .map(OrgChange::from)
             .collect())
     }
 
@@ -435,24 +443,12 @@ impl Store {
                     ),
                 )));
             }
-            let hash = org_link(
-                &prev,
-                &OrgChange {
-                    seq: r.seq,
-                    change: r.change,
-                    subject: r.subject,
-                    name: r.name,
-                    area_id: r.area_id,
-                    from_area_id: r.from_area_id,
-                    actor_id: r.actor_id,
-                    actor_role: r.actor_role,
-                    at: r.at,
-                },
-            );
-            if r.prev_hash != prev || r.hash != hash {
-                return Ok(Some((r.seq, hash, r.hash)));
+            let (row_seq, row_prev, row_hash) = (r.seq, r.prev_hash.clone(), r.hash.clone());
+            let hash = org_link(&prev, &OrgChange::from(r));
+            if row_prev != prev || row_hash != hash {
+                return Ok(Some((row_seq, hash, row_hash)));
             }
-            seq = r.seq;
+            seq = row_seq;
             prev = hash;
         }
         if head.seq != seq || head.hash != prev {
