@@ -80,10 +80,8 @@ async fn store(url: &str) -> Store {
         .expect("opens")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn earlier_years_come_in_row_by_row_and_the_report_counts_them() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}/v.db?mode=rwc", dir.path().display());
+/// Registers the sample's units in the database at `url`.
+fn add_units(url: &str) {
     for (id, name, area) in [
         ("linden", "Lindens vård- och omsorgsboende", "aldreomsorg"),
         ("hemtjanst-norr", "Hemtjänst Norr", "hemtjanst"),
@@ -101,9 +99,16 @@ async fn earlier_years_come_in_row_by_row_and_the_report_counts_them() {
             "--area-name",
             area,
             "--database-url",
-            &url,
+            url,
         ]);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn earlier_years_come_in_row_by_row_and_the_report_counts_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/v.db?mode=rwc", dir.path().display());
+    add_units(&url);
     let sample = sample();
 
     // Bad rows: listed by row and column, and nothing imported.
@@ -230,4 +235,125 @@ async fn earlier_years_come_in_row_by_row_and_the_report_counts_them() {
 
     assert!(ok(&["audit", "verify", "--database-url", &url]).contains("intact"));
     ok(&["projections", "check", "--database-url", &url]);
+}
+
+/// Each imported case of the database at `url` by the row it came from:
+/// what its `imported` event says (lifecycle, lagrum, unit, state, fields
+/// and dates).
+async fn by_row(url: &str) -> BTreeMap<u64, String> {
+    let s = store(url).await;
+    let page = s
+        .cases(&CaseFilter::default(), 100, None)
+        .await
+        .expect("cases");
+    let mut rows = BTreeMap::new();
+    for case in &page.items {
+        let history = s.history(&case.id).await.expect("history");
+        let varna_workflow::EventKind::Imported {
+            workflow,
+            lagrum,
+            unit,
+            state,
+            fields,
+            reported_at,
+            ruled_at,
+            closed_at,
+            source,
+        } = &history[0].event.kind
+        else {
+            panic!("not imported: {:?}", history[0].event.kind);
+        };
+        rows.insert(
+            source.row,
+            format!(
+                "{workflow:?} {lagrum:?} {unit:?} {state:?} {fields:?} {reported_at} {ruled_at:?} {closed_at:?}"
+            ),
+        );
+    }
+    s.close().await.expect("closes");
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_cases_come_in_from_csv_with_commas_or_semicolons_and_from_json_lines() {
+    // The sample, with a first row whose text has a comma, quotes, a
+    // semicolon and a line break: a cell a CSV writer must quote.
+    let mut reader = csv::Reader::from_path(sample()).expect("the sample");
+    let headers: Vec<String> = reader
+        .headers()
+        .expect("headers")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let mut rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.expect("a row").iter().map(str::to_owned).collect())
+        .collect();
+    let text = headers
+        .iter()
+        .position(|h| h == "what_happened")
+        .expect("the column");
+    let tricky = "Föll, sa \"aj\"; reste sig\nmed hjälp";
+    rows[0][text] = tricky.to_owned();
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write_csv = |name: &str, delimiter: u8| {
+        let path = dir.path().join(name);
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .from_path(&path)
+            .expect("writes");
+        w.write_record(&headers).expect("writes");
+        for row in &rows {
+            w.write_record(row).expect("writes");
+        }
+        w.flush().expect("writes");
+        path
+    };
+    let comma = write_csv("comma.csv", b',');
+    let semicolon = write_csv("semicolon.csv", b';');
+    let lines = dir.path().join("lines.jsonl");
+    let mut jsonl = String::new();
+    for row in &rows {
+        let object: serde_json::Map<String, serde_json::Value> = headers
+            .iter()
+            .zip(row)
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(h, v)| (h.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        jsonl.push_str(&serde_json::Value::Object(object).to_string());
+        jsonl.push('\n');
+    }
+    // A blank line at the end is no row.
+    jsonl.push('\n');
+    std::fs::write(&lines, jsonl).expect("writes");
+
+    let mut seen = Vec::new();
+    for (n, file) in [comma, semicolon, lines].iter().enumerate() {
+        let url = format!("sqlite://{}/v{n}.db?mode=rwc", dir.path().display());
+        add_units(&url);
+        let out = ok(&[
+            "import",
+            &file.display().to_string(),
+            "--skip-bad-rows",
+            "--database-url",
+            &url,
+        ]);
+        assert!(
+            out.contains("imported 21 cases"),
+            "{}: {out}",
+            file.display()
+        );
+        let cases = by_row(&url).await;
+        assert_eq!(cases.len(), 21, "{}", file.display());
+        assert!(
+            cases[&1].contains(&format!("{tricky:?}")),
+            "{}: {}",
+            file.display(),
+            cases[&1]
+        );
+        seen.push(cases);
+    }
+    assert_eq!(seen[0], seen[1], "commas and semicolons");
+    assert_eq!(seen[0], seen[2], "CSV and JSON Lines");
 }

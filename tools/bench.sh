@@ -2,8 +2,9 @@
 # The benchmark harness (`just bench`): on SQLite and on a throwaway
 # PostgreSQL cluster, seed a generated organisation, then measure the
 # quality report, audit verification, projection rebuild, read latency
-# under load over HTTP, and write throughput against raw inserts. Prints
-# everything and keeps a copy in target/bench/.
+# under load over HTTP, and write throughput against raw inserts; and on
+# SQLite, varna import of a generated file (IMPORT_ROWS, default 1,000,000).
+# Prints everything and keeps a copy in target/bench/.
 #
 #   tools/bench.sh            # the full run (CASES=100000, 10 s per measurement)
 #   tools/bench.sh --quick    # the short version CI runs (2,000 cases, 2 s)
@@ -16,8 +17,9 @@ SECONDS_EACH=${SECONDS_EACH:-10}
 READ_CLIENTS=${READ_CLIENTS:-1,10,50}
 WRITE_CLIENTS=${WRITE_CLIENTS:-1,8}
 REPORT_RUNS=${REPORT_RUNS:-5}
+IMPORT_ROWS=${IMPORT_ROWS:-1000000}
 if [ "${1:-}" = "--quick" ]; then
-  CASES=2000 SECONDS_EACH=2 READ_CLIENTS=1,10 WRITE_CLIENTS=1,4 REPORT_RUNS=2
+  CASES=2000 SECONDS_EACH=2 READ_CLIENTS=1,10 WRITE_CLIENTS=1,4 REPORT_RUNS=2 IMPORT_ROWS=2000
 fi
 
 cargo build --release --locked --quiet -p varna -p varna-bench
@@ -134,7 +136,27 @@ postgraphile_stop() {
   fi
 }
 
+# varna import of a generated file of IMPORT_ROWS rows in random date order
+# (tools/gen_import.py) into an empty SQLite database with the file's four
+# units: the whole command, checking included, timed from outside.
+run_import() {
+  local url="sqlite://$WORK/import.db?mode=rwc" file="$WORK/import.csv" start end
+  printf '\n## sqlite: import %s rows (varna import, random date order)\n' "$IMPORT_ROWS" | tee -a "$LOG"
+  python3 tools/gen_import.py "$IMPORT_ROWS" "$file"
+  "$VARNA" units add linden --name Linden --area aldreomsorg --area-name Äldreomsorg --database-url "$url" >/dev/null
+  "$VARNA" units add hemtjanst-norr --name "Hemtjänst Norr" --area aldreomsorg --area-name Äldreomsorg --database-url "$url" >/dev/null
+  "$VARNA" units add lss-solrosen --name Solrosen --area lss --area-name LSS --database-url "$url" >/dev/null
+  "$VARNA" units add hsl-hemsjukvard --name Hemsjukvård --area hsl --area-name HSL --database-url "$url" >/dev/null
+  start=$(date +%s.%N)
+  "$VARNA" import "$file" --database-url "$url" 2>/dev/null | tee -a "$LOG"
+  end=$(date +%s.%N)
+  awk -v s="$start" -v e="$end" -v n="$IMPORT_ROWS" \
+    'BEGIN { printf "import of %d rows, checking included: %.1f s (%.0f cases/s)\n", n, e - s, n / (e - s) }' | tee -a "$LOG"
+  rm -f "$file" "$WORK"/import.db*
+}
+
 trap 'postgraphile_stop; pg_throwaway_stop; rm -rf "$WORK"' EXIT
+run_import
 run_backend sqlite "sqlite://$WORK/bench.db?mode=rwc"
 if pg_throwaway_start; then
   run_backend postgresql "$PG_URL"

@@ -57,7 +57,10 @@ where
 impl Store {
     /// Appends `batch` in one transaction. A history that does not replay,
     /// or whose definition is not registered, refuses the whole batch.
-    pub async fn import_cases(&self, batch: Vec<ImportedCase>) -> Result<()> {
+    pub async fn import_cases(&self, mut batch: Vec<ImportedCase>) -> Result<()> {
+        // In id order (UUID v7: the time the case opened), so each index
+        // is inserted into from one end to the other.
+        batch.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         let (txn, head) = begin_write(&self.db).await?;
         let now = chain::normalise(Utc::now());
         let mut global_seq = head.global_seq;
