@@ -79,6 +79,57 @@ pub fn canonical(content: &EventContent<'_>) -> Vec<u8> {
     out
 }
 
+/// The canonical bytes of an event whose payload is given as its stored
+/// text, spliced in unparsed: the same bytes as [`canonical`] when that
+/// text is canonical JSON, as the store writes it. Verification hashes
+/// these first and parses the payload (with [`canonical`]) only when the
+/// hash does not match, to report what was found either way.
+pub fn canonical_stored(content: &EventContent<'_>, payload_text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128 + payload_text.len());
+    let text = |out: &mut Vec<u8>, key: &str, value: &str| {
+        out.extend_from_slice(key.as_bytes());
+        serde_json::to_writer(&mut *out, value).expect("writing to a Vec cannot fail");
+    };
+    text(&mut out, "{\"actor_id\":", content.actor_id);
+    text(&mut out, ",\"actor_role\":", content.actor_role);
+    text(&mut out, ",\"case_id\":", content.case_id);
+    text(&mut out, ",\"event_type\":", content.event_type);
+    out.extend_from_slice(b",\"event_version\":");
+    out.extend_from_slice(content.event_version.to_string().as_bytes());
+    out.extend_from_slice(b",\"occurred_at\":\"");
+    write_timestamp(&mut out, content.occurred_at);
+    out.extend_from_slice(b"\",\"payload\":");
+    out.extend_from_slice(payload_text.as_bytes());
+    out.extend_from_slice(b",\"recorded_at\":\"");
+    write_timestamp(&mut out, content.recorded_at);
+    out.extend_from_slice(b"\",\"sequence\":");
+    out.extend_from_slice(content.sequence.to_string().as_bytes());
+    out.push(b'}');
+    out
+}
+
+/// [`timestamp_text`]'s characters, written without a format string.
+fn write_timestamp(out: &mut Vec<u8>, t: DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    use std::io::Write as _;
+    let (year, nanos) = (t.year(), t.nanosecond());
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        out.extend_from_slice(timestamp_text(t).as_bytes());
+        return;
+    }
+    write!(
+        out,
+        "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        nanos / 1_000
+    )
+    .expect("writing to a Vec cannot fail");
+}
+
 /// Canonical JSON text of a value (used for stored payloads).
 pub fn canonical_json(value: &Value) -> String {
     let mut out = Vec::with_capacity(256);
@@ -259,6 +310,54 @@ mod tests {
         assert_eq!(
             canonical_json(&payload),
             r#"{"alpha":{"a":"å\"x","b":[true,null]},"zeta":1}"#
+        );
+    }
+
+    #[test]
+    fn a_stored_canonical_payload_spliced_in_gives_the_canonical_bytes() {
+        let payload = serde_json::json!({"type": "filed", "fields": {"what": "Föll, \"aj\"\n", "n": 3}, "units": ["a", "b"]});
+        let text = canonical_json(&payload);
+        for (year, micros) in [(2026, 0), (2025, 123_456), (999, 1), (12_000, 7)] {
+            let at = Utc
+                .with_ymd_and_hms(year, 12, 31, 23, 59, 59)
+                .single()
+                .expect("valid")
+                + chrono::Duration::microseconds(micros);
+            let content = EventContent {
+                case_id: "0195d2c1-5e6f-7a8b-9c0d-1e2f3a4b5c6d",
+                sequence: 12,
+                event_type: "filed",
+                event_version: 1,
+                payload: &payload,
+                actor_id: "um-\"linden\"",
+                actor_role: "unit_manager",
+                occurred_at: at,
+                recorded_at: at + chrono::Duration::seconds(1),
+            };
+            assert_eq!(
+                String::from_utf8(canonical_stored(&content, &text)).expect("UTF-8"),
+                String::from_utf8(canonical(&content)).expect("UTF-8"),
+                "{at}"
+            );
+        }
+        // A payload stored in another form (spaces) gives other bytes.
+        let content = EventContent {
+            case_id: "c",
+            sequence: 1,
+            event_type: "filed",
+            event_version: 1,
+            payload: &payload,
+            actor_id: "a",
+            actor_role: "r",
+            occurred_at: chrono::DateTime::UNIX_EPOCH,
+            recorded_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        assert_ne!(
+            canonical_stored(
+                &content,
+                &serde_json::to_string_pretty(&payload).expect("json")
+            ),
+            canonical(&content)
         );
     }
 

@@ -21,16 +21,17 @@
 use std::fmt;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::Store;
 use crate::chain::checkpoint::Checkpoint;
-use crate::chain::{self, EventContent, GENESIS};
+use crate::chain::{self, GENESIS};
 use crate::entities::{access_head, access_log, audit_head, cases, event};
 use crate::error::{Error, Result};
+
+mod walk;
+pub(crate) use walk::events_in_case_order;
+use walk::{check_event, check_page};
 
 /// The ends of both chains, as a new checkpoint signs them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,28 +233,32 @@ impl Store {
             problem: None,
         };
 
-        // Pass 1: per-case chains.
-        let mut cursor: Option<(String, i64)> = None;
+        // Pass 1: per-case chains. The next page is read while this one is
+        // hashed on a blocking thread, so the database and the hashing
+        // each keep a core busy.
+        let fetch = |cursor: Option<(String, i64)>| {
+            let db = self.db.clone();
+            tokio::spawn(async move { events_in_case_order(&db, cursor.as_ref()).await })
+        };
+        let mut next = fetch(None);
         let mut last: Option<(String, i64, String)> = None;
         loop {
-            let rows = events_in_case_order(&self.db, cursor.as_ref()).await?;
+            let rows = next
+                .await
+                .map_err(|e| Error::Corrupt(format!("reading the events stopped: {e}")))??;
             let Some(tail) = rows.last() else { break };
-            cursor = Some((tail.case_id.clone(), tail.sequence));
-            for row in &rows {
-                let (expected_seq, expected_prev) = match &last {
-                    Some((case, seq, hash)) if *case == row.case_id => (seq + 1, hash.clone()),
-                    _ => {
-                        report.cases += 1;
-                        (1, GENESIS.to_owned())
-                    }
-                };
-                if let Some(problem) = check_event(row, expected_seq, &expected_prev)? {
-                    report.problem = Some(problem);
-                    return Ok(report);
-                }
-                last = Some((row.case_id.clone(), row.sequence, row.hash.clone()));
-                report.events += 1;
+            next = fetch(Some((tail.case_id.clone(), tail.sequence)));
+            let checked = tokio::task::spawn_blocking(move || check_page(&rows, last))
+                .await
+                .map_err(|e| Error::Corrupt(format!("checking the events stopped: {e}")))??;
+            report.events += checked.events;
+            report.cases += checked.cases;
+            if let Some(problem) = checked.problem {
+                next.abort();
+                report.problem = Some(problem);
+                return Ok(report);
             }
+            last = checked.last;
             progress(Progress {
                 pass: 1,
                 done: report.events,
@@ -661,94 +666,4 @@ impl Store {
         }
         Ok((rows.len() as u64, None))
     }
-}
-
-/// Checks one event against its predecessor in the case: its sequence, its
-/// link to the previous hash, and its own hash recomputed from its content.
-fn check_event(
-    row: &event::Model,
-    expected_seq: i64,
-    expected_prev: &str,
-) -> Result<Option<Break>> {
-    if row.sequence != expected_seq {
-        return Ok(Some(brk(
-            BreakKind::EventMissing,
-            Some(&row.case_id),
-            Some(expected_seq),
-            None,
-            format!("event {expected_seq}"),
-            format!("event {}", row.sequence),
-        )));
-    }
-    if row.prev_hash != expected_prev {
-        return Ok(Some(brk(
-            BreakKind::ChainBroken,
-            Some(&row.case_id),
-            Some(row.sequence),
-            Some(row.global_seq),
-            expected_prev,
-            row.prev_hash.clone(),
-        )));
-    }
-    let recomputed = recompute(row)?;
-    if recomputed != row.hash {
-        return Ok(Some(brk(
-            BreakKind::ContentChanged,
-            Some(&row.case_id),
-            Some(row.sequence),
-            Some(row.global_seq),
-            recomputed,
-            row.hash.clone(),
-        )));
-    }
-    Ok(None)
-}
-
-/// One page of events in `(case_id, sequence)` order, after `cursor`
-/// (keyset paging, so memory stays flat however large the log).
-pub(crate) async fn events_in_case_order(
-    db: &impl ConnectionTrait,
-    cursor: Option<&(String, i64)>,
-) -> Result<Vec<event::Model>> {
-    let mut query = event::Entity::find();
-    if let Some((case_id, sequence)) = cursor {
-        query = query.filter(
-            Condition::any()
-                .add(event::Column::CaseId.gt(case_id.clone()))
-                .add(
-                    Condition::all()
-                        .add(event::Column::CaseId.eq(case_id.clone()))
-                        .add(event::Column::Sequence.gt(*sequence)),
-                ),
-        );
-    }
-    Ok(query
-        .order_by_asc(event::Column::CaseId)
-        .order_by_asc(event::Column::Sequence)
-        .limit(PAGE)
-        .all(db)
-        .await?)
-}
-
-fn recompute(row: &event::Model) -> Result<String> {
-    let payload: serde_json::Value = match serde_json::from_str(&row.payload) {
-        Ok(p) => p,
-        // Unparseable payload: hash its text so the mismatch is reported, not an error.
-        Err(_) => serde_json::Value::String(row.payload.clone()),
-    };
-    let content = EventContent {
-        case_id: &row.case_id,
-        sequence: row.sequence,
-        event_type: &row.event_type,
-        event_version: row.event_version,
-        payload: &payload,
-        actor_id: &row.actor_id,
-        actor_role: &row.actor_role,
-        occurred_at: row.occurred_at,
-        recorded_at: row.recorded_at,
-    };
-    Ok(chain::event_hash(
-        &row.prev_hash,
-        &chain::canonical(&content),
-    ))
 }

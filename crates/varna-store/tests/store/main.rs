@@ -26,6 +26,7 @@ on_both_backends!(
     racing_writers_exactly_one_wins,
     an_idempotent_retry_returns_the_first_result,
     verify_detects_a_changed_payload,
+    verify_reads_a_payload_stored_in_another_form_by_its_content,
     verify_detects_a_deleted_event,
     verify_detects_a_deleted_case,
     verify_detects_deleted_newest_events,
@@ -460,6 +461,34 @@ async fn verify_detects_a_changed_payload(h: Harness) {
             .contains(&format!("case {}, event 3", ids[1])),
         "{problem}"
     );
+}
+
+/// Verification hashes a stored payload as it lies first (it is written
+/// as canonical JSON); one stored in another form with the same content
+/// (here with spaces) is parsed and canonicalised, and still verifies.
+async fn verify_reads_a_payload_stored_in_another_form_by_its_content(h: Harness) {
+    let ids = three_cases(&h).await;
+    h.exec(&format!(
+        "UPDATE event SET payload = REPLACE(payload, '\":', '\" : ') WHERE case_id = '{}' AND sequence = 3",
+        ids[1]
+    ))
+    .await;
+    let report = h.store.verify_audit(|_| {}).await.expect("verifies");
+    assert_eq!(report.problem, None, "{}", h.backend);
+    // Its content changed as well: a break.
+    h.exec(&format!(
+        "UPDATE event SET payload = REPLACE(payload, 'Dokumenterat', 'Ändrat') WHERE case_id = '{}' AND sequence = 3",
+        ids[1]
+    ))
+    .await;
+    let problem = h
+        .store
+        .verify_audit(|_| {})
+        .await
+        .expect("verifies")
+        .problem
+        .expect("a break");
+    assert_eq!(problem.kind, BreakKind::ContentChanged, "{}", h.backend);
 }
 
 async fn verify_detects_a_deleted_event(h: Harness) {
