@@ -10,17 +10,15 @@
 
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait};
 use varna_workflow::{Event, Personnummer, replay};
 
 use crate::backend::begin_write;
 use crate::chain::{self, GENESIS};
 use crate::commands::{event_row, seal};
-use crate::entities::{
-    audit_head, case_deadline, case_link, case_person, cases, event, import_file, journal_entry,
-};
+use crate::entities::{audit_head, case_person, cases, import_file};
 use crate::error::{Error, Result};
-use crate::projections::{case_row, deadline_rows, event_rows};
+use crate::projections::{CaseRows, insert_chunked};
 use crate::tally::{self, TallyDelta};
 use crate::{CaseId, Store};
 
@@ -35,25 +33,6 @@ pub struct ImportedCase {
     pub personnummer: Option<Personnummer>,
 }
 
-/// Rows per INSERT: well under SQLite's and PostgreSQL's parameter limits
-/// for the widest table.
-const ROWS_PER_INSERT: usize = 1_000;
-
-async fn insert_chunked<A, D>(db: &D, rows: Vec<A>) -> Result<()>
-where
-    A: ActiveModelTrait + Send,
-    D: ConnectionTrait,
-{
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT).collect();
-        <A::Entity as EntityTrait>::insert_many(chunk)
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
-}
-
 impl Store {
     /// Appends `batch` in one transaction. A history that does not replay,
     /// or whose definition is not registered, refuses the whole batch.
@@ -66,10 +45,7 @@ impl Store {
         let mut global_seq = head.global_seq;
         let mut global = head.global_hash;
         let mut events = Vec::new();
-        let mut case_rows = Vec::new();
-        let mut deadlines = Vec::new();
-        let mut journal = Vec::new();
-        let mut links = Vec::new();
+        let mut rows = CaseRows::default();
         let mut persons = Vec::new();
         let mut tallies = TallyDelta::new();
         for mut imported in batch {
@@ -88,15 +64,7 @@ impl Store {
                 prev = seal(&mut row, prev, &mut global)?;
                 events.push(row);
             }
-            let updated_at = imported
-                .events
-                .last()
-                .map_or(case.opened_at, |e| e.occurred_at);
-            case_rows.push(case_row(&id, &case, &def, updated_at));
-            deadlines.extend(deadline_rows(&id, &case));
-            let (j, l) = event_rows(&id, 1, &imported.events);
-            journal.extend(j);
-            links.extend(l);
+            rows.add(&id, &case, &def, &imported.events);
             if let (Some(p), Some(salt)) = (imported.personnummer, salt) {
                 persons.push(case_person::ActiveModel {
                     case_id: Set(id.clone()),
@@ -107,12 +75,9 @@ impl Store {
             }
             tally::add(&mut tallies, tally::case_facts(&case, &def), 1);
         }
-        insert_chunked::<event::ActiveModel, _>(&txn, events).await?;
-        insert_chunked::<cases::ActiveModel, _>(&txn, case_rows).await?;
-        insert_chunked::<case_deadline::ActiveModel, _>(&txn, deadlines).await?;
-        insert_chunked::<journal_entry::ActiveModel, _>(&txn, journal).await?;
-        insert_chunked::<case_link::ActiveModel, _>(&txn, links).await?;
-        insert_chunked::<case_person::ActiveModel, _>(&txn, persons).await?;
+        insert_chunked(&txn, events).await?;
+        rows.write(&txn).await?;
+        insert_chunked(&txn, persons).await?;
         tally::apply(&txn, tallies).await?;
         audit_head::ActiveModel {
             id: Set(1),

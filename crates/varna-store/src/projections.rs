@@ -165,6 +165,63 @@ pub(crate) async fn write_event_rows(
     Ok(())
 }
 
+/// Rows per INSERT: well under SQLite's and PostgreSQL's parameter limits
+/// for the widest table.
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// Inserts `rows`, many to a statement.
+pub(crate) async fn insert_chunked<A, D>(db: &D, rows: Vec<A>) -> Result<()>
+where
+    A: sea_orm::ActiveModelTrait + Send,
+    D: ConnectionTrait,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The read rows of whole cases (case row, clocks, journal, links),
+/// gathered to be written many to a statement: the import's and the
+/// rebuild's way of writing, where the cases are new to the tables.
+#[derive(Default)]
+pub(crate) struct CaseRows {
+    cases: Vec<cases::ActiveModel>,
+    deadlines: Vec<case_deadline::ActiveModel>,
+    journal: Vec<journal_entry::ActiveModel>,
+    links: Vec<case_link::ActiveModel>,
+}
+
+impl CaseRows {
+    /// Adds the rows of the case `id`, `case` as replayed from all its `events`.
+    pub(crate) fn add(
+        &mut self,
+        id: &str,
+        case: &Case,
+        def: &WorkflowDefinition,
+        events: &[Event],
+    ) {
+        let updated_at = events.last().map_or(case.opened_at, |e| e.occurred_at);
+        self.cases.push(case_row(id, case, def, updated_at));
+        self.deadlines.extend(deadline_rows(id, case));
+        let (journal, links) = event_rows(id, 1, events);
+        self.journal.extend(journal);
+        self.links.extend(links);
+    }
+
+    /// Writes them all.
+    pub(crate) async fn write(self, db: &impl ConnectionTrait) -> Result<()> {
+        insert_chunked(db, self.cases).await?;
+        insert_chunked(db, self.deadlines).await?;
+        insert_chunked(db, self.journal).await?;
+        insert_chunked(db, self.links).await
+    }
+}
+
 /// The serde name of a unit-like enum value (`fact`, `escalated_from`, …).
 pub(crate) fn enum_text<T: serde::Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {

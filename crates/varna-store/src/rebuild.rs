@@ -16,7 +16,7 @@ use crate::audit::events_in_case_order;
 use crate::backend::begin_write;
 use crate::entities::{case_deadline, case_link, case_tally, cases, journal_entry};
 use crate::error::{Error, Result};
-use crate::projections::{case_row, write_event_rows};
+use crate::projections::{CaseRows, case_row};
 use crate::queries::StoredEvent;
 use crate::tally::{self, TallyDelta};
 use crate::{CaseId, Store};
@@ -302,18 +302,22 @@ impl Store {
         };
         let mut current: Option<(String, Vec<Event>)> = None;
         let mut cursor: Option<(String, i64)> = None;
+        // The rows of the cases replayed so far, written a page at a time,
+        // many to a statement.
+        let mut rows = CaseRows::default();
         loop {
-            let rows = events_in_case_order(txn, cursor.as_ref()).await?;
-            let Some(tail) = rows.last() else { break };
+            let page = events_in_case_order(txn, cursor.as_ref()).await?;
+            let Some(tail) = page.last() else { break };
             cursor = Some((tail.case_id.clone(), tail.sequence));
-            for row in rows {
+            for row in page {
                 let case_id = row.case_id.clone();
                 let stored = StoredEvent::from_row(row)?;
                 match &mut current {
                     Some((id, events)) if *id == case_id => events.push(stored.event),
                     _ => {
                         if let Some((id, events)) = current.take() {
-                            self.write_rebuilt(txn, &id, &events, &mut tallies).await?;
+                            self.add_rebuilt(txn, &mut rows, &id, &events, &mut tallies)
+                                .await?;
                             report.cases += 1;
                         }
                         current = Some((case_id, vec![stored.event]));
@@ -321,12 +325,15 @@ impl Store {
                 }
                 report.events += 1;
             }
+            std::mem::take(&mut rows).write(txn).await?;
             progress(report);
         }
         if let Some((id, events)) = current.take() {
-            self.write_rebuilt(txn, &id, &events, &mut tallies).await?;
+            self.add_rebuilt(txn, &mut rows, &id, &events, &mut tallies)
+                .await?;
             report.cases += 1;
         }
+        rows.write(txn).await?;
         tally::apply(txn, tallies).await?;
         // The personnummer rows are kept, not rebuilt; their copy of the
         // opening time follows the cases.
@@ -340,9 +347,12 @@ impl Store {
         Ok(report)
     }
 
-    async fn write_rebuilt(
+    /// Replays one case and adds its rows to `rows` and its counts to
+    /// `tallies`.
+    async fn add_rebuilt(
         &self,
         txn: &sea_orm::DatabaseTransaction,
+        rows: &mut CaseRows,
         id: &str,
         events: &[Event],
         tallies: &mut TallyDelta,
@@ -350,10 +360,7 @@ impl Store {
         let case: Case = replay(events).map_err(|e| Error::Corrupt(format!("case {id}: {e}")))?;
         let def = self.definitions.by_hash(txn, &case.workflow.hash).await?;
         tally::add(tallies, tally::case_facts(&case, &def), 1);
-        let updated_at = events.last().map_or(case.opened_at, |e| e.occurred_at);
-        cases::Entity::insert(case_row(id, &case, &def, updated_at))
-            .exec(txn)
-            .await?;
-        write_event_rows(txn, id, &case, 1, events, true).await
+        rows.add(id, &case, &def, events);
+        Ok(())
     }
 }
