@@ -100,7 +100,8 @@ impl Source {
             source.delimiter = b';';
         }
         source.headers = source
-            .csv(source.file()?, true)
+            .csv()
+            .from_reader(source.file()?)
             .headers()
             .context("the file has no header row")?
             .iter()
@@ -114,12 +115,11 @@ impl Source {
             .with_context(|| format!("cannot read {}", self.path.display()))
     }
 
-    fn csv<R: std::io::Read>(&self, from: R, headers: bool) -> csv::Reader<R> {
-        csv::ReaderBuilder::new()
-            .delimiter(self.delimiter)
-            .trim(csv::Trim::All)
-            .has_headers(headers)
-            .from_reader(from)
+    /// A CSV reader of the file's delimiter, cells trimmed.
+    fn csv(&self) -> csv::ReaderBuilder {
+        let mut builder = csv::ReaderBuilder::new();
+        builder.delimiter(self.delimiter).trim(csv::Trim::All);
+        builder
     }
 
     /// A JSON object's members as cells.
@@ -183,7 +183,9 @@ impl Source {
                 each(row, at, &Self::json_cells(row, &line)?)?;
             }
         }
-        let mut reader = self.csv(std::io::BufReader::new(self.file()?), true);
+        let mut reader = self
+            .csv()
+            .from_reader(std::io::BufReader::new(self.file()?));
         reader.headers().context("the file has no header row")?;
         let mut record = csv::StringRecord::new();
         let mut row = 0u64;
@@ -201,58 +203,58 @@ impl Source {
 
     /// A reader for rows found by `scan`, one at a time in any order.
     fn rereader(&self) -> anyhow::Result<Rereader<'_>> {
-        let csv = (!self.jsonl).then(|| {
-            self.file().map(|f| {
-                csv::ReaderBuilder::new()
-                    .delimiter(self.delimiter)
-                    .trim(csv::Trim::All)
-                    .has_headers(false)
-                    // A row is about a hundred bytes: no point reading more.
-                    .buffer_capacity(1024)
-                    .from_reader(f)
-            })
-        });
-        Ok(Rereader {
-            source: self,
-            file: self.file()?,
-            csv: csv.transpose()?,
-            record: csv::StringRecord::new(),
-            line: Vec::new(),
-        })
+        let file = self.file()?;
+        let rows = if self.jsonl {
+            Reread::Lines(file, Vec::new())
+        } else {
+            let reader = self
+                .csv()
+                .has_headers(false)
+                // A row is about a hundred bytes: no point reading more.
+                .buffer_capacity(1024)
+                .from_reader(file);
+            Reread::Csv(reader, csv::StringRecord::new())
+        };
+        Ok(Rereader { source: self, rows })
     }
+}
+
+/// The file opened again, with what a row is read into.
+enum Reread {
+    Csv(csv::Reader<std::fs::File>, csv::StringRecord),
+    Lines(std::fs::File, Vec<u8>),
 }
 
 /// Reads rows again by where they lie in the file.
 struct Rereader<'a> {
     source: &'a Source,
-    file: std::fs::File,
-    csv: Option<csv::Reader<std::fs::File>>,
-    record: csv::StringRecord,
-    line: Vec<u8>,
+    rows: Reread,
 }
 
 impl Rereader<'_> {
     /// The cells of `row`, read again from where `scan` found it.
     fn read(&mut self, row: u64, at: Span) -> anyhow::Result<BTreeMap<String, String>> {
         let changed = || format!("row {row}: the file changed while it was read");
-        if let Some(csv) = &mut self.csv {
-            let mut position = csv::Position::new();
-            position.set_byte(at.offset);
-            csv.seek(position).with_context(changed)?;
-            let found = csv
-                .read_record(&mut self.record)
-                .with_context(|| format!("row {row}: not readable as CSV"))?;
-            anyhow::ensure!(found, changed());
-            return Ok(self.source.csv_cells(&self.record));
+        match &mut self.rows {
+            Reread::Csv(csv, record) => {
+                let mut position = csv::Position::new();
+                position.set_byte(at.offset);
+                csv.seek(position).with_context(changed)?;
+                let found = csv
+                    .read_record(record)
+                    .with_context(|| format!("row {row}: not readable as CSV"))?;
+                anyhow::ensure!(found, changed());
+                Ok(self.source.csv_cells(record))
+            }
+            Reread::Lines(file, line) => {
+                use std::os::unix::fs::FileExt as _;
+                line.resize(at.len as usize, 0);
+                file.read_exact_at(line, at.offset).with_context(changed)?;
+                let line = std::str::from_utf8(line)
+                    .with_context(|| format!("row {row}: not UTF-8 text"))?;
+                Source::json_cells(row, line)
+            }
         }
-        use std::os::unix::fs::FileExt as _;
-        self.line.resize(at.len as usize, 0);
-        self.file
-            .read_exact_at(&mut self.line, at.offset)
-            .with_context(changed)?;
-        let line = std::str::from_utf8(&self.line)
-            .with_context(|| format!("row {row}: not UTF-8 text"))?;
-        Source::json_cells(row, line)
     }
 }
 

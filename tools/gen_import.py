@@ -29,6 +29,9 @@ GENDERS = ["kvinna", "man", "ej_angivet"]
 SARAH = ["no_missforhallande", "risk_of_missforhallande", "missforhallande",
          "serious_missforhallande"]
 MARIA = ["vardskada", "serious_vardskada"]
+# The ruled kinds: their outcomes, and the one sent to IVO.
+RULED = {"lex-sarah": (SARAH, "serious_missforhallande"),
+         "lex-maria": (MARIA, "serious_vardskada")}
 FEEDBACK = ["klagomal", "synpunkt", "berom"]
 TEXTS = ["Brukaren föll vid förflyttning", "Kvällsdosen gavs inte",
          "Uteblivet besök", "Fel dos insulin", "Maten kommer kall"]
@@ -66,19 +69,13 @@ def main() -> int:
             if kind == "avvikelse":
                 row["category"] = rng.choice(CATEGORIES)
                 row["affected_gender"] = rng.choice(GENDERS)
-            elif kind == "lex-sarah":
+            elif kind in RULED:
+                outcomes, serious = RULED[kind]
                 row["affected_gender"] = rng.choice(GENDERS)
                 if closed:
                     row["ruled_on"] = ruled_on.isoformat()
-                    row["outcome"] = rng.choice(SARAH)
-                    if row["outcome"] == "serious_missforhallande":
-                        row["anmalan_sent_on"] = ruled_on.isoformat()
-            elif kind == "lex-maria":
-                row["affected_gender"] = rng.choice(GENDERS)
-                if closed:
-                    row["ruled_on"] = ruled_on.isoformat()
-                    row["outcome"] = rng.choice(MARIA)
-                    if row["outcome"] == "serious_vardskada":
+                    row["outcome"] = rng.choice(outcomes)
+                    if row["outcome"] == serious:
                         row["anmalan_sent_on"] = ruled_on.isoformat()
             else:
                 row["feedback_kind"] = rng.choice(FEEDBACK)

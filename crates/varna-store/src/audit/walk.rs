@@ -148,15 +148,8 @@ fn recompute(row: &event::Model) -> Result<String> {
         Err(_) => serde_json::Value::String(row.payload.clone()),
     };
     let content = EventContent {
-        case_id: &row.case_id,
-        sequence: row.sequence,
-        event_type: &row.event_type,
-        event_version: row.event_version,
         payload: &payload,
-        actor_id: &row.actor_id,
-        actor_role: &row.actor_role,
-        occurred_at: row.occurred_at,
-        recorded_at: row.recorded_at,
+        ..stored
     };
     Ok(chain::event_hash(
         &row.prev_hash,
