@@ -30,6 +30,10 @@ pub(crate) struct ServeConfig {
     pub(crate) demo_jwt_secret: Option<String>,
     pub(crate) session_key: Option<String>,
     pub(crate) secure_cookies: bool,
+    /// The public form at /anonym is offered.
+    pub(crate) public_form: bool,
+    /// The public form's limits count by X-Forwarded-For's last address.
+    pub(crate) trust_forwarded_for: bool,
     pub(crate) oidc: Option<OidcSettings>,
     pub(crate) notify: varna_notify::NotifyConfig,
     pub(crate) limits: ServeLimits,
@@ -228,6 +232,8 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         session_key,
         demo_people,
         secure_cookies: config.secure_cookies,
+        public_form: config.public_form,
+        trust_forwarded_for: config.trust_forwarded_for,
         oidc,
         revocations,
     });

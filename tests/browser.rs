@@ -325,16 +325,20 @@ impl Browser {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
+/// The demo server, chromedriver and a browser on it; `None` (skipped
+/// loudly, or a failure in CI) without chromium, its driver or axe-core.
+async fn open() -> Option<(Server, Driver, Browser)> {
     let Some(chromium) = first_existing(CHROMIUM) else {
-        return missing("chromium");
+        missing("chromium");
+        return None;
     };
     let Some(driver_binary) = first_existing(DRIVER) else {
-        return missing("chromium-driver");
+        missing("chromium-driver");
+        return None;
     };
     let Some(axe) = axe_source() else {
-        return missing("axe-core");
+        missing("axe-core");
+        return None;
     };
     let server = Server::demo(None);
     let driver = Driver::start(&driver_binary);
@@ -354,12 +358,20 @@ async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
         .expect("a browser session");
     let artifacts = target_dir().join("browser-artifacts");
     std::fs::create_dir_all(&artifacts).expect("artifacts folder");
-    let mut b = Browser {
+    let b = Browser {
         c: client,
         base: format!("http://127.0.0.1:{}", server.port),
         artifacts,
         axe,
         shots: 0,
+    };
+    Some((server, driver, b))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_work_a_case_from_avvikelse_to_the_ivo_decision_in_chromium() {
+    let Some((server, driver, mut b)) = open().await else {
+        return;
     };
 
     // Signed out, / leads to the demo sign-in page.
@@ -915,4 +927,119 @@ impl Browser {
         }
         self.css("main").await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_sender_is_answered_through_the_receipt_code_in_chromium() {
+    let Some((server, driver, mut b)) = open().await else {
+        return;
+    };
+    let what = "Pappa fick vänta en timme på hjälp när han larmade i natt";
+    let response = "Vi har gått igenom larmrutinen med nattpersonalen";
+    let reply = "Tack. Det var natten mot söndag";
+
+    // Without an account, on a phone: from the sign-in page to the form.
+    b.c.set_window_size(390, 844).await.expect("resizes");
+    b.goto("/signin").await;
+    b.submit_link("Lämna ett klagomål eller en synpunkt utan att logga in")
+        .await;
+    assert_eq!(b.path().await, "/anonym");
+    b.accessible("the public start page").await;
+    b.submit_link("Lämna ett klagomål eller en synpunkt utan att ange ditt namn")
+        .await;
+    assert_eq!(b.path().await, "/anonym/klagomal");
+    b.shot("public-form-phone").await;
+    b.accessible("the public form").await;
+    b.choose("#unit", "linden").await;
+    b.css("#lagrum-SoL").await.click().await.expect("chooses");
+    b.choose("#f-feedback_kind", "klagomal").await;
+    b.css("#f-wants_aterkoppling")
+        .await
+        .click()
+        .await
+        .expect("chooses");
+    // Sent without the text: the problem at its field, the choices kept.
+    b.submit("form[action='/anonym/klagomal'] button[type=submit]")
+        .await;
+    b.css("#f-what_happened-error").await;
+    b.accessible("the public form with an error").await;
+    b.type_into("#f-what_happened", what).await;
+    b.choose("#f-sender_says_they_are", "narstaende").await;
+    // A form is taken no sooner than two seconds after it was served.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    b.submit("form[action='/anonym/klagomal'] button[type=submit]")
+        .await;
+    let code = b.css("#receipt-code").await.text().await.expect("the code");
+    assert_eq!(code.len(), 24, "{code}");
+    assert_eq!(b.path().await, "/anonym/klagomal", "no code in the address");
+    b.shot("public-receipt").await;
+    b.accessible("the receipt code").await;
+
+    // The unit manager finds it and answers.
+    b.c.set_window_size(1280, 1400).await.expect("resizes");
+    b.sign_in("um-linden").await;
+    b.goto("/cases?kind=klagomal&unit=linden").await;
+    b.css("a.case-number").await.click().await.expect("opens");
+    b.css("main").await;
+    assert!(
+        b.text().await.contains(what),
+        "the newest complaint is ours"
+    );
+    b.open_action("ask_sender").await;
+    b.type_into("#ask_sender-question_to_sender", "Vilken natt var det?")
+        .await;
+    b.act("ask_sender").await;
+    b.open_action("start_investigation").await;
+    b.act("start_investigation").await;
+    b.open_action("answer").await;
+    b.type_into(
+        "#answer-investigation_result",
+        "Larmet var felkopplat i rum 4",
+    )
+    .await;
+    b.type_into("#answer-response", response).await;
+    let today = varna_workflow::local::date(chrono::Utc::now()).to_string();
+    b.set_date("#answer-response_sent_on", &today).await;
+    b.act("answer").await;
+    assert!(b.text().await.contains("Återkoppling given"));
+    b.shot("public-case-staff").await;
+    b.accessible("the complaint on the staff's case page").await;
+    let case = b.path().await;
+    b.sign_out().await;
+
+    // Back with a guessed code: nothing. With the right one: the answer.
+    b.goto("/anonym/folj").await;
+    b.type_into("#code", "AAAA-BBBB-CCCC-DDDD-EEEE").await;
+    b.submit("form[action='/anonym/folj'] button[type=submit]")
+        .await;
+    assert!(b.text().await.contains("Vi hittar inget ärende"));
+    b.accessible("a wrong code").await;
+    b.type_into("#code", &code.to_lowercase()).await;
+    b.submit("form[action='/anonym/folj'] button[type=submit]")
+        .await;
+    let page = b.text().await;
+    assert!(
+        page.contains(response) && page.contains("Vilken natt var det?"),
+        "{page}"
+    );
+    assert!(!page.contains("felkopplat"), "not the investigation");
+    b.shot("public-answer").await;
+    b.accessible("the sender's case").await;
+    b.type_into("#text", reply).await;
+    b.submit("form[action='/anonym/folj/lagg-till'] button[type=submit]")
+        .await;
+    let page = b.text().await;
+    assert!(page.contains("tillagt") && page.contains(reply), "{page}");
+    b.accessible("the sender's case after adding").await;
+
+    // The auditor sees the sender's reads in the access log.
+    b.sign_in("auditor-1").await;
+    b.goto(&case).await;
+    let page = b.text().await;
+    assert!(page.contains("Läste med kvittokoden"), "{page}");
+    assert!(page.contains(reply));
+
+    b.c.close().await.expect("closes the browser");
+    drop(driver);
+    server.stop();
 }

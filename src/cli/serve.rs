@@ -160,6 +160,17 @@ struct WebArgs {
     /// TLS-terminating proxy), so the browser never sends the session over plain HTTP.
     #[arg(long, env = "VARNA_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Offer the public form at /anonym: anyone may file a complaint or feedback there
+    /// without signing in and follow it with a receipt code (the lifecycles with a
+    /// [public] table). On with --demo. Put it where the public can reach it only
+    /// through your TLS proxy.
+    #[arg(long, env = "VARNA_PUBLIC_FORM")]
+    public_form: bool,
+    /// Count the public form's rate limits by the last address in X-Forwarded-For:
+    /// set this only when a proxy you run writes that header (else every sender
+    /// behind it shares one limit, or a sender could name any address).
+    #[arg(long, env = "VARNA_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
     /// Sign people in through this OpenID Connect provider (its issuer URL; its
     /// discovery document and keys are read at start). Its ID tokens must carry the
     /// claims `role` and `units`, as API bearer tokens do, and it must send people
@@ -353,6 +364,8 @@ impl ServeArgs {
             demo_jwt_secret: self.demo_jwt_secret,
             session_key: self.web.session_key,
             secure_cookies: self.web.secure_cookies,
+            public_form: self.web.public_form || self.demo,
+            trust_forwarded_for: self.web.trust_forwarded_for,
             oidc,
             notify: self.notify.config(self.listen)?,
             limits: self.limits.config()?,

@@ -15,12 +15,16 @@ mod limits;
 pub mod metrics;
 pub mod policy;
 mod principal;
+mod public;
 mod session;
 pub mod view;
 
 pub use error::{AppError, Code, Detail, Result};
 pub use limits::{Expensive, FilingRate};
 pub use principal::Principal;
+pub use public::{
+    MAX_PUBLIC_TEXT_CHARS, PublicCase, PublicEntry, PublicFiling, PublicReceipt, ReceiptCode,
+};
 pub use session::{
     AccessPage, AccessQuery, App, AttachmentFile, CasePage, DocumentFile, DocumentStatus, Done,
     EventPage, Expect, MAX_ATTACHMENT_BYTES, MAX_ORG_CHANGES, NewCase, Purpose, Reads, ReportFile,

@@ -66,6 +66,18 @@ impl FilingRate {
 
     /// Takes one filing from `caller`'s bucket; false when it is empty.
     pub fn allow(&self, caller: &str) -> bool {
+        self.bucket(caller, 1.0)
+    }
+
+    /// Whether `caller`'s bucket holds a turn, without taking it (for a
+    /// bucket that only failures empty: wrong receipt codes).
+    pub fn has_turn(&self, caller: &str) -> bool {
+        self.bucket(caller, 0.0)
+    }
+
+    /// Refills `caller`'s bucket and takes `take` from it when it holds a
+    /// whole turn; whether it did.
+    fn bucket(&self, caller: &str, take: f64) -> bool {
         if self.per_minute == 0 {
             return true;
         }
@@ -83,7 +95,7 @@ impl FilingRate {
         *left = (*left + now.duration_since(*at).as_secs_f64() * per_second).min(capacity);
         *at = now;
         if *left >= 1.0 {
-            *left -= 1.0;
+            *left -= take;
             true
         } else {
             false
@@ -134,6 +146,8 @@ mod tests {
         assert!(rate.allow("a") && rate.allow("a"));
         assert!(!rate.allow("a"), "a third within the minute");
         assert!(rate.allow("b"), "another caller");
+        assert!(rate.has_turn("b") && rate.has_turn("b") && rate.allow("b"));
+        assert!(!rate.has_turn("b"), "looking takes no turn, taking does");
         let off = FilingRate::new(0);
         assert!((0..1000).all(|_| off.allow("a")), "0 turns the limit off");
     }

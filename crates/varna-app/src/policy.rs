@@ -5,6 +5,7 @@
 //! | role | reads |
 //! |---|---|
 //! | reporter | the cases they filed |
+//! | sender (the public form's anonymous sender) | the case their receipt code opened (filed under their id), what the lifecycle's `[public] shows` only |
 //! | unit_manager, operations_manager | the cases of their units |
 //! | sas | SoL and LSS cases |
 //! | mas, mar | HSL cases |
@@ -56,7 +57,7 @@ impl Policy {
         match p.role {
             Role::Admin | Role::System => false,
             Role::Auditor => true,
-            Role::Reporter => filed_by == p.user_id,
+            Role::Reporter | Role::Sender => filed_by == p.user_id,
             Role::UnitManager | Role::OperationsManager => {
                 p.units.iter().any(|u| u.as_str() == unit)
             }
@@ -98,7 +99,8 @@ impl Policy {
             | Role::OperationsManager
             | Role::Mar
             | Role::Admin
-            | Role::System => None,
+            | Role::System
+            | Role::Sender => None,
         }
     }
 }
@@ -116,7 +118,7 @@ fn scope(p: &Principal, mut filter: CaseFilter, committee_kinds: &[String]) -> C
     match p.role {
         Role::Admin | Role::System => nothing(&mut filter),
         Role::Auditor => {}
-        Role::Reporter => filter.filed_by = Some(p.user_id.clone()),
+        Role::Reporter | Role::Sender => filter.filed_by = Some(p.user_id.clone()),
         Role::UnitManager | Role::OperationsManager => {
             let mine: Vec<String> = p.units.iter().map(|u| u.as_str().to_owned()).collect();
             filter.units = Some(match filter.units.take() {
@@ -184,7 +186,7 @@ pub fn sees_personal_data(p: &Principal) -> bool {
 /// investigators' working notes are not theirs (DOMAIN.md, information
 /// duties).
 pub fn sees_investigation(p: &Principal) -> bool {
-    p.role != Role::Reporter
+    !matches!(p.role, Role::Reporter | Role::Sender)
 }
 
 /// Whether the principal may end other people's sign-ins (`endSessions`).

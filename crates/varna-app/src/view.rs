@@ -286,12 +286,14 @@ impl CaseView {
 
     /// Who filed the case — name, title and role — for the readers who see
     /// personal data (who reported a missförhållande is itself sensitive);
-    /// `None` for others. The id stands for a name not registered.
+    /// `None` for others, and for a case from the public form (its sender
+    /// is anonymous: the case's sender kind says so). The id stands for a
+    /// name not registered.
     pub async fn reported_by(&self, session: &Session<'_>) -> Result<Option<String>> {
-        if !self.personal {
+        let filer = &self.record.case.filed_by;
+        if !self.personal || filer.role == varna_workflow::Role::Sender {
             return Ok(None);
         }
-        let filer = &self.record.case.filed_by;
         let id = filer.id.as_str();
         Ok(Some(match session.store().user_name(id).await? {
             Some((name, title)) if !title.is_empty() => format!("{name}, {title}"),

@@ -40,6 +40,7 @@ mod probe;
 mod projections;
 pub mod queries;
 mod rebuild;
+mod receipts;
 mod report;
 pub mod review;
 mod revocation;
@@ -71,6 +72,7 @@ pub use organisation::{
 };
 pub use person::PersonCheck;
 pub use rebuild::{ProjectionCheck, RebuildReport, TableDifference};
+pub use receipts::Receipt;
 pub use report::{REPEAT_WINDOW_DAYS, ReportReader};
 pub use revocation::{Revocation, RevocationKind};
 pub use varna_report::input::{ReportData, Scope as ReportScope};

@@ -56,6 +56,12 @@ pub struct WebConfig {
     pub oidc: Option<oidc::Oidc>,
     /// Ended sign-ins: a signed-out session is refused on every server.
     pub revocations: Arc<varna_api::auth::Revocations>,
+    /// Offer the public form at `/anonym` (no sign-in): the lifecycles
+    /// with a `[public]` table, and following a case with a receipt code.
+    pub public_form: bool,
+    /// Count the public form's limits by the last address in
+    /// `X-Forwarded-For` (set this only behind a proxy that writes it).
+    pub trust_forwarded_for: bool,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -64,6 +70,7 @@ impl std::fmt::Debug for WebConfig {
             .field("demo_people", &self.demo_people.len())
             .field("secure_cookies", &self.secure_cookies)
             .field("oidc", &self.oidc)
+            .field("public_form", &self.public_form)
             .finish_non_exhaustive()
     }
 }

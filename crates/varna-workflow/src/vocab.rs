@@ -34,6 +34,12 @@ pub enum Role {
     /// Varna itself (the deadline scheduler). Not in [`Role::ALL`], so no
     /// token and no workflow file can name it.
     System,
+    /// Avsändare: someone who filed on the public form without signing in
+    /// and comes back with their receipt code; they reach only that case.
+    /// Not in [`Role::ALL`], so no token can claim it; a workflow file
+    /// names it for what the public form may do (see
+    /// [`Role::from_definition`]).
+    Sender,
 }
 
 impl Role {
@@ -63,6 +69,21 @@ impl Role {
             Role::Auditor => "auditor",
             Role::Admin => "admin",
             Role::System => "system",
+            Role::Sender => "sender",
+        }
+    }
+
+    /// Parses a role as a workflow file names it: any token role, or
+    /// `sender` (the anonymous sender of the public form, which no token
+    /// may claim, so [`FromStr`] refuses it).
+    pub fn from_definition(s: &str) -> Result<Role, UnknownWord> {
+        if s == Role::Sender.as_str() {
+            Ok(Role::Sender)
+        } else {
+            s.parse().map_err(|e: UnknownWord| UnknownWord {
+                expected: format!("{}, {}", e.expected, Role::Sender.as_str()),
+                ..e
+            })
         }
     }
 
@@ -72,7 +93,7 @@ impl Role {
         if s == Role::System.as_str() {
             Ok(Role::System)
         } else {
-            s.parse()
+            Role::from_definition(s)
         }
     }
 
@@ -81,7 +102,7 @@ impl Role {
     pub fn is_unit_scoped(self) -> bool {
         matches!(
             self,
-            Role::Reporter | Role::UnitManager | Role::OperationsManager
+            Role::Reporter | Role::UnitManager | Role::OperationsManager | Role::Sender
         )
     }
 

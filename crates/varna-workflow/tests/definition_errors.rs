@@ -321,3 +321,33 @@ fn a_risk_threshold_is_a_score_the_matrix_can_reach() {
         "escalate_from 20 is outside the scores 1 to 16",
     );
 }
+
+#[test]
+fn a_public_form_must_file_as_the_sender_and_reply_through_the_senders_step() {
+    let (_, text, errors) = parse_errors("public-form");
+    let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+    for expected in [
+        r#"[filing] does not allow the role "sender""#,
+        r#"sets gives "kind" a value it does not take"#,
+        "the filing requires kind, which the public form neither asks, sets nor dates",
+        "give words for each",
+        r#"the sender's reply "close" must be a transition of the role "sender""#,
+    ] {
+        assert!(
+            messages.iter().any(|m| m.contains(expected)),
+            "{expected:?} not among {messages:#?}"
+        );
+    }
+    assert_eq!(errors.len(), 5, "{errors:#?}");
+    let reply = errors
+        .iter()
+        .find(|e| e.message.contains("sender's reply"))
+        .expect("the reply's error");
+    assert_eq!(reply.line, line_of(&text, r#"reply = "close""#));
+    // A token may never claim the sender's role; a file may name it.
+    assert!("sender".parse::<varna_workflow::Role>().is_err());
+    assert_eq!(
+        varna_workflow::Role::from_definition("sender"),
+        Ok(varna_workflow::Role::Sender)
+    );
+}

@@ -44,6 +44,8 @@ pub struct App {
     expensive: Expensive,
     policy: policy::Policy,
     metrics: crate::metrics::Metrics,
+    /// The public form's bounds.
+    pub(crate) public: crate::public::PublicLimits,
 }
 
 impl App {
@@ -61,6 +63,7 @@ impl App {
             expensive: Expensive::new(cores.div_ceil(2)),
             policy,
             metrics: crate::metrics::Metrics::new(),
+            public: crate::public::PublicLimits::default(),
         }
     }
 
@@ -117,6 +120,8 @@ pub enum Purpose {
     Document,
     /// A file of the case opened.
     Attachment,
+    /// Read by the public form's anonymous sender with their receipt code.
+    ReceiptCode,
 }
 
 impl Purpose {
@@ -131,6 +136,7 @@ impl Purpose {
             Purpose::AccessLog => "access_log",
             Purpose::Document => "document",
             Purpose::Attachment => "attachment",
+            Purpose::ReceiptCode => "receipt_code",
         }
     }
 }

@@ -70,6 +70,36 @@ impl Store {
         actor: &Actor,
         options: CommandOptions,
     ) -> Result<Applied> {
+        self.file_case_keeping(workflow, command, personnummer, actor, options, None)
+            .await
+    }
+
+    /// Files a new case from the public form: as [`Store::file_case`], with
+    /// the hash of the sender's receipt code kept in the same transaction
+    /// (the case and the code exist together or not at all). The actor is
+    /// the sender the code stands for.
+    pub async fn file_with_receipt(
+        &self,
+        workflow: &str,
+        command: FileCase,
+        actor: &Actor,
+        options: CommandOptions,
+        code_hash: String,
+    ) -> Result<Applied> {
+        self.file_case_keeping(workflow, command, None, actor, options, Some(code_hash))
+            .await
+    }
+
+    /// `file_case`, keeping a receipt code's hash with the case.
+    async fn file_case_keeping(
+        &self,
+        workflow: &str,
+        command: FileCase,
+        personnummer: Option<&Personnummer>,
+        actor: &Actor,
+        options: CommandOptions,
+        receipt: Option<String>,
+    ) -> Result<Applied> {
         let def = self.definitions.current(workflow)?;
         let facts = facts(actor, options.now);
         let request = request_hash(&(
@@ -125,6 +155,16 @@ impl Store {
             .find(|c| c.id == case_id)
             .map_or(1, |c| c.case.version);
         let changes = batch.write(&txn).await?;
+        if let Some(code_hash) = receipt {
+            crate::entities::receipt::ActiveModel {
+                code_hash: Set(code_hash),
+                case_id: Set(case_id.to_string()),
+                sender_id: Set(actor.id.as_str().to_owned()),
+                created_at: Set(facts.now),
+            }
+            .insert(&txn)
+            .await?;
+        }
         remember(
             &txn, actor, &options, &request, &case_id, version, facts.now,
         )

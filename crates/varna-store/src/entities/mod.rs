@@ -21,6 +21,7 @@ pub(crate) mod journal_entry;
 pub(crate) mod log_review;
 pub(crate) mod org;
 pub(crate) mod outbox;
+pub(crate) mod receipt;
 pub(crate) mod revocation;
 pub(crate) mod work_look;
 pub(crate) mod workflow_definition;

@@ -20,6 +20,7 @@ mod m20261205_000009_attachment;
 mod m20261205_000010_outbox_recipient;
 mod m20261206_000001_org_change;
 mod m20261206_000002_import_file;
+mod m20261207_000001_receipt;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000010_outbox_recipient::Migration),
             Box::new(m20261206_000001_org_change::Migration),
             Box::new(m20261206_000002_import_file::Migration),
+            Box::new(m20261207_000001_receipt::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod case;
 mod drafts;
 mod file;
 mod notices;
+mod public;
 mod search;
 mod work;
 
@@ -85,6 +86,7 @@ pub(crate) fn routes(app: App) -> Router {
             "/cases/{id}/attachments/{attachment}",
             get(case::attachments::download),
         )
+        .merge(public::routes())
         .route("/static/varna.css", get(css))
         .fallback(no_such_page)
         .with_state(app)
@@ -441,6 +443,7 @@ fn role_label(role: Role, lang: Lang) -> &'static str {
         Role::Auditor => ("granskare", "auditor"),
         Role::Admin => ("systemförvaltare", "administrator"),
         Role::System => ("Varna", "Varna"),
+        Role::Sender => ("anonym avsändare", "anonymous sender"),
     };
     match lang {
         Lang::Sv => sv,
@@ -468,6 +471,8 @@ struct SignInPage {
     people: Vec<PersonView>,
     /// Sign-in through the municipality's provider is configured.
     oidc: bool,
+    /// The link to the public form, when it is offered (for those without an account).
+    public_link: Option<String>,
 }
 
 struct PersonView {
@@ -538,6 +543,9 @@ async fn sign_in_page(
             },
             people,
             oidc: app.oidc.is_some(),
+            public_link: app
+                .public_form
+                .then(|| ctx.lang.public().sign_in_link.to_owned()),
         },
     )
 }

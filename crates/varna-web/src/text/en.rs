@@ -268,6 +268,7 @@ pub(super) const EN: Text = Text {
     purpose_access_log: "Named in a log review",
     purpose_document: "Opened a document (the anmälan or a print)",
     purpose_attachment: "Opened an attachment",
+    purpose_receipt_code: "Read with the receipt code (anonymous sender)",
     receipt_case_number: "Case number",
     receipt_next: "Keep the case number if you want to follow the case up.",
     back_to_my_work: "Back to my work",

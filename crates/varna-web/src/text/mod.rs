@@ -4,7 +4,10 @@
 //! `sv.rs` and `en.rs`.
 
 mod en;
+mod public;
 mod sv;
+
+pub use public::PublicText;
 
 /// A language of the interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -324,6 +327,7 @@ pub struct Text {
     pub purpose_access_log: &'static str,
     pub purpose_document: &'static str,
     pub purpose_attachment: &'static str,
+    pub purpose_receipt_code: &'static str,
     pub receipt_case_number: &'static str,
     pub receipt_next: &'static str,
     pub back_to_my_work: &'static str,
@@ -461,6 +465,7 @@ pub fn purpose(t: &Text, purpose: &str) -> &'static str {
         "access_log" => t.purpose_access_log,
         "document" => t.purpose_document,
         "attachment" => t.purpose_attachment,
+        "receipt_code" => t.purpose_receipt_code,
         _ => t.purpose_other,
     }
 }

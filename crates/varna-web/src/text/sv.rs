@@ -268,6 +268,7 @@ pub(super) const SV: Text = Text {
     purpose_access_log: "Namngavs i en loggkontroll",
     purpose_document: "Öppnade ett dokument (anmälan eller utskrift)",
     purpose_attachment: "Öppnade en bilaga",
+    purpose_receipt_code: "Läste med kvittokoden (anonym avsändare)",
     receipt_case_number: "Ärendenummer",
     receipt_next: "Spara ärendenumret om du vill följa upp ärendet.",
     back_to_my_work: "Till mitt arbete",

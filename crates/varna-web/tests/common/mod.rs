@@ -22,6 +22,13 @@ pub struct App {
     _dir: tempfile::TempDir,
 }
 
+impl App {
+    /// The folder the database file is in.
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+}
+
 pub fn person(id: &str, name: &str, role: Role, units: &[&str]) -> DemoPerson {
     DemoPerson {
         user_id: id.into(),
@@ -84,6 +91,8 @@ pub async fn app_on(oidc: Option<varna_web::oidc::Oidc>, catalog: &varna_workflo
         secure_cookies: false,
         oidc,
         revocations: Arc::new(varna_api::auth::Revocations::backed_by(Arc::clone(&store))),
+        public_form: true,
+        trust_forwarded_for: false,
     });
     App {
         router,

@@ -7,6 +7,7 @@
 //! The file format is documented in `workflows/README.md`.
 
 mod error;
+mod public;
 mod raw;
 mod validate;
 
@@ -21,6 +22,7 @@ use crate::duration::Schedule;
 use crate::vocab::{Lagrum, Role, StateId};
 
 pub use error::{DefinitionError, DefinitionErrors};
+pub use public::PublicIntake;
 pub use validate::{parse, parse_pinned};
 
 /// Which definition a case started under.
@@ -80,6 +82,8 @@ pub struct WorkflowDefinition {
     pub settings: Vec<Setting>,
     /// The documents a case renders, and the steps that freeze them.
     pub documents: Vec<DocumentSpec>,
+    /// The public form, where the lifecycle offers one.
+    pub public: Option<PublicIntake>,
     /// The file text it was parsed from (its hash is `reference.hash`), kept
     /// so that a store can save every version a case may be pinned to.
     pub source: String,

@@ -36,6 +36,27 @@ pub(super) struct RawFile {
     pub(super) settings: Vec<RawSetting>,
     #[serde(default, rename = "document")]
     pub(super) documents: Vec<RawDocument>,
+    pub(super) public: Option<Spanned<RawPublic>>,
+}
+
+/// The public form: see `PublicIntake`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPublic {
+    pub(super) title: Label,
+    pub(super) intro: Label,
+    pub(super) receipt: Label,
+    pub(super) asks: Vec<Name>,
+    #[serde(default)]
+    pub(super) labels: BTreeMap<String, Label>,
+    #[serde(default)]
+    pub(super) sets: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    pub(super) dated: Vec<Name>,
+    #[serde(default)]
+    pub(super) lagrum: BTreeMap<String, Label>,
+    pub(super) shows: Vec<Name>,
+    pub(super) reply: Name,
 }
 
 /// A document the case renders (the anmälan to IVO, the utredning): which

@@ -20,6 +20,7 @@ mod deadlines;
 mod fields;
 mod header;
 mod journal;
+mod public;
 mod references;
 mod states;
 mod transitions;
@@ -150,6 +151,9 @@ impl<'a> Validator<'a> {
         let deadlines = self.deadlines(raw.deadlines, &known, &terms, &raw.terms);
         let journal = raw.journal.map(|j| self.journal(j, &known));
         let documents = self.documents(raw.documents, &known, journal.is_some());
+        let public = raw
+            .public
+            .and_then(|p| self.public(p, &known, &filing, &transitions));
 
         if graph_complete {
             self.check_graph(&states, &state_spans, &transitions);
@@ -175,6 +179,7 @@ impl<'a> Validator<'a> {
             risk: risk.flatten(),
             settings,
             documents,
+            public,
             source: self.text.to_owned(),
         }
     }

@@ -72,7 +72,23 @@ impl Validator<'_> {
     }
 
     pub(super) fn roles(&mut self, names: &[Name]) -> Vec<Role> {
-        names.iter().filter_map(|n| self.word::<Role>(n)).collect()
+        names.iter().filter_map(|n| self.role(n)).collect()
+    }
+
+    /// A role as the file names it (`sender` included: see
+    /// [`Role::from_definition`]).
+    fn role(&mut self, name: &Name) -> Option<Role> {
+        match Role::from_definition(name.get_ref()) {
+            Ok(role) => Some(role),
+            Err(e) => {
+                self.error(
+                    &name.span(),
+                    format!("unknown {} \"{}\"", e.what, e.given),
+                    Some(format!("use one of: {}", e.expected)),
+                );
+                None
+            }
+        }
     }
 
     /// Roles allowed to change a case: known, not read-only, at least one.
@@ -91,7 +107,7 @@ impl Validator<'_> {
         }
         let mut roles = Vec::new();
         for n in names {
-            if let Some(role) = self.word::<Role>(n) {
+            if let Some(role) = self.role(n) {
                 if role.is_read_only() {
                     self.error(
                         &n.span(),

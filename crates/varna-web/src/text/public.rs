@@ -1,0 +1,126 @@
+//! The public form's own words (no sign-in): plain Swedish for anyone,
+//! and English. The form's heading, introduction and field words come
+//! from the lifecycle's `[public]` table.
+
+use super::Lang;
+
+/// Every fixed string of the public pages.
+#[derive(Debug)]
+#[allow(missing_docs)] // one field per string; the Swedish value says what it is
+pub struct PublicText {
+    pub index_title: &'static str,
+    pub index_intro: &'static str,
+    pub have_code: &'static str,
+    pub follow_link: &'static str,
+    pub unit_question: &'static str,
+    pub unit_hint: &'static str,
+    pub lagrum_question: &'static str,
+    pub anonymous_note: &'static str,
+    pub send: &'static str,
+    pub receipt_title: &'static str,
+    pub your_code: &'static str,
+    pub code_hint: &'static str,
+    pub follow_title: &'static str,
+    pub follow_intro: &'static str,
+    pub code_label: &'static str,
+    pub show: &'static str,
+    pub wrong_code: &'static str,
+    pub too_many: &'static str,
+    pub form_too_quick: &'static str,
+    pub form_expired: &'static str,
+    pub case_title: &'static str,
+    pub state: &'static str,
+    pub filed: &'static str,
+    pub you: &'static str,
+    pub us: &'static str,
+    pub nothing_yet: &'static str,
+    pub add_label: &'static str,
+    pub add_hint: &'static str,
+    pub add_send: &'static str,
+    pub added: &'static str,
+    pub closed_note: &'static str,
+    pub leave: &'static str,
+    pub sign_in_link: &'static str,
+}
+
+impl Lang {
+    /// The public pages' words.
+    pub fn public(self) -> &'static PublicText {
+        match self {
+            Lang::Sv => &SV,
+            Lang::En => &EN,
+        }
+    }
+}
+
+const SV: PublicText = PublicText {
+    index_title: "Lämna ett klagomål eller en synpunkt",
+    index_intro: "Du behöver inte logga in och inte skriva ditt namn. Du får en kod som du använder för att följa ärendet.",
+    have_code: "Har du redan lämnat något och fått en kod?",
+    follow_link: "Följ ditt ärende med din kod",
+    unit_question: "Vilken verksamhet gäller det?",
+    unit_hint: "Välj den verksamhet det handlar om. Vet du inte, välj den som ligger närmast.",
+    lagrum_question: "Vad gäller det?",
+    anonymous_note: "Skriv inte ditt namn eller annat som visar vem du är om du vill vara anonym. Vi sparar inte din IP-adress med ärendet.",
+    send: "Skicka",
+    receipt_title: "Tack, vi har tagit emot det du skrev",
+    your_code: "Din kod",
+    code_hint: "Skriv upp koden eller spara den på ett säkert ställe. Den som har koden kan läsa svaret.",
+    follow_title: "Följ ditt ärende",
+    follow_intro: "Skriv koden du fick när du skickade in. Då ser du vad som händer, kan läsa svaret och lägga till mer.",
+    code_label: "Din kod",
+    show: "Visa mitt ärende",
+    wrong_code: "Vi hittar inget ärende med den koden. Kontrollera att du har skrivit rätt.",
+    too_many: "Du har försökt för många gånger. Vänta några minuter och försök igen.",
+    form_too_quick: "Formuläret skickades för snabbt. Vänta några sekunder och skicka igen.",
+    form_expired: "Formuläret har gått ut. Det du skrev finns kvar: skicka igen.",
+    case_title: "Ditt ärende",
+    state: "Läge",
+    filed: "Lämnat",
+    you: "Du",
+    us: "Verksamheten",
+    nothing_yet: "Inget svar ännu.",
+    add_label: "Lägg till något eller svara på en fråga",
+    add_hint: "Det du skriver läggs till i ärendet. Du kan inte ändra det efteråt.",
+    add_send: "Lägg till",
+    added: "Tack, det du skrev är tillagt i ärendet.",
+    closed_note: "Ärendet är avslutat. Du kan inte lägga till något mer här.",
+    leave: "Lämna ett nytt klagomål eller en ny synpunkt",
+    sign_in_link: "Lämna ett klagomål eller en synpunkt utan att logga in",
+};
+
+const EN: PublicText = PublicText {
+    index_title: "Make a complaint or give feedback",
+    index_intro: "You do not need to sign in or give your name. You get a code with which you follow the case.",
+    have_code: "Have you already sent something and got a code?",
+    follow_link: "Follow your case with your code",
+    unit_question: "Which service is it about?",
+    unit_hint: "Choose the service it concerns. If you do not know, choose the nearest one.",
+    lagrum_question: "What is it about?",
+    anonymous_note: "Do not write your name or anything that shows who you are if you want to stay anonymous. We do not keep your IP address with the case.",
+    send: "Send",
+    receipt_title: "Thank you, we have received what you wrote",
+    your_code: "Your code",
+    code_hint: "Write the code down or keep it somewhere safe. Whoever has the code can read the answer.",
+    follow_title: "Follow your case",
+    follow_intro: "Type the code you got when you sent it. Then you see what happens, can read the answer and add more.",
+    code_label: "Your code",
+    show: "Show my case",
+    wrong_code: "We find no case with that code. Check that you typed it correctly.",
+    too_many: "You have tried too many times. Wait a few minutes and try again.",
+    form_too_quick: "The form was sent too quickly. Wait a few seconds and send it again.",
+    form_expired: "The form has expired. What you wrote is kept: send it again.",
+    case_title: "Your case",
+    state: "Status",
+    filed: "Sent",
+    you: "You",
+    us: "The service",
+    nothing_yet: "No answer yet.",
+    add_label: "Add something or answer a question",
+    add_hint: "What you write is added to the case. You cannot change it afterwards.",
+    add_send: "Add",
+    added: "Thank you, what you wrote has been added to the case.",
+    closed_note: "The case is closed. You cannot add anything more here.",
+    leave: "Make a new complaint or give new feedback",
+    sign_in_link: "Make a complaint or give feedback without signing in",
+};
