@@ -141,6 +141,10 @@ fn metrics_count_commands_and_reads_by_outcome_and_show_the_backlog_behind_a_tok
     assert_eq!(value(&text, "varna_deadlines_overdue"), 0.0);
     assert_eq!(value(&text, "varna_access_log_queued_reads"), 0.0);
     assert!(value(&text, "varna_db_pool_connections") >= 1.0);
+    assert_eq!(value(&text, "varna_commands_waiting_for_writer"), 0.0);
+    let transactions = value(&text, "varna_command_transactions_total");
+    assert!(transactions >= 1.0, "{text}");
+    assert!(value(&text, "varna_commands_committed_total") >= transactions);
     assert!(!text.contains(&id), "no case id in the metrics");
     assert!(!text.contains("linden"), "no unit in the metrics");
     server.stop();

@@ -47,6 +47,9 @@ pub struct Metrics {
     access_log_queued: Gauge,
     pool_connections: Gauge,
     pool_idle: Gauge,
+    commands_waiting: Gauge,
+    command_transactions: Counter,
+    commands_committed: Counter,
 }
 
 impl Default for Metrics {
@@ -79,6 +82,9 @@ impl Metrics {
             access_log_queued: Gauge::default(),
             pool_connections: Gauge::default(),
             pool_idle: Gauge::default(),
+            commands_waiting: Gauge::default(),
+            command_transactions: Counter::default(),
+            commands_committed: Counter::default(),
             registry: Registry::with_prefix("varna"),
         };
         metrics.registry.register(
@@ -139,6 +145,21 @@ impl Metrics {
             "Idle database connections in the pool",
             metrics.pool_idle.clone(),
         );
+        metrics.registry.register(
+            "commands_waiting_for_writer",
+            "Commands queued for the single writer now",
+            metrics.commands_waiting.clone(),
+        );
+        metrics.registry.register(
+            "command_transactions",
+            "Write transactions commands committed (several waiting commands share one)",
+            metrics.command_transactions.clone(),
+        );
+        metrics.registry.register(
+            "commands_committed",
+            "Commands committed (divided by command_transactions: commands per commit)",
+            metrics.commands_committed.clone(),
+        );
         metrics
     }
 
@@ -178,6 +199,14 @@ impl Metrics {
         self.pool_connections
             .set(i64::from(gauges.pool_connections));
         self.pool_idle.set(i64::from(gauges.pool_idle));
+        self.commands_waiting.set(int(gauges.commands_waiting));
+        // The store counts from its start; the counters catch up to it.
+        for (counter, total) in [
+            (&self.command_transactions, gauges.command_transactions),
+            (&self.commands_committed, gauges.commands_committed),
+        ] {
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
         let mut text = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut text, &self.registry)
             .expect("writing to a String does not fail");

@@ -1,6 +1,7 @@
 //! What an operator watches, read at one moment for `/metrics`: the
 //! notification backlog and its oldest entry, overdue deadlines, rows
-//! waiting for the access-log writer, and the connection pool. Counts and
+//! waiting for the access-log writer, the connection pool, and commands
+//! waiting for the writer and committed (group commit). Counts and
 //! ages only: nothing here names a case or a person.
 
 use chrono::{DateTime, Utc};
@@ -29,6 +30,13 @@ pub struct Gauges {
     pub pool_connections: u32,
     /// Of those, idle.
     pub pool_idle: u32,
+    /// Commands waiting for the writer now.
+    pub commands_waiting: u64,
+    /// Write transactions commands have committed since the server started.
+    pub command_transactions: u64,
+    /// Commands those transactions held (more than the transactions when
+    /// commands waiting together were committed together).
+    pub commands_committed: u64,
 }
 
 impl Store {
@@ -73,7 +81,11 @@ impl Store {
             .count(&self.db)
             .await?;
         let (pool_connections, pool_idle) = self.pool_use();
+        let (command_transactions, commands_committed) = self.command_commits();
         Ok(Gauges {
+            commands_waiting: self.commands_waiting() as u64,
+            command_transactions,
+            commands_committed,
             undelivered,
             oldest_undelivered_seconds: oldest.map_or(0.0, |o| {
                 std::cmp::Ord::max((now - o.created_at).num_milliseconds(), 0) as f64 / 1000.0

@@ -124,6 +124,8 @@ pub struct Store {
     definitions: definitions::Definitions,
     changes: changes::Changes,
     access: access::AccessWriter,
+    /// Commands waiting for the writer, and the slot (group commit).
+    group: commands::Group,
 }
 
 impl Store {
@@ -149,6 +151,7 @@ impl Store {
             db,
             definitions: definitions::Definitions::default(),
             changes: changes::Changes::new(),
+            group: commands::Group::default(),
         };
         if fill_projections {
             tracing::info!("filling the new report projections from the event log");

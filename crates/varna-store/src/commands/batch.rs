@@ -290,8 +290,12 @@ impl Batch {
     }
 
     /// Computes the hashes (fetching each existing case's last hash), then
-    /// writes events, projections, outbox and the new chain head.
-    pub(super) async fn write(mut self, txn: &DatabaseTransaction) -> Result<Vec<CaseChange>> {
+    /// writes events, projections, outbox and the new chain head; the
+    /// changes to announce and the head after.
+    pub(super) async fn write(
+        mut self,
+        txn: &DatabaseTransaction,
+    ) -> Result<(Vec<CaseChange>, ChainHead)> {
         let changes = self.changes();
         let mut global = self.head.global_hash.clone();
         let mut last_hash: std::collections::HashMap<String, String> =
@@ -367,11 +371,17 @@ impl Batch {
         let head = audit_head::ActiveModel {
             id: Set(1),
             global_seq: Set(self.head.global_seq),
-            global_hash: Set(global),
+            global_hash: Set(global.clone()),
         };
         head.update(txn).await?;
         Changes::stage(txn, &changes).await?;
-        Ok(changes)
+        Ok((
+            changes,
+            ChainHead {
+                global_seq: self.head.global_seq,
+                global_hash: global,
+            },
+        ))
     }
 
     /// The notices for every event the batch appends.

@@ -20,7 +20,7 @@ use varna_workflow::{
     decide, decide_filing, mark_duplicate, relate_cases,
 };
 
-use crate::backend::{ChainHead, begin_write};
+use crate::backend::ChainHead;
 use crate::chain::{self};
 use crate::changes::CaseChange;
 use crate::entities::{case_person, cases, org};
@@ -28,10 +28,13 @@ use crate::error::{Error, Result};
 use crate::{CaseId, Store};
 
 mod batch;
+mod group;
 mod idempotency;
 
 use batch::Batch;
 pub(crate) use batch::{event_row, seal};
+pub(crate) use group::Group;
+use group::Staged;
 use idempotency::{command_fingerprint, remember, replayed, request_hash};
 
 /// Options every command takes.
@@ -110,16 +113,51 @@ impl Store {
             &command.fields,
             personnummer.map(Personnummer::digits),
         ));
-        let (txn, head) = begin_write(&self.db).await?;
-        if let Some(earlier) = replayed(&txn, actor, &options, &request).await? {
-            txn.rollback().await?;
-            return Ok(earlier);
+        let personnummer = personnummer.cloned();
+        let actor = actor.clone();
+        self.in_turn(Box::new(move |store, txn, head| {
+            Box::pin(async move {
+                let filing = Filing {
+                    def,
+                    command,
+                    personnummer,
+                    receipt,
+                };
+                store
+                    .file_in(txn, head, filing, &actor, &options, &request, &facts)
+                    .await
+            })
+        }))
+        .await
+    }
+
+    /// The filing inside a group's transaction.
+    #[allow(clippy::too_many_arguments)]
+    async fn file_in(
+        &self,
+        txn: &DatabaseTransaction,
+        head: ChainHead,
+        filing: Filing,
+        actor: &Actor,
+        options: &CommandOptions,
+        request: &str,
+        facts: &Facts,
+    ) -> Result<Staged> {
+        let Filing {
+            def,
+            command,
+            personnummer,
+            receipt,
+        } = filing;
+        let personnummer = personnummer.as_ref();
+        if let Some(earlier) = replayed(txn, actor, options, request).await? {
+            return Ok(Staged::replay(earlier, head));
         }
         // The engine decides first: whether this person may file for the
         // unit at all is answered before whether the unit exists.
         let unit = command.unit.as_str().to_owned();
-        let mut decision = decide_filing(&def, command, &facts)?;
-        ensure_unit(&txn, &unit).await?;
+        let mut decision = decide_filing(&def, command, facts)?;
+        ensure_unit(txn, &unit).await?;
         let salt = match (personnummer, decision.events.first_mut()) {
             (Some(p), Some(first)) => Some(crate::person::commit(first, p)?),
             _ => None,
@@ -134,18 +172,18 @@ impl Store {
                 opened_epoch: Set(case.opened_at.timestamp()),
                 salt: Set(Some(salt)),
             }
-            .insert(&txn)
+            .insert(txn)
             .await?;
         }
         let mut opened = Vec::new();
         batch
             .carry_out(
                 self,
-                &txn,
+                txn,
                 &case_id,
                 &case,
                 &decision.effects,
-                &facts,
+                facts,
                 &mut opened,
             )
             .await?;
@@ -154,7 +192,7 @@ impl Store {
             .iter()
             .find(|c| c.id == case_id)
             .map_or(1, |c| c.case.version);
-        let changes = batch.write(&txn).await?;
+        let (changes, head) = batch.write(txn).await?;
         if let Some(code_hash) = receipt {
             crate::entities::receipt::ActiveModel {
                 code_hash: Set(code_hash),
@@ -162,21 +200,19 @@ impl Store {
                 sender_id: Set(actor.id.as_str().to_owned()),
                 created_at: Set(facts.now),
             }
-            .insert(&txn)
+            .insert(txn)
             .await?;
         }
-        remember(
-            &txn, actor, &options, &request, &case_id, version, facts.now,
-        )
-        .await?;
-        txn.commit().await?;
-        self.announce(changes);
-        tracing::info!(case = %case_id, workflow, "case filed");
-        Ok(Applied {
-            case_id,
-            version,
-            opened,
-            replayed: false,
+        remember(txn, actor, options, request, &case_id, version, facts.now).await?;
+        Ok(Staged {
+            applied: Applied {
+                case_id,
+                version,
+                opened,
+                replayed: false,
+            },
+            changes,
+            head,
         })
     }
 
@@ -246,32 +282,61 @@ impl Store {
             case_id.to_string(),
             command_fingerprint(&command),
         ));
-        let (txn, head, case, def) = match self
-            .begin_on_case(case_id, actor, &options, &request)
-            .await?
-        {
-            Begun::Replayed(earlier) => return Ok(earlier),
-            Begun::Ready {
-                txn,
-                head,
-                case,
-                def,
-            } => (txn, head, case, def),
-        };
-        let mut decision: Decision = decide(&def, &case, command, &facts)?;
+        let case_id = case_id.clone();
+        let actor = actor.clone();
+        self.in_turn(Box::new(move |store, txn, head| {
+            Box::pin(async move {
+                let begun = store
+                    .on_case(txn, &case_id, &actor, &options, &request)
+                    .await?;
+                let (case, def) = match begun {
+                    Begun::Replayed(earlier) => return Ok(Staged::replay(earlier, head)),
+                    Begun::Ready { case, def } => (case, def),
+                };
+                let run = Run {
+                    txn,
+                    head,
+                    facts: &facts,
+                };
+                store
+                    .execute_in(
+                        run, &case_id, case, def, command, kept, &actor, &options, &request,
+                    )
+                    .await
+            })
+        }))
+        .await
+    }
+
+    /// A command on an existing case inside a group's transaction.
+    #[allow(clippy::too_many_arguments)]
+    async fn execute_in(
+        &self,
+        run: Run<'_>,
+        case_id: &CaseId,
+        case: Case,
+        def: Arc<WorkflowDefinition>,
+        command: Command,
+        kept: Option<crate::entities::attachment::ActiveModel>,
+        actor: &Actor,
+        options: &CommandOptions,
+        request: &str,
+    ) -> Result<Staged> {
+        let Run { txn, head, facts } = run;
+        let mut decision: Decision = decide(&def, &case, command, facts)?;
         let frozen =
-            crate::documents::freeze(&txn, case_id, &def, &case, &mut decision.events).await?;
+            crate::documents::freeze(txn, case_id, &def, &case, &mut decision.events).await?;
         let mut batch = Batch::new(head, facts.now);
         let case = batch.append_to(case_id, &def, case, decision.events)?;
         let mut opened = Vec::new();
         batch
             .carry_out(
                 self,
-                &txn,
+                txn,
                 case_id,
                 &case,
                 &decision.effects,
-                &facts,
+                facts,
                 &mut opened,
             )
             .await?;
@@ -280,26 +345,27 @@ impl Store {
             .iter()
             .find(|c| &c.id == case_id)
             .map_or(case.version, |c| c.case.version);
-        let changes = batch.write(&txn).await?;
+        let (changes, head) = batch.write(txn).await?;
         if !frozen.is_empty() {
             crate::entities::document::Entity::insert_many(frozen)
-                .exec_without_returning(&txn)
+                .exec_without_returning(txn)
                 .await?;
         }
         if let Some(row) = kept {
             crate::entities::attachment::Entity::insert(row)
-                .exec_without_returning(&txn)
+                .exec_without_returning(txn)
                 .await?;
         }
-        remember(&txn, actor, &options, &request, case_id, version, facts.now).await?;
-        txn.commit().await?;
-        self.announce(changes);
-        tracing::info!(case = %case_id, version, "command applied");
-        Ok(Applied {
-            case_id: case_id.clone(),
-            version,
-            opened,
-            replayed: false,
+        remember(txn, actor, options, request, case_id, version, facts.now).await?;
+        Ok(Staged {
+            applied: Applied {
+                case_id: case_id.clone(),
+                version,
+                opened,
+                replayed: false,
+            },
+            changes,
+            head,
         })
     }
 
@@ -314,7 +380,7 @@ impl Store {
         options: CommandOptions,
     ) -> Result<Applied> {
         let (here, there) = (case_id.to_string(), other.to_string());
-        self.link_pair("link", case_id, other, actor, options, |_, _| {
+        self.link_pair("link", case_id, other, actor, options, move |_, _| {
             relate_cases(&here, &there)
         })
         .await
@@ -332,9 +398,14 @@ impl Store {
         options: CommandOptions,
     ) -> Result<Applied> {
         let (dup, orig) = (duplicate.to_string(), original.to_string());
-        self.link_pair("duplicate", duplicate, original, actor, options, |d, o| {
-            mark_duplicate(&dup, d, &orig, o)
-        })
+        self.link_pair(
+            "duplicate",
+            duplicate,
+            original,
+            actor,
+            options,
+            move |d, o| mark_duplicate(&dup, d, &orig, o),
+        )
         .await
     }
 
@@ -342,54 +413,59 @@ impl Store {
     /// two cases' commands from the cases as they stand (first `case_id`'s).
     async fn link_pair(
         &self,
-        what: &str,
+        what: &'static str,
         case_id: &CaseId,
         other: &CaseId,
         actor: &Actor,
         options: CommandOptions,
-        commands: impl FnOnce(&Case, &Case) -> std::result::Result<[Command; 2], Rejection>,
+        commands: impl FnOnce(&Case, &Case) -> std::result::Result<[Command; 2], Rejection>
+        + Send
+        + 'static,
     ) -> Result<Applied> {
         let facts = facts(actor, options.now);
         let request = request_hash(&(what, case_id.to_string(), other.to_string()));
-        let (txn, head, case, def) = match self
-            .begin_on_case(case_id, actor, &options, &request)
-            .await?
-        {
-            Begun::Replayed(earlier) => return Ok(earlier),
-            Begun::Ready {
-                txn,
-                head,
-                case,
-                def,
-            } => (txn, head, case, def),
-        };
-        let (other_case, other_def) = self.load_for_update(&txn, other).await?;
-        let [here, there] = commands(&case, &other_case)?;
-        let here = decide(&def, &case, here, &facts)?;
-        let there = decide(&other_def, &other_case, there, &facts)?;
-        let mut batch = Batch::new(head, facts.now);
-        let case = batch.append_to(case_id, &def, case, here.events)?;
-        batch.append_to(other, &other_def, other_case, there.events)?;
-        let changes = batch.write(&txn).await?;
-        remember(
-            &txn,
-            actor,
-            &options,
-            &request,
-            case_id,
-            case.version,
-            facts.now,
-        )
-        .await?;
-        txn.commit().await?;
-        self.announce(changes);
-        tracing::info!(case = %case_id, other = %other, what, "cases linked");
-        Ok(Applied {
-            case_id: case_id.clone(),
-            version: case.version,
-            opened: Vec::new(),
-            replayed: false,
-        })
+        let (case_id, other, actor) = (case_id.clone(), other.clone(), actor.clone());
+        self.in_turn(Box::new(move |store, txn, head| {
+            Box::pin(async move {
+                let (case, def) = match store
+                    .on_case(txn, &case_id, &actor, &options, &request)
+                    .await?
+                {
+                    Begun::Replayed(earlier) => return Ok(Staged::replay(earlier, head)),
+                    Begun::Ready { case, def } => (case, def),
+                };
+                let (other_case, other_def) = store.load_for_update(txn, &other).await?;
+                let [here, there] = commands(&case, &other_case)?;
+                let here = decide(&def, &case, here, &facts)?;
+                let there = decide(&other_def, &other_case, there, &facts)?;
+                let mut batch = Batch::new(head, facts.now);
+                let case = batch.append_to(&case_id, &def, case, here.events)?;
+                batch.append_to(&other, &other_def, other_case, there.events)?;
+                let (changes, head) = batch.write(txn).await?;
+                remember(
+                    txn,
+                    &actor,
+                    &options,
+                    &request,
+                    &case_id,
+                    case.version,
+                    facts.now,
+                )
+                .await?;
+                tracing::debug!(case = %case_id, other = %other, what, "cases linked");
+                Ok(Staged {
+                    applied: Applied {
+                        case_id: case_id.clone(),
+                        version: case.version,
+                        opened: Vec::new(),
+                        replayed: false,
+                    },
+                    changes,
+                    head,
+                })
+            })
+        }))
+        .await
     }
 
     fn announce(&self, changes: Vec<CaseChange>) {
@@ -397,22 +473,21 @@ impl Store {
             .announce(self.db.get_database_backend(), changes);
     }
 
-    /// Opens a command on an existing case: takes the writer slot, answers
-    /// a repeated idempotency key with its first result, loads the case and
-    /// checks the expected version.
-    async fn begin_on_case(
+    /// Opens a command on an existing case in the group's transaction:
+    /// answers a repeated idempotency key with its first result, loads the
+    /// case and checks the expected version.
+    async fn on_case(
         &self,
+        txn: &DatabaseTransaction,
         case_id: &CaseId,
         actor: &Actor,
         options: &CommandOptions,
         request: &str,
     ) -> Result<Begun> {
-        let (txn, head) = begin_write(&self.db).await?;
-        if let Some(earlier) = replayed(&txn, actor, options, request).await? {
-            txn.rollback().await?;
+        if let Some(earlier) = replayed(txn, actor, options, request).await? {
             return Ok(Begun::Replayed(earlier));
         }
-        let (case, def) = self.load_for_update(&txn, case_id).await?;
+        let (case, def) = self.load_for_update(txn, case_id).await?;
         if let Some(expected) = options.expected_version
             && expected != case.version
         {
@@ -421,12 +496,7 @@ impl Store {
                 actual: case.version,
             });
         }
-        Ok(Begun::Ready {
-            txn,
-            head,
-            case,
-            def,
-        })
+        Ok(Begun::Ready { case, def })
     }
 
     async fn load_for_update(
@@ -464,14 +534,28 @@ async fn ensure_unit(txn: &DatabaseTransaction, unit: &str) -> Result<()> {
     }
 }
 
-/// A command's transaction, opened on a case, or the stored result of its first run.
+/// A command opened on a case, or the stored result of its first run.
 #[allow(clippy::large_enum_variant)] // returned once per command and destructured at once
 enum Begun {
     Replayed(Applied),
     Ready {
-        txn: DatabaseTransaction,
-        head: ChainHead,
         case: Case,
         def: Arc<WorkflowDefinition>,
     },
+}
+
+/// A filing as the group's work carries it.
+struct Filing {
+    def: Arc<WorkflowDefinition>,
+    command: FileCase,
+    personnummer: Option<Personnummer>,
+    receipt: Option<String>,
+}
+
+/// Where a command runs: the group's transaction, the chain head the
+/// commands before it left, and the facts of the moment.
+struct Run<'a> {
+    txn: &'a DatabaseTransaction,
+    head: ChainHead,
+    facts: &'a Facts,
 }

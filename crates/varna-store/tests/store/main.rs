@@ -24,6 +24,7 @@ on_both_backends!(
     a_refused_command_writes_nothing,
     a_stale_writer_gets_a_conflict,
     racing_writers_exactly_one_wins,
+    commands_waiting_together_commit_together_and_each_is_answered_alone,
     an_idempotent_retry_returns_the_first_result,
     verify_detects_a_changed_payload,
     verify_reads_a_payload_stored_in_another_form_by_its_content,
@@ -262,6 +263,107 @@ async fn racing_writers_exactly_one_wins(h: Harness) {
     assert_eq!(
         store.verify_audit(|_| {}).await.expect("verifies").problem,
         None
+    );
+}
+
+/// Group commit: the commands waiting for the writer go in one
+/// transaction, each decided against what the earlier ones left; a refused
+/// command, a stale version and an idempotent replay are each answered on
+/// their own, and the rest commit.
+async fn commands_waiting_together_commit_together_and_each_is_answered_alone(h: Harness) {
+    let store = &h.store;
+    let sas = actor(Role::Sas, LINDEN);
+    let reporter = actor(Role::Reporter, LINDEN);
+    let a = file_lex_sarah(store, LINDEN).await.case_id;
+    let b = file_lex_sarah(store, LINDEN).await.case_id;
+    let keyed = |key: &str, hours| CommandOptions {
+        idempotency_key: Some(key.to_owned()),
+        ..at(hours)
+    };
+    let acknowledge = || transition("acknowledge", fields(&[]));
+    let first = store
+        .execute(&b, acknowledge(), &sas, keyed("ack-b", 1))
+        .await
+        .expect("acknowledged");
+    let (commits_before, commands_before) = store.command_commits();
+
+    let slot = store.hold_writer().await;
+    let at_version = |version, hours| CommandOptions {
+        expected_version: Some(version),
+        ..at(hours)
+    };
+    // In the order they queue: a at version 1 → 2; a reporter's refused
+    // step; a stale version (a is at 2 by then); the same step again with
+    // a's new version (decided against what the first left); a replay of
+    // b's acknowledgement; a new filing.
+    let commands = async {
+        tokio::join!(
+            store.execute(&a, acknowledge(), &sas, at_version(1, 2)),
+            store.execute(&a, entry("causes"), &reporter, at(2)),
+            store.execute(&a, entry("causes"), &sas, at_version(1, 2)),
+            store.execute(&a, entry("causes"), &sas, at_version(2, 2)),
+            store.execute(&b, acknowledge(), &sas, keyed("ack-b", 1)),
+            file_avvikelse(store, LINDEN, Lagrum::Sol, 2),
+        )
+    };
+    let release = async {
+        while store.commands_waiting() < 6 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        drop(slot);
+    };
+    let ((acknowledged, refused, stale, journal, replay, filed), ()) =
+        tokio::join!(commands, release);
+
+    assert_eq!(acknowledged.expect("a acknowledged").version, 2);
+    assert!(
+        matches!(refused, Err(Error::Rejected(Rejection::Forbidden { .. }))),
+        "{refused:?}"
+    );
+    assert!(
+        matches!(
+            stale,
+            Err(Error::Conflict {
+                expected: 1,
+                actual: 2
+            })
+        ),
+        "{stale:?}"
+    );
+    assert_eq!(journal.expect("the entry on a at 2").version, 3);
+    let replay = replay.expect("the replay");
+    assert!(replay.replayed && replay.version == first.version && replay.case_id == b);
+    assert_eq!(filed.version, 1);
+    let (commits, commands) = store.command_commits();
+    assert_eq!(
+        (commits - commits_before, commands - commands_before),
+        (1, 4),
+        "one transaction for the four that went through ({})",
+        h.backend
+    );
+
+    let a_now = store.case(&a).await.expect("reads").expect("a");
+    assert_eq!(
+        (a_now.summary.version, a_now.summary.state.as_str()),
+        (3, "utredning")
+    );
+    assert_eq!(store.history(&a).await.expect("history").len(), 3);
+    assert_eq!(
+        store.history(&b).await.expect("history").len(),
+        2,
+        "b unchanged"
+    );
+    assert_eq!(
+        store.verify_audit(|_| {}).await.expect("verifies").problem,
+        None,
+        "{}",
+        h.backend
+    );
+    let check = store.check_projections(|_| {}).await.expect("checks");
+    assert!(
+        check.differing.is_empty(),
+        "projections equal a rebuild: {:?}",
+        check.differing
     );
 }
 

@@ -1,0 +1,247 @@
+//! Group commit: commands queue for the single writer. The command that
+//! gets the writer slot takes every command waiting (at most
+//! [`MAX_GROUP`]), runs each against the state the earlier ones left, in
+//! one transaction and each in a savepoint of its own, and answers each
+//! after the one shared commit. A refused or conflicting command is rolled
+//! back to its savepoint and answered alone; it never fails the others.
+//! Idempotency and expected versions mean what they meant: a replay finds
+//! the key an earlier command of the same group wrote, a stale version
+//! sees the versions the earlier commands left.
+//!
+//! On PostgreSQL the chain head stays locked for one transaction of many
+//! commands, not one each, so servers sharing a database still extend one
+//! chain; on SQLite the group is one `BEGIN IMMEDIATE` and one fsync.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
+use tokio::sync::oneshot;
+
+use crate::backend::{ChainHead, begin_write};
+use crate::changes::CaseChange;
+use crate::error::{Error, Result};
+use crate::{Applied, Store};
+
+/// The most commands one transaction takes.
+pub(crate) const MAX_GROUP: usize = 64;
+
+/// What one command staged in the group's transaction.
+pub(super) struct Staged {
+    /// Its answer, given once the group commits.
+    pub(super) applied: Applied,
+    /// What to announce once committed.
+    pub(super) changes: Vec<CaseChange>,
+    /// The chain head after it (the next command's start).
+    pub(super) head: ChainHead,
+}
+
+impl Staged {
+    /// The stored answer of an earlier identical command: nothing written.
+    pub(super) fn replay(applied: Applied, head: ChainHead) -> Staged {
+        Staged {
+            applied,
+            changes: Vec::new(),
+            head,
+        }
+    }
+}
+
+/// One command's work inside a group's transaction, from the chain head
+/// the commands before it left.
+pub(super) type Work = Box<
+    dyn for<'a> FnOnce(
+            &'a Store,
+            &'a DatabaseTransaction,
+            ChainHead,
+        ) -> Pin<Box<dyn Future<Output = Result<Staged>> + Send + 'a>>
+        + Send,
+>;
+
+struct Job {
+    work: Work,
+    reply: oneshot::Sender<Result<Applied>>,
+}
+
+/// The queue, the writer slot and what they have done.
+#[derive(Default)]
+pub(crate) struct Group {
+    queue: Mutex<VecDeque<Job>>,
+    slot: tokio::sync::Mutex<()>,
+    commits: AtomicU64,
+    committed: AtomicU64,
+}
+
+impl std::fmt::Debug for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Group")
+            .field("commits", &self.commits)
+            .field("committed", &self.committed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The answer of a command whose group ended without one (its writer was
+/// cancelled): whether it committed is not known, so the caller retries
+/// with its idempotency key.
+fn interrupted() -> Error {
+    Error::Database(DbErr::Custom(
+        "the write was interrupted before it was answered; retry it with the same idempotency key"
+            .into(),
+    ))
+}
+
+/// The same failure for every command of a group (errors are not `Clone`).
+fn shared(e: &Error) -> Error {
+    Error::Database(DbErr::Custom(format!(
+        "the group's transaction failed: {e}"
+    )))
+}
+
+impl Store {
+    /// Runs `work` in the next group and answers when that group commits.
+    pub(super) async fn in_turn(&self, work: Work) -> Result<Applied> {
+        let (reply, mut answer) = oneshot::channel();
+        self.group
+            .queue
+            .lock()
+            .expect("never poisoned")
+            .push_back(Job { work, reply });
+        let _slot = self.group.slot.lock().await;
+        loop {
+            match answer.try_recv() {
+                Ok(result) => return result,
+                Err(oneshot::error::TryRecvError::Closed) => return Err(interrupted()),
+                Err(oneshot::error::TryRecvError::Empty) => {}
+            }
+            let jobs: Vec<Job> = {
+                let mut queue = self.group.queue.lock().expect("never poisoned");
+                let n = queue.len().min(MAX_GROUP);
+                queue.drain(..n).collect()
+            };
+            if jobs.is_empty() {
+                return Err(interrupted());
+            }
+            self.run_group(jobs).await;
+        }
+    }
+
+    /// One transaction for `jobs`, each answered.
+    async fn run_group(&self, mut jobs: Vec<Job>) {
+        let (txn, mut head) = match begin_write(&self.db).await {
+            Ok(begun) => begun,
+            Err(e) => {
+                for job in jobs {
+                    let _ = job.reply.send(Err(shared(&e)));
+                }
+                return;
+            }
+        };
+        let count = jobs.len();
+        if count == 1 {
+            // Alone: no savepoint, a refusal rolls the transaction back.
+            let job = jobs.pop().expect("one job");
+            match (job.work)(self, &txn, head).await {
+                Ok(staged) => self.commit(txn, vec![(job.reply, staged)]).await,
+                Err(e) => {
+                    let _ = txn.rollback().await;
+                    let _ = job.reply.send(Err(e));
+                }
+            }
+            return;
+        }
+        let mut done = Vec::with_capacity(count);
+        for job in jobs {
+            let point = match txn.begin().await {
+                Ok(point) => point,
+                Err(e) => {
+                    let _ = job.reply.send(Err(e.into()));
+                    continue;
+                }
+            };
+            match (job.work)(self, &point, head.clone()).await {
+                Ok(staged) => match point.commit().await {
+                    Ok(()) => {
+                        head = staged.head.clone();
+                        done.push((job.reply, staged));
+                    }
+                    Err(e) => {
+                        // A savepoint that cannot be released leaves the
+                        // transaction in doubt: nothing of it commits.
+                        let e: Error = e.into();
+                        let _ = txn.rollback().await;
+                        for (reply, _) in done {
+                            let _ = reply.send(Err(shared(&e)));
+                        }
+                        let _ = job.reply.send(Err(e));
+                        return;
+                    }
+                },
+                Err(e) => {
+                    let _ = point.rollback().await;
+                    let _ = job.reply.send(Err(e));
+                }
+            }
+        }
+        if done.is_empty() {
+            let _ = txn.rollback().await;
+        } else {
+            self.commit(txn, done).await;
+        }
+        tracing::debug!(commands = count, "group of commands written");
+    }
+
+    /// Commits a group's transaction, then announces and answers each
+    /// command in it (or gives each the failure).
+    async fn commit(
+        &self,
+        txn: DatabaseTransaction,
+        done: Vec<(oneshot::Sender<Result<Applied>>, Staged)>,
+    ) {
+        match txn.commit().await {
+            Ok(()) => {
+                self.group.commits.fetch_add(1, Ordering::Relaxed);
+                self.group
+                    .committed
+                    .fetch_add(done.len() as u64, Ordering::Relaxed);
+                for (reply, staged) in done {
+                    self.announce(staged.changes);
+                    tracing::info!(case = %staged.applied.case_id, version = staged.applied.version, replayed = staged.applied.replayed, "command committed");
+                    let _ = reply.send(Ok(staged.applied));
+                }
+            }
+            Err(e) => {
+                let e: Error = e.into();
+                tracing::warn!(error = %e, commands = done.len(), "a group's commit failed: none of its commands was applied");
+                for (reply, _) in done {
+                    let _ = reply.send(Err(shared(&e)));
+                }
+            }
+        }
+    }
+
+    /// How many write transactions commands have committed, and how many
+    /// commands they held (their ratio: commands per commit).
+    pub fn command_commits(&self) -> (u64, u64) {
+        (
+            self.group.commits.load(Ordering::Relaxed),
+            self.group.committed.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Holds the writer slot until the guard drops: commands queue
+    /// meanwhile and the next group takes them all (tests use it to put
+    /// chosen commands in one group).
+    #[doc(hidden)]
+    pub async fn hold_writer(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.group.slot.lock().await
+    }
+
+    /// How many commands wait for the writer now.
+    pub fn commands_waiting(&self) -> usize {
+        self.group.queue.lock().expect("never poisoned").len()
+    }
+}
