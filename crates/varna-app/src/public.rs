@@ -43,6 +43,8 @@ pub(crate) struct PublicLimits {
     /// Wrong codes per caller and minute; when they are used up, even a
     /// right code waits.
     wrong_codes: FilingRate,
+    /// Additions to a case through a code, per caller and minute.
+    additions: FilingRate,
 }
 
 impl Default for PublicLimits {
@@ -51,6 +53,7 @@ impl Default for PublicLimits {
             filings: FilingRate::new(3),
             all: FilingRate::new(60),
             wrong_codes: FilingRate::new(5),
+            additions: FilingRate::new(5),
         }
     }
 }
@@ -299,6 +302,13 @@ impl App {
     /// reply step), and returns the case as they now see it.
     pub async fn sender_adds(&self, code: &str, text: &str, caller: &str) -> Result<PublicCase> {
         let (sender, case_id) = self.sender_of(code, caller).await?;
+        if !self.public.additions.allow(caller) {
+            tracing::info!("an addition through a receipt code was refused: over the rate limit");
+            return Err(AppError::new(
+                Code::RateLimited,
+                "too many additions in a short time: wait a few minutes and try again",
+            ));
+        }
         let reads = Reads::default();
         let view = self
             .session(&sender, &reads)

@@ -297,6 +297,23 @@ async fn wrong_codes_reveal_nothing_and_are_limited_per_caller() {
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let code = code_of(&send(&mut sender, &form, &answers(WHAT)).await);
 
+    // The sender adds at most five times a minute.
+    let page = follow(&mut sender, &code).await;
+    let csrf = page.csrf();
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let text = format!("Tillägg {i}");
+        let added = sender
+            .post(
+                "/anonym/folj/lagg-till",
+                &[("csrf", &csrf), ("code", &code), ("text", &text)],
+            )
+            .await;
+        statuses.push(added.status);
+    }
+    assert_eq!(statuses[..5], [StatusCode::OK; 5]);
+    assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
+
     let mut guesser = Browser::new(&app);
     let mut answers_seen = std::collections::BTreeSet::new();
     for guess in [
