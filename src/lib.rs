@@ -15,6 +15,7 @@ mod maintenance;
 mod metrics;
 pub mod progress;
 pub mod report;
+mod retention;
 mod serve;
 pub mod telemetry;
 pub mod workflows;

@@ -39,6 +39,8 @@ pub(crate) struct ServeConfig {
     pub(crate) limits: ServeLimits,
     /// Signed checkpoints of the audit chain, written outside the database.
     pub(crate) checkpoints: Option<crate::checkpoint::CheckpointSettings>,
+    /// How often the server disposes of what the gallringsbeslut makes due (off: `None`).
+    pub(crate) retention_interval: Option<std::time::Duration>,
 }
 
 /// What bounds the server's work (the "Security and limits" flags).
@@ -186,6 +188,13 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         ))),
         _ => None,
     };
+    let gallring = config.retention_interval.map(|every| {
+        tokio::spawn(crate::retention::on_schedule(
+            Arc::clone(&store),
+            every,
+            worker_shutdown.clone(),
+        ))
+    });
     let worker = tokio::spawn(worker.run(worker_shutdown));
     let revocations = Arc::new(Revocations::backed_by(Arc::clone(&store)));
     revocations
@@ -308,6 +317,10 @@ pub(crate) async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let _ = stop_worker.send(true);
     if let Some(checkpoints) = checkpoints {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), checkpoints).await;
+    }
+    if let Some(gallring) = gallring {
+        // A case being disposed of finishes (its own transaction) or is untouched.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), gallring).await;
     }
     if tokio::time::timeout(std::time::Duration::from_secs(10), worker)
         .await

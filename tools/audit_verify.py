@@ -39,7 +39,9 @@ def timestamp(text):
     return t.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical(row):
+def canonical(row, digest=None):
+    """Version 1: the payload itself; version 2 (or `digest` given): the
+    payload's digest under "payload_digest"."""
     envelope = {
         "actor_id": row["actor_id"],
         "actor_role": row["actor_role"],
@@ -47,11 +49,25 @@ def canonical(row):
         "event_type": row["event_type"],
         "event_version": row["event_version"],
         "occurred_at": timestamp(row["occurred_at"]),
-        "payload": json.loads(row["payload"]),
         "recorded_at": timestamp(row["recorded_at"]),
         "sequence": row["sequence"],
     }
+    if digest is None:
+        envelope["payload"] = json.loads(row["payload"])
+    else:
+        envelope["payload_digest"] = digest
     return json.dumps(envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def canonical_digest(text):
+    """The digest of a payload's content written canonically (for one
+    stored in another form), or None when it is not JSON."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    canon = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
 
 def sha(*parts):
@@ -213,6 +229,13 @@ def check_read_tables(db):
         elif row["event_type"] == "journal_entry_added":
             c["journal"].append(body["entry"])
             c["entries"][row["sequence"]] = body["entry"]
+        elif row["event_type"] == "content_disposed":
+            for name in body["fields"]:
+                c["fields"].pop(name, None)
+            for entry in c["journal"]:
+                entry.update(text="", source="")
+                entry["author"]["name"] = ""
+                entry.pop("owner", None)
     for row in db.execute("SELECT id, snapshot FROM cases ORDER BY id"):
         c = cases.get(row["id"])
         if c is None:
@@ -270,7 +293,12 @@ def check_documents(db):
     the event that froze it names: "sha256:" + H(content). The first
     problem, or None."""
     named = {}
+    # A disposal (gallring) removed the documents and files of its case.
+    disposed = {r["case_id"] for r in db.execute(
+        "SELECT case_id FROM event WHERE event_type = 'content_disposed'")}
     for row in db.execute("SELECT case_id, sequence, payload FROM event WHERE event_type = 'transitioned'"):
+        if row["case_id"] in disposed:
+            continue
         for doc, digest in json.loads(row["payload"]).get("documents", {}).items():
             named[(row["case_id"], row["sequence"], doc)] = digest
     if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'document'").fetchone():
@@ -286,6 +314,8 @@ def check_documents(db):
     # Attachments: each file against the digest its attachment_added event names.
     files = {}
     for row in db.execute("SELECT case_id, payload FROM event WHERE event_type = 'attachment_added'"):
+        if row["case_id"] in disposed:
+            continue
         a = json.loads(row["payload"])["attachment"]
         files[(row["case_id"], a["id"])] = a["digest"]
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'attachment'").fetchone():
@@ -308,17 +338,46 @@ def main(path, checkpoints=()):
     db.row_factory = sqlite3.Row
     last = None
     events = 0
+    changed = {}  # this case's events whose payload is not the one written: seq -> (sealed, kept)
+
+    def unrecorded():
+        if changed:
+            return f"case {last[0]}, event {min(changed)}: content changed and no disposal records it"
+        return None
+
     for row in db.execute("SELECT * FROM event ORDER BY case_id, sequence"):
         case, seq = row["case_id"], row["sequence"]
+        if last and last[0] != case and unrecorded():
+            return unrecorded()
+        if not last or last[0] != case:
+            changed = {}
         expected_seq, expected_prev = (last[1] + 1, last[2]) if last and last[0] == case else (1, GENESIS)
         if seq != expected_seq:
             return f"case {case}: event {expected_seq} is missing (found {seq})"
         if row["prev_hash"] != expected_prev:
             return f"case {case}, event {seq}: does not link to the previous event"
-        if sha(bytes.fromhex(row["prev_hash"]), canonical(row)) != row["hash"]:
-            return f"case {case}, event {seq}: content does not match its hash"
+        prev = bytes.fromhex(row["prev_hash"])
+        kept = "sha256:" + hashlib.sha256(row["payload"].encode("utf-8")).hexdigest()
+        written = row["payload_digest"] if "payload_digest" in row.keys() else None
+        if row["event_version"] == 1:
+            if sha(prev, canonical(row)) != row["hash"]:
+                if written is None:
+                    return f"case {case}, event {seq}: content does not match its hash"
+                # Disposed of: the disposal records its hash over the digest written.
+                changed[seq] = (sha(prev, canonical(row, written)), kept)
+        else:
+            if written is None or sha(prev, canonical(row, written)) != row["hash"]:
+                return f"case {case}, event {seq}: content does not match its hash"
+            if kept != written and canonical_digest(row["payload"]) != written:
+                changed[seq] = (row["hash"], kept)
+        if row["event_type"] == "content_disposed":
+            for entry in json.loads(row["payload"]).get("events", []):
+                if changed.pop(entry["sequence"], None) != (entry["sealed"], entry["kept"]):
+                    return f"case {case}, event {entry['sequence']}: not the content the disposal in event {seq} records"
         last = (case, seq, row["hash"])
         events += 1
+    if last and unrecorded():
+        return unrecorded()
     expected, global_hash = 1, GENESIS
     for row in db.execute("SELECT global_seq, hash, global_hash FROM event ORDER BY global_seq"):
         if row["global_seq"] != expected:

@@ -165,6 +165,10 @@ enum Command {
     ///
     /// Example: varna report --year 2025 --scope area:aldreomsorg --output kvalitet-2025.html
     Report(ReportArgs),
+    /// Gallring: what the gallringsbeslut disposes of and when, the disposal
+    /// itself, and its protocol.
+    #[command(subcommand)]
+    Retention(crate::retention::RetentionCommand),
     /// Bring in earlier cases from another system: one row per case, CSV or JSON Lines.
     ///
     /// Columns: kind (the lifecycle: avvikelse, lex-sarah, lex-maria, klagomal,
@@ -301,6 +305,7 @@ impl Cli {
             Command::Outbox(command) => command.run(),
             Command::Sessions(command) => command.run(),
             Command::Report(args) => args.run(),
+            Command::Retention(command) => command.run(),
             Command::Import(args) => {
                 let catalog = crate::workflows::load(args.workflows.as_deref())?;
                 runtime()?.block_on(crate::import::import(
@@ -387,7 +392,7 @@ impl WorkflowsCommand {
     }
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)

@@ -46,7 +46,20 @@ pub(super) struct ServeArgs {
     #[command(flatten)]
     checkpoints: CheckpointArgs,
     #[command(flatten)]
+    retention: RetentionArgs,
+    #[command(flatten)]
     metrics: MetricsArgs,
+}
+
+/// Gallring on a schedule (see workflows/README.md, "Retention (gallring)").
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Gallring")]
+pub(super) struct RetentionArgs {
+    /// Dispose of the personal content of the cases the gallringsbeslut makes due,
+    /// at start and then this often (e.g. 24h), as `varna retention run` does;
+    /// recorded on each case's chain as done by varna-scheduler. Off unless given.
+    #[arg(long, env = "VARNA_RETENTION_INTERVAL", value_parser = parse_interval)]
+    retention_interval: Option<std::time::Duration>,
 }
 
 /// Prometheus metrics at /metrics (see docs/operations.md, "Metrics").
@@ -370,6 +383,7 @@ impl ServeArgs {
             notify: self.notify.config(self.listen)?,
             limits: self.limits.config()?,
             checkpoints: self.checkpoints.config()?,
+            retention_interval: self.retention.retention_interval,
             metrics: crate::metrics::MetricsSettings {
                 token: self.metrics.metrics_token,
                 listen: self.metrics.metrics_listen,

@@ -157,7 +157,8 @@ impl From<StoreError> for AppError {
             e @ (StoreError::UnknownUnit(_)
             | StoreError::UnknownWorkflow(_)
             | StoreError::Personnummer(_)
-            | StoreError::InvalidCursor) => AppError::new(Code::InvalidInput, e.to_string()),
+            | StoreError::InvalidCursor
+            | StoreError::NotDisposable(_)) => AppError::new(Code::InvalidInput, e.to_string()),
             e @ (StoreError::MissingDefinition(_)
             | StoreError::Corrupt(_)
             | StoreError::Unsupported(_)

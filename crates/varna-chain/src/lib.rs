@@ -23,8 +23,16 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of a case's first event and the start of the global chain.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The current version of the event envelope.
-pub const EVENT_VERSION: i32 = 1;
+/// The envelope of the events written before issue 26: the canonical form
+/// holds the payload itself, so the hash can only be recomputed while the
+/// payload is there.
+pub const EVENT_VERSION_INLINE: i32 = 1;
+
+/// The current version of the event envelope: the canonical form holds the
+/// payload's digest (`payload_digest`, see [`payload_digest`]) instead of
+/// the payload, so the chain commits to the content by hash and personal
+/// content can be disposed of (gallring) while every link still verifies.
+pub const EVENT_VERSION: i32 = 2;
 
 /// One event row's hashed content.
 #[derive(Debug, Clone, Copy)]
@@ -83,9 +91,29 @@ pub fn canonical(content: &EventContent<'_>) -> Vec<u8> {
 /// text, spliced in unparsed: the same bytes as [`canonical`] when that
 /// text is canonical JSON, as the store writes it. Verification hashes
 /// these first and parses the payload (with [`canonical`]) only when the
-/// hash does not match, to report what was found either way.
+/// hash does not match, to report what was found either way. This is the
+/// form of [`EVENT_VERSION_INLINE`] events.
 pub fn canonical_stored(content: &EventContent<'_>, payload_text: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(128 + payload_text.len());
+    envelope(content, b"payload", payload_text.as_bytes(), false)
+}
+
+/// The canonical bytes of an [`EVENT_VERSION`] 2 event: the envelope with
+/// `"payload_digest":"sha256:…"` where version 1 had the payload (the key
+/// sorts to the same place). `content.payload` is not read.
+pub fn canonical_sealed(content: &EventContent<'_>, payload_digest: &str) -> Vec<u8> {
+    envelope(content, b"payload_digest", payload_digest.as_bytes(), true)
+}
+
+/// `sha256:` and the hex SHA-256 of a payload's canonical JSON text: what
+/// a version 2 event's hash commits to instead of the payload.
+pub fn payload_digest(payload_text: &str) -> String {
+    content_digest(payload_text.as_bytes())
+}
+
+/// The canonical envelope with `body` under `key` (quoted as a JSON string
+/// when `quoted`; the digest is a plain ASCII string, the payload JSON).
+fn envelope(content: &EventContent<'_>, key: &[u8], body: &[u8], quoted: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128 + body.len());
     let text = |out: &mut Vec<u8>, key: &str, value: &str| {
         out.extend_from_slice(key.as_bytes());
         serde_json::to_writer(&mut *out, value).expect("writing to a Vec cannot fail");
@@ -98,8 +126,16 @@ pub fn canonical_stored(content: &EventContent<'_>, payload_text: &str) -> Vec<u
     out.extend_from_slice(content.event_version.to_string().as_bytes());
     out.extend_from_slice(b",\"occurred_at\":\"");
     write_timestamp(&mut out, content.occurred_at);
-    out.extend_from_slice(b"\",\"payload\":");
-    out.extend_from_slice(payload_text.as_bytes());
+    out.extend_from_slice(b"\",\"");
+    out.extend_from_slice(key);
+    out.extend_from_slice(b"\":");
+    if quoted {
+        out.push(b'"');
+    }
+    out.extend_from_slice(body);
+    if quoted {
+        out.push(b'"');
+    }
     out.extend_from_slice(b",\"recorded_at\":\"");
     write_timestamp(&mut out, content.recorded_at);
     out.extend_from_slice(b"\",\"sequence\":");
@@ -395,6 +431,52 @@ mod tests {
         assert_ne!(
             global_hash(GENESIS, &h),
             global_hash(GENESIS, &GENESIS.replace('0', "1"))
+        );
+    }
+
+    #[test]
+    fn a_version_2_event_commits_to_its_payload_by_digest() {
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+            .single()
+            .expect("valid");
+        let payload = serde_json::json!({"type": "transitioned", "transition": "acknowledge"});
+        let text = canonical_json(&payload);
+        let digest = payload_digest(&text);
+        let content = EventContent {
+            case_id: "c1",
+            sequence: 2,
+            event_type: "transitioned",
+            event_version: EVENT_VERSION,
+            payload: &serde_json::Value::Null,
+            actor_id: "u1",
+            actor_role: "sas",
+            occurred_at: at,
+            recorded_at: at,
+        };
+        let bytes = canonical_sealed(&content, &digest);
+        let expected = format!(
+            r#"{{"actor_id":"u1","actor_role":"sas","case_id":"c1","event_type":"transitioned","event_version":2,"occurred_at":"2026-03-02T09:00:00.000000Z","payload_digest":"{digest}","recorded_at":"2026-03-02T09:00:00.000000Z","sequence":2}}"#
+        );
+        assert_eq!(String::from_utf8(bytes.clone()).expect("utf-8"), expected);
+        // The same envelope built as a JSON value and written canonically:
+        // the key sorts where the payload did, so the form stays canonical.
+        let value = serde_json::json!({
+            "actor_id": "u1", "actor_role": "sas", "case_id": "c1",
+            "event_type": "transitioned", "event_version": 2,
+            "occurred_at": "2026-03-02T09:00:00.000000Z", "payload_digest": digest,
+            "recorded_at": "2026-03-02T09:00:00.000000Z", "sequence": 2,
+        });
+        assert_eq!(canonical_json(&value), expected);
+        // Independently: printf '%s' "$payload" | sha256sum
+        assert_eq!(
+            digest,
+            "sha256:7ded93faf94f64dd2ae81264e4eba34325f083cf655dc14604f6514dc8320ca6"
+        );
+        assert_ne!(
+            event_hash(GENESIS, &bytes),
+            event_hash(GENESIS, &canonical_sealed(&content, &payload_digest("{}"))),
+            "another payload gives another hash"
         );
     }
 

@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 
 mod walk;
 pub(crate) use walk::events_in_case_order;
-use walk::{check_event, check_page};
+use walk::{Cursor, check_page};
 
 /// The ends of both chains, as a new checkpoint signs them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,12 +241,18 @@ impl Store {
             tokio::spawn(async move { events_in_case_order(&db, cursor.as_ref()).await })
         };
         let mut next = fetch(None);
-        let mut last: Option<(String, i64, String)> = None;
+        let mut last: Option<Cursor> = None;
         loop {
             let rows = next
                 .await
                 .map_err(|e| Error::Corrupt(format!("reading the events stopped: {e}")))??;
-            let Some(tail) = rows.last() else { break };
+            let Some(tail) = rows.last() else {
+                if let Some(problem) = last.as_ref().and_then(Cursor::unrecorded) {
+                    report.problem = Some(problem);
+                    return Ok(report);
+                }
+                break;
+            };
             next = fetch(Some((tail.case_id.clone(), tail.sequence)));
             let checked = tokio::task::spawn_blocking(move || check_page(&rows, last))
                 .await
@@ -657,13 +663,15 @@ impl Store {
             .order_by_asc(event::Column::Sequence)
             .all(&self.db)
             .await?;
-        let mut prev = GENESIS.to_owned();
-        for (i, row) in rows.iter().enumerate() {
-            if let Some(problem) = check_event(row, i as i64 + 1, &prev)? {
-                return Ok((i as u64, Some(problem)));
-            }
-            prev.clone_from(&row.hash);
-        }
-        Ok((rows.len() as u64, None))
+        Ok((rows.len() as u64, walk_case(&rows)?))
     }
+}
+
+/// Checks one case's events (all of them, in sequence order) as pass 1
+/// does; the first break.
+pub(crate) fn walk_case(rows: &[event::Model]) -> Result<Option<Break>> {
+    let checked = check_page(rows, None)?;
+    Ok(checked
+        .problem
+        .or_else(|| checked.last.as_ref().and_then(Cursor::unrecorded)))
 }

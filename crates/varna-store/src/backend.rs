@@ -95,6 +95,9 @@ pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection,
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(synchronous)
             .foreign_keys(true)
+            // Deleted and overwritten content is zeroed in the file, so
+            // what a disposal (gallring) removes cannot be read back.
+            .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(30))
             .create_if_missing(true);
         match cache {

@@ -178,14 +178,17 @@ pub(crate) async fn check<C: ConnectionTrait + StreamTrait>(
     let backend = ConnectionTrait::get_database_backend(db);
     let only = |column: &str| one_case(backend, column, case);
     let mut out = DocumentCheck::default();
-    // Every document an event names, against the stored bytes.
+    // Every document an event names, against the stored bytes (a
+    // disposal removed those of its case).
     let mut named: BTreeMap<FileKey, String> = BTreeMap::new();
     {
         let (filter, values) = only("case_id");
         let sql = format!(
             "SELECT case_id, sequence, payload FROM event \
              WHERE ((event_type = 'transitioned' AND payload LIKE '%\"documents\"%') \
-             OR event_type = 'attachment_added'){filter}"
+             OR event_type = 'attachment_added') \
+             AND NOT EXISTS (SELECT 1 FROM event d WHERE d.case_id = event.case_id \
+                             AND d.event_type = 'content_disposed'){filter}"
         );
         let rows = db
             .stream_raw(Statement::from_sql_and_values(backend, sql, values))

@@ -46,6 +46,10 @@ pub enum Error {
     /// A personnummer failed validation.
     #[error("invalid personnummer: {0}")]
     Personnummer(#[from] PersonnummerError),
+    /// A case cannot be disposed of (gallring): it is open, or was
+    /// disposed of before.
+    #[error("the case cannot be disposed of: {0}")]
+    NotDisposable(String),
     /// A list query's cursor is not one the store issued.
     #[error("the page cursor is invalid")]
     InvalidCursor,

@@ -129,7 +129,8 @@ pub(crate) fn event_rows(
             | EventKind::Transitioned { .. }
             | EventKind::DeadlinePassed { .. }
             | EventKind::AttachmentAdded { .. }
-            | EventKind::Assigned { .. } => {}
+            | EventKind::Assigned { .. }
+            | EventKind::ContentDisposed { .. } => {}
         }
     }
     (journal, links)

@@ -5,7 +5,7 @@
 //! case, the due times of the clocks it starts), so replaying a case needs no
 //! definition, and a later change to a definition cannot change history.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -187,6 +187,27 @@ pub enum EventKind {
         /// Whether this case is the newer (`To`) or the older (`From`) end.
         end: LinkEnd,
     },
+    /// Personal content was disposed of (gallring) under the
+    /// organisation's gallringsbeslut: the named fields' values, the
+    /// utredning journal's texts, the files' names and the personnummer
+    /// were removed from the case and from the events that held them, and
+    /// the files and frozen documents with their bytes.
+    /// What the quality report counts, the dates, the outcome and every
+    /// event's envelope remain. The events whose payloads changed are
+    /// listed with what the chain verifies them by from now on.
+    ContentDisposed {
+        /// The rule applied (its id in the gallringsbeslut).
+        rule: String,
+        /// The rule's legal reference, as the gallringsbeslut gives it.
+        reference: String,
+        /// The run this was part of (a UUID): the gallringsprotokoll lists
+        /// the cases of one run.
+        run: String,
+        /// The fields whose values were removed.
+        fields: Vec<String>,
+        /// The events whose payloads were changed, in sequence order.
+        events: Vec<crate::dispose::DisposedEvent>,
+    },
 }
 
 /// Which end of a link a case is.
@@ -233,6 +254,7 @@ impl EventKind {
             EventKind::Assigned { .. } => "assigned",
             EventKind::Linked { .. } => "linked",
             EventKind::DeadlinePassed { .. } => "deadline_passed",
+            EventKind::ContentDisposed { .. } => "content_disposed",
         }
     }
 }
@@ -679,6 +701,17 @@ pub fn evolve(mut case: Case, event: &Event) -> Case {
             });
         }
         EventKind::Assigned { handlaggare } => case.handlaggare = Some(handlaggare.clone()),
+        EventKind::ContentDisposed { fields, .. } => {
+            let fields: BTreeSet<String> = fields.iter().cloned().collect();
+            case.fields.retain(|k, _| !fields.contains(k));
+            for entry in &mut case.journal {
+                entry.dispose();
+            }
+            // Their bytes are removed with the content; the events keep
+            // their digests.
+            case.attachments.clear();
+            case.documents.clear();
+        }
         EventKind::DeadlinePassed { deadline, due_at } => {
             if let Some(DeadlineStatus::Open { .. }) = case.deadlines.get(deadline) {
                 case.deadlines.insert(

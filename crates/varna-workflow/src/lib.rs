@@ -20,6 +20,7 @@ mod catalog;
 mod command;
 mod decide;
 pub mod definition;
+mod dispose;
 mod duration;
 pub mod graph;
 mod guards;
@@ -43,6 +44,7 @@ pub use decide::{
     filing_problems, mark_duplicate, relate_cases,
 };
 pub use definition::{WorkflowDefinition, WorkflowRef};
+pub use dispose::DisposedEvent;
 pub use duration::{DeadlineDuration, MalformedDuration, Schedule};
 pub use import::{ImportCase, decide_import};
 pub use personnummer::{Personnummer, PersonnummerError};

@@ -351,3 +351,50 @@ fn a_public_form_must_file_as_the_sender_and_reply_through_the_senders_step() {
         Ok(varna_workflow::Role::Sender)
     );
 }
+
+#[test]
+fn a_retention_rule_covers_end_states_once_for_a_time_or_for_good_with_a_legal_reference() {
+    let (_, text, errors) = parse_errors("retention");
+    let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+    for (expected, on) in [
+        (
+            r#"names "open", which is not an end state"#,
+            r#"states = ["open"]"#,
+        ),
+        (
+            r#"unknown counted_from "closing_day""#,
+            r#"counted_from = "closing_day""#,
+        ),
+        (r#"malformed duration "2 years""#, r#"keep_for = "2 years""#),
+        (
+            r#"retention rule "two_years" gives no legal reference"#,
+            r#"id = "two_years""#,
+        ),
+        (
+            r#"the end state "closed" is covered by two retention rules"#,
+            r#"counted_from = "last_entry""#,
+        ),
+        (
+            "neither how long the content is kept nor that it goes to the archive",
+            r#"id = "again""#,
+        ),
+        (
+            r#"unknown field "no_such_field""#,
+            r#"keep = ["no_such_field"]"#,
+        ),
+    ] {
+        let error = errors
+            .iter()
+            .find(|e| e.message.contains(expected))
+            .unwrap_or_else(|| panic!("{expected:?} not among {messages:#?}"));
+        let line = line_of(&text, on);
+        // The duplicate state is on the line before counted_from.
+        let line = if expected.contains("covered by two") {
+            line - 1
+        } else {
+            line
+        };
+        assert_eq!(error.line, line, "{error}");
+    }
+    assert_eq!(errors.len(), 7, "{errors:#?}");
+}

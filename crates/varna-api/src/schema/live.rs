@@ -55,7 +55,7 @@ pub struct CaseEventFilter {
     pub units: Option<Vec<String>>,
     /// Only this case.
     pub case_id: Option<ID>,
-    /// Only these event types (`filed`, `transitioned`, `journal_entry_added`, `linked`, `deadline_passed`).
+    /// Only these event types (`filed`, `transitioned`, `journal_entry_added`, `linked`, `deadline_passed`, `content_disposed`).
     pub event_types: Option<Vec<String>>,
 }
 
@@ -90,7 +90,7 @@ pub struct CaseEventNotice {
     pub case_id: ID,
     /// The event's place in the case (the case's version after it).
     pub sequence: i64,
-    /// `filed`, `transitioned`, `journal_entry_added`, `linked` or `deadline_passed`.
+    /// `filed`, `transitioned`, `journal_entry_added`, `linked`, `deadline_passed` or `content_disposed`.
     pub event_type: String,
     /// What kind of case (one of the four first lifecycles; null for the others).
     #[graphql(deprecation = "use `workflow`, the lifecycle's name")]

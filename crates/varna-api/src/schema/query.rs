@@ -107,7 +107,7 @@ pub struct EventFilterInput {
     pub user_id: Option<String>,
     /// In these roles (`sas`, `unit_manager`, …).
     pub roles: Option<Vec<String>>,
-    /// Of these types: `filed`, `transitioned`, `journal_entry_added`, `linked`, `deadline_passed`.
+    /// Of these types: `filed`, `transitioned`, `journal_entry_added`, `linked`, `deadline_passed`, `content_disposed` (a gallring).
     pub event_types: Option<Vec<String>>,
     /// Taking one of these transitions (e.g. a ruling's step).
     pub transitions: Option<Vec<String>>,

@@ -44,15 +44,15 @@ pub(crate) fn event_row(
     e: &Event,
     recorded_at: DateTime<Utc>,
 ) -> event::ActiveModel {
+    let payload = chain::canonical_json(&serde_json::to_value(&e.kind).expect("events serialise"));
     event::ActiveModel {
         case_id: Set(case_id.to_owned()),
         sequence: Set(sequence),
         global_seq: Set(global_seq),
         event_type: Set(e.kind.type_name().to_owned()),
         event_version: Set(chain::EVENT_VERSION),
-        payload: Set(chain::canonical_json(
-            &serde_json::to_value(&e.kind).expect("events serialise"),
-        )),
+        payload: Set(payload.clone()),
+        payload_digest: Set(Some(chain::payload_digest(&payload))),
         actor_id: Set(e.actor.id.as_str().to_owned()),
         actor_role: Set(e.actor.role.as_str().to_owned()),
         occurred_at: Set(e.occurred_at),
@@ -70,20 +70,22 @@ pub(crate) fn seal(
     prev: String,
     global: &mut String,
 ) -> Result<String> {
-    let payload: serde_json::Value =
-        serde_json::from_str(row.payload.as_ref()).map_err(|e| Error::Corrupt(e.to_string()))?;
+    let digest = row.payload_digest.as_ref().clone().ok_or_else(|| {
+        Error::Corrupt("an event row was staged without its payload digest".into())
+    })?;
+    let unread = serde_json::Value::Null;
     let content = EventContent {
         case_id: row.case_id.as_ref(),
         sequence: *row.sequence.as_ref(),
         event_type: row.event_type.as_ref(),
         event_version: *row.event_version.as_ref(),
-        payload: &payload,
+        payload: &unread,
         actor_id: row.actor_id.as_ref(),
         actor_role: row.actor_role.as_ref(),
         occurred_at: *row.occurred_at.as_ref(),
         recorded_at: *row.recorded_at.as_ref(),
     };
-    let hash = chain::event_hash(&prev, &chain::canonical(&content));
+    let hash = chain::event_hash(&prev, &chain::canonical_sealed(&content, &digest));
     *global = chain::global_hash(global, &hash);
     row.prev_hash = Set(prev);
     row.hash = Set(hash.clone());

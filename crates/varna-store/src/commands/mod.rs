@@ -28,11 +28,13 @@ use crate::error::{Error, Result};
 use crate::{CaseId, Store};
 
 mod batch;
+mod dispose;
 mod group;
 mod idempotency;
 
 use batch::Batch;
 pub(crate) use batch::{event_row, seal};
+pub use dispose::{Disposal, Disposed};
 pub(crate) use group::Group;
 use group::Staged;
 use idempotency::{command_fingerprint, remember, replayed, request_hash};

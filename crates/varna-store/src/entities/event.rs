@@ -1,4 +1,6 @@
-//! `event`: the append-only log. Never updated, never deleted.
+//! `event`: the append-only log. Never deleted; a row is updated only
+//! by a disposal (gallring), which replaces its payload with what is kept
+//! and records the change in a `content_disposed` event.
 
 use sea_orm::entity::prelude::*;
 
@@ -14,6 +16,10 @@ pub struct Model {
     pub event_version: i32,
     #[sea_orm(column_type = "Text")]
     pub payload: String,
+    /// `sha256:` and hex of the payload's canonical JSON as the event was
+    /// written: what a version 2 event's hash covers. `None` on a version 1
+    /// event until a disposal records it.
+    pub payload_digest: Option<String>,
     pub actor_id: String,
     pub actor_role: String,
     pub occurred_at: DateTimeUtc,

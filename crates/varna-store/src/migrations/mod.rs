@@ -21,6 +21,7 @@ mod m20261205_000010_outbox_recipient;
 mod m20261206_000001_org_change;
 mod m20261206_000002_import_file;
 mod m20261207_000001_receipt;
+mod m20261208_000001_payload_digest;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_org_change::Migration),
             Box::new(m20261206_000002_import_file::Migration),
             Box::new(m20261207_000001_receipt::Migration),
+            Box::new(m20261208_000001_payload_digest::Migration),
         ]
     }
 }

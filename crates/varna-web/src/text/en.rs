@@ -73,6 +73,7 @@ pub(super) const EN: Text = Text {
     event_attachment: "File added",
     event_imported: "Imported from the earlier case system",
     event_assigned: "Case officer named",
+    event_disposed: "Disposed of: personal content removed under the gallringsbeslut",
     link_opened_from_this: "A new case was opened from this one:",
     link_this_opened_from: "This case was opened from",
     link_related: "Concerns the same matter as",

@@ -118,6 +118,8 @@ pub struct Text {
     pub event_filed: &'static str,
     pub event_entry: &'static str,
     pub event_deadline_passed: &'static str,
+    /// A disposal (gallring) in the history.
+    pub event_disposed: &'static str,
     pub event_linked: &'static str,
     /// History: a file was added.
     pub event_attachment: &'static str,

@@ -73,6 +73,7 @@ pub(super) const SV: Text = Text {
     event_attachment: "Bilaga tillagd",
     event_imported: "Inläst från tidigare ärendesystem",
     event_assigned: "Handläggare utsedd",
+    event_disposed: "Gallrat: personuppgifter och fritext borttagna enligt gallringsbeslutet",
     link_opened_from_this: "Ett nytt ärende öppnades härifrån:",
     link_this_opened_from: "Det här ärendet öppnades från",
     link_related: "Gäller samma sak som",

@@ -84,6 +84,9 @@ pub struct WorkflowDefinition {
     pub documents: Vec<DocumentSpec>,
     /// The public form, where the lifecycle offers one.
     pub public: Option<PublicIntake>,
+    /// The gallringsbeslut for closed cases: per end state, how long a
+    /// case is kept and whether it goes to the archive instead.
+    pub retention: Vec<RetentionRule>,
     /// The file text it was parsed from (its hash is `reference.hash`), kept
     /// so that a store can save every version a case may be pinned to.
     pub source: String,
@@ -173,6 +176,21 @@ impl WorkflowDefinition {
     /// The field that holds the severity outcome, if the lifecycle has one.
     pub fn outcome_field(&self) -> Option<&FieldSpec> {
         self.fields.iter().find(|f| f.kind == FieldKind::Outcome)
+    }
+
+    /// The fields a disposal (gallring) removes the values of: free text
+    /// and every field marked personal, except those named in `keep` (what
+    /// the rule keeps for good and what the quality report counts). Dates,
+    /// choices, numbers and the outcome stay.
+    pub fn disposable_fields(
+        &self,
+        keep: &std::collections::BTreeSet<String>,
+    ) -> std::collections::BTreeSet<String> {
+        self.fields
+            .iter()
+            .filter(|f| (f.kind == FieldKind::Text || f.personal) && !keep.contains(&f.name))
+            .map(|f| f.name.clone())
+            .collect()
     }
 
     /// An outcome by id.
@@ -282,6 +300,46 @@ impl FieldSpec {
     /// The words for a choice value, if the file gives them.
     pub fn value_label(&self, value: &str) -> Option<&Label> {
         self.value_labels.get(value)
+    }
+}
+
+/// A rule of the gallringsbeslut: cases closed in `states` keep their
+/// personal content for `keep_for` after `counted_from`, then it is
+/// disposed of (`varna retention run`); or, with `archive`, they are kept
+/// for good and go to the archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetentionRule {
+    /// Id, e.g. `avslutad`.
+    pub id: String,
+    /// What the rule says, in words.
+    pub label: Label,
+    /// The end states it covers.
+    pub states: Vec<StateId>,
+    /// What the time is counted from.
+    pub counted_from: RetentionStart,
+    /// How long the content is kept (`None` with `archive`).
+    pub keep_for: Option<crate::duration::DeadlineDuration>,
+    /// Kept for good (bevaras): never disposed of.
+    pub archive: bool,
+    /// Fields kept besides what the quality report counts.
+    pub keep: Vec<String>,
+    /// The legal references of the rule.
+    pub legal_refs: Vec<String>,
+}
+
+/// What a retention time is counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetentionStart {
+    /// The case's closing.
+    Closed,
+    /// The last entry in the case (its newest event).
+    LastEntry,
+}
+
+impl WorkflowDefinition {
+    /// The rule for a case closed in `state`, if the lifecycle has one.
+    pub fn retention_for(&self, state: &StateId) -> Option<&RetentionRule> {
+        self.retention.iter().find(|r| r.states.contains(state))
     }
 }
 

@@ -37,6 +37,24 @@ pub(super) struct RawFile {
     #[serde(default, rename = "document")]
     pub(super) documents: Vec<RawDocument>,
     pub(super) public: Option<Spanned<RawPublic>>,
+    #[serde(default, rename = "retention")]
+    pub(super) retention: Vec<RawRetention>,
+}
+
+/// A rule of the gallringsbeslut: see `RetentionRule`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRetention {
+    pub(super) id: Name,
+    pub(super) label: Label,
+    pub(super) states: Vec<Name>,
+    pub(super) counted_from: Name,
+    pub(super) keep_for: Option<Name>,
+    #[serde(default)]
+    pub(super) archive: bool,
+    #[serde(default)]
+    pub(super) keep: Vec<Name>,
+    pub(super) legal_refs: Vec<Name>,
 }
 
 /// The public form: see `PublicIntake`.

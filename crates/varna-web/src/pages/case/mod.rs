@@ -342,6 +342,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
                 (None, "linked") => t.event_linked.to_owned(),
                 (None, "attachment_added") => t.event_attachment.to_owned(),
                 (None, "assigned") => t.event_assigned.to_owned(),
+                (None, "content_disposed") => t.event_disposed.to_owned(),
                 (None, other) => other.replace('_', " "),
             };
             let change = match (&e.from_state, &e.to_state) {

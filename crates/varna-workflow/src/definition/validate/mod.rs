@@ -22,6 +22,7 @@ mod header;
 mod journal;
 mod public;
 mod references;
+mod retention;
 mod states;
 mod transitions;
 
@@ -155,6 +156,8 @@ impl<'a> Validator<'a> {
             .public
             .and_then(|p| self.public(p, &known, &filing, &transitions));
 
+        let retention = self.retention(raw.retention, &known);
+
         if graph_complete {
             self.check_graph(&states, &state_spans, &transitions);
         }
@@ -180,6 +183,7 @@ impl<'a> Validator<'a> {
             settings,
             documents,
             public,
+            retention,
             source: self.text.to_owned(),
         }
     }

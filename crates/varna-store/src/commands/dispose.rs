@@ -1,0 +1,237 @@
+//! Disposal (gallring): the personal content of one case removed under a
+//! rule of the gallringsbeslut, in one transaction that holds the writer
+//! slot. The case's own chain is checked first; each event whose payload
+//! held something to remove gets the payload without it (and keeps the
+//! digest of the payload it was written with, which its hash covers); a
+//! `content_disposed` event records, for each, what the chain verifies it
+//! by from now on. The case's frozen documents, files and personnummer go;
+//! its journal rows keep their dates and topics only. What the quality
+//! report counts stays, so its counts do not move.
+
+use std::collections::BTreeSet;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
+use varna_workflow::{Actor, DisposedEvent, Event, EventKind};
+
+use super::batch::Batch;
+use super::group::Staged;
+use super::{Applied, facts};
+use crate::audit::walk_case;
+use crate::chain::{self, EventContent};
+use crate::entities::{attachment, case_person, document, event, journal_entry};
+use crate::error::{Error, Result};
+use crate::projections::{AFFECTED_GENDER_FIELD, CATEGORY_FIELD};
+use crate::tally::{FEEDBACK_KIND_FIELD, IVO_DATE_FIELDS};
+use crate::{CaseId, Store};
+
+/// What a disposal removes, and under which rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disposal {
+    /// The rule's id in the gallringsbeslut.
+    pub rule: String,
+    /// The rule's legal reference.
+    pub reference: String,
+    /// The run (a UUID) the gallringsprotokoll lists the case under.
+    pub run: String,
+    /// Fields the rule keeps besides what the quality report counts.
+    pub keep: BTreeSet<String>,
+}
+
+/// What a disposal did to one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disposed {
+    /// The case and its version after the disposal.
+    pub applied: Applied,
+    /// The fields whose values were removed.
+    pub fields: Vec<String>,
+    /// How many events' payloads changed.
+    pub events: usize,
+}
+
+/// The fields the quality report counts, kept by every disposal.
+fn report_fields(def: &varna_workflow::WorkflowDefinition) -> BTreeSet<String> {
+    let mut kept: BTreeSet<String> = [AFFECTED_GENDER_FIELD, CATEGORY_FIELD, FEEDBACK_KIND_FIELD]
+        .into_iter()
+        .chain(IVO_DATE_FIELDS)
+        .map(str::to_owned)
+        .collect();
+    kept.extend(def.outcome_field().map(|f| f.name.clone()));
+    kept
+}
+
+impl Store {
+    /// Disposes of the personal content of `case_id` under `disposal`, as
+    /// `actor` (the one running the gallring). Refused with `NotDisposable`
+    /// when the case is open or was disposed of before, and with `Corrupt` when
+    /// its chain does not verify (nothing is removed from a case whose
+    /// history cannot be proven first).
+    pub async fn dispose(
+        &self,
+        case_id: &CaseId,
+        disposal: &Disposal,
+        actor: &Actor,
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Disposed> {
+        let facts = facts(actor, now);
+        let (case_id, disposal) = (case_id.clone(), disposal.clone());
+        let outcome = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let out = std::sync::Arc::clone(&outcome);
+        let applied = self
+            .in_turn(Box::new(move |store, txn, head| {
+                Box::pin(async move {
+                    let (case, def) = store.load_for_update(txn, &case_id).await?;
+                    if !case.is_closed() {
+                        return Err(Error::NotDisposable(
+                            "it is open; only a closed case is disposed of".to_owned(),
+                        ));
+                    }
+                    let rows = event::Entity::find()
+                        .filter(event::Column::CaseId.eq(case_id.to_string()))
+                        .order_by_asc(event::Column::Sequence)
+                        .all(txn)
+                        .await?;
+                    if rows.iter().any(|r| r.event_type == "content_disposed") {
+                        return Err(Error::NotDisposable(
+                            "it was disposed of before".to_owned(),
+                        ));
+                    }
+                    if let Some(problem) = walk_case(&rows)? {
+                        return Err(Error::Corrupt(format!(
+                            "case {case_id} is not disposed of: its chain does not verify ({problem})"
+                        )));
+                    }
+                    let mut keep = report_fields(&def);
+                    keep.extend(disposal.keep.iter().cloned());
+                    // The fields this case holds values of.
+                    let mut fields = def.disposable_fields(&keep);
+                    fields.retain(|f| case.fields.contains_key(f));
+                    let listed = strip(txn, &rows, &fields).await?;
+                    remove_beside(txn, &case_id).await?;
+                    let event = Event {
+                        actor: varna_workflow::EventActor {
+                            id: facts.actor.id.clone(),
+                            role: facts.actor.role,
+                        },
+                        occurred_at: facts.now,
+                        kind: EventKind::ContentDisposed {
+                            rule: disposal.rule.clone(),
+                            reference: disposal.reference.clone(),
+                            run: disposal.run.clone(),
+                            fields: fields.iter().cloned().collect(),
+                            events: listed.clone(),
+                        },
+                    };
+                    let mut batch = Batch::new(head, facts.now);
+                    let case = batch.append_to(&case_id, &def, case, vec![event])?;
+                    let (changes, head) = batch.write(txn).await?;
+                    *out.lock().expect("not poisoned") = Some((fields, listed.len()));
+                    tracing::info!(case = %case_id, rule = %disposal.rule, events = listed.len(), "case content disposed of");
+                    Ok(Staged {
+                        applied: Applied {
+                            case_id: case_id.clone(),
+                            version: case.version,
+                            opened: Vec::new(),
+                            replayed: false,
+                        },
+                        changes,
+                        head,
+                    })
+                })
+            }))
+            .await?;
+        let (fields, events) = outcome
+            .lock()
+            .expect("not poisoned")
+            .take()
+            .unwrap_or_default();
+        Ok(Disposed {
+            applied,
+            fields: fields.into_iter().collect(),
+            events,
+        })
+    }
+}
+
+/// Replaces the payload of each event that holds something of `fields`
+/// (or other personal content) with the payload without it; returns what
+/// the disposal event lists.
+async fn strip(
+    txn: &DatabaseTransaction,
+    rows: &[event::Model],
+    fields: &BTreeSet<String>,
+) -> Result<Vec<DisposedEvent>> {
+    let mut listed = Vec::new();
+    for row in rows {
+        let kind: EventKind = serde_json::from_str(&row.payload).map_err(|e| {
+            Error::Corrupt(format!(
+                "event {} of case {}: {e}",
+                row.sequence, row.case_id
+            ))
+        })?;
+        let Some(kept) = kind.disposed(fields) else {
+            continue;
+        };
+        let kept = chain::canonical_json(&serde_json::to_value(&kept).expect("events serialise"));
+        let written = row
+            .payload_digest
+            .clone()
+            .unwrap_or_else(|| chain::payload_digest(&row.payload));
+        let sealed = if row.event_version == chain::EVENT_VERSION_INLINE {
+            let unread = serde_json::Value::Null;
+            let content = EventContent {
+                case_id: &row.case_id,
+                sequence: row.sequence,
+                event_type: &row.event_type,
+                event_version: row.event_version,
+                payload: &unread,
+                actor_id: &row.actor_id,
+                actor_role: &row.actor_role,
+                occurred_at: row.occurred_at,
+                recorded_at: row.recorded_at,
+            };
+            chain::event_hash(&row.prev_hash, &chain::canonical_sealed(&content, &written))
+        } else {
+            row.hash.clone()
+        };
+        listed.push(DisposedEvent {
+            sequence: row.sequence,
+            sealed,
+            kept: chain::payload_digest(&kept),
+        });
+        event::Entity::update_many()
+            .col_expr(event::Column::Payload, Expr::value(kept))
+            .col_expr(event::Column::PayloadDigest, Expr::value(written))
+            .filter(event::Column::CaseId.eq(row.case_id.clone()))
+            .filter(event::Column::Sequence.eq(row.sequence))
+            .exec(txn)
+            .await?;
+    }
+    Ok(listed)
+}
+
+/// Removes what the case keeps beside its log: the frozen documents, the
+/// files, the personnummer, and the journal rows' texts.
+async fn remove_beside(txn: &DatabaseTransaction, case_id: &CaseId) -> Result<()> {
+    let id = case_id.to_string();
+    document::Entity::delete_many()
+        .filter(document::Column::CaseId.eq(id.clone()))
+        .exec(txn)
+        .await?;
+    attachment::Entity::delete_many()
+        .filter(attachment::Column::CaseId.eq(id.clone()))
+        .exec(txn)
+        .await?;
+    case_person::Entity::delete_many()
+        .filter(case_person::Column::CaseId.eq(id.clone()))
+        .exec(txn)
+        .await?;
+    journal_entry::Entity::update_many()
+        .col_expr(journal_entry::Column::Text, Expr::value(""))
+        .col_expr(journal_entry::Column::Source, Expr::value(""))
+        .col_expr(journal_entry::Column::AuthorName, Expr::value(""))
+        .filter(journal_entry::Column::CaseId.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
