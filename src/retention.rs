@@ -238,12 +238,19 @@ async fn run(
         })
         .await;
     let secs = ticker.done();
+    // The protocol first: what was disposed of is recorded whatever follows.
     let records = store.disposals(Some(&run)).await?;
-    let scrubbed = store.scrub().await?;
-    store.close().await?;
     if let Some(path) = protocol_file {
         write_protocol(path, &records)?;
     }
+    let scrubbed = match store.scrub().await {
+        Ok(done) => done,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not clear the removed content from the database's files");
+            false
+        }
+    };
+    store.close().await?;
     let disposed = result.with_context(|| {
         format!(
             "the gallring stopped after {} cases; they are disposed of and in the protocol (run {run})",
@@ -262,7 +269,7 @@ async fn run(
     }
     if !scrubbed {
         println!(
-            "note: a server was reading the database, so removed content may stay in its write-ahead log until the next checkpoint"
+            "note: the removed content could not be cleared from the database's files now (a server was reading the SQLite log, or PostgreSQL's VACUUM was refused); the next checkpoint or VACUUM does it"
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -358,12 +365,15 @@ pub(crate) async fn on_schedule(
         match store.dispose_due(Utc::now(), &actor, &run, |_, _| {}).await {
             Ok(done) if done.is_empty() => tracing::debug!("gallring: nothing due"),
             Ok(done) => {
-                let scrubbed = store.scrub().await.unwrap_or(false);
-                tracing::info!(run = %run, cases = done.len(), scrubbed, "gallring: due cases disposed of");
+                tracing::info!(run = %run, cases = done.len(), "gallring: due cases disposed of");
             }
             Err(e) => {
                 tracing::error!(run = %run, error = %e, "gallring stopped; what it disposed of is in the protocol, the rest is retried at the next run")
             }
+        }
+        // Whatever was removed, in a whole or a stopped run, is cleared from the files.
+        if let Err(e) = store.scrub().await {
+            tracing::warn!(error = %e, "gallring: could not clear the removed content from the database's files");
         }
     }
 }

@@ -59,17 +59,6 @@ def canonical(row, digest=None):
     return json.dumps(envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def canonical_digest(text):
-    """The digest of a payload's content written canonically (for one
-    stored in another form), or None when it is not JSON."""
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return None
-    canon = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canon.encode("utf-8")).hexdigest()
-
-
 def sha(*parts):
     h = hashlib.sha256()
     for p in parts:
@@ -359,8 +348,12 @@ def main(path, checkpoints=()):
         prev = bytes.fromhex(row["prev_hash"])
         kept = "sha256:" + hashlib.sha256(row["payload"].encode("utf-8")).hexdigest()
         written = row["payload_digest"] if "payload_digest" in row.keys() else None
+        salt = row["payload_salt"] if "payload_salt" in row.keys() else None
         if row["event_version"] == 1:
-            if sha(prev, canonical(row)) != row["hash"]:
+            intact = sha(prev, canonical(row)) == row["hash"]
+            if intact and written is not None:
+                return f"case {case}, event {seq}: a payload digest beside an intact payload"
+            if not intact:
                 if written is None:
                     return f"case {case}, event {seq}: content does not match its hash"
                 # Disposed of: the disposal records its hash over the digest written.
@@ -368,7 +361,8 @@ def main(path, checkpoints=()):
         else:
             if written is None or sha(prev, canonical(row, written)) != row["hash"]:
                 return f"case {case}, event {seq}: content does not match its hash"
-            if kept != written and canonical_digest(row["payload"]) != written:
+            # Intact while its salt is there and H(salt || text) is the digest.
+            if salt is None or "sha256:" + sha(bytes.fromhex(salt), row["payload"].encode("utf-8")) != written:
                 changed[seq] = (row["hash"], kept)
         if row["event_type"] == "content_disposed":
             for entry in json.loads(row["payload"]).get("events", []):

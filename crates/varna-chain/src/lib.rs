@@ -104,10 +104,16 @@ pub fn canonical_sealed(content: &EventContent<'_>, payload_digest: &str) -> Vec
     envelope(content, b"payload_digest", payload_digest.as_bytes(), true)
 }
 
-/// `sha256:` and the hex SHA-256 of a payload's canonical JSON text: what
-/// a version 2 event's hash commits to instead of the payload.
-pub fn payload_digest(payload_text: &str) -> String {
-    content_digest(payload_text.as_bytes())
+/// `sha256:` and `hex(SHA-256(bytes(salt) ‖ payload text))`: what a
+/// version 2 event's hash commits to instead of the payload. The salt is
+/// random per event (hex) and kept beside the payload until a disposal
+/// removes both, so the digest left behind cannot be used to confirm a
+/// guessed removed value.
+pub fn payload_digest(salt: &str, payload_text: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(hex_bytes(salt));
+    h.update(payload_text.as_bytes());
+    format!("sha256:{}", hex(&h.finalize()))
 }
 
 /// The canonical envelope with `body` under `key` (quoted as a JSON string
@@ -442,7 +448,8 @@ mod tests {
             .expect("valid");
         let payload = serde_json::json!({"type": "transitioned", "transition": "acknowledge"});
         let text = canonical_json(&payload);
-        let digest = payload_digest(&text);
+        let salt = "00112233445566778899aabbccddeeff";
+        let digest = payload_digest(salt, &text);
         let content = EventContent {
             case_id: "c1",
             sequence: 2,
@@ -468,14 +475,17 @@ mod tests {
             "recorded_at": "2026-03-02T09:00:00.000000Z", "sequence": 2,
         });
         assert_eq!(canonical_json(&value), expected);
-        // Independently: printf '%s' "$payload" | sha256sum
+        // Independently: SHA-256 of the salt's 16 bytes, then the payload's text.
         assert_eq!(
             digest,
-            "sha256:7ded93faf94f64dd2ae81264e4eba34325f083cf655dc14604f6514dc8320ca6"
+            "sha256:e8443042c5794fde0b8b494a8ee6766661cb8e63ba6a20d96e4ee0084b7f78d9"
         );
         assert_ne!(
             event_hash(GENESIS, &bytes),
-            event_hash(GENESIS, &canonical_sealed(&content, &payload_digest("{}"))),
+            event_hash(
+                GENESIS,
+                &canonical_sealed(&content, &payload_digest(salt, "{}"))
+            ),
             "another payload gives another hash"
         );
     }

@@ -14,7 +14,7 @@ use crate::chain::person_commitment;
 use crate::error::{Error, Result};
 
 /// A new random salt (128 bits, hex).
-fn new_salt() -> String {
+pub(crate) fn new_salt() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 

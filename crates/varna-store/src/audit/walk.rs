@@ -133,7 +133,7 @@ fn check_event(row: &event::Model, at: &mut Cursor) -> Result<Option<Break>> {
         sequence: row.sequence,
         global_seq: row.global_seq,
         sealed,
-        kept: chain::payload_digest(&row.payload),
+        kept: chain::content_digest(row.payload.as_bytes()),
     };
     let content_changed = |recomputed: String| {
         Ok(Some(brk(
@@ -147,13 +147,16 @@ fn check_event(row: &event::Model, at: &mut Cursor) -> Result<Option<Break>> {
     };
     if row.event_version == chain::EVENT_VERSION_INLINE {
         let recomputed = recompute_inline(row)?;
-        if recomputed != row.hash {
+        match &row.payload_digest {
+            // Intact: a digest beside it was put there by someone else.
+            Some(_) if recomputed == row.hash => {
+                return content_changed("no payload digest beside an intact payload".to_owned());
+            }
+            None if recomputed == row.hash => {}
             // A payload disposed of: the disposal recorded the event's
             // hash over the digest of the payload it had.
-            match &row.payload_digest {
-                Some(digest) => at.changed.push(changed(sealed(row, digest))),
-                None => return content_changed(recomputed),
-            }
+            Some(digest) => at.changed.push(changed(sealed(row, digest))),
+            None => return content_changed(recomputed),
         }
     } else {
         let Some(digest) = &row.payload_digest else {
@@ -163,7 +166,13 @@ fn check_event(row: &event::Model, at: &mut Cursor) -> Result<Option<Break>> {
         if recomputed != row.hash {
             return content_changed(recomputed);
         }
-        if !holds(&row.payload, digest) {
+        // Intact while its salt is there and the text hashes to the digest;
+        // otherwise a disposal must record it.
+        let intact = row
+            .payload_salt
+            .as_deref()
+            .is_some_and(|salt| chain::payload_digest(salt, &row.payload) == *digest);
+        if !intact {
             at.changed.push(changed(recomputed));
         }
     }
@@ -216,15 +225,6 @@ fn check_disposal(row: &event::Model, at: &mut Cursor) -> Option<Break> {
         }
     }
     None
-}
-
-/// Whether a payload as stored is the one `digest` was taken of: its text
-/// as it lies (it is written as canonical JSON), or, stored in another
-/// form, its content written canonically.
-fn holds(payload: &str, digest: &str) -> bool {
-    chain::payload_digest(payload) == digest
-        || serde_json::from_str::<serde_json::Value>(payload)
-            .is_ok_and(|v| chain::payload_digest(&chain::canonical_json(&v)) == digest)
 }
 
 /// A version 2 hash of `row`'s envelope over `digest`.

@@ -45,6 +45,7 @@ pub(crate) fn event_row(
     recorded_at: DateTime<Utc>,
 ) -> event::ActiveModel {
     let payload = chain::canonical_json(&serde_json::to_value(&e.kind).expect("events serialise"));
+    let salt = crate::person::new_salt();
     event::ActiveModel {
         case_id: Set(case_id.to_owned()),
         sequence: Set(sequence),
@@ -52,7 +53,8 @@ pub(crate) fn event_row(
         event_type: Set(e.kind.type_name().to_owned()),
         event_version: Set(chain::EVENT_VERSION),
         payload: Set(payload.clone()),
-        payload_digest: Set(Some(chain::payload_digest(&payload))),
+        payload_digest: Set(Some(chain::payload_digest(&salt, &payload))),
+        payload_salt: Set(Some(salt)),
         actor_id: Set(e.actor.id.as_str().to_owned()),
         actor_role: Set(e.actor.role.as_str().to_owned()),
         occurred_at: Set(e.occurred_at),

@@ -19,7 +19,7 @@ use super::group::Staged;
 use super::{Applied, facts};
 use crate::audit::walk_case;
 use crate::chain::{self, EventContent};
-use crate::entities::{attachment, case_person, document, event, journal_entry};
+use crate::entities::{attachment, case_person, document, draft, event, journal_entry};
 use crate::error::{Error, Result};
 use crate::projections::{AFFECTED_GENDER_FIELD, CATEGORY_FIELD};
 use crate::tally::{FEEDBACK_KIND_FIELD, IVO_DATE_FIELDS};
@@ -173,10 +173,17 @@ async fn strip(
             continue;
         };
         let kept = chain::canonical_json(&serde_json::to_value(&kept).expect("events serialise"));
-        let written = row
-            .payload_digest
-            .clone()
-            .unwrap_or_else(|| chain::payload_digest(&row.payload));
+        // What the event was written with: a version 2 event's digest (its
+        // hash, checked above, covers it); for a version 1 event a digest
+        // made now under a fresh salt that is not kept, so it cannot be
+        // used to confirm a guessed removed value.
+        let written = if row.event_version == chain::EVENT_VERSION_INLINE {
+            chain::payload_digest(&crate::person::new_salt(), &row.payload)
+        } else {
+            row.payload_digest.clone().ok_or_else(|| {
+                Error::Corrupt(format!("event {} has no payload digest", row.sequence))
+            })?
+        };
         let sealed = if row.event_version == chain::EVENT_VERSION_INLINE {
             let unread = serde_json::Value::Null;
             let content = EventContent {
@@ -197,11 +204,15 @@ async fn strip(
         listed.push(DisposedEvent {
             sequence: row.sequence,
             sealed,
-            kept: chain::payload_digest(&kept),
+            kept: chain::content_digest(kept.as_bytes()),
         });
         event::Entity::update_many()
             .col_expr(event::Column::Payload, Expr::value(kept))
             .col_expr(event::Column::PayloadDigest, Expr::value(written))
+            .col_expr(
+                event::Column::PayloadSalt,
+                Expr::value(Option::<String>::None),
+            )
             .filter(event::Column::CaseId.eq(row.case_id.clone()))
             .filter(event::Column::Sequence.eq(row.sequence))
             .exec(txn)
@@ -224,6 +235,11 @@ async fn remove_beside(txn: &DatabaseTransaction, case_id: &CaseId) -> Result<()
         .await?;
     case_person::Entity::delete_many()
         .filter(case_person::Column::CaseId.eq(id.clone()))
+        .exec(txn)
+        .await?;
+    // A form's text kept for someone signed out on one of the case's pages.
+    draft::Entity::delete_many()
+        .filter(draft::Column::Page.contains(id.as_str()))
         .exec(txn)
         .await?;
     journal_entry::Entity::update_many()

@@ -16,10 +16,12 @@ pub struct Model {
     pub event_version: i32,
     #[sea_orm(column_type = "Text")]
     pub payload: String,
-    /// `sha256:` and hex of the payload's canonical JSON as the event was
-    /// written: what a version 2 event's hash covers. `None` on a version 1
-    /// event until a disposal records it.
+    /// `sha256:` and hex of the salt and the payload's canonical JSON as
+    /// the event was written: what a version 2 event's hash covers. `None`
+    /// on a version 1 event until a disposal records it.
     pub payload_digest: Option<String>,
+    /// The random salt of `payload_digest` (hex), removed by a disposal.
+    pub payload_salt: Option<String>,
     pub actor_id: String,
     pub actor_role: String,
     pub occurred_at: DateTimeUtc,
