@@ -158,11 +158,12 @@ async fn plan(
     for p in &planned {
         let rule = p
             .rule
-            .clone()
+            .as_ref()
+            .map(|r| r.id.clone())
             .unwrap_or_else(|| "(ingen regel: bevaras tills vidare)".into());
         let counts = by_rule.entry((p.kind.clone(), rule)).or_default();
         match p.due_at {
-            _ if p.archive => counts.archive += 1,
+            _ if p.archived() => counts.archive += 1,
             Some(due) if due <= at => counts.due += 1,
             Some(due) => {
                 *counts
@@ -206,7 +207,7 @@ async fn plan(
                 p.case_id.to_string(),
                 p.kind,
                 p.state,
-                p.rule.as_deref().unwrap_or(""),
+                p.rule.as_ref().map_or("", |r| r.id.as_str()),
                 p.due_at
                     .map(|d| d.date_naive().to_string())
                     .unwrap_or_default()

@@ -31,6 +31,7 @@ use crate::error::{Error, Result};
 
 mod walk;
 pub(crate) use walk::events_in_case_order;
+pub(crate) use walk::sealed;
 use walk::{Cursor, check_page};
 
 /// The ends of both chains, as a new checkpoint signs them.

@@ -75,7 +75,7 @@ pub use person::PersonCheck;
 pub use rebuild::{ProjectionCheck, RebuildReport, TableDifference};
 pub use receipts::Receipt;
 pub use report::{REPEAT_WINDOW_DAYS, ReportReader};
-pub use retention::{DisposalRecord, Planned};
+pub use retention::{DisposalRecord, Planned, PlannedRule};
 pub use revocation::{Revocation, RevocationKind};
 pub use varna_report::input::{ReportData, Scope as ReportScope};
 

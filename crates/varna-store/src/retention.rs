@@ -4,6 +4,8 @@
 //! read back from the `content_disposed` events that record each disposal
 //! on the chain.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, Statement};
 use varna_workflow::definition::{RetentionRule, RetentionStart};
@@ -28,17 +30,34 @@ pub struct Planned {
     /// Its newest entry.
     pub last_entry: DateTime<Utc>,
     /// The rule covering its end state (`None`: no rule, kept).
-    pub rule: Option<String>,
-    /// Kept for good and sent to the archive instead of disposed of.
-    pub archive: bool,
+    pub rule: Option<PlannedRule>,
     /// When its personal content is due for disposal (`None` when kept).
     pub due_at: Option<DateTime<Utc>>,
+}
+
+/// The rule of the gallringsbeslut that covers a planned case, as its
+/// disposal applies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedRule {
+    /// The rule's id.
+    pub id: String,
+    /// Its legal references as one text.
+    pub reference: String,
+    /// Kept for good and sent to the archive instead of disposed of.
+    pub archive: bool,
+    /// Fields it keeps besides what the quality report counts.
+    pub keep: BTreeSet<String>,
 }
 
 impl Planned {
     /// Whether it is due for disposal at `now`.
     pub fn is_due(&self, now: DateTime<Utc>) -> bool {
         self.due_at.is_some_and(|d| d <= now)
+    }
+
+    /// Whether it is kept for good (for the archive).
+    pub fn archived(&self) -> bool {
+        self.rule.as_ref().is_some_and(|r| r.archive)
     }
 }
 
@@ -125,9 +144,11 @@ impl Store {
                 let closed_at: Option<DateTime<Utc>> = row.try_get("", "closed_at")?;
                 let closed_at = closed_at.unwrap_or(last_entry);
                 let def = self.definitions.current(&kind).ok();
-                let rule = def
-                    .as_deref()
-                    .and_then(|d| d.retention_for(&StateId::new(state.clone())));
+                let covering = def.as_deref().and_then(|d| {
+                    d.retention_for(&StateId::new(state.clone()))
+                        .map(|r| (d, r))
+                });
+                let rule = covering.map(|(_, r)| r);
                 let due_at = rule.and_then(|r| {
                     let from = match r.counted_from {
                         RetentionStart::Closed => closed_at,
@@ -141,8 +162,12 @@ impl Store {
                     state,
                     closed_at,
                     last_entry,
-                    rule: rule.map(|r| r.id.clone()),
-                    archive: rule.is_some_and(|r| r.archive),
+                    rule: covering.map(|(d, r)| PlannedRule {
+                        id: r.id.clone(),
+                        reference: reference(d, r),
+                        archive: r.archive,
+                        keep: r.keep.iter().cloned().collect(),
+                    }),
                     due_at,
                 });
             }
@@ -173,15 +198,12 @@ impl Store {
             .collect();
         let mut done = Vec::with_capacity(due.len());
         for planned in &due {
-            let def = self.definitions.current(&planned.kind)?;
-            let rule = def
-                .retention_for(&StateId::new(planned.state.clone()))
-                .ok_or_else(|| Error::Corrupt("a planned case lost its rule".into()))?;
+            let Some(rule) = &planned.rule else { continue };
             let disposal = Disposal {
                 rule: rule.id.clone(),
-                reference: reference(&def, rule),
+                reference: rule.reference.clone(),
                 run: run.to_owned(),
-                keep: rule.keep.iter().cloned().collect(),
+                keep: rule.keep.clone(),
             };
             match self
                 .dispose(&planned.case_id, &disposal, actor, Some(now))

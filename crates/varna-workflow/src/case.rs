@@ -254,7 +254,7 @@ impl EventKind {
             EventKind::Assigned { .. } => "assigned",
             EventKind::Linked { .. } => "linked",
             EventKind::DeadlinePassed { .. } => "deadline_passed",
-            EventKind::ContentDisposed { .. } => "content_disposed",
+            EventKind::ContentDisposed { .. } => crate::dispose::CONTENT_DISPOSED,
         }
     }
 }

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::{EventKind, JournalEntry};
 
+/// The type name of the event a disposal appends (`EventKind::ContentDisposed`).
+pub const CONTENT_DISPOSED: &str = "content_disposed";
+
 /// An event whose payload a disposal changed, as the disposal records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisposedEvent {

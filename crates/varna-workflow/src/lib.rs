@@ -44,7 +44,7 @@ pub use decide::{
     filing_problems, mark_duplicate, relate_cases,
 };
 pub use definition::{WorkflowDefinition, WorkflowRef};
-pub use dispose::DisposedEvent;
+pub use dispose::{CONTENT_DISPOSED, DisposedEvent};
 pub use duration::{DeadlineDuration, MalformedDuration, Schedule};
 pub use import::{ImportCase, decide_import};
 pub use personnummer::{Personnummer, PersonnummerError};

@@ -9,6 +9,7 @@
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
+use varna_workflow::CONTENT_DISPOSED as DISPOSED;
 
 use super::{Break, BreakKind, PAGE, brk};
 use crate::chain::{self, EventContent, GENESIS};
@@ -184,9 +185,6 @@ fn check_event(row: &event::Model, at: &mut Cursor) -> Result<Option<Break>> {
     Ok(None)
 }
 
-/// The type name of a disposal event.
-const DISPOSED: &str = "content_disposed";
-
 /// Matches what a disposal event lists against the changes found before
 /// it in its case: each listed event changed, to exactly the payload kept.
 fn check_disposal(row: &event::Model, at: &mut Cursor) -> Option<Break> {
@@ -228,7 +226,7 @@ fn check_disposal(row: &event::Model, at: &mut Cursor) -> Option<Break> {
 }
 
 /// A version 2 hash of `row`'s envelope over `digest`.
-fn sealed(row: &event::Model, digest: &str) -> String {
+pub(crate) fn sealed(row: &event::Model, digest: &str) -> String {
     let unread = serde_json::Value::Null;
     chain::event_hash(
         &row.prev_hash,

@@ -12,13 +12,13 @@ use std::collections::BTreeSet;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
-use varna_workflow::{Actor, DisposedEvent, Event, EventKind};
+use varna_workflow::{Actor, CONTENT_DISPOSED, DisposedEvent, Event, EventKind};
 
 use super::batch::Batch;
 use super::group::Staged;
 use super::{Applied, facts};
-use crate::audit::walk_case;
-use crate::chain::{self, EventContent};
+use crate::audit::{sealed, walk_case};
+use crate::chain;
 use crate::entities::{attachment, case_person, document, draft, event, journal_entry};
 use crate::error::{Error, Result};
 use crate::projections::{AFFECTED_GENDER_FIELD, CATEGORY_FIELD};
@@ -91,7 +91,7 @@ impl Store {
                         .order_by_asc(event::Column::Sequence)
                         .all(txn)
                         .await?;
-                    if rows.iter().any(|r| r.event_type == "content_disposed") {
+                    if rows.iter().any(|r| r.event_type == CONTENT_DISPOSED) {
                         return Err(Error::NotDisposable(
                             "it was disposed of before".to_owned(),
                         ));
@@ -127,16 +127,11 @@ impl Store {
                     let (changes, head) = batch.write(txn).await?;
                     *out.lock().expect("not poisoned") = Some((fields, listed.len()));
                     tracing::info!(case = %case_id, rule = %disposal.rule, events = listed.len(), "case content disposed of");
-                    Ok(Staged {
-                        applied: Applied {
-                            case_id: case_id.clone(),
-                            version: case.version,
-                            opened: Vec::new(),
-                            replayed: false,
-                        },
+                    Ok(Staged::written(
+                        Applied::new(case_id.clone(), case.version, Vec::new()),
                         changes,
                         head,
-                    })
+                    ))
                 })
             }))
             .await?;
@@ -185,19 +180,7 @@ async fn strip(
             })?
         };
         let sealed = if row.event_version == chain::EVENT_VERSION_INLINE {
-            let unread = serde_json::Value::Null;
-            let content = EventContent {
-                case_id: &row.case_id,
-                sequence: row.sequence,
-                event_type: &row.event_type,
-                event_version: row.event_version,
-                payload: &unread,
-                actor_id: &row.actor_id,
-                actor_role: &row.actor_role,
-                occurred_at: row.occurred_at,
-                recorded_at: row.recorded_at,
-            };
-            chain::event_hash(&row.prev_hash, &chain::canonical_sealed(&content, &written))
+            sealed(row, &written)
         } else {
             row.hash.clone()
         };

@@ -40,6 +40,15 @@ pub(super) struct Staged {
 }
 
 impl Staged {
+    /// A command that wrote `changes`, leaving the chain at `head`.
+    pub(super) fn written(applied: Applied, changes: Vec<CaseChange>, head: ChainHead) -> Staged {
+        Staged {
+            applied,
+            changes,
+            head,
+        }
+    }
+
     /// The stored answer of an earlier identical command: nothing written.
     pub(super) fn replay(applied: Applied, head: ChainHead) -> Staged {
         Staged {

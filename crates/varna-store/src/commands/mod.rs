@@ -65,6 +65,18 @@ pub struct Applied {
     pub replayed: bool,
 }
 
+impl Applied {
+    /// A command's answer as it is first given (not a replay).
+    pub(crate) fn new(case_id: CaseId, version: u64, opened: Vec<CaseId>) -> Applied {
+        Applied {
+            case_id,
+            version,
+            opened,
+            replayed: false,
+        }
+    }
+}
+
 impl Store {
     /// Files a new case of `workflow`, optionally with the affected person's personnummer.
     pub async fn file_case(
@@ -206,16 +218,11 @@ impl Store {
             .await?;
         }
         remember(txn, actor, options, request, &case_id, version, facts.now).await?;
-        Ok(Staged {
-            applied: Applied {
-                case_id,
-                version,
-                opened,
-                replayed: false,
-            },
+        Ok(Staged::written(
+            Applied::new(case_id, version, opened),
             changes,
             head,
-        })
+        ))
     }
 
     /// Runs a command on an existing case.
@@ -359,16 +366,11 @@ impl Store {
                 .await?;
         }
         remember(txn, actor, options, request, case_id, version, facts.now).await?;
-        Ok(Staged {
-            applied: Applied {
-                case_id: case_id.clone(),
-                version,
-                opened,
-                replayed: false,
-            },
+        Ok(Staged::written(
+            Applied::new(case_id.clone(), version, opened),
             changes,
             head,
-        })
+        ))
     }
 
     /// Links two existing cases as related, on both cases, in one
@@ -455,16 +457,11 @@ impl Store {
                 )
                 .await?;
                 tracing::debug!(case = %case_id, other = %other, what, "cases linked");
-                Ok(Staged {
-                    applied: Applied {
-                        case_id: case_id.clone(),
-                        version: case.version,
-                        opened: Vec::new(),
-                        replayed: false,
-                    },
+                Ok(Staged::written(
+                    Applied::new(case_id.clone(), case.version, Vec::new()),
                     changes,
                     head,
-                })
+                ))
             })
         }))
         .await
