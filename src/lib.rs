@@ -5,6 +5,7 @@
 //! Only this package and `varna-bench` read files and the environment.
 #![forbid(unsafe_code)]
 
+mod archive;
 mod backup;
 mod checkpoint;
 pub mod cli;

@@ -169,6 +169,10 @@ enum Command {
     /// itself, and its protocol.
     #[command(subcommand)]
     Retention(crate::retention::RetentionCommand),
+    /// The archive: closed cases as E-ARK submission information packages
+    /// (FGS Paketstruktur, ERMS), with the proof of their history.
+    #[command(subcommand)]
+    Archive(crate::archive::ArchiveCommand),
     /// Bring in earlier cases from another system: one row per case, CSV or JSON Lines.
     ///
     /// Columns: kind (the lifecycle: avvikelse, lex-sarah, lex-maria, klagomal,
@@ -306,6 +310,7 @@ impl Cli {
             Command::Sessions(command) => command.run(),
             Command::Report(args) => args.run(),
             Command::Retention(command) => command.run(),
+            Command::Archive(command) => command.run(),
             Command::Import(args) => {
                 let catalog = crate::workflows::load(args.workflows.as_deref())?;
                 runtime()?.block_on(crate::import::import(

@@ -23,7 +23,7 @@ pub struct Context {
     pub frozen: bool,
 }
 
-fn time(t: DateTime<Utc>) -> String {
+pub(crate) fn time(t: DateTime<Utc>) -> String {
     varna_workflow::local::local(t)
         .format("%Y-%m-%d %H:%M")
         .to_string()
@@ -31,7 +31,7 @@ fn time(t: DateTime<Utc>) -> String {
 
 /// A field's value as people read it: a choice by its words, a yes/no in
 /// words, a date as it is.
-fn value_text(def: &WorkflowDefinition, field: &str, value: &Value) -> String {
+pub(crate) fn value_text(def: &WorkflowDefinition, field: &str, value: &Value) -> String {
     match value {
         Value::Bool(true) => "Ja".to_owned(),
         Value::Bool(false) => "Nej".to_owned(),

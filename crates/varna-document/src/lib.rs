@@ -13,10 +13,12 @@
 #![forbid(unsafe_code)]
 
 mod compose;
+mod disclosure;
 mod metrics;
 mod pdf;
 
 pub use compose::{Context, compose};
+pub use disclosure::{Disclosure, MASKED, disclosure};
 pub use pdf::pdf;
 
 /// A document's text, ready to lay out.

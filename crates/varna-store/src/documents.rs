@@ -40,7 +40,7 @@ pub struct StoredDocument {
 }
 
 /// The document's context: the case number, unit and organisation names.
-async fn context<C: ConnectionTrait>(
+pub(crate) async fn context<C: ConnectionTrait>(
     db: &C,
     id: &CaseId,
     case: &Case,

@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 mod access;
+mod archive;
 pub mod audit;
 mod backend;
 mod backup;
@@ -56,9 +57,10 @@ use sea_orm::{DatabaseBackend, DatabaseConnection};
 use varna_workflow::Catalog;
 
 pub use access::{AccessFilter, AccessRecord, NewAccess};
+pub use archive::{ArchivedEvent, GlobalLink};
 pub use backend::StoreConfig;
 pub use changes::CaseChange;
-pub use commands::{Applied, CommandOptions, Disposal, Disposed};
+pub use commands::{Applied, CommandOptions, Disclosed, Disposal, Disposed};
 pub use deadlines::{SCHEDULER_ID, SweepReport};
 pub use delivery::{ClaimedDelivery, DeliveryCount, DeliveryRow, Notification, RetryPolicy};
 pub use documents::{DocumentCheck, StoredAttachment, StoredDocument};

@@ -130,7 +130,8 @@ pub(crate) fn event_rows(
             | EventKind::DeadlinePassed { .. }
             | EventKind::AttachmentAdded { .. }
             | EventKind::Assigned { .. }
-            | EventKind::ContentDisposed { .. } => {}
+            | EventKind::ContentDisposed { .. }
+            | EventKind::Disclosed { .. } => {}
         }
     }
     (journal, links)

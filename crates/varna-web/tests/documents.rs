@@ -208,3 +208,206 @@ async fn the_anmalan_sent_to_ivo_is_frozen_and_downloads_unchanged_after_the_cas
     // The store's own check agrees: the kept bytes match the event.
     assert!(app.store.check_case(&id).await.expect("checks").is_empty());
 }
+
+/// The names of the mask choices the disclosure form has checked.
+fn checked_masks(html: &str) -> Vec<String> {
+    html.split("<input type=\"checkbox\"")
+        .skip(1)
+        .filter_map(|tag| {
+            let tag = &tag[..tag.find('>')?];
+            let start = tag.find("name=\"mask.")? + "name=\"".len();
+            let name = &tag[start..start + tag[start..].find('"')?];
+            tag.contains(" checked").then(|| name.to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_case_is_disclosed_with_what_the_lifecycle_marks_secret_masked_and_the_disclosure_recorded()
+ {
+    let app = app().await;
+    let mut manager = Browser::new(&app);
+    manager.sign_in("um-linden").await;
+    let sarah = manager
+        .file(
+            "/cases/new/lex-sarah",
+            &[
+                (
+                    "what_happened",
+                    "Brukaren lämnades ensam utan larm under natten",
+                ),
+                ("occurred_on", "2026-11-20"),
+                ("noticed_on", "2026-11-21"),
+                ("affected_gender", "kvinna"),
+                ("affected_person_name", "Astrid Lindqvist"),
+            ],
+        )
+        .await;
+    let mut sas = Browser::new(&app);
+    sas.sign_in("sas").await;
+    assert_eq!(
+        sas.act(&sarah, "acknowledge", &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let secret = sas
+        .journal(
+            &sarah,
+            "causes",
+            "Nattpersonalen saknade rutin för larmkontroll",
+        )
+        .await;
+    assert_eq!(secret.status, StatusCode::SEE_OTHER, "{}", secret.html);
+    let open = sas
+        .journal(
+            &sarah,
+            "recurrence_risk",
+            "Ny checklista för nattens larmrond",
+        )
+        .await;
+    assert_eq!(open.status, StatusCode::SEE_OTHER, "{}", open.html);
+    let id = varna_store::CaseId::parse(&sarah).expect("an id");
+    let events_before = app.store.history(&id).await.expect("history").len();
+
+    // The unit manager may not disclose a lex Sarah case: no form, and a
+    // post is refused (as pages refuse what is not theirs: not found) with
+    // nothing written.
+    let page = manager.get(&format!("/cases/{sarah}")).await;
+    assert!(!page.html.contains("/disclose\""), "{}", page.html);
+    let csrf = page.csrf();
+    let refused = manager
+        .post(
+            &format!("/cases/{sarah}/disclose"),
+            &[("csrf", &csrf), ("recipient", "X"), ("decision", "Y")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.html);
+    assert_eq!(
+        app.store.history(&id).await.expect("history").len(),
+        events_before
+    );
+
+    // The SAS's form preselects what the lifecycle marks secret.
+    let page = sas.get(&format!("/cases/{sarah}")).await;
+    assert!(page.html.contains("Lämna ut ärendet"), "{}", page.html);
+    let masks = checked_masks(&page.html);
+    for field in ["what_happened", "affected_person_name", "causes"] {
+        assert!(masks.contains(&format!("mask.{field}")), "{masks:?}");
+    }
+    assert!(!masks.contains(&"mask.occurred_on".to_owned()), "{masks:?}");
+
+    // Without a decision: the form again, with what was typed, nothing written.
+    let csrf = page.csrf();
+    let missing = sas
+        .post(
+            &format!("/cases/{sarah}/disclose"),
+            &[
+                ("csrf", &csrf),
+                ("recipient", "Lokaltidningen"),
+                ("decision", " "),
+            ],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing.html.contains("Skriv mottagare och beslut"));
+    assert!(missing.html.contains("value=\"Lokaltidningen\""));
+    assert_eq!(
+        app.store.history(&id).await.expect("history").len(),
+        events_before
+    );
+
+    // Disclosed as the form stands.
+    let mut fields = vec![
+        ("csrf".to_owned(), csrf.clone()),
+        ("recipient".to_owned(), "Lokaltidningen".to_owned()),
+        ("decision".to_owned(), "SN 2026/117".to_owned()),
+    ];
+    fields.extend(masks.iter().map(|m| (m.clone(), "1".to_owned())));
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let pdf = sas.post(&format!("/cases/{sarah}/disclose"), &fields).await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.html);
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    let digest = format!("sha256:{}", hex(&Sha256::digest(&pdf.bytes)));
+    assert_eq!(pdf.headers["x-varna-sha256"], digest.as_str());
+    let text = pdf_text(&pdf.bytes);
+    for hidden in [
+        "Brukaren lämnades ensam",
+        "Astrid Lindqvist",
+        "Nattpersonalen saknade rutin",
+    ] {
+        assert!(!text.contains(hidden), "{hidden} is in {text}");
+    }
+    for shown in [
+        "Lokaltidningen",
+        "SN 2026/117",
+        "[maskerad: sekretess]",
+        "Ny checklista för nattens larmrond",
+        "2026-11-20",
+        "26 kap. 1 §",
+    ] {
+        assert!(text.contains(shown), "{shown} is not in {text}");
+    }
+
+    // The history records it: to whom, on which decision, what was masked,
+    // and the digest of exactly the bytes handed out.
+    let history = app.store.history(&id).await.expect("history");
+    assert_eq!(history.len(), events_before + 1);
+    match &history.last().expect("an event").event.kind {
+        EventKind::Disclosed {
+            recipient,
+            decision,
+            masked,
+            released,
+            document,
+        } => {
+            assert_eq!(recipient, "Lokaltidningen");
+            assert_eq!(decision, "SN 2026/117");
+            assert!(masked.contains(&"what_happened".to_owned()), "{masked:?}");
+            assert!(released.is_empty(), "{released:?}");
+            assert_eq!(document, &digest);
+        }
+        other => panic!("the last event is {other:?}"),
+    }
+    let page = sas.get(&format!("/cases/{sarah}")).await;
+    assert!(page.html.contains("Utlämnat efter sekretessprövning"));
+
+    // The prövning may release a secret field: released is recorded.
+    let kept: Vec<(&str, &str)> = fields
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "mask.what_happened")
+        .map(|(k, v)| {
+            if k == "decision" {
+                (k, "SN 2026/118")
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let second = sas.post(&format!("/cases/{sarah}/disclose"), &kept).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.html);
+    let text = pdf_text(&second.bytes);
+    assert!(text.contains("Brukaren lämnades ensam"), "{text}");
+    assert!(!text.contains("Astrid Lindqvist"), "{text}");
+    let history = app.store.history(&id).await.expect("history");
+    assert!(matches!(
+        &history.last().expect("an event").event.kind,
+        EventKind::Disclosed { released, .. } if released == &["what_happened".to_owned()]
+    ));
+
+    // Each disclosure is a logged read, and the chain holds.
+    let reads = app
+        .store
+        .access_log_for_case(&id)
+        .await
+        .expect("the access log");
+    assert_eq!(
+        reads.iter().filter(|r| r.purpose == "disclosure").count(),
+        2,
+        "{reads:?}"
+    );
+    let audit = app.store.verify_audit(|_| {}).await.expect("verifies");
+    assert!(audit.problem.is_none(), "{:?}", audit.problem);
+}

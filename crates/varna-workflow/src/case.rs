@@ -208,6 +208,21 @@ pub enum EventKind {
         /// The events whose payloads were changed, in sequence order.
         events: Vec<crate::dispose::DisposedEvent>,
     },
+    /// The case was disclosed (utlämnande) after a sekretessprövning: to
+    /// whom, on which decision, what the document masked and which secret
+    /// fields the prövning released, and the document's digest.
+    Disclosed {
+        /// To whom (a name or an organisation).
+        recipient: String,
+        /// The decision it rests on.
+        decision: String,
+        /// The fields masked.
+        masked: Vec<String>,
+        /// Secret fields released by the prövning.
+        released: Vec<String>,
+        /// The SHA-256 of the document handed out (`sha256:` and hex).
+        document: String,
+    },
 }
 
 /// Which end of a link a case is.
@@ -255,6 +270,7 @@ impl EventKind {
             EventKind::Linked { .. } => "linked",
             EventKind::DeadlinePassed { .. } => "deadline_passed",
             EventKind::ContentDisposed { .. } => crate::dispose::CONTENT_DISPOSED,
+            EventKind::Disclosed { .. } => crate::disclose::DISCLOSED,
         }
     }
 }
@@ -701,6 +717,8 @@ pub fn evolve(mut case: Case, event: &Event) -> Case {
             });
         }
         EventKind::Assigned { handlaggare } => case.handlaggare = Some(handlaggare.clone()),
+        // A record of what was handed out; the case itself is unchanged.
+        EventKind::Disclosed { .. } => {}
         EventKind::ContentDisposed { fields, .. } => {
             let fields: BTreeSet<String> = fields.iter().cloned().collect();
             case.fields.retain(|k, _| !fields.contains(k));

@@ -54,6 +54,8 @@ impl EventKind {
             EventKind::AttachmentAdded { attachment } => {
                 !std::mem::take(&mut attachment.name).is_empty()
             }
+            // The recipient may be a private person; the decision stays.
+            EventKind::Disclosed { recipient, .. } => !std::mem::take(recipient).is_empty(),
             EventKind::Assigned { .. }
             | EventKind::Linked { .. }
             | EventKind::DeadlinePassed { .. }

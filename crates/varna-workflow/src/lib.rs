@@ -20,6 +20,7 @@ mod catalog;
 mod command;
 mod decide;
 pub mod definition;
+mod disclose;
 mod dispose;
 mod duration;
 pub mod graph;
@@ -44,6 +45,9 @@ pub use decide::{
     filing_problems, mark_duplicate, relate_cases,
 };
 pub use definition::{WorkflowDefinition, WorkflowRef};
+pub use disclose::{
+    DISCLOSED, DisclosurePlan, DisclosureRequest, MAX_DISCLOSURE_TEXT, decide_disclosure,
+};
 pub use dispose::{CONTENT_DISPOSED, DisposedEvent};
 pub use duration::{DeadlineDuration, MalformedDuration, Schedule};
 pub use import::{ImportCase, decide_import};

@@ -398,3 +398,25 @@ fn a_retention_rule_covers_end_states_once_for_a_time_or_for_good_with_a_legal_r
     }
     assert_eq!(errors.len(), 7, "{errors:#?}");
 }
+
+#[test]
+fn disclosure_is_for_roles_that_read_the_whole_case_on_a_ground_of_secrecy_the_file_gives() {
+    let (_, text, errors) = parse_errors("disclosure");
+    let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+    let roles_line = line_of(&text, r#"roles = ["sas", "reporter", "nobody"]"#);
+    for (expected, line) in [
+        (r#"[disclosure] lets "reporter" disclose cases"#, roles_line),
+        (r#"unknown role "nobody""#, roles_line),
+        (
+            r#""osl-99""#,
+            line_of(&text, r#"legal_refs = ["osl-26-1", "osl-99"]"#),
+        ),
+    ] {
+        let error = errors
+            .iter()
+            .find(|e| e.message.contains(expected))
+            .unwrap_or_else(|| panic!("{expected:?} not among {messages:#?}"));
+        assert_eq!(error.line, line, "{error}");
+    }
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+}

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use varna_store::CaseId;
+use varna_workflow::DisclosureRequest;
 use varna_workflow::definition::Label;
 
 use super::{Purpose, Session};
@@ -82,6 +83,37 @@ impl Session<'_> {
             bytes,
             file_name,
             digest: None,
+        })
+    }
+
+    /// Whether the person may disclose the case they read (`view`) as it
+    /// stands: its lifecycle's `[disclosure]` names their role.
+    pub fn may_disclose(&self, view: &CaseView) -> bool {
+        !view.past
+            && view
+                .def
+                .disclosure
+                .as_ref()
+                .is_some_and(|d| d.roles.contains(&self.principal.role))
+    }
+
+    /// Discloses a case (utlämnande) after a sekretessprövning: the PDF
+    /// handed out, with the fields `request` masks left out, and a
+    /// `disclosed` event on the case naming its digest. Logged as a read
+    /// once made (a refused request read nothing out).
+    pub async fn disclose(&self, id: &CaseId, request: &DisclosureRequest) -> Result<DocumentFile> {
+        self.readable(id).await?;
+        let done = self
+            .store()
+            .disclose(id, request, &self.principal.actor(), None)
+            .await?;
+        self.store()
+            .record_access(self.access(id.clone(), Purpose::Disclosure, Utc::now()))
+            .await?;
+        Ok(DocumentFile {
+            bytes: done.document,
+            file_name: format!("utlamnande-{}.pdf", id.number()),
+            digest: Some(done.digest),
         })
     }
 

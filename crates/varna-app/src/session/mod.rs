@@ -122,6 +122,8 @@ pub enum Purpose {
     Attachment,
     /// Read by the public form's anonymous sender with their receipt code.
     ReceiptCode,
+    /// Disclosed (utlämnande): the document handed out was made from it.
+    Disclosure,
 }
 
 impl Purpose {
@@ -137,6 +139,7 @@ impl Purpose {
             Purpose::Document => "document",
             Purpose::Attachment => "attachment",
             Purpose::ReceiptCode => "receipt_code",
+            Purpose::Disclosure => "disclosure",
         }
     }
 }

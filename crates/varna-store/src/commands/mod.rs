@@ -28,12 +28,14 @@ use crate::error::{Error, Result};
 use crate::{CaseId, Store};
 
 mod batch;
+mod disclose;
 mod dispose;
 mod group;
 mod idempotency;
 
 use batch::Batch;
 pub(crate) use batch::{event_row, seal};
+pub use disclose::Disclosed;
 pub use dispose::{Disposal, Disposed};
 pub(crate) use group::Group;
 use group::Staged;

@@ -71,6 +71,7 @@ pub(crate) fn routes(app: App) -> Router {
         .route("/cases/{id}/journal", post(case::add_entry))
         .route("/cases/{id}/duplicate", post(case::mark_duplicate))
         .route("/cases/{id}/assign", post(case::assign))
+        .route("/cases/{id}/disclose", post(case::disclose))
         .route("/cases/{id}/receipt", get(receipt))
         .route(
             "/cases/{id}/documents/{document}",

@@ -141,6 +141,28 @@ pub struct Text {
     pub handlaggare: &'static str,
     /// Shown when no handläggare is named.
     pub handlaggare_none: &'static str,
+    /// The disclosure form's title.
+    pub disclose_title: &'static str,
+    /// What a disclosure does.
+    pub disclose_explain: &'static str,
+    /// "To whom".
+    pub disclose_recipient: &'static str,
+    /// "On which decision".
+    pub disclose_decision: &'static str,
+    /// What the decision field takes.
+    pub disclose_decision_hint: &'static str,
+    /// The mask choices' legend.
+    pub disclose_mask: &'static str,
+    /// What the mask choices mean.
+    pub disclose_mask_hint: &'static str,
+    /// After a field the lifecycle marks secret.
+    pub disclose_secret: &'static str,
+    /// Its button.
+    pub disclose_submit: &'static str,
+    /// The recipient or the decision is missing.
+    pub disclose_missing: &'static str,
+    /// The history's word for a disclosure.
+    pub event_disclosed: &'static str,
     /// The naming form's title.
     pub assign_title: &'static str,
     /// What naming does.
@@ -330,6 +352,7 @@ pub struct Text {
     pub purpose_document: &'static str,
     pub purpose_attachment: &'static str,
     pub purpose_receipt_code: &'static str,
+    pub purpose_disclosure: &'static str,
     pub receipt_case_number: &'static str,
     pub receipt_next: &'static str,
     pub back_to_my_work: &'static str,
@@ -468,6 +491,7 @@ pub fn purpose(t: &Text, purpose: &str) -> &'static str {
         "document" => t.purpose_document,
         "attachment" => t.purpose_attachment,
         "receipt_code" => t.purpose_receipt_code,
+        "disclosure" => t.purpose_disclosure,
         _ => t.purpose_other,
     }
 }

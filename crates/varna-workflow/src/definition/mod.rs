@@ -87,6 +87,10 @@ pub struct WorkflowDefinition {
     /// The gallringsbeslut for closed cases: per end state, how long a
     /// case is kept and whether it goes to the archive instead.
     pub retention: Vec<RetentionRule>,
+    /// Utlämnande: who may disclose a case after a sekretessprövning and
+    /// the grounds its secret fields are masked on (`None`: the lifecycle
+    /// offers no disclosure).
+    pub disclosure: Option<DisclosureRule>,
     /// The file text it was parsed from (its hash is `reference.hash`), kept
     /// so that a store can save every version a case may be pinned to.
     pub source: String,
@@ -193,6 +197,16 @@ impl WorkflowDefinition {
             .collect()
     }
 
+    /// The fields a disclosure masks unless the sekretessprövning releases
+    /// them: those marked secret or personal.
+    pub fn secret_fields(&self) -> std::collections::BTreeSet<String> {
+        self.fields
+            .iter()
+            .filter(|f| f.secret || f.personal)
+            .map(|f| f.name.clone())
+            .collect()
+    }
+
     /// An outcome by id.
     pub fn outcome(&self, id: &str) -> Option<&Outcome> {
         self.outcomes.iter().find(|o| o.id == id)
@@ -285,6 +299,10 @@ pub struct FieldSpec {
     pub label: Label,
     /// Whether the value may identify a person (masked for roles that do not need it).
     pub personal: bool,
+    /// Whether the value is secret when the case is disclosed (an uppgift
+    /// om enskilds personliga förhållanden): masked in a disclosure unless
+    /// the sekretessprövning releases it. Personal fields are secret too.
+    pub secret: bool,
     /// Written for the person who reported the case (feedback when it
     /// closes): shown to the reporter, who reads nothing else of the
     /// investigation.
@@ -301,6 +319,17 @@ impl FieldSpec {
     pub fn value_label(&self, value: &str) -> Option<&Label> {
         self.value_labels.get(value)
     }
+}
+
+/// Utlämnande (`[disclosure]`): a case is allmän handling, disclosed after
+/// a sekretessprövning with its secret fields masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisclosureRule {
+    /// The roles that may disclose a case they read.
+    pub roles: Vec<crate::Role>,
+    /// The grounds of secrecy (legal reference ids), cited where a value
+    /// is masked.
+    pub legal_refs: Vec<String>,
 }
 
 /// A rule of the gallringsbeslut: cases closed in `states` keep their

@@ -39,6 +39,16 @@ pub(super) struct RawFile {
     pub(super) public: Option<Spanned<RawPublic>>,
     #[serde(default, rename = "retention")]
     pub(super) retention: Vec<RawRetention>,
+    pub(super) disclosure: Option<Spanned<RawDisclosure>>,
+}
+
+/// Who may disclose a case and on which grounds it is secret: see
+/// `DisclosureRule`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDisclosure {
+    pub(super) roles: Vec<Name>,
+    pub(super) legal_refs: Vec<Name>,
 }
 
 /// A rule of the gallringsbeslut: see `RetentionRule`.
@@ -150,6 +160,8 @@ pub(super) struct RawField {
     pub(super) label: Label,
     #[serde(default)]
     pub(super) personal: bool,
+    #[serde(default)]
+    pub(super) secret: bool,
     #[serde(default)]
     pub(super) for_reporter: bool,
     #[serde(default)]

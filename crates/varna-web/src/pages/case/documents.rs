@@ -69,6 +69,12 @@ pub(crate) async fn download(
         Ok(f) => f,
         Err(e) => return refused(&ctx, &e),
     };
+    pdf_response(file)
+}
+
+/// A document file as a download: private, never cached or framed, with
+/// the digest its event recorded in `x-varna-sha256`.
+pub(crate) fn pdf_response(file: varna_app::DocumentFile) -> Response {
     let mut response = file.bytes.into_response();
     let h = response.headers_mut();
     h.insert(

@@ -7,6 +7,7 @@
 
 mod assign;
 pub(super) mod attachments;
+mod disclose;
 pub(super) mod documents;
 mod duplicate;
 mod journal;
@@ -23,6 +24,7 @@ use varna_workflow::definition::LinkKind;
 use varna_workflow::{LinkEnd, Value};
 
 pub(super) use assign::assign;
+pub(super) use disclose::disclose;
 pub(super) use duplicate::mark_duplicate;
 pub(super) use journal::add_entry;
 use journal::{JournalForm, JournalRow};
@@ -102,6 +104,8 @@ struct CasePage {
     /// The form that adds one, for those who may: (its error, its
     /// idempotency key).
     attachment_form: Option<(Option<String>, String)>,
+    /// Utlämnande, for the roles the lifecycle names.
+    disclose_form: Option<disclose::DiscloseForm>,
 }
 
 struct AccessRow {
@@ -179,6 +183,8 @@ struct Loaded {
     documents: Vec<varna_app::DocumentStatus>,
     /// May add files.
     can_attach: bool,
+    /// May disclose the case.
+    can_disclose: bool,
     /// The handläggare named.
     handlaggare: Option<varna_app::RolePerson>,
     /// Who could be named (empty: the person may not name one).
@@ -231,6 +237,7 @@ async fn load_at(
             handlaggare_choices: session.handlaggare_choices(&view).await?,
             documents,
             can_attach: session.may_attach(&view),
+            can_disclose: session.may_disclose(&view),
             unit_name,
             actions: view.available_transitions(&session),
             can_add_entry: view.can_add_journal_entry(&session),
@@ -343,6 +350,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
                 (None, "attachment_added") => t.event_attachment.to_owned(),
                 (None, "assigned") => t.event_assigned.to_owned(),
                 (None, "content_disposed") => t.event_disposed.to_owned(),
+                (None, "disclosed") => t.event_disclosed.to_owned(),
                 (None, other) => other.replace('_', " "),
             };
             let change = match (&e.from_state, &e.to_state) {
@@ -372,6 +380,14 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
                     .errors
                     .first()
                     .map(|e| ("attachment-file".to_owned(), attachments::message(t, e)))
+                    .into_iter()
+                    .collect();
+            }
+            if p.form == disclose::FORM {
+                return p
+                    .errors
+                    .first()
+                    .map(|e| (disclose::INPUT.to_owned(), disclose::message(t, e)))
                     .into_iter()
                     .collect();
             }
@@ -520,6 +536,13 @@ fn render(ctx: &Ctx, loaded: &Loaded, posted: Option<&Posted>) -> CasePage {
         } else {
             Vec::new()
         },
+        disclose_form: disclose::form(
+            t,
+            lang,
+            case,
+            loaded.can_disclose,
+            posted_to(disclose::FORM),
+        ),
         attachment_form: loaded.can_attach.then(|| {
             let mine = posted_to(attachments::FORM);
             (

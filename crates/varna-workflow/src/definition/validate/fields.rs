@@ -112,6 +112,7 @@ impl Validator<'_> {
                     kind,
                     label: f.label,
                     personal: f.personal,
+                    secret: f.secret,
                     for_reporter: f.for_reporter,
                     value_labels: f.value_labels,
                     legal_refs,

@@ -17,6 +17,7 @@ use super::{FieldKind, StateKind, WorkflowDefinition, WorkflowRef};
 use crate::vocab::Lagrum;
 
 mod deadlines;
+mod disclosure;
 mod fields;
 mod header;
 mod journal;
@@ -157,6 +158,7 @@ impl<'a> Validator<'a> {
             .and_then(|p| self.public(p, &known, &filing, &transitions));
 
         let retention = self.retention(raw.retention, &known);
+        let disclosure = raw.disclosure.map(|d| self.disclosure(d, &known));
 
         if graph_complete {
             self.check_graph(&states, &state_spans, &transitions);
@@ -184,6 +186,7 @@ impl<'a> Validator<'a> {
             documents,
             public,
             retention,
+            disclosure: disclosure.flatten(),
             source: self.text.to_owned(),
         }
     }

@@ -77,7 +77,7 @@ impl Validator<'_> {
 
     /// A role as the file names it (`sender` included: see
     /// [`Role::from_definition`]).
-    fn role(&mut self, name: &Name) -> Option<Role> {
+    pub(super) fn role(&mut self, name: &Name) -> Option<Role> {
         match Role::from_definition(name.get_ref()) {
             Ok(role) => Some(role),
             Err(e) => {
