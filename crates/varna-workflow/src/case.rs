@@ -11,36 +11,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::definition::{LinkKind, WorkflowRef};
+pub use crate::value::Value;
 use crate::vocab::{ActorId, Lagrum, Role, StateId, UnitId};
-
-/// A field value. Dates are text `YYYY-MM-DD`, choices and outcomes are ids;
-/// the definition's field type says which.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Value {
-    /// `true` / `false`.
-    Bool(bool),
-    /// A whole number.
-    Integer(i64),
-    /// Text, a date, a choice or an outcome id.
-    Text(String),
-}
-
-impl Value {
-    /// The text, if this is text.
-    pub fn as_text(&self) -> Option<&str> {
-        match self {
-            Value::Text(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// The date, if this is a `YYYY-MM-DD` text.
-    pub fn as_date(&self) -> Option<NaiveDate> {
-        self.as_text()
-            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-    }
-}
 
 /// Field values by field name.
 pub type Fields = BTreeMap<String, Value>;

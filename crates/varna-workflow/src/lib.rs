@@ -30,6 +30,7 @@ pub mod local;
 mod personnummer;
 mod rejection;
 mod spawn;
+mod value;
 mod vocab;
 pub mod workdays;
 

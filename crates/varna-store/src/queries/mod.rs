@@ -65,13 +65,61 @@ pub struct CaseSummary {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The columns of `cases` a summary is made of: all but the snapshot and
+/// the search text, which a list never needs (a page reads only these).
+const SUMMARY_COLUMNS: [cases::Column; 17] = [
+    cases::Column::Id,
+    cases::Column::Kind,
+    cases::Column::WorkflowVersion,
+    cases::Column::WorkflowHash,
+    cases::Column::Lagrum,
+    cases::Column::UnitId,
+    cases::Column::State,
+    cases::Column::IsClosed,
+    cases::Column::Outcome,
+    cases::Column::AffectedGender,
+    cases::Column::Category,
+    cases::Column::OpenedAt,
+    cases::Column::ClosedAt,
+    cases::Column::NextDueAt,
+    cases::Column::FiledBy,
+    cases::Column::Version,
+    cases::Column::UpdatedAt,
+];
+
+/// A `cases` row without its snapshot: what [`SUMMARY_COLUMNS`] select.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct SummaryRow {
+    id: String,
+    kind: String,
+    workflow_version: i32,
+    workflow_hash: String,
+    lagrum: String,
+    unit_id: String,
+    state: String,
+    is_closed: bool,
+    outcome: Option<String>,
+    affected_gender: Option<String>,
+    category: Option<String>,
+    opened_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
+    next_due_at: Option<DateTime<Utc>>,
+    filed_by: String,
+    version: i64,
+    updated_at: DateTime<Utc>,
+}
+
+/// Cases without their snapshots, for lists.
+fn summaries() -> sea_orm::Select<cases::Entity> {
+    cases::Entity::find().select_only().columns(SUMMARY_COLUMNS)
+}
+
 impl CaseSummary {
     fn from_row(m: &cases::Model) -> Result<CaseSummary> {
-        Ok(CaseSummary {
-            id: CaseId::parse(&m.id)
-                .ok_or_else(|| Error::Corrupt("a case id is not a UUID".into()))?,
+        CaseSummary::from_summary(SummaryRow {
+            id: m.id.clone(),
             kind: m.kind.clone(),
-            workflow_version: u32::try_from(m.workflow_version).unwrap_or_default(),
+            workflow_version: m.workflow_version,
             workflow_hash: m.workflow_hash.clone(),
             lagrum: m.lagrum.clone(),
             unit_id: m.unit_id.clone(),
@@ -84,6 +132,29 @@ impl CaseSummary {
             closed_at: m.closed_at,
             next_due_at: m.next_due_at,
             filed_by: m.filed_by.clone(),
+            version: m.version,
+            updated_at: m.updated_at,
+        })
+    }
+
+    fn from_summary(m: SummaryRow) -> Result<CaseSummary> {
+        Ok(CaseSummary {
+            id: CaseId::parse(&m.id)
+                .ok_or_else(|| Error::Corrupt("a case id is not a UUID".into()))?,
+            kind: m.kind,
+            workflow_version: u32::try_from(m.workflow_version).unwrap_or_default(),
+            workflow_hash: m.workflow_hash,
+            lagrum: m.lagrum,
+            unit_id: m.unit_id,
+            state: m.state,
+            is_closed: m.is_closed,
+            outcome: m.outcome,
+            affected_gender: m.affected_gender,
+            category: m.category,
+            opened_at: m.opened_at,
+            closed_at: m.closed_at,
+            next_due_at: m.next_due_at,
+            filed_by: m.filed_by,
             version: u64::try_from(m.version).unwrap_or_default(),
             updated_at: m.updated_at,
         })
@@ -536,18 +607,19 @@ impl Store {
                 ),
             );
         }
-        let rows = cases::Entity::find()
+        let rows = summaries()
             .filter(condition)
             .order_by_desc(cases::Column::OpenedAt)
             .order_by_desc(cases::Column::Id)
             .limit(limit + 1)
+            .into_model::<SummaryRow>()
             .all(&self.db)
             .await?;
         let has_next_page = rows.len() as u64 > limit;
         let items = rows
-            .iter()
+            .into_iter()
             .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(CaseSummary::from_row)
+            .map(CaseSummary::from_summary)
             .collect::<Result<Vec<_>>>()?;
         Ok(CasePage {
             end_cursor: items.last().map(cursor_of),
@@ -581,7 +653,7 @@ impl Store {
         if actionable.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = cases::Entity::find()
+        let rows = summaries()
             .filter(filter.condition())
             .filter(cases::Column::IsClosed.eq(false))
             .filter(actionable_states(actionable))
@@ -594,9 +666,10 @@ impl Store {
             .order_by_asc(cases::Column::Id)
             .offset(offset)
             .limit(limit.clamp(1, MAX_PAGE))
+            .into_model::<SummaryRow>()
             .all(&self.db)
             .await?;
-        rows.iter().map(CaseSummary::from_row).collect()
+        rows.into_iter().map(CaseSummary::from_summary).collect()
     }
 
     /// How many cases the work queue holds in all.
