@@ -190,10 +190,23 @@ async fn closed_cases_become_packages_that_verify_on_their_own_and_any_change_is
         &d.checkpoints.display().to_string(),
         "--output",
         &d.out.display().to_string(),
+        "--by",
+        "arkivarie-anna",
         "--database-url",
         &d.url,
     ]);
     assert!(exported.contains("1 packages written"), "{exported}");
+    // The export read the case: logged as the archivist's.
+    assert_eq!(
+        query(
+            &d.db,
+            &format!(
+                "SELECT actor_id, purpose FROM access_log WHERE case_id = '{case}' \
+                 AND purpose = 'archive_export'"
+            )
+        ),
+        ["arkivarie-anna\tarchive_export"]
+    );
     let package = packages(&d.out).pop().expect("a package");
     for part in [
         "METS.xml",
@@ -302,6 +315,8 @@ async fn closed_cases_become_packages_that_verify_on_their_own_and_any_change_is
         &year_out.display().to_string(),
         "--checkpoints",
         &d.checkpoints.display().to_string(),
+        "--by",
+        "arkivarie-anna",
         "--database-url",
         &d.url,
     ]);
@@ -331,6 +346,8 @@ async fn open_cases_and_bad_requests_are_refused_and_nothing_is_written() {
         &open[0],
         "--output",
         &out_s,
+        "--by",
+        "arkivarie-anna",
         "--database-url",
         &d.url,
     ]);
@@ -347,6 +364,8 @@ async fn open_cases_and_bad_requests_are_refused_and_nothing_is_written() {
         "not-an-id",
         "--output",
         &out_s,
+        "--by",
+        "arkivarie-anna",
         "--database-url",
         &d.url,
     ]);
@@ -357,6 +376,8 @@ async fn open_cases_and_bad_requests_are_refused_and_nothing_is_written() {
         "export",
         "--output",
         &out_s,
+        "--by",
+        "arkivarie-anna",
         "--database-url",
         &d.url,
     ]);
@@ -386,6 +407,8 @@ fn cases_written_before_payload_digests_export_and_verify_too() {
         "2025",
         "--output",
         &out.display().to_string(),
+        "--by",
+        "arkivarie-anna",
         "--database-url",
         &url,
     ]);

@@ -35,7 +35,7 @@ pub(crate) enum ArchiveCommand {
     /// tools/sip_verify.py. Open cases and cases disposed of (gallring) are
     /// refused. Changes nothing in the database.
     ///
-    /// Example: varna archive export --year 2025 --kind lex-maria --checkpoints /var/lib/varna/checkpoints --output leverans-2025
+    /// Example: varna archive export --year 2025 --kind lex-maria --by arkivarie-anna --checkpoints /var/lib/varna/checkpoints --output leverans-2025
     Export {
         /// A closed case to export (its id); repeat for more.
         #[arg(long = "case", value_name = "ID", required_unless_present = "year")]
@@ -54,6 +54,10 @@ pub(crate) enum ArchiveCommand {
         /// gets the first one that covers the case's last event.
         #[arg(long)]
         checkpoints: Option<PathBuf>,
+        /// Who exports (a user id, e.g. the archivist): each case read is
+        /// access-logged as theirs, with the purpose `archive_export`.
+        #[arg(long)]
+        by: String,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -69,14 +73,21 @@ impl ArchiveCommand {
                 kind,
                 output,
                 checkpoints,
+                by,
                 database,
-            } => runtime.block_on(export(
-                &database.existing_store_config()?,
-                &cases,
-                year.map(|y| (y, kind)),
-                &output,
-                checkpoints.as_deref(),
-            )),
+            } => {
+                if by.trim().is_empty() || by.chars().any(char::is_whitespace) {
+                    bail!("--by must name a user id (no spaces), e.g. --by arkivarie-anna");
+                }
+                runtime.block_on(export(
+                    &database.existing_store_config()?,
+                    &cases,
+                    year.map(|y| (y, kind)),
+                    &output,
+                    checkpoints.as_deref(),
+                    &by,
+                ))
+            }
         }
     }
 }
@@ -87,6 +98,7 @@ async fn export(
     year: Option<(i32, Option<String>)>,
     output: &Path,
     checkpoints: Option<&Path>,
+    by: &str,
 ) -> anyhow::Result<ExitCode> {
     let store = Store::connect(config).await?;
     let cases = match &year {
@@ -110,7 +122,7 @@ async fn export(
     let mut ticker = Ticker::new();
     let mut written = Vec::new();
     for (done, id) in cases.iter().enumerate() {
-        let package = write_package(&store, id, output, &signed)
+        let package = write_package(&store, id, output, &signed, by)
             .await
             .with_context(|| format!("case {id}"))?;
         written.push(package);
@@ -237,6 +249,7 @@ async fn write_package(
     id: &CaseId,
     output: &Path,
     signed: &[(i64, PathBuf)],
+    by: &str,
 ) -> anyhow::Result<Written> {
     let record = store.case(id).await?.context("no such case")?;
     if !record.summary.is_closed {
@@ -251,6 +264,16 @@ async fn write_package(
             "its personal content was disposed of (gallring): it can no longer go to the archive whole"
         );
     }
+    // Logged before anything of the case is written out.
+    store
+        .record_access(varna_store::NewAccess {
+            actor_id: by.to_owned(),
+            role: varna_workflow::Role::Admin,
+            case_id: id.clone(),
+            purpose: "archive_export".into(),
+            at: Utc::now(),
+        })
+        .await?;
     let def = store
         .definition_by_hash(&record.summary.workflow_hash)
         .await?;

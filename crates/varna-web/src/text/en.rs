@@ -282,6 +282,7 @@ pub(super) const EN: Text = Text {
     purpose_attachment: "Opened an attachment",
     purpose_receipt_code: "Read with the receipt code (anonymous sender)",
     purpose_disclosure: "Disclosed the case",
+    purpose_archive_export: "Exported the case to the archive",
     receipt_case_number: "Case number",
     receipt_next: "Keep the case number if you want to follow the case up.",
     back_to_my_work: "Back to my work",

@@ -353,6 +353,7 @@ pub struct Text {
     pub purpose_attachment: &'static str,
     pub purpose_receipt_code: &'static str,
     pub purpose_disclosure: &'static str,
+    pub purpose_archive_export: &'static str,
     pub receipt_case_number: &'static str,
     pub receipt_next: &'static str,
     pub back_to_my_work: &'static str,
@@ -492,6 +493,7 @@ pub fn purpose(t: &Text, purpose: &str) -> &'static str {
         "attachment" => t.purpose_attachment,
         "receipt_code" => t.purpose_receipt_code,
         "disclosure" => t.purpose_disclosure,
+        "archive_export" => t.purpose_archive_export,
         _ => t.purpose_other,
     }
 }

@@ -282,6 +282,7 @@ pub(super) const SV: Text = Text {
     purpose_attachment: "Öppnade en bilaga",
     purpose_receipt_code: "Läste med kvittokoden (anonym avsändare)",
     purpose_disclosure: "Lämnade ut ärendet",
+    purpose_archive_export: "Exporterade ärendet till arkivet",
     receipt_case_number: "Ärendenummer",
     receipt_next: "Spara ärendenumret om du vill följa upp ärendet.",
     back_to_my_work: "Till mitt arbete",
