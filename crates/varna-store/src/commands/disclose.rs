@@ -12,7 +12,7 @@ use super::group::Staged;
 use super::{Applied, facts};
 use crate::documents::context;
 use crate::entities::case_person;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::{CaseId, Store};
 
 /// A case disclosed: the document handed out and what it masked.
@@ -42,10 +42,8 @@ impl Store {
     ) -> Result<Disclosed> {
         let facts = facts(actor, now);
         let (case_id, request) = (case_id.clone(), request.clone());
-        let outcome = std::sync::Arc::new(std::sync::Mutex::new(None));
-        let out = std::sync::Arc::clone(&outcome);
-        let applied = self
-            .in_turn(Box::new(move |store, txn, head| {
+        let (applied, (document, digest, plan)) = self
+            .in_turn_with(Box::new(move |store, txn, head| {
                 Box::pin(async move {
                     let (case, def) = store.load_for_update(txn, &case_id).await?;
                     let plan = decide_disclosure(&def, &case, &facts.actor, &request)?;
@@ -68,20 +66,17 @@ impl Store {
                     let case = batch.append_to(&case_id, &def, case, vec![event])?;
                     let (changes, head) = batch.write(txn).await?;
                     tracing::info!(case = %case_id, masked = plan.masked.len(), "case disclosed");
-                    *out.lock().expect("not poisoned") = Some((document, digest, plan));
-                    Ok(Staged::written(
-                        Applied::new(case_id.clone(), case.version, Vec::new()),
-                        changes,
-                        head,
+                    Ok((
+                        Staged::written(
+                            Applied::new(case_id.clone(), case.version, Vec::new()),
+                            changes,
+                            head,
+                        ),
+                        (document, digest, plan),
                     ))
                 })
             }))
             .await?;
-        let (document, digest, plan) = outcome
-            .lock()
-            .expect("not poisoned")
-            .take()
-            .ok_or_else(|| Error::Corrupt("a committed disclosure left no document".into()))?;
         Ok(Disclosed {
             applied,
             document,

@@ -75,10 +75,8 @@ impl Store {
     ) -> Result<Disposed> {
         let facts = facts(actor, now);
         let (case_id, disposal) = (case_id.clone(), disposal.clone());
-        let outcome = std::sync::Arc::new(std::sync::Mutex::new(None));
-        let out = std::sync::Arc::clone(&outcome);
-        let applied = self
-            .in_turn(Box::new(move |store, txn, head| {
+        let (applied, (fields, events)) = self
+            .in_turn_with(Box::new(move |store, txn, head| {
                 Box::pin(async move {
                     let (case, def) = store.load_for_update(txn, &case_id).await?;
                     if !case.is_closed() {
@@ -125,21 +123,18 @@ impl Store {
                     let mut batch = Batch::new(head, facts.now);
                     let case = batch.append_to(&case_id, &def, case, vec![event])?;
                     let (changes, head) = batch.write(txn).await?;
-                    *out.lock().expect("not poisoned") = Some((fields, listed.len()));
                     tracing::info!(case = %case_id, rule = %disposal.rule, events = listed.len(), "case content disposed of");
-                    Ok(Staged::written(
-                        Applied::new(case_id.clone(), case.version, Vec::new()),
-                        changes,
-                        head,
+                    Ok((
+                        Staged::written(
+                            Applied::new(case_id.clone(), case.version, Vec::new()),
+                            changes,
+                            head,
+                        ),
+                        (fields, listed.len()),
                     ))
                 })
             }))
             .await?;
-        let (fields, events) = outcome
-            .lock()
-            .expect("not poisoned")
-            .take()
-            .unwrap_or_default();
         Ok(Disposed {
             applied,
             fields: fields.into_iter().collect(),

@@ -70,6 +70,17 @@ pub(super) type Work = Box<
         + Send,
 >;
 
+/// [`Work`] that also hands back something beside its answer (a rendered
+/// document, what was removed), taken out once the group commits.
+pub(super) type WorkWith<T> = Box<
+    dyn for<'a> FnOnce(
+            &'a Store,
+            &'a DatabaseTransaction,
+            ChainHead,
+        ) -> Pin<Box<dyn Future<Output = Result<(Staged, T)>> + Send + 'a>>
+        + Send,
+>;
+
 struct Job {
     work: Work,
     reply: oneshot::Sender<Result<Applied>>,
@@ -136,6 +147,29 @@ impl Store {
             }
             self.run_group(jobs).await;
         }
+    }
+
+    /// [`Store::in_turn`] for work that hands back `T` beside its answer;
+    /// `T` is given only when the group committed.
+    pub(super) async fn in_turn_with<T: Send + 'static>(
+        &self,
+        work: WorkWith<T>,
+    ) -> Result<(Applied, T)> {
+        let kept = std::sync::Arc::new(Mutex::new(None));
+        let out = std::sync::Arc::clone(&kept);
+        let applied = self
+            .in_turn(Box::new(move |store, txn, head| {
+                Box::pin(async move {
+                    let (staged, value) = work(store, txn, head).await?;
+                    *out.lock().expect("never poisoned") = Some(value);
+                    Ok(staged)
+                })
+            }))
+            .await?;
+        let value = kept.lock().expect("never poisoned").take().ok_or_else(|| {
+            Error::Corrupt("a committed command left nothing to hand back".into())
+        })?;
+        Ok((applied, value))
     }
 
     /// One transaction for `jobs`, each answered.
