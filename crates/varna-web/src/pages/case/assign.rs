@@ -83,11 +83,7 @@ pub(in crate::pages) async fn assign(
     let Some(case) = case_id(&id) else {
         return ctx.error(StatusCode::NOT_FOUND, ctx.t.error_not_found);
     };
-    let posted = Posted {
-        form: FORM.into(),
-        values: values.clone(),
-        errors: Vec::new(),
-    };
+    let posted = Posted::new(FORM, values.clone());
     let person = values.get("person").map_or("", |p| p.trim());
     let reads = Reads::default();
     let result = app

@@ -101,25 +101,10 @@ pub(crate) async fn upload(
         .session(ctx.principal(), &reads)
         .attach(&case, &name, bytes, expect(&values))
         .await;
-    let posted = Posted {
-        form: FORM.to_owned(),
-        values,
-        errors: Vec::new(),
-    };
+    let posted = Posted::new(FORM, values);
     match result {
         Ok(done) => answer(&app, &ctx, &id, posted, Ok(done)).await,
-        Err(e) => {
-            refuse(
-                &app,
-                &ctx,
-                &id,
-                Posted {
-                    errors: vec![e],
-                    ..posted
-                },
-            )
-            .await
-        }
+        Err(e) => refuse(&app, &ctx, &id, posted.refused(vec![e])).await,
     }
 }
 

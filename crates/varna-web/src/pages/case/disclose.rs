@@ -125,12 +125,7 @@ pub(in crate::pages) async fn disclose(
     match result {
         Ok(file) => pdf_response(file),
         Err(e) if e.code == Code::InvalidInput || e.code == Code::Conflict => {
-            let posted = Posted {
-                form: FORM.into(),
-                values,
-                errors: vec![e],
-            };
-            refuse(&app, &ctx, &id, posted).await
+            refuse(&app, &ctx, &id, Posted::new(FORM, values).refused(vec![e])).await
         }
         Err(e) => refused(&ctx, &e),
     }

@@ -60,18 +60,9 @@ pub(in crate::pages) async fn mark_duplicate(
     let Some(case) = case_id(&id) else {
         return ctx.error(StatusCode::NOT_FOUND, ctx.t.error_not_found);
     };
-    let posted = Posted {
-        form: "duplicate".into(),
-        values: values.clone(),
-        errors: Vec::new(),
-    };
-    let refuse_with = |error: AppError| {
-        let posted = Posted {
-            errors: vec![error],
-            ..posted.clone()
-        };
-        refuse(&app, &ctx, &id, posted)
-    };
+    let posted = Posted::new("duplicate", values.clone());
+    let refuse_with =
+        |error: AppError| refuse(&app, &ctx, &id, posted.clone().refused(vec![error]));
     let number: String = values
         .get("original")
         .map(|v| v.chars().filter(|c| !c.is_whitespace()).collect())

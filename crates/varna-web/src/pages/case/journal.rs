@@ -305,11 +305,7 @@ pub(in crate::pages) async fn add_entry(
             .map(|v| v.trim().to_owned())
             .unwrap_or_default()
     };
-    let posted = Posted {
-        form: "journal".into(),
-        values: values.clone(),
-        errors: Vec::new(),
-    };
+    let posted = Posted::new("journal", values.clone());
     let documented_on = match optional::<NaiveDate>(&values, "documented_on") {
         Ok(Some(day)) => Ok(day),
         Ok(None) => Err(AppError::invalid(
@@ -332,7 +328,7 @@ pub(in crate::pages) async fn add_entry(
                 .into_iter()
                 .flatten()
                 .collect();
-            return refuse(&app, &ctx, &id, Posted { errors, ..posted }).await;
+            return refuse(&app, &ctx, &id, posted.refused(errors)).await;
         }
     };
     let mut entry = JournalEntry::new(

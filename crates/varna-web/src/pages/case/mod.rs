@@ -48,6 +48,22 @@ struct Posted {
     errors: Vec<AppError>,
 }
 
+impl Posted {
+    /// `form` as it was posted with `values`, nothing wrong with it yet.
+    fn new(form: impl Into<String>, values: BTreeMap<String, String>) -> Posted {
+        Posted {
+            form: form.into(),
+            values,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The same form refused for `errors`.
+    fn refused(self, errors: Vec<AppError>) -> Posted {
+        Posted { errors, ..self }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "case.html")]
 struct CasePage {
@@ -655,17 +671,16 @@ pub(super) async fn case_page(
     } else {
         None
     };
-    let posted = draft.map(|d| Posted {
-        form: match d.action.rsplit('/').next() {
+    let posted = draft.map(|d| {
+        let form = match d.action.rsplit('/').next() {
             Some("act") => format!(
                 "act:{}",
                 d.fields.get("transition").map_or("", String::as_str)
             ),
             Some(other) => other.to_owned(),
             None => String::new(),
-        },
-        values: d.fields,
-        errors: Vec::new(),
+        };
+        Posted::new(form, d.fields)
     });
     let mut page = render(&ctx, &loaded, posted.as_ref());
     if posted.is_some() {
@@ -686,13 +701,7 @@ async fn answer(
     match result {
         Ok(_) => see_other(&format!("/cases/{id}"), &[]),
         Err(e) if e.code == Code::Internal => refused(ctx, &e),
-        Err(e) => {
-            let posted = Posted {
-                errors: vec![e],
-                ..posted
-            };
-            refuse(app, ctx, id, posted).await
-        }
+        Err(e) => refuse(app, ctx, id, posted.refused(vec![e])).await,
     }
 }
 
@@ -727,11 +736,7 @@ pub(super) async fn act(
         Err(r) => return r,
     };
     let name = values.get("transition").cloned().unwrap_or_default();
-    let posted = Posted {
-        form: format!("act:{name}"),
-        values: values.clone(),
-        errors: Vec::new(),
-    };
+    let posted = Posted::new(format!("act:{name}"), values.clone());
     // A transition no longer on offer may be this very form sent twice (a
     // double click): the command goes to the store anyway, whose
     // idempotency key answers the repeat with the first result; anything
