@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::Utc;
-use common::{ok, text, varna};
+use common::{load_events_format_1, ok, sqlite_query, text, varna};
 use sha2::{Digest as _, Sha256};
 use varna_store::{Store, StoreConfig};
 
@@ -61,22 +61,6 @@ async fn demo() -> Demo {
         out,
         _dir: dir,
     }
-}
-
-fn query(db: &Path, sql: &str) -> Vec<String> {
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(format!(
-            "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\nfor row in db.execute({sql:?}):\n    print('\\t'.join(str(v) for v in row))\n"
-        ))
-        .arg(db)
-        .output()
-        .expect("python3 runs");
-    assert!(out.status.success(), "{}", text(&out));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect()
 }
 
 /// The year in Sweden of each stored timestamp (Python's own time zone
@@ -171,7 +155,7 @@ async fn closed_cases_become_packages_that_verify_on_their_own_and_any_change_is
     let d = demo().await;
     // A closed lex Sarah case whose anmälan to IVO was frozen, and the
     // year it closed in.
-    let rows = query(
+    let rows = sqlite_query(
         &d.db,
         "SELECT c.id, c.closed_at FROM cases c JOIN document d ON d.case_id = c.id \
          WHERE c.is_closed = 1 AND c.kind = 'lex-sarah' LIMIT 1",
@@ -198,7 +182,7 @@ async fn closed_cases_become_packages_that_verify_on_their_own_and_any_change_is
     assert!(exported.contains("1 packages written"), "{exported}");
     // The export read the case: logged as the archivist's.
     assert_eq!(
-        query(
+        sqlite_query(
             &d.db,
             &format!(
                 "SELECT actor_id, purpose FROM access_log WHERE case_id = '{case}' \
@@ -218,7 +202,7 @@ async fn closed_cases_become_packages_that_verify_on_their_own_and_any_change_is
         assert!(package.join(part).is_file(), "{part} is missing");
     }
     // The frozen anmälan byte for byte as the store keeps it.
-    let kept = query(
+    let kept = sqlite_query(
         &d.db,
         &format!(
             "SELECT hex(content) FROM document WHERE case_id = '{case}' \
@@ -320,7 +304,7 @@ async fn closed_cases_become_packages_that_verify_on_their_own_and_any_change_is
         "--database-url",
         &d.url,
     ]);
-    let closed = query(&d.db, "SELECT closed_at FROM cases WHERE is_closed = 1");
+    let closed = sqlite_query(&d.db, "SELECT closed_at FROM cases WHERE is_closed = 1");
     let n = swedish_years(&closed).iter().filter(|y| *y == year).count();
     assert!(n >= 1);
     assert_eq!(packages(&year_out).len(), n, "{exported}");
@@ -337,7 +321,7 @@ async fn closed_cases_become_packages_that_verify_on_their_own_and_any_change_is
 #[tokio::test]
 async fn open_cases_and_bad_requests_are_refused_and_nothing_is_written() {
     let d = demo().await;
-    let open = query(&d.db, "SELECT id FROM cases WHERE is_closed = 0 LIMIT 1");
+    let open = sqlite_query(&d.db, "SELECT id FROM cases WHERE is_closed = 0 LIMIT 1");
     let out_s = d.out.display().to_string();
     let refused = varna(&[
         "archive",
@@ -389,15 +373,7 @@ fn cases_written_before_payload_digests_export_and_verify_too() {
     // A database made by the code before event format 2 (tests/gallring.rs).
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("varna.db");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/events-format-1.sql");
-    let load = Command::new("python3")
-        .arg("-c")
-        .arg("import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\ndb.executescript(open(sys.argv[2]).read())\ndb.commit()\n")
-        .arg(&db)
-        .arg(&fixture)
-        .output()
-        .expect("python3 runs");
-    assert!(load.status.success(), "{}", text(&load));
+    load_events_format_1(&db);
     let url = format!("sqlite://{}", db.display());
     let out = dir.path().join("out");
     ok(&[
@@ -412,7 +388,7 @@ fn cases_written_before_payload_digests_export_and_verify_too() {
         "--database-url",
         &url,
     ]);
-    let closed = query(&db, "SELECT closed_at FROM cases WHERE is_closed = 1");
+    let closed = sqlite_query(&db, "SELECT closed_at FROM cases WHERE is_closed = 1");
     let n = swedish_years(&closed)
         .iter()
         .filter(|y| *y == "2025")

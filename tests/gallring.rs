@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::{Datelike, Duration, Utc};
-use common::{ok, text, varna};
+use common::{load_events_format_1, ok, sqlite_py, sqlite_query, text, varna};
 use varna_store::CommandOptions;
 use varna_store::{Store, StoreConfig};
 use varna_testkit::PgCluster;
@@ -25,28 +25,6 @@ fn at(when: chrono::DateTime<Utc>) -> CommandOptions {
         now: Some(when),
         ..CommandOptions::default()
     }
-}
-
-/// Runs `script` (Python, with `db` the open sqlite3 connection of `path`)
-/// and returns what it printed.
-fn py(path: &Path, script: &str) -> String {
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(format!(
-            "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\n{script}\ndb.commit()\n"
-        ))
-        .arg(path)
-        .output()
-        .expect("python3 runs");
-    assert!(out.status.success(), "{script}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-fn query(path: &Path, sql: &str) -> Vec<String> {
-    let script =
-        format!("for row in db.execute({sql:?}):\n    print('\\t'.join(str(v) for v in row))");
-    let out = py(path, &script);
-    out.lines().map(str::to_owned).collect()
 }
 
 /// The case ids `retention plan --list` lists as due.
@@ -98,27 +76,14 @@ fn reports(url: &str, years: &[i32]) -> Vec<String> {
         .collect()
 }
 
-/// Writes `db` from the fixture: a database made by the code before
-/// payload digests (a `varna-bench seed` at c4af0cb, dumped as SQL).
-fn load_format_1(db: &Path) {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/events-format-1.sql");
-    py(
-        db,
-        &format!(
-            "db.executescript(open({:?}).read())",
-            fixture.display().to_string()
-        ),
-    );
-}
-
 #[test]
 fn a_database_written_before_payload_digests_is_disposed_of_by_its_gallringsbeslut_and_still_verifies()
  {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("varna.db");
-    load_format_1(&db);
+    load_events_format_1(&db);
     let url = format!("sqlite://{}", db.display());
-    let hashes_before = query(
+    let hashes_before = sqlite_query(
         &db,
         "SELECT case_id, sequence, hash FROM event ORDER BY 1, 2",
     );
@@ -131,7 +96,7 @@ fn a_database_written_before_payload_digests_is_disposed_of_by_its_gallringsbesl
         "{verified}"
     );
     assert_eq!(
-        query(
+        sqlite_query(
             &db,
             "SELECT case_id, sequence, hash FROM event ORDER BY 1, 2"
         ),
@@ -145,11 +110,11 @@ fn a_database_written_before_payload_digests_is_disposed_of_by_its_gallringsbesl
     // Closed more than two years (and two days, for time zones and month
     // ends) ago: due; closed less than two years less two days ago, or
     // open: kept.
-    let surely_due = query(
+    let surely_due = sqlite_query(
         &db,
         "SELECT id FROM cases WHERE is_closed AND closed_at < datetime('now', '-24 months', '-2 days') ORDER BY id",
     );
-    let surely_kept = query(
+    let surely_kept = sqlite_query(
         &db,
         "SELECT id FROM cases WHERE NOT is_closed OR closed_at > datetime('now', '-24 months', '+2 days') ORDER BY id",
     );
@@ -163,7 +128,7 @@ fn a_database_written_before_payload_digests_is_disposed_of_by_its_gallringsbesl
     let kept = surely_kept;
     // Texts in a due case and in a kept one, to look for afterwards.
     let said = |id: &str| {
-        query(
+        sqlite_query(
             &db,
             &format!("SELECT json_extract(payload, '$.fields.what_happened') FROM event WHERE case_id = '{id}' AND sequence = 1"),
         )[0]
@@ -174,7 +139,7 @@ fn a_database_written_before_payload_digests_is_disposed_of_by_its_gallringsbesl
     assert!(contains(&file_bytes(&db), &gone));
 
     // A form kept for someone signed out on the due case's page.
-    py(
+    sqlite_py(
         &db,
         &format!(
             "db.execute(\"INSERT INTO draft VALUES ('um-1', '/cases/{}', '/cases/{}/journal', '{{}}', '2026-01-01T00:00:00Z')\")",
@@ -244,7 +209,7 @@ fn a_database_written_before_payload_digests_is_disposed_of_by_its_gallringsbesl
     );
     assert!(contains(&bytes, &stays));
     assert_eq!(
-        query(
+        sqlite_query(
             &db,
             &format!(
                 "SELECT event_type FROM event WHERE case_id = '{}' ORDER BY sequence DESC LIMIT 1",
@@ -254,11 +219,11 @@ fn a_database_written_before_payload_digests_is_disposed_of_by_its_gallringsbesl
         ["content_disposed"]
     );
 
-    assert_eq!(query(&db, "SELECT count(*) FROM draft"), ["0"]);
+    assert_eq!(sqlite_query(&db, "SELECT count(*) FROM draft"), ["0"]);
     // No salt is left beside a disposed payload: only the disposal's own
     // event (version 2) has one.
     assert_eq!(
-        query(
+        sqlite_query(
             &db,
             &format!(
                 "SELECT sequence, event_version FROM event WHERE case_id = '{}' AND payload_salt IS NOT NULL",
@@ -267,7 +232,7 @@ fn a_database_written_before_payload_digests_is_disposed_of_by_its_gallringsbesl
         ),
         [format!(
             "{}\t2",
-            query(
+            sqlite_query(
                 &db,
                 &format!(
                     "SELECT max(sequence) FROM event WHERE case_id = '{}'",
@@ -278,7 +243,7 @@ fn a_database_written_before_payload_digests_is_disposed_of_by_its_gallringsbesl
     );
 
     // A second run disposes of nothing and changes nothing.
-    let events = query(&db, "SELECT count(*), max(global_seq) FROM event");
+    let events = sqlite_query(&db, "SELECT count(*), max(global_seq) FROM event");
     let out = ok(&[
         "retention",
         "run",
@@ -289,14 +254,14 @@ fn a_database_written_before_payload_digests_is_disposed_of_by_its_gallringsbesl
     ]);
     assert!(out.contains(": 0 cases disposed of"), "{out}");
     assert_eq!(
-        query(&db, "SELECT count(*), max(global_seq) FROM event"),
+        sqlite_query(&db, "SELECT count(*), max(global_seq) FROM event"),
         events
     );
 
     // A digest put beside an intact version 1 payload is caught.
     let copy = dir.path().join("copy.db");
     std::fs::copy(&db, &copy).expect("copies");
-    py(
+    sqlite_py(
         &copy,
         &format!(
             "db.execute(\"UPDATE event SET payload_digest = 'sha256:00' WHERE case_id = '{}' AND sequence = 1\")",
@@ -315,7 +280,7 @@ fn a_database_written_before_payload_digests_is_disposed_of_by_its_gallringsbesl
 
     // A disposed event changed after its disposal is caught: here its
     // actor.
-    py(
+    sqlite_py(
         &db,
         &format!(
             "db.execute(\"UPDATE event SET actor_id = 'someone' WHERE case_id = '{}' AND sequence = 1\")",
@@ -341,7 +306,7 @@ fn a_database_written_before_payload_digests_is_disposed_of_by_its_gallringsbesl
 fn a_server_with_a_retention_interval_disposes_of_what_is_due_at_start() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("varna.db");
-    load_format_1(&db);
+    load_events_format_1(&db);
     let url = format!("sqlite://{}", db.display());
     let due = vec![
         listed(&ok(&[
@@ -358,7 +323,7 @@ fn a_server_with_a_retention_interval_disposes_of_what_is_due_at_start() {
     let server = common::Server::start(&url, &["--retention-interval", "24h"], &[], server_dir);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let disposed = loop {
-        let done = query(
+        let done = sqlite_query(
             &db,
             "SELECT count(*) FROM event WHERE event_type = 'content_disposed' AND actor_id = 'varna-scheduler'",
         );

@@ -341,3 +341,39 @@ pub async fn file_avvikelser_about(url: &str, persons: &[Option<&str>]) -> Vec<S
     store.close().await.expect("closes");
     ids
 }
+
+/// Runs `script` (Python, with `db` the open sqlite3 connection of `path`)
+/// and returns what it printed.
+pub fn sqlite_py(path: &Path, script: &str) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(format!(
+            "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\n{script}\ndb.commit()\n"
+        ))
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{script}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// The rows `sql` selects from the SQLite file at `path`, tab-separated.
+pub fn sqlite_query(path: &Path, sql: &str) -> Vec<String> {
+    let script =
+        format!("for row in db.execute({sql:?}):\n    print('\\t'.join(str(v) for v in row))");
+    let out = sqlite_py(path, &script);
+    out.lines().map(str::to_owned).collect()
+}
+
+/// Writes `db` from the fixture: a database made by the code before
+/// payload digests (a `varna-bench seed` at c4af0cb, dumped as SQL).
+pub fn load_events_format_1(db: &Path) {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/events-format-1.sql");
+    sqlite_py(
+        db,
+        &format!(
+            "db.executescript(open({:?}).read())",
+            fixture.display().to_string()
+        ),
+    );
+}
