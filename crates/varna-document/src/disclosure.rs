@@ -209,6 +209,23 @@ mod tests {
         all.join("\n")
     }
 
+    /// A disclosure of case 2026-0001 to `recipient` with `masked` left out.
+    fn request(recipient: &str, has_personnummer: bool, masked: BTreeSet<String>) -> Disclosure {
+        Disclosure {
+            context: Context {
+                case_number: "2026-0001".into(),
+                unit_name: "Enheten".into(),
+                organisation: "Kommunen".into(),
+                at: Utc.with_ymd_and_hms(2026, 12, 6, 10, 0, 0).unwrap(),
+                frozen: false,
+            },
+            recipient: recipient.into(),
+            decision: "SN 2026/41".into(),
+            has_personnummer,
+            masked,
+        }
+    }
+
     #[test]
     fn a_disclosure_masks_every_field_each_lifecycle_marks_secret_and_shows_the_rest() {
         for def in lifecycles() {
@@ -219,19 +236,7 @@ mod tests {
                 "{} marks nothing secret",
                 def.reference.name
             );
-            let d = Disclosure {
-                context: Context {
-                    case_number: "2026-0001".into(),
-                    unit_name: "Enheten".into(),
-                    organisation: "Kommunen".into(),
-                    at: Utc.with_ymd_and_hms(2026, 12, 6, 10, 0, 0).unwrap(),
-                    frozen: false,
-                },
-                recipient: "Tidningen".into(),
-                decision: "SN 2026/41".into(),
-                has_personnummer: true,
-                masked: masked.clone(),
-            };
+            let d = request("Tidningen", true, masked.clone());
             let doc = disclosure(&def, &case, &d);
             let text = text_of(&doc);
             let bytes = crate::pdf(&doc);
@@ -283,19 +288,7 @@ mod tests {
             .expect("field");
         let mut masked = def.secret_fields();
         masked.remove(released);
-        let d = Disclosure {
-            context: Context {
-                case_number: "2026-0001".into(),
-                unit_name: "Enheten".into(),
-                organisation: "Kommunen".into(),
-                at: Utc.with_ymd_and_hms(2026, 12, 6, 10, 0, 0).unwrap(),
-                frozen: false,
-            },
-            recipient: "Den enskilde".into(),
-            decision: "SN 2026/42".into(),
-            has_personnummer: false,
-            masked,
-        };
+        let d = request("Den enskilde", false, masked);
         let text = text_of(&disclosure(&def, &case, &d));
         assert!(text.contains(&format!("QV{i:03}Z")));
         assert!(!text.contains("Personnummer"));
