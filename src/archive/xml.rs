@@ -121,16 +121,25 @@ pub(super) struct Manifest<'a> {
     pub(super) data: &'a [Listed],
 }
 
-fn md_ref(x: &mut String, f: &Listed, mdtype: &str) {
-    let _ = writeln!(
-        x,
-        "      <mets:mdRef LOCTYPE=\"URL\" xlink:type=\"simple\" xlink:href=\"{}\" MDTYPE=\"OTHER\" OTHERMDTYPE=\"{}\" MIMETYPE=\"{}\" SIZE=\"{}\" CREATED=\"{}\" CHECKSUM=\"{}\" CHECKSUMTYPE=\"SHA-256\"/>",
-        escape(&f.path),
-        mdtype,
+/// The attributes METS gives every file it lists: type, size, creation
+/// time and checksum.
+fn file_attributes(f: &Listed) -> String {
+    format!(
+        "MIMETYPE=\"{}\" SIZE=\"{}\" CREATED=\"{}\" CHECKSUM=\"{}\" CHECKSUMTYPE=\"SHA-256\"",
         f.mime,
         f.size,
         escape(&f.created),
         f.sha256
+    )
+}
+
+fn md_ref(x: &mut String, f: &Listed, mdtype: &str) {
+    let _ = writeln!(
+        x,
+        "      <mets:mdRef LOCTYPE=\"URL\" xlink:type=\"simple\" xlink:href=\"{}\" MDTYPE=\"OTHER\" OTHERMDTYPE=\"{}\" {}/>",
+        escape(&f.path),
+        mdtype,
+        file_attributes(f)
     );
 }
 
@@ -172,12 +181,9 @@ pub(super) fn mets(m: &Manifest<'_>) -> String {
     for (i, f) in m.data.iter().enumerate() {
         let _ = write!(
             x,
-            "      <mets:file ID=\"file-{}\" MIMETYPE=\"{}\" SIZE=\"{}\" CREATED=\"{}\" CHECKSUM=\"{}\" CHECKSUMTYPE=\"SHA-256\">\n        <mets:FLocat LOCTYPE=\"URL\" xlink:type=\"simple\" xlink:href=\"{}\"/>\n      </mets:file>\n",
+            "      <mets:file ID=\"file-{}\" {}>\n        <mets:FLocat LOCTYPE=\"URL\" xlink:type=\"simple\" xlink:href=\"{}\"/>\n      </mets:file>\n",
             i + 1,
-            f.mime,
-            f.size,
-            e(&f.created),
-            f.sha256,
+            file_attributes(f),
             e(&f.path)
         );
     }
