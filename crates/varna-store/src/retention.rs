@@ -4,7 +4,8 @@
 //! read back from the `content_disposed` events that record each disposal
 //! on the chain.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, Statement};
@@ -30,7 +31,7 @@ pub struct Planned {
     /// Its newest entry.
     pub last_entry: DateTime<Utc>,
     /// The rule covering its end state (`None`: no rule, kept).
-    pub rule: Option<PlannedRule>,
+    pub rule: Option<Arc<PlannedRule>>,
     /// When its personal content is due for disposal (`None` when kept).
     pub due_at: Option<DateTime<Utc>>,
 }
@@ -113,6 +114,8 @@ impl Store {
         let backend = self.db.get_database_backend();
         let mut out = Vec::new();
         let mut after = String::new();
+        // Each (lifecycle, rule) once, shared by every case it covers.
+        let mut rules: HashMap<(String, String), Arc<PlannedRule>> = HashMap::new();
         loop {
             let mut params = Params::new(backend);
             let from = params.push(after.clone());
@@ -148,13 +151,23 @@ impl Store {
                     d.retention_for(&StateId::new(state.clone()))
                         .map(|r| (d, r))
                 });
-                let rule = covering.map(|(_, r)| r);
-                let due_at = rule.and_then(|r| {
+                let due_at = covering.and_then(|(_, r)| {
                     let from = match r.counted_from {
                         RetentionStart::Closed => closed_at,
                         RetentionStart::LastEntry => last_entry,
                     };
                     r.keep_for.map(|k| k.after(from))
+                });
+                let rule = covering.map(|(d, r)| {
+                    let key = (kind.clone(), r.id.clone());
+                    Arc::clone(rules.entry(key).or_insert_with(|| {
+                        Arc::new(PlannedRule {
+                            id: r.id.clone(),
+                            reference: reference(d, r),
+                            archive: r.archive,
+                            keep: r.keep.iter().cloned().collect(),
+                        })
+                    }))
                 });
                 out.push(Planned {
                     case_id,
@@ -162,12 +175,7 @@ impl Store {
                     state,
                     closed_at,
                     last_entry,
-                    rule: covering.map(|(d, r)| PlannedRule {
-                        id: r.id.clone(),
-                        reference: reference(d, r),
-                        archive: r.archive,
-                        keep: r.keep.iter().cloned().collect(),
-                    }),
+                    rule,
                     due_at,
                 });
             }
