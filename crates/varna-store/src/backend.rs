@@ -140,7 +140,7 @@ pub(crate) async fn begin_raw_write(db: &DatabaseConnection) -> Result<DatabaseT
 }
 
 /// The end of the global hash chain, locked for this transaction.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ChainHead {
     pub(crate) global_seq: i64,
     pub(crate) global_hash: String,

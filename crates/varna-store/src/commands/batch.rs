@@ -6,15 +6,19 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, Iterable, QueryFilter,
+    QuerySelect,
+};
 use varna_workflow::{
     Case, DeadlineStatus, Effect, Event, Facts, WorkflowDefinition, decide_spawn, evolve,
 };
 
+use super::group::Written;
 use crate::backend::ChainHead;
 use crate::chain::{self, EventContent, GENESIS};
 use crate::changes::{CaseChange, Changes};
-use crate::entities::{audit_head, cases, event, outbox};
+use crate::entities::{cases, event, outbox};
 use crate::error::{Error, Result};
 use crate::projections::{case_row, write_event_rows};
 use crate::tally;
@@ -34,6 +38,24 @@ pub(super) struct Touched {
     /// The case's clocks before this command (its `case_deadline` rows are
     /// rewritten only when they changed).
     pub(super) old_deadlines: BTreeMap<String, DeadlineStatus>,
+    /// The case's row before this command (a stored case's update sets
+    /// only the columns that changed, so indexes over the others are left
+    /// alone); `None` for a new case.
+    pub(super) old_row: Option<cases::ActiveModel>,
+}
+
+/// `new` with every column that holds what `old` holds left unset, so an
+/// update writes only what changed (and SQLite rewrites only the indexes
+/// over those columns).
+fn only_changed(old: &cases::ActiveModel, mut new: cases::ActiveModel) -> cases::ActiveModel {
+    for column in cases::Column::iter() {
+        // `old` was built without the time of its last event: that one is
+        // always written.
+        if !matches!(column, cases::Column::UpdatedAt) && old.get(column) == new.get(column) {
+            new.not_set(column);
+        }
+    }
+    new
 }
 
 /// The event row for `e`, its hashes still empty (see [`seal`]).
@@ -136,6 +158,7 @@ impl Batch {
             events: vec![first.clone()],
             old_facts: Vec::new(),
             old_deadlines: BTreeMap::new(),
+            old_row: None,
         });
         self.stage(id, std::slice::from_ref(first));
         self.add_events(id, rest.to_vec())
@@ -152,6 +175,9 @@ impl Batch {
         let old_version = case.version;
         let old_facts = tally::case_facts(&case, def);
         let old_deadlines = case.deadlines.clone();
+        // Its time of last event is not in the snapshot; `only_changed`
+        // writes that column always.
+        let old_row = case_row(&id.to_string(), &case, def, self.now);
         self.cases.push(Touched {
             id: id.clone(),
             case,
@@ -162,6 +188,7 @@ impl Batch {
             events: Vec::new(),
             old_facts,
             old_deadlines,
+            old_row: Some(old_row),
         });
         self.add_events(id, events)
     }
@@ -293,13 +320,16 @@ impl Batch {
         Ok(())
     }
 
-    /// Computes the hashes (fetching each existing case's last hash), then
-    /// writes events, projections, outbox and the new chain head; the
-    /// changes to announce and the head after.
+    /// Computes the hashes (each existing case's last hash as the last
+    /// commit left it, else read from the database), then
+    /// writes events, projections and outbox; the changes to announce and
+    /// the head after (the group records it in `audit_head` once, before
+    /// its commit).
     pub(super) async fn write(
         mut self,
+        store: &Store,
         txn: &DatabaseTransaction,
-    ) -> Result<(Vec<CaseChange>, ChainHead)> {
+    ) -> Result<Written> {
         let changes = self.changes();
         let mut global = self.head.global_hash.clone();
         let mut last_hash: std::collections::HashMap<String, String> =
@@ -311,11 +341,15 @@ impl Batch {
                 GENESIS.to_owned()
             } else if let Some(h) = last_hash.get(&case_id) {
                 h.clone()
+            } else if let Some(h) = store.group.last_hash(&case_id, sequence - 1) {
+                h
             } else {
                 event::Entity::find_by_id((case_id.clone(), sequence - 1))
+                    .select_only()
+                    .column(event::Column::Hash)
+                    .into_tuple::<String>()
                     .one(txn)
                     .await?
-                    .map(|e| e.hash)
                     .ok_or_else(|| {
                         Error::Corrupt(format!("case {case_id} lacks event {}", sequence - 1))
                     })?
@@ -340,6 +374,10 @@ impl Batch {
             if touched.is_new {
                 cases::Entity::insert(row).exec(txn).await?;
             } else {
+                let row = match &touched.old_row {
+                    Some(old) => only_changed(old, row),
+                    None => row,
+                };
                 let updated = cases::Entity::update_many()
                     .set(row)
                     .filter(cases::Column::Id.eq(id.clone()))
@@ -372,20 +410,25 @@ impl Batch {
         if !self.outbox.is_empty() {
             outbox::Entity::insert_many(self.outbox).exec(txn).await?;
         }
-        let head = audit_head::ActiveModel {
-            id: Set(1),
-            global_seq: Set(self.head.global_seq),
-            global_hash: Set(global.clone()),
-        };
-        head.update(txn).await?;
         Changes::stage(txn, &changes).await?;
-        Ok((
+        let hashes = self
+            .cases
+            .iter()
+            .filter_map(|t| {
+                let id = t.id.to_string();
+                let hash = last_hash.remove(&id)?;
+                let sequence = t.first_sequence + t.events.len() as i64 - 1;
+                Some((id, sequence, hash))
+            })
+            .collect();
+        Ok(Written {
             changes,
-            ChainHead {
+            head: ChainHead {
                 global_seq: self.head.global_seq,
                 global_hash: global,
             },
-        ))
+            hashes,
+        })
     }
 
     /// The notices for every event the batch appends.

@@ -64,13 +64,12 @@ impl Store {
                     let event = plan.event(&facts.actor, facts.now, digest.clone());
                     let mut batch = Batch::new(head, facts.now);
                     let case = batch.append_to(&case_id, &def, case, vec![event])?;
-                    let (changes, head) = batch.write(txn).await?;
+                    let written = batch.write(store, txn).await?;
                     tracing::info!(case = %case_id, masked = plan.masked.len(), "case disclosed");
                     Ok((
                         Staged::written(
                             Applied::new(case_id.clone(), case.version, Vec::new()),
-                            changes,
-                            head,
+                            written,
                         ),
                         (document, digest, plan),
                     ))

@@ -122,13 +122,12 @@ impl Store {
                     };
                     let mut batch = Batch::new(head, facts.now);
                     let case = batch.append_to(&case_id, &def, case, vec![event])?;
-                    let (changes, head) = batch.write(txn).await?;
+                    let written = batch.write(store, txn).await?;
                     tracing::info!(case = %case_id, rule = %disposal.rule, events = listed.len(), "case content disposed of");
                     Ok((
                         Staged::written(
                             Applied::new(case_id.clone(), case.version, Vec::new()),
-                            changes,
-                            head,
+                            written,
                         ),
                         (fields, listed.len()),
                     ))

@@ -12,17 +12,19 @@
 //! commands, not one each, so servers sharing a database still extend one
 //! chain; on SQLite the group is one `BEGIN IMMEDIATE` and one fsync.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, DbErr, TransactionTrait};
 use tokio::sync::oneshot;
 
 use crate::backend::{ChainHead, begin_write};
 use crate::changes::CaseChange;
+use crate::entities::audit_head;
 use crate::error::{Error, Result};
 use crate::{Applied, Store};
 
@@ -37,15 +39,26 @@ pub(super) struct Staged {
     pub(super) changes: Vec<CaseChange>,
     /// The chain head after it (the next command's start).
     pub(super) head: ChainHead,
+    /// Each case's last event after it: (case, sequence, hash).
+    hashes: Vec<(String, i64, String)>,
+}
+
+/// What a command's batch wrote: the notices to announce, the chain head
+/// after it and each touched case's last event (case, sequence, hash).
+pub(super) struct Written {
+    pub(super) changes: Vec<CaseChange>,
+    pub(super) head: ChainHead,
+    pub(super) hashes: Vec<(String, i64, String)>,
 }
 
 impl Staged {
-    /// A command that wrote `changes`, leaving the chain at `head`.
-    pub(super) fn written(applied: Applied, changes: Vec<CaseChange>, head: ChainHead) -> Staged {
+    /// A command that wrote what `written` says.
+    pub(super) fn written(applied: Applied, written: Written) -> Staged {
         Staged {
             applied,
-            changes,
-            head,
+            changes: written.changes,
+            head: written.head,
+            hashes: written.hashes,
         }
     }
 
@@ -55,6 +68,7 @@ impl Staged {
             applied,
             changes: Vec::new(),
             head,
+            hashes: Vec::new(),
         }
     }
 }
@@ -93,6 +107,36 @@ pub(crate) struct Group {
     slot: tokio::sync::Mutex<()>,
     commits: AtomicU64,
     committed: AtomicU64,
+    /// The last event's hash of cases written lately, as committed:
+    /// case → (sequence, hash). A committed event never changes, so an
+    /// entry is right for as long as its sequence is the case's last; a
+    /// command on a case whose version is past it reads the database.
+    last_hashes: Mutex<HashMap<String, (i64, String)>>,
+}
+
+/// The most cases whose last hash is kept (when full, it starts over).
+const KEPT_HASHES: usize = 10_000;
+
+impl Group {
+    /// The hash of event `sequence` of `case_id`, when it is the last one
+    /// committed here.
+    pub(super) fn last_hash(&self, case_id: &str, sequence: i64) -> Option<String> {
+        let kept = self.last_hashes.lock().expect("never poisoned");
+        kept.get(case_id)
+            .filter(|(s, _)| *s == sequence)
+            .map(|(_, h)| h.clone())
+    }
+
+    /// Keeps the last hashes of a committed group's cases.
+    fn keep(&self, hashes: Vec<(String, i64, String)>) {
+        let mut kept = self.last_hashes.lock().expect("never poisoned");
+        for (case_id, sequence, hash) in hashes {
+            if kept.len() >= KEPT_HASHES && !kept.contains_key(&case_id) {
+                kept.clear();
+            }
+            kept.insert(case_id, (sequence, hash));
+        }
+    }
 }
 
 impl std::fmt::Debug for Group {
@@ -184,11 +228,20 @@ impl Store {
             }
         };
         let count = jobs.len();
+        let start = head.clone();
         if count == 1 {
             // Alone: no savepoint, a refusal rolls the transaction back.
             let job = jobs.pop().expect("one job");
             match (job.work)(self, &txn, head).await {
-                Ok(staged) => self.commit(txn, vec![(job.reply, staged)]).await,
+                Ok(staged) => {
+                    let end = staged.head.clone();
+                    self.commit(
+                        txn,
+                        (end != start).then_some(end),
+                        vec![(job.reply, staged)],
+                    )
+                    .await;
+                }
                 Err(e) => {
                     let _ = txn.rollback().await;
                     let _ = job.reply.send(Err(e));
@@ -232,32 +285,47 @@ impl Store {
         if done.is_empty() {
             let _ = txn.rollback().await;
         } else {
-            self.commit(txn, done).await;
+            self.commit(txn, (head != start).then_some(head), done)
+                .await;
         }
         tracing::debug!(commands = count, "group of commands written");
     }
 
-    /// Commits a group's transaction, then announces and answers each
-    /// command in it (or gives each the failure).
+    /// Moves the recorded end of the global chain to `moved_to` (once for
+    /// the whole group, not once per command) and commits the group's
+    /// transaction, then announces and answers each command in it (or
+    /// gives each the failure).
     async fn commit(
         &self,
         txn: DatabaseTransaction,
+        moved_to: Option<ChainHead>,
         done: Vec<(oneshot::Sender<Result<Applied>>, Staged)>,
     ) {
-        match txn.commit().await {
+        let recorded = match moved_to {
+            Some(head) => write_head(&txn, head).await,
+            None => Ok(()),
+        };
+        let committed = match recorded {
+            Ok(()) => txn.commit().await.map_err(Error::from),
+            Err(e) => {
+                let _ = txn.rollback().await;
+                Err(e)
+            }
+        };
+        match committed {
             Ok(()) => {
                 self.group.commits.fetch_add(1, Ordering::Relaxed);
                 self.group
                     .committed
                     .fetch_add(done.len() as u64, Ordering::Relaxed);
                 for (reply, staged) in done {
+                    self.group.keep(staged.hashes);
                     self.announce(staged.changes);
                     tracing::info!(case = %staged.applied.case_id, version = staged.applied.version, replayed = staged.applied.replayed, "command committed");
                     let _ = reply.send(Ok(staged.applied));
                 }
             }
             Err(e) => {
-                let e: Error = e.into();
                 tracing::warn!(error = %e, commands = done.len(), "a group's commit failed: none of its commands was applied");
                 for (reply, _) in done {
                     let _ = reply.send(Err(shared(&e)));
@@ -287,4 +355,16 @@ impl Store {
     pub fn commands_waiting(&self) -> usize {
         self.group.queue.lock().expect("never poisoned").len()
     }
+}
+
+/// Records `head` as the end of the global chain (`audit_head`).
+async fn write_head(txn: &DatabaseTransaction, head: ChainHead) -> Result<()> {
+    audit_head::ActiveModel {
+        id: Set(1),
+        global_seq: Set(head.global_seq),
+        global_hash: Set(head.global_hash),
+    }
+    .update(txn)
+    .await?;
+    Ok(())
 }

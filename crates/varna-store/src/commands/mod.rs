@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, QuerySelect};
 use varna_workflow::{
     Actor, Case, Command, Decision, Facts, FileCase, Personnummer, Rejection, WorkflowDefinition,
     decide, decide_filing, mark_duplicate, relate_cases,
@@ -208,7 +208,7 @@ impl Store {
             .iter()
             .find(|c| c.id == case_id)
             .map_or(1, |c| c.case.version);
-        let (changes, head) = batch.write(txn).await?;
+        let written = batch.write(self, txn).await?;
         if let Some(code_hash) = receipt {
             crate::entities::receipt::ActiveModel {
                 code_hash: Set(code_hash),
@@ -222,8 +222,7 @@ impl Store {
         remember(txn, actor, options, request, &case_id, version, facts.now).await?;
         Ok(Staged::written(
             Applied::new(case_id, version, opened),
-            changes,
-            head,
+            written,
         ))
     }
 
@@ -356,7 +355,7 @@ impl Store {
             .iter()
             .find(|c| &c.id == case_id)
             .map_or(case.version, |c| c.case.version);
-        let (changes, head) = batch.write(txn).await?;
+        let written = batch.write(self, txn).await?;
         if !frozen.is_empty() {
             crate::entities::document::Entity::insert_many(frozen)
                 .exec_without_returning(txn)
@@ -370,8 +369,7 @@ impl Store {
         remember(txn, actor, options, request, case_id, version, facts.now).await?;
         Ok(Staged::written(
             Applied::new(case_id.clone(), version, opened),
-            changes,
-            head,
+            written,
         ))
     }
 
@@ -447,7 +445,7 @@ impl Store {
                 let mut batch = Batch::new(head, facts.now);
                 let case = batch.append_to(&case_id, &def, case, here.events)?;
                 batch.append_to(&other, &other_def, other_case, there.events)?;
-                let (changes, head) = batch.write(txn).await?;
+                let written = batch.write(store, txn).await?;
                 remember(
                     txn,
                     &actor,
@@ -461,8 +459,7 @@ impl Store {
                 tracing::debug!(case = %case_id, other = %other, what, "cases linked");
                 Ok(Staged::written(
                     Applied::new(case_id.clone(), case.version, Vec::new()),
-                    changes,
-                    head,
+                    written,
                 ))
             })
         }))
@@ -505,13 +502,19 @@ impl Store {
         txn: &DatabaseTransaction,
         case_id: &CaseId,
     ) -> Result<(Case, Arc<WorkflowDefinition>)> {
-        let row = cases::Entity::find_by_id(case_id.to_string())
-            .one(txn)
-            .await?
-            .ok_or_else(|| Error::NotFound(case_id.to_string()))?;
-        let case: Case = serde_json::from_str(&row.snapshot)
+        // The snapshot and the lifecycle only: the other columns are
+        // derived from them.
+        let (snapshot, workflow_hash): (String, String) =
+            cases::Entity::find_by_id(case_id.to_string())
+                .select_only()
+                .columns([cases::Column::Snapshot, cases::Column::WorkflowHash])
+                .into_tuple()
+                .one(txn)
+                .await?
+                .ok_or_else(|| Error::NotFound(case_id.to_string()))?;
+        let case: Case = serde_json::from_str(&snapshot)
             .map_err(|e| Error::Corrupt(format!("snapshot of case {case_id}: {e}")))?;
-        let def = self.definitions.by_hash(txn, &row.workflow_hash).await?;
+        let def = self.definitions.by_hash(txn, &workflow_hash).await?;
         Ok((case, def))
     }
 }

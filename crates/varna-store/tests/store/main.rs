@@ -24,6 +24,7 @@ on_both_backends!(
     a_refused_command_writes_nothing,
     a_stale_writer_gets_a_conflict,
     racing_writers_exactly_one_wins,
+    two_servers_writing_one_case_keep_its_chain_whole,
     commands_waiting_together_commit_together_and_each_is_answered_alone,
     an_idempotent_retry_returns_the_first_result,
     verify_detects_a_changed_payload,
@@ -263,6 +264,34 @@ async fn racing_writers_exactly_one_wins(h: Harness) {
     assert_eq!(
         store.verify_audit(|_| {}).await.expect("verifies").problem,
         None
+    );
+}
+
+/// A store keeps the last hash of the cases it wrote; another server on
+/// the same database may have written the case since, and then the next
+/// event must link to that server's event, not to the one remembered.
+async fn two_servers_writing_one_case_keep_its_chain_whole(h: Harness) {
+    let other = varna_store::Store::open(&varna_store::StoreConfig::new(h.url.clone()), &catalog())
+        .await
+        .expect("a second server opens");
+    let id = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    let manager = actor(Role::UnitManager, LINDEN);
+    for (i, store) in [&h.store, &other, &other, &h.store, &h.store, &other]
+        .into_iter()
+        .enumerate()
+    {
+        store
+            .execute(&id, entry("immediate_actions"), &manager, at(i as i64 + 1))
+            .await
+            .expect("applies");
+    }
+    let record = h.store.case(&id).await.expect("reads").expect("exists");
+    assert_eq!(record.summary.version, 7);
+    assert_eq!(
+        h.store.verify_audit(|_| {}).await.expect("verifies").problem,
+        None,
+        "{}",
+        h.backend
     );
 }
 
