@@ -59,7 +59,12 @@ async fn each_role_reads_what_the_policy_gives_it_and_every_read_is_logged_once_
         .await
         .expect("files");
     let id = filed.applied.case_id.clone();
-    let own = filed.case.expect("the reporter reads their own report");
+    let own = app
+        .session(&reporter, &reads)
+        .command_case(&filed)
+        .await
+        .expect("reads")
+        .expect("the reporter reads their own report");
     let session = app.session(&reporter, &reads);
     assert_eq!(
         own.personnummer(&session).await.expect("reads"),

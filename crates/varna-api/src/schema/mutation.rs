@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Object, Result};
 use varna_app::{Done, NewCase, policy};
 use varna_workflow::{Author, JournalEntry, Value};
 
@@ -21,19 +21,47 @@ use crate::auth::AuthConfig;
 use crate::error::{Code, Gql, error, from_store};
 
 /// What a command did.
-#[derive(Debug, SimpleObject)]
-pub struct CommandResult {
+#[derive(Debug)]
+pub struct CommandResult(Done);
+
+/// What a command did.
+#[Object]
+impl CommandResult {
     /// The case as it is now; null when the caller's role may not read it
     /// (a MAS filing a SoL avvikelse: filed, but not theirs to follow).
-    pub case: Option<CaseView>,
+    /// Read, and logged as read, only when asked for.
+    async fn case(&self, ctx: &Context<'_>) -> Result<Option<CaseView>> {
+        Ok(session(ctx)?
+            .command_case(&self.0)
+            .await
+            .gql()?
+            .map(CaseView))
+    }
+
     /// The case's id.
-    pub case_id: ID,
+    async fn case_id(&self) -> ID {
+        ID(self.0.applied.case_id.to_string())
+    }
+
     /// Its version after the command.
-    pub version: i64,
+    async fn version(&self) -> i64 {
+        i64::try_from(self.0.applied.version).unwrap_or(i64::MAX)
+    }
+
     /// Ids of cases the command opened (an escalation's lex Sarah case…).
-    pub opened: Vec<ID>,
+    async fn opened(&self) -> Vec<ID> {
+        self.0
+            .applied
+            .opened
+            .iter()
+            .map(|id| ID(id.to_string()))
+            .collect()
+    }
+
     /// True when this repeats an earlier command with the same idempotency key; nothing new was written.
-    pub replayed: bool,
+    async fn replayed(&self) -> bool {
+        self.0.applied.replayed
+    }
 }
 
 /// Changes. Each takes an optional `idempotencyKey` and, on existing cases, an `expectedVersion`.
@@ -41,18 +69,7 @@ pub struct CommandResult {
 pub struct MutationRoot;
 
 fn result(done: Done) -> CommandResult {
-    CommandResult {
-        case: done.case.map(CaseView),
-        case_id: ID(done.applied.case_id.to_string()),
-        version: done.applied.version as i64,
-        opened: done
-            .applied
-            .opened
-            .iter()
-            .map(|id| ID(id.to_string()))
-            .collect(),
-        replayed: done.applied.replayed,
-    }
+    CommandResult(done)
 }
 
 /// Changes to cases. Each takes an optional `idempotencyKey` and, on existing cases, an `expectedVersion`.

@@ -111,7 +111,7 @@ impl Session<'_> {
                 expect.into(),
             )
             .await?;
-        self.done(applied).await
+        Ok(Self::done(applied))
     }
 
     /// A file of a case, for those who read its investigation; the opening

@@ -193,14 +193,13 @@ pub struct AccessPage {
     pub total: u64,
 }
 
-/// What a change did.
+/// What a change did. The case as it is now is read only when asked for
+/// ([`Session::command_case`]), so a change whose caller does not show the
+/// case neither reads it nor logs a read.
 #[derive(Debug)]
 pub struct Done {
     /// The store's account: case, version, opened cases, replayed.
     pub applied: Applied,
-    /// The case as it is now; `None` when the person may not read it (a
-    /// MAS filing a SoL avvikelse: filed, but not theirs to follow).
-    pub case: Option<CaseView>,
 }
 
 /// Guards on a change of an existing case.
@@ -350,15 +349,23 @@ impl<'a> Session<'a> {
     /// Several cases in one query, every read logged in one write; any case
     /// the person may not read: `NotFound`.
     pub async fn cases_by_id(&self, ids: &[CaseId], purpose: Purpose) -> Result<Vec<CaseView>> {
-        let store = self.store();
-        let records = store.cases_by_id(ids).await?;
-        if records.len() != ids.len()
-            || !records
-                .iter()
-                .all(|r| self.app.policy.may_read(self.principal, &r.summary))
+        let records = self.store().cases_by_id(ids).await?;
+        if records.len() != ids.len() {
+            return Err(AppError::not_found());
+        }
+        self.views_of(records, purpose).await
+    }
+
+    /// Views of `records`, each read logged for `purpose` (once per
+    /// request); `NotFound` when any of them is not the person's to read.
+    async fn views_of(&self, records: Vec<CaseRecord>, purpose: Purpose) -> Result<Vec<CaseView>> {
+        if !records
+            .iter()
+            .all(|r| self.app.policy.may_read(self.principal, &r.summary))
         {
             return Err(AppError::not_found());
         }
+        let store = self.store();
         let unlogged: Vec<&CaseRecord> = records
             .iter()
             .filter(|r| {
@@ -421,11 +428,11 @@ impl<'a> Session<'a> {
         }
         let filter = self.app.policy.scope(self.principal, filter);
         let store = self.store();
-        let page = store.cases(&filter, first, after).await?;
+        // The page as whole cases in one query, then its count.
+        let page = store.case_records(&filter, first, after).await?;
         let total = store.count_cases(&filter).await?;
-        let cursors: Vec<String> = page.items.iter().map(cursor_of).collect();
-        let ids: Vec<CaseId> = page.items.iter().map(|s| s.id.clone()).collect();
-        let views = self.cases_by_id(&ids, Purpose::List).await?;
+        let cursors: Vec<String> = page.items.iter().map(|r| cursor_of(&r.summary)).collect();
+        let views = self.views_of(page.items, Purpose::List).await?;
         Ok(CasePage {
             items: cursors.into_iter().zip(views).collect(),
             has_next_page: page.has_next_page,
@@ -434,13 +441,22 @@ impl<'a> Session<'a> {
         })
     }
 
-    async fn done(&self, applied: Applied) -> Result<Done> {
-        let case = match self.case(&applied.case_id, Purpose::CommandResult).await {
-            Ok(view) => Some(view),
-            Err(e) if e.code == Code::NotFound => None,
-            Err(e) => return Err(e),
-        };
-        Ok(Done { applied, case })
+    fn done(applied: Applied) -> Done {
+        Done { applied }
+    }
+
+    /// The case a change left, read (and logged) as its result; `None`
+    /// when the person may not read it (a MAS filing a SoL avvikelse:
+    /// filed, but not theirs to follow).
+    pub async fn command_case(&self, done: &Done) -> Result<Option<CaseView>> {
+        match self
+            .case(&done.applied.case_id, Purpose::CommandResult)
+            .await
+        {
+            Ok(view) => Ok(Some(view)),
+            Err(e) if e.code == Code::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Everything wrong with a filing's lagrum, fields and personnummer at
@@ -522,7 +538,7 @@ impl<'a> Session<'a> {
                 options,
             )
             .await?;
-        self.done(applied).await
+        Ok(Self::done(applied))
     }
 
     /// The case, unless the person may not read it (`NotFound`: existence
@@ -570,7 +586,7 @@ impl<'a> Session<'a> {
             .store()
             .execute(id, command, &self.principal.actor(), expect.into())
             .await?;
-        self.done(applied).await
+        Ok(Self::done(applied))
     }
 
     /// Takes the transition `name` with the fields it needs.
@@ -608,7 +624,7 @@ impl<'a> Session<'a> {
             .store()
             .link_cases(a, b, &self.principal.actor(), expect.into())
             .await?;
-        self.done(applied).await
+        Ok(Self::done(applied))
     }
 
     /// Marks `duplicate` as a duplicate of `original`, the earlier report
@@ -626,7 +642,7 @@ impl<'a> Session<'a> {
             .store()
             .mark_duplicate(duplicate, original, &self.principal.actor(), expect.into())
             .await?;
-        self.done(applied).await
+        Ok(Self::done(applied))
     }
 
     /// Escalates a case into a new case of the lifecycle `to` (an

@@ -369,6 +369,17 @@ pub struct CasePage {
     pub has_next_page: bool,
 }
 
+/// One page of whole cases, newest first.
+#[derive(Debug, Clone)]
+pub struct RecordPage {
+    /// The cases.
+    pub items: Vec<CaseRecord>,
+    /// Pass as `after` for the next page.
+    pub end_cursor: Option<String>,
+    /// Whether more cases follow.
+    pub has_next_page: bool,
+}
+
 /// What a count groups by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupBy {
@@ -425,13 +436,40 @@ impl Store {
         else {
             return Ok(None);
         };
-        let case: Case = serde_json::from_str(&row.snapshot)
-            .map_err(|e| Error::Corrupt(format!("snapshot of case {id}: {e}")))?;
-        Ok(Some(CaseRecord {
-            id: id.clone(),
-            summary: CaseSummary::from_row(&row)?,
-            case,
-        }))
+        record_of(id, &row).map(Some)
+    }
+
+    /// [`Store::cases`] as whole cases (snapshot and all), in one query:
+    /// a page that shows cases needs no second read by id.
+    pub async fn case_records(
+        &self,
+        filter: &CaseFilter,
+        first: u64,
+        after: Option<&str>,
+    ) -> Result<RecordPage> {
+        let limit = first.clamp(1, MAX_PAGE);
+        let rows = cases::Entity::find()
+            .filter(page_condition(filter, after)?)
+            .order_by_desc(cases::Column::OpenedAt)
+            .order_by_desc(cases::Column::Id)
+            .limit(limit + 1)
+            .all(&self.db)
+            .await?;
+        let has_next_page = rows.len() as u64 > limit;
+        let items = rows
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|row| {
+                let id = CaseId::parse(&row.id)
+                    .ok_or_else(|| Error::Corrupt(format!("a case is named {:?}", row.id)))?;
+                record_of(&id, &row)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(RecordPage {
+            end_cursor: items.last().map(|r| cursor_of(&r.summary)),
+            items,
+            has_next_page,
+        })
     }
 
     /// Several cases with their full state, in one query, in the order of
@@ -448,15 +486,7 @@ impl Store {
             rows.into_iter().map(|r| (r.id.clone(), r)).collect();
         ids.iter()
             .filter_map(|id| by_id.remove(&id.to_string()).map(|row| (id, row)))
-            .map(|(id, row)| {
-                let case: Case = serde_json::from_str(&row.snapshot)
-                    .map_err(|e| Error::Corrupt(format!("snapshot of case {id}: {e}")))?;
-                Ok(CaseRecord {
-                    id: id.clone(),
-                    summary: CaseSummary::from_row(&row)?,
-                    case,
-                })
-            })
+            .map(|(id, row)| record_of(id, &row))
             .collect()
     }
 
@@ -596,19 +626,8 @@ impl Store {
         after: Option<&str>,
     ) -> Result<CasePage> {
         let limit = first.clamp(1, MAX_PAGE);
-        let mut condition = filter.condition();
-        if let Some(cursor) = after {
-            let (at, id) = decode_cursor(cursor)?;
-            condition = condition.add(
-                Condition::any().add(cases::Column::OpenedAt.lt(at)).add(
-                    Condition::all()
-                        .add(cases::Column::OpenedAt.eq(at))
-                        .add(cases::Column::Id.lt(id)),
-                ),
-            );
-        }
         let rows = summaries()
-            .filter(condition)
+            .filter(page_condition(filter, after)?)
             .order_by_desc(cases::Column::OpenedAt)
             .order_by_desc(cases::Column::Id)
             .limit(limit + 1)
@@ -721,4 +740,32 @@ impl Store {
             .map(|(k, n)| (k, u64::try_from(n).unwrap_or_default()))
             .collect())
     }
+}
+
+/// The case `id` as its row holds it.
+fn record_of(id: &CaseId, row: &cases::Model) -> Result<CaseRecord> {
+    let case: Case = serde_json::from_str(&row.snapshot)
+        .map_err(|e| Error::Corrupt(format!("snapshot of case {id}: {e}")))?;
+    Ok(CaseRecord {
+        id: id.clone(),
+        summary: CaseSummary::from_row(row)?,
+        case,
+    })
+}
+
+/// The cases `filter` matches, after the page that ended at `after`
+/// (newest first: `opened_at`, then id).
+fn page_condition(filter: &CaseFilter, after: Option<&str>) -> Result<Condition> {
+    let mut condition = filter.condition();
+    if let Some(cursor) = after {
+        let (at, id) = decode_cursor(cursor)?;
+        condition = condition.add(
+            Condition::any().add(cases::Column::OpenedAt.lt(at)).add(
+                Condition::all()
+                    .add(cases::Column::OpenedAt.eq(at))
+                    .add(cases::Column::Id.lt(id)),
+            ),
+        );
+    }
+    Ok(condition)
 }

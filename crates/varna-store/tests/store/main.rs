@@ -288,7 +288,11 @@ async fn two_servers_writing_one_case_keep_its_chain_whole(h: Harness) {
     let record = h.store.case(&id).await.expect("reads").expect("exists");
     assert_eq!(record.summary.version, 7);
     assert_eq!(
-        h.store.verify_audit(|_| {}).await.expect("verifies").problem,
+        h.store
+            .verify_audit(|_| {})
+            .await
+            .expect("verifies")
+            .problem,
         None,
         "{}",
         h.backend
