@@ -447,24 +447,19 @@ impl Store {
         first: u64,
         after: Option<&str>,
     ) -> Result<RecordPage> {
-        let limit = first.clamp(1, MAX_PAGE);
-        let rows = cases::Entity::find()
-            .filter(page_condition(filter, after)?)
-            .order_by_desc(cases::Column::OpenedAt)
-            .order_by_desc(cases::Column::Id)
-            .limit(limit + 1)
-            .all(&self.db)
+        let (items, has_next_page) = self
+            .newest_first(
+                cases::Entity::find(),
+                filter,
+                first,
+                after,
+                |row: cases::Model| {
+                    let id = CaseId::parse(&row.id)
+                        .ok_or_else(|| Error::Corrupt(format!("a case is named {:?}", row.id)))?;
+                    record_of(&id, &row)
+                },
+            )
             .await?;
-        let has_next_page = rows.len() as u64 > limit;
-        let items = rows
-            .into_iter()
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(|row| {
-                let id = CaseId::parse(&row.id)
-                    .ok_or_else(|| Error::Corrupt(format!("a case is named {:?}", row.id)))?;
-                record_of(&id, &row)
-            })
-            .collect::<Result<Vec<_>>>()?;
         Ok(RecordPage {
             end_cursor: items.last().map(|r| cursor_of(&r.summary)),
             items,
@@ -625,21 +620,9 @@ impl Store {
         first: u64,
         after: Option<&str>,
     ) -> Result<CasePage> {
-        let limit = first.clamp(1, MAX_PAGE);
-        let rows = summaries()
-            .filter(page_condition(filter, after)?)
-            .order_by_desc(cases::Column::OpenedAt)
-            .order_by_desc(cases::Column::Id)
-            .limit(limit + 1)
-            .into_model::<SummaryRow>()
-            .all(&self.db)
+        let (items, has_next_page) = self
+            .newest_first(summaries(), filter, first, after, CaseSummary::from_summary)
             .await?;
-        let has_next_page = rows.len() as u64 > limit;
-        let items = rows
-            .into_iter()
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(CaseSummary::from_summary)
-            .collect::<Result<Vec<_>>>()?;
         Ok(CasePage {
             end_cursor: items.last().map(cursor_of),
             items,
@@ -751,6 +734,41 @@ fn record_of(id: &CaseId, row: &cases::Model) -> Result<CaseRecord> {
         summary: CaseSummary::from_row(row)?,
         case,
     })
+}
+
+impl Store {
+    /// The cases `filter` matches, newest first (`opened_at`, then id),
+    /// after the page that ended at `after`: the first `first` of them
+    /// (at most [`MAX_PAGE`]) as `select` reads them and `item` makes them,
+    /// and whether more follow (one more row is read to know).
+    async fn newest_first<M, T>(
+        &self,
+        select: sea_orm::Select<cases::Entity>,
+        filter: &CaseFilter,
+        first: u64,
+        after: Option<&str>,
+        item: impl Fn(M) -> Result<T>,
+    ) -> Result<(Vec<T>, bool)>
+    where
+        M: sea_orm::FromQueryResult + Send + Sync,
+    {
+        let limit = first.clamp(1, MAX_PAGE);
+        let rows = select
+            .filter(page_condition(filter, after)?)
+            .order_by_desc(cases::Column::OpenedAt)
+            .order_by_desc(cases::Column::Id)
+            .limit(limit + 1)
+            .into_model::<M>()
+            .all(&self.db)
+            .await?;
+        let has_next_page = rows.len() as u64 > limit;
+        let items = rows
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(item)
+            .collect::<Result<Vec<_>>>()?;
+        Ok((items, has_next_page))
+    }
 }
 
 /// The cases `filter` matches, after the page that ended at `after`
