@@ -117,14 +117,7 @@ async fn a_frozen_anmalan_is_kept_unchanged_and_tampering_with_it_is_caught(h: H
          WHERE case_id = '{id}'"
     ))
     .await;
-    assert_eq!(
-        h.store
-            .verify_audit(|_| {})
-            .await
-            .expect("verifies")
-            .problem,
-        None
-    );
+    assert_intact(&h.store).await;
     assert_eq!(
         h.store.check_case(&id).await.expect("checks"),
         ["documents"]

@@ -57,8 +57,7 @@ async fn migrations_run_from_empty_and_again(h: Harness) {
         .await
         .expect("reopens");
     assert!(again.case(&outcome.case_id).await.expect("reads").is_some());
-    let report = again.verify_audit(|_| {}).await.expect("verifies");
-    assert_eq!(report.problem, None, "{}", h.backend);
+    assert_intact(&again).await;
 }
 
 async fn a_command_appends_chained_events_and_updates_the_projection(h: Harness) {
@@ -261,10 +260,7 @@ async fn racing_writers_exactly_one_wins(h: Harness) {
     assert_eq!((wins, conflicts), (1, 7));
     let record = store.case(&id).await.expect("reads").expect("exists");
     assert_eq!(record.summary.version, 2);
-    assert_eq!(
-        store.verify_audit(|_| {}).await.expect("verifies").problem,
-        None
-    );
+    assert_intact(&store).await;
 }
 
 /// A store keeps the last hash of the cases it wrote; another server on
@@ -287,16 +283,7 @@ async fn two_servers_writing_one_case_keep_its_chain_whole(h: Harness) {
     }
     let record = h.store.case(&id).await.expect("reads").expect("exists");
     assert_eq!(record.summary.version, 7);
-    assert_eq!(
-        h.store
-            .verify_audit(|_| {})
-            .await
-            .expect("verifies")
-            .problem,
-        None,
-        "{}",
-        h.backend
-    );
+    assert_intact(&h.store).await;
 }
 
 /// Group commit: the commands waiting for the writer go in one
@@ -386,12 +373,7 @@ async fn commands_waiting_together_commit_together_and_each_is_answered_alone(h:
         2,
         "b unchanged"
     );
-    assert_eq!(
-        store.verify_audit(|_| {}).await.expect("verifies").problem,
-        None,
-        "{}",
-        h.backend
-    );
+    assert_intact(store).await;
     let check = store.check_projections(|_| {}).await.expect("checks");
     assert!(
         check.differing.is_empty(),
@@ -506,14 +488,7 @@ async fn three_cases(h: &Harness) -> Vec<CaseId> {
         take(&h.store, &id, Role::Sas, entry("causes"), i + 2).await;
         ids.push(id);
     }
-    assert_eq!(
-        h.store
-            .verify_audit(|_| {})
-            .await
-            .expect("verifies")
-            .problem,
-        None
-    );
+    assert_intact(&h.store).await;
     ids
 }
 
@@ -548,14 +523,7 @@ async fn a_changed_snapshot_or_journal_row_is_caught_per_case(h: Harness) {
         Vec::<&str>::new()
     );
     // The chains still hold: the events were not touched.
-    assert_eq!(
-        h.store
-            .verify_audit(|_| {})
-            .await
-            .expect("verifies")
-            .problem,
-        None
-    );
+    assert_intact(&h.store).await;
     let whole = h.store.check_projections(|_| {}).await.expect("checks");
     let tables: Vec<&str> = whole.differing.iter().map(|d| d.table.as_str()).collect();
     assert_eq!(tables, ["cases", "journal_entry"], "{}", h.backend);
@@ -604,14 +572,7 @@ async fn verify_detects_a_changed_payload(h: Harness) {
 /// salt is gone.
 async fn verify_holds_a_payload_to_its_exact_text(h: Harness) {
     let ids = three_cases(&h).await;
-    assert_eq!(
-        h.store
-            .verify_audit(|_| {})
-            .await
-            .expect("verifies")
-            .problem,
-        None
-    );
+    assert_intact(&h.store).await;
     h.exec(&format!(
         "UPDATE event SET payload = REPLACE(payload, '\":', '\" : ') WHERE case_id = '{}' AND sequence = 3",
         ids[1]
@@ -703,14 +664,7 @@ async fn verify_detects_a_missing_case_record_and_rebuild_restores_it(h: Harness
         Some(ids[2].to_string().as_str())
     );
     h.store.rebuild_projections(|_| {}).await.expect("rebuilds");
-    assert_eq!(
-        h.store
-            .verify_audit(|_| {})
-            .await
-            .expect("verifies")
-            .problem,
-        None
-    );
+    assert_intact(&h.store).await;
     assert!(h.store.case(&ids[2]).await.expect("reads").is_some());
 }
 
@@ -870,14 +824,7 @@ async fn escalation_opens_a_linked_case_atomically(h: Harness) {
     // Notified: SAS by the escalation and by the new lex Sarah filing.
     assert_eq!(h.count("outbox").await - outbox_before, 2);
     assert_eq!(h.count("case_link").await, 2);
-    assert_eq!(
-        h.store
-            .verify_audit(|_| {})
-            .await
-            .expect("verifies")
-            .problem,
-        None
-    );
+    assert_intact(&h.store).await;
 }
 
 async fn a_refused_spawn_undoes_the_whole_command(h: Harness) {
@@ -964,10 +911,7 @@ async fn a_refused_spawn_undoes_the_whole_command(h: Harness) {
         before.0 + 4,
         "transition + link on the avvikelse, filing + link on lex Maria"
     );
-    assert_eq!(
-        store.verify_audit(|_| {}).await.expect("verifies").problem,
-        None
-    );
+    assert_intact(&store).await;
 }
 
 async fn filing_for_an_unknown_unit_writes_nothing(h: Harness) {
@@ -1183,14 +1127,7 @@ async fn cases_are_pinned_to_their_definition_version(h: Harness) {
         "version 1's step is not offered to a version 2 case"
     );
     assert_eq!(h.count("workflow_definition").await, 7);
-    assert_eq!(
-        reopened
-            .verify_audit(|_| {})
-            .await
-            .expect("verifies")
-            .problem,
-        None
-    );
+    assert_intact(&reopened).await;
 }
 
 async fn lists_filter_and_paginate_without_gaps(h: Harness) {
@@ -1483,14 +1420,7 @@ async fn related_cases_are_linked_on_both_sides(h: Harness) {
     ));
     assert_eq!(h.count("event").await, events);
     assert_eq!(h.count("case_link").await, 2);
-    assert_eq!(
-        h.store
-            .verify_audit(|_| {})
-            .await
-            .expect("verifies")
-            .problem,
-        None
-    );
+    assert_intact(&h.store).await;
 }
 
 async fn a_duplicate_is_closed_on_both_sides_and_rebuilds_the_same(h: Harness) {
@@ -1547,14 +1477,7 @@ async fn a_duplicate_is_closed_on_both_sides_and_rebuilds_the_same(h: Harness) {
     ));
     let check = h.store.check_projections(|_| {}).await.expect("checks");
     assert!(check.differing.is_empty(), "{:?}", check.differing);
-    assert_eq!(
-        h.store
-            .verify_audit(|_| {})
-            .await
-            .expect("verifies")
-            .problem,
-        None
-    );
+    assert_intact(&h.store).await;
 }
 
 async fn expired_idempotency_keys_and_revocations_are_removed(h: Harness) {

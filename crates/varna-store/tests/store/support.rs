@@ -180,6 +180,18 @@ macro_rules! on_both_backends {
 }
 pub(crate) use on_both_backends;
 
+/// Asserts that both chains verify and the projections cover the events:
+/// no break of any kind.
+pub async fn assert_intact(store: &Store) {
+    let report = store.verify_audit(|_| {}).await.expect("verifies");
+    if let Some(problem) = report.problem {
+        panic!(
+            "{:?}: the audit trail should verify, found {problem}",
+            store.backend()
+        );
+    }
+}
+
 pub fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
         .single()
