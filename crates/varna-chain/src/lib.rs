@@ -111,9 +111,9 @@ pub fn canonical_sealed(content: &EventContent<'_>, payload_digest: &str) -> Vec
 /// guessed removed value.
 pub fn payload_digest(salt: &str, payload_text: &str) -> String {
     let mut h = Sha256::new();
-    h.update(hex_bytes(salt));
+    update_hex(&mut h, salt);
     h.update(payload_text.as_bytes());
-    format!("sha256:{}", hex(&h.finalize()))
+    sha256_text(&h.finalize())
 }
 
 /// The canonical envelope with `body` under `key` (quoted as a JSON string
@@ -129,7 +129,7 @@ fn envelope(content: &EventContent<'_>, key: &[u8], body: &[u8], quoted: bool) -
     text(&mut out, ",\"case_id\":", content.case_id);
     text(&mut out, ",\"event_type\":", content.event_type);
     out.extend_from_slice(b",\"event_version\":");
-    out.extend_from_slice(content.event_version.to_string().as_bytes());
+    out.extend_from_slice(itoa::Buffer::new().format(content.event_version).as_bytes());
     out.extend_from_slice(b",\"occurred_at\":\"");
     write_timestamp(&mut out, content.occurred_at);
     out.extend_from_slice(b"\",\"");
@@ -145,7 +145,7 @@ fn envelope(content: &EventContent<'_>, key: &[u8], body: &[u8], quoted: bool) -
     out.extend_from_slice(b",\"recorded_at\":\"");
     write_timestamp(&mut out, content.recorded_at);
     out.extend_from_slice(b"\",\"sequence\":");
-    out.extend_from_slice(content.sequence.to_string().as_bytes());
+    out.extend_from_slice(itoa::Buffer::new().format(content.sequence).as_bytes());
     out.push(b'}');
     out
 }
@@ -153,23 +153,32 @@ fn envelope(content: &EventContent<'_>, key: &[u8], body: &[u8], quoted: bool) -
 /// [`timestamp_text`]'s characters, written without a format string.
 fn write_timestamp(out: &mut Vec<u8>, t: DateTime<Utc>) {
     use chrono::{Datelike, Timelike};
-    use std::io::Write as _;
     let (year, nanos) = (t.year(), t.nanosecond());
     if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
         out.extend_from_slice(timestamp_text(t).as_bytes());
         return;
     }
-    write!(
-        out,
-        "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        nanos / 1_000
-    )
-    .expect("writing to a Vec cannot fail");
+    // YYYY-MM-DDTHH:MM:SS.ffffffZ, each field zero-padded to its width.
+    let digits = |out: &mut Vec<u8>, value: u32, width: u32| {
+        for place in (0..width).rev() {
+            let digit = (value / 10u32.pow(place)) % 10;
+            out.push(b'0' + u8::try_from(digit).unwrap_or(0));
+        }
+    };
+    digits(out, year.unsigned_abs(), 4);
+    for (separator, value) in [
+        (b'-', t.month()),
+        (b'-', t.day()),
+        (b'T', t.hour()),
+        (b':', t.minute()),
+        (b':', t.second()),
+    ] {
+        out.push(separator);
+        digits(out, value, 2);
+    }
+    out.push(b'.');
+    digits(out, nanos / 1_000, 6);
+    out.push(b'Z');
 }
 
 /// Canonical JSON text of a value (used for stored payloads).
@@ -212,7 +221,7 @@ fn write_canonical(value: &Value, out: &mut Vec<u8>) {
 /// The per-case chain link.
 pub fn event_hash(prev_hash: &str, canonical: &[u8]) -> String {
     let mut h = Sha256::new();
-    h.update(hex_bytes(prev_hash));
+    update_hex(&mut h, prev_hash);
     h.update(canonical);
     hex(&h.finalize())
 }
@@ -295,8 +304,8 @@ pub fn org_hash(prev_hash: &str, change: &OrgContent<'_>) -> String {
 /// The global chain link.
 pub fn global_hash(prev_global_hash: &str, event_hash: &str) -> String {
     let mut h = Sha256::new();
-    h.update(hex_bytes(prev_global_hash));
-    h.update(hex_bytes(event_hash));
+    update_hex(&mut h, prev_global_hash);
+    update_hex(&mut h, event_hash);
     hex(&h.finalize())
 }
 
@@ -307,38 +316,64 @@ pub fn global_hash(prev_global_hash: &str, event_hash: &str) -> String {
 /// it, a personnummer changed beside the log no longer matches.
 pub fn person_commitment(salt: &str, digits: &str) -> String {
     let mut h = Sha256::new();
-    h.update(hex_bytes(salt));
+    update_hex(&mut h, salt);
     h.update(digits.as_bytes());
-    format!("sha256:{}", hex(&h.finalize()))
+    sha256_text(&h.finalize())
 }
 
 /// `sha256:` and the hex SHA-256 of `bytes`: how a stored document is named
 /// in the event that froze it.
 pub fn content_digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex(&Sha256::digest(bytes)))
+    sha256_text(&Sha256::digest(bytes))
+}
+
+/// `sha256:` and the digest in hex.
+fn sha256_text(digest: &[u8]) -> String {
+    let mut text = String::with_capacity(7 + digest.len() * 2);
+    text.push_str("sha256:");
+    push_hex(&mut text, digest);
+    text
 }
 
 fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
+    push_hex(&mut s, bytes);
     s
 }
 
-/// Hex to bytes; a malformed (tampered) hash yields bytes that cannot match.
-fn hex_bytes(text: &str) -> Vec<u8> {
+/// Appends `bytes` in lower-case hex.
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [0u8; 64];
+    for chunk in bytes.chunks(32) {
+        let text = &mut buf[..chunk.len() * 2];
+        for (pair, b) in text.chunks_exact_mut(2).zip(chunk) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 0xf)];
+        }
+        out.push_str(std::str::from_utf8(text).expect("hex digits are ASCII"));
+    }
+}
+
+/// Feeds `h` the bytes `text` spells in hex, up to 32 at a time (no
+/// allocation); a character that is not a lower-case hex digit, or a last
+/// lone digit, gives bits that cannot match: a malformed (tampered) hash
+/// yields bytes that cannot match.
+fn update_hex(h: &mut Sha256, text: &str) {
     let nibble = |c: u8| match c {
         b'0'..=b'9' => c - b'0',
         b'a'..=b'f' => c - b'a' + 10,
         _ => 0xff,
     };
-    text.as_bytes()
-        .chunks(2)
-        .map(|pair| nibble(pair[0]).wrapping_shl(4) | pair.get(1).map_or(0xff, |&c| nibble(c)))
-        .collect()
+    let mut buf = [0u8; 32];
+    for chunk in text.as_bytes().chunks(64) {
+        let pairs = chunk.chunks(2);
+        let n = pairs.len();
+        for (byte, pair) in buf.iter_mut().zip(pairs) {
+            *byte = nibble(pair[0]).wrapping_shl(4) | pair.get(1).map_or(0xff, |&c| nibble(c));
+        }
+        h.update(&buf[..n]);
+    }
 }
 
 #[cfg(test)]

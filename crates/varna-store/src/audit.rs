@@ -19,6 +19,8 @@
 //! checkpoint's head at its size, and that the log is at least that long.
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -29,10 +31,42 @@ use crate::chain::{self, GENESIS};
 use crate::entities::{access_head, access_log, audit_head, cases, event};
 use crate::error::{Error, Result};
 
+mod global;
+mod passes;
+mod sqlite;
 mod walk;
+use walk::Walk;
 pub(crate) use walk::events_in_case_order;
 pub(crate) use walk::sealed;
-use walk::{Cursor, check_page};
+
+/// What passes 1 and 2 share while they run side by side: how far each
+/// has come, and whether one found a break (the other may stop then).
+#[derive(Debug, Default)]
+struct Shared {
+    cases_walked: AtomicU64,
+    global_walked: AtomicU64,
+    stop: AtomicBool,
+}
+
+/// What pass 1 (or a part of it) found: the events and cases it checked,
+/// and the first break.
+#[derive(Debug)]
+struct CasesWalked {
+    events: u64,
+    cases: u64,
+    problem: Option<Break>,
+}
+
+/// How the walk over the global chain ended.
+#[derive(Debug)]
+enum GlobalEnd {
+    /// Whole, ending at the recorded head.
+    Whole,
+    /// At this break.
+    Broken(Break),
+    /// Told to stop: pass 1 found a break.
+    Stopped,
+}
 
 /// The ends of both chains, as a new checkpoint signs them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,12 +255,6 @@ impl Store {
         checkpoints: &[Checkpoint],
         mut progress: impl FnMut(Progress),
     ) -> Result<AuditReport> {
-        // A checkpoint of the empty log commits to nothing.
-        let mut checkpoints: Vec<&Checkpoint> = checkpoints.iter().filter(|c| c.size > 0).collect();
-        checkpoints.sort_by_key(|c| c.size);
-        // The largest size known good so far (a checkpoint that matched).
-        let mut good = 0u64;
-        let mut pending = checkpoints.iter().peekable();
         let total = event::Entity::find().count(&self.db).await?;
         let mut report = AuditReport {
             events: 0,
@@ -234,141 +262,51 @@ impl Store {
             problem: None,
         };
 
-        // Pass 1: per-case chains. The next page is read while this one is
-        // hashed on a blocking thread, so the database and the hashing
-        // each keep a core busy.
-        let fetch = |cursor: Option<(String, i64)>| {
-            let db = self.db.clone();
-            tokio::spawn(async move { events_in_case_order(&db, cursor.as_ref()).await })
+        // Passes 1 and 2 run side by side, each on its own connection: the
+        // cases' chains in case order, the global chain in its own order.
+        let shared = Arc::new(Shared::default());
+        let walks = async {
+            tokio::join!(
+                self.case_chains(&shared),
+                self.global_chain(checkpoints, &shared)
+            )
         };
-        let mut next = fetch(None);
-        let mut last: Option<Cursor> = None;
-        loop {
-            let rows = next
-                .await
-                .map_err(|e| Error::Corrupt(format!("reading the events stopped: {e}")))??;
-            let Some(tail) = rows.last() else {
-                if let Some(problem) = last.as_ref().and_then(Cursor::unrecorded) {
-                    report.problem = Some(problem);
-                    return Ok(report);
+        tokio::pin!(walks);
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+        let (cases_walked, global_walked) = loop {
+            tokio::select! {
+                done = &mut walks => break done,
+                _ = tick.tick() => {
+                    let one = shared.cases_walked.load(Ordering::Relaxed);
+                    let two = shared.global_walked.load(Ordering::Relaxed);
+                    progress(if one < total {
+                        Progress { pass: 1, done: one, total }
+                    } else {
+                        Progress { pass: 2, done: two, total }
+                    });
                 }
-                break;
-            };
-            next = fetch(Some((tail.case_id.clone(), tail.sequence)));
-            let checked = tokio::task::spawn_blocking(move || check_page(&rows, last))
-                .await
-                .map_err(|e| Error::Corrupt(format!("checking the events stopped: {e}")))??;
-            report.events += checked.events;
-            report.cases += checked.cases;
-            if let Some(problem) = checked.problem {
-                next.abort();
+            }
+        };
+        let walked = cases_walked?;
+        report.events = walked.events;
+        report.cases = walked.cases;
+        if walked.problem.is_some() {
+            report.problem = walked.problem;
+            return Ok(report);
+        }
+        match global_walked? {
+            GlobalEnd::Whole => {}
+            GlobalEnd::Broken(problem) => {
                 report.problem = Some(problem);
                 return Ok(report);
             }
-            last = checked.last;
-            progress(Progress {
-                pass: 1,
-                done: report.events,
-                total,
-            });
-        }
-
-        // Pass 2: the global chain.
-        let mut expected_seq = 1i64;
-        let mut global = GENESIS.to_owned();
-        loop {
-            let rows: Vec<(i64, String, String, String, i64)> = event::Entity::find()
-                .select_only()
-                .columns([
-                    event::Column::GlobalSeq,
-                    event::Column::Hash,
-                    event::Column::GlobalHash,
-                    event::Column::CaseId,
-                    event::Column::Sequence,
-                ])
-                .filter(event::Column::GlobalSeq.gte(expected_seq))
-                .order_by_asc(event::Column::GlobalSeq)
-                .limit(PAGE)
-                .into_tuple()
-                .all(&self.db)
-                .await?;
-            if rows.is_empty() {
-                break;
+            // Only pass 1's break stops pass 2, and that was answered above.
+            GlobalEnd::Stopped => {
+                return Err(Error::Corrupt("the global chain's walk stopped".into()));
             }
-            for (global_seq, hash, stored_global, case_id, sequence) in rows {
-                if global_seq != expected_seq {
-                    report.problem = Some(brk(
-                        BreakKind::GlobalGap,
-                        None,
-                        None,
-                        Some(expected_seq),
-                        format!("global sequence {expected_seq}"),
-                        format!("global sequence {global_seq} (the next event, of case {case_id})"),
-                    ));
-                    return Ok(report);
-                }
-                global = chain::global_hash(&global, &hash);
-                while let Some(cp) = pending.next_if(|c| c.size == expected_seq.unsigned_abs()) {
-                    if cp.head != global {
-                        report.problem = Some(not_extended(cp, good, &global));
-                        return Ok(report);
-                    }
-                    good = cp.size;
-                }
-                if global != stored_global {
-                    report.problem = Some(brk(
-                        BreakKind::GlobalHashChanged,
-                        Some(&case_id),
-                        Some(sequence),
-                        Some(global_seq),
-                        global,
-                        stored_global,
-                    ));
-                    return Ok(report);
-                }
-                expected_seq += 1;
-            }
-            progress(Progress {
-                pass: 2,
-                done: u64::try_from(expected_seq - 1).unwrap_or_default(),
-                total,
-            });
         }
 
-        // Checkpoints past the end: the tail they covered is gone.
-        let last_seq = expected_seq - 1;
-        if let Some(cp) = pending.next() {
-            report.problem = Some(brk(
-                BreakKind::CheckpointNotExtended,
-                None,
-                None,
-                Some(i64::try_from(cp.size).unwrap_or(i64::MAX)),
-                format!("at least {} events (signed checkpoint)", cp.size),
-                format!(
-                    "{last_seq} events: global sequences {} to {} were deleted",
-                    last_seq + 1,
-                    cp.size
-                ),
-            ));
-            return Ok(report);
-        }
-
-        // Pass 3: the head, and case rows against events.
-        let head = audit_head::Entity::find_by_id(1)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| Error::Corrupt("the audit chain head row is missing".into()))?;
-        if head.global_seq != last_seq || head.global_hash != global {
-            report.problem = Some(brk(
-                BreakKind::HeadMismatch,
-                None,
-                None,
-                Some(head.global_seq),
-                format!("{} events ending in {}", head.global_seq, head.global_hash),
-                format!("{last_seq} events ending in {global}"),
-            ));
-            return Ok(report);
-        }
+        // Pass 3: case rows against events, the access log, the organisation.
         let orphan_case: Option<String> = cases::Entity::find()
             .select_only()
             .column(cases::Column::Id)
@@ -412,7 +350,9 @@ impl Store {
             ));
             return Ok(report);
         }
-        if let Some(problem) = self.verify_access_chain(&checkpoints).await? {
+        let mut signed: Vec<&Checkpoint> = checkpoints.iter().filter(|c| c.size > 0).collect();
+        signed.sort_by_key(|c| c.size);
+        if let Some(problem) = self.verify_access_chain(&signed).await? {
             report.problem = Some(problem);
             return Ok(report);
         }
@@ -664,15 +604,15 @@ impl Store {
             .order_by_asc(event::Column::Sequence)
             .all(&self.db)
             .await?;
-        Ok((rows.len() as u64, walk_case(&rows)?))
+        Ok((rows.len() as u64, walk_case(&rows)))
     }
 }
 
 /// Checks one case's events (all of them, in sequence order) as pass 1
 /// does; the first break.
-pub(crate) fn walk_case(rows: &[event::Model]) -> Result<Option<Break>> {
-    let checked = check_page(rows, None)?;
-    Ok(checked
-        .problem
-        .or_else(|| checked.last.as_ref().and_then(Cursor::unrecorded)))
+pub(crate) fn walk_case(rows: &[event::Model]) -> Option<Break> {
+    let mut walk = Walk::default();
+    rows.iter()
+        .find_map(|row| walk.check(&row.into()))
+        .or_else(|| walk.finish())
 }

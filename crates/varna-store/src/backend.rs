@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, EntityTrait, QuerySelect, SqliteTransactionMode, TransactionOptions,
@@ -122,6 +122,17 @@ pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection,
     Migrator::up(&db, None).await?;
     let has_cases = adds_projections && cases::Entity::find().one(&db).await?.is_some();
     Ok((db, has_cases))
+}
+
+/// The SQLite file `config` names, once connected (so it exists); `None`
+/// for PostgreSQL and for a database in memory.
+pub(crate) fn sqlite_file(config: &StoreConfig) -> Option<std::path::PathBuf> {
+    if !config.url.starts_with("sqlite:") || config.url.contains("mode=memory") {
+        return None;
+    }
+    let options: SqliteConnectOptions = config.url.parse().ok()?;
+    let path = options.get_filename();
+    path.is_file().then(|| path.to_path_buf())
 }
 
 /// Begins a plain write transaction, `BEGIN IMMEDIATE` on SQLite like every

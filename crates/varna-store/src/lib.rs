@@ -130,6 +130,9 @@ pub struct Store {
     access: access::AccessWriter,
     /// Commands waiting for the writer, and the slot (group commit).
     group: commands::Group,
+    /// The SQLite file, when the store is one (`audit verify` reads it in
+    /// place); `None` on PostgreSQL and for a database in memory.
+    file: Option<std::path::PathBuf>,
 }
 
 impl Store {
@@ -156,6 +159,7 @@ impl Store {
             definitions: definitions::Definitions::default(),
             changes: changes::Changes::new(),
             group: commands::Group::default(),
+            file: backend::sqlite_file(config),
         };
         if fill_projections {
             tracing::info!("filling the new report projections from the event log");

@@ -6,34 +6,120 @@
 //! a later disposal (`content_disposed`) in the case, with the hash the
 //! event is verified by from then on and the digest of what is kept.
 
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use varna_workflow::CONTENT_DISPOSED as DISPOSED;
 
-use super::{Break, BreakKind, PAGE, brk};
+use super::{Break, BreakKind, CasesWalked, PAGE, brk};
 use crate::chain::{self, EventContent, GENESIS};
 use crate::entities::event;
 use crate::error::Result;
 use varna_workflow::EventKind;
 
-/// What checking one page of events in case order found.
-pub(super) struct PageChecked {
-    pub(super) events: u64,
-    pub(super) cases: u64,
-    /// Where the page ended: its last event's case, sequence and hash.
-    pub(super) last: Option<Cursor>,
-    pub(super) problem: Option<Break>,
+/// One event as the walk reads it, borrowed from the row it came in (an
+/// ORM model, or a SQLite row read in place).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EventRow<'a> {
+    pub(crate) case_id: &'a str,
+    pub(crate) sequence: i64,
+    pub(crate) global_seq: i64,
+    pub(crate) event_type: &'a str,
+    pub(crate) event_version: i32,
+    pub(crate) payload: &'a str,
+    pub(crate) payload_digest: Option<&'a str>,
+    pub(crate) payload_salt: Option<&'a str>,
+    pub(crate) actor_id: &'a str,
+    pub(crate) actor_role: &'a str,
+    pub(crate) occurred_at: DateTime<Utc>,
+    pub(crate) recorded_at: DateTime<Utc>,
+    pub(crate) prev_hash: &'a str,
+    pub(crate) hash: &'a str,
+}
+
+impl<'a> From<&'a event::Model> for EventRow<'a> {
+    fn from(m: &'a event::Model) -> Self {
+        EventRow {
+            case_id: &m.case_id,
+            sequence: m.sequence,
+            global_seq: m.global_seq,
+            event_type: &m.event_type,
+            event_version: m.event_version,
+            payload: &m.payload,
+            payload_digest: m.payload_digest.as_deref(),
+            payload_salt: m.payload_salt.as_deref(),
+            actor_id: &m.actor_id,
+            actor_role: &m.actor_role,
+            occurred_at: m.occurred_at,
+            recorded_at: m.recorded_at,
+            prev_hash: &m.prev_hash,
+            hash: &m.hash,
+        }
+    }
+}
+
+/// The walk over every event in `(case_id, sequence)` order, one event at
+/// a time: what it has counted, and where it stands.
+#[derive(Debug, Default)]
+pub(crate) struct Walk {
+    pub(crate) events: u64,
+    pub(crate) cases: u64,
+    last: Option<Cursor>,
+}
+
+impl Walk {
+    /// Checks the next event; the first break found.
+    pub(crate) fn check(&mut self, row: &EventRow<'_>) -> Option<Break> {
+        let mut cursor = match self.last.take() {
+            Some(c) if c.case_id == row.case_id => c,
+            previous => {
+                if let Some(problem) = previous.as_ref().and_then(Cursor::unrecorded) {
+                    return Some(problem);
+                }
+                self.cases += 1;
+                Cursor {
+                    case_id: row.case_id.to_owned(),
+                    sequence: 0,
+                    hash: GENESIS.to_owned(),
+                    changed: Vec::new(),
+                }
+            }
+        };
+        if let Some(problem) = check_event(row, &mut cursor) {
+            return Some(problem);
+        }
+        cursor.sequence = row.sequence;
+        cursor.hash.clear();
+        cursor.hash.push_str(row.hash);
+        self.last = Some(cursor);
+        self.events += 1;
+        None
+    }
+
+    /// The break the walk ends on, once every event is checked: a change
+    /// of content in its last case that no disposal recorded.
+    pub(crate) fn finish(&self) -> Option<Break> {
+        self.last.as_ref().and_then(Cursor::unrecorded)
+    }
+
+    /// What the walk counted, ended on `problem`.
+    pub(crate) fn ended(&self, problem: Option<Break>) -> CasesWalked {
+        CasesWalked {
+            events: self.events,
+            cases: self.cases,
+            problem,
+        }
+    }
 }
 
 /// Where the walk stands: the last event checked, and the events of its
 /// case whose payloads are no longer the ones they were written with,
 /// waiting for the `content_disposed` event that records each change.
 #[derive(Debug, Clone)]
-pub(super) struct Cursor {
-    pub(super) case_id: String,
-    pub(super) sequence: i64,
-    pub(super) hash: String,
+struct Cursor {
+    case_id: String,
+    sequence: i64,
+    hash: String,
     changed: Vec<Changed>,
 }
 
@@ -51,7 +137,7 @@ struct Changed {
 impl Cursor {
     /// The break a case ends on when one of its events changed content
     /// that no disposal recorded.
-    pub(super) fn unrecorded(&self) -> Option<Break> {
+    fn unrecorded(&self) -> Option<Break> {
         self.changed.first().map(|c| {
             brk(
                 BreakKind::ContentChanged,
@@ -65,70 +151,31 @@ impl Cursor {
     }
 }
 
-/// Checks a page of events in `(case_id, sequence)` order, following on
-/// from `last`, the previous page's last event.
-pub(super) fn check_page(rows: &[event::Model], mut last: Option<Cursor>) -> Result<PageChecked> {
-    let mut checked = PageChecked {
-        events: 0,
-        cases: 0,
-        last: None,
-        problem: None,
-    };
-    for row in rows {
-        let mut cursor = match last.take() {
-            Some(c) if c.case_id == row.case_id => c,
-            previous => {
-                if let Some(problem) = previous.as_ref().and_then(Cursor::unrecorded) {
-                    checked.problem = Some(problem);
-                    return Ok(checked);
-                }
-                checked.cases += 1;
-                Cursor {
-                    case_id: row.case_id.clone(),
-                    sequence: 0,
-                    hash: GENESIS.to_owned(),
-                    changed: Vec::new(),
-                }
-            }
-        };
-        if let Some(problem) = check_event(row, &mut cursor)? {
-            checked.problem = Some(problem);
-            return Ok(checked);
-        }
-        cursor.sequence = row.sequence;
-        cursor.hash.clone_from(&row.hash);
-        last = Some(cursor);
-        checked.events += 1;
-    }
-    checked.last = last;
-    Ok(checked)
-}
-
 /// Checks one event against the one before it in its case (`at`): its
 /// sequence, its link to the previous hash, its own hash recomputed from
 /// its content, and, for a disposal, that it records every change of
 /// content the case's events show.
-fn check_event(row: &event::Model, at: &mut Cursor) -> Result<Option<Break>> {
+fn check_event(row: &EventRow<'_>, at: &mut Cursor) -> Option<Break> {
     let expected_seq = at.sequence + 1;
     if row.sequence != expected_seq {
-        return Ok(Some(brk(
+        return Some(brk(
             BreakKind::EventMissing,
-            Some(&row.case_id),
+            Some(row.case_id),
             Some(expected_seq),
             None,
             format!("event {expected_seq}"),
             format!("event {}", row.sequence),
-        )));
+        ));
     }
     if row.prev_hash != at.hash {
-        return Ok(Some(brk(
+        return Some(brk(
             BreakKind::ChainBroken,
-            Some(&row.case_id),
+            Some(row.case_id),
             Some(row.sequence),
             Some(row.global_seq),
             at.hash.clone(),
-            row.prev_hash.clone(),
-        )));
+            row.prev_hash.to_owned(),
+        ));
     }
     let changed = |sealed: String| Changed {
         sequence: row.sequence,
@@ -137,18 +184,18 @@ fn check_event(row: &event::Model, at: &mut Cursor) -> Result<Option<Break>> {
         kept: chain::content_digest(row.payload.as_bytes()),
     };
     let content_changed = |recomputed: String| {
-        Ok(Some(brk(
+        Some(brk(
             BreakKind::ContentChanged,
-            Some(&row.case_id),
+            Some(row.case_id),
             Some(row.sequence),
             Some(row.global_seq),
             recomputed,
-            row.hash.clone(),
-        )))
+            row.hash.to_owned(),
+        ))
     };
     if row.event_version == chain::EVENT_VERSION_INLINE {
-        let recomputed = recompute_inline(row)?;
-        match &row.payload_digest {
+        let recomputed = recompute_inline(row);
+        match row.payload_digest {
             // Intact: a digest beside it was put there by someone else.
             Some(_) if recomputed == row.hash => {
                 return content_changed("no payload digest beside an intact payload".to_owned());
@@ -156,14 +203,14 @@ fn check_event(row: &event::Model, at: &mut Cursor) -> Result<Option<Break>> {
             None if recomputed == row.hash => {}
             // A payload disposed of: the disposal recorded the event's
             // hash over the digest of the payload it had.
-            Some(digest) => at.changed.push(changed(sealed(row, digest))),
+            Some(digest) => at.changed.push(changed(sealed_row(row, digest))),
             None => return content_changed(recomputed),
         }
     } else {
-        let Some(digest) = &row.payload_digest else {
+        let Some(digest) = row.payload_digest else {
             return content_changed("a payload digest".to_owned());
         };
-        let recomputed = sealed(row, digest);
+        let recomputed = sealed_row(row, digest);
         if recomputed != row.hash {
             return content_changed(recomputed);
         }
@@ -171,8 +218,7 @@ fn check_event(row: &event::Model, at: &mut Cursor) -> Result<Option<Break>> {
         // otherwise a disposal must record it.
         let intact = row
             .payload_salt
-            .as_deref()
-            .is_some_and(|salt| chain::payload_digest(salt, &row.payload) == *digest);
+            .is_some_and(|salt| chain::payload_digest(salt, row.payload) == digest);
         if !intact {
             at.changed.push(changed(recomputed));
         }
@@ -180,15 +226,15 @@ fn check_event(row: &event::Model, at: &mut Cursor) -> Result<Option<Break>> {
     if row.event_type == DISPOSED
         && let Some(problem) = check_disposal(row, at)
     {
-        return Ok(Some(problem));
+        return Some(problem);
     }
-    Ok(None)
+    None
 }
 
 /// Matches what a disposal event lists against the changes found before
 /// it in its case: each listed event changed, to exactly the payload kept.
-fn check_disposal(row: &event::Model, at: &mut Cursor) -> Option<Break> {
-    let listed = match serde_json::from_str::<EventKind>(&row.payload) {
+fn check_disposal(row: &EventRow<'_>, at: &mut Cursor) -> Option<Break> {
+    let listed = match serde_json::from_str::<EventKind>(row.payload) {
         Ok(EventKind::ContentDisposed { events, .. }) => events,
         _ => Vec::new(),
     };
@@ -210,7 +256,7 @@ fn check_disposal(row: &event::Model, at: &mut Cursor) -> Option<Break> {
                 };
                 return Some(brk(
                     BreakKind::ContentChanged,
-                    Some(&row.case_id),
+                    Some(row.case_id),
                     Some(entry.sequence),
                     None,
                     format!(
@@ -227,22 +273,26 @@ fn check_disposal(row: &event::Model, at: &mut Cursor) -> Option<Break> {
 
 /// A version 2 hash of `row`'s envelope over `digest`.
 pub(crate) fn sealed(row: &event::Model, digest: &str) -> String {
+    sealed_row(&row.into(), digest)
+}
+
+fn sealed_row(row: &EventRow<'_>, digest: &str) -> String {
     let unread = serde_json::Value::Null;
     chain::event_hash(
-        &row.prev_hash,
+        row.prev_hash,
         &chain::canonical_sealed(&envelope(row, &unread), digest),
     )
 }
 
-fn envelope<'a>(row: &'a event::Model, payload: &'a serde_json::Value) -> EventContent<'a> {
+fn envelope<'a>(row: &EventRow<'a>, payload: &'a serde_json::Value) -> EventContent<'a> {
     EventContent {
-        case_id: &row.case_id,
+        case_id: row.case_id,
         sequence: row.sequence,
-        event_type: &row.event_type,
+        event_type: row.event_type,
         event_version: row.event_version,
         payload,
-        actor_id: &row.actor_id,
-        actor_role: &row.actor_role,
+        actor_id: row.actor_id,
+        actor_role: row.actor_role,
         occurred_at: row.occurred_at,
         recorded_at: row.recorded_at,
     }
@@ -256,14 +306,18 @@ pub(crate) async fn events_in_case_order(
 ) -> Result<Vec<event::Model>> {
     let mut query = event::Entity::find();
     if let Some((case_id, sequence)) = cursor {
+        // A row value, which PostgreSQL starts an index scan at; the same
+        // condition spelt with OR made it scan the index from the first
+        // event for every page (quadratic in the size of the log).
         query = query.filter(
-            Condition::any()
-                .add(event::Column::CaseId.gt(case_id.clone()))
-                .add(
-                    Condition::all()
-                        .add(event::Column::CaseId.eq(case_id.clone()))
-                        .add(event::Column::Sequence.gt(*sequence)),
-                ),
+            Expr::tuple([
+                Expr::col(event::Column::CaseId),
+                Expr::col(event::Column::Sequence),
+            ])
+            .gt(Expr::tuple([
+                Expr::value(case_id.clone()),
+                Expr::value(*sequence),
+            ])),
         );
     }
     Ok(query
@@ -275,26 +329,23 @@ pub(crate) async fn events_in_case_order(
 }
 
 /// A version 1 event's hash over its payload as stored.
-fn recompute_inline(row: &event::Model) -> Result<String> {
+fn recompute_inline(row: &EventRow<'_>) -> String {
     // The payload is stored as canonical JSON: hashed as it lies, it gives
     // the stored hash, unless something changed (then it is parsed, and the
     // hash of its canonical form is what is reported).
     let unparsed = serde_json::Value::Null;
     let stored = envelope(row, &unparsed);
     let fast = chain::event_hash(
-        &row.prev_hash,
-        &chain::canonical_stored(&stored, &row.payload),
+        row.prev_hash,
+        &chain::canonical_stored(&stored, row.payload),
     );
     if fast == row.hash {
-        return Ok(fast);
+        return fast;
     }
-    let payload: serde_json::Value = match serde_json::from_str(&row.payload) {
+    let payload: serde_json::Value = match serde_json::from_str(row.payload) {
         Ok(p) => p,
         // Unparseable payload: hash its text so the mismatch is reported, not an error.
-        Err(_) => serde_json::Value::String(row.payload.clone()),
+        Err(_) => serde_json::Value::String(row.payload.to_owned()),
     };
-    Ok(chain::event_hash(
-        &row.prev_hash,
-        &chain::canonical(&envelope(row, &payload)),
-    ))
+    chain::event_hash(row.prev_hash, &chain::canonical(&envelope(row, &payload)))
 }

@@ -94,7 +94,7 @@ impl Store {
                             "it was disposed of before".to_owned(),
                         ));
                     }
-                    if let Some(problem) = walk_case(&rows)? {
+                    if let Some(problem) = walk_case(&rows) {
                         return Err(Error::Corrupt(format!(
                             "case {case_id} is not disposed of: its chain does not verify ({problem})"
                         )));

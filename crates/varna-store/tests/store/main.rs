@@ -28,6 +28,7 @@ on_both_backends!(
     commands_waiting_together_commit_together_and_each_is_answered_alone,
     an_idempotent_retry_returns_the_first_result,
     verify_detects_a_changed_payload,
+    verify_counts_every_case_and_reports_the_first_break_in_case_order,
     verify_holds_a_payload_to_its_exact_text,
     verify_detects_a_deleted_event,
     verify_detects_a_deleted_case,
@@ -536,6 +537,41 @@ async fn a_changed_snapshot_or_journal_row_is_caught_per_case(h: Harness) {
         h.store.check_case(&ids[1]).await.expect("checks"),
         Vec::<&str>::new()
     );
+}
+
+/// Verification walks the cases in ranges side by side (one per core on
+/// SQLite); what it reports is still every event and case counted, and of
+/// several breaks the first in case order.
+async fn verify_counts_every_case_and_reports_the_first_break_in_case_order(h: Harness) {
+    let mut ids: Vec<String> = three_cases(&h)
+        .await
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    ids.sort();
+    let report = h.store.verify_audit(|_| {}).await.expect("verifies");
+    let events = u64::try_from(h.count("event").await).expect("a count");
+    assert_eq!((report.events, report.cases), (events, 3), "{}", h.backend);
+    let change = |id: &str| {
+        format!(
+            "UPDATE event SET payload = REPLACE(payload, 'Dokumenterat', 'Ändrat') WHERE case_id = '{id}' AND sequence = 3"
+        )
+    };
+    let first_break = || async {
+        let problem = h
+            .store
+            .verify_audit(|_| {})
+            .await
+            .expect("verifies")
+            .problem
+            .expect("a break");
+        assert_eq!(problem.kind, BreakKind::ContentChanged, "{}", h.backend);
+        problem.case_id.expect("a case")
+    };
+    h.exec(&change(&ids[2])).await;
+    assert_eq!(first_break().await, ids[2], "{}", h.backend);
+    h.exec(&change(&ids[0])).await;
+    assert_eq!(first_break().await, ids[0], "{}", h.backend);
 }
 
 async fn verify_detects_a_changed_payload(h: Harness) {
