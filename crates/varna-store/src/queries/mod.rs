@@ -777,12 +777,15 @@ fn page_condition(filter: &CaseFilter, after: Option<&str>) -> Result<Condition>
     let mut condition = filter.condition();
     if let Some(cursor) = after {
         let (at, id) = decode_cursor(cursor)?;
+        // A row value, which PostgreSQL starts its index scan at; spelt
+        // with OR it walked the index from the newest case and filtered
+        // (14.5 ms against 0.2 ms for a page 15,000 cases deep).
         condition = condition.add(
-            Condition::any().add(cases::Column::OpenedAt.lt(at)).add(
-                Condition::all()
-                    .add(cases::Column::OpenedAt.eq(at))
-                    .add(cases::Column::Id.lt(id)),
-            ),
+            Expr::tuple([
+                Expr::col(cases::Column::OpenedAt),
+                Expr::col(cases::Column::Id),
+            ])
+            .lt(Expr::tuple([Expr::value(at), Expr::value(id)])),
         );
     }
     Ok(condition)
