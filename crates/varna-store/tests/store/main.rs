@@ -557,21 +557,15 @@ async fn verify_counts_every_case_and_reports_the_first_break_in_case_order(h: H
             "UPDATE event SET payload = REPLACE(payload, 'Dokumenterat', 'Ändrat') WHERE case_id = '{id}' AND sequence = 3"
         )
     };
-    let first_break = || async {
-        let problem = h
-            .store
-            .verify_audit(|_| {})
-            .await
-            .expect("verifies")
-            .problem
-            .expect("a break");
+    let broken_case = || async {
+        let problem = first_break(&h.store).await;
         assert_eq!(problem.kind, BreakKind::ContentChanged, "{}", h.backend);
         problem.case_id.expect("a case")
     };
     h.exec(&change(&ids[2])).await;
-    assert_eq!(first_break().await, ids[2], "{}", h.backend);
+    assert_eq!(broken_case().await, ids[2], "{}", h.backend);
     h.exec(&change(&ids[0])).await;
-    assert_eq!(first_break().await, ids[0], "{}", h.backend);
+    assert_eq!(broken_case().await, ids[0], "{}", h.backend);
 }
 
 async fn verify_detects_a_changed_payload(h: Harness) {
@@ -581,13 +575,7 @@ async fn verify_detects_a_changed_payload(h: Harness) {
         ids[1]
     ))
     .await;
-    let problem = h
-        .store
-        .verify_audit(|_| {})
-        .await
-        .expect("verifies")
-        .problem
-        .expect("a break");
+    let problem = first_break(&h.store).await;
     assert_eq!(problem.kind, BreakKind::ContentChanged);
     assert_eq!(
         problem.case_id.as_deref(),
@@ -614,13 +602,7 @@ async fn verify_holds_a_payload_to_its_exact_text(h: Harness) {
         ids[1]
     ))
     .await;
-    let problem = h
-        .store
-        .verify_audit(|_| {})
-        .await
-        .expect("verifies")
-        .problem
-        .expect("a break");
+    let problem = first_break(&h.store).await;
     assert_eq!(problem.kind, BreakKind::ContentChanged, "{}", h.backend);
     assert_eq!(problem.sequence, Some(3), "{problem}");
     h.exec(&format!(
@@ -628,13 +610,7 @@ async fn verify_holds_a_payload_to_its_exact_text(h: Harness) {
         ids[0]
     ))
     .await;
-    let problem = h
-        .store
-        .verify_audit(|_| {})
-        .await
-        .expect("verifies")
-        .problem
-        .expect("a break");
+    let problem = first_break(&h.store).await;
     assert_eq!(
         problem.case_id.as_deref(),
         Some(ids[0].to_string().as_str())
@@ -648,13 +624,7 @@ async fn verify_detects_a_deleted_event(h: Harness) {
         ids[0]
     ))
     .await;
-    let problem = h
-        .store
-        .verify_audit(|_| {})
-        .await
-        .expect("verifies")
-        .problem
-        .expect("a break");
+    let problem = first_break(&h.store).await;
     assert_eq!(problem.kind, BreakKind::EventMissing);
     assert_eq!(
         problem.case_id.as_deref(),
@@ -671,13 +641,7 @@ async fn verify_detects_a_deleted_case(h: Harness) {
     }
     h.exec(&format!("DELETE FROM cases WHERE id = '{}'", ids[1]))
         .await;
-    let problem = h
-        .store
-        .verify_audit(|_| {})
-        .await
-        .expect("verifies")
-        .problem
-        .expect("a break");
+    let problem = first_break(&h.store).await;
     assert_eq!(problem.kind, BreakKind::GlobalGap, "{problem}");
     // Its filing was the fourth event overall (each case: file, acknowledge, entry).
     assert_eq!(problem.global_seq, Some(4));
@@ -687,13 +651,7 @@ async fn verify_detects_a_missing_case_record_and_rebuild_restores_it(h: Harness
     let ids = three_cases(&h).await;
     h.exec(&format!("DELETE FROM cases WHERE id = '{}'", ids[2]))
         .await;
-    let problem = h
-        .store
-        .verify_audit(|_| {})
-        .await
-        .expect("verifies")
-        .problem
-        .expect("a break");
+    let problem = first_break(&h.store).await;
     assert_eq!(problem.kind, BreakKind::EventsWithoutCase, "{problem}");
     assert_eq!(
         problem.case_id.as_deref(),
@@ -711,13 +669,7 @@ async fn verify_detects_deleted_newest_events(h: Harness) {
         ids[2]
     ))
     .await;
-    let problem = h
-        .store
-        .verify_audit(|_| {})
-        .await
-        .expect("verifies")
-        .problem
-        .expect("a break");
+    let problem = first_break(&h.store).await;
     assert_eq!(problem.kind, BreakKind::HeadMismatch, "{problem}");
     assert!(problem.to_string().contains("9 events"), "{problem}");
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use varna_store::audit::Break;
 use varna_store::{Applied, CaseId, CommandOptions, NewUnit, Store, StoreConfig};
 use varna_testkit::PgCluster;
 use varna_workflow::{
@@ -190,6 +191,18 @@ pub async fn assert_intact(store: &Store) {
             store.backend()
         );
     }
+}
+
+/// The break verification reports; panics, naming the backend, when the
+/// audit trail verifies although the test broke it.
+pub async fn first_break(store: &Store) -> Break {
+    let report = store.verify_audit(|_| {}).await.expect("verifies");
+    report.problem.unwrap_or_else(|| {
+        panic!(
+            "{:?}: the audit trail verified, a break was expected",
+            store.backend()
+        )
+    })
 }
 
 pub fn t0() -> DateTime<Utc> {
