@@ -35,6 +35,7 @@ mod global;
 mod passes;
 mod sqlite;
 mod walk;
+use global::GlobalWalk;
 use walk::Walk;
 pub(crate) use walk::events_in_case_order;
 pub(crate) use walk::sealed;
@@ -483,7 +484,7 @@ impl Store {
             .one(&self.db)
             .await?
             .ok_or_else(|| Error::Corrupt("the audit chain head row is missing".into()))?;
-        let (mut seq, mut global) = match since {
+        let (seq, global) = match since {
             Some(cp) if cp.size > 0 => {
                 (i64::try_from(cp.size).unwrap_or(i64::MAX), cp.head.clone())
             }
@@ -516,48 +517,16 @@ impl Store {
                 )));
             }
         }
-        while seq < head.global_seq {
-            let rows: Vec<(i64, String, String)> = event::Entity::find()
-                .select_only()
-                .columns([
-                    event::Column::GlobalSeq,
-                    event::Column::Hash,
-                    event::Column::GlobalHash,
-                ])
-                .filter(event::Column::GlobalSeq.gt(seq))
-                .filter(event::Column::GlobalSeq.lte(head.global_seq))
-                .order_by_asc(event::Column::GlobalSeq)
-                .limit(PAGE)
-                .into_tuple()
-                .all(&self.db)
-                .await?;
-            if rows.is_empty() {
-                break;
-            }
-            for (global_seq, hash, stored) in rows {
-                global = chain::global_hash(&global, &hash);
-                if global_seq != seq + 1 || global != stored {
-                    return Ok(Err(brk(
-                        BreakKind::GlobalHashChanged,
-                        None,
-                        None,
-                        Some(seq + 1),
-                        global,
-                        stored,
-                    )));
-                }
-                seq = global_seq;
-            }
+        let mut walk = GlobalWalk::resume(seq, global);
+        if let Some(GlobalEnd::Broken(problem)) = self
+            .global_links_paged(&mut walk, Some(head.global_seq), None)
+            .await?
+        {
+            return Ok(Err(problem));
         }
-        if seq != head.global_seq || global != head.global_hash {
-            return Ok(Err(brk(
-                BreakKind::HeadMismatch,
-                None,
-                None,
-                Some(head.global_seq),
-                format!("{} events ending in {}", head.global_seq, head.global_hash),
-                format!("{seq} events ending in {global}"),
-            )));
+        let size = walk.done();
+        if let Some(problem) = walk.finish((head.global_seq, &head.global_hash)) {
+            return Ok(Err(problem));
         }
         // The access log's chain: still holding the read the checkpoint
         // named, with the hash it signed (the links are `verify_audit`'s).
@@ -589,8 +558,8 @@ impl Store {
             }
         }
         Ok(Ok(Heads {
-            size: u64::try_from(seq).unwrap_or_default(),
-            head: global,
+            size,
+            head: head.global_hash,
             access: (u64::try_from(access.seq).unwrap_or_default(), access.hash),
         }))
     }

@@ -46,13 +46,25 @@ impl<'c> GlobalWalk<'c> {
         }
     }
 
+    /// A walk that goes on from a link already proven (a signed
+    /// checkpoint's size and head), with no checkpoint ahead of it.
+    pub(crate) fn resume(seq: i64, global: String) -> Self {
+        GlobalWalk {
+            expected_seq: seq + 1,
+            global,
+            pending: Vec::new().into_iter().peekable(),
+            good: 0,
+        }
+    }
+
     /// The global sequence the next link must have (where a paged read
     /// goes on from).
     pub(crate) fn next_seq(&self) -> i64 {
         self.expected_seq
     }
 
-    /// Links checked so far.
+    /// The chain's length so far: links checked, and those proven before
+    /// a resumed walk.
     pub(crate) fn done(&self) -> u64 {
         u64::try_from(self.expected_seq - 1).unwrap_or_default()
     }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 
 use super::global::{GlobalWalk, Link};
 use super::walk::{EventRow, Walk, events_in_case_order};
@@ -128,9 +128,34 @@ impl Store {
         shared: &Shared,
     ) -> Result<GlobalEnd> {
         let mut walk = GlobalWalk::new(checkpoints);
+        if let Some(end) = self
+            .global_links_paged(&mut walk, None, Some(shared))
+            .await?
+        {
+            return Ok(end);
+        }
+        let head = audit_head::Entity::find_by_id(1)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| Error::Corrupt("the audit chain head row is missing".into()))?;
+        Ok(walk
+            .finish((head.global_seq, &head.global_hash))
+            .map_or(GlobalEnd::Whole, GlobalEnd::Broken))
+    }
+
+    /// Checks the global chain's links page by page through the pool, from
+    /// where `walk` stands up to global sequence `upto` (or the last
+    /// event): `Broken` at the first break, `Stopped` when `shared` says
+    /// another pass broke, `None` when the links ran out unbroken.
+    pub(super) async fn global_links_paged(
+        &self,
+        walk: &mut GlobalWalk<'_>,
+        upto: Option<i64>,
+        shared: Option<&Shared>,
+    ) -> Result<Option<GlobalEnd>> {
         loop {
-            if shared.stop.load(Ordering::Relaxed) {
-                return Ok(GlobalEnd::Stopped);
+            if shared.is_some_and(|s| s.stop.load(Ordering::Relaxed)) {
+                return Ok(Some(GlobalEnd::Stopped));
             }
             let rows: Vec<(i64, String, String, String, i64)> = event::Entity::find()
                 .select_only()
@@ -142,13 +167,14 @@ impl Store {
                     event::Column::Sequence,
                 ])
                 .filter(event::Column::GlobalSeq.gte(walk.next_seq()))
+                .apply_if(upto, |q, upto| q.filter(event::Column::GlobalSeq.lte(upto)))
                 .order_by_asc(event::Column::GlobalSeq)
                 .limit(PAGE)
                 .into_tuple()
                 .all(&self.db)
                 .await?;
             if rows.is_empty() {
-                break;
+                return Ok(None);
             }
             for (global_seq, hash, global_hash, case_id, sequence) in &rows {
                 let link = Link {
@@ -159,18 +185,13 @@ impl Store {
                     sequence: *sequence,
                 };
                 if let Some(problem) = walk.check(&link) {
-                    return Ok(GlobalEnd::Broken(problem));
+                    return Ok(Some(GlobalEnd::Broken(problem)));
                 }
             }
-            shared.global_walked.store(walk.done(), Ordering::Relaxed);
+            if let Some(shared) = shared {
+                shared.global_walked.store(walk.done(), Ordering::Relaxed);
+            }
         }
-        let head = audit_head::Entity::find_by_id(1)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| Error::Corrupt("the audit chain head row is missing".into()))?;
-        Ok(walk
-            .finish((head.global_seq, &head.global_hash))
-            .map_or(GlobalEnd::Whole, GlobalEnd::Broken))
     }
 }
 

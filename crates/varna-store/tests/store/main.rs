@@ -13,6 +13,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use support::*;
 use varna_store::audit::BreakKind;
+use varna_store::chain::checkpoint::Checkpoint;
 use varna_store::queries::{CaseFilter, GroupBy};
 use varna_store::{CaseId, CommandOptions, Error, NewAccess};
 use varna_workflow::{FileCase, Lagrum, LinkEnd, Personnummer, Rejection, Role, UnitId};
@@ -33,6 +34,7 @@ on_both_backends!(
     verify_detects_a_deleted_event,
     verify_detects_a_deleted_case,
     verify_detects_deleted_newest_events,
+    the_head_to_sign_extends_the_last_checkpoint,
     verify_detects_a_missing_case_record_and_rebuild_restores_it,
     a_changed_snapshot_or_journal_row_is_caught_per_case,
     a_refused_spawn_undoes_the_whole_command,
@@ -672,6 +674,57 @@ async fn verify_detects_deleted_newest_events(h: Harness) {
     let problem = first_break(&h.store).await;
     assert_eq!(problem.kind, BreakKind::HeadMismatch, "{problem}");
     assert!(problem.to_string().contains("9 events"), "{problem}");
+}
+
+async fn the_head_to_sign_extends_the_last_checkpoint(h: Harness) {
+    let ids = three_cases(&h).await;
+    let first = h
+        .store
+        .chain_head_since(None)
+        .await
+        .expect("reads")
+        .expect("an intact chain");
+    assert_eq!(first.size, 9, "{}", h.backend);
+    let signed = Checkpoint {
+        origin: "test".to_owned(),
+        size: first.size,
+        head: first.head.clone(),
+        access: None,
+    };
+    take(&h.store, &ids[0], Role::Sas, entry("causes"), 4).await;
+    let next = h
+        .store
+        .chain_head_since(Some(&signed))
+        .await
+        .expect("reads")
+        .expect("extends the checkpoint");
+    assert_eq!(next.size, 10, "{}", h.backend);
+    assert_ne!(next.head, first.head);
+
+    // A link after the checkpoint that no longer recomputes.
+    h.exec("UPDATE event SET global_hash = REPLACE(global_hash, SUBSTR(global_hash, 1, 1), 'x') WHERE global_seq = 10")
+        .await;
+    let problem = h
+        .store
+        .chain_head_since(Some(&signed))
+        .await
+        .expect("reads")
+        .expect_err("a changed link");
+    assert_eq!(problem.kind, BreakKind::GlobalHashChanged, "{problem}");
+    assert_eq!(problem.global_seq, Some(10), "{problem}");
+
+    // A checkpoint whose head the log no longer holds at its size.
+    let forged = Checkpoint {
+        head: next.head,
+        ..signed
+    };
+    let problem = h
+        .store
+        .chain_head_since(Some(&forged))
+        .await
+        .expect("reads")
+        .expect_err("not extended");
+    assert_eq!(problem.kind, BreakKind::CheckpointNotExtended, "{problem}");
 }
 
 async fn rebuild_gives_identical_projections(h: Harness) {
