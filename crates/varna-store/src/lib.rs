@@ -47,6 +47,7 @@ mod retention;
 pub mod review;
 mod revocation;
 mod tally;
+mod writes;
 
 /// The canonical event encoding and the hash chains (the `varna-chain` crate).
 pub use varna_chain as chain;

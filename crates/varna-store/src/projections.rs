@@ -9,6 +9,7 @@ use varna_workflow::{Case, DeadlineStatus, Event, EventKind, Value, WorkflowDefi
 
 use crate::entities::{case_deadline, case_link, cases, journal_entry};
 use crate::error::Result;
+use crate::writes::Writes;
 
 /// Field names that feed the statistics columns when a lifecycle has them.
 pub(crate) const AFFECTED_GENDER_FIELD: &str = "affected_gender";
@@ -137,34 +138,33 @@ pub(crate) fn event_rows(
     (journal, links)
 }
 
-/// Writes the rows that the events `first_sequence..` add: journal entries
-/// and links, plus the case's clocks (replaced whole: a case has few).
-pub(crate) async fn write_event_rows(
-    db: &impl ConnectionTrait,
+/// Stages the rows that the events `first_sequence..` add: journal
+/// entries and links, plus, when `replace_deadlines`, the case's clocks
+/// (replaced whole: a case has few).
+pub(crate) fn stage_event_rows(
+    writes: &mut Writes,
     id: &str,
     case: &Case,
     first_sequence: i64,
     events: &[Event],
     replace_deadlines: bool,
-) -> Result<()> {
+) {
     let (journal, links) = event_rows(id, first_sequence, events);
     if !journal.is_empty() {
-        journal_entry::Entity::insert_many(journal).exec(db).await?;
+        writes.push(&journal_entry::Entity::insert_many(journal));
     }
     if !links.is_empty() {
-        case_link::Entity::insert_many(links).exec(db).await?;
+        writes.push(&case_link::Entity::insert_many(links));
     }
     if replace_deadlines {
-        case_deadline::Entity::delete_many()
-            .filter(case_deadline::Column::CaseId.eq(id))
-            .exec(db)
-            .await?;
+        writes.push(
+            &case_deadline::Entity::delete_many().filter(case_deadline::Column::CaseId.eq(id)),
+        );
         let rows = deadline_rows(id, case);
         if !rows.is_empty() {
-            case_deadline::Entity::insert_many(rows).exec(db).await?;
+            writes.push(&case_deadline::Entity::insert_many(rows));
         }
     }
-    Ok(())
 }
 
 /// Rows per INSERT: well under SQLite's and PostgreSQL's parameter limits

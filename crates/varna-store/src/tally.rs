@@ -27,6 +27,7 @@ use varna_workflow::{Case, DeadlineStatus, Value, WorkflowDefinition};
 use crate::entities::case_tally;
 use crate::error::Result;
 use crate::projections::{AFFECTED_GENDER_FIELD, CATEGORY_FIELD};
+use crate::writes::Writes;
 
 /// The complaint field counted per kind of feedback.
 pub(crate) const FEEDBACK_KIND_FIELD: &str = "feedback_kind";
@@ -153,6 +154,14 @@ pub(crate) fn add(delta: &mut TallyDelta, facts: Vec<TallyKey>, sign: i64) {
 
 /// Adds the delta to the stored counts: one upsert per 500 keys.
 pub(crate) async fn apply(db: &impl ConnectionTrait, delta: TallyDelta) -> Result<()> {
+    let mut writes = Writes::new(db.get_database_backend());
+    stage(&mut writes, delta);
+    writes.send(db).await?;
+    Ok(())
+}
+
+/// Stages `delta`'s upserts (nothing for counts that cancel out).
+pub(crate) fn stage(writes: &mut Writes, delta: TallyDelta) {
     let rows: Vec<case_tally::ActiveModel> = delta
         .into_iter()
         .filter(|(_, n)| *n != 0)
@@ -170,8 +179,8 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, delta: TallyDelta) -> Resul
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(500).collect();
-        case_tally::Entity::insert_many(chunk)
-            .on_conflict(
+        writes.push(
+            &case_tally::Entity::insert_many(chunk).on_conflict(
                 OnConflict::columns([
                     case_tally::Column::Year,
                     case_tally::Column::UnitId,
@@ -187,9 +196,7 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, delta: TallyDelta) -> Resul
                         .add(Expr::col((Alias::new("excluded"), case_tally::Column::N))),
                 )
                 .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
+            ),
+        );
     }
-    Ok(())
 }

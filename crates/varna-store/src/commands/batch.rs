@@ -7,8 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, Iterable, QueryFilter,
-    QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Iterable,
+    QueryFilter, QuerySelect, QueryTrait,
 };
 use varna_workflow::{
     Case, DeadlineStatus, Effect, Event, Facts, WorkflowDefinition, decide_spawn, evolve,
@@ -20,8 +20,9 @@ use crate::chain::{self, EventContent, GENESIS};
 use crate::changes::{CaseChange, Changes};
 use crate::entities::{cases, event, outbox};
 use crate::error::{Error, Result};
-use crate::projections::{case_row, write_event_rows};
+use crate::projections::{case_row, stage_event_rows};
 use crate::tally;
+use crate::writes::Writes;
 use crate::{CaseId, Store};
 
 /// A case touched by the command: its state after the new events.
@@ -357,9 +358,14 @@ impl Batch {
             let hash = seal(row, prev, &mut global)?;
             last_hash.insert(case_id, hash);
         }
+        // Everything below goes to the database together (on SQLite one
+        // round trip); each stored case's update returns its id, so a case
+        // another writer moved on is a conflict.
+        let mut writes = Writes::new(txn.get_database_backend());
         if !self.rows.is_empty() {
-            event::Entity::insert_many(self.rows).exec(txn).await?;
+            writes.push(&event::Entity::insert_many(self.rows));
         }
+        let mut updated = Vec::new();
         let mut tallies = tally::TallyDelta::new();
         for touched in &self.cases {
             tally::add(&mut tallies, touched.old_facts.clone(), -1);
@@ -372,43 +378,49 @@ impl Batch {
             let updated_at = touched.events.last().map_or(self.now, |e| e.occurred_at);
             let row = case_row(&id, &touched.case, &touched.def, updated_at);
             if touched.is_new {
-                cases::Entity::insert(row).exec(txn).await?;
+                writes.push(&cases::Entity::insert(row));
             } else {
                 let row = match &touched.old_row {
                     Some(old) => only_changed(old, row),
                     None => row,
                 };
-                let updated = cases::Entity::update_many()
+                let mut update = cases::Entity::update_many()
                     .set(row)
                     .filter(cases::Column::Id.eq(id.clone()))
                     .filter(
                         cases::Column::Version
                             .eq(i64::try_from(touched.old_version).unwrap_or(i64::MAX)),
-                    )
-                    .exec(txn)
-                    .await?;
-                if updated.rows_affected != 1 {
-                    return Err(Error::Conflict {
-                        expected: touched.old_version,
-                        actual: touched.old_version + 1,
-                    });
-                }
+                    );
+                QueryTrait::query(&mut update).returning_col(cases::Column::Id);
+                writes.push(&update);
+                updated.push((id.clone(), touched.old_version));
             }
             let replace_deadlines =
                 touched.is_new || touched.case.deadlines != touched.old_deadlines;
-            write_event_rows(
-                txn,
+            stage_event_rows(
+                &mut writes,
                 &id,
                 &touched.case,
                 touched.first_sequence,
                 &touched.events,
                 replace_deadlines,
-            )
-            .await?;
+            );
         }
-        tally::apply(txn, tallies).await?;
+        tally::stage(&mut writes, tallies);
         if !self.outbox.is_empty() {
-            outbox::Entity::insert_many(self.outbox).exec(txn).await?;
+            writes.push(&outbox::Entity::insert_many(self.outbox));
+        }
+        let returned: std::collections::HashSet<String> = writes
+            .send(txn)
+            .await?
+            .iter()
+            .filter_map(|row| row.try_get::<String>("", "id").ok())
+            .collect();
+        if let Some((_, version)) = updated.iter().find(|(id, _)| !returned.contains(id)) {
+            return Err(Error::Conflict {
+                expected: *version,
+                actual: version + 1,
+            });
         }
         Changes::stage(txn, &changes).await?;
         let hashes = self
