@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Iterable,
-    QueryFilter, QuerySelect, QueryTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
+    EntityTrait, Iterable, QueryFilter, QuerySelect, QueryTrait,
 };
 use varna_workflow::{
     Case, DeadlineStatus, Effect, Event, Facts, WorkflowDefinition, decide_spawn, evolve,
@@ -18,7 +19,7 @@ use super::group::Written;
 use crate::backend::ChainHead;
 use crate::chain::{self, EventContent, GENESIS};
 use crate::changes::{CaseChange, Changes};
-use crate::entities::{cases, event, outbox};
+use crate::entities::{audit_head, cases, event, outbox};
 use crate::error::{Error, Result};
 use crate::projections::{case_row, stage_event_rows};
 use crate::tally;
@@ -361,8 +362,10 @@ impl Batch {
         // Everything below goes to the database together (on SQLite one
         // round trip); each stored case's update returns its id, so a case
         // another writer moved on is a conflict.
-        let mut writes = Writes::new(txn.get_database_backend());
-        if !self.rows.is_empty() {
+        let backend = txn.get_database_backend();
+        let mut writes = Writes::new(backend);
+        let appends = !self.rows.is_empty();
+        if appends {
             writes.push(&event::Entity::insert_many(self.rows));
         }
         let mut updated = Vec::new();
@@ -410,6 +413,21 @@ impl Batch {
         if !self.outbox.is_empty() {
             writes.push(&outbox::Entity::insert_many(self.outbox));
         }
+        // On SQLite the new end of the global chain goes with the writes
+        // (no round trip of its own); on PostgreSQL the group records it
+        // once before its commit, one statement for many commands.
+        let recorded = backend == DatabaseBackend::Sqlite && appends;
+        if recorded {
+            writes.push(
+                &audit_head::Entity::update_many()
+                    .col_expr(
+                        audit_head::Column::GlobalSeq,
+                        Expr::value(self.head.global_seq),
+                    )
+                    .col_expr(audit_head::Column::GlobalHash, Expr::value(global.clone()))
+                    .filter(audit_head::Column::Id.eq(1)),
+            );
+        }
         let returned: std::collections::HashSet<String> = writes
             .send(txn)
             .await?
@@ -440,6 +458,7 @@ impl Batch {
                 global_hash: global,
             },
             hashes,
+            recorded,
         })
     }
 

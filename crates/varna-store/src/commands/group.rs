@@ -41,6 +41,8 @@ pub(super) struct Staged {
     pub(super) head: ChainHead,
     /// Each case's last event after it: (case, sequence, hash).
     hashes: Vec<(String, i64, String)>,
+    /// Its writes recorded `head` in `audit_head` already.
+    recorded: bool,
 }
 
 /// What a command's batch wrote: the notices to announce, the chain head
@@ -49,6 +51,9 @@ pub(super) struct Written {
     pub(super) changes: Vec<CaseChange>,
     pub(super) head: ChainHead,
     pub(super) hashes: Vec<(String, i64, String)>,
+    /// The writes recorded `head` in `audit_head` (on SQLite, where that
+    /// costs no round trip of its own).
+    pub(super) recorded: bool,
 }
 
 impl Staged {
@@ -59,6 +64,7 @@ impl Staged {
             changes: written.changes,
             head: written.head,
             hashes: written.hashes,
+            recorded: written.recorded,
         }
     }
 
@@ -69,6 +75,7 @@ impl Staged {
             changes: Vec::new(),
             head,
             hashes: Vec::new(),
+            recorded: false,
         }
     }
 }
@@ -237,7 +244,7 @@ impl Store {
                     let end = staged.head.clone();
                     self.commit(
                         txn,
-                        (end != start).then_some(end),
+                        (end != start && !staged.recorded).then_some(end),
                         vec![(job.reply, staged)],
                     )
                     .await;
@@ -250,6 +257,8 @@ impl Store {
             return;
         }
         let mut done = Vec::with_capacity(count);
+        // Whether the last command that stayed recorded the head it left.
+        let mut recorded = false;
         for job in jobs {
             let point = match txn.begin().await {
                 Ok(point) => point,
@@ -262,6 +271,7 @@ impl Store {
                 Ok(staged) => match point.commit().await {
                     Ok(()) => {
                         head = staged.head.clone();
+                        recorded = staged.recorded;
                         done.push((job.reply, staged));
                     }
                     Err(e) => {
@@ -285,14 +295,15 @@ impl Store {
         if done.is_empty() {
             let _ = txn.rollback().await;
         } else {
-            self.commit(txn, (head != start).then_some(head), done)
+            self.commit(txn, (head != start && !recorded).then_some(head), done)
                 .await;
         }
         tracing::debug!(commands = count, "group of commands written");
     }
 
     /// Moves the recorded end of the global chain to `moved_to` (once for
-    /// the whole group, not once per command) and commits the group's
+    /// the whole group, not once per command; `None` when it did not move
+    /// or the last command's writes recorded it) and commits the group's
     /// transaction, then announces and answers each command in it (or
     /// gives each the failure).
     async fn commit(
