@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
+use sea_orm::sea_query::Expr;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, QuerySelect, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait, UpdateMany,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -155,6 +156,28 @@ pub(crate) async fn begin_raw_write(db: &DatabaseConnection) -> Result<DatabaseT
 pub(crate) struct ChainHead {
     pub(crate) global_seq: i64,
     pub(crate) global_hash: String,
+}
+
+impl ChainHead {
+    /// The statement that records this head as the end of the global
+    /// chain (`audit_head`), to send with other writes.
+    pub(crate) fn record(&self) -> UpdateMany<audit_head::Entity> {
+        audit_head::Entity::update_many()
+            .col_expr(audit_head::Column::GlobalSeq, Expr::value(self.global_seq))
+            .col_expr(
+                audit_head::Column::GlobalHash,
+                Expr::value(self.global_hash.clone()),
+            )
+            .filter(audit_head::Column::Id.eq(1))
+    }
+
+    /// Records this head now; the head row must be there.
+    pub(crate) async fn write(&self, db: &impl ConnectionTrait) -> Result<()> {
+        if self.record().exec(db).await?.rows_affected != 1 {
+            return Err(sea_orm::DbErr::RecordNotUpdated.into());
+        }
+        Ok(())
+    }
 }
 
 /// Begins a write transaction that holds the single writer slot: SQLite

@@ -10,13 +10,13 @@
 
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, EntityTrait};
+use sea_orm::EntityTrait;
 use varna_workflow::{Event, Personnummer, replay};
 
-use crate::backend::begin_write;
+use crate::backend::{ChainHead, begin_write};
 use crate::chain::{self, GENESIS};
 use crate::commands::{event_row, seal};
-use crate::entities::{audit_head, case_person, cases, import_file};
+use crate::entities::{case_person, cases, import_file};
 use crate::error::{Error, Result};
 use crate::projections::{CaseRows, insert_chunked};
 use crate::tally::{self, TallyDelta};
@@ -79,12 +79,11 @@ impl Store {
         rows.write(&txn).await?;
         insert_chunked(&txn, persons).await?;
         tally::apply(&txn, tallies).await?;
-        audit_head::ActiveModel {
-            id: Set(1),
-            global_seq: Set(global_seq),
-            global_hash: Set(global),
+        ChainHead {
+            global_seq,
+            global_hash: global,
         }
-        .update(&txn)
+        .write(&txn)
         .await?;
         txn.commit().await?;
         Ok(())

@@ -31,15 +31,12 @@ impl Writes {
 
     /// Sends them; the rows their `RETURNING` clauses gave, in order.
     pub(crate) async fn send(self, db: &impl ConnectionTrait) -> Result<Vec<QueryResult>> {
-        if self.backend != DatabaseBackend::Sqlite || self.statements.len() == 1 {
+        if self.backend != DatabaseBackend::Sqlite || self.statements.len() < 2 {
             let mut rows = Vec::new();
             for statement in self.statements {
                 rows.extend(db.query_all_raw(statement).await?);
             }
             return Ok(rows);
-        }
-        if self.statements.is_empty() {
-            return Ok(Vec::new());
         }
         let mut sql = String::new();
         let mut values = Vec::new();

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
     EntityTrait, Iterable, QueryFilter, QuerySelect, QueryTrait,
@@ -19,7 +18,7 @@ use super::group::Written;
 use crate::backend::ChainHead;
 use crate::chain::{self, EventContent, GENESIS};
 use crate::changes::{CaseChange, Changes};
-use crate::entities::{audit_head, cases, event, outbox};
+use crate::entities::{cases, event, outbox};
 use crate::error::{Error, Result};
 use crate::projections::{case_row, stage_event_rows};
 use crate::tally;
@@ -416,17 +415,13 @@ impl Batch {
         // On SQLite the new end of the global chain goes with the writes
         // (no round trip of its own); on PostgreSQL the group records it
         // once before its commit, one statement for many commands.
+        let head = ChainHead {
+            global_seq: self.head.global_seq,
+            global_hash: global,
+        };
         let recorded = backend == DatabaseBackend::Sqlite && appends;
         if recorded {
-            writes.push(
-                &audit_head::Entity::update_many()
-                    .col_expr(
-                        audit_head::Column::GlobalSeq,
-                        Expr::value(self.head.global_seq),
-                    )
-                    .col_expr(audit_head::Column::GlobalHash, Expr::value(global.clone()))
-                    .filter(audit_head::Column::Id.eq(1)),
-            );
+            writes.push(&head.record());
         }
         let returned: std::collections::HashSet<String> = writes
             .send(txn)
@@ -453,10 +448,7 @@ impl Batch {
             .collect();
         Ok(Written {
             changes,
-            head: ChainHead {
-                global_seq: self.head.global_seq,
-                global_hash: global,
-            },
+            head,
             hashes,
             recorded,
         })

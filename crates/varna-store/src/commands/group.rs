@@ -18,13 +18,11 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, DbErr, TransactionTrait};
+use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
 use tokio::sync::oneshot;
 
 use crate::backend::{ChainHead, begin_write};
 use crate::changes::CaseChange;
-use crate::entities::audit_head;
 use crate::error::{Error, Result};
 use crate::{Applied, Store};
 
@@ -313,7 +311,7 @@ impl Store {
         done: Vec<(oneshot::Sender<Result<Applied>>, Staged)>,
     ) {
         let recorded = match moved_to {
-            Some(head) => write_head(&txn, head).await,
+            Some(head) => head.write(&txn).await,
             None => Ok(()),
         };
         let committed = match recorded {
@@ -366,16 +364,4 @@ impl Store {
     pub fn commands_waiting(&self) -> usize {
         self.group.queue.lock().expect("never poisoned").len()
     }
-}
-
-/// Records `head` as the end of the global chain (`audit_head`).
-async fn write_head(txn: &DatabaseTransaction, head: ChainHead) -> Result<()> {
-    audit_head::ActiveModel {
-        id: Set(1),
-        global_seq: Set(head.global_seq),
-        global_hash: Set(head.global_hash),
-    }
-    .update(txn)
-    .await?;
-    Ok(())
 }
