@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use support::*;
-use varna_store::audit::BreakKind;
+use varna_store::audit::{Break, BreakKind, Heads};
 use varna_store::chain::checkpoint::Checkpoint;
 use varna_store::queries::{CaseFilter, GroupBy};
 use varna_store::{CaseId, CommandOptions, Error, NewAccess};
@@ -678,12 +678,7 @@ async fn verify_detects_deleted_newest_events(h: Harness) {
 
 async fn the_head_to_sign_extends_the_last_checkpoint(h: Harness) {
     let ids = three_cases(&h).await;
-    let first = h
-        .store
-        .chain_head_since(None)
-        .await
-        .expect("reads")
-        .expect("an intact chain");
+    let first = head_since(&h, None).await.expect("an intact chain");
     assert_eq!(first.size, 9, "{}", h.backend);
     let signed = Checkpoint {
         origin: "test".to_owned(),
@@ -692,11 +687,8 @@ async fn the_head_to_sign_extends_the_last_checkpoint(h: Harness) {
         access: None,
     };
     take(&h.store, &ids[0], Role::Sas, entry("causes"), 4).await;
-    let next = h
-        .store
-        .chain_head_since(Some(&signed))
+    let next = head_since(&h, Some(&signed))
         .await
-        .expect("reads")
         .expect("extends the checkpoint");
     assert_eq!(next.size, 10, "{}", h.backend);
     assert_ne!(next.head, first.head);
@@ -704,11 +696,8 @@ async fn the_head_to_sign_extends_the_last_checkpoint(h: Harness) {
     // A link after the checkpoint that no longer recomputes.
     h.exec("UPDATE event SET global_hash = REPLACE(global_hash, SUBSTR(global_hash, 1, 1), 'x') WHERE global_seq = 10")
         .await;
-    let problem = h
-        .store
-        .chain_head_since(Some(&signed))
+    let problem = head_since(&h, Some(&signed))
         .await
-        .expect("reads")
         .expect_err("a changed link");
     assert_eq!(problem.kind, BreakKind::GlobalHashChanged, "{problem}");
     assert_eq!(problem.global_seq, Some(10), "{problem}");
@@ -718,13 +707,16 @@ async fn the_head_to_sign_extends_the_last_checkpoint(h: Harness) {
         head: next.head,
         ..signed
     };
-    let problem = h
-        .store
-        .chain_head_since(Some(&forged))
+    let problem = head_since(&h, Some(&forged))
         .await
-        .expect("reads")
         .expect_err("not extended");
     assert_eq!(problem.kind, BreakKind::CheckpointNotExtended, "{problem}");
+}
+
+/// What `chain_head_since` finds after `since`: the head a new checkpoint
+/// may sign, or the break.
+async fn head_since(h: &Harness, since: Option<&Checkpoint>) -> Result<Heads, Break> {
+    h.store.chain_head_since(since).await.expect("reads")
 }
 
 async fn rebuild_gives_identical_projections(h: Harness) {
