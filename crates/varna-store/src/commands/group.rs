@@ -1,7 +1,7 @@
 //! Group commit: commands queue for the single writer. The command that
 //! gets the writer slot takes every command waiting (at most
 //! [`MAX_GROUP`]), runs each against the state the earlier ones left, in
-//! one transaction and each in a savepoint of its own, and answers each
+//! one transaction, each after a savepoint of its own, and answers each
 //! after the one shared commit. A refused or conflicting command is rolled
 //! back to its savepoint and answered alone; it never fails the others.
 //! Idempotency and expected versions mean what they meant: a replay finds
@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use tokio::sync::oneshot;
 
 use crate::backend::{ChainHead, begin_write};
@@ -28,6 +28,19 @@ use crate::{Applied, Store};
 
 /// The most commands one transaction takes.
 pub(crate) const MAX_GROUP: usize = 64;
+
+/// Marks the state before a command of a group, so that a refused command
+/// is undone alone (a savepoint, one round trip).
+const MARK: &str = "SAVEPOINT varna_command";
+
+/// Keeps what the command before did and marks the state before the next,
+/// in the same round trip (on both backends a query without parameters
+/// may hold several statements).
+const REMARK: &str = "RELEASE SAVEPOINT varna_command; SAVEPOINT varna_command";
+
+/// Undoes what a refused command wrote; the savepoint stays and marks the
+/// same state for the command after it.
+const UNDO: &str = "ROLLBACK TO SAVEPOINT varna_command";
 
 /// What one command staged in the group's transaction.
 pub(super) struct Staged {
@@ -257,35 +270,45 @@ impl Store {
         let mut done = Vec::with_capacity(count);
         // Whether the last command that stayed recorded the head it left.
         let mut recorded = false;
-        for job in jobs {
-            let point = match txn.begin().await {
-                Ok(point) => point,
-                Err(e) => {
+        // Whether the savepoint marks the state the next command starts
+        // from (it does after a refused command rolled back to it).
+        let mut marked = false;
+        let mut jobs = jobs.into_iter();
+        while let Some(job) = jobs.next() {
+            if !marked {
+                // One round trip: the savepoint before the previous
+                // command released, one before this command set.
+                let mark = if done.is_empty() { MARK } else { REMARK };
+                if let Err(e) = txn.execute_unprepared(mark).await {
                     let _ = job.reply.send(Err(e.into()));
                     continue;
                 }
-            };
-            match (job.work)(self, &point, head.clone()).await {
-                Ok(staged) => match point.commit().await {
-                    Ok(()) => {
-                        head = staged.head.clone();
-                        recorded = staged.recorded;
-                        done.push((job.reply, staged));
-                    }
-                    Err(e) => {
-                        // A savepoint that cannot be released leaves the
-                        // transaction in doubt: nothing of it commits.
-                        let e: Error = e.into();
+                marked = true;
+            }
+            match (job.work)(self, &txn, head.clone()).await {
+                Ok(staged) => {
+                    head = staged.head.clone();
+                    recorded = staged.recorded;
+                    done.push((job.reply, staged));
+                    marked = false;
+                }
+                Err(e) => {
+                    if let Err(undo) = txn.execute_unprepared(UNDO).await {
+                        // What the refused command wrote cannot be taken
+                        // back: the transaction is in doubt and nothing of
+                        // it commits.
+                        let undo: Error = undo.into();
                         let _ = txn.rollback().await;
-                        for (reply, _) in done {
-                            let _ = reply.send(Err(shared(&e)));
+                        for reply in done
+                            .into_iter()
+                            .map(|(reply, _)| reply)
+                            .chain(jobs.map(|job| job.reply))
+                        {
+                            let _ = reply.send(Err(shared(&undo)));
                         }
                         let _ = job.reply.send(Err(e));
                         return;
                     }
-                },
-                Err(e) => {
-                    let _ = point.rollback().await;
                     let _ = job.reply.send(Err(e));
                 }
             }

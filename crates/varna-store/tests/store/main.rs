@@ -27,6 +27,7 @@ on_both_backends!(
     racing_writers_exactly_one_wins,
     two_servers_writing_one_case_keep_its_chain_whole,
     commands_waiting_together_commit_together_and_each_is_answered_alone,
+    a_command_that_fails_after_writing_is_undone_alone_in_its_group,
     an_idempotent_retry_returns_the_first_result,
     verify_detects_a_changed_payload,
     verify_counts_every_case_and_reports_the_first_break_in_case_order,
@@ -375,6 +376,79 @@ async fn commands_waiting_together_commit_together_and_each_is_answered_alone(h:
         store.history(&b).await.expect("history").len(),
         2,
         "b unchanged"
+    );
+    assert_intact(store).await;
+    let check = store.check_projections(|_| {}).await.expect("checks");
+    assert!(
+        check.differing.is_empty(),
+        "projections equal a rebuild: {:?}",
+        check.differing
+    );
+}
+
+/// A command of a group that fails after it wrote (here: a file whose id
+/// the case already has, refused by the database once the events are
+/// written) is undone alone: the commands before and after it commit, and
+/// the one after is decided against what the first left.
+async fn a_command_that_fails_after_writing_is_undone_alone_in_its_group(h: Harness) {
+    let store = &h.store;
+    let sas = actor(Role::Sas, LINDEN);
+    let a = file_lex_sarah(store, LINDEN).await.case_id;
+    let file = |text: &str| {
+        let content = text.as_bytes().to_vec();
+        let attachment = varna_workflow::attachment::Attachment {
+            id: "0193a000-0000-7000-8000-0000000000aa".into(),
+            name: "skrivelse.txt".into(),
+            media_type: "text/plain".into(),
+            size: content.len() as u64,
+            digest: varna_store::chain::content_digest(&content),
+        };
+        (attachment, content)
+    };
+    let (first, first_bytes) = file("den första skrivelsen");
+    let (again, again_bytes) = file("en annan skrivelse med samma id");
+    let (commits_before, commands_before) = store.command_commits();
+
+    let slot = store.hold_writer().await;
+    let commands = async {
+        tokio::join!(
+            store.attach(&a, first, first_bytes, &sas, at(1)),
+            store.attach(&a, again, again_bytes, &sas, at(1)),
+            store.execute(&a, entry("causes"), &sas, at(2)),
+        )
+    };
+    let release = async {
+        while store.commands_waiting() < 3 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        drop(slot);
+    };
+    let ((attached, refused, journal), ()) = tokio::join!(commands, release);
+
+    assert_eq!(attached.expect("the first file").version, 2);
+    assert!(
+        matches!(refused, Err(Error::Database(_))),
+        "the same file id again: {refused:?}"
+    );
+    assert_eq!(
+        journal.expect("the entry after the refused file").version,
+        3,
+        "decided against the case as the first file left it ({})",
+        h.backend
+    );
+    let (commits, commands) = store.command_commits();
+    assert_eq!(
+        (commits - commits_before, commands - commands_before),
+        (1, 2),
+        "one transaction for the two that went through ({})",
+        h.backend
+    );
+    assert_eq!(store.history(&a).await.expect("history").len(), 3);
+    assert_eq!(
+        h.count("attachment").await,
+        1,
+        "the refused file's row is not kept ({})",
+        h.backend
     );
     assert_intact(store).await;
     let check = store.check_projections(|_| {}).await.expect("checks");
