@@ -180,28 +180,98 @@ impl ChainHead {
     }
 }
 
-/// Begins a write transaction that holds the single writer slot: SQLite
-/// `BEGIN IMMEDIATE`; PostgreSQL a `FOR UPDATE` lock on the chain head.
-/// Every append goes through here, so the global chain never forks.
-pub(crate) async fn begin_write(
-    db: &DatabaseConnection,
-) -> Result<(DatabaseTransaction, ChainHead)> {
-    let txn = begin_raw_write(db).await?;
-    let mut select = audit_head::Entity::find_by_id(1);
-    if txn.get_database_backend() == DatabaseBackend::Postgres {
-        select = select.lock_exclusive();
-    }
-    let head = select
-        .one(&txn)
-        .await?
-        .ok_or_else(|| Error::Corrupt("the audit chain head row is missing".into()))?;
-    Ok((
-        txn,
+impl From<audit_head::Model> for ChainHead {
+    fn from(head: audit_head::Model) -> Self {
         ChainHead {
             global_seq: head.global_seq,
             global_hash: head.global_hash,
-        },
-    ))
+        }
+    }
+}
+
+/// The end of the global chain as a write transaction knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Head {
+    /// Read (on PostgreSQL, and locked, as the transaction began).
+    Read(ChainHead),
+    /// Not read yet (SQLite: `BEGIN IMMEDIATE` already holds the writer
+    /// slot, so the first command reads it with its own first query).
+    Unread,
+}
+
+impl Head {
+    /// The head, read now if it was not.
+    pub(crate) async fn read(self, db: &impl ConnectionTrait) -> Result<ChainHead> {
+        match self {
+            Head::Read(head) => Ok(head),
+            Head::Unread => {
+                let head = audit_head::Entity::find_by_id(1)
+                    .one(db)
+                    .await?
+                    .ok_or_else(missing_head)?;
+                Ok(head.into())
+            }
+        }
+    }
+
+    /// One row of `table` (its `columns`, where `on`), and the head with it
+    /// in the same query when it is not read yet. When no row of `table`
+    /// matches, the answer is no row, or (with the head) a row whose
+    /// `columns` are NULL. `on` names its bind parameters from `params`.
+    pub(crate) async fn read_with(
+        &mut self,
+        db: &impl ConnectionTrait,
+        query: (&str, &str, &str),
+        params: Params,
+    ) -> Result<Option<sea_orm::QueryResult>> {
+        let (columns, table, on) = query;
+        let backend = db.get_database_backend();
+        let values = params.values;
+        if let Head::Read(_) = self {
+            let sql = format!("SELECT {columns} FROM {table} WHERE {on}");
+            return Ok(db
+                .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                    backend, sql, values,
+                ))
+                .await?);
+        }
+        let sql = format!(
+            "SELECT h.global_seq AS head_seq, h.global_hash AS head_hash, {columns} \
+             FROM audit_head h LEFT JOIN {table} ON {on} WHERE h.id = 1"
+        );
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                backend, sql, values,
+            ))
+            .await?
+            .ok_or_else(missing_head)?;
+        *self = Head::Read(ChainHead {
+            global_seq: row.try_get("", "head_seq")?,
+            global_hash: row.try_get("", "head_hash")?,
+        });
+        Ok(Some(row))
+    }
+}
+
+fn missing_head() -> Error {
+    Error::Corrupt("the audit chain head row is missing".into())
+}
+
+/// Begins a write transaction that holds the single writer slot: SQLite
+/// `BEGIN IMMEDIATE`; PostgreSQL a `FOR UPDATE` lock on the chain head,
+/// read as it is taken. Every append goes through here, so the global
+/// chain never forks.
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<(DatabaseTransaction, Head)> {
+    let txn = begin_raw_write(db).await?;
+    if txn.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok((txn, Head::Unread));
+    }
+    let head = audit_head::Entity::find_by_id(1)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(missing_head)?;
+    Ok((txn, Head::Read(head.into())))
 }
 
 /// Bind parameters with the backend's placeholder syntax.

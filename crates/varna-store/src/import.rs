@@ -41,6 +41,7 @@ impl Store {
         // is inserted into from one end to the other.
         batch.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         let (txn, head) = begin_write(&self.db).await?;
+        let head = head.read(&txn).await?;
         let now = chain::normalise(Utc::now());
         let mut global_seq = head.global_seq;
         let mut global = head.global_hash;

@@ -15,7 +15,7 @@ use varna_workflow::{
 };
 
 use super::group::Written;
-use crate::backend::ChainHead;
+use crate::backend::{ChainHead, Head};
 use crate::chain::{self, EventContent, GENESIS};
 use crate::changes::{CaseChange, Changes};
 use crate::entities::{cases, event, outbox};
@@ -120,7 +120,9 @@ pub(crate) fn seal(
 
 /// Everything one command writes, built in memory and written at the end.
 pub(super) struct Batch {
-    pub(super) head: ChainHead,
+    /// The end of the global chain it extends (read when it writes, if
+    /// no query read it before).
+    pub(super) head: Head,
     pub(super) now: DateTime<Utc>,
     pub(super) cases: Vec<Touched>,
     pub(super) rows: Vec<event::ActiveModel>,
@@ -128,7 +130,7 @@ pub(super) struct Batch {
 }
 
 impl Batch {
-    pub(super) fn new(head: ChainHead, now: DateTime<Utc>) -> Self {
+    pub(super) fn new(head: Head, now: DateTime<Utc>) -> Self {
         Batch {
             head,
             now,
@@ -226,14 +228,9 @@ impl Batch {
             });
         for e in events {
             sequence += 1;
-            self.head.global_seq += 1;
-            self.rows.push(event_row(
-                &case_id,
-                sequence,
-                self.head.global_seq,
-                e,
-                self.now,
-            ));
+            // Its global sequence is given as it is sealed.
+            self.rows
+                .push(event_row(&case_id, sequence, 0, e, self.now));
         }
     }
 
@@ -332,7 +329,14 @@ impl Batch {
         txn: &DatabaseTransaction,
     ) -> Result<Written> {
         let changes = self.changes();
-        let mut global = self.head.global_hash.clone();
+        // The head is read (if no query read it before) only to extend it.
+        let appends = !self.rows.is_empty();
+        let (mut global_seq, mut global) = if appends {
+            let start = self.head.clone().read(txn).await?;
+            (start.global_seq, start.global_hash)
+        } else {
+            (0, String::new())
+        };
         let mut last_hash: std::collections::HashMap<String, String> =
             std::collections::HashMap::new();
         for row in &mut self.rows {
@@ -355,6 +359,8 @@ impl Batch {
                         Error::Corrupt(format!("case {case_id} lacks event {}", sequence - 1))
                     })?
             };
+            global_seq += 1;
+            row.global_seq = Set(global_seq);
             let hash = seal(row, prev, &mut global)?;
             last_hash.insert(case_id, hash);
         }
@@ -363,7 +369,6 @@ impl Batch {
         // another writer moved on is a conflict.
         let backend = txn.get_database_backend();
         let mut writes = Writes::new(backend);
-        let appends = !self.rows.is_empty();
         if appends {
             writes.push(&event::Entity::insert_many(self.rows));
         }
@@ -415,14 +420,19 @@ impl Batch {
         // On SQLite the new end of the global chain goes with the writes
         // (no round trip of its own); on PostgreSQL the group records it
         // once before its commit, one statement for many commands.
-        let head = ChainHead {
-            global_seq: self.head.global_seq,
-            global_hash: global,
-        };
         let recorded = backend == DatabaseBackend::Sqlite && appends;
-        if recorded {
-            writes.push(&head.record());
-        }
+        let head = if appends {
+            let head = ChainHead {
+                global_seq,
+                global_hash: global,
+            };
+            if recorded {
+                writes.push(&head.record());
+            }
+            Head::Read(head)
+        } else {
+            self.head
+        };
         let returned: std::collections::HashSet<String> = writes
             .send(txn)
             .await?

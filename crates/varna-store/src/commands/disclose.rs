@@ -43,9 +43,9 @@ impl Store {
         let facts = facts(actor, now);
         let (case_id, request) = (case_id.clone(), request.clone());
         let (applied, (document, digest, plan)) = self
-            .in_turn_with(Box::new(move |store, txn, head| {
+            .in_turn_with(Box::new(move |store, txn, mut head| {
                 Box::pin(async move {
-                    let (case, def) = store.load_for_update(txn, &case_id).await?;
+                    let (case, def) = store.load_for_update(txn, &case_id, &mut head).await?;
                     let plan = decide_disclosure(&def, &case, &facts.actor, &request)?;
                     let has_personnummer = case_person::Entity::find()
                         .filter(case_person::Column::CaseId.eq(case_id.to_string()))

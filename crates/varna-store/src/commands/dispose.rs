@@ -76,9 +76,9 @@ impl Store {
         let facts = facts(actor, now);
         let (case_id, disposal) = (case_id.clone(), disposal.clone());
         let (applied, (fields, events)) = self
-            .in_turn_with(Box::new(move |store, txn, head| {
+            .in_turn_with(Box::new(move |store, txn, mut head| {
                 Box::pin(async move {
-                    let (case, def) = store.load_for_update(txn, &case_id).await?;
+                    let (case, def) = store.load_for_update(txn, &case_id, &mut head).await?;
                     if !case.is_closed() {
                         return Err(Error::NotDisposable(
                             "it is open; only a closed case is disposed of".to_owned(),

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use tokio::sync::oneshot;
 
-use crate::backend::{ChainHead, begin_write};
+use crate::backend::{ChainHead, Head, begin_write};
 use crate::changes::CaseChange;
 use crate::error::{Error, Result};
 use crate::{Applied, Store};
@@ -49,7 +49,7 @@ pub(super) struct Staged {
     /// What to announce once committed.
     pub(super) changes: Vec<CaseChange>,
     /// The chain head after it (the next command's start).
-    pub(super) head: ChainHead,
+    pub(super) head: Head,
     /// Each case's last event after it: (case, sequence, hash).
     hashes: Vec<(String, i64, String)>,
     /// Its writes recorded `head` in `audit_head` already.
@@ -60,7 +60,7 @@ pub(super) struct Staged {
 /// after it and each touched case's last event (case, sequence, hash).
 pub(super) struct Written {
     pub(super) changes: Vec<CaseChange>,
-    pub(super) head: ChainHead,
+    pub(super) head: Head,
     pub(super) hashes: Vec<(String, i64, String)>,
     /// The writes recorded `head` in `audit_head` (on SQLite, where that
     /// costs no round trip of its own).
@@ -80,7 +80,7 @@ impl Staged {
     }
 
     /// The stored answer of an earlier identical command: nothing written.
-    pub(super) fn replay(applied: Applied, head: ChainHead) -> Staged {
+    pub(super) fn replay(applied: Applied, head: Head) -> Staged {
         Staged {
             applied,
             changes: Vec::new(),
@@ -97,7 +97,7 @@ pub(super) type Work = Box<
     dyn for<'a> FnOnce(
             &'a Store,
             &'a DatabaseTransaction,
-            ChainHead,
+            Head,
         ) -> Pin<Box<dyn Future<Output = Result<Staged>> + Send + 'a>>
         + Send,
 >;
@@ -108,7 +108,7 @@ pub(super) type WorkWith<T> = Box<
     dyn for<'a> FnOnce(
             &'a Store,
             &'a DatabaseTransaction,
-            ChainHead,
+            Head,
         ) -> Pin<Box<dyn Future<Output = Result<(Staged, T)>> + Send + 'a>>
         + Send,
 >;
@@ -163,6 +163,16 @@ impl std::fmt::Debug for Group {
             .field("commits", &self.commits)
             .field("committed", &self.committed)
             .finish_non_exhaustive()
+    }
+}
+
+/// The head to record before the group commits: the end the commands
+/// left, when it moved from `start` and the last command's writes did not
+/// record it already.
+fn moved(start: &Head, end: Head, recorded: bool) -> Option<ChainHead> {
+    match end {
+        Head::Read(head) if !recorded && *start != Head::Read(head.clone()) => Some(head),
+        _ => None,
     }
 }
 
@@ -255,7 +265,7 @@ impl Store {
                     let end = staged.head.clone();
                     self.commit(
                         txn,
-                        (end != start && !staged.recorded).then_some(end),
+                        moved(&start, end, staged.recorded),
                         vec![(job.reply, staged)],
                     )
                     .await;
@@ -316,8 +326,7 @@ impl Store {
         if done.is_empty() {
             let _ = txn.rollback().await;
         } else {
-            self.commit(txn, (head != start && !recorded).then_some(head), done)
-                .await;
+            self.commit(txn, moved(&start, head, recorded), done).await;
         }
         tracing::debug!(commands = count, "group of commands written");
     }

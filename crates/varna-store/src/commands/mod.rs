@@ -14,16 +14,16 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, QuerySelect};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait};
 use varna_workflow::{
     Actor, Case, Command, Decision, Facts, FileCase, Personnummer, Rejection, WorkflowDefinition,
     decide, decide_filing, mark_duplicate, relate_cases,
 };
 
-use crate::backend::ChainHead;
+use crate::backend::{Head, Params};
 use crate::chain::{self};
 use crate::changes::CaseChange;
-use crate::entities::{case_person, cases, org};
+use crate::entities::case_person;
 use crate::error::{Error, Result};
 use crate::{CaseId, Store};
 
@@ -152,7 +152,7 @@ impl Store {
     async fn file_in(
         &self,
         txn: &DatabaseTransaction,
-        head: ChainHead,
+        mut head: Head,
         filing: Filing,
         actor: &Actor,
         options: &CommandOptions,
@@ -173,7 +173,7 @@ impl Store {
         // unit at all is answered before whether the unit exists.
         let unit = command.unit.as_str().to_owned();
         let mut decision = decide_filing(&def, command, facts)?;
-        ensure_unit(txn, &unit).await?;
+        ensure_unit(txn, &unit, &mut head).await?;
         let salt = match (personnummer, decision.events.first_mut()) {
             (Some(p), Some(first)) => Some(crate::person::commit(first, p)?),
             _ => None,
@@ -294,10 +294,10 @@ impl Store {
         ));
         let case_id = case_id.clone();
         let actor = actor.clone();
-        self.in_turn(Box::new(move |store, txn, head| {
+        self.in_turn(Box::new(move |store, txn, mut head| {
             Box::pin(async move {
                 let begun = store
-                    .on_case(txn, &case_id, &actor, &options, &request)
+                    .on_case(txn, &case_id, &actor, &options, &request, &mut head)
                     .await?;
                 let (case, def) = match begun {
                     Begun::Replayed(earlier) => return Ok(Staged::replay(earlier, head)),
@@ -429,16 +429,16 @@ impl Store {
         let facts = facts(actor, options.now);
         let request = request_hash(&(what, case_id.to_string(), other.to_string()));
         let (case_id, other, actor) = (case_id.clone(), other.clone(), actor.clone());
-        self.in_turn(Box::new(move |store, txn, head| {
+        self.in_turn(Box::new(move |store, txn, mut head| {
             Box::pin(async move {
                 let (case, def) = match store
-                    .on_case(txn, &case_id, &actor, &options, &request)
+                    .on_case(txn, &case_id, &actor, &options, &request, &mut head)
                     .await?
                 {
                     Begun::Replayed(earlier) => return Ok(Staged::replay(earlier, head)),
                     Begun::Ready { case, def } => (case, def),
                 };
-                let (other_case, other_def) = store.load_for_update(txn, &other).await?;
+                let (other_case, other_def) = store.load_for_update(txn, &other, &mut head).await?;
                 let [here, there] = commands(&case, &other_case)?;
                 let here = decide(&def, &case, here, &facts)?;
                 let there = decide(&other_def, &other_case, there, &facts)?;
@@ -481,11 +481,12 @@ impl Store {
         actor: &Actor,
         options: &CommandOptions,
         request: &str,
+        head: &mut Head,
     ) -> Result<Begun> {
         if let Some(earlier) = replayed(txn, actor, options, request).await? {
             return Ok(Begun::Replayed(earlier));
         }
-        let (case, def) = self.load_for_update(txn, case_id).await?;
+        let (case, def) = self.load_for_update(txn, case_id, head).await?;
         if let Some(expected) = options.expected_version
             && expected != case.version
         {
@@ -501,17 +502,22 @@ impl Store {
         &self,
         txn: &DatabaseTransaction,
         case_id: &CaseId,
+        head: &mut Head,
     ) -> Result<(Case, Arc<WorkflowDefinition>)> {
         // The snapshot and the lifecycle only: the other columns are
-        // derived from them.
-        let (snapshot, workflow_hash): (String, String) =
-            cases::Entity::find_by_id(case_id.to_string())
-                .select_only()
-                .columns([cases::Column::Snapshot, cases::Column::WorkflowHash])
-                .into_tuple()
-                .one(txn)
-                .await?
-                .ok_or_else(|| Error::NotFound(case_id.to_string()))?;
+        // derived from them. The chain head comes in the same query when
+        // the group has not read it yet.
+        let mut params = Params::new(txn.get_database_backend());
+        let on = format!("c.id = {}", params.push(case_id.to_string()));
+        let row = head
+            .read_with(txn, ("c.snapshot, c.workflow_hash", "cases c", &on), params)
+            .await?;
+        let found: Option<(Option<String>, Option<String>)> = row
+            .map(|r| Ok::<_, DbErr>((r.try_get("", "snapshot")?, r.try_get("", "workflow_hash")?)))
+            .transpose()?;
+        let Some((Some(snapshot), Some(workflow_hash))) = found else {
+            return Err(Error::NotFound(case_id.to_string()));
+        };
         let case: Case = serde_json::from_str(&snapshot)
             .map_err(|e| Error::Corrupt(format!("snapshot of case {case_id}: {e}")))?;
         let def = self.definitions.by_hash(txn, &workflow_hash).await?;
@@ -526,15 +532,22 @@ fn facts(actor: &Actor, now: Option<DateTime<Utc>>) -> Facts {
     }
 }
 
-/// The unit is registered and open (a closed unit takes no new cases).
-async fn ensure_unit(txn: &DatabaseTransaction, unit: &str) -> Result<()> {
-    match org::unit::Entity::find_by_id(unit.to_owned())
-        .one(txn)
-        .await?
-    {
-        None => Err(Error::UnknownUnit(unit.to_owned())),
-        Some(u) if u.closed_at.is_some() => Err(Error::UnitClosed(unit.to_owned())),
-        Some(_) => Ok(()),
+/// The unit is registered and open (a closed unit takes no new cases);
+/// the chain head comes in the same query when the group has not read it.
+async fn ensure_unit(txn: &DatabaseTransaction, unit: &str, head: &mut Head) -> Result<()> {
+    let mut params = Params::new(txn.get_database_backend());
+    let on = format!("u.id = {}", params.push(unit.to_owned()));
+    let columns = "u.id AS unit_id, CASE WHEN u.closed_at IS NULL THEN 0 ELSE 1 END AS closed";
+    let row = head
+        .read_with(txn, (columns, "unit u", &on), params)
+        .await?;
+    let found: Option<(Option<String>, Option<i32>)> = row
+        .map(|r| Ok::<_, DbErr>((r.try_get("", "unit_id")?, r.try_get("", "closed")?)))
+        .transpose()?;
+    match found {
+        Some((Some(_), Some(0))) => Ok(()),
+        Some((Some(_), _)) => Err(Error::UnitClosed(unit.to_owned())),
+        _ => Err(Error::UnknownUnit(unit.to_owned())),
     }
 }
 
@@ -560,6 +573,6 @@ struct Filing {
 /// commands before it left, and the facts of the moment.
 struct Run<'a> {
     txn: &'a DatabaseTransaction,
-    head: ChainHead,
+    head: Head,
     facts: &'a Facts,
 }
