@@ -7,8 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
-    EntityTrait, Iterable, QueryFilter, QuerySelect, QueryTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Iterable,
+    QueryFilter, QuerySelect, QueryTrait,
 };
 use varna_workflow::{
     Case, DeadlineStatus, Effect, Event, Facts, WorkflowDefinition, decide_spawn, evolve,
@@ -320,9 +320,8 @@ impl Batch {
 
     /// Computes the hashes (each existing case's last hash as the last
     /// commit left it, else read from the database), then
-    /// writes events, projections and outbox; the changes to announce and
-    /// the head after (the group records it in `audit_head` once, before
-    /// its commit).
+    /// writes events, projections, outbox and the head after them
+    /// (`audit_head`); the changes to announce and that head.
     pub(super) async fn write(
         mut self,
         store: &Store,
@@ -417,18 +416,14 @@ impl Batch {
         if !self.outbox.is_empty() {
             writes.push(&outbox::Entity::insert_many(self.outbox));
         }
-        // On SQLite the new end of the global chain goes with the writes
-        // (no round trip of its own); on PostgreSQL the group records it
-        // once before its commit, one statement for many commands.
-        let recorded = backend == DatabaseBackend::Sqlite && appends;
+        // The new end of the global chain goes with the writes (no round
+        // trip of its own).
         let head = if appends {
             let head = ChainHead {
                 global_seq,
                 global_hash: global,
             };
-            if recorded {
-                writes.push(&head.record());
-            }
+            writes.push(&head.record());
             Head::Read(head)
         } else {
             self.head
@@ -460,7 +455,6 @@ impl Batch {
             changes,
             head,
             hashes,
-            recorded,
         })
     }
 

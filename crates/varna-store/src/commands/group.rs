@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use tokio::sync::oneshot;
 
-use crate::backend::{ChainHead, Head, begin_write};
+use crate::backend::{Head, begin_write};
 use crate::changes::CaseChange;
 use crate::error::{Error, Result};
 use crate::{Applied, Store};
@@ -52,19 +52,15 @@ pub(super) struct Staged {
     pub(super) head: Head,
     /// Each case's last event after it: (case, sequence, hash).
     hashes: Vec<(String, i64, String)>,
-    /// Its writes recorded `head` in `audit_head` already.
-    recorded: bool,
 }
 
 /// What a command's batch wrote: the notices to announce, the chain head
-/// after it and each touched case's last event (case, sequence, hash).
+/// after it (recorded in `audit_head` with its writes) and each touched
+/// case's last event (case, sequence, hash).
 pub(super) struct Written {
     pub(super) changes: Vec<CaseChange>,
     pub(super) head: Head,
     pub(super) hashes: Vec<(String, i64, String)>,
-    /// The writes recorded `head` in `audit_head` (on SQLite, where that
-    /// costs no round trip of its own).
-    pub(super) recorded: bool,
 }
 
 impl Staged {
@@ -75,7 +71,6 @@ impl Staged {
             changes: written.changes,
             head: written.head,
             hashes: written.hashes,
-            recorded: written.recorded,
         }
     }
 
@@ -86,7 +81,6 @@ impl Staged {
             changes: Vec::new(),
             head,
             hashes: Vec::new(),
-            recorded: false,
         }
     }
 }
@@ -163,16 +157,6 @@ impl std::fmt::Debug for Group {
             .field("commits", &self.commits)
             .field("committed", &self.committed)
             .finish_non_exhaustive()
-    }
-}
-
-/// The head to record before the group commits: the end the commands
-/// left, when it moved from `start` and the last command's writes did not
-/// record it already.
-fn moved(start: &Head, end: Head, recorded: bool) -> Option<ChainHead> {
-    match end {
-        Head::Read(head) if !recorded && *start != Head::Read(head.clone()) => Some(head),
-        _ => None,
     }
 }
 
@@ -256,20 +240,11 @@ impl Store {
             }
         };
         let count = jobs.len();
-        let start = head.clone();
         if count == 1 {
             // Alone: no savepoint, a refusal rolls the transaction back.
             let job = jobs.pop().expect("one job");
             match (job.work)(self, &txn, head).await {
-                Ok(staged) => {
-                    let end = staged.head.clone();
-                    self.commit(
-                        txn,
-                        moved(&start, end, staged.recorded),
-                        vec![(job.reply, staged)],
-                    )
-                    .await;
-                }
+                Ok(staged) => self.commit(txn, vec![(job.reply, staged)]).await,
                 Err(e) => {
                     let _ = txn.rollback().await;
                     let _ = job.reply.send(Err(e));
@@ -278,8 +253,6 @@ impl Store {
             return;
         }
         let mut done = Vec::with_capacity(count);
-        // Whether the last command that stayed recorded the head it left.
-        let mut recorded = false;
         // Whether the savepoint marks the state the next command starts
         // from (it does after a refused command rolled back to it).
         let mut marked = false;
@@ -298,7 +271,6 @@ impl Store {
             match (job.work)(self, &txn, head.clone()).await {
                 Ok(staged) => {
                     head = staged.head.clone();
-                    recorded = staged.recorded;
                     done.push((job.reply, staged));
                     marked = false;
                 }
@@ -326,34 +298,20 @@ impl Store {
         if done.is_empty() {
             let _ = txn.rollback().await;
         } else {
-            self.commit(txn, moved(&start, head, recorded), done).await;
+            self.commit(txn, done).await;
         }
         tracing::debug!(commands = count, "group of commands written");
     }
 
-    /// Moves the recorded end of the global chain to `moved_to` (once for
-    /// the whole group, not once per command; `None` when it did not move
-    /// or the last command's writes recorded it) and commits the group's
-    /// transaction, then announces and answers each command in it (or
-    /// gives each the failure).
+    /// Commits the group's transaction (each command's writes recorded the
+    /// end of the global chain it left), then announces and answers each
+    /// command in it (or gives each the failure).
     async fn commit(
         &self,
         txn: DatabaseTransaction,
-        moved_to: Option<ChainHead>,
         done: Vec<(oneshot::Sender<Result<Applied>>, Staged)>,
     ) {
-        let recorded = match moved_to {
-            Some(head) => head.write(&txn).await,
-            None => Ok(()),
-        };
-        let committed = match recorded {
-            Ok(()) => txn.commit().await.map_err(Error::from),
-            Err(e) => {
-                let _ = txn.rollback().await;
-                Err(e)
-            }
-        };
-        match committed {
+        match txn.commit().await.map_err(Error::from) {
             Ok(()) => {
                 self.group.commits.fetch_add(1, Ordering::Relaxed);
                 self.group
