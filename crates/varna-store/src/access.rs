@@ -6,12 +6,15 @@
 //! the rows of every read waiting at that moment in one statement (group
 //! commit): a read is still served only after its row is committed, but
 //! fifty concurrent readers share one commit instead of queueing for fifty.
+//! The rows and the chain's new end go in one round trip; on SQLite the
+//! writer starts from the end it last committed, checked as it moves it.
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +24,7 @@ use varna_workflow::Role;
 
 use crate::entities::{access_head, access_log};
 use crate::error::{Error, Result};
+use crate::writes::Writes;
 use crate::{CaseId, Store};
 
 /// A read to record.
@@ -121,6 +125,8 @@ impl AccessWriter {
         let queued = Arc::new(AtomicU64::new(0));
         let in_queue = Arc::clone(&queued);
         tokio::spawn(async move {
+            // The chain's end as this writer last committed it (SQLite).
+            let mut known = None;
             while let Some(first) = waiting.recv().await {
                 let mut rows = first.0;
                 let mut done = vec![first.1];
@@ -133,7 +139,7 @@ impl AccessWriter {
                 }
                 let readers = done.len();
                 let count = rows.len() as u64;
-                let result = append_chained(&db, rows).await;
+                let result = append_chained(&db, &rows, &mut known).await;
                 in_queue.fetch_sub(count, Ordering::Relaxed);
                 if let Err(e) = &result {
                     tracing::error!(error = %e, readers, "could not write to the access log");
@@ -183,23 +189,76 @@ fn row(access: NewAccess) -> Row {
     }
 }
 
+/// The end of the access chain: its last sequence number and hash.
+type End = (i64, String);
+
 /// Appends `rows` to the access log, each linked into the access chain
 /// after the chain's end, and moves the end — in one transaction that
 /// holds the database's write lock (SQLite `BEGIN IMMEDIATE`; PostgreSQL a
 /// row lock on the end), so servers sharing a database extend one chain.
-async fn append_chained(db: &DatabaseConnection, rows: Vec<Row>) -> Result<(), DbErr> {
-    let txn = crate::backend::begin_raw_write(db)
-        .await
-        .map_err(|e| DbErr::Custom(e.to_string()))?;
+///
+/// On SQLite the end this writer last committed (`known`) is taken as the
+/// start without reading it, and the end moves only if it is still there:
+/// when another process moved it meanwhile (the end moved, or the
+/// sequence numbers are taken), that attempt is rolled back and the rows
+/// are chained after the end read from the database.
+async fn append_chained(
+    db: &DatabaseConnection,
+    rows: &[Row],
+    known: &mut Option<End>,
+) -> Result<(), DbErr> {
+    let failed = |e: Error| DbErr::Custom(e.to_string());
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite
+        && let Some(start) = known.take()
+    {
+        let txn = crate::backend::begin_raw_write(db).await.map_err(failed)?;
+        match append_after(&txn, rows, start, true).await {
+            Ok(Some(end)) => {
+                txn.commit().await?;
+                *known = Some(end);
+                return Ok(());
+            }
+            // Moved on: the end is not where this writer left it, or rows
+            // another writer appended hold the sequence numbers taken.
+            moved => {
+                txn.rollback().await?;
+                tracing::debug!(
+                    refused = moved.is_err(),
+                    "the access chain moved on elsewhere: its end is read again"
+                );
+            }
+        }
+    }
+    let txn = crate::backend::begin_raw_write(db).await.map_err(failed)?;
     let mut select = access_head::Entity::find_by_id(1);
     if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         select = select.lock_exclusive();
     }
-    let head = select
-        .one(&txn)
+    let head = select.one(&txn).await?.ok_or_else(missing_head)?;
+    let end = append_after(&txn, rows, (head.seq, head.hash), false)
         .await?
-        .ok_or_else(|| DbErr::Custom("the access chain's head row is missing".into()))?;
-    let (mut seq, mut prev) = (head.seq, head.hash);
+        .ok_or_else(missing_head)?;
+    txn.commit().await?;
+    *known = Some(end);
+    Ok(())
+}
+
+fn missing_head() -> DbErr {
+    DbErr::Custom("the access chain's head row is missing".into())
+}
+
+/// Inserts `rows` chained after `start` and moves the chain's end past
+/// them, in one round trip ([`Writes`]). When `checked`, the end moves
+/// only if it is still `start`; `None` when it was not (or the end's row
+/// is missing), and the transaction must then be rolled back.
+async fn append_after(
+    txn: &sea_orm::DatabaseTransaction,
+    rows: &[Row],
+    start: End,
+    checked: bool,
+) -> Result<Option<End>, DbErr> {
+    let (first_seq, first_hash) = start;
+    let (mut seq, mut prev) = (first_seq, first_hash.clone());
     let mut models = Vec::with_capacity(rows.len());
     for r in rows {
         seq += 1;
@@ -216,10 +275,10 @@ async fn append_chained(db: &DatabaseConnection, rows: Vec<Row>) -> Result<(), D
         );
         models.push(access_log::ActiveModel {
             id: NotSet,
-            actor_id: Set(r.actor_id),
-            actor_role: Set(r.actor_role),
-            case_id: Set(r.case_id),
-            purpose: Set(r.purpose),
+            actor_id: Set(r.actor_id.clone()),
+            actor_role: Set(r.actor_role.clone()),
+            case_id: Set(r.case_id.clone()),
+            purpose: Set(r.purpose.clone()),
             at: Set(r.at),
             chain_seq: Set(Some(seq)),
             prev_hash: Set(Some(prev)),
@@ -227,17 +286,24 @@ async fn append_chained(db: &DatabaseConnection, rows: Vec<Row>) -> Result<(), D
         });
         prev = hash;
     }
-    access_log::Entity::insert_many(models)
-        .exec_without_returning(&txn)
-        .await?;
-    access_head::Entity::update(access_head::ActiveModel {
-        id: Set(1),
-        seq: Set(seq),
-        hash: Set(prev),
-    })
-    .exec(&txn)
-    .await?;
-    txn.commit().await
+    let mut writes = Writes::new(txn.get_database_backend());
+    writes.push(&access_log::Entity::insert_many(models));
+    let mut moved = access_head::Entity::update_many()
+        .col_expr(access_head::Column::Seq, Expr::value(seq))
+        .col_expr(access_head::Column::Hash, Expr::value(prev.clone()))
+        .filter(access_head::Column::Id.eq(1));
+    if checked {
+        moved = moved
+            .filter(access_head::Column::Seq.eq(first_seq))
+            .filter(access_head::Column::Hash.eq(first_hash));
+    }
+    QueryTrait::query(&mut moved).returning_col(access_head::Column::Id);
+    writes.push(&moved);
+    let returned = writes
+        .send(txn)
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    Ok((!returned.is_empty()).then_some((seq, prev)))
 }
 
 impl Store {

@@ -48,6 +48,7 @@ on_both_backends!(
     cases_are_pinned_to_their_definition_version,
     lists_filter_and_paginate_without_gaps,
     the_access_log_is_queryable_by_case_and_user,
+    two_stores_extend_one_access_chain,
     concurrent_reads_are_all_logged_in_shared_commits,
     expired_idempotency_keys_and_revocations_are_removed,
 );
@@ -1384,6 +1385,41 @@ async fn the_access_log_is_queryable_by_case_and_user(h: Harness) {
     assert_eq!(by_auditor.len(), 2);
     assert_eq!(by_auditor[1].case_id, b.to_string());
     assert_eq!(by_auditor[1].at, t0() + Duration::minutes(3));
+}
+
+/// Two stores on one database (two servers, or `varna` beside a server)
+/// append to one access chain, each taking up where the other left off.
+async fn two_stores_extend_one_access_chain(h: Harness) {
+    let case = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    let other = varna_store::Store::open(&varna_store::StoreConfig::new(h.url.clone()), &catalog())
+        .await
+        .expect("a second store opens");
+    let access = |who: &str, n: i64| NewAccess {
+        actor_id: who.into(),
+        role: Role::Auditor,
+        case_id: case.clone(),
+        purpose: "case_view".into(),
+        at: t0() + Duration::seconds(n),
+    };
+    for n in 0..3 {
+        h.store
+            .record_access(access("auditor-1", n))
+            .await
+            .expect("the first store records");
+        other
+            .record_access(access("auditor-2", n))
+            .await
+            .expect("the second store records");
+    }
+    let log = h.store.access_log_for_case(&case).await.expect("reads");
+    assert_eq!(
+        log.iter().map(|r| r.actor_id.as_str()).collect::<Vec<_>>(),
+        ["auditor-1", "auditor-2"].repeat(3),
+        "{}",
+        h.backend
+    );
+    assert_intact(&h.store).await;
+    other.close().await.expect("closes");
 }
 
 async fn concurrent_reads_are_all_logged_in_shared_commits(h: Harness) {
