@@ -21,6 +21,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use varna_store::Store;
 
 use crate::auth::{AuthConfig, AuthError};
+use crate::documents::Documents;
 use crate::error::Code;
 use crate::guard::SocketToken;
 use crate::schema::VarnaSchema;
@@ -55,6 +56,8 @@ pub struct ApiState {
     pub graphiql: bool,
     /// How long a WebSocket may stay open without a `connection_init`.
     pub ws_init_timeout: Duration,
+    /// Parsed GraphQL documents by their text.
+    documents: Arc<Documents>,
 }
 
 impl ApiState {
@@ -66,7 +69,14 @@ impl ApiState {
             store,
             graphiql: true,
             ws_init_timeout: DEFAULT_WS_INIT_TIMEOUT,
+            documents: Arc::default(),
         }
+    }
+
+    /// How many parsed GraphQL documents are kept for the queries sent
+    /// again.
+    pub fn documents_kept(&self) -> usize {
+        self.documents.len()
     }
 }
 
@@ -238,7 +248,8 @@ async fn graphql(State(state): State<ApiState>, headers: HeaderMap, body: Bytes)
             return (StatusCode::BAD_REQUEST, Json(body)).into_response();
         }
     };
-    let request = request.data(principal);
+    let mut request = request.data(principal);
+    state.documents.prepare(&mut request);
     let mut response = state.schema.execute(request).await;
     // Parse, validation and limit errors come from async-graphql without a
     // code; they are all the client's to fix. Every error carries one.

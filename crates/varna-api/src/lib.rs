@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+mod documents;
 pub mod error;
 mod guard;
 mod http;

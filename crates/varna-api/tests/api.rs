@@ -615,6 +615,62 @@ async fn http_refuses_missing_bad_and_expired_tokens_with_401() {
     assert!(body(response).await.contains(r#""role":"sas""#));
 }
 
+/// A query sent again is parsed once and kept; the answers still follow
+/// each caller and each request's variables, and a query that does not
+/// parse gets its error every time and is not kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_query_is_parsed_once_and_answered_for_each_request() {
+    let (state, _dir) = state();
+    let app = router(state.clone());
+    let token = |role| {
+        mint_hs256(
+            SECRET,
+            "varna",
+            "varna",
+            &principal(role),
+            chrono::Duration::hours(1),
+            chrono::Utc::now(),
+        )
+    };
+    let ask = |body: String, role| {
+        let app = app.clone();
+        async move {
+            let response = app
+                .oneshot(post(body, Some(&token(role))))
+                .await
+                .expect("responds");
+            assert_eq!(response.status(), StatusCode::OK);
+            self::body(response).await
+        }
+    };
+    let me = r#"{"query":"{ me { userId role } }"}"#.to_owned();
+    assert!(ask(me.clone(), Role::Sas).await.contains(r#""role":"sas""#));
+    assert!(ask(me, Role::Auditor).await.contains(r#""role":"auditor""#));
+    let named = |name: &str| {
+        serde_json::json!({
+            "query": "query Named($n: String!) { __type(name: $n) { name } }",
+            "variables": { "n": name },
+        })
+        .to_string()
+    };
+    assert!(
+        ask(named("Query"), Role::Sas)
+            .await
+            .contains(r#""name":"Query""#)
+    );
+    assert!(
+        ask(named("Mutation"), Role::Sas)
+            .await
+            .contains(r#""name":"Mutation""#)
+    );
+    assert_eq!(state.documents_kept(), 2, "two documents, each parsed once");
+    for _ in 0..2 {
+        let b = ask(r#"{"query":"{ me { "}"#.to_owned(), Role::Sas).await;
+        assert!(b.contains("INVALID_INPUT"), "{b}");
+    }
+    assert_eq!(state.documents_kept(), 2, "what does not parse is not kept");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_serves_graphiql_health_and_limits_the_body() {
     let (state, _dir) = state();
