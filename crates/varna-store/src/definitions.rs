@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QuerySelect};
 use varna_workflow::{Catalog, WorkflowDefinition, definition::parse_pinned};
 
 use crate::entities::workflow_definition;
@@ -71,6 +71,26 @@ impl Definitions {
             .keys()
             .cloned()
             .collect()
+    }
+
+    /// Every stored definition by its hash (for work off the runtime that
+    /// cannot ask the database).
+    pub(crate) async fn all_stored(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+    ) -> Result<HashMap<String, Arc<WorkflowDefinition>>> {
+        let hashes: Vec<String> = workflow_definition::Entity::find()
+            .select_only()
+            .column(workflow_definition::Column::Hash)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut all = HashMap::with_capacity(hashes.len());
+        for hash in hashes {
+            let def = self.by_hash(db, &hash).await?;
+            all.insert(hash, def);
+        }
+        Ok(all)
     }
 
     /// The definition a case is pinned to, from memory or the database.

@@ -10,11 +10,14 @@ use sea_orm::{
     QueryResult, StreamTrait, TryIntoModel,
 };
 use sha2::{Digest, Sha256};
-use varna_workflow::{Case, Event, replay};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use varna_workflow::{Case, Event, WorkflowDefinition, replay};
 
 use crate::audit::events_in_case_order;
 use crate::backend::begin_write;
-use crate::entities::{case_deadline, case_link, case_tally, cases, journal_entry};
+use crate::entities::{case_deadline, case_link, case_tally, cases, event, journal_entry};
 use crate::error::{Error, Result};
 use crate::projections::{CaseRows, case_row};
 use crate::queries::StoredEvent;
@@ -294,46 +297,39 @@ impl Store {
         case_link::Entity::delete_many().exec(txn).await?;
         cases::Entity::delete_many().exec(txn).await?;
         case_tally::Entity::delete_many().exec(txn).await?;
-        let mut tallies = TallyDelta::new();
-
+        let defs = Arc::new(self.definitions.all_stored(txn).await?);
         let mut report = RebuildReport {
             cases: 0,
             events: 0,
         };
-        let mut current: Option<(String, Vec<Event>)> = None;
-        let mut cursor: Option<(String, i64)> = None;
-        // The rows of the cases replayed so far, written a page at a time,
-        // many to a statement.
-        let mut rows = CaseRows::default();
-        loop {
-            let page = events_in_case_order(txn, cursor.as_ref()).await?;
-            let Some(tail) = page.last() else { break };
-            cursor = Some((tail.case_id.clone(), tail.sequence));
-            for row in page {
-                let case_id = row.case_id.clone();
-                let stored = StoredEvent::from_row(row)?;
-                match &mut current {
-                    Some((id, events)) if *id == case_id => events.push(stored.event),
-                    _ => {
-                        if let Some((id, events)) = current.take() {
-                            self.add_rebuilt(txn, &mut rows, &id, &events, &mut tallies)
-                                .await?;
-                            report.cases += 1;
-                        }
-                        current = Some((case_id, vec![stored.event]));
-                    }
-                }
-                report.events += 1;
-            }
-            std::mem::take(&mut rows).write(txn).await?;
+        // Each page is replayed on a blocking thread while the rows of the
+        // page before are written and the next page is read; the case a
+        // page ends in is carried over to the next.
+        let mut replayed = Replayed::default();
+        let mut to_write = CaseRows::default();
+        let mut page = events_in_case_order(txn, None).await?;
+        while let Some(tail) = page.last() {
+            let cursor = (tail.case_id.clone(), tail.sequence);
+            let (defs, carried) = (Arc::clone(&defs), std::mem::take(&mut replayed));
+            let replaying = tokio::task::spawn_blocking(move || replay_page(page, carried, &defs));
+            std::mem::take(&mut to_write).write(txn).await?;
+            page = events_in_case_order(txn, Some(&cursor)).await?;
+            replayed = replaying
+                .await
+                .map_err(|e| Error::Corrupt(format!("the replay stopped: {e}")))??;
+            to_write = std::mem::take(&mut replayed.rows);
+            report.cases = replayed.cases;
+            report.events = replayed.events;
             progress(report);
         }
-        if let Some((id, events)) = current.take() {
-            self.add_rebuilt(txn, &mut rows, &id, &events, &mut tallies)
-                .await?;
+        let Replayed {
+            open, mut tallies, ..
+        } = replayed;
+        if let Some((id, events)) = open {
+            add_case(&mut to_write, &id, &events, &mut tallies, &defs)?;
             report.cases += 1;
         }
-        rows.write(txn).await?;
+        to_write.write(txn).await?;
         tally::apply(txn, tallies).await?;
         // The personnummer rows are kept, not rebuilt; their copy of the
         // opening time follows the cases.
@@ -346,21 +342,71 @@ impl Store {
         progress(report);
         Ok(report)
     }
+}
 
-    /// Replays one case and adds its rows to `rows` and its counts to
-    /// `tallies`.
-    async fn add_rebuilt(
-        &self,
-        txn: &sea_orm::DatabaseTransaction,
-        rows: &mut CaseRows,
-        id: &str,
-        events: &[Event],
-        tallies: &mut TallyDelta,
-    ) -> Result<()> {
-        let case: Case = replay(events).map_err(|e| Error::Corrupt(format!("case {id}: {e}")))?;
-        let def = self.definitions.by_hash(txn, &case.workflow.hash).await?;
-        tally::add(tallies, tally::case_facts(&case, &def), 1);
-        rows.add(id, &case, &def, events);
-        Ok(())
+/// The replay so far: the rows of the cases the last page completed (not
+/// yet written), the case still open at its end, the counts.
+#[derive(Default)]
+struct Replayed {
+    rows: CaseRows,
+    open: Option<(String, Vec<Event>)>,
+    tallies: TallyDelta,
+    cases: u64,
+    events: u64,
+}
+
+/// Replays the cases `page` completes, after what `before` left open.
+fn replay_page(
+    page: Vec<event::Model>,
+    before: Replayed,
+    defs: &HashMap<String, Arc<WorkflowDefinition>>,
+) -> Result<Replayed> {
+    let Replayed {
+        mut open,
+        mut tallies,
+        mut cases,
+        mut events,
+        ..
+    } = before;
+    let mut rows = CaseRows::default();
+    for row in page {
+        let case_id = row.case_id.clone();
+        let stored = StoredEvent::from_row(row)?;
+        match &mut open {
+            Some((id, so_far)) if *id == case_id => so_far.push(stored.event),
+            _ => {
+                if let Some((id, so_far)) = open.take() {
+                    add_case(&mut rows, &id, &so_far, &mut tallies, defs)?;
+                    cases += 1;
+                }
+                open = Some((case_id, vec![stored.event]));
+            }
+        }
+        events += 1;
     }
+    Ok(Replayed {
+        rows,
+        open,
+        tallies,
+        cases,
+        events,
+    })
+}
+
+/// Replays one case and adds its rows to `rows` and its counts to
+/// `tallies`.
+fn add_case(
+    rows: &mut CaseRows,
+    id: &str,
+    events: &[Event],
+    tallies: &mut TallyDelta,
+    defs: &HashMap<String, Arc<WorkflowDefinition>>,
+) -> Result<()> {
+    let case: Case = replay(events).map_err(|e| Error::Corrupt(format!("case {id}: {e}")))?;
+    let def = defs
+        .get(&case.workflow.hash)
+        .ok_or_else(|| Error::MissingDefinition(case.workflow.hash.clone()))?;
+    tally::add(tallies, tally::case_facts(&case, def), 1);
+    rows.add(id, &case, def, events);
+    Ok(())
 }

@@ -42,6 +42,7 @@ on_both_backends!(
     related_cases_are_linked_on_both_sides,
     a_duplicate_is_closed_on_both_sides_and_rebuilds_the_same,
     rebuild_gives_identical_projections,
+    a_rebuild_across_pages_replays_each_case_whole,
     escalation_opens_a_linked_case_atomically,
     filing_for_an_unknown_unit_writes_nothing,
     personnummer_is_kept_apart_from_case_text,
@@ -792,6 +793,64 @@ async fn the_head_to_sign_extends_the_last_checkpoint(h: Harness) {
 /// may sign, or the break.
 async fn head_since(h: &Harness, since: Option<&Checkpoint>) -> Result<Heads, Break> {
     h.store.chain_head_since(since).await.expect("reads")
+}
+
+/// A rebuild reads the log a page at a time (10,000 events) and replays
+/// one page while the next is read: a case whose events straddle two
+/// pages is replayed whole, and the tables equal a rebuild.
+async fn a_rebuild_across_pages_replays_each_case_whole(h: Harness) {
+    let model = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    take(
+        &h.store,
+        &model,
+        Role::Sas,
+        transition("acknowledge", fields(&[])),
+        1,
+    )
+    .await;
+    take(&h.store, &model, Role::Sas, entry("causes"), 2).await;
+    let events: Vec<varna_workflow::Event> = h
+        .store
+        .history(&model)
+        .await
+        .expect("history")
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    let per_case = events.len();
+    assert!(
+        10_000 % per_case != 0,
+        "{per_case} events a case would end a case at the page's end"
+    );
+    let copies = 10_000 / per_case + 10;
+    for chunk in (0..copies).collect::<Vec<_>>().chunks(1_000) {
+        let batch = chunk
+            .iter()
+            .map(|_| varna_store::ImportedCase {
+                id: CaseId::generate(),
+                events: events.clone(),
+                personnummer: None,
+            })
+            .collect();
+        h.store.import_cases(batch).await.expect("imports");
+    }
+    let check = h.store.check_projections(|_| {}).await.expect("checks");
+    assert!(
+        check.differing.is_empty(),
+        "the tables equal a rebuild ({}): {:?}",
+        h.backend,
+        check.differing
+    );
+    let report = h.store.rebuild_projections(|_| {}).await.expect("rebuilds");
+    assert_eq!(
+        (report.cases, report.events),
+        ((copies + 1) as u64, ((copies + 1) * per_case) as u64),
+        "{}",
+        h.backend
+    );
+    assert_eq!(h.count("cases").await, (copies + 1) as i64);
+    let again = h.store.check_projections(|_| {}).await.expect("checks");
+    assert!(again.differing.is_empty(), "{:?}", again.differing);
 }
 
 async fn rebuild_gives_identical_projections(h: Harness) {
