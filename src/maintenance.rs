@@ -157,9 +157,23 @@ pub(crate) async fn audit_checkpoint(
     Ok(ExitCode::SUCCESS)
 }
 
+/// SQLite's page cache for a rebuild or a check, which rewrite every
+/// projection table in one transaction: with the default two MiB the
+/// changed pages spill into the WAL before the commit and are searched
+/// there again.
+const REBUILD_CACHE_MIB: u32 = 256;
+
+/// `config` with the rebuild's page cache.
+fn rebuilding(config: &StoreConfig) -> StoreConfig {
+    StoreConfig {
+        sqlite_cache_mib: Some(REBUILD_CACHE_MIB),
+        ..config.clone()
+    }
+}
+
 /// `varna projections rebuild`.
 pub(crate) async fn projections_rebuild(config: &StoreConfig) -> anyhow::Result<ExitCode> {
-    let store = Store::connect(config).await?;
+    let store = Store::connect(&rebuilding(config)).await?;
     let mut ticker = Ticker::new();
     let report = store
         .rebuild_projections(|r| {
@@ -177,7 +191,7 @@ pub(crate) async fn projections_rebuild(config: &StoreConfig) -> anyhow::Result<
 
 /// `varna projections check`.
 pub(crate) async fn projections_check(config: &StoreConfig) -> anyhow::Result<ExitCode> {
-    let store = Store::connect(config).await?;
+    let store = Store::connect(&rebuilding(config)).await?;
     let mut ticker = Ticker::new();
     let check = store
         .check_projections(|r| {
