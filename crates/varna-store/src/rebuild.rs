@@ -4,15 +4,15 @@
 //! `check_projections`: the same rebuild, compared row by row with the
 //! tables as they were and then rolled back, so nothing changes.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use futures_util::StreamExt;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     QueryResult, StreamTrait, TryIntoModel,
 };
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use varna_workflow::{Case, Event, WorkflowDefinition, replay};
 
 use crate::audit::events_in_case_order;
