@@ -40,6 +40,19 @@ fn principal(role: Role) -> Principal {
     }
 }
 
+/// A token for `role` signed with the test secret, valid for `lifetime`
+/// from now.
+fn token_for(role: Role, lifetime: chrono::Duration) -> String {
+    mint_hs256(
+        SECRET,
+        "varna",
+        "varna",
+        &principal(role),
+        lifetime,
+        chrono::Utc::now(),
+    )
+}
+
 fn text(s: &str) -> varna_workflow::Value {
     varna_workflow::Value::Text(s.into())
 }
@@ -567,14 +580,7 @@ async fn http_refuses_missing_bad_and_expired_tokens_with_401() {
     let (state, _dir) = state();
     let app = router(state);
     let query = r#"{"query":"{ me { userId role } }"}"#;
-    let good = mint_hs256(
-        SECRET,
-        "varna",
-        "varna",
-        &principal(Role::Sas),
-        chrono::Duration::hours(1),
-        chrono::Utc::now(),
-    );
+    let good = token_for(Role::Sas, chrono::Duration::hours(1));
     let expired = mint_hs256(
         SECRET,
         "varna",
@@ -622,21 +628,12 @@ async fn http_refuses_missing_bad_and_expired_tokens_with_401() {
 async fn a_repeated_query_is_parsed_once_and_answered_for_each_request() {
     let (state, _dir) = state();
     let app = router(state.clone());
-    let token = |role| {
-        mint_hs256(
-            SECRET,
-            "varna",
-            "varna",
-            &principal(role),
-            chrono::Duration::hours(1),
-            chrono::Utc::now(),
-        )
-    };
     let ask = |body: String, role| {
         let app = app.clone();
         async move {
+            let token = token_for(role, chrono::Duration::hours(1));
             let response = app
-                .oneshot(post(body, Some(&token(role))))
+                .oneshot(post(body, Some(&token)))
                 .await
                 .expect("responds");
             assert_eq!(response.status(), StatusCode::OK);
@@ -695,14 +692,7 @@ async fn http_serves_graphiql_health_and_limits_the_body() {
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert_eq!(body(response).await, text);
     }
-    let token = mint_hs256(
-        SECRET,
-        "varna",
-        "varna",
-        &principal(Role::Sas),
-        chrono::Duration::hours(1),
-        chrono::Utc::now(),
-    );
+    let token = token_for(Role::Sas, chrono::Duration::hours(1));
     let huge = format!(
         r#"{{"query":"{{ me {{ userId }} }}","variables":{{"x":"{}"}}}}"#,
         "a".repeat(2 * 1024 * 1024)
@@ -854,16 +844,7 @@ async fn subscribers_hear_only_of_cases_they_may_read() {
     let server = tokio::spawn(async move {
         axum::serve(listener, router(state)).await.expect("serves");
     });
-    let token = |role: Role| {
-        mint_hs256(
-            SECRET,
-            "varna",
-            "varna",
-            &principal(role),
-            chrono::Duration::minutes(5),
-            chrono::Utc::now(),
-        )
-    };
+    let token = |role: Role| token_for(role, chrono::Duration::minutes(5));
     let wait = std::time::Duration::from_secs(10);
     let events = "subscription { caseEvents { caseId eventType kind unit deadline } }";
     let alerts = "subscription { deadlineAlerts { caseId deadline labelSv responsible } }";
@@ -937,14 +918,7 @@ async fn subscribers_hear_only_of_cases_they_may_read() {
     assert_eq!(e["eventType"], "filed");
 
     // A subscription ends when the token it was opened with expires.
-    let short = mint_hs256(
-        SECRET,
-        "varna",
-        "varna",
-        &principal(Role::Sas),
-        chrono::Duration::seconds(2),
-        chrono::Utc::now(),
-    );
+    let short = token_for(Role::Sas, chrono::Duration::seconds(2));
     let mut brief = varna_testkit::GraphqlWs::connect(&url, &short)
         .await
         .expect("connects while the token is valid");
@@ -1408,14 +1382,7 @@ async fn filing_is_rate_limited_per_caller_and_a_units_existence_is_not_revealed
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphql_answers_are_never_cached_and_graphiql_is_pinned_or_off() {
     let (mut state, _dir) = state();
-    let token = mint_hs256(
-        SECRET,
-        "varna",
-        "varna",
-        &principal(Role::Sas),
-        chrono::Duration::hours(1),
-        chrono::Utc::now(),
-    );
+    let token = token_for(Role::Sas, chrono::Duration::hours(1));
     let response = router(state.clone())
         .oneshot(post(r#"{"query":"{ me { userId } }"}"#, Some(&token)))
         .await
