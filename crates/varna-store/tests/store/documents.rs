@@ -13,15 +13,7 @@ on_both_backends!(a_frozen_anmalan_is_kept_unchanged_and_tampering_with_it_is_ca
 
 /// A lex Sarah case taken to "anmäld": the anmälan is frozen.
 async fn reported(h: &Harness) -> CaseId {
-    let id = file_lex_sarah(&h.store, LINDEN).await.case_id;
-    take(
-        &h.store,
-        &id,
-        Role::Sas,
-        transition("acknowledge", fields(&[])),
-        1,
-    )
-    .await;
+    let id = acknowledged_lex_sarah(&h.store, 1).await;
     take(
         &h.store,
         &id,

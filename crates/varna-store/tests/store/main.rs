@@ -189,15 +189,7 @@ async fn a_refused_command_writes_nothing(h: Harness) {
 }
 
 async fn a_stale_writer_gets_a_conflict(h: Harness) {
-    let id = file_lex_sarah(&h.store, LINDEN).await.case_id;
-    take(
-        &h.store,
-        &id,
-        Role::Sas,
-        transition("acknowledge", fields(&[])),
-        1,
-    )
-    .await;
+    let id = acknowledged_lex_sarah(&h.store, 1).await;
     let stale = CommandOptions {
         expected_version: Some(1),
         ..at(2)
@@ -555,15 +547,7 @@ async fn an_idempotent_retry_returns_the_first_result(h: Harness) {
 async fn three_cases(h: &Harness) -> Vec<CaseId> {
     let mut ids = Vec::new();
     for i in 0..3 {
-        let id = file_lex_sarah(&h.store, LINDEN).await.case_id;
-        take(
-            &h.store,
-            &id,
-            Role::Sas,
-            transition("acknowledge", fields(&[])),
-            i + 1,
-        )
-        .await;
+        let id = acknowledged_lex_sarah(&h.store, i + 1).await;
         take(&h.store, &id, Role::Sas, entry("causes"), i + 2).await;
         ids.push(id);
     }
@@ -799,15 +783,7 @@ async fn head_since(h: &Harness, since: Option<&Checkpoint>) -> Result<Heads, Br
 /// one page while the next is read: a case whose events straddle two
 /// pages is replayed whole, and the tables equal a rebuild.
 async fn a_rebuild_across_pages_replays_each_case_whole(h: Harness) {
-    let model = file_lex_sarah(&h.store, LINDEN).await.case_id;
-    take(
-        &h.store,
-        &model,
-        Role::Sas,
-        transition("acknowledge", fields(&[])),
-        1,
-    )
-    .await;
+    let model = acknowledged_lex_sarah(&h.store, 1).await;
     take(&h.store, &model, Role::Sas, entry("causes"), 2).await;
     let events: Vec<varna_workflow::Event> = h
         .store

@@ -241,6 +241,21 @@ pub async fn file_lex_sarah(store: &Store, unit: &str) -> Applied {
     file_lex_sarah_under(store, unit, Lagrum::Sol).await
 }
 
+/// A lex Sarah case filed at Linden and acknowledged by the SAS `hours`
+/// after the test's start (in utredning, version 2).
+pub async fn acknowledged_lex_sarah(store: &Store, hours: i64) -> CaseId {
+    let id = file_lex_sarah(store, LINDEN).await.case_id;
+    take(
+        store,
+        &id,
+        Role::Sas,
+        transition("acknowledge", fields(&[])),
+        hours,
+    )
+    .await;
+    id
+}
+
 /// A lex Sarah report under `lagrum`: under LSS the protective-measures
 /// clock runs three days (utan dröjsmål), so after a day only the SAS clock
 /// has passed.
