@@ -207,11 +207,12 @@ async fn append_chained(
     rows: &[Row],
     known: &mut Option<End>,
 ) -> Result<(), DbErr> {
-    let failed = |e: Error| DbErr::Custom(e.to_string());
     if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite
         && let Some(start) = known.take()
     {
-        let txn = crate::backend::begin_raw_write(db).await.map_err(failed)?;
+        let txn = crate::backend::begin_raw_write(db)
+            .await
+            .map_err(as_db_err)?;
         match append_after(&txn, rows, start, true).await {
             Ok(Some(end)) => {
                 txn.commit().await?;
@@ -229,7 +230,9 @@ async fn append_chained(
             }
         }
     }
-    let txn = crate::backend::begin_raw_write(db).await.map_err(failed)?;
+    let txn = crate::backend::begin_raw_write(db)
+        .await
+        .map_err(as_db_err)?;
     let mut select = access_head::Entity::find_by_id(1);
     if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         select = select.lock_exclusive();
@@ -241,6 +244,11 @@ async fn append_chained(
     txn.commit().await?;
     *known = Some(end);
     Ok(())
+}
+
+/// The store's error as the writer task reports it.
+fn as_db_err(e: Error) -> DbErr {
+    DbErr::Custom(e.to_string())
 }
 
 fn missing_head() -> DbErr {
@@ -299,10 +307,7 @@ async fn append_after(
     }
     QueryTrait::query(&mut moved).returning_col(access_head::Column::Id);
     writes.push(&moved);
-    let returned = writes
-        .send(txn)
-        .await
-        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    let returned = writes.send(txn).await.map_err(as_db_err)?;
     Ok((!returned.is_empty()).then_some((seq, prev)))
 }
 
