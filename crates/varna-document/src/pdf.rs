@@ -1,7 +1,7 @@
 //! Lays a [`Document`] out on A4 pages: words wrapped by the base-14
 //! Helvetica metrics, a new page when one is full, the footer and "sida n
-//! av m" on each. Text is written in WinAnsi (Swedish letters, §, dashes and
-//! quotes); a character outside it prints as `?`.
+//! av m" on each. Text is written in WinAnsi (Swedish letters, the section
+//! sign, dashes and quotes); a character outside it prints as `?`.
 
 use pdf_writer::{Content, Date, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
@@ -269,7 +269,11 @@ mod tests {
 
     #[test]
     fn swedish_letters_and_dashes_are_win_ansi() {
-        assert_eq!(encode("Åäö § – “x”"), b"\xc5\xe4\xf6 \xa7 \x96 \x93x\x94");
+        // U+00A7, the section sign, is 0xA7 in WinAnsi.
+        assert_eq!(
+            encode("Åäö \u{a7} – “x”"),
+            b"\xc5\xe4\xf6 \xa7 \x96 \x93x\x94"
+        );
         assert_eq!(encode("→"), b"?");
     }
 
