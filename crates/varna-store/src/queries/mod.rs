@@ -15,6 +15,10 @@ use crate::entities::{case_person, cases, event};
 use crate::error::{Error, Result};
 use crate::{CaseId, Store};
 
+mod page;
+
+pub use page::cursor_of;
+
 /// A case as the projection holds it, with its full state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseRecord {
@@ -378,6 +382,8 @@ pub struct RecordPage {
     pub end_cursor: Option<String>,
     /// Whether more cases follow.
     pub has_next_page: bool,
+    /// How many cases match the filter in all, on every page.
+    pub total: u64,
 }
 
 /// What a count groups by.
@@ -413,20 +419,6 @@ impl GroupBy {
     }
 }
 
-/// The cursor that continues a page after `s` (what `end_cursor` is for
-/// the page's last case).
-pub fn cursor_of(s: &CaseSummary) -> String {
-    format!("{}_{}", s.opened_at.timestamp_micros(), s.id)
-}
-
-fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, String)> {
-    let (micros, id) = cursor.split_once('_').ok_or(Error::InvalidCursor)?;
-    let micros: i64 = micros.parse().map_err(|_| Error::InvalidCursor)?;
-    let at = DateTime::<Utc>::from_timestamp_micros(micros).ok_or(Error::InvalidCursor)?;
-    let id = CaseId::parse(id).ok_or(Error::InvalidCursor)?;
-    Ok((at, id.to_string()))
-}
-
 impl Store {
     /// A case with its full state, or `None`.
     pub async fn case(&self, id: &CaseId) -> Result<Option<CaseRecord>> {
@@ -437,34 +429,6 @@ impl Store {
             return Ok(None);
         };
         record_of(id, &row).map(Some)
-    }
-
-    /// [`Store::cases`] as whole cases (snapshot and all), in one query:
-    /// a page that shows cases needs no second read by id.
-    pub async fn case_records(
-        &self,
-        filter: &CaseFilter,
-        first: u64,
-        after: Option<&str>,
-    ) -> Result<RecordPage> {
-        let (items, has_next_page) = self
-            .newest_first(
-                cases::Entity::find(),
-                filter,
-                first,
-                after,
-                |row: cases::Model| {
-                    let id = CaseId::parse(&row.id)
-                        .ok_or_else(|| Error::Corrupt(format!("a case is named {:?}", row.id)))?;
-                    record_of(&id, &row)
-                },
-            )
-            .await?;
-        Ok(RecordPage {
-            end_cursor: items.last().map(|r| cursor_of(&r.summary)),
-            items,
-            has_next_page,
-        })
     }
 
     /// Several cases with their full state, in one query, in the order of
@@ -613,23 +577,6 @@ impl Store {
             .map(|p| p.personnummer))
     }
 
-    /// One page of cases matching `filter`, newest first.
-    pub async fn cases(
-        &self,
-        filter: &CaseFilter,
-        first: u64,
-        after: Option<&str>,
-    ) -> Result<CasePage> {
-        let (items, has_next_page) = self
-            .newest_first(summaries(), filter, first, after, CaseSummary::from_summary)
-            .await?;
-        Ok(CasePage {
-            end_cursor: items.last().map(cursor_of),
-            items,
-            has_next_page,
-        })
-    }
-
     /// "My work": open cases matching `filter` that stand in one of the
     /// `actionable` (lifecycle, state) pairs, most urgent first — the
     /// earliest running deadline first, cases without one after them, oldest
@@ -734,59 +681,4 @@ fn record_of(id: &CaseId, row: &cases::Model) -> Result<CaseRecord> {
         summary: CaseSummary::from_row(row)?,
         case,
     })
-}
-
-impl Store {
-    /// The cases `filter` matches, newest first (`opened_at`, then id),
-    /// after the page that ended at `after`: the first `first` of them
-    /// (at most [`MAX_PAGE`]) as `select` reads them and `item` makes them,
-    /// and whether more follow (one more row is read to know).
-    async fn newest_first<M, T>(
-        &self,
-        select: sea_orm::Select<cases::Entity>,
-        filter: &CaseFilter,
-        first: u64,
-        after: Option<&str>,
-        item: impl Fn(M) -> Result<T>,
-    ) -> Result<(Vec<T>, bool)>
-    where
-        M: sea_orm::FromQueryResult + Send + Sync,
-    {
-        let limit = first.clamp(1, MAX_PAGE);
-        let rows = select
-            .filter(page_condition(filter, after)?)
-            .order_by_desc(cases::Column::OpenedAt)
-            .order_by_desc(cases::Column::Id)
-            .limit(limit + 1)
-            .into_model::<M>()
-            .all(&self.db)
-            .await?;
-        let has_next_page = rows.len() as u64 > limit;
-        let items = rows
-            .into_iter()
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(item)
-            .collect::<Result<Vec<_>>>()?;
-        Ok((items, has_next_page))
-    }
-}
-
-/// The cases `filter` matches, after the page that ended at `after`
-/// (newest first: `opened_at`, then id).
-fn page_condition(filter: &CaseFilter, after: Option<&str>) -> Result<Condition> {
-    let mut condition = filter.condition();
-    if let Some(cursor) = after {
-        let (at, id) = decode_cursor(cursor)?;
-        // A row value, which PostgreSQL starts its index scan at; spelt
-        // with OR it walked the index from the newest case and filtered
-        // (14.5 ms against 0.2 ms for a page 15,000 cases deep).
-        condition = condition.add(
-            Expr::tuple([
-                Expr::col(cases::Column::OpenedAt),
-                Expr::col(cases::Column::Id),
-            ])
-            .lt(Expr::tuple([Expr::value(at), Expr::value(id)])),
-        );
-    }
-    Ok(condition)
 }

@@ -48,6 +48,7 @@ on_both_backends!(
     personnummer_is_kept_apart_from_case_text,
     cases_are_pinned_to_their_definition_version,
     lists_filter_and_paginate_without_gaps,
+    a_page_of_whole_cases_carries_its_count,
     the_access_log_is_queryable_by_case_and_user,
     two_stores_extend_one_access_chain,
     concurrent_reads_are_all_logged_in_shared_commits,
@@ -1271,6 +1272,83 @@ async fn cases_are_pinned_to_their_definition_version(h: Harness) {
     );
     assert_eq!(h.count("workflow_definition").await, 7);
     assert_intact(&reopened).await;
+}
+
+async fn a_page_of_whole_cases_carries_its_count(h: Harness) {
+    let mut linden = Vec::new();
+    for i in 0..13 {
+        let unit = if i % 3 == 0 { NORR } else { LINDEN };
+        let id = file_avvikelse(&h.store, unit, Lagrum::Sol, i).await.case_id;
+        if unit == LINDEN {
+            linden.push(id);
+        }
+    }
+    file_lex_sarah(&h.store, LINDEN).await;
+    linden.reverse();
+    let filter = CaseFilter {
+        kinds: vec!["avvikelse".into()],
+        units: Some(vec![LINDEN.into()]),
+        ..CaseFilter::default()
+    };
+    // Three at a time: every page counts all eight, whatever it shows.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = h
+            .store
+            .case_records(&filter, 3, after.as_deref())
+            .await
+            .expect("reads a page");
+        assert_eq!(page.total, 8, "the count on the page after {after:?}");
+        seen.extend(page.items.iter().map(|r| r.id.clone()));
+        if !page.has_next_page {
+            after = page.end_cursor;
+            break;
+        }
+        after = page.end_cursor;
+    }
+    assert_eq!(seen, linden, "newest first, each once");
+    // Past the last case the page is empty and still counts them.
+    let beyond = h
+        .store
+        .case_records(&filter, 3, after.as_deref())
+        .await
+        .expect("reads past the end");
+    assert!(beyond.items.is_empty() && !beyond.has_next_page);
+    assert_eq!(beyond.total, 8);
+    let nothing = CaseFilter {
+        units: Some(vec![]),
+        ..CaseFilter::default()
+    };
+    let empty = h
+        .store
+        .case_records(&nothing, 3, None)
+        .await
+        .expect("reads an empty page");
+    assert!(empty.items.is_empty());
+    assert_eq!(empty.total, 0);
+    // A word of free text narrows the count as it narrows the page.
+    let norr_text = CaseFilter {
+        units: Some(vec![NORR.into()]),
+        text: Some("ZZ-INGET-SÅDANT".into()),
+        ..CaseFilter::default()
+    };
+    let page = h
+        .store
+        .case_records(&norr_text, 3, None)
+        .await
+        .expect("reads a searched page");
+    assert_eq!((page.items.len(), page.total), (0, 0));
+    let norr_bathroom = CaseFilter {
+        text: Some("BADRUMMET".into()),
+        ..norr_text
+    };
+    let page = h
+        .store
+        .case_records(&norr_bathroom, 3, None)
+        .await
+        .expect("reads a searched page");
+    assert_eq!((page.items.len(), page.total), (3, 5));
 }
 
 async fn lists_filter_and_paginate_without_gaps(h: Harness) {
