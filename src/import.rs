@@ -533,6 +533,9 @@ pub(crate) async fn import(
         }
         ticker.tick(|| format!("Importing: {} of {total} cases", imported + already));
     }
+    // The planner's statistics for the tables just filled, before any
+    // server reads them (PostgreSQL; counted in the import's time).
+    store.refresh_statistics().await?;
     let seconds = ticker.done();
     store
         .record_imported_file(ImportedFile {

@@ -346,3 +346,54 @@ async fn the_same_cases_come_in_from_csv_with_commas_or_semicolons_and_from_json
     assert_eq!(seen[0], seen[1], "commas and semicolons");
     assert_eq!(seen[0], seen[2], "CSV and JSON Lines");
 }
+
+/// After an import into PostgreSQL the planner knows how the tables are
+/// filled: a server started next plans its case pages with statistics,
+/// not as if the tables were empty (which read a unit's whole list to
+/// show twenty; BENCHMARKS.md). A projections rebuild leaves them too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_into_postgres_leaves_the_planner_statistics() {
+    let Some(pg) = varna_testkit::PgCluster::start_or_skip(
+        "an_import_into_postgres_leaves_the_planner_statistics",
+    ) else {
+        return;
+    };
+    let url = pg.url();
+    add_units(&url);
+    let psql = |sql: &str| {
+        let out = std::process::Command::new(pg.bin_dir().join("psql"))
+            .args(["-qAt", "-v", "ON_ERROR_STOP=1", &url, "-c", sql])
+            .output()
+            .expect("psql runs");
+        assert!(out.status.success(), "{sql}: {}", text(&out));
+    };
+    // How many columns of `cases` the planner has statistics for.
+    let known = || {
+        let out = std::process::Command::new(pg.bin_dir().join("psql"))
+            .args(["-qAt", "-v", "ON_ERROR_STOP=1", &url, "-c"])
+            .arg("SELECT count(*) FROM pg_stats WHERE tablename = 'cases'")
+            .output()
+            .expect("psql runs");
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse::<u32>()
+            .expect("a count")
+    };
+    assert_eq!(known(), 0, "no statistics before the import");
+    // Autovacuum is not to analyze the table meanwhile.
+    psql("ALTER TABLE cases SET (autovacuum_enabled = off)");
+    let out = varna(&[
+        "import",
+        &sample(),
+        "--skip-bad-rows",
+        "--database-url",
+        &url,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(known() > 0, "the import left the planner's statistics");
+    psql("DELETE FROM pg_statistic WHERE starelid = 'cases'::regclass");
+    assert_eq!(known(), 0);
+    ok(&["projections", "rebuild", "--database-url", &url]);
+    assert!(known() > 0, "the rebuild left the planner's statistics");
+}
