@@ -1304,6 +1304,50 @@ async fn expensive_fields_are_priced_and_huge_lists_refused() {
     assert_eq!(r["errors"][0]["extensions"]["problem"], "TOO_MANY");
 }
 
+/// A case asked for with its history reads both at once; what it shows is
+/// what the history read on its own shows (the case as of its latest
+/// event), asked twice or through a fragment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_read_with_its_history_shows_each_event_as_the_history_alone_does() {
+    let app = app().await;
+    let sas = principal(Role::Sas);
+    assert_eq!(
+        code(&app.run(&sas, ACK, json!({ "id": app.sarah })).await),
+        "OK"
+    );
+    assert_eq!(
+        code(&app.run(&sas, ENTRY, json!({ "id": app.sarah })).await),
+        "OK"
+    );
+    const EVENT: &str = "sequence eventType actorRole occurredAt transition payload hash";
+    let with = app
+        .run(
+            &sas,
+            &format!(
+                "query($id: ID!) {{ case(id: $id) {{ version a: history {{ {EVENT} }} \
+                 b: history {{ {EVENT} }} ... on Case {{ c: history {{ {EVENT} }} }} }} }}"
+            ),
+            json!({ "id": app.sarah }),
+        )
+        .await;
+    assert_eq!(code(&with), "OK", "{with}");
+    let case = &with["data"]["case"];
+    let version = case["version"].as_i64().expect("a version");
+    let alone = app
+        .run(
+            &sas,
+            &format!("query($id: ID!, $n: Int) {{ case(id: $id, atEvent: $n) {{ history {{ {EVENT} }} }} }}"),
+            json!({ "id": app.sarah, "n": version }),
+        )
+        .await;
+    assert_eq!(code(&alone), "OK", "{alone}");
+    let expected = &alone["data"]["case"]["history"];
+    assert_eq!(expected.as_array().map(Vec::len), Some(3), "{alone}");
+    for field in ["a", "b", "c"] {
+        assert_eq!(&case[field], expected, "{field}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reporter_reads_the_report_not_the_investigation_and_no_role_sees_a_birth_date() {
     let app = app().await;

@@ -34,6 +34,10 @@ pub struct CaseView {
     /// Not the case now but as it stood then (replayed from its events up
     /// to the time its last one was recorded): nothing can be done on it.
     pub past: bool,
+    /// The case's events when they were read with it
+    /// ([`crate::Session::case_with_history`]), for the first
+    /// [`CaseView::history`] to show.
+    pub(crate) events: std::sync::Mutex<Option<Vec<varna_store::queries::StoredEvent>>>,
 }
 
 /// A state or outcome with its labels.
@@ -485,7 +489,11 @@ impl CaseView {
     /// reporter (`Forbidden`).
     pub async fn history(&self, session: &Session<'_>) -> Result<Vec<HistoryItem>> {
         self.investigators_only()?;
-        let events = session.store().history(&self.record.id).await?;
+        let kept = self.events.lock().expect("never poisoned").take();
+        let events = match kept {
+            Some(events) => events,
+            None => session.store().history(&self.record.id).await?,
+        };
         // The events this view is made of (a past view ends earlier; a
         // command that lands meanwhile is for the next read).
         let shown = usize::try_from(self.record.summary.version).unwrap_or(usize::MAX);

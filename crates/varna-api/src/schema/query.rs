@@ -181,6 +181,11 @@ impl QueryRoot {
         let session = session(ctx)?;
         let id = case_id(&id)?;
         let view = match (as_of, at_event) {
+            // Asked for with its history: the case and its events in one read.
+            (None, None) if ctx.look_ahead().field("history").exists() => session
+                .case_with_history(&id, Purpose::CaseView)
+                .await
+                .gql()?,
             (None, None) => session.case(&id, Purpose::CaseView).await.gql()?,
             (Some(at), None) => session.case_as_of(&id, AsOf::Time(at)).await.gql()?,
             (None, Some(n)) if n >= 1 => session

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TryIntoModel,
+    QueryTrait, TryIntoModel,
 };
 use varna_workflow::{Case, Event, EventActor, Lagrum, Role};
 
@@ -554,6 +554,37 @@ impl Store {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok((events, total))
+    }
+
+    /// A case with its full state and every event of it in order, in one
+    /// query (its row joined with its events: one round trip where
+    /// [`Store::case`] and [`Store::history`] take two); `None` when it
+    /// does not exist.
+    pub async fn case_with_history(
+        &self,
+        id: &CaseId,
+    ) -> Result<Option<(CaseRecord, Vec<StoredEvent>)>> {
+        let mut select = cases::Entity::find_by_id(id.to_string()).select_also(event::Entity);
+        QueryTrait::query(&mut select).left_join(
+            event::Entity,
+            Expr::col((event::Entity, event::Column::CaseId))
+                .equals((cases::Entity, cases::Column::Id)),
+        );
+        let mut rows = select
+            .order_by_asc(event::Column::Sequence)
+            .all(&self.db)
+            .await?
+            .into_iter();
+        let Some((row, first)) = rows.next() else {
+            return Ok(None);
+        };
+        let record = record_of(id, &row)?;
+        let events = first
+            .into_iter()
+            .chain(rows.filter_map(|(_, e)| e))
+            .map(StoredEvent::from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some((record, events)))
     }
 
     /// Every event of a case, in order.

@@ -22,6 +22,7 @@ on_both_backends!(
     a_case_is_found_by_the_last_eight_digits_of_its_id,
     migrations_run_from_empty_and_again,
     a_command_appends_chained_events_and_updates_the_projection,
+    a_case_is_read_with_its_history_in_one_query,
     a_refused_command_writes_nothing,
     a_stale_writer_gets_a_conflict,
     racing_writers_exactly_one_wins,
@@ -65,6 +66,43 @@ async fn migrations_run_from_empty_and_again(h: Harness) {
         .expect("reopens");
     assert!(again.case(&outcome.case_id).await.expect("reads").is_some());
     assert_intact(&again).await;
+}
+
+async fn a_case_is_read_with_its_history_in_one_query(h: Harness) {
+    let id = acknowledged_lex_sarah(&h.store, 1).await;
+    take(&h.store, &id, Role::Sas, entry("causes"), 2).await;
+    // Another case's events are not this one's.
+    let other = acknowledged_lex_sarah(&h.store, 3).await;
+    let (record, events) = h
+        .store
+        .case_with_history(&id)
+        .await
+        .expect("reads")
+        .expect("exists");
+    assert_eq!(
+        record,
+        h.store.case(&id).await.expect("reads").expect("exists")
+    );
+    assert_eq!(events, h.store.history(&id).await.expect("history"));
+    assert_eq!(
+        events.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    let (_, theirs) = h
+        .store
+        .case_with_history(&other)
+        .await
+        .expect("reads")
+        .expect("exists");
+    assert_eq!(theirs.len(), 2);
+    let unknown = CaseId::parse("0190a4f2-0000-7000-8000-000000000000").expect("an id");
+    assert!(
+        h.store
+            .case_with_history(&unknown)
+            .await
+            .expect("reads")
+            .is_none()
+    );
 }
 
 async fn a_command_appends_chained_events_and_updates_the_projection(h: Harness) {

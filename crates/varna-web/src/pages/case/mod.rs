@@ -225,6 +225,10 @@ async fn load_at(
     let session = app.app.session(ctx.principal(), &reads);
     let read = async {
         let view = match at {
+            // Its history is shown too: the case and its events in one read.
+            None if policy::sees_investigation(session.principal()) => {
+                session.case_with_history(&id, Purpose::CaseView).await?
+            }
             None => session.case(&id, Purpose::CaseView).await?,
             Some(n) => session.case_as_of(&id, AsOf::Event(n)).await?,
         };
