@@ -16,12 +16,10 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, Statement};
+use sea_orm::{DatabaseBackend, Statement};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use varna_workflow::{Lagrum, Role};
-
-use crate::error::Result;
 
 /// The PostgreSQL channel the notices travel on.
 pub(crate) const CHANNEL: &str = "varna_case_events";
@@ -96,21 +94,32 @@ impl Changes {
             .is_ok_and(|r| r.is_ok())
     }
 
-    /// Before commit: on PostgreSQL, hands the notices to the transaction.
-    pub(crate) async fn stage(txn: &DatabaseTransaction, changes: &[CaseChange]) -> Result<()> {
-        if txn.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
+    /// Before commit: on PostgreSQL, the statement that hands the notices
+    /// to the transaction — one `SELECT` of a `pg_notify` each, which
+    /// [`crate::writes::Writes`] sends with the command's writes; `None`
+    /// on SQLite or when there are none.
+    pub(crate) fn notices(backend: DatabaseBackend, changes: &[CaseChange]) -> Option<Statement> {
+        if backend != DatabaseBackend::Postgres || changes.is_empty() {
+            return None;
         }
-        for change in changes {
-            let payload = serde_json::to_string(change).expect("notices serialise");
-            txn.execute_raw(Statement::from_sql_and_values(
-                DatabaseBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), payload.into()],
-            ))
-            .await?;
+        let mut sql = String::from("SELECT ");
+        let mut values: Vec<sea_orm::Value> = vec![CHANNEL.into()];
+        for (n, change) in changes.iter().enumerate() {
+            if n > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("pg_notify($1, ${})", n + 2));
+            values.push(
+                serde_json::to_string(change)
+                    .expect("notices serialise")
+                    .into(),
+            );
         }
-        Ok(())
+        Some(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            sql,
+            values,
+        ))
     }
 
     /// After commit: on SQLite, announces in-process (PostgreSQL's `LISTEN`

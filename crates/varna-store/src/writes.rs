@@ -39,6 +39,11 @@ impl Writes {
         self.statements.push(query.build(self.backend));
     }
 
+    /// Adds a statement built already.
+    pub(crate) fn push_statement(&mut self, statement: Statement) {
+        self.statements.push(statement);
+    }
+
     /// Sends them; the rows their `RETURNING` clauses gave.
     pub(crate) async fn send(self, db: &impl ConnectionTrait) -> Result<Vec<QueryResult>> {
         let statements = match self.backend {
@@ -76,7 +81,9 @@ fn one_query(backend: DatabaseBackend, statements: Vec<Statement>) -> Statement 
 
 /// PostgreSQL: consecutive statements that touch different tables as one
 /// statement each, the last with a `RETURNING` clause (or else the last)
-/// its main part and the others its `WITH` clauses.
+/// its main part and the others its `WITH` clauses. A `SELECT` after
+/// writes none of which returns rows becomes their main part (the writes
+/// of `WITH` clauses run whether or not the main part reads them).
 fn waves(statements: Vec<Statement>) -> Vec<Statement> {
     let mut waves = Vec::new();
     let mut wave: Vec<Statement> = Vec::new();
@@ -93,7 +100,9 @@ fn waves(statements: Vec<Statement>) -> Vec<Statement> {
                 let second_returning = returns && returning;
                 !again && !second_returning && parameters + count <= MAX_PARAMETERS
             }
-            None => false,
+            // A `SELECT` (the notices) goes with the writes before it,
+            // which run to the end whatever it reads, and ends their wave.
+            None => statement.sql.starts_with("SELECT ") && parameters + count <= MAX_PARAMETERS,
         };
         if !fits && !wave.is_empty() {
             waves.push(as_one(std::mem::take(&mut wave)));
@@ -108,6 +117,12 @@ fn waves(statements: Vec<Statement>) -> Vec<Statement> {
                 parameters += count;
                 wave.push(statement);
             }
+            None if fits && !wave.is_empty() => {
+                wave.push(statement);
+                waves.push(as_one(std::mem::take(&mut wave)));
+                tables.clear();
+                parameters = 0;
+            }
             // Not a plain write of one table: alone.
             None => waves.push(statement),
         }
@@ -119,17 +134,26 @@ fn waves(statements: Vec<Statement>) -> Vec<Statement> {
 }
 
 /// The statements of one wave as one: each but the main part a `WITH`
-/// clause, their placeholders numbered on.
+/// clause, their placeholders numbered on. The main part is the statement
+/// with a `RETURNING` clause, else a closing `SELECT`, else the last; when
+/// the wave has both, the `SELECT` is a clause too and the main part reads
+/// the returned rows joined with its one row, so that it runs.
 fn as_one(mut wave: Vec<Statement>) -> Statement {
     if wave.len() == 1 {
         return wave.pop().expect("one statement");
     }
-    let main = wave
-        .iter()
-        .position(|s| s.sql.contains(" RETURNING "))
-        .unwrap_or(wave.len() - 1);
-    let main = wave.remove(main);
-    let backend = main.db_backend;
+    let backend = wave[0].db_backend;
+    let returning = wave.iter().position(|s| s.sql.contains(" RETURNING "));
+    let closing = wave.last().is_some_and(|s| s.sql.starts_with("SELECT "));
+    let main = match (returning, closing) {
+        (Some(r), true) => Statement {
+            sql: format!("SELECT w{r}.* FROM w{r} CROSS JOIN w{}", wave.len() - 1),
+            values: None,
+            db_backend: backend,
+        },
+        (Some(r), false) => wave.remove(r),
+        (None, _) => wave.pop().expect("two statements or more"),
+    };
     let mut sql = String::new();
     let mut values = Vec::new();
     for (n, part) in wave.into_iter().enumerate() {
@@ -235,8 +259,7 @@ mod tests {
             sql,
             [
                 r#"WITH w0 AS (INSERT INTO "event" ("a") VALUES ($1), ($2)), w1 AS (DELETE FROM "case_deadline" WHERE "case_id" = $3) UPDATE "cases" SET "v" = $4 WHERE "id" = $5 RETURNING "id""#,
-                r#"INSERT INTO "case_deadline" ("case_id") VALUES ($1)"#,
-                "SELECT pg_notify($1, $2)",
+                r#"WITH w0 AS (INSERT INTO "case_deadline" ("case_id") VALUES ($1)) SELECT pg_notify($2, $3)"#,
                 r#"INSERT INTO "outbox" ("x") VALUES ($1)"#,
             ]
         );
@@ -244,7 +267,44 @@ mod tests {
             .iter()
             .map(|s| s.values.as_ref().map_or(0, |v| v.0.len()))
             .collect();
-        assert_eq!(counts, [5, 1, 2, 1]);
+        assert_eq!(counts, [5, 3, 1]);
+    }
+
+    #[test]
+    fn the_notices_go_with_the_writes_before_them_and_end_their_statement() {
+        let returned = waves(vec![
+            pg(r#"INSERT INTO "event" ("a") VALUES ($1)"#, 1),
+            pg(r#"UPDATE "cases" SET "v" = $1 RETURNING "id""#, 1),
+            pg(r#"UPDATE "audit_head" SET "s" = $1"#, 1),
+            pg("SELECT pg_notify($1, $2)", 2),
+        ]);
+        let sql: Vec<&str> = returned.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(
+            sql,
+            [
+                r#"WITH w0 AS (INSERT INTO "event" ("a") VALUES ($1)), w1 AS (UPDATE "cases" SET "v" = $2 RETURNING "id"), w2 AS (UPDATE "audit_head" SET "s" = $3), w3 AS (SELECT pg_notify($4, $5)) SELECT w1.* FROM w1 CROSS JOIN w3"#
+            ],
+            "the case's update returns its row, the notices are sent"
+        );
+        assert_eq!(returned[0].values.as_ref().map(|v| v.0.len()), Some(5));
+        let first = waves(vec![
+            pg("SELECT pg_notify($1, $2)", 2),
+            pg(r#"INSERT INTO "outbox" ("x") VALUES ($1)"#, 1),
+        ]);
+        assert_eq!(first.len(), 2, "with no writes before it, alone");
+        let ended = waves(vec![
+            pg(r#"UPDATE "audit_head" SET "s" = $1"#, 1),
+            pg("SELECT pg_notify($1, $2), pg_notify($1, $3)", 3),
+            pg(r#"INSERT INTO "outbox" ("x") VALUES ($1)"#, 1),
+        ]);
+        let sql: Vec<&str> = ended.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(
+            sql,
+            [
+                r#"WITH w0 AS (UPDATE "audit_head" SET "s" = $1) SELECT pg_notify($2, $3), pg_notify($2, $4)"#,
+                r#"INSERT INTO "outbox" ("x") VALUES ($1)"#,
+            ]
+        );
     }
 
     #[test]

@@ -428,6 +428,10 @@ impl Batch {
         } else {
             self.head
         };
+        // On PostgreSQL the notices of the events ride with the writes.
+        if let Some(notices) = Changes::notices(backend, &changes) {
+            writes.push_statement(notices);
+        }
         let returned: std::collections::HashSet<String> = writes
             .send(txn)
             .await?
@@ -440,7 +444,6 @@ impl Batch {
                 actual: version + 1,
             });
         }
-        Changes::stage(txn, &changes).await?;
         let hashes = self
             .cases
             .iter()
