@@ -295,7 +295,7 @@ pub(crate) async fn seed(
     }
     let secs = ticker.done();
     // As after an import: the reads measured next plan with statistics.
-    store.refresh_statistics().await?;
+    store.refresh_statistics().await;
     store.close().await?;
     println!(
         "seeded {done} cases ({events} events, {unit_count} units, {}–{}) in {secs:.1} s ({:.0} cases/s)",

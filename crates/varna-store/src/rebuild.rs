@@ -143,7 +143,7 @@ impl Store {
         let (txn, _head) = begin_write(&self.db).await?;
         let report = self.rebuild_in(&txn, progress).await?;
         txn.commit().await?;
-        self.refresh_statistics().await?;
+        self.refresh_statistics().await;
         tracing::info!(
             cases = report.cases,
             events = report.events,

@@ -16,6 +16,8 @@ use crate::policy;
 use crate::view::CaseView;
 
 impl Session<'_> {
+    /// The view of `record` for this person: what they see of personal
+    /// data and of the investigation.
     pub(super) fn view(&self, record: CaseRecord, def: Arc<WorkflowDefinition>) -> CaseView {
         CaseView {
             record,
