@@ -428,7 +428,7 @@ impl Store {
         else {
             return Ok(None);
         };
-        record_of(id, &row).map(Some)
+        record_of(&row).map(Some)
     }
 
     /// Several cases with their full state, in one query, in the order of
@@ -444,8 +444,8 @@ impl Store {
         let mut by_id: std::collections::HashMap<String, cases::Model> =
             rows.into_iter().map(|r| (r.id.clone(), r)).collect();
         ids.iter()
-            .filter_map(|id| by_id.remove(&id.to_string()).map(|row| (id, row)))
-            .map(|(id, row)| record_of(id, &row))
+            .filter_map(|id| by_id.remove(&id.to_string()))
+            .map(|row| record_of(&row))
             .collect()
     }
 
@@ -578,7 +578,7 @@ impl Store {
         let Some((row, first)) = rows.next() else {
             return Ok(None);
         };
-        let record = record_of(id, &row)?;
+        let record = record_of(&row)?;
         let events = first
             .into_iter()
             .chain(rows.filter_map(|(_, e)| e))
@@ -703,13 +703,14 @@ impl Store {
     }
 }
 
-/// The case `id` as its row holds it.
-fn record_of(id: &CaseId, row: &cases::Model) -> Result<CaseRecord> {
+/// The case as its row holds it (its id read once, by its summary).
+fn record_of(row: &cases::Model) -> Result<CaseRecord> {
+    let summary = CaseSummary::from_row(row)?;
     let case: Case = serde_json::from_str(&row.snapshot)
-        .map_err(|e| Error::Corrupt(format!("snapshot of case {id}: {e}")))?;
+        .map_err(|e| Error::Corrupt(format!("snapshot of case {}: {e}", summary.id)))?;
     Ok(CaseRecord {
-        id: id.clone(),
-        summary: CaseSummary::from_row(row)?,
+        id: summary.id.clone(),
+        summary,
         case,
     })
 }

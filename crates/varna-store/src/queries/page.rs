@@ -77,11 +77,7 @@ impl Store {
         };
         let items = rows
             .into_iter()
-            .map(|Counted { row, .. }| {
-                let id = CaseId::parse(&row.id)
-                    .ok_or_else(|| Error::Corrupt(format!("a case is named {:?}", row.id)))?;
-                record_of(&id, &row)
-            })
+            .map(|Counted { row, .. }| record_of(&row))
             .collect::<Result<Vec<_>>>()?;
         Ok(RecordPage {
             end_cursor: items.last().map(|r| cursor_of(&r.summary)),

@@ -1339,11 +1339,10 @@ async fn a_page_of_whole_cases_carries_its_count(h: Harness) {
             .expect("reads a page");
         assert_eq!(page.total, 8, "the count on the page after {after:?}");
         seen.extend(page.items.iter().map(|r| r.id.clone()));
+        after = page.end_cursor;
         if !page.has_next_page {
-            after = page.end_cursor;
             break;
         }
-        after = page.end_cursor;
     }
     assert_eq!(seen, linden, "newest first, each once");
     // Past the last case the page is empty and still counts them.
