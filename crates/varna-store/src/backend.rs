@@ -127,13 +127,17 @@ pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection,
 
 /// The SQLite file `config` names, once connected (so it exists); `None`
 /// for PostgreSQL and for a database in memory.
-pub(crate) fn sqlite_file(config: &StoreConfig) -> Option<std::path::PathBuf> {
+pub(crate) fn sqlite_file(config: &StoreConfig) -> Option<crate::in_place::File> {
     if !config.url.starts_with("sqlite:") || config.url.contains("mode=memory") {
         return None;
     }
     let options: SqliteConnectOptions = config.url.parse().ok()?;
     let path = options.get_filename();
-    path.is_file().then(|| path.to_path_buf())
+    path.is_file().then(|| crate::in_place::File {
+        path: path.to_path_buf(),
+        cache_mib: config.sqlite_cache_mib,
+        synchronous_full: config.sqlite_synchronous_full,
+    })
 }
 
 /// Begins a plain write transaction, `BEGIN IMMEDIATE` on SQLite like every

@@ -30,6 +30,7 @@ mod entities;
 mod error;
 mod gauges;
 mod import;
+mod in_place;
 mod looks;
 mod migrations;
 mod org;
@@ -132,8 +133,9 @@ pub struct Store {
     /// Commands waiting for the writer, and the slot (group commit).
     group: commands::Group,
     /// The SQLite file, when the store is one (`audit verify` reads it in
-    /// place); `None` on PostgreSQL and for a database in memory.
-    file: Option<std::path::PathBuf>,
+    /// place, `projections rebuild` writes it in place); `None` on
+    /// PostgreSQL and for a database in memory.
+    file: Option<in_place::File>,
 }
 
 impl Store {

@@ -9,6 +9,7 @@ use varna_workflow::{Case, DeadlineStatus, Event, EventKind, Value, WorkflowDefi
 
 use crate::entities::{case_deadline, case_link, cases, journal_entry};
 use crate::error::Result;
+use crate::in_place;
 use crate::writes::Writes;
 
 /// Field names that feed the statistics columns when a lifecycle has them.
@@ -221,6 +222,16 @@ impl CaseRows {
         insert_chunked(db, self.deadlines).await?;
         insert_chunked(db, self.journal).await?;
         insert_chunked(db, self.links).await
+    }
+
+    /// Them all as rows to insert into a SQLite file in place.
+    pub(crate) fn in_place(self) -> Result<[in_place::Rows; 4]> {
+        Ok([
+            in_place::rows(self.cases)?,
+            in_place::rows(self.deadlines)?,
+            in_place::rows(self.journal)?,
+            in_place::rows(self.links)?,
+        ])
     }
 }
 

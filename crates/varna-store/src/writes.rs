@@ -44,6 +44,12 @@ impl Writes {
         self.statements.push(statement);
     }
 
+    /// The statements, in order, to run on a connection of their own (the
+    /// in-place rebuild of a SQLite file).
+    pub(crate) fn into_statements(self) -> Vec<Statement> {
+        self.statements
+    }
+
     /// Sends them; the rows their `RETURNING` clauses gave.
     pub(crate) async fn send(self, db: &impl ConnectionTrait) -> Result<Vec<QueryResult>> {
         let statements = match self.backend {

@@ -21,7 +21,7 @@ impl Store {
     /// (in case order). A break tells pass 2 to stop. A SQLite file is
     /// walked in as many ranges of cases as there are cores, side by side.
     pub(super) async fn case_chains(&self, shared: &Arc<Shared>) -> Result<CasesWalked> {
-        let walked = match self.file.clone() {
+        let walked = match self.file.as_ref().map(|f| f.path.clone()) {
             Some(path) => self.case_chains_in_parts(path, shared).await,
             None => self.case_chains_paged(shared).await,
         };
@@ -82,7 +82,7 @@ impl Store {
         checkpoints: &[Checkpoint],
         shared: &Arc<Shared>,
     ) -> Result<GlobalEnd> {
-        match self.file.clone() {
+        match self.file.as_ref().map(|f| f.path.clone()) {
             Some(path) => {
                 let shared = Arc::clone(shared);
                 let checkpoints = checkpoints.to_vec();

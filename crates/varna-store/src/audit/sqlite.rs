@@ -8,17 +8,15 @@
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use rusqlite::types::Type;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row};
+use rusqlite::OptionalExtension;
 
 use super::global::{GlobalWalk, Link};
 use super::walk::{EventRow, Walk};
 use super::{CasesWalked, GlobalEnd, Shared};
 use crate::chain::checkpoint::Checkpoint;
 use crate::error::{Error, Result};
+use crate::in_place::{failed, open_read as open, optional_text, text, time};
 
 /// How often (in rows) a walk reports its progress and looks whether the
 /// other walk found a break.
@@ -157,47 +155,4 @@ pub(super) fn global_chain(
     Ok(walk
         .finish((head.0, &head.1))
         .map_or(GlobalEnd::Whole, GlobalEnd::Broken))
-}
-
-/// A read-only connection to the file, in a read transaction that the
-/// walk's statement opens.
-fn open(path: &Path) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(failed)?;
-    conn.busy_timeout(Duration::from_secs(30)).map_err(failed)?;
-    conn.execute_batch("BEGIN").map_err(failed)?;
-    Ok(conn)
-}
-
-fn text<'r>(r: &'r Row<'_>, i: usize) -> Result<&'r str> {
-    optional_text(r, i)?
-        .ok_or_else(|| Error::Corrupt(format!("an event has no value in column {i}")))
-}
-
-fn optional_text<'r>(r: &'r Row<'_>, i: usize) -> Result<Option<&'r str>> {
-    r.get_ref(i).map_err(failed)?.as_str_or_null().map_err(|e| {
-        failed(rusqlite::Error::FromSqlConversionFailure(
-            i,
-            Type::Text,
-            Box::new(e),
-        ))
-    })
-}
-
-fn time(r: &Row<'_>, i: usize) -> Result<DateTime<Utc>> {
-    let text = text(r, i)?;
-    // As sqlx writes them (RFC 3339), through chrono's quicker parser first.
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .or_else(|_| text.parse())
-        .map_err(|_| Error::Corrupt(format!("an event's time is not a time: {text:?}")))
-}
-
-fn failed(e: rusqlite::Error) -> Error {
-    Error::Database(sea_orm::DbErr::Custom(format!(
-        "reading the events from the SQLite file: {e}"
-    )))
 }

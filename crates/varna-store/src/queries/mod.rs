@@ -214,24 +214,82 @@ pub struct StoredEvent {
 
 impl StoredEvent {
     pub(crate) fn from_row(m: event::Model) -> Result<StoredEvent> {
-        let kind = serde_json::from_str(&m.payload).map_err(|e| {
-            Error::Corrupt(format!("event {} of case {}: {e}", m.sequence, m.case_id))
-        })?;
-        let role = Role::from_recorded(&m.actor_role).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let event::Model {
+            case_id,
+            sequence,
+            global_seq,
+            actor_id,
+            actor_role,
+            occurred_at,
+            recorded_at,
+            payload,
+            hash,
+            prev_hash,
+            ..
+        } = m;
+        let event = LogEvent {
+            case_id,
+            sequence,
+            actor_id,
+            actor_role,
+            occurred_at,
+            payload,
+        }
+        .event()?;
         Ok(StoredEvent {
-            sequence: u64::try_from(m.sequence).unwrap_or_default(),
-            global_seq: u64::try_from(m.global_seq).unwrap_or_default(),
-            event: Event {
-                actor: EventActor {
-                    id: varna_workflow::ActorId::new(m.actor_id),
-                    role,
-                },
-                occurred_at: m.occurred_at,
-                kind,
+            sequence: u64::try_from(sequence).unwrap_or_default(),
+            global_seq: u64::try_from(global_seq).unwrap_or_default(),
+            event,
+            recorded_at,
+            hash,
+            prev_hash,
+        })
+    }
+}
+
+/// The columns of one row of the log that make its event: what a replay
+/// reads.
+pub(crate) struct LogEvent {
+    pub(crate) case_id: String,
+    pub(crate) sequence: i64,
+    pub(crate) actor_id: String,
+    pub(crate) actor_role: String,
+    pub(crate) occurred_at: DateTime<Utc>,
+    /// The event's JSON as stored.
+    pub(crate) payload: String,
+}
+
+impl From<event::Model> for LogEvent {
+    fn from(m: event::Model) -> LogEvent {
+        LogEvent {
+            case_id: m.case_id,
+            sequence: m.sequence,
+            actor_id: m.actor_id,
+            actor_role: m.actor_role,
+            occurred_at: m.occurred_at,
+            payload: m.payload,
+        }
+    }
+}
+
+impl LogEvent {
+    /// The event, its payload parsed.
+    pub(crate) fn event(self) -> Result<Event> {
+        let kind = serde_json::from_str(&self.payload).map_err(|e| {
+            Error::Corrupt(format!(
+                "event {} of case {}: {e}",
+                self.sequence, self.case_id
+            ))
+        })?;
+        let role =
+            Role::from_recorded(&self.actor_role).map_err(|e| Error::Corrupt(e.to_string()))?;
+        Ok(Event {
+            actor: EventActor {
+                id: varna_workflow::ActorId::new(self.actor_id),
+                role,
             },
-            recorded_at: m.recorded_at,
-            hash: m.hash,
-            prev_hash: m.prev_hash,
+            occurred_at: self.occurred_at,
+            kind,
         })
     }
 }

@@ -1,6 +1,8 @@
 //! `rebuild_projections`: recomputes the `cases`, `case_deadline`,
 //! `journal_entry`, `case_link` and `case_tally` tables from the event log
-//! alone, inside one write transaction (no command runs meanwhile).
+//! alone, inside one write transaction (no command runs meanwhile). A
+//! SQLite file is rebuilt in place ([`sqlite`]), anything else through
+//! the pool.
 //! `check_projections`: the same rebuild, compared row by row with the
 //! tables as they were and then rolled back, so nothing changes.
 
@@ -9,20 +11,22 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QueryResult, StreamTrait, TryIntoModel,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QueryResult, QueryTrait, Statement, StreamTrait, TryIntoModel,
 };
 use sha2::{Digest, Sha256};
 use varna_workflow::{Case, Event, WorkflowDefinition, replay};
 
 use crate::audit::events_in_case_order;
 use crate::backend::begin_write;
-use crate::entities::{case_deadline, case_link, case_tally, cases, event, journal_entry};
+use crate::entities::{case_deadline, case_link, case_tally, cases, journal_entry};
 use crate::error::{Error, Result};
 use crate::projections::{CaseRows, case_row};
-use crate::queries::StoredEvent;
+use crate::queries::LogEvent;
 use crate::tally::{self, TallyDelta};
 use crate::{CaseId, Store};
+
+mod sqlite;
 
 /// What a rebuild did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +52,23 @@ const PROJECTIONS: [(&str, &str, &str); 6] = [
     ),
     ("case_person", "", "case_id, personnummer"),
 ];
+
+/// The statements that empty the tables a rebuild writes.
+fn clearing(backend: DatabaseBackend) -> [Statement; 5] {
+    [
+        case_deadline::Entity::delete_many().build(backend),
+        journal_entry::Entity::delete_many().build(backend),
+        case_link::Entity::delete_many().build(backend),
+        cases::Entity::delete_many().build(backend),
+        case_tally::Entity::delete_many().build(backend),
+    ]
+}
+
+/// After the cases are written: the personnummer rows are kept, not
+/// rebuilt, and their copy of the opening time follows the cases.
+const PERSONS_FOLLOW: &str = "UPDATE case_person SET opened_epoch = \
+     (SELECT c.opened_epoch FROM cases c WHERE c.id = case_person.case_id) \
+     WHERE EXISTS (SELECT 1 FROM cases c WHERE c.id = case_person.case_id)";
 
 /// What `check_projections` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,9 +161,15 @@ impl Store {
         &self,
         progress: impl FnMut(RebuildReport),
     ) -> Result<RebuildReport> {
-        let (txn, _head) = begin_write(&self.db).await?;
-        let report = self.rebuild_in(&txn, progress).await?;
-        txn.commit().await?;
+        let report = match &self.file {
+            Some(file) => self.rebuild_file(file, progress).await?,
+            None => {
+                let (txn, _head) = begin_write(&self.db).await?;
+                let report = self.rebuild_in(&txn, progress).await?;
+                txn.commit().await?;
+                report
+            }
+        };
         self.refresh_statistics().await;
         tracing::info!(
             cases = report.cases,
@@ -293,11 +320,9 @@ impl Store {
         txn: &DatabaseTransaction,
         mut progress: impl FnMut(RebuildReport),
     ) -> Result<RebuildReport> {
-        case_deadline::Entity::delete_many().exec(txn).await?;
-        journal_entry::Entity::delete_many().exec(txn).await?;
-        case_link::Entity::delete_many().exec(txn).await?;
-        cases::Entity::delete_many().exec(txn).await?;
-        case_tally::Entity::delete_many().exec(txn).await?;
+        for statement in clearing(ConnectionTrait::get_database_backend(txn)) {
+            txn.execute_raw(statement).await?;
+        }
         let defs = Arc::new(self.definitions.all_stored(txn).await?);
         let mut report = RebuildReport {
             cases: 0,
@@ -312,7 +337,12 @@ impl Store {
         while let Some(tail) = page.last() {
             let cursor = (tail.case_id.clone(), tail.sequence);
             let (defs, carried) = (Arc::clone(&defs), std::mem::take(&mut replayed));
-            let replaying = tokio::task::spawn_blocking(move || replay_page(page, carried, &defs));
+            let events = std::mem::take(&mut page)
+                .into_iter()
+                .map(LogEvent::from)
+                .collect();
+            let replaying =
+                tokio::task::spawn_blocking(move || replay_page(events, carried, &defs));
             std::mem::take(&mut to_write).write(txn).await?;
             page = events_in_case_order(txn, Some(&cursor)).await?;
             replayed = replaying
@@ -332,14 +362,7 @@ impl Store {
         }
         to_write.write(txn).await?;
         tally::apply(txn, tallies).await?;
-        // The personnummer rows are kept, not rebuilt; their copy of the
-        // opening time follows the cases.
-        txn.execute_unprepared(
-            "UPDATE case_person SET opened_epoch = \
-             (SELECT c.opened_epoch FROM cases c WHERE c.id = case_person.case_id) \
-             WHERE EXISTS (SELECT 1 FROM cases c WHERE c.id = case_person.case_id)",
-        )
-        .await?;
+        txn.execute_unprepared(PERSONS_FOLLOW).await?;
         progress(report);
         Ok(report)
     }
@@ -358,7 +381,7 @@ struct Replayed {
 
 /// Replays the cases `page` completes, after what `before` left open.
 fn replay_page(
-    page: Vec<event::Model>,
+    page: Vec<LogEvent>,
     before: Replayed,
     defs: &HashMap<String, Arc<WorkflowDefinition>>,
 ) -> Result<Replayed> {
@@ -371,16 +394,15 @@ fn replay_page(
     } = before;
     let mut rows = CaseRows::default();
     for row in page {
-        let case_id = row.case_id.clone();
-        let stored = StoredEvent::from_row(row)?;
         match &mut open {
-            Some((id, so_far)) if *id == case_id => so_far.push(stored.event),
+            Some((id, so_far)) if *id == row.case_id => so_far.push(row.event()?),
             _ => {
                 if let Some((id, so_far)) = open.take() {
                     add_case(&mut rows, &id, &so_far, &mut tallies, defs)?;
                     cases += 1;
                 }
-                open = Some((case_id, vec![stored.event]));
+                let case_id = row.case_id.clone();
+                open = Some((case_id, vec![row.event()?]));
             }
         }
         events += 1;
