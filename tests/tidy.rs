@@ -243,6 +243,41 @@ fn every_public_item_has_a_doc_comment() {
     );
 }
 
+/// What marks a citation of a law or regulation: a section sign, a
+/// chapter, a statute's number or the name of one by paragraph.
+const CITATIONS: [&str; 8] = [
+    "§", " kap.", "SOSFS", "HSLF-FS", "SFS 1", "SFS 2", "SoLPuL", "PDL 4",
+];
+
+/// The lines of `text` that cite the law.
+fn citations(text: &str) -> Vec<usize> {
+    production_lines(text)
+        .filter(|(_, l)| CITATIONS.iter().any(|c| l.contains(c)))
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// The law is data: a legal reference lives in the lifecycle files under
+/// `workflows/` (shown to users from there), never in Rust code, not even
+/// in a comment or a GraphQL description, where it would go stale when
+/// the law changes.
+#[test]
+fn no_rust_code_cites_the_law() {
+    let found: Vec<String> = sources()
+        .iter()
+        .flat_map(|(path, text)| {
+            citations(text)
+                .into_iter()
+                .map(move |n| format!("{path}:{n}"))
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "legal references belong in workflows/, not in Rust code:\n{}",
+        found.join("\n")
+    );
+}
+
 /// The checks above catch what they are meant to: each fails on a made-up
 /// file that breaks its rule.
 #[test]
@@ -265,4 +300,13 @@ fn the_checks_catch_a_broken_rule() {
     assert!(module_documented("crates/varna-app/src/lib.rs", "policy"));
     let code = lines[0].split("//").next().unwrap_or_default();
     assert!(code.contains("sea_orm"), "a use of sea_orm is caught");
+    assert_eq!(
+        citations("/// Journal (SOSFS 2011:5 5 kap.).\nfn a() {}\n// SoL 27 kap. 1 §\n"),
+        [1, 3],
+        "a citation is caught, in a comment too"
+    );
+    assert!(
+        citations("/// Lex Sarah (SoL/LSS).\n").is_empty(),
+        "a lagrum code is not one"
+    );
 }

@@ -1,5 +1,6 @@
 //! The access log: who read which case, when, and for what purpose
-//! (SoLPuL 10 §: log access and check the logs systematically).
+//! (the law asks for access to be logged and the logs to be checked
+//! systematically).
 //! Append-only; queried by case and by user.
 //!
 //! Writes go through one [`AccessWriter`] task per store, which commits

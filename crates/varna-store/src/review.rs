@@ -1,4 +1,4 @@
-//! Loggkontroll (SoLPuL 10 §, PDL 4:3: access logs are checked
+//! Loggkontroll (access logs are checked
 //! systematically): the unusual reads of a period — outside working hours
 //! (Swedish time, weekends and public holidays included), many cases in a
 //! short time, cases at units outside the reader's own — and the record

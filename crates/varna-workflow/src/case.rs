@@ -247,7 +247,7 @@ impl EventKind {
     }
 }
 
-/// Whether a documented item is a fact or an assessment (SOSFS 2011:5 5 kap.).
+/// Whether a documented item is a fact or an assessment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {

@@ -205,7 +205,7 @@ impl QueryRoot {
         Ok(CaseView(view))
     }
 
-    /// Auditors: the access log across cases, newest first — who read which case, reads by one user, reads of cases about one person or at some units, in a time range (SoLPuL 10 §, PDL 4:3). The search is itself logged: a row for every case it names. FORBIDDEN to other roles.
+    /// Auditors: the access log across cases, newest first — who read which case, reads by one user, reads of cases about one person or at some units, in a time range. The search is itself logged: a row for every case it names. FORBIDDEN to other roles.
     #[graphql(complexity = "first.unwrap_or(100).clamp(1, 500) as usize")]
     async fn access_log(
         &self,

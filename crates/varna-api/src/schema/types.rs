@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 /// lifecycle an installation adds — those have no `CaseKind`.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum CaseKind {
-    /// Avvikelse: an event that caused or could have caused harm, or a risk of one (SOSFS 2011:9 5 kap.).
+    /// Avvikelse: an event that caused or could have caused harm, or a risk of one.
     Avvikelse,
     /// Lex Sarah: a report of a missförhållande or påtaglig risk for one in SoL/LSS care.
     LexSarah,
@@ -77,7 +77,7 @@ impl Lagrum {
     }
 }
 
-/// Whether a journal entry states a fact or an assessment (SOSFS 2011:5 5 kap.).
+/// Whether a journal entry states a fact or an assessment.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum EntryKind {
     /// A fact.

@@ -1,5 +1,5 @@
 //! `log_review`: the record that the access log was checked (loggkontroll,
-//! SoLPuL 10 §, PDL 4:3): who checked which period, when, how many findings
+//! the systematic check the law asks for): who checked which period, when, how many findings
 //! there were and what was followed up. Append-only.
 
 use sea_orm_migration::prelude::*;

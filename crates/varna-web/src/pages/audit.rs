@@ -1,4 +1,4 @@
-//! The auditor's log review (loggkontroll, SoLPuL 10 §): who read cases
+//! The auditor's log review (loggkontroll): who read cases
 //! about a person, or what a user read, across every case. The search is
 //! sent as a form (POST), so a personnummer never lands in an address or
 //! a server log; the search itself is logged against the cases it names.

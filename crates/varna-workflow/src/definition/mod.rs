@@ -254,14 +254,15 @@ pub struct Label {
     pub en: String,
 }
 
-/// A legal reference as shown to users, e.g. "SOSFS 2011:5 5 kap.".
+/// A legal reference as shown to users, as the lifecycle file writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LegalReference {
     /// Id used by states, transitions and deadlines to cite it.
     pub id: String,
     /// The citation text.
     pub text: String,
-    /// From when the rule applies (legislation changes; SFS 2025:400 replaced SoL 2001:453).
+    /// From when the rule applies (legislation changes, and a lifecycle
+    /// file carries the old rule and the new one side by side).
     pub effective_from: Option<NaiveDate>,
     /// The last day the rule applies, where it has been replaced.
     pub effective_until: Option<NaiveDate>,
@@ -719,7 +720,7 @@ impl Deadline {
     }
 }
 
-/// The attributed, append-only utredning journal (SOSFS 2011:5 5 kap.).
+/// The attributed, append-only utredning journal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalSpec {
     /// Roles that may add entries.
@@ -741,7 +742,7 @@ impl JournalSpec {
 }
 
 /// What an entry on a structured topic carries besides its text: an
-/// action names the cause it addresses, who owns it and by when (PSL 3:2
+/// action names the cause it addresses, who owns it and by when (its
 /// tidsplan); a follow-up names the action it follows up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StructuredTopic {
