@@ -213,29 +213,13 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
-    pub(crate) fn from_row(m: event::Model) -> Result<StoredEvent> {
-        let event::Model {
-            case_id,
-            sequence,
-            global_seq,
-            actor_id,
-            actor_role,
-            occurred_at,
-            recorded_at,
-            payload,
-            hash,
-            prev_hash,
-            ..
-        } = m;
-        let event = LogEvent {
-            case_id,
-            sequence,
-            actor_id,
-            actor_role,
-            occurred_at,
-            payload,
-        }
-        .event()?;
+    pub(crate) fn from_row(mut m: event::Model) -> Result<StoredEvent> {
+        let (sequence, global_seq, recorded_at) = (m.sequence, m.global_seq, m.recorded_at);
+        let (hash, prev_hash) = (
+            std::mem::take(&mut m.hash),
+            std::mem::take(&mut m.prev_hash),
+        );
+        let event = LogEvent::from(m).event()?;
         Ok(StoredEvent {
             sequence: u64::try_from(sequence).unwrap_or_default(),
             global_seq: u64::try_from(global_seq).unwrap_or_default(),

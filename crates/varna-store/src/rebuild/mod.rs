@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QueryResult, QueryTrait, Statement, StreamTrait, TryIntoModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QueryResult, QueryTrait, Statement, StreamTrait,
+    TryIntoModel,
 };
 use sha2::{Digest, Sha256};
 use varna_workflow::{Case, Event, WorkflowDefinition, replay};
@@ -267,43 +268,20 @@ impl Store {
             differing.push("case");
         }
         let (journal, links) = crate::projections::event_rows(&key, 1, &events);
-        let journal: Vec<journal_entry::Model> = journal
-            .into_iter()
-            .map(|r| r.try_into_model())
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| Error::Corrupt(format!("case {key}: {e}")))?;
-        let stored_journal = journal_entry::Entity::find()
-            .filter(journal_entry::Column::CaseId.eq(key.clone()))
-            .order_by_asc(journal_entry::Column::Sequence)
-            .all(&self.db)
-            .await?;
-        if journal != stored_journal {
+        let deadlines = crate::projections::deadline_rows(&key, &case);
+        use case_deadline::Column as D;
+        use case_link::Column as L;
+        use journal_entry::Column as J;
+        if self.differs(&key, journal, J::CaseId, J::Sequence).await? {
             differing.push("journal");
         }
-        let deadlines: Vec<case_deadline::Model> = crate::projections::deadline_rows(&key, &case)
-            .into_iter()
-            .map(|r| r.try_into_model())
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| Error::Corrupt(format!("case {key}: {e}")))?;
-        let stored_deadlines = case_deadline::Entity::find()
-            .filter(case_deadline::Column::CaseId.eq(key.clone()))
-            .order_by_asc(case_deadline::Column::DeadlineId)
-            .all(&self.db)
-            .await?;
-        if deadlines != stored_deadlines {
+        if self
+            .differs(&key, deadlines, D::CaseId, D::DeadlineId)
+            .await?
+        {
             differing.push("deadlines");
         }
-        let links: Vec<case_link::Model> = links
-            .into_iter()
-            .map(|r| r.try_into_model())
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| Error::Corrupt(format!("case {key}: {e}")))?;
-        let stored_links = case_link::Entity::find()
-            .filter(case_link::Column::CaseId.eq(key.clone()))
-            .order_by_asc(case_link::Column::Sequence)
-            .all(&self.db)
-            .await?;
-        if links != stored_links {
+        if self.differs(&key, links, L::CaseId, L::Sequence).await? {
             differing.push("links");
         }
         if !crate::person::check(&self.db, Some(&key)).await?.agrees() {
@@ -315,6 +293,32 @@ impl Store {
         Ok(differing)
     }
 
+    /// Whether a case's stored rows of one table, in `order`, differ from
+    /// `expected`, the rows a rebuild would write.
+    async fn differs<A>(
+        &self,
+        key: &str,
+        expected: Vec<A>,
+        case_id: <A::Entity as EntityTrait>::Column,
+        order: <A::Entity as EntityTrait>::Column,
+    ) -> Result<bool>
+    where
+        A: ActiveModelTrait + TryIntoModel<<A::Entity as EntityTrait>::Model> + Send,
+        <A::Entity as EntityTrait>::Model: PartialEq,
+    {
+        let expected: Vec<<A::Entity as EntityTrait>::Model> = expected
+            .into_iter()
+            .map(TryIntoModel::try_into_model)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Corrupt(format!("case {key}: {e}")))?;
+        let stored = A::Entity::find()
+            .filter(case_id.eq(key))
+            .order_by_asc(order)
+            .all(&self.db)
+            .await?;
+        Ok(stored != expected)
+    }
+
     async fn rebuild_in(
         &self,
         txn: &DatabaseTransaction,
@@ -324,10 +328,6 @@ impl Store {
             txn.execute_raw(statement).await?;
         }
         let defs = Arc::new(self.definitions.all_stored(txn).await?);
-        let mut report = RebuildReport {
-            cases: 0,
-            events: 0,
-        };
         // Each page is replayed on a blocking thread while the rows of the
         // page before are written and the next page is read; the case a
         // page ends in is carried over to the next.
@@ -349,18 +349,17 @@ impl Store {
                 .await
                 .map_err(|e| Error::Corrupt(format!("the replay stopped: {e}")))??;
             to_write = std::mem::take(&mut replayed.rows);
-            report.cases = replayed.cases;
-            report.events = replayed.events;
-            progress(report);
+            progress(RebuildReport {
+                cases: replayed.cases,
+                events: replayed.events,
+            });
         }
-        let Replayed {
-            open, mut tallies, ..
-        } = replayed;
-        if let Some((id, events)) = open {
-            add_case(&mut to_write, &id, &events, &mut tallies, &defs)?;
-            report.cases += 1;
+        let (rows, tallies, report) = Replayed {
+            rows: to_write,
+            ..replayed
         }
-        to_write.write(txn).await?;
+        .finish(&defs)?;
+        rows.write(txn).await?;
         tally::apply(txn, tallies).await?;
         txn.execute_unprepared(PERSONS_FOLLOW).await?;
         progress(report);
@@ -377,6 +376,28 @@ struct Replayed {
     tallies: TallyDelta,
     cases: u64,
     events: u64,
+}
+
+impl Replayed {
+    /// Ends the replay: the rows not yet written plus the last case's,
+    /// the counts, and the totals.
+    fn finish(
+        self,
+        defs: &HashMap<String, Arc<WorkflowDefinition>>,
+    ) -> Result<(CaseRows, TallyDelta, RebuildReport)> {
+        let Replayed {
+            mut rows,
+            open,
+            mut tallies,
+            mut cases,
+            events,
+        } = self;
+        if let Some((id, so_far)) = open {
+            add_case(&mut rows, &id, &so_far, &mut tallies, defs)?;
+            cases += 1;
+        }
+        Ok((rows, tallies, RebuildReport { cases, events }))
+    }
 }
 
 /// Replays the cases `page` completes, after what `before` left open.

@@ -14,7 +14,7 @@ use rusqlite::Connection;
 use sea_orm::{DatabaseBackend, EntityName};
 use varna_workflow::WorkflowDefinition;
 
-use super::{PERSONS_FOLLOW, RebuildReport, Replayed, add_case, clearing, replay_page};
+use super::{PERSONS_FOLLOW, RebuildReport, Replayed, clearing, replay_page};
 use crate::Store;
 use crate::entities::{case_deadline, case_link, cases, journal_entry};
 use crate::error::{Error, Result};
@@ -218,19 +218,8 @@ fn replay_all(
             break;
         }
     }
-    let Replayed {
-        open,
-        mut tallies,
-        mut cases,
-        events,
-        ..
-    } = so_far;
-    let mut rows = crate::projections::CaseRows::default();
-    if let Some((id, events)) = open {
-        add_case(&mut rows, &id, &events, &mut tallies, defs)?;
-        cases += 1;
-    }
-    Ok((rows.in_place()?, tallies, RebuildReport { cases, events }))
+    let (rows, tallies, report) = so_far.finish(defs)?;
+    Ok((rows.in_place()?, tallies, report))
 }
 
 /// One row of the log, the columns a replay reads.
