@@ -33,6 +33,7 @@ use crate::error::{Error, Result};
 
 mod global;
 mod passes;
+mod postgres;
 mod sqlite;
 mod walk;
 use global::GlobalWalk;

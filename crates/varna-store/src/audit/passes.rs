@@ -1,7 +1,8 @@
 //! Passes 1 and 2 of `verify_audit`, on whichever backend: a SQLite file is
-//! read in place on blocking threads ([`super::sqlite`]); PostgreSQL (and a
-//! SQLite database in memory) through the pool, page by page by keyset, the
-//! next page read while this one is checked.
+//! read in place on blocking threads ([`super::sqlite`]), PostgreSQL as
+//! the text of one `COPY` per pass ([`super::postgres`]), a SQLite
+//! database in memory through the pool, page by page by keyset, the next
+//! page read while this one is checked.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -10,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Qu
 
 use super::global::{GlobalWalk, Link};
 use super::walk::{EventRow, Walk, events_in_case_order};
-use super::{CasesWalked, GlobalEnd, PAGE, Shared, sqlite};
+use super::{CasesWalked, GlobalEnd, PAGE, Shared, postgres, sqlite};
 use crate::Store;
 use crate::chain::checkpoint::Checkpoint;
 use crate::entities::{audit_head, event};
@@ -23,6 +24,9 @@ impl Store {
     pub(super) async fn case_chains(&self, shared: &Arc<Shared>) -> Result<CasesWalked> {
         let walked = match self.file.as_ref().map(|f| f.path.clone()) {
             Some(path) => self.case_chains_in_parts(path, shared).await,
+            None if self.backend() == crate::Backend::Postgres => {
+                postgres::case_chains(self.db.get_postgres_connection_pool(), shared).await
+            }
             None => self.case_chains_paged(shared).await,
         };
         if let Ok(CasesWalked {
@@ -87,6 +91,10 @@ impl Store {
                 let shared = Arc::clone(shared);
                 let checkpoints = checkpoints.to_vec();
                 blocking(move || sqlite::global_chain(&path, &checkpoints, &shared)).await
+            }
+            None if self.backend() == crate::Backend::Postgres => {
+                postgres::global_chain(self.db.get_postgres_connection_pool(), checkpoints, shared)
+                    .await
             }
             None => self.global_chain_paged(checkpoints, shared).await,
         }

@@ -32,6 +32,7 @@ on_both_backends!(
     an_idempotent_retry_returns_the_first_result,
     verify_detects_a_changed_payload,
     verify_counts_every_case_and_reports_the_first_break_in_case_order,
+    verify_stops_at_a_break_while_the_log_is_still_being_read,
     verify_holds_a_payload_to_its_exact_text,
     verify_detects_a_deleted_event,
     verify_detects_a_deleted_case,
@@ -667,6 +668,42 @@ async fn verify_counts_every_case_and_reports_the_first_break_in_case_order(h: H
     assert_eq!(broken_case().await, ids[2], "{}", h.backend);
     h.exec(&change(&ids[0])).await;
     assert_eq!(broken_case().await, ids[0], "{}", h.backend);
+}
+
+/// A break found while most of the log is still to be read ends the walk
+/// there: the answer is the break, not an error from the read cut short,
+/// and the store goes on working. (The log here is three cases and then
+/// 30,000 events of made-up cases, sorting after them, that no chain
+/// covers.)
+async fn verify_stops_at_a_break_while_the_log_is_still_being_read(h: Harness) {
+    let mut cases = three_cases(&h).await;
+    cases.sort_by_key(ToString::to_string);
+    let first = cases[0].to_string();
+    h.exec(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000) \
+         INSERT INTO event (case_id, sequence, global_seq, event_type, event_version, payload, \
+         actor_id, actor_role, occurred_at, recorded_at, prev_hash, hash, global_hash) \
+         SELECT 'zz-' || n.i, 1, e.global_seq + 1000 + n.i, e.event_type, e.event_version, \
+         e.payload, e.actor_id, e.actor_role, e.occurred_at, e.recorded_at, e.prev_hash, \
+         e.hash, e.global_hash FROM n, event e WHERE e.global_seq = 1",
+    )
+    .await;
+    h.exec(&format!(
+        "UPDATE event SET payload = REPLACE(payload, 'Dokumenterat', 'Ändrat') \
+         WHERE case_id = '{first}' AND sequence = 3"
+    ))
+    .await;
+    for _ in 0..2 {
+        let problem = first_break(&h.store).await;
+        assert_eq!(problem.kind, BreakKind::ContentChanged, "{}", h.backend);
+        assert_eq!(
+            problem.case_id.as_deref(),
+            Some(first.as_str()),
+            "{}",
+            h.backend
+        );
+    }
+    assert!(h.store.case(&cases[0]).await.expect("reads").is_some());
 }
 
 async fn verify_detects_a_changed_payload(h: Harness) {
