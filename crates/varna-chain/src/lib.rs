@@ -120,14 +120,10 @@ pub fn payload_digest(salt: &str, payload_text: &str) -> String {
 /// when `quoted`; the digest is a plain ASCII string, the payload JSON).
 fn envelope(content: &EventContent<'_>, key: &[u8], body: &[u8], quoted: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(128 + body.len());
-    let text = |out: &mut Vec<u8>, key: &str, value: &str| {
-        out.extend_from_slice(key.as_bytes());
-        serde_json::to_writer(&mut *out, value).expect("writing to a Vec cannot fail");
-    };
-    text(&mut out, "{\"actor_id\":", content.actor_id);
-    text(&mut out, ",\"actor_role\":", content.actor_role);
-    text(&mut out, ",\"case_id\":", content.case_id);
-    text(&mut out, ",\"event_type\":", content.event_type);
+    write_text(&mut out, "{\"actor_id\":", content.actor_id);
+    write_text(&mut out, ",\"actor_role\":", content.actor_role);
+    write_text(&mut out, ",\"case_id\":", content.case_id);
+    write_text(&mut out, ",\"event_type\":", content.event_type);
     out.extend_from_slice(b",\"event_version\":");
     out.extend_from_slice(itoa::Buffer::new().format(content.event_version).as_bytes());
     out.extend_from_slice(b",\"occurred_at\":\"");
@@ -148,6 +144,13 @@ fn envelope(content: &EventContent<'_>, key: &[u8], body: &[u8], quoted: bool) -
     out.extend_from_slice(itoa::Buffer::new().format(content.sequence).as_bytes());
     out.push(b'}');
     out
+}
+
+/// `key` (the JSON text before a value) and `value` as a JSON string,
+/// escaped as serde_json escapes it.
+fn write_text(out: &mut Vec<u8>, key: &str, value: &str) {
+    out.extend_from_slice(key.as_bytes());
+    serde_json::to_writer(&mut *out, value).expect("writing to a Vec cannot fail");
 }
 
 /// [`timestamp_text`]'s characters, written without a format string.
@@ -247,15 +250,19 @@ pub struct AccessContent<'a> {
 /// the canonical form a JSON object of the six keys in byte order, as for
 /// events: `{"actor_id","actor_role","at","case_id","chain_seq","purpose"}`.
 pub fn access_hash(prev_hash: &str, read: &AccessContent<'_>) -> String {
-    let value = serde_json::json!({
-        "actor_id": read.actor_id,
-        "actor_role": read.actor_role,
-        "at": timestamp_text(read.at),
-        "case_id": read.case_id,
-        "chain_seq": read.chain_seq,
-        "purpose": read.purpose,
-    });
-    event_hash(prev_hash, canonical_json(&value).as_bytes())
+    // The canonical object written out directly, its keys in byte order.
+    let mut out = Vec::with_capacity(256);
+    write_text(&mut out, "{\"actor_id\":", read.actor_id);
+    write_text(&mut out, ",\"actor_role\":", read.actor_role);
+    out.extend_from_slice(b",\"at\":\"");
+    write_timestamp(&mut out, read.at);
+    out.push(b'"');
+    write_text(&mut out, ",\"case_id\":", read.case_id);
+    out.extend_from_slice(b",\"chain_seq\":");
+    out.extend_from_slice(itoa::Buffer::new().format(read.chain_seq).as_bytes());
+    write_text(&mut out, ",\"purpose\":", read.purpose);
+    out.push(b'}');
+    event_hash(prev_hash, &out)
 }
 
 /// One change to the organisation (a unit or verksamhetsområde added,
@@ -523,6 +530,46 @@ mod tests {
             ),
             "another payload gives another hash"
         );
+    }
+
+    #[test]
+    fn an_access_hash_covers_the_canonical_object_of_the_read() {
+        // The canonical form as the generic canonical writer makes it.
+        let oracle = |prev: &str, read: &AccessContent<'_>| {
+            let value = serde_json::json!({
+                "actor_id": read.actor_id,
+                "actor_role": read.actor_role,
+                "at": timestamp_text(read.at),
+                "case_id": read.case_id,
+                "chain_seq": read.chain_seq,
+                "purpose": read.purpose,
+            });
+            event_hash(prev, canonical_json(&value).as_bytes())
+        };
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 2, 9, 0, 7)
+            .single()
+            .expect("valid")
+            + chrono::Duration::microseconds(123_456);
+        for (actor, purpose, seq) in [
+            ("anna.berg", "granskning", 1),
+            ("\"quoted\" \\ back", "line\nbreak\ttab\u{1}", i64::MAX),
+            ("åäö 漢字 😀", "", -7),
+        ] {
+            let read = AccessContent {
+                chain_seq: seq,
+                actor_id: actor,
+                actor_role: "sas",
+                case_id: "0190a0b1-0000-7000-8000-000000000001",
+                purpose,
+                at,
+            };
+            assert_eq!(
+                access_hash(GENESIS, &read),
+                oracle(GENESIS, &read),
+                "{actor}"
+            );
+        }
     }
 
     #[test]

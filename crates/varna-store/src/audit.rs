@@ -11,6 +11,9 @@
 //!    show here), and every case row has events and every case with events
 //!    has a case row.
 //!
+//! The access log's own chain is walked beside passes 1 and 2 and its
+//! break reported after theirs; then the organisation's chain.
+//!
 //! The hashes use no key, so someone with write access can delete the
 //! newest events and move the head back, or edit an event and recompute
 //! every hash after it; the three passes then agree. Signed checkpoints
@@ -26,16 +29,18 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::Store;
+use crate::chain::GENESIS;
 use crate::chain::checkpoint::Checkpoint;
-use crate::chain::{self, GENESIS};
 use crate::entities::{access_head, access_log, audit_head, cases, event};
 use crate::error::{Error, Result};
 
+mod access_walk;
 mod global;
 mod passes;
 mod postgres;
 mod sqlite;
 mod walk;
+use access_walk::{AccessRow, AccessWalk};
 use global::GlobalWalk;
 use walk::Walk;
 pub(crate) use walk::events_in_case_order;
@@ -265,17 +270,21 @@ impl Store {
         };
 
         // Passes 1 and 2 run side by side, each on its own connection: the
-        // cases' chains in case order, the global chain in its own order.
+        // cases' chains in case order, the global chain in its own order;
+        // beside them the access log's chain, reported after them.
         let shared = Arc::new(Shared::default());
+        let mut signed: Vec<&Checkpoint> = checkpoints.iter().filter(|c| c.size > 0).collect();
+        signed.sort_by_key(|c| c.size);
         let walks = async {
             tokio::join!(
                 self.case_chains(&shared),
-                self.global_chain(checkpoints, &shared)
+                self.global_chain(checkpoints, &shared),
+                self.verify_access_chain(&signed)
             )
         };
         tokio::pin!(walks);
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
-        let (cases_walked, global_walked) = loop {
+        let (cases_walked, global_walked, access_walked) = loop {
             tokio::select! {
                 done = &mut walks => break done,
                 _ = tick.tick() => {
@@ -352,9 +361,7 @@ impl Store {
             ));
             return Ok(report);
         }
-        let mut signed: Vec<&Checkpoint> = checkpoints.iter().filter(|c| c.size > 0).collect();
-        signed.sort_by_key(|c| c.size);
-        if let Some(problem) = self.verify_access_chain(&signed).await? {
+        if let Some(problem) = access_walked? {
             report.problem = Some(problem);
             return Ok(report);
         }
@@ -377,36 +384,29 @@ impl Store {
         Ok(report)
     }
 
-    /// The access log's own chain: `chain_seq` runs 1, 2, 3, … without
-    /// gaps, each row links to the one before and recomputes, the chain
-    /// ends at `access_head`, and the log holds at least the reads every
-    /// checkpoint counted, with the head it signed.
+    /// The access log's own chain (`audit/access_walk.rs`): a SQLite file
+    /// read in place, anything else page by page through the pool.
     async fn verify_access_chain(&self, checkpoints: &[&Checkpoint]) -> Result<Option<Break>> {
+        let walk = AccessWalk::new(
+            checkpoints
+                .iter()
+                .filter_map(|c| c.access.clone())
+                .collect(),
+        );
+        match self.file.as_ref().map(|f| f.path.clone()) {
+            Some(path) => passes::blocking(move || sqlite::access_chain(&path, walk)).await,
+            None => self.access_chain_paged(walk).await,
+        }
+    }
+
+    async fn access_chain_paged(&self, mut walk: AccessWalk) -> Result<Option<Break>> {
         let head = access_head::Entity::find_by_id(1)
             .one(&self.db)
             .await?
             .ok_or_else(|| Error::Corrupt("the access chain's head row is missing".into()))?;
-        let broken = |seq: i64, expected: String, found: String| {
-            Some(brk(
-                BreakKind::AccessLogBroken,
-                None,
-                None,
-                Some(seq),
-                expected,
-                found,
-            ))
-        };
-        let mut signed: Vec<(u64, &str)> = checkpoints
-            .iter()
-            .filter_map(|c| c.access.as_ref().map(|(n, h)| (*n, h.as_str())))
-            .filter(|(n, _)| *n > 0)
-            .collect();
-        signed.sort_unstable();
-        let mut pending = signed.into_iter().peekable();
-        let (mut seq, mut prev) = (0i64, GENESIS.to_owned());
         loop {
             let rows = access_log::Entity::find()
-                .filter(access_log::Column::ChainSeq.gt(seq))
+                .filter(access_log::Column::ChainSeq.gt(walk.seq()))
                 .order_by_asc(access_log::Column::ChainSeq)
                 .limit(PAGE)
                 .all(&self.db)
@@ -414,59 +414,23 @@ impl Store {
             if rows.is_empty() {
                 break;
             }
-            for r in rows {
-                let at = r.chain_seq.unwrap_or_default();
-                if at != seq + 1 {
-                    return Ok(broken(
-                        seq + 1,
-                        format!("read {} of the access chain", seq + 1),
-                        format!("read {at}: reads {} to {} are missing", seq + 1, at - 1),
-                    ));
+            for r in &rows {
+                let row = AccessRow {
+                    chain_seq: r.chain_seq.unwrap_or_default(),
+                    actor_id: &r.actor_id,
+                    actor_role: &r.actor_role,
+                    case_id: &r.case_id,
+                    purpose: &r.purpose,
+                    at: r.at,
+                    prev_hash: r.prev_hash.as_deref(),
+                    hash: r.hash.as_deref(),
+                };
+                if let Some(problem) = walk.check(&row) {
+                    return Ok(Some(problem));
                 }
-                let hash = chain::access_hash(
-                    &prev,
-                    &chain::AccessContent {
-                        chain_seq: at,
-                        actor_id: &r.actor_id,
-                        actor_role: &r.actor_role,
-                        case_id: &r.case_id,
-                        purpose: &r.purpose,
-                        at: r.at,
-                    },
-                );
-                if r.prev_hash.as_deref() != Some(prev.as_str())
-                    || r.hash.as_deref() != Some(hash.as_str())
-                {
-                    return Ok(broken(at, hash, r.hash.unwrap_or_default()));
-                }
-                while let Some((_, signed)) = pending.next_if(|(n, _)| *n == at.unsigned_abs()) {
-                    if signed != hash {
-                        return Ok(broken(
-                            at,
-                            format!("{signed} (signed checkpoint)"),
-                            format!("{hash}: the access log was rewritten up to read {at}"),
-                        ));
-                    }
-                }
-                seq = at;
-                prev = hash;
             }
         }
-        if head.seq != seq || head.hash != prev {
-            return Ok(broken(
-                head.seq,
-                format!("{} reads ending in {}", head.seq, head.hash),
-                format!("{seq} reads ending in {prev}"),
-            ));
-        }
-        if let Some((n, _)) = pending.next() {
-            return Ok(broken(
-                i64::try_from(n).unwrap_or(i64::MAX),
-                format!("at least {n} reads (signed checkpoint)"),
-                format!("{seq} reads: reads {} to {n} were deleted", seq + 1),
-            ));
-        }
-        Ok(None)
+        Ok(walk.finish((head.seq, &head.hash)))
     }
 }
 

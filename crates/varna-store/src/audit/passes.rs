@@ -204,7 +204,7 @@ impl Store {
 }
 
 /// `work` on a blocking thread, started now.
-fn blocking<T: Send + 'static>(
+pub(super) fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> impl Future<Output = Result<T>> {
     let task = tokio::task::spawn_blocking(work);

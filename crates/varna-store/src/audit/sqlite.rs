@@ -11,6 +11,8 @@ use std::sync::atomic::Ordering;
 
 use rusqlite::OptionalExtension;
 
+use super::Break;
+use super::access_walk::{AccessRow, AccessWalk};
 use super::global::{GlobalWalk, Link};
 use super::walk::{EventRow, Walk};
 use super::{CasesWalked, GlobalEnd, Shared};
@@ -155,4 +157,42 @@ pub(super) fn global_chain(
     Ok(walk
         .finish((head.0, &head.1))
         .map_or(GlobalEnd::Whole, GlobalEnd::Broken))
+}
+
+/// The access log's chain in the file at `path`, and the head it should
+/// end at, in one read transaction.
+pub(super) fn access_chain(path: &Path, mut walk: AccessWalk) -> Result<Option<Break>> {
+    let conn = open(path)?;
+    {
+        let mut statement = conn
+            .prepare(
+                "SELECT chain_seq, actor_id, actor_role, case_id, purpose, at, prev_hash, hash \
+                 FROM access_log WHERE chain_seq > 0 ORDER BY chain_seq",
+            )
+            .map_err(failed)?;
+        let mut rows = statement.query([]).map_err(failed)?;
+        while let Some(r) = rows.next().map_err(failed)? {
+            let row = AccessRow {
+                chain_seq: r.get(0).map_err(failed)?,
+                actor_id: text(r, 1)?,
+                actor_role: text(r, 2)?,
+                case_id: text(r, 3)?,
+                purpose: text(r, 4)?,
+                at: time(r, 5)?,
+                prev_hash: optional_text(r, 6)?,
+                hash: optional_text(r, 7)?,
+            };
+            if let Some(problem) = walk.check(&row) {
+                return Ok(Some(problem));
+            }
+        }
+    }
+    let head: (i64, String) = conn
+        .query_row("SELECT seq, hash FROM access_head WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()
+        .map_err(failed)?
+        .ok_or_else(|| Error::Corrupt("the access chain's head row is missing".into()))?;
+    Ok(walk.finish((head.0, &head.1)))
 }

@@ -52,6 +52,7 @@ on_both_backends!(
     lists_filter_and_paginate_without_gaps,
     a_page_of_whole_cases_carries_its_count,
     the_access_log_is_queryable_by_case_and_user,
+    verify_walks_the_access_log_s_chain,
     two_stores_extend_one_access_chain,
     concurrent_reads_are_all_logged_in_shared_commits,
     expired_idempotency_keys_and_revocations_are_removed,
@@ -1573,6 +1574,43 @@ async fn lists_filter_and_paginate_without_gaps(h: Harness) {
             "{plan:#?}"
         );
     }
+}
+
+/// Verification walks the access log's own chain (in place on a SQLite
+/// file, page by page on PostgreSQL): a changed read and a deleted newest
+/// read are each caught, at the read where the chain breaks.
+async fn verify_walks_the_access_log_s_chain(h: Harness) {
+    let case = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    for minutes in 1..=3 {
+        h.store
+            .record_access(NewAccess {
+                actor_id: "auditor-1".into(),
+                role: Role::Auditor,
+                case_id: case.clone(),
+                purpose: "audit".into(),
+                at: t0() + Duration::minutes(minutes),
+            })
+            .await
+            .expect("records");
+    }
+    assert_intact(&h.store).await;
+    h.exec("UPDATE access_log SET purpose = 'nyfikenhet' WHERE chain_seq = 2")
+        .await;
+    let problem = first_break(&h.store).await;
+    assert_eq!(problem.kind, BreakKind::AccessLogBroken, "{}", h.backend);
+    assert_eq!(problem.global_seq, Some(2), "{}", h.backend);
+    h.exec("UPDATE access_log SET purpose = 'audit' WHERE chain_seq = 2")
+        .await;
+    assert_intact(&h.store).await;
+    h.exec("DELETE FROM access_log WHERE chain_seq = 3").await;
+    let problem = first_break(&h.store).await;
+    assert_eq!(problem.kind, BreakKind::AccessLogBroken, "{}", h.backend);
+    assert_eq!(problem.global_seq, Some(3), "{}", h.backend);
+    assert!(
+        problem.found.starts_with("2 reads"),
+        "{}: {problem}",
+        h.backend
+    );
 }
 
 async fn the_access_log_is_queryable_by_case_and_user(h: Harness) {
