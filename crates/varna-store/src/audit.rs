@@ -273,13 +273,11 @@ impl Store {
         // cases' chains in case order, the global chain in its own order;
         // beside them the access log's chain, reported after them.
         let shared = Arc::new(Shared::default());
-        let mut signed: Vec<&Checkpoint> = checkpoints.iter().filter(|c| c.size > 0).collect();
-        signed.sort_by_key(|c| c.size);
         let walks = async {
             tokio::join!(
                 self.case_chains(&shared),
                 self.global_chain(checkpoints, &shared),
-                self.verify_access_chain(&signed)
+                self.verify_access_chain(checkpoints)
             )
         };
         tokio::pin!(walks);
@@ -384,17 +382,24 @@ impl Store {
         Ok(report)
     }
 
-    /// The access log's own chain (`audit/access_walk.rs`): a SQLite file
-    /// read in place, anything else page by page through the pool.
-    async fn verify_access_chain(&self, checkpoints: &[&Checkpoint]) -> Result<Option<Break>> {
+    /// The access log's own chain (`audit/access_walk.rs`), against the
+    /// access heads of the checkpoints that signed any events: a SQLite
+    /// file read in place, PostgreSQL through `COPY`, each with its head
+    /// in the same snapshot; a SQLite database in memory page by page
+    /// through the pool.
+    async fn verify_access_chain(&self, checkpoints: &[Checkpoint]) -> Result<Option<Break>> {
         let walk = AccessWalk::new(
             checkpoints
                 .iter()
+                .filter(|c| c.size > 0)
                 .filter_map(|c| c.access.clone())
                 .collect(),
         );
         match self.file.as_ref().map(|f| f.path.clone()) {
             Some(path) => passes::blocking(move || sqlite::access_chain(&path, walk)).await,
+            None if self.backend() == crate::Backend::Postgres => {
+                postgres::access_chain(self.db.get_postgres_connection_pool(), walk).await
+            }
             None => self.access_chain_paged(walk).await,
         }
     }

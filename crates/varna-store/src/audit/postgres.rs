@@ -1,4 +1,5 @@
-//! The walks of a PostgreSQL database, each one `COPY (SELECT …) TO
+//! The walks of a PostgreSQL database (both chains of the event log and
+//! the access log's chain), each one `COPY (SELECT …) TO
 //! STDOUT` in a read-only repeatable-read transaction of its own. Through
 //! pages of ORM rows every value of every row was decoded into a model of
 //! owned strings; here PostgreSQL sends each row as one line of text, read
@@ -17,9 +18,10 @@ use sea_orm::DbErr;
 use sea_orm::sqlx::postgres::{PgConnection, PgPool};
 use tokio::sync::{mpsc, oneshot};
 
+use super::access_walk::{AccessRow, AccessWalk};
 use super::global::{GlobalWalk, Link};
 use super::walk::{EventRow, Walk};
-use super::{CasesWalked, GlobalEnd, Shared};
+use super::{Break, CasesWalked, GlobalEnd, Shared};
 use crate::chain::checkpoint::Checkpoint;
 use crate::error::{Error, Result};
 
@@ -52,7 +54,8 @@ pub(super) async fn case_chains(pool: &PgPool, shared: &Arc<Shared>) -> Result<C
         // A break found before the last row cut the copy short; the
         // connection is closed rather than given back to the pool.
         (Ok(walked), _) if walked.problem.is_some() => Ok(walked),
-        (Err(e), _) | (_, Err(e)) => Err(e),
+        // A failed read ends the checking thread too: its error comes first.
+        (_, Err(e)) | (Err(e), _) => Err(e),
         (Ok(walked), Ok(finished)) => {
             if finished {
                 end(&mut conn).await?;
@@ -73,7 +76,6 @@ pub(super) async fn global_chain(
     let mut conn = snapshot(pool).await?;
     let (rows, batches) = mpsc::channel(AHEAD);
     let (head_sender, head) = oneshot::channel();
-    let mut head_sender = Some(head_sender);
     let checking = {
         let shared = Arc::clone(shared);
         let checkpoints = checkpoints.to_vec();
@@ -81,36 +83,50 @@ pub(super) async fn global_chain(
     };
     let copy = "COPY (SELECT global_seq, hash, global_hash, case_id, sequence FROM event \
                 ORDER BY global_seq) TO STDOUT";
-    let read = match send_rows(&mut conn, copy, rows).await {
-        Ok(true) => {
-            let head: std::result::Result<Option<(i64, String)>, _> = sea_orm::sqlx::query_as(
-                "SELECT global_seq, global_hash FROM audit_head WHERE id = 1",
-            )
-            .fetch_optional(&mut *conn)
-            .await;
-            head.map_err(database).map(|found| {
-                // The checking thread may have stopped already (a break).
-                if let Some(sender) = head_sender.take() {
-                    let _ = sender.send(found);
-                }
-                true
-            })
-        }
-        other => other,
-    };
-    // Without a head sent, the checking thread ends on its being dropped.
-    drop(head_sender);
+    let head_query = "SELECT global_seq, global_hash FROM audit_head WHERE id = 1";
+    let read = send_rows_then_head(&mut conn, copy, rows, head_query, head_sender).await;
     let ended = checking
         .await
         .map_err(|e| Error::Corrupt(format!("verifying stopped: {e}")))?;
     match (ended, read) {
         (Ok(ended @ (GlobalEnd::Broken(_) | GlobalEnd::Stopped)), _) => Ok(ended),
-        (Err(e), _) | (_, Err(e)) => Err(e),
+        // A failed read ends the checking thread too: its error comes first.
+        (_, Err(e)) | (Err(e), _) => Err(e),
         (Ok(ended), Ok(finished)) => {
             if finished {
                 end(&mut conn).await?;
             }
             Ok(ended)
+        }
+    }
+}
+
+/// The access log's chain in `chain_seq` order, and the head it should
+/// end at, read in the same snapshot.
+pub(super) async fn access_chain(pool: &PgPool, walk: AccessWalk) -> Result<Option<Break>> {
+    let mut conn = snapshot(pool).await?;
+    let (rows, batches) = mpsc::channel(AHEAD);
+    let (head_sender, head) = oneshot::channel();
+    let checking = tokio::task::spawn_blocking(move || check_reads(batches, head, walk));
+    let copy = format!(
+        "COPY (SELECT chain_seq, actor_id, actor_role, case_id, purpose, {}, prev_hash, hash \
+         FROM access_log WHERE chain_seq > 0 ORDER BY chain_seq) TO STDOUT",
+        epoch_micros("\"at\""),
+    );
+    let head_query = "SELECT seq, hash FROM access_head WHERE id = 1";
+    let read = send_rows_then_head(&mut conn, &copy, rows, head_query, head_sender).await;
+    let ended = checking
+        .await
+        .map_err(|e| Error::Corrupt(format!("verifying stopped: {e}")))?;
+    match (ended, read) {
+        (Ok(Some(problem)), _) => Ok(Some(problem)),
+        // A failed read ends the checking thread too: its error comes first.
+        (_, Err(e)) | (Err(e), _) => Err(e),
+        (Ok(None), Ok(finished)) => {
+            if finished {
+                end(&mut conn).await?;
+            }
+            Ok(None)
         }
     }
 }
@@ -172,6 +188,29 @@ async fn send_rows(
     // The checking thread may have stopped on the last batch; the copy
     // is finished either way.
     let _ = rows.send(batch).await;
+    Ok(true)
+}
+
+/// [`send_rows`], then (when every row went) the head the chain should
+/// end at, `(seq, hash)` by `head_query`, to `head_sender` in the same
+/// snapshot. Whether the copy finished, as `send_rows` says; without a
+/// head sent, the checking thread ends on the sender's being dropped.
+async fn send_rows_then_head(
+    conn: &mut PgConnection,
+    copy: &str,
+    rows: mpsc::Sender<Vec<Bytes>>,
+    head_query: &'static str,
+    head_sender: oneshot::Sender<Option<(i64, String)>>,
+) -> Result<bool> {
+    if !send_rows(conn, copy, rows).await? {
+        return Ok(false);
+    }
+    let head: Option<(i64, String)> = sea_orm::sqlx::query_as(head_query)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(database)?;
+    // The checking thread may have stopped already (a break).
+    let _ = head_sender.send(head);
     Ok(true)
 }
 
@@ -245,23 +284,54 @@ fn check_links(
         .map_or(GlobalEnd::Whole, GlobalEnd::Broken))
 }
 
+/// Checks the access log's rows as they come, then where its chain ends.
+fn check_reads(
+    mut batches: mpsc::Receiver<Vec<Bytes>>,
+    head: oneshot::Receiver<Option<(i64, String)>>,
+    mut walk: AccessWalk,
+) -> Result<Option<Break>> {
+    while let Some(batch) = batches.blocking_recv() {
+        for line in &batch {
+            let f = fields::<8>(line)?;
+            let row = AccessRow {
+                chain_seq: int(&f[0])?,
+                actor_id: text(&f[1])?,
+                actor_role: text(&f[2])?,
+                case_id: text(&f[3])?,
+                purpose: text(&f[4])?,
+                at: micros(&f[5])?,
+                prev_hash: f[6].as_deref(),
+                hash: f[7].as_deref(),
+            };
+            if let Some(problem) = walk.check(&row) {
+                return Ok(Some(problem));
+            }
+        }
+    }
+    let (seq, hash) = head
+        .blocking_recv()
+        .map_err(|_| Error::Corrupt("reading the access chain's head stopped".into()))?
+        .ok_or_else(|| Error::Corrupt("the access chain's head row is missing".into()))?;
+    Ok(walk.finish((seq, &hash)))
+}
+
 /// The `N` fields of one line of `COPY … TO STDOUT` text: `None` for
 /// SQL NULL, each value with its backslash escapes undone.
 fn fields<const N: usize>(line: &[u8]) -> Result<[Option<Cow<'_, str>>; N]> {
     let line = std::str::from_utf8(line)
-        .map_err(|_| Error::Corrupt("a row of the event log is not UTF-8".into()))?;
+        .map_err(|_| Error::Corrupt("a row of the log is not UTF-8".into()))?;
     let line = line.strip_suffix('\n').unwrap_or(line);
     let mut out = [const { None }; N];
     let mut parts = line.split('\t');
     for field in &mut out {
         let part = parts.next().ok_or_else(|| {
-            Error::Corrupt(format!("a row of the event log has fewer than {N} columns"))
+            Error::Corrupt(format!("a row of the log has fewer than {N} columns"))
         })?;
         *field = (part != "\\N").then(|| unescape(part));
     }
     if parts.next().is_some() {
         return Err(Error::Corrupt(format!(
-            "a row of the event log has more than {N} columns"
+            "a row of the log has more than {N} columns"
         )));
     }
     Ok(out)
@@ -299,23 +369,23 @@ fn unescape(field: &str) -> Cow<'_, str> {
 fn text<'a>(field: &'a Option<Cow<'_, str>>) -> Result<&'a str> {
     field
         .as_deref()
-        .ok_or_else(|| Error::Corrupt("a column of the event log that may not be empty is".into()))
+        .ok_or_else(|| Error::Corrupt("a column of the log that may not be empty is".into()))
 }
 
 fn int<T: std::str::FromStr>(field: &Option<Cow<'_, str>>) -> Result<T> {
     text(field)?
         .parse()
-        .map_err(|_| Error::Corrupt("a number in the event log does not read as one".into()))
+        .map_err(|_| Error::Corrupt("a number in the log does not read as one".into()))
 }
 
 /// A time sent as microseconds since 1970.
 fn micros(field: &Option<Cow<'_, str>>) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_micros(int(field)?)
-        .ok_or_else(|| Error::Corrupt("a time in the event log is out of range".into()))
+        .ok_or_else(|| Error::Corrupt("a time in the log is out of range".into()))
 }
 
 fn database(e: sea_orm::sqlx::Error) -> Error {
-    Error::Database(DbErr::Custom(format!("reading the event log: {e}")))
+    Error::Database(DbErr::Custom(format!("reading the log: {e}")))
 }
 
 #[cfg(test)]

@@ -1611,6 +1611,35 @@ async fn verify_walks_the_access_log_s_chain(h: Harness) {
         "{}: {problem}",
         h.backend
     );
+    // 30,000 made-up reads after the gap: the walk ends at the gap while
+    // the log is still being read, and the store goes on logging reads.
+    h.exec(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000) \
+         INSERT INTO access_log (actor_id, actor_role, case_id, purpose, at, chain_seq, \
+         prev_hash, hash) SELECT a.actor_id, a.actor_role, a.case_id, a.purpose, a.at, \
+         1000 + n.i, a.prev_hash, a.hash FROM n, access_log a WHERE a.chain_seq = 1",
+    )
+    .await;
+    for _ in 0..2 {
+        let problem = first_break(&h.store).await;
+        assert_eq!(problem.kind, BreakKind::AccessLogBroken, "{}", h.backend);
+        assert_eq!(problem.global_seq, Some(3), "{}", h.backend);
+        assert!(
+            problem.found.contains("reads 3 to 1000 are missing"),
+            "{}: {problem}",
+            h.backend
+        );
+    }
+    h.store
+        .record_access(NewAccess {
+            actor_id: "auditor-1".into(),
+            role: Role::Auditor,
+            case_id: case.clone(),
+            purpose: "audit".into(),
+            at: t0() + Duration::minutes(4),
+        })
+        .await
+        .expect("records after the walk");
 }
 
 async fn the_access_log_is_queryable_by_case_and_user(h: Harness) {
