@@ -157,10 +157,10 @@ pub(crate) async fn audit_checkpoint(
     Ok(ExitCode::SUCCESS)
 }
 
-/// SQLite's page cache for a rebuild or a check, which rewrite every
-/// projection table in one transaction: with the default two MiB the
-/// changed pages spill into the WAL before the commit and are searched
-/// there again.
+/// SQLite's page cache for a rebuild, which rewrites every projection
+/// table in one transaction: with the default two MiB the changed pages
+/// spill into the WAL before the commit and are searched there again. (A
+/// check writes nothing to a SQLite file: it reads it in place.)
 const REBUILD_CACHE_MIB: u32 = 256;
 
 /// `config` with the rebuild's page cache.
@@ -191,7 +191,7 @@ pub(crate) async fn projections_rebuild(config: &StoreConfig) -> anyhow::Result<
 
 /// `varna projections check`.
 pub(crate) async fn projections_check(config: &StoreConfig) -> anyhow::Result<ExitCode> {
-    let store = Store::connect(&rebuilding(config)).await?;
+    let store = Store::connect(config).await?;
     let mut ticker = Ticker::new();
     let check = store
         .check_projections(|r| {

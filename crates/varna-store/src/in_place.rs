@@ -95,6 +95,18 @@ pub(crate) struct Rows {
     rows: Vec<Vec<Sql>>,
 }
 
+impl Rows {
+    /// Each row's values.
+    pub(crate) fn values(&self) -> &[Vec<Sql>] {
+        &self.rows
+    }
+
+    /// Each row's values, to be put in another order.
+    pub(crate) fn values_mut(&mut self) -> &mut [Vec<Sql>] {
+        &mut self.rows
+    }
+}
+
 /// `models` as rows to insert. Every column must be set.
 pub(crate) fn rows<A>(models: Vec<A>) -> Result<Rows>
 where
@@ -102,13 +114,11 @@ where
 {
     let table = A::Entity::default().table_name();
     let columns: Vec<_> = <A::Entity as EntityTrait>::Column::iter().collect();
-    let names: Vec<String> = columns
-        .iter()
-        .map(|c| format!("\"{}\"", sea_orm::IdenStatic::as_str(c)))
-        .collect();
+    let names = self::columns::<A::Entity>();
+    let quoted: Vec<String> = names.iter().map(|c| format!("\"{c}\"")).collect();
     let sql = format!(
         "INSERT INTO \"{table}\" ({}) VALUES ({})",
-        names.join(", "),
+        quoted.join(", "),
         vec!["?"; names.len()].join(", ")
     );
     let mut rows = Vec::with_capacity(models.len());
@@ -128,6 +138,13 @@ where
         rows.push(row);
     }
     Ok(Rows { sql, rows })
+}
+
+/// The columns of `E`'s table, in the order of its rows' values.
+pub(crate) fn columns<E: EntityTrait>() -> Vec<&'static str> {
+    E::Column::iter()
+        .map(|c| sea_orm::IdenStatic::as_str(&c))
+        .collect()
 }
 
 /// Inserts `rows`, each through one prepared statement.

@@ -60,6 +60,24 @@ pub(crate) struct TallyKey {
 /// How many cases to add (or, negative, take away) per key.
 pub(crate) type TallyDelta = BTreeMap<TallyKey, i64>;
 
+/// The counts of `delta` that are not zero, as rows of `case_tally`.
+pub(crate) fn rows(delta: TallyDelta) -> Vec<case_tally::ActiveModel> {
+    delta
+        .into_iter()
+        .filter(|(_, n)| *n != 0)
+        .map(|(k, n)| case_tally::ActiveModel {
+            year: Set(k.year),
+            month: Set(k.month),
+            unit_id: Set(k.unit_id),
+            kind: Set(k.kind),
+            lagrum: Set(k.lagrum),
+            dimension: Set(k.dimension),
+            value: Set(k.value),
+            n: Set(n),
+        })
+        .collect()
+}
+
 fn text<'a>(case: &'a Case, field: &str) -> Option<&'a str> {
     case.fields.get(field).and_then(Value::as_text)
 }
@@ -162,21 +180,7 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, delta: TallyDelta) -> Resul
 
 /// Stages `delta`'s upserts (nothing for counts that cancel out).
 pub(crate) fn stage(writes: &mut Writes, delta: TallyDelta) {
-    let rows: Vec<case_tally::ActiveModel> = delta
-        .into_iter()
-        .filter(|(_, n)| *n != 0)
-        .map(|(k, n)| case_tally::ActiveModel {
-            year: Set(k.year),
-            month: Set(k.month),
-            unit_id: Set(k.unit_id),
-            kind: Set(k.kind),
-            lagrum: Set(k.lagrum),
-            dimension: Set(k.dimension),
-            value: Set(k.value),
-            n: Set(n),
-        })
-        .collect();
-    let mut rows = rows.into_iter().peekable();
+    let mut rows = rows(delta).into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(500).collect();
         writes.push(

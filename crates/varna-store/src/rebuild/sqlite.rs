@@ -29,55 +29,69 @@ const PAGE: usize = 10_000;
 /// Pages read ahead of the replay.
 const PAGES_AHEAD: usize = 2;
 
-type Definitions = HashMap<String, Arc<WorkflowDefinition>>;
+pub(super) type Definitions = HashMap<String, Arc<WorkflowDefinition>>;
 
 impl Store {
     /// Rebuilds the projections of the SQLite file `file` in place.
     pub(super) async fn rebuild_file(
         &self,
         file: &File,
-        mut progress: impl FnMut(RebuildReport),
+        progress: impl FnMut(RebuildReport),
     ) -> Result<RebuildReport> {
         let opening = file.clone();
         let conn = blocking(move || in_place::open_write(&opening)).await?;
         // Read while the write transaction is held: no definition can be
         // added before the rebuild has read the log.
         let defs = Arc::new(self.definitions.all_stored(&self.db).await?);
-        let (reports, mut reported) = tokio::sync::mpsc::unbounded_channel();
-        let rebuilding = blocking(move || {
-            rebuild(&conn, &defs, &|report| {
-                let _ = reports.send(report);
-            })?;
-            conn.execute_batch("COMMIT").map_err(failed)?;
-            Ok(())
-        });
-        tokio::pin!(rebuilding);
-        let mut last = RebuildReport {
-            cases: 0,
-            events: 0,
-        };
-        loop {
-            tokio::select! {
-                done = &mut rebuilding => {
-                    done?;
-                    break;
-                }
-                Some(report) = reported.recv() => {
-                    last = report;
-                    progress(report);
-                }
-            }
-        }
-        while let Ok(report) = reported.try_recv() {
-            last = report;
-            progress(report);
-        }
-        Ok(last)
+        let ((), report) = reporting(
+            move |report| {
+                rebuild(&conn, &defs, report)?;
+                conn.execute_batch("COMMIT").map_err(failed)
+            },
+            progress,
+        )
+        .await?;
+        Ok(report)
     }
 }
 
+/// Runs `work` on a blocking thread, passing the counts it reports on to
+/// `progress` as they come: its answer and the last counts.
+pub(super) async fn reporting<T: Send + 'static>(
+    work: impl FnOnce(&dyn Fn(RebuildReport)) -> Result<T> + Send + 'static,
+    mut progress: impl FnMut(RebuildReport),
+) -> Result<(T, RebuildReport)> {
+    let (reports, mut reported) = tokio::sync::mpsc::unbounded_channel();
+    let working = blocking(move || {
+        work(&|report| {
+            let _ = reports.send(report);
+        })
+    });
+    tokio::pin!(working);
+    let mut last = RebuildReport {
+        cases: 0,
+        events: 0,
+    };
+    let answer = loop {
+        tokio::select! {
+            done = &mut working => break done?,
+            Some(report) = reported.recv() => {
+                last = report;
+                progress(report);
+            }
+        }
+    };
+    while let Ok(report) = reported.try_recv() {
+        last = report;
+        progress(report);
+    }
+    Ok((answer, last))
+}
+
 /// Runs `f` on a blocking thread.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+pub(super) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| Error::Corrupt(format!("the rebuild stopped: {e}")))?
@@ -98,6 +112,35 @@ fn rebuild(
     for statement in clearing(DatabaseBackend::Sqlite) {
         in_place::execute(conn, &statement)?;
     }
+    let tallies = replay_log(conn, defs, |(tables, done)| {
+        for rows in &tables {
+            in_place::insert(conn, rows)?;
+        }
+        report(done);
+        Ok(())
+    })?;
+    let mut writes = Writes::new(DatabaseBackend::Sqlite);
+    tally::stage(&mut writes, tallies);
+    for statement in writes.into_statements() {
+        in_place::execute(conn, &statement)?;
+    }
+    for (_, sql) in &indexes {
+        conn.execute_batch(sql).map_err(failed)?;
+    }
+    conn.execute_batch(PERSONS_FOLLOW).map_err(failed)?;
+    Ok(())
+}
+
+/// Reads the log of `conn` in case order and replays it on a thread of
+/// its own, a page at a time: `sink` takes the rows of the cases each
+/// page completes (and the counts so far), in case order, while the
+/// next pages are read and replayed; the last call has the last case's.
+/// Returns the tallies of every case.
+pub(super) fn replay_log(
+    conn: &Connection,
+    defs: &Arc<Definitions>,
+    mut sink: impl FnMut(([Rows; 4], RebuildReport)) -> Result<()>,
+) -> Result<TallyDelta> {
     let (pages, to_replay) = mpsc::sync_channel::<Vec<LogEvent>>(PAGES_AHEAD);
     let (replayed, to_write) = mpsc::channel::<([Rows; 4], RebuildReport)>();
     let replayer = {
@@ -106,13 +149,6 @@ fn rebuild(
             .name("varna-replay".into())
             .spawn(move || replay_all(&to_replay, &replayed, &defs))
             .map_err(|e| Error::Corrupt(format!("the replay could not start: {e}")))?
-    };
-    let write = |(tables, done): ([Rows; 4], RebuildReport)| -> Result<()> {
-        for rows in &tables {
-            in_place::insert(conn, rows)?;
-        }
-        report(done);
-        Ok(())
     };
     {
         let mut statement = conn
@@ -129,7 +165,7 @@ fn rebuild(
                 continue;
             }
             // Hand the page over; while the replay is still busy with the
-            // pages before, write the rows it has finished.
+            // pages before, sink the rows it has finished.
             let mut next = std::mem::take(&mut page);
             loop {
                 match pages.try_send(next) {
@@ -139,13 +175,13 @@ fn rebuild(
                     Err(mpsc::TrySendError::Disconnected(_)) => break 'reading,
                 }
                 match to_write.recv() {
-                    Ok(done) => write(done)?,
+                    Ok(done) => sink(done)?,
                     Err(_) => break 'reading,
                 }
             }
             page.reserve(PAGE);
             while let Ok(done) = to_write.try_recv() {
-                write(done)?;
+                sink(done)?;
             }
         }
         if !page.is_empty() {
@@ -154,22 +190,13 @@ fn rebuild(
     }
     drop(pages);
     for done in to_write.iter() {
-        write(done)?;
+        sink(done)?;
     }
     let (rows, tallies, done) = replayer
         .join()
         .map_err(|_| Error::Corrupt("the replay stopped".into()))??;
-    write((rows, done))?;
-    let mut writes = Writes::new(DatabaseBackend::Sqlite);
-    tally::stage(&mut writes, tallies);
-    for statement in writes.into_statements() {
-        in_place::execute(conn, &statement)?;
-    }
-    for (_, sql) in &indexes {
-        conn.execute_batch(sql).map_err(failed)?;
-    }
-    conn.execute_batch(PERSONS_FOLLOW).map_err(failed)?;
-    Ok(())
+    sink((rows, done))?;
+    Ok(tallies)
 }
 
 /// The indexes of the tables whose rows are written a case at a time,

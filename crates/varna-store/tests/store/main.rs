@@ -44,6 +44,7 @@ on_both_backends!(
     related_cases_are_linked_on_both_sides,
     a_duplicate_is_closed_on_both_sides_and_rebuilds_the_same,
     rebuild_gives_identical_projections,
+    the_check_finds_rows_of_cases_the_log_lacks,
     a_rebuild_across_pages_replays_each_case_whole,
     escalation_opens_a_linked_case_atomically,
     filing_for_an_unknown_unit_writes_nothing,
@@ -1036,6 +1037,89 @@ async fn rebuild_gives_identical_projections(h: Harness) {
     assert!(!before[1].is_empty() && !before[2].is_empty() && !before[3].is_empty());
     let check = h.store.check_projections(|_| {}).await.expect("checks");
     assert_eq!(check.differing, vec![], "{}", h.backend);
+}
+
+/// The whole-store check also reads the rows of no case the log holds
+/// (before the first case, between cases, after the last) and the
+/// personnummer rows' copy of the opening time; it changes nothing, and
+/// once the rows are taken out again it agrees.
+async fn the_check_finds_rows_of_cases_the_log_lacks(h: Harness) {
+    let ids = three_cases(&h).await;
+    let pnr = Personnummer::parse("19121212-1212", t0().date_naive()).expect("valid");
+    h.store
+        .file_case(
+            "lex-maria",
+            varna_workflow::FileCase {
+                lagrum: Lagrum::Hsl,
+                unit: UnitId::new(LINDEN),
+                fields: fields(&[
+                    ("what_happened", text("Fel dos")),
+                    ("occurred_on", text("2026-03-01")),
+                    ("affected_gender", text("kvinna")),
+                ]),
+            },
+            Some(&pnr),
+            &actor(Role::UnitManager, LINDEN),
+            at(0),
+        )
+        .await
+        .expect("files");
+    let agrees = |check: &varna_store::ProjectionCheck| check.differing.is_empty();
+    assert!(agrees(
+        &h.store.check_projections(|_| {}).await.expect("checks")
+    ));
+    let mut sorted: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    sorted.sort();
+    // Between the first and second case id: the first id with a suffix.
+    let between = format!("{}-x", sorted[0]);
+    for (case_id, table) in [
+        ("0", "journal_entry"),
+        (between.as_str(), "case_link"),
+        ("zzzz", "journal_entry"),
+    ] {
+        let row = if table == "case_link" {
+            format!(
+                "INSERT INTO case_link (case_id, other_case_id, link_kind, link_end, sequence) \
+                 VALUES ('{case_id}', '{}', 'related', 'from', 1)",
+                sorted[1]
+            )
+        } else {
+            format!(
+                "INSERT INTO journal_entry (case_id, sequence, topic, entry_kind, documented_on, \
+                 source, author_name, author_title, text, recorded_by, recorded_at) \
+                 SELECT '{case_id}', sequence, topic, entry_kind, documented_on, source, \
+                 author_name, author_title, text, recorded_by, recorded_at FROM journal_entry \
+                 WHERE case_id = '{}'",
+                sorted[0]
+            )
+        };
+        h.exec(&row).await;
+        let check = h.store.check_projections(|_| {}).await.expect("checks");
+        let found: Vec<(&str, bool)> = check
+            .differing
+            .iter()
+            .map(|d| (d.table.as_str(), d.stored_rows > d.rebuilt_rows))
+            .collect();
+        assert_eq!(found, [(table, true)], "{case_id}: {}", h.backend);
+        h.exec(&format!("DELETE FROM {table} WHERE case_id = '{case_id}'"))
+            .await;
+        let check = h.store.check_projections(|_| {}).await.expect("checks");
+        assert!(
+            agrees(&check),
+            "{case_id}: {:?} {}",
+            check.differing,
+            h.backend
+        );
+    }
+    h.exec("UPDATE case_person SET opened_epoch = opened_epoch + 1")
+        .await;
+    let check = h.store.check_projections(|_| {}).await.expect("checks");
+    let found: Vec<&str> = check.differing.iter().map(|d| d.table.as_str()).collect();
+    assert_eq!(found, ["case_person"], "{}", h.backend);
+    h.store.rebuild_projections(|_| {}).await.expect("rebuilds");
+    assert!(agrees(
+        &h.store.check_projections(|_| {}).await.expect("checks")
+    ));
 }
 
 async fn escalation_opens_a_linked_case_atomically(h: Harness) {
