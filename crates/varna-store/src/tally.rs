@@ -12,7 +12,8 @@
 //! organisation-wide rows (`unit_id` empty) that the whole-organisation
 //! report reads instead of one row per unit.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
@@ -57,14 +58,18 @@ pub(crate) struct TallyKey {
     value: String,
 }
 
-/// How many cases to add (or, negative, take away) per key.
-pub(crate) type TallyDelta = BTreeMap<TallyKey, i64>;
+/// How many cases to add (or, negative, take away) per key. (A rebuild
+/// adds every case's facts to one: found by hash, not by a search that
+/// compares the keys' strings at every level.)
+pub(crate) type TallyDelta = HashMap<TallyKey, i64>;
 
-/// The counts of `delta` that are not zero, as rows of `case_tally`.
+/// The counts of `delta` that are not zero, as rows of `case_tally`, in
+/// key order (every writer upserts the same keys in the same order).
 pub(crate) fn rows(delta: TallyDelta) -> Vec<case_tally::ActiveModel> {
-    delta
+    let mut counts: Vec<(TallyKey, i64)> = delta.into_iter().filter(|(_, n)| *n != 0).collect();
+    counts.sort_unstable();
+    counts
         .into_iter()
-        .filter(|(_, n)| *n != 0)
         .map(|(k, n)| case_tally::ActiveModel {
             year: Set(k.year),
             month: Set(k.month),
@@ -162,10 +167,18 @@ pub(crate) fn case_facts(case: &Case, def: &WorkflowDefinition) -> Vec<TallyKey>
 /// Adds `sign` (1 or -1) for each fact to `delta`, dropping keys that net to 0.
 pub(crate) fn add(delta: &mut TallyDelta, facts: Vec<TallyKey>, sign: i64) {
     for fact in facts {
-        let n = delta.entry(fact.clone()).or_insert(0);
-        *n += sign;
-        if *n == 0 {
-            delta.remove(&fact);
+        match delta.entry(fact) {
+            Entry::Occupied(mut n) => {
+                *n.get_mut() += sign;
+                if *n.get() == 0 {
+                    n.remove();
+                }
+            }
+            Entry::Vacant(n) => {
+                if sign != 0 {
+                    n.insert(sign);
+                }
+            }
         }
     }
 }

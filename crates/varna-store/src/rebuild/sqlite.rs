@@ -1,14 +1,14 @@
 //! The rebuild of a SQLite file, in place. One connection holds the write
 //! transaction, reads the log in case order (only the columns a replay
 //! needs) and inserts the rebuilt rows, each through a prepared statement;
-//! a second thread replays the cases of each page of events meanwhile and
-//! makes their rows ready to bind. Through the pool the same work copied
+//! meanwhile a thread per core replays pages of whole cases and makes
+//! their rows ready to bind, put back in the log's order to be written. Through the pool the same work copied
 //! every value of every row across sqlx's worker thread both ways, and the
 //! statements were built as text a thousand rows at a time.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 use sea_orm::{DatabaseBackend, EntityName};
@@ -23,7 +23,8 @@ use crate::queries::LogEvent;
 use crate::tally::{self, TallyDelta};
 use crate::writes::Writes;
 
-/// Events handed to the replay at a time.
+/// Events handed to a replay at a time (at least; a page ends where a
+/// case does).
 const PAGE: usize = 10_000;
 
 /// Pages read ahead of the replay.
@@ -131,25 +132,33 @@ fn rebuild(
     Ok(())
 }
 
-/// Reads the log of `conn` in case order and replays it on a thread of
-/// its own, a page at a time: `sink` takes the rows of the cases each
-/// page completes (and the counts so far), in case order, while the
-/// next pages are read and replayed; the last call has the last case's.
-/// Returns the tallies of every case.
+/// Reads the log of `conn` in case order and replays it on as many
+/// threads as there are cores, a page of whole cases each: `sink` takes
+/// the rows of each page (and the counts so far), in case order, while
+/// the next pages are read and replayed. Returns the tallies of every
+/// case.
 pub(super) fn replay_log(
     conn: &Connection,
     defs: &Arc<Definitions>,
     mut sink: impl FnMut(([Rows; 4], RebuildReport)) -> Result<()>,
 ) -> Result<TallyDelta> {
-    let (pages, to_replay) = mpsc::sync_channel::<Vec<LogEvent>>(PAGES_AHEAD);
-    let (replayed, to_write) = mpsc::channel::<([Rows; 4], RebuildReport)>();
-    let replayer = {
-        let defs = Arc::clone(defs);
-        std::thread::Builder::new()
-            .name("varna-replay".into())
-            .spawn(move || replay_all(&to_replay, &replayed, &defs))
-            .map_err(|e| Error::Corrupt(format!("the replay could not start: {e}")))?
-    };
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let (pages, to_replay) = mpsc::sync_channel::<(usize, Vec<LogEvent>)>(PAGES_AHEAD);
+    let to_replay = Arc::new(Mutex::new(to_replay));
+    let (replayed, to_sink) = mpsc::channel::<Result<Page>>();
+    let mut replayers = Vec::with_capacity(workers);
+    for n in 0..workers {
+        let (to_replay, replayed, defs) =
+            (Arc::clone(&to_replay), replayed.clone(), Arc::clone(defs));
+        let replayer = std::thread::Builder::new()
+            .name(format!("varna-replay-{n}"))
+            .spawn(move || replay_pages(&to_replay, &replayed, &defs))
+            .map_err(|e| Error::Corrupt(format!("the replay could not start: {e}")))?;
+        replayers.push(replayer);
+    }
+    drop(replayed);
+    let mut in_order = InOrder::default();
+    let mut take = |page: Result<Page>| in_order.take(page?, &mut sink);
     {
         let mut statement = conn
             .prepare(
@@ -158,45 +167,86 @@ pub(super) fn replay_log(
             )
             .map_err(failed)?;
         let mut rows = statement.raw_query();
-        let mut page = Vec::with_capacity(PAGE);
+        let mut page: Vec<LogEvent> = Vec::with_capacity(PAGE);
+        let mut sent = 0;
         'reading: while let Some(r) = rows.next().map_err(failed)? {
-            page.push(event_row(r)?);
-            if page.len() < PAGE {
-                continue;
-            }
-            // Hand the page over; while the replay is still busy with the
-            // pages before, sink the rows it has finished.
-            let mut next = std::mem::take(&mut page);
-            loop {
-                match pages.try_send(next) {
-                    Ok(()) => break,
-                    Err(mpsc::TrySendError::Full(back)) => next = back,
-                    // The replay stopped; its error is below.
-                    Err(mpsc::TrySendError::Disconnected(_)) => break 'reading,
+            let event = event_row(r)?;
+            // A page ends where a case does, once it is full.
+            if page.len() >= PAGE && page.last().is_some_and(|e| e.case_id != event.case_id) {
+                // Hand the page over; while the replay is still busy with
+                // the pages before, sink the rows it has finished.
+                let mut next = (sent, std::mem::replace(&mut page, Vec::with_capacity(PAGE)));
+                loop {
+                    match pages.try_send(next) {
+                        Ok(()) => break,
+                        Err(mpsc::TrySendError::Full(back)) => next = back,
+                        // The replay stopped; its error is below.
+                        Err(mpsc::TrySendError::Disconnected(_)) => break 'reading,
+                    }
+                    match to_sink.recv() {
+                        Ok(done) => take(done)?,
+                        Err(_) => break 'reading,
+                    }
                 }
-                match to_write.recv() {
-                    Ok(done) => sink(done)?,
-                    Err(_) => break 'reading,
+                sent += 1;
+                while let Ok(done) = to_sink.try_recv() {
+                    take(done)?;
                 }
             }
-            page.reserve(PAGE);
-            while let Ok(done) = to_write.try_recv() {
-                sink(done)?;
-            }
+            page.push(event);
         }
         if !page.is_empty() {
-            let _ = pages.send(page);
+            let _ = pages.send((sent, page));
         }
     }
     drop(pages);
-    for done in to_write.iter() {
-        sink(done)?;
+    for done in to_sink.iter() {
+        take(done)?;
     }
-    let (rows, tallies, done) = replayer
-        .join()
-        .map_err(|_| Error::Corrupt("the replay stopped".into()))??;
-    sink((rows, done))?;
+    let mut tallies = TallyDelta::new();
+    for replayer in replayers {
+        let counted = replayer
+            .join()
+            .map_err(|_| Error::Corrupt("the replay stopped".into()))??;
+        for (key, n) in counted {
+            tally::add(&mut tallies, vec![key], n);
+        }
+    }
+    if !in_order.waiting.is_empty() {
+        return Err(Error::Corrupt("the replay left a page out".into()));
+    }
     Ok(tallies)
+}
+
+/// One page replayed: its place in the log, its rows, its counts.
+type Page = (usize, [Rows; 4], RebuildReport);
+
+/// Pages put back in the log's order as they come from the replays.
+#[derive(Default)]
+struct InOrder {
+    next: usize,
+    waiting: std::collections::BTreeMap<usize, ([Rows; 4], RebuildReport)>,
+    so_far: (u64, u64),
+}
+
+impl InOrder {
+    /// Takes a replayed page; sinks it, and the pages after it that
+    /// waited, once the pages before it are sunk.
+    fn take(
+        &mut self,
+        (n, rows, counts): Page,
+        sink: &mut impl FnMut(([Rows; 4], RebuildReport)) -> Result<()>,
+    ) -> Result<()> {
+        self.waiting.insert(n, (rows, counts));
+        while let Some((rows, counts)) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            self.so_far.0 += counts.cases;
+            self.so_far.1 += counts.events;
+            let (cases, events) = self.so_far;
+            sink((rows, RebuildReport { cases, events }))?;
+        }
+        Ok(())
+    }
 }
 
 /// The indexes of the tables whose rows are written a case at a time,
@@ -224,29 +274,38 @@ fn secondary_indexes(conn: &Connection) -> Result<Vec<(String, String)>> {
     rows.collect::<rusqlite::Result<_>>().map_err(failed)
 }
 
-/// The replay's thread: every page of events to rows, each page's rows
-/// sent back to be written; at the end the last case's rows and the
-/// counts.
-fn replay_all(
-    pages: &mpsc::Receiver<Vec<LogEvent>>,
-    replayed: &mpsc::Sender<([Rows; 4], RebuildReport)>,
+/// A replay's thread: each page of whole cases it takes to rows, sent
+/// back with the page's place and counts; a failure is sent too, so the
+/// reader stops. The tallies of the cases it replayed.
+fn replay_pages(
+    pages: &Mutex<mpsc::Receiver<(usize, Vec<LogEvent>)>>,
+    replayed: &mpsc::Sender<Result<Page>>,
     defs: &Definitions,
-) -> Result<([Rows; 4], TallyDelta, RebuildReport)> {
-    let mut so_far = Replayed::default();
-    for page in pages {
-        so_far = replay_page(page, so_far, defs)?;
-        let done = RebuildReport {
-            cases: so_far.cases,
-            events: so_far.events,
+) -> Result<TallyDelta> {
+    let mut tallies = TallyDelta::new();
+    loop {
+        let Ok((n, page)) = pages.lock().expect("never poisoned").recv() else {
+            return Ok(tallies);
         };
-        let rows = std::mem::take(&mut so_far.rows).in_place()?;
-        if replayed.send((rows, done)).is_err() {
-            // The writer stopped; its error is the one reported.
-            break;
+        let page = replay_page(
+            page,
+            Replayed {
+                tallies: std::mem::take(&mut tallies),
+                ..Replayed::default()
+            },
+            defs,
+        )
+        .and_then(|so_far| so_far.finish(defs))
+        .and_then(|(rows, counted, counts)| {
+            tallies = counted;
+            Ok((n, rows.in_place()?, counts))
+        });
+        let failed = page.is_err();
+        // The reader stopped (its error is the one reported) or will stop.
+        if replayed.send(page).is_err() || failed {
+            return Ok(tallies);
         }
     }
-    let (rows, tallies, report) = so_far.finish(defs)?;
-    Ok((rows.in_place()?, tallies, report))
 }
 
 /// One row of the log, the columns a replay reads.
