@@ -90,6 +90,7 @@ pub(crate) fn execute(conn: &Connection, statement: &Statement) -> Result<()> {
 
 /// Rows for one table, each as the values of every column in order, ready
 /// to be bound: made on one thread, inserted on another.
+#[derive(Default)]
 pub(crate) struct Rows {
     sql: String,
     rows: Vec<Vec<Sql>>,
@@ -104,6 +105,11 @@ impl Rows {
     /// Each row's values, to be put in another order.
     pub(crate) fn values_mut(&mut self) -> &mut [Vec<Sql>] {
         &mut self.rows
+    }
+
+    /// Each row's values, taken.
+    pub(crate) fn into_values(self) -> Vec<Vec<Sql>> {
+        self.rows
     }
 }
 

@@ -118,7 +118,7 @@ fn compare(
 }
 
 /// Where the column `name` is in `columns`.
-fn column(columns: &[&str], name: &str) -> Result<usize> {
+pub(super) fn column(columns: &[&str], name: &str) -> Result<usize> {
     columns
         .iter()
         .position(|c| *c == name)
@@ -128,18 +128,13 @@ fn column(columns: &[&str], name: &str) -> Result<usize> {
 /// One projection table's stored rows, read a range of case ids at a time
 /// in its order, against the rows a rebuild makes.
 struct Table<'c> {
-    name: &'static str,
     columns: Vec<&'static str>,
-    /// The columns the rows are ordered by.
-    key: Vec<usize>,
+    counted: Counted,
     /// Rows of every case: no range.
     all: Statement<'c>,
     /// Rows of the cases up to `?1`, after `?1` up to `?2`, after `?1`
     /// (for a table read by case id).
     ranges: Option<[Statement<'c>; 3]>,
-    stored: u64,
-    rebuilt: u64,
-    differs: bool,
 }
 
 impl<'c> Table<'c> {
@@ -152,10 +147,7 @@ impl<'c> Table<'c> {
         range: Option<&str>,
     ) -> Result<Table<'c>> {
         let columns = in_place::columns::<E>();
-        let key = order
-            .split(", ")
-            .map(|c| column(&columns, c))
-            .collect::<Result<_>>()?;
+        let counted = Counted::new(name, &columns, order)?;
         let list: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
         let select = |bounds: &str| {
             let mut conditions: Vec<&str> = Vec::new();
@@ -178,8 +170,7 @@ impl<'c> Table<'c> {
             conn.prepare(&sql).map_err(failed)
         };
         Ok(Table {
-            name,
-            key,
+            counted,
             all: select("")?,
             ranges: match range {
                 Some(_) => Some([
@@ -190,9 +181,6 @@ impl<'c> Table<'c> {
                 None => None,
             },
             columns,
-            stored: 0,
-            rebuilt: 0,
-            differs: false,
         })
     }
 
@@ -204,14 +192,7 @@ impl<'c> Table<'c> {
         bounds: (Option<&str>, Option<&str>),
         expected: &mut [Vec<Sql>],
     ) -> Result<()> {
-        let key = &self.key;
-        expected.sort_by(|a, b| {
-            key.iter()
-                .map(|&i| order(&a[i], &b[i]))
-                .find(|o| o.is_ne())
-                .unwrap_or(Ordering::Equal)
-        });
-        self.rebuilt += expected.len() as u64;
+        self.counted.expect(expected);
         let mut rows = match (bounds, &mut self.ranges) {
             ((None, None), _) => self.all.query([]),
             ((None, Some(to)), Some([first, _, _])) => first.query(params![to]),
@@ -220,36 +201,117 @@ impl<'c> Table<'c> {
             (_, None) => {
                 return Err(Error::Corrupt(format!(
                     "{}: the projection check reads it only whole",
-                    self.name
+                    self.counted.name
                 )));
             }
         }
         .map_err(failed)?;
+        // Stored in the same order (SQLite compares text by its bytes).
         let mut want = expected.iter();
         while let Some(row) = rows.next().map_err(failed)? {
-            self.stored += 1;
-            if self.differs {
-                continue;
-            }
-            let Some(wanted) = want.next() else {
-                self.differs = true;
-                continue;
-            };
-            for (i, value) in wanted.iter().enumerate() {
-                if !same(row.get_ref(i).map_err(failed)?, value) {
-                    self.differs = true;
-                    break;
-                }
-            }
+            let wanted = want.next();
+            let found = (0..self.columns.len()).map(|i| row.get_ref(i).map_err(failed));
+            self.counted.one(found, wanted)?;
         }
-        if want.next().is_some() {
+        self.counted.rest(want);
+        Ok(())
+    }
+
+    fn difference(self) -> Option<TableDifference> {
+        self.counted.difference()
+    }
+}
+
+/// What the comparison of one table found so far: its rows as stored and
+/// as a rebuild makes them, and whether any differs.
+pub(super) struct Counted {
+    pub(super) name: &'static str,
+    /// The columns the rows are ordered by.
+    key: Vec<usize>,
+    stored: u64,
+    rebuilt: u64,
+    differs: bool,
+}
+
+impl Counted {
+    /// The table `name` of `columns`, its rows ordered by `order`.
+    pub(super) fn new(name: &'static str, columns: &[&str], order: &str) -> Result<Counted> {
+        let key = order
+            .split(", ")
+            .map(|c| column(columns, c))
+            .collect::<Result<_>>()?;
+        Ok(Counted {
+            name,
+            key,
+            stored: 0,
+            rebuilt: 0,
+            differs: false,
+        })
+    }
+
+    /// Puts rows in the table's order, text by its bytes.
+    fn sort(&self, rows: &mut [Vec<Sql>]) {
+        let key = &self.key;
+        rows.sort_by(|a, b| {
+            key.iter()
+                .map(|&i| order(&a[i], &b[i]))
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        });
+    }
+
+    /// Takes the rows a rebuild makes of some cases, put in order.
+    fn expect(&mut self, rows: &mut [Vec<Sql>]) {
+        self.sort(rows);
+        self.rebuilt += rows.len() as u64;
+    }
+
+    /// One stored row (its values as `found` reads them) against the
+    /// rebuilt row in its place, if any.
+    fn one<'v>(
+        &mut self,
+        found: impl Iterator<Item = Result<ValueRef<'v>>>,
+        wanted: Option<&Vec<Sql>>,
+    ) -> Result<()> {
+        self.stored += 1;
+        if self.differs {
+            return Ok(());
+        }
+        let Some(wanted) = wanted else {
             self.differs = true;
+            return Ok(());
+        };
+        for (value, bound) in found.zip(wanted) {
+            if !same(value?, bound) {
+                self.differs = true;
+                break;
+            }
         }
         Ok(())
     }
 
+    /// The rebuilt rows left over once the stored ones ran out.
+    fn rest<'w>(&mut self, mut wanted: impl Iterator<Item = &'w Vec<Sql>>) {
+        if wanted.next().is_some() {
+            self.differs = true;
+        }
+    }
+
+    /// `stored` against `expected`, both in any order.
+    pub(super) fn compare(&mut self, mut stored: Vec<Vec<Sql>>, expected: &mut [Vec<Sql>]) {
+        self.expect(expected);
+        self.sort(&mut stored);
+        let mut want = expected.iter();
+        for row in &stored {
+            let wanted = want.next();
+            // Infallible: the values are at hand.
+            let _ = self.one(row.iter().map(|v| Ok(ValueRef::from(v))), wanted);
+        }
+        self.rest(want);
+    }
+
     /// The difference, when the stored rows are not the rebuilt ones.
-    fn difference(self) -> Option<TableDifference> {
+    pub(super) fn difference(self) -> Option<TableDifference> {
         self.differs.then(|| TableDifference {
             table: self.name.to_owned(),
             stored_rows: self.stored,
@@ -292,14 +354,7 @@ impl<'c> Persons<'c> {
         cases: &Rows,
         (id, epoch): (usize, usize),
     ) -> Result<()> {
-        let opened: HashMap<&[u8], &Sql> = cases
-            .values()
-            .iter()
-            .filter_map(|row| match &row[id] {
-                Sql::Text(case) => Some((case.as_bytes(), &row[epoch])),
-                _ => None,
-            })
-            .collect();
+        let opened = opened(cases.values(), (id, epoch));
         let mut rows = match bounds {
             (None, Some(to)) => self.first.query(params![to]),
             (Some(from), Some(to)) => self.next.query(params![from, to]),
@@ -311,9 +366,7 @@ impl<'c> Persons<'c> {
             let ValueRef::Text(case) = case else {
                 continue;
             };
-            if let Some(epoch) = opened.get(case)
-                && !same(row.get_ref(1).map_err(failed)?, epoch)
-            {
+            if !follows(&opened, case, row.get_ref(1).map_err(failed)?) {
                 self.differs = true;
             }
         }
@@ -340,6 +393,24 @@ impl<'c> Persons<'c> {
             rebuilt_rows: n,
         }))
     }
+}
+
+/// The opening time of each rebuilt case row (`id` and `epoch`: where
+/// the case id and its opening time are in them).
+pub(super) fn opened(cases: &[Vec<Sql>], (id, epoch): (usize, usize)) -> HashMap<&[u8], &Sql> {
+    cases
+        .iter()
+        .filter_map(|row| match &row[id] {
+            Sql::Text(case) => Some((case.as_bytes(), &row[epoch])),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a personnummer row's opening time is its rebuilt case's (or
+/// its case is not among `opened`).
+pub(super) fn follows(opened: &HashMap<&[u8], &Sql>, case: &[u8], stored: ValueRef<'_>) -> bool {
+    opened.get(case).is_none_or(|epoch| same(stored, epoch))
 }
 
 /// Whether a stored value is the value a rebuild binds (every projection

@@ -3,21 +3,18 @@
 //! alone, inside one write transaction (no command runs meanwhile). A
 //! SQLite file is rebuilt in place ([`sqlite`]), anything else through
 //! the pool.
-//! `check_projections`: the same rebuild, compared row by row with the
-//! tables as they are, changing nothing: a SQLite file replayed and
-//! compared in place in one read transaction ([`compare`]), anything else
-//! rebuilt in a write transaction and rolled back.
+//! `check_projections`: the same replay, compared row by row with the
+//! tables as they are, in one read transaction, changing nothing: a
+//! SQLite file in place ([`compare`]), anything else through the pool
+//! ([`compare_pool`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use futures_util::StreamExt;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QueryResult, QueryTrait, Statement, StreamTrait,
-    TryIntoModel,
+    EntityTrait, QueryFilter, QueryOrder, QueryTrait, Statement, TryIntoModel,
 };
-use sha2::{Digest, Sha256};
 use varna_workflow::{Case, Event, WorkflowDefinition, replay};
 
 use crate::audit::events_in_case_order;
@@ -30,6 +27,7 @@ use crate::tally::{self, TallyDelta};
 use crate::{CaseId, Store};
 
 mod compare;
+mod compare_pool;
 mod sqlite;
 
 /// What a rebuild did.
@@ -108,57 +106,6 @@ pub struct TableDifference {
     pub rebuilt_rows: u64,
 }
 
-/// One row as text: each column decoded as the first type that fits.
-fn row_text(row: &QueryResult, table: &str) -> Result<String> {
-    let mut out = String::new();
-    for column in row.column_names() {
-        let c = column.as_str();
-        let cell = if let Ok(v) = row.try_get::<Option<String>>("", c) {
-            format!("{v:?}")
-        } else if let Ok(v) = row.try_get::<Option<i64>>("", c) {
-            format!("{v:?}")
-        } else if let Ok(v) = row.try_get::<Option<i32>>("", c) {
-            format!("{v:?}")
-        } else if let Ok(v) = row.try_get::<Option<bool>>("", c) {
-            format!("{v:?}")
-        } else if let Ok(v) = row.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", c) {
-            format!("{v:?}")
-        } else if let Ok(v) = row.try_get::<Option<chrono::NaiveDate>>("", c) {
-            format!("{v:?}")
-        } else {
-            return Err(Error::Corrupt(format!(
-                "{table}.{c}: a column of a type the projection check cannot read"
-            )));
-        };
-        out.push_str(c);
-        out.push('=');
-        out.push_str(&cell);
-        out.push('\u{1f}');
-    }
-    Ok(out)
-}
-
-/// A digest and count of every row of each projection table, in order.
-async fn fingerprint(txn: &DatabaseTransaction) -> Result<Vec<([u8; 32], u64)>> {
-    let mut out = Vec::new();
-    for (table, filter, order) in PROJECTIONS {
-        let sql = format!("SELECT * FROM {table} {filter} ORDER BY {order}");
-        let backend = ConnectionTrait::get_database_backend(txn);
-        let mut rows = txn
-            .stream_raw(sea_orm::Statement::from_string(backend, sql))
-            .await?;
-        let mut hash = Sha256::new();
-        let mut n = 0u64;
-        while let Some(row) = rows.next().await {
-            hash.update(row_text(&row?, table)?.as_bytes());
-            hash.update(b"\n");
-            n += 1;
-        }
-        out.push((hash.finalize().into(), n));
-    }
-    Ok(out)
-}
-
 impl Store {
     /// Deletes and recomputes every projection row from the events.
     pub async fn rebuild_projections(
@@ -185,17 +132,16 @@ impl Store {
 
     /// Compares the read tables row by row with what a rebuild from the
     /// event log would write: the answer to "are the read tables exactly
-    /// what the event log says?" without changing anything. A SQLite file
-    /// is compared in place in one read transaction while commands go on;
-    /// anything else is rebuilt inside a write transaction that is rolled
-    /// back, and commands wait while it runs.
+    /// what the event log says?" without changing anything. One read
+    /// transaction (a SQLite file read in place, anything else through
+    /// the pool); commands go on meanwhile.
     pub async fn check_projections(
         &self,
         progress: impl FnMut(RebuildReport),
     ) -> Result<ProjectionCheck> {
         let check = match &self.file {
             Some(file) => self.check_file(&file.path, progress).await?,
-            None => self.check_rebuilt(progress).await?,
+            None => self.check_read_only(progress).await?,
         };
         tracing::info!(
             cases = check.rebuilt.cases,
@@ -205,34 +151,6 @@ impl Store {
             "projections checked against a rebuild"
         );
         Ok(check)
-    }
-
-    /// The check through the pool: a rebuild in a write transaction,
-    /// each table's rows digested before and after, rolled back.
-    async fn check_rebuilt(&self, progress: impl FnMut(RebuildReport)) -> Result<ProjectionCheck> {
-        let (txn, _head) = begin_write(&self.db).await?;
-        let stored = fingerprint(&txn).await?;
-        let rebuilt = self.rebuild_in(&txn, progress).await?;
-        let after = fingerprint(&txn).await?;
-        let persons = crate::person::check(&txn, None).await?;
-        let documents = crate::documents::check(&txn, None).await?;
-        txn.rollback().await?;
-        let differing: Vec<TableDifference> = PROJECTIONS
-            .iter()
-            .zip(stored.iter().zip(&after))
-            .filter(|(_, (a, b))| a != b)
-            .map(|((table, _, _), (a, b))| TableDifference {
-                table: (*table).to_owned(),
-                stored_rows: a.1,
-                rebuilt_rows: b.1,
-            })
-            .collect();
-        Ok(ProjectionCheck {
-            rebuilt,
-            differing,
-            persons,
-            documents,
-        })
     }
 
     /// Checks one case's read rows against its events: the case row (state,

@@ -45,6 +45,7 @@ on_both_backends!(
     a_duplicate_is_closed_on_both_sides_and_rebuilds_the_same,
     rebuild_gives_identical_projections,
     the_check_finds_rows_of_cases_the_log_lacks,
+    commands_go_on_while_the_read_tables_are_checked,
     a_rebuild_across_pages_replays_each_case_whole,
     escalation_opens_a_linked_case_atomically,
     filing_for_an_unknown_unit_writes_nothing,
@@ -1120,6 +1121,59 @@ async fn the_check_finds_rows_of_cases_the_log_lacks(h: Harness) {
     assert!(agrees(
         &h.store.check_projections(|_| {}).await.expect("checks")
     ));
+}
+
+/// The whole-store check reads one state of the database and takes no
+/// write lock: commands commit while it runs (before, it rebuilt the
+/// tables in a write transaction and every command waited for it), and
+/// it still agrees afterwards.
+async fn commands_go_on_while_the_read_tables_are_checked(h: Harness) {
+    let model = acknowledged_lex_sarah(&h.store, 1).await;
+    let events: Vec<varna_workflow::Event> = h
+        .store
+        .history(&model)
+        .await
+        .expect("history")
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    for _ in 0..3 {
+        let batch = (0..1_000)
+            .map(|_| varna_store::ImportedCase {
+                id: CaseId::generate(),
+                events: events.clone(),
+                personnummer: None,
+            })
+            .collect();
+        h.store.import_cases(batch).await.expect("imports");
+    }
+    let checked = std::sync::atomic::AtomicBool::new(false);
+    let check = async {
+        let check = h.store.check_projections(|_| {}).await.expect("checks");
+        checked.store(true, std::sync::atomic::Ordering::SeqCst);
+        check
+    };
+    let commands = async {
+        let mut during = 0;
+        let mut minutes = 2;
+        while !checked.load(std::sync::atomic::Ordering::SeqCst) {
+            take(&h.store, &model, Role::Sas, entry("causes"), minutes).await;
+            minutes += 1;
+            if !checked.load(std::sync::atomic::Ordering::SeqCst) {
+                during += 1;
+            }
+        }
+        during
+    };
+    let (check, during) = tokio::join!(check, commands);
+    assert!(check.differing.is_empty(), "{:?}", check.differing);
+    assert!(
+        during > 0,
+        "no command committed while the check ran ({})",
+        h.backend
+    );
+    let again = h.store.check_projections(|_| {}).await.expect("checks");
+    assert!(again.differing.is_empty(), "{:?}", again.differing);
 }
 
 async fn escalation_opens_a_linked_case_atomically(h: Harness) {
