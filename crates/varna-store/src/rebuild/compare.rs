@@ -2,9 +2,11 @@
 //! is replayed as the in-place rebuild replays it ([`super::sqlite`]), and
 //! each page's rows, exactly as the rebuild would write them, are compared
 //! with the stored rows of the same cases, read in the same order in one
-//! read transaction. Through the pool the check wrote the whole rebuild
-//! into a write transaction, read every table twice and rolled back, and
-//! commands waited for it all; here nothing is written and commands go on.
+//! read transaction. Before, the check rebuilt every table inside a write
+//! transaction, read each twice and rolled back, and commands waited for
+//! it all; here nothing is written and commands go on. The comparison
+//! itself ([`Counted`], the personnummer rows' opening times) is shared
+//! with the check through the pool ([`super::compare_pool`]).
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -85,7 +87,7 @@ fn compare(
     let mut last: Option<String> = None;
     let all = replay_log(conn, defs, |(mut rows, done)| {
         let Some(Sql::Text(to)) = rows[0].values().last().map(|row| row[id].clone()) else {
-            // A page inside one long case completes no case.
+            // No case (the log is empty): pages end where cases do.
             report(done);
             return Ok(());
         };
@@ -138,9 +140,9 @@ struct Table<'c> {
 }
 
 impl<'c> Table<'c> {
-    /// The table `name` with its `filter` and `order` (as the check
-    /// through the pool compares it), its rows found by case id in the
-    /// column `range` (or only read whole).
+    /// The table `name` with its `filter` and `order` (as `PROJECTIONS`
+    /// gives them), its rows found by case id in the column `range` (or
+    /// only read whole).
     fn new<E: EntityTrait>(
         conn: &'c Connection,
         (name, filter, order): (&'static str, &'static str, &'static str),
@@ -373,8 +375,8 @@ impl<'c> Persons<'c> {
         Ok(())
     }
 
-    /// The difference, counted as the pool's check counts it (every row,
-    /// as stored and after a rebuild, the same number).
+    /// The difference, with every row counted as stored and as rebuilt
+    /// (a rebuild keeps them all).
     fn difference(self, conn: &Connection) -> Result<Option<TableDifference>> {
         if !self.differs {
             return Ok(None);

@@ -75,7 +75,7 @@ const PERSONS_FOLLOW: &str = "UPDATE case_person SET opened_epoch = \
 /// What `check_projections` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectionCheck {
-    /// What the trial rebuild replayed.
+    /// What the check replayed.
     pub rebuilt: RebuildReport,
     /// The tables whose rows differ from a rebuild, with their row counts
     /// as stored and as rebuilt. Empty when the projections are right.
@@ -102,7 +102,7 @@ pub struct TableDifference {
     pub table: String,
     /// Rows as stored.
     pub stored_rows: u64,
-    /// Rows after the rebuild.
+    /// Rows a rebuild would write.
     pub rebuilt_rows: u64,
 }
 
