@@ -865,31 +865,14 @@ async fn head_since(h: &Harness, since: Option<&Checkpoint>) -> Result<Heads, Br
 async fn a_rebuild_across_pages_replays_each_case_whole(h: Harness) {
     let model = acknowledged_lex_sarah(&h.store, 1).await;
     take(&h.store, &model, Role::Sas, entry("causes"), 2).await;
-    let events: Vec<varna_workflow::Event> = h
-        .store
-        .history(&model)
-        .await
-        .expect("history")
-        .into_iter()
-        .map(|e| e.event)
-        .collect();
+    let events = events_of(&h, &model).await;
     let per_case = events.len();
     assert!(
         10_000 % per_case != 0,
         "{per_case} events a case would end a case at the page's end"
     );
     let copies = 10_000 / per_case + 10;
-    for chunk in (0..copies).collect::<Vec<_>>().chunks(1_000) {
-        let batch = chunk
-            .iter()
-            .map(|_| varna_store::ImportedCase {
-                id: CaseId::generate(),
-                events: events.clone(),
-                personnummer: None,
-            })
-            .collect();
-        h.store.import_cases(batch).await.expect("imports");
-    }
+    import_copies(&h, &events, copies).await;
     let check = h.store.check_projections(|_| {}).await.expect("checks");
     assert!(
         check.differing.is_empty(),
@@ -1046,25 +1029,7 @@ async fn rebuild_gives_identical_projections(h: Harness) {
 /// once the rows are taken out again it agrees.
 async fn the_check_finds_rows_of_cases_the_log_lacks(h: Harness) {
     let ids = three_cases(&h).await;
-    let pnr = Personnummer::parse("19121212-1212", t0().date_naive()).expect("valid");
-    h.store
-        .file_case(
-            "lex-maria",
-            varna_workflow::FileCase {
-                lagrum: Lagrum::Hsl,
-                unit: UnitId::new(LINDEN),
-                fields: fields(&[
-                    ("what_happened", text("Fel dos")),
-                    ("occurred_on", text("2026-03-01")),
-                    ("affected_gender", text("kvinna")),
-                ]),
-            },
-            Some(&pnr),
-            &actor(Role::UnitManager, LINDEN),
-            at(0),
-        )
-        .await
-        .expect("files");
+    file_lex_maria_for_a_person(&h).await;
     let agrees = |check: &varna_store::ProjectionCheck| check.differing.is_empty();
     assert!(agrees(
         &h.store.check_projections(|_| {}).await.expect("checks")
@@ -1129,24 +1094,8 @@ async fn the_check_finds_rows_of_cases_the_log_lacks(h: Harness) {
 /// it still agrees afterwards.
 async fn commands_go_on_while_the_read_tables_are_checked(h: Harness) {
     let model = acknowledged_lex_sarah(&h.store, 1).await;
-    let events: Vec<varna_workflow::Event> = h
-        .store
-        .history(&model)
-        .await
-        .expect("history")
-        .into_iter()
-        .map(|e| e.event)
-        .collect();
-    for _ in 0..3 {
-        let batch = (0..1_000)
-            .map(|_| varna_store::ImportedCase {
-                id: CaseId::generate(),
-                events: events.clone(),
-                personnummer: None,
-            })
-            .collect();
-        h.store.import_cases(batch).await.expect("imports");
-    }
+    let events = events_of(&h, &model).await;
+    import_copies(&h, &events, 3_000).await;
     let checked = std::sync::atomic::AtomicBool::new(false);
     let check = async {
         let check = h.store.check_projections(|_| {}).await.expect("checks");
@@ -1356,10 +1305,10 @@ async fn filing_for_an_unknown_unit_writes_nothing(h: Harness) {
     assert_eq!((h.count("event").await, h.count("cases").await), (0, 0));
 }
 
-async fn personnummer_is_kept_apart_from_case_text(h: Harness) {
+/// A lex Maria case filed at Linden for the person 19121212-1212.
+async fn file_lex_maria_for_a_person(h: &Harness) -> varna_store::Applied {
     let pnr = Personnummer::parse("19121212-1212", t0().date_naive()).expect("valid");
-    let outcome = h
-        .store
+    h.store
         .file_case(
             "lex-maria",
             varna_workflow::FileCase {
@@ -1376,7 +1325,37 @@ async fn personnummer_is_kept_apart_from_case_text(h: Harness) {
             at(0),
         )
         .await
-        .expect("files");
+        .expect("files")
+}
+
+/// The events of `case`, as its history gives them.
+async fn events_of(h: &Harness, case: &CaseId) -> Vec<varna_workflow::Event> {
+    h.store
+        .history(case)
+        .await
+        .expect("history")
+        .into_iter()
+        .map(|e| e.event)
+        .collect()
+}
+
+/// Imports `copies` new cases, each with `events`, a thousand at a time.
+async fn import_copies(h: &Harness, events: &[varna_workflow::Event], copies: usize) {
+    for chunk in (0..copies).collect::<Vec<_>>().chunks(1_000) {
+        let batch = chunk
+            .iter()
+            .map(|_| varna_store::ImportedCase {
+                id: CaseId::generate(),
+                events: events.to_vec(),
+                personnummer: None,
+            })
+            .collect();
+        h.store.import_cases(batch).await.expect("imports");
+    }
+}
+
+async fn personnummer_is_kept_apart_from_case_text(h: Harness) {
+    let outcome = file_lex_maria_for_a_person(&h).await;
     assert_eq!(
         h.store
             .personnummer(&outcome.case_id)
