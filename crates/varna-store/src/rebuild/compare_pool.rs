@@ -8,6 +8,8 @@
 //! It took the write lock before, rebuilding every table and rolling back;
 //! now commands go on meanwhile.
 
+use std::sync::Arc;
+
 use rusqlite::types::{Value as Sql, ValueRef};
 use sea_orm::{
     AccessMode, ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait,
@@ -19,7 +21,7 @@ use super::{PROJECTIONS, ProjectionCheck, RebuildReport, Replayed, TableDifferen
 use crate::Store;
 use crate::audit::events_in_case_order;
 use crate::entities::{case_deadline, case_link, case_person, case_tally, cases, journal_entry};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::in_place;
 use crate::queries::LogEvent;
 use crate::tally;
@@ -42,14 +44,18 @@ impl Store {
             }
             crate::Backend::Sqlite => self.db.begin().await?,
         };
-        let defs = self.definitions.all_stored(&txn).await?;
+        let defs = Arc::new(self.definitions.all_stored(&txn).await?);
         let mut tables = Tables::new()?;
         let mut replayed = Replayed::default();
         let mut page = events_in_case_order(&txn, None).await?;
         while let Some(tail) = page.last() {
             let cursor = (tail.case_id.clone(), tail.sequence);
             let events = page.into_iter().map(LogEvent::from).collect();
-            replayed = replay_page(events, replayed, &defs)?;
+            // On a blocking thread, as the rebuild through the pool does.
+            let (defs, carried) = (Arc::clone(&defs), replayed);
+            replayed = tokio::task::spawn_blocking(move || replay_page(events, carried, &defs))
+                .await
+                .map_err(|e| Error::Corrupt(format!("the replay stopped: {e}")))??;
             let rows = std::mem::take(&mut replayed.rows).in_place()?;
             tables.compare(&txn, rows).await?;
             progress(RebuildReport {
