@@ -46,10 +46,11 @@ pub(crate) fn open_read(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// A connection to the file with the pool's settings (foreign keys
-/// checked, deleted content zeroed, the same `synchronous` and page
-/// cache), in a write transaction begun at once (`BEGIN IMMEDIATE`, as
-/// every command's): no other writer runs until it ends.
+/// A connection to the file for the rebuild, with the pool's settings
+/// (deleted content zeroed, the same `synchronous` and page cache) but
+/// for foreign keys, which the rebuild checks once at its end, in a write
+/// transaction begun at once (`BEGIN IMMEDIATE`, as every command's): no
+/// other writer runs until it ends.
 pub(crate) fn open_write(file: &File) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         &file.path,
@@ -63,7 +64,7 @@ pub(crate) fn open_write(file: &File) -> Result<Connection> {
         "NORMAL"
     };
     let mut pragmas = format!(
-        "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA synchronous = {synchronous};"
+        "PRAGMA foreign_keys = OFF; PRAGMA secure_delete = ON; PRAGMA synchronous = {synchronous};"
     );
     if let Some(mib) = file.cache_mib {
         // A negative cache_size is in KiB.

@@ -17,7 +17,7 @@ use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, Statement, params};
 use sea_orm::EntityTrait;
 
-use super::sqlite::{Definitions, blocking, replay_log, reporting};
+use super::sqlite::{Definitions, Log, blocking, replay_log, reporting};
 use super::{PROJECTIONS, ProjectionCheck, RebuildReport, TableDifference};
 use crate::Store;
 use crate::entities::{case_deadline, case_link, case_tally, cases, journal_entry};
@@ -85,7 +85,7 @@ fn compare(
     let id = column(&tables[0].columns, "id")?;
     let epoch = column(&tables[0].columns, "opened_epoch")?;
     let mut last: Option<String> = None;
-    let all = replay_log(conn, defs, |(mut rows, done)| {
+    let all = replay_log(Log::Shared(conn), defs, |(mut rows, done)| {
         let Some(Sql::Text(to)) = rows[0].values().last().map(|row| row[id].clone()) else {
             // No case (the log is empty): pages end where cases do.
             report(done);

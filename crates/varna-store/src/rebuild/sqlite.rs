@@ -1,16 +1,18 @@
 //! The rebuild of a SQLite file, in place. One connection holds the write
-//! transaction, reads the log in case order (only the columns a replay
-//! needs) and inserts the rebuilt rows, each through a prepared statement;
-//! meanwhile a thread per core replays pages of whole cases and makes
-//! their rows ready to bind, put back in the log's order to be written. Through the pool the same work copied
-//! every value of every row across sqlx's worker thread both ways, and the
-//! statements were built as text a thousand rows at a time.
+//! transaction and inserts the rebuilt rows, each through a prepared
+//! statement; a read connection of its own reads the log in case order
+//! (only the columns a replay needs) on a thread of its own; meanwhile a
+//! thread per core replays pages of whole cases and makes their rows
+//! ready to bind, put back in the log's order to be written. Through the
+//! pool the same work copied every value of every row across sqlx's
+//! worker thread both ways, and the statements were built as text a
+//! thousand rows at a time.
 
 use std::collections::HashMap;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use sea_orm::{DatabaseBackend, EntityName};
 use varna_workflow::WorkflowDefinition;
 
@@ -44,10 +46,16 @@ impl Store {
         // Read while the write transaction is held: no definition can be
         // added before the rebuild has read the log.
         let defs = Arc::new(self.definitions.all_stored(&self.db).await?);
+        let path = file.path.clone();
         let ((), report) = reporting(
             move |report| {
-                rebuild(&conn, &defs, report)?;
-                conn.execute_batch("COMMIT").map_err(failed)
+                // Opened once the write transaction holds the lock.
+                let log = in_place::open_read(&path)?;
+                rebuild(&conn, log, &defs, report)?;
+                let phase = Phases::default();
+                conn.execute_batch("COMMIT").map_err(failed)?;
+                phase.done("committed");
+                Ok(())
             },
             progress,
         )
@@ -102,9 +110,11 @@ pub(super) async fn blocking<T: Send + 'static>(
 /// transaction `conn` has open (left open: the caller commits).
 fn rebuild(
     conn: &Connection,
+    log: Connection,
     defs: &Arc<Definitions>,
     report: &dyn Fn(RebuildReport),
 ) -> Result<()> {
+    let phase = Phases::default();
     let indexes = secondary_indexes(conn)?;
     for (name, _) in &indexes {
         conn.execute_batch(&format!("DROP INDEX \"{name}\""))
@@ -113,7 +123,8 @@ fn rebuild(
     for statement in clearing(DatabaseBackend::Sqlite) {
         in_place::execute(conn, &statement)?;
     }
-    let tallies = replay_log(conn, defs, |(tables, done)| {
+    phase.done("the read tables emptied");
+    let tallies = replay_log(Log::Own(log), defs, |(tables, done)| {
         for rows in &tables {
             in_place::insert(conn, rows)?;
         }
@@ -125,27 +136,86 @@ fn rebuild(
     for statement in writes.into_statements() {
         in_place::execute(conn, &statement)?;
     }
+    phase.done("the log replayed and its rows written");
     for (_, sql) in &indexes {
         conn.execute_batch(sql).map_err(failed)?;
     }
+    phase.done("the indexes made again");
+    check_units(conn)?;
     conn.execute_batch(PERSONS_FOLLOW).map_err(failed)?;
+    phase.done("the units and personnummer rows checked");
     Ok(())
 }
 
-/// Reads the log of `conn` in case order and replays it on as many
-/// threads as there are cores, a page of whole cases each: `sink` takes
-/// the rows of each page (and the counts so far), in case order, while
-/// the next pages are read and replayed. Returns the tallies of every
-/// case.
+/// The time of each step of a rebuild, logged as it ends: where a long
+/// rebuild spends it.
+struct Phases(std::cell::Cell<std::time::Instant>);
+
+impl Default for Phases {
+    fn default() -> Self {
+        Phases(std::cell::Cell::new(std::time::Instant::now()))
+    }
+}
+
+impl Phases {
+    fn done(&self, what: &str) {
+        let now = std::time::Instant::now();
+        let seconds = (now - self.0.replace(now)).as_secs_f64();
+        tracing::info!(seconds = format!("{seconds:.1}"), "rebuild: {what}");
+    }
+}
+
+/// The one foreign key of the rebuilt tables, a case's unit, checked
+/// once for all cases (the rebuild's connection does not check it row by
+/// row: that would make emptying the cases table a delete of every row
+/// rather than of its pages). Read from an index of the cases by unit.
+fn check_units(conn: &Connection) -> Result<()> {
+    let missing: Option<String> = conn
+        .query_row(
+            "SELECT c.unit_id FROM cases c \
+             WHERE NOT EXISTS (SELECT 1 FROM unit u WHERE u.id = c.unit_id) LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(failed)?;
+    match missing {
+        None => Ok(()),
+        Some(unit) => Err(Error::Corrupt(format!(
+            "the log files a case at unit {unit}, which does not exist"
+        ))),
+    }
+}
+
+/// Where a replay reads the log.
+pub(super) enum Log<'c> {
+    /// The connection the rows are sunk through, read between the sinks:
+    /// one snapshot for the log and the tables (the check).
+    Shared(&'c Connection),
+    /// A read connection of its own, read on a thread of its own while
+    /// the rows are sunk (the rebuild: its write transaction holds the
+    /// file's write lock from before this connection's first read to
+    /// after its last, so both see the same log). The log's pages then
+    /// neither pass through the writer's page cache nor are looked for
+    /// among the frames its transaction spilled into the WAL.
+    Own(Connection),
+}
+
+/// Reads the log in case order and replays it on as many threads as
+/// there are cores, a page of whole cases each: `sink` takes the rows of
+/// each page (and the counts so far), in case order, while the next pages
+/// are read and replayed. Returns the tallies of every case.
 pub(super) fn replay_log(
-    conn: &Connection,
+    log: Log<'_>,
     defs: &Arc<Definitions>,
     mut sink: impl FnMut(([Rows; 4], RebuildReport)) -> Result<()>,
 ) -> Result<TallyDelta> {
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let (pages, to_replay) = mpsc::sync_channel::<(usize, Vec<LogEvent>)>(PAGES_AHEAD);
     let to_replay = Arc::new(Mutex::new(to_replay));
-    let (replayed, to_sink) = mpsc::channel::<Result<Page>>();
+    // Bounded too: replays that run ahead of the sink wait rather than
+    // hold their rows.
+    let (replayed, to_sink) = mpsc::sync_channel::<Result<Page>>(workers + PAGES_AHEAD);
     let mut replayers = Vec::with_capacity(workers);
     for n in 0..workers {
         let (to_replay, replayed, defs) =
@@ -156,53 +226,50 @@ pub(super) fn replay_log(
             .map_err(|e| Error::Corrupt(format!("the replay could not start: {e}")))?;
         replayers.push(replayer);
     }
-    drop(replayed);
+    drop((replayed, to_replay));
     let mut in_order = InOrder::default();
     let mut take = |page: Result<Page>| in_order.take(page?, &mut sink);
-    {
-        let mut statement = conn
-            .prepare(
-                "SELECT case_id, sequence, actor_id, actor_role, occurred_at, payload \
-                 FROM event ORDER BY case_id, sequence",
-            )
-            .map_err(failed)?;
-        let mut rows = statement.raw_query();
-        let mut page: Vec<LogEvent> = Vec::with_capacity(PAGE);
-        let mut sent = 0;
-        'reading: while let Some(r) = rows.next().map_err(failed)? {
-            let event = event_row(r)?;
-            // A page ends where a case does, once it is full.
-            if page.len() >= PAGE && page.last().is_some_and(|e| e.case_id != event.case_id) {
-                // Hand the page over; while the replay is still busy with
-                // the pages before, sink the rows it has finished.
-                let mut next = (sent, std::mem::replace(&mut page, Vec::with_capacity(PAGE)));
+    let reader = match log {
+        Log::Shared(conn) => {
+            read_log(conn, |mut next| {
+                // While the replays are still busy with the pages before,
+                // sink the rows they have finished.
                 loop {
                     match pages.try_send(next) {
                         Ok(()) => break,
                         Err(mpsc::TrySendError::Full(back)) => next = back,
                         // The replay stopped; its error is below.
-                        Err(mpsc::TrySendError::Disconnected(_)) => break 'reading,
+                        Err(mpsc::TrySendError::Disconnected(_)) => return Ok(false),
                     }
                     match to_sink.recv() {
                         Ok(done) => take(done)?,
-                        Err(_) => break 'reading,
+                        Err(_) => return Ok(false),
                     }
                 }
-                sent += 1;
                 while let Ok(done) = to_sink.try_recv() {
                     take(done)?;
                 }
-            }
-            page.push(event);
+                Ok(true)
+            })?;
+            drop(pages);
+            None
         }
-        if !page.is_empty() {
-            let _ = pages.send((sent, page));
-        }
+        Log::Own(conn) => Some(
+            std::thread::Builder::new()
+                .name("varna-read-log".into())
+                .spawn(move || read_log(&conn, |page| Ok(pages.send(page).is_ok())))
+                .map_err(|e| Error::Corrupt(format!("the replay could not start: {e}")))?,
+        ),
+    };
+    let sunk = to_sink.iter().try_for_each(&mut take);
+    // A sink that failed stops the replays, and they the reader.
+    drop(to_sink);
+    if let Some(reader) = reader {
+        reader
+            .join()
+            .map_err(|_| Error::Corrupt("the reading of the log stopped".into()))??;
     }
-    drop(pages);
-    for done in to_sink.iter() {
-        take(done)?;
-    }
+    sunk?;
     let mut tallies = TallyDelta::new();
     for replayer in replayers {
         let counted = replayer
@@ -216,6 +283,40 @@ pub(super) fn replay_log(
         return Err(Error::Corrupt("the replay left a page out".into()));
     }
     Ok(tallies)
+}
+
+/// Reads the log of `conn` in case order (only the columns a replay
+/// needs) and hands it over a page at a time, each with its place, until
+/// `hand_over` answers false.
+fn read_log(
+    conn: &Connection,
+    mut hand_over: impl FnMut((usize, Vec<LogEvent>)) -> Result<bool>,
+) -> Result<()> {
+    let mut statement = conn
+        .prepare(
+            "SELECT case_id, sequence, actor_id, actor_role, occurred_at, payload \
+             FROM event ORDER BY case_id, sequence",
+        )
+        .map_err(failed)?;
+    let mut rows = statement.raw_query();
+    let mut page: Vec<LogEvent> = Vec::with_capacity(PAGE);
+    let mut sent = 0;
+    while let Some(r) = rows.next().map_err(failed)? {
+        let event = event_row(r)?;
+        // A page ends where a case does, once it is full.
+        if page.len() >= PAGE && page.last().is_some_and(|e| e.case_id != event.case_id) {
+            let full = std::mem::replace(&mut page, Vec::with_capacity(PAGE));
+            if !hand_over((sent, full))? {
+                return Ok(());
+            }
+            sent += 1;
+        }
+        page.push(event);
+    }
+    if !page.is_empty() {
+        hand_over((sent, page))?;
+    }
+    Ok(())
 }
 
 /// One page replayed: its place in the log, its rows, its counts.
@@ -279,7 +380,7 @@ fn secondary_indexes(conn: &Connection) -> Result<Vec<(String, String)>> {
 /// reader stops. The tallies of the cases it replayed.
 fn replay_pages(
     pages: &Mutex<mpsc::Receiver<(usize, Vec<LogEvent>)>>,
-    replayed: &mpsc::Sender<Result<Page>>,
+    replayed: &mpsc::SyncSender<Result<Page>>,
     defs: &Definitions,
 ) -> Result<TallyDelta> {
     let mut tallies = TallyDelta::new();
