@@ -48,7 +48,7 @@ impl Store {
         let mut events = Vec::new();
         let mut rows = CaseRows::default();
         let mut persons = Vec::new();
-        let mut tallies = TallyDelta::new();
+        let mut tallies = TallyDelta::default();
         for mut imported in batch {
             let id = imported.id.to_string();
             let salt = match (&imported.personnummer, imported.events.first_mut()) {

@@ -372,7 +372,7 @@ impl Batch {
             writes.push(&event::Entity::insert_many(self.rows));
         }
         let mut updated = Vec::new();
-        let mut tallies = tally::TallyDelta::new();
+        let mut tallies = tally::TallyDelta::default();
         for touched in &self.cases {
             tally::add(&mut tallies, touched.old_facts.clone(), -1);
             tally::add(

@@ -270,7 +270,7 @@ pub(super) fn replay_log(
             .map_err(|_| Error::Corrupt("the reading of the log stopped".into()))??;
     }
     sunk?;
-    let mut tallies = TallyDelta::new();
+    let mut tallies = TallyDelta::default();
     for replayer in replayers {
         let counted = replayer
             .join()
@@ -383,7 +383,7 @@ fn replay_pages(
     replayed: &mpsc::SyncSender<Result<Page>>,
     defs: &Definitions,
 ) -> Result<TallyDelta> {
-    let mut tallies = TallyDelta::new();
+    let mut tallies = TallyDelta::default();
     loop {
         let Ok((n, page)) = pages.lock().expect("never poisoned").recv() else {
             return Ok(tallies);
