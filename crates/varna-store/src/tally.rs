@@ -165,7 +165,9 @@ pub(crate) fn case_facts(case: &Case, def: &WorkflowDefinition) -> Vec<TallyKey>
     facts
 }
 
-/// Adds `sign` (1 or -1) for each fact to `delta`, dropping keys that net to 0.
+/// Adds `sign` for each fact to `delta` (1 or -1 for one case's facts; a
+/// count when a rebuild adds up its replays' deltas), dropping keys that
+/// net to 0.
 pub(crate) fn add(delta: &mut TallyDelta, facts: Vec<TallyKey>, sign: i64) {
     for fact in facts {
         match delta.entry(fact) {

@@ -159,12 +159,12 @@ impl Tables {
         txn: &DatabaseTransaction,
         tallies: Vec<case_tally::ActiveModel>,
     ) -> Result<Vec<TableDifference>> {
-        let after = (self.last.clone(), None);
+        let after = self.last.take();
         let mut nothing = std::array::from_fn(|_| in_place::Rows::default());
         against(
             &mut self.counted,
             txn,
-            (after.0.as_deref(), after.1),
+            (after.as_deref(), None),
             &mut nothing,
         )
         .await?;

@@ -52,7 +52,7 @@ impl Store {
                 // Opened once the write transaction holds the lock.
                 let log = in_place::open_read(&path)?;
                 rebuild(&conn, log, &defs, report)?;
-                let phase = Phases::default();
+                let mut phase = Phases::default();
                 conn.execute_batch("COMMIT").map_err(failed)?;
                 phase.done("committed");
                 Ok(())
@@ -114,7 +114,7 @@ fn rebuild(
     defs: &Arc<Definitions>,
     report: &dyn Fn(RebuildReport),
 ) -> Result<()> {
-    let phase = Phases::default();
+    let mut phase = Phases::default();
     let indexes = secondary_indexes(conn)?;
     for (name, _) in &indexes {
         conn.execute_batch(&format!("DROP INDEX \"{name}\""))
@@ -149,18 +149,18 @@ fn rebuild(
 
 /// The time of each step of a rebuild, logged as it ends: where a long
 /// rebuild spends it.
-struct Phases(std::cell::Cell<std::time::Instant>);
+struct Phases(std::time::Instant);
 
 impl Default for Phases {
     fn default() -> Self {
-        Phases(std::cell::Cell::new(std::time::Instant::now()))
+        Phases(std::time::Instant::now())
     }
 }
 
 impl Phases {
-    fn done(&self, what: &str) {
-        let now = std::time::Instant::now();
-        let seconds = (now - self.0.replace(now)).as_secs_f64();
+    fn done(&mut self, what: &str) {
+        let seconds = self.0.elapsed().as_secs_f64();
+        self.0 = std::time::Instant::now();
         tracing::info!(seconds = format!("{seconds:.1}"), "rebuild: {what}");
     }
 }
