@@ -92,7 +92,8 @@ fn a_database_written_before_payload_digests_is_disposed_of_by_its_gallringsbesl
     // Today's code migrates it (a new column, nothing rewritten) and it verifies.
     let verified = ok(&["audit", "verify", "--database-url", &url]);
     assert!(
-        verified.contains("audit chain intact: 46 events"),
+        verified.contains("audit chain intact: 46 events")
+            && verified.contains("verified in one pass"),
         "{verified}"
     );
     assert_eq!(
@@ -192,6 +193,7 @@ fn a_database_written_before_payload_digests_is_disposed_of_by_its_gallringsbesl
     // Both verifiers pass; the read tables agree; the reports are the same.
     let verified = ok(&["audit", "verify", "--database-url", &url]);
     assert!(verified.contains("the read tables agree"), "{verified}");
+    assert!(verified.contains("verified in one pass"), "{verified}");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/audit_verify.py");
     let independent = Command::new("python3")
         .arg(&script)
@@ -338,6 +340,7 @@ fn a_server_with_a_retention_interval_disposes_of_what_is_due_at_start() {
     assert!(status.success(), "{status:?}");
     let verified = ok(&["audit", "verify", "--database-url", &url]);
     assert!(verified.contains("the read tables agree"), "{verified}");
+    assert!(verified.contains("verified in one pass"), "{verified}");
     let protocol = ok(&["retention", "protocol", "--database-url", &url]);
     assert!(protocol.contains(",varna-scheduler,system,"), "{protocol}");
 }

@@ -362,31 +362,91 @@ fn push_hex(out: &mut String, bytes: &[u8]) {
     }
 }
 
+/// Each byte's value as a lower-case hex digit, `0xff` for any other.
+static NIBBLE: [u8; 256] = {
+    let mut table = [0xffu8; 256];
+    let mut digit = 0u8;
+    while digit < 16 {
+        let c = if digit < 10 {
+            b'0' + digit
+        } else {
+            b'a' + digit - 10
+        };
+        table[c as usize] = digit;
+        digit += 1;
+    }
+    table
+};
+
 /// Feeds `h` the bytes `text` spells in hex, up to 32 at a time (no
 /// allocation); a character that is not a lower-case hex digit, or a last
 /// lone digit, gives bits that cannot match: a malformed (tampered) hash
 /// yields bytes that cannot match.
 fn update_hex(h: &mut Sha256, text: &str) {
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => 0xff,
-    };
+    let nibble = |c: u8| NIBBLE[usize::from(c)];
     let mut buf = [0u8; 32];
     for chunk in text.as_bytes().chunks(64) {
-        let pairs = chunk.chunks(2);
-        let n = pairs.len();
-        for (byte, pair) in buf.iter_mut().zip(pairs) {
-            *byte = nibble(pair[0]).wrapping_shl(4) | pair.get(1).map_or(0xff, |&c| nibble(c));
+        let n = chunk.len().div_ceil(2);
+        let mut pairs = chunk.chunks_exact(2);
+        for (byte, pair) in buf.iter_mut().zip(&mut pairs) {
+            *byte = nibble(pair[0]).wrapping_shl(4) | nibble(pair[1]);
+        }
+        if let [lone] = pairs.remainder() {
+            buf[n - 1] = nibble(*lone).wrapping_shl(4) | 0xff;
         }
         h.update(&buf[..n]);
     }
+}
+
+/// The 32 bytes a hash's 64 lower-case hex digits spell (as [`event_hash`]
+/// and [`global_hash`] write them); `None` for any other text.
+pub fn hash_bytes(text: &str) -> Option<[u8; 32]> {
+    let text = text.as_bytes();
+    if text.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    let mut bad = 0u8;
+    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        let (high, low) = (NIBBLE[usize::from(pair[0])], NIBBLE[usize::from(pair[1])]);
+        bad |= high | low;
+        *byte = (high << 4) | low;
+    }
+    // Every digit is below 16; 0xff marks one that is not a digit.
+    (bad < 16).then_some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_hash_s_hex_reads_back_as_its_bytes_and_nothing_else_does() {
+        let digest = Sha256::digest(b"varna");
+        let text = hex(&digest);
+        assert_eq!(hash_bytes(&text).map(Vec::from), Some(digest.to_vec()));
+        assert_eq!(hash_bytes(GENESIS), Some([0; 32]));
+        for bad in [
+            text.to_uppercase(),
+            text[..63].to_owned(),
+            format!("{text}0"),
+            format!("g{}", &text[1..]),
+        ] {
+            assert_eq!(hash_bytes(&bad), None, "{bad}");
+        }
+        // Fed to a hasher, a hash's hex is its bytes; a lone last digit
+        // and a non-digit still hash (to something no hash matches).
+        let mut fed = Sha256::new();
+        update_hex(&mut fed, &text);
+        assert_eq!(fed.finalize(), Sha256::digest(digest));
+        let mut odd = Sha256::new();
+        update_hex(&mut odd, "a");
+        assert_eq!(odd.finalize(), Sha256::digest([0xff]));
+        let mut odd = Sha256::new();
+        update_hex(&mut odd, "0g");
+        assert_eq!(odd.finalize(), Sha256::digest([0xff]));
+    }
 
     #[test]
     fn canonical_form_sorts_keys_and_has_no_whitespace() {

@@ -39,6 +39,7 @@ mod global;
 mod passes;
 mod postgres;
 mod sqlite;
+mod sweep;
 mod walk;
 use access_walk::{AccessRow, AccessWalk};
 use global::GlobalWalk;
@@ -195,6 +196,11 @@ pub struct AuditReport {
     pub cases: u64,
     /// The first break, if any.
     pub problem: Option<Break>,
+    /// Whether one pass over the log in the order it was written proved
+    /// both chains whole (a SQLite file); `false` when the walks in case
+    /// order and in global order ran (PostgreSQL, a database in memory, or
+    /// a log the one pass could not prove whole, whose break they name).
+    pub one_pass: bool,
 }
 
 /// Progress of a long walk.
@@ -267,22 +273,21 @@ impl Store {
             events: 0,
             cases: 0,
             problem: None,
+            one_pass: false,
         };
 
-        // Passes 1 and 2 run side by side, each on its own connection: the
-        // cases' chains in case order, the global chain in its own order;
-        // beside them the access log's chain, reported after them.
+        // Passes 1 and 2 (or the one pass that spares them), and beside
+        // them the access log's chain, reported after them.
         let shared = Arc::new(Shared::default());
         let walks = async {
             tokio::join!(
-                self.case_chains(&shared),
-                self.global_chain(checkpoints, &shared),
+                self.both_chains(checkpoints, &shared),
                 self.verify_access_chain(checkpoints)
             )
         };
         tokio::pin!(walks);
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
-        let (cases_walked, global_walked, access_walked) = loop {
+        let ((cases_walked, global_walked, one_pass), access_walked) = loop {
             tokio::select! {
                 done = &mut walks => break done,
                 _ = tick.tick() => {
@@ -297,6 +302,7 @@ impl Store {
             }
         };
         let walked = cases_walked?;
+        report.one_pass = one_pass;
         report.events = walked.events;
         report.cases = walked.cases;
         if walked.problem.is_some() {
@@ -315,48 +321,12 @@ impl Store {
             }
         }
 
-        // Pass 3: case rows against events, the access log, the organisation.
-        let orphan_case: Option<String> = cases::Entity::find()
-            .select_only()
-            .column(cases::Column::Id)
-            .filter(Expr::cust(
-                "NOT EXISTS (SELECT 1 FROM event e WHERE e.case_id = cases.id)",
-            ))
-            .limit(1)
-            .into_tuple()
-            .one(&self.db)
-            .await?;
-        if let Some(id) = orphan_case {
-            report.problem = Some(brk(
-                BreakKind::CaseWithoutEvents,
-                Some(&id),
-                None,
-                None,
-                "its filing event",
-                "no events",
-            ));
-            return Ok(report);
-        }
-        let caseless: Option<String> = event::Entity::find()
-            .select_only()
-            .column(event::Column::CaseId)
-            .filter(event::Column::Sequence.eq(1))
-            .filter(Expr::cust(
-                "NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = event.case_id)",
-            ))
-            .limit(1)
-            .into_tuple()
-            .one(&self.db)
-            .await?;
-        if let Some(id) = caseless {
-            report.problem = Some(brk(
-                BreakKind::EventsWithoutCase,
-                Some(&id),
-                None,
-                None,
-                "a case record",
-                "none",
-            ));
+        // Pass 3: case rows against events (which the one pass has
+        // checked), the access log, the organisation.
+        if !report.one_pass
+            && let Some(problem) = self.case_rows_break().await?
+        {
+            report.problem = Some(problem);
             return Ok(report);
         }
         if let Some(problem) = access_walked? {
@@ -380,6 +350,53 @@ impl Store {
             total,
         });
         Ok(report)
+    }
+
+    /// Pass 3's first checks: a case row without events, or events (their
+    /// first) of a case without a case row.
+    async fn case_rows_break(&self) -> Result<Option<Break>> {
+        let orphan_case: Option<String> = cases::Entity::find()
+            .select_only()
+            .column(cases::Column::Id)
+            .filter(Expr::cust(
+                "NOT EXISTS (SELECT 1 FROM event e WHERE e.case_id = cases.id)",
+            ))
+            .limit(1)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        if let Some(id) = orphan_case {
+            return Ok(Some(brk(
+                BreakKind::CaseWithoutEvents,
+                Some(&id),
+                None,
+                None,
+                "its filing event",
+                "no events",
+            )));
+        }
+        let caseless: Option<String> = event::Entity::find()
+            .select_only()
+            .column(event::Column::CaseId)
+            .filter(event::Column::Sequence.eq(1))
+            .filter(Expr::cust(
+                "NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = event.case_id)",
+            ))
+            .limit(1)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        if let Some(id) = caseless {
+            return Ok(Some(brk(
+                BreakKind::EventsWithoutCase,
+                Some(&id),
+                None,
+                None,
+                "a case record",
+                "none",
+            )));
+        }
+        Ok(None)
     }
 
     /// The access log's own chain (`audit/access_walk.rs`), against the

@@ -218,11 +218,17 @@ pub(crate) fn optional_text<'r>(r: &'r Row<'_>, i: usize) -> Result<Option<&'r s
 /// A time column as sqlx writes it.
 pub(crate) fn time(r: &Row<'_>, i: usize) -> Result<DateTime<Utc>> {
     let text = text(r, i)?;
-    // As sqlx writes them (RFC 3339), through chrono's quicker parser first.
+    parse_time(text)
+        .ok_or_else(|| Error::Corrupt(format!("an event's time is not a time: {text:?}")))
+}
+
+/// A time as sqlx writes it (RFC 3339), through chrono's quicker parser
+/// first; `None` when the text is not a time.
+pub(crate) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .or_else(|_| text.parse())
-        .map_err(|_| Error::Corrupt(format!("an event's time is not a time: {text:?}")))
+        .ok()
 }
 
 /// A rusqlite error as the store's.

@@ -10,18 +10,56 @@ use std::sync::atomic::Ordering;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 
 use super::global::{GlobalWalk, Link};
+use super::sweep::Sweep;
 use super::walk::{EventRow, Walk, events_in_case_order};
-use super::{CasesWalked, GlobalEnd, PAGE, Shared, postgres, sqlite};
+use super::{CasesWalked, GlobalEnd, PAGE, Shared, postgres, sqlite, sweep};
 use crate::Store;
 use crate::chain::checkpoint::Checkpoint;
 use crate::entities::{audit_head, event};
 use crate::error::{Error, Result};
 
 impl Store {
+    /// Passes 1 and 2 side by side, each on its own connection: the cases'
+    /// chains in case order, the global chain in its own order. A SQLite
+    /// file is first read in one pass ([`super::sweep`]), which spares
+    /// them when it proves the log whole (the `bool`).
+    pub(super) async fn both_chains(
+        &self,
+        checkpoints: &[Checkpoint],
+        shared: &Arc<Shared>,
+    ) -> (Result<CasesWalked>, Result<GlobalEnd>, bool) {
+        if let Some(path) = self.file.as_ref().map(|f| f.path.clone()) {
+            let (checkpoints, progress) = (checkpoints.to_vec(), Arc::clone(shared));
+            match blocking(move || sweep::sweep(&path, &checkpoints, &progress)).await {
+                Ok(Sweep::Whole { events, cases }) => {
+                    let walked = CasesWalked {
+                        events,
+                        cases,
+                        problem: None,
+                    };
+                    return (Ok(walked), Ok(GlobalEnd::Whole), true);
+                }
+                Ok(Sweep::Unsure(why)) => {
+                    tracing::info!(
+                        why,
+                        "one pass did not prove the log whole; walking it case by case"
+                    );
+                }
+                Err(e) => return (Err(e), Ok(GlobalEnd::Stopped), false),
+            }
+            shared.cases_walked.store(0, Ordering::Relaxed);
+        }
+        let (cases, global) = tokio::join!(
+            self.case_chains(shared),
+            self.global_chain(checkpoints, shared)
+        );
+        (cases, global, false)
+    }
+
     /// Pass 1: every case's chain; what it counted and the first break
     /// (in case order). A break tells pass 2 to stop. A SQLite file is
     /// walked in as many ranges of cases as there are cores, side by side.
-    pub(super) async fn case_chains(&self, shared: &Arc<Shared>) -> Result<CasesWalked> {
+    async fn case_chains(&self, shared: &Arc<Shared>) -> Result<CasesWalked> {
         let walked = match self.file.as_ref().map(|f| f.path.clone()) {
             Some(path) => self.case_chains_in_parts(path, shared).await,
             None if self.backend() == crate::Backend::Postgres => {
@@ -81,7 +119,7 @@ impl Store {
     }
 
     /// Pass 2: the global chain, against `checkpoints`, and where it ends.
-    pub(super) async fn global_chain(
+    async fn global_chain(
         &self,
         checkpoints: &[Checkpoint],
         shared: &Arc<Shared>,

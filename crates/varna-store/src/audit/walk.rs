@@ -125,7 +125,7 @@ struct Cursor {
 
 /// An event whose stored payload differs from the one its hash covers.
 #[derive(Debug, Clone)]
-struct Changed {
+pub(super) struct Changed {
     sequence: i64,
     global_seq: i64,
     /// Its hash over the envelope and the digest of the payload written.
@@ -177,6 +177,22 @@ fn check_event(row: &EventRow<'_>, at: &mut Cursor) -> Option<Break> {
             row.prev_hash.to_owned(),
         ));
     }
+    match content(row) {
+        Err(problem) => return Some(problem),
+        Ok(Some(changed)) => at.changed.push(changed),
+        Ok(None) => {}
+    }
+    if row.event_type == DISPOSED {
+        return check_disposal(row.case_id, row.sequence, row.payload, &mut at.changed);
+    }
+    None
+}
+
+/// What an event's content says on its own, apart from its place in its
+/// case: its hash recomputes (`None`), or its payload is no longer the one
+/// written and a later disposal in its case must record the change
+/// (`Some`); `Err` when neither holds.
+pub(super) fn content(row: &EventRow<'_>) -> Result<Option<Changed>, Break> {
     let changed = |sealed: String| Changed {
         sequence: row.sequence,
         global_seq: row.global_seq,
@@ -184,7 +200,7 @@ fn check_event(row: &EventRow<'_>, at: &mut Cursor) -> Option<Break> {
         kept: chain::content_digest(row.payload.as_bytes()),
     };
     let content_changed = |recomputed: String| {
-        Some(brk(
+        Err(brk(
             BreakKind::ContentChanged,
             Some(row.case_id),
             Some(row.sequence),
@@ -195,59 +211,57 @@ fn check_event(row: &EventRow<'_>, at: &mut Cursor) -> Option<Break> {
     };
     if row.event_version == chain::EVENT_VERSION_INLINE {
         let recomputed = recompute_inline(row);
-        match row.payload_digest {
+        return match row.payload_digest {
             // Intact: a digest beside it was put there by someone else.
             Some(_) if recomputed == row.hash => {
-                return content_changed("no payload digest beside an intact payload".to_owned());
+                content_changed("no payload digest beside an intact payload".to_owned())
             }
-            None if recomputed == row.hash => {}
+            None if recomputed == row.hash => Ok(None),
             // A payload disposed of: the disposal recorded the event's
             // hash over the digest of the payload it had.
-            Some(digest) => at.changed.push(changed(sealed_row(row, digest))),
-            None => return content_changed(recomputed),
-        }
-    } else {
-        let Some(digest) = row.payload_digest else {
-            return content_changed("a payload digest".to_owned());
+            Some(digest) => Ok(Some(changed(sealed_row(row, digest)))),
+            None => content_changed(recomputed),
         };
-        let recomputed = sealed_row(row, digest);
-        if recomputed != row.hash {
-            return content_changed(recomputed);
-        }
-        // Intact while its salt is there and the text hashes to the digest;
-        // otherwise a disposal must record it.
-        let intact = row
-            .payload_salt
-            .is_some_and(|salt| chain::payload_digest(salt, row.payload) == digest);
-        if !intact {
-            at.changed.push(changed(recomputed));
-        }
     }
-    if row.event_type == DISPOSED
-        && let Some(problem) = check_disposal(row, at)
-    {
-        return Some(problem);
+    let Some(digest) = row.payload_digest else {
+        return content_changed("a payload digest".to_owned());
+    };
+    let recomputed = sealed_row(row, digest);
+    if recomputed != row.hash {
+        return content_changed(recomputed);
     }
-    None
+    // Intact while its salt is there and the text hashes to the digest;
+    // otherwise a disposal must record it.
+    let intact = row
+        .payload_salt
+        .is_some_and(|salt| chain::payload_digest(salt, row.payload) == digest);
+    Ok((!intact).then(|| changed(recomputed)))
 }
 
 /// Matches what a disposal event lists against the changes found before
-/// it in its case: each listed event changed, to exactly the payload kept.
-fn check_disposal(row: &EventRow<'_>, at: &mut Cursor) -> Option<Break> {
-    let listed = match serde_json::from_str::<EventKind>(row.payload) {
+/// it in its case (`changed`, each matched taken out): each listed event
+/// changed, to exactly the payload kept. The disposal is event `sequence`
+/// of case `case_id`, its payload `payload`.
+pub(super) fn check_disposal(
+    case_id: &str,
+    sequence: i64,
+    payload: &str,
+    changed: &mut Vec<Changed>,
+) -> Option<Break> {
+    let listed = match serde_json::from_str::<EventKind>(payload) {
         Ok(EventKind::ContentDisposed { events, .. }) => events,
         _ => Vec::new(),
     };
     for entry in listed {
-        let found = at.changed.iter().position(|c| {
+        let found = changed.iter().position(|c| {
             c.sequence == entry.sequence && c.sealed == entry.sealed && c.kept == entry.kept
         });
         match found {
             Some(i) => {
-                at.changed.remove(i);
+                changed.remove(i);
             }
             None => {
-                let found = match at.changed.iter().find(|c| c.sequence == entry.sequence) {
+                let found = match changed.iter().find(|c| c.sequence == entry.sequence) {
                     None => "the payload it was written with, or no such event".to_owned(),
                     Some(c) if c.sealed != entry.sealed => {
                         "a changed envelope (who, when, what) or payload digest".to_owned()
@@ -256,12 +270,12 @@ fn check_disposal(row: &EventRow<'_>, at: &mut Cursor) -> Option<Break> {
                 };
                 return Some(brk(
                     BreakKind::ContentChanged,
-                    Some(row.case_id),
+                    Some(case_id),
                     Some(entry.sequence),
                     None,
                     format!(
                         "the event as the disposal in event {} records it (payload kept: {})",
-                        row.sequence, entry.kept
+                        sequence, entry.kept
                     ),
                     found,
                 ));

@@ -1,0 +1,525 @@
+//! One pass over a SQLite file's event log that proves it whole, or says
+//! it cannot. The events are read in the order they were written (the
+//! table's own order: each page once, first to last, in one read
+//! transaction), and on the way every event's hash is recomputed from its
+//! content on as many threads as there are cores, every case's chain and
+//! the global chain are followed link by link, and at the end the signed
+//! checkpoints and the head are checked. The walks in case order and in
+//! global order (passes 1 and 2) each read the whole table through an
+//! index, a page fetched for every few rows; this reads it once.
+//!
+//! It never names a break. Anything it cannot prove — a broken link, a
+//! changed payload, events stored out of the global chain's order, a case
+//! id that is not a UUID — ends it with [`Sweep::Unsure`], and the walks
+//! then run as they always did to find the first break and name it. What
+//! it keeps while it runs: each case's last sequence and hash (56 bytes a
+//! case), and the disposed payloads waiting for the disposal that records
+//! them.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Mutex, OnceLock};
+
+use rusqlite::OptionalExtension;
+use rusqlite::types::ValueRef;
+use varna_workflow::CONTENT_DISPOSED as DISPOSED;
+
+use super::Shared;
+use super::walk::{Changed, EventRow, check_disposal, content};
+use crate::chain::checkpoint::Checkpoint;
+use crate::chain::{self, GENESIS};
+use crate::error::{Error, Result};
+use crate::in_place::{failed, open_read, parse_time};
+
+/// What the one pass found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sweep {
+    /// Both chains whole, every event's content intact or its disposal
+    /// recorded, the head and the checkpoints where they should be, and
+    /// one case row for each case in the log and no other (pass 3's
+    /// first two checks).
+    Whole {
+        /// Events checked.
+        events: u64,
+        /// Cases checked.
+        cases: u64,
+    },
+    /// Not proven, and why (no case content: for the log).
+    Unsure(&'static str),
+}
+
+/// Why the pass cannot prove the log whole (`Err`), or what it proved.
+type Proof<T> = std::result::Result<T, &'static str>;
+
+/// Rows in a batch handed to a hashing thread.
+const BATCH: usize = 1024;
+
+/// The columns of a row, read in this order.
+const COLUMNS: &str = "case_id, sequence, global_seq, event_type, event_version, payload, \
+     payload_digest, payload_salt, actor_id, actor_role, occurred_at, recorded_at, prev_hash, \
+     hash, global_hash";
+
+/// Where a text lies in its batch's bytes.
+#[derive(Debug, Clone, Copy)]
+struct Span(u32, u32);
+
+/// One row of a batch: its numbers, and where its texts lie.
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    case_id: Span,
+    sequence: i64,
+    global_seq: i64,
+    event_type: Span,
+    event_version: i32,
+    payload: Span,
+    payload_digest: Option<Span>,
+    payload_salt: Option<Span>,
+    actor_id: Span,
+    actor_role: Span,
+    occurred_at: Span,
+    recorded_at: Span,
+    prev_hash: Span,
+    hash: Span,
+    global_hash: Span,
+}
+
+/// Rows as read, their texts one after the other in `bytes`; `prev` is
+/// the global hash stored in the row before the first.
+#[derive(Debug, Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    rows: Vec<Fields>,
+    prev: String,
+}
+
+/// A batch whose bytes were found to be UTF-8, so its texts can be read.
+#[derive(Debug)]
+struct Checked {
+    text: String,
+    rows: Vec<Fields>,
+    /// The rows whose payloads are no longer the ones written (by index).
+    changed: Proof<Vec<(usize, Changed)>>,
+}
+
+fn field(text: &str, Span(from, to): Span) -> Proof<&str> {
+    text.get(from as usize..to as usize)
+        .ok_or("an event's text is not UTF-8")
+}
+
+/// A batch for a hashing thread, and where its answer goes.
+struct Job {
+    batch: Batch,
+    answer: SyncSender<Checked>,
+}
+
+/// The one pass over the file at `path`, against `checkpoints`; its
+/// progress (events checked) in `shared.cases_walked`.
+pub(super) fn sweep(path: &Path, checkpoints: &[Checkpoint], shared: &Shared) -> Result<Sweep> {
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    // The first reason found; then every thread stops.
+    let why = OnceLock::new();
+    let stop = AtomicBool::new(false);
+    let give_up = &|reason: &'static str| {
+        let _ = why.set(reason);
+        stop.store(true, Ordering::Relaxed);
+    };
+    let (work, jobs) = sync_channel::<Job>(workers * 2);
+    let jobs = Mutex::new(jobs);
+    let (order, answers) = sync_channel::<Receiver<Checked>>(workers * 4);
+    let (spare, spares) = sync_channel::<Batch>(workers * 4);
+    let (stop, why) = (&stop, &why);
+    let (read, collected) = std::thread::scope(|s| {
+        let reader = std::thread::Builder::new()
+            .name("varna-sweep".into())
+            .spawn_scoped(s, move || {
+                let read = read(path, checkpoints, (work, order), &spares, stop);
+                if let Ok(Err(reason)) = read {
+                    give_up(reason);
+                }
+                read
+            });
+        for i in 0..workers {
+            let jobs = &jobs;
+            let _ = std::thread::Builder::new()
+                .name(format!("varna-hash-{i}"))
+                .spawn_scoped(s, move || hash_batches(jobs, stop));
+        }
+        let collected = collect(&answers, &spare, shared);
+        if let Err(reason) = collected {
+            give_up(reason);
+        }
+        // What is still queued is not waited for.
+        drop(answers);
+        let read = match reader {
+            Ok(reader) => reader
+                .join()
+                .unwrap_or_else(|_| Err(Error::Corrupt("reading the log stopped".into()))),
+            Err(e) => Err(Error::Corrupt(format!(
+                "reading the log did not start: {e}"
+            ))),
+        };
+        (read, collected)
+    });
+    Ok(match (read?, collected) {
+        (Ok((events, rows)), Ok((checked, cases))) if events == checked => {
+            // Every case row names a case in the log, and there are as
+            // many of them: each case has its row and nothing more.
+            if rows.len() == cases.len() && rows.iter().all(|id| cases.contains_key(id)) {
+                let cases = u64::try_from(cases.len()).unwrap_or(u64::MAX);
+                Sweep::Whole { events, cases }
+            } else {
+                Sweep::Unsure("the case rows are not the cases in the log")
+            }
+        }
+        _ => Sweep::Unsure(
+            why.get()
+                .copied()
+                .unwrap_or("fewer events were checked than read"),
+        ),
+    })
+}
+
+/// Reads every event in the table's order into batches, sends each to a
+/// hashing thread (`senders.0`) and its answer's receiver, in order, to
+/// the collector (`senders.1`); checks on the way that the global
+/// sequences run 1, 2, 3, … and that each checkpoint's head is the global
+/// hash stored at its size, and at the end that the head row, read in the
+/// same transaction, is the last event's. The events read, and the ids of
+/// the case rows in the same transaction.
+fn read(
+    path: &Path,
+    checkpoints: &[Checkpoint],
+    (work, order): (SyncSender<Job>, SyncSender<Receiver<Checked>>),
+    spares: &Receiver<Batch>,
+    stop: &AtomicBool,
+) -> Result<Proof<(u64, Vec<u128>)>> {
+    let conn = open_read(path)?;
+    let mut pending: Vec<&Checkpoint> = checkpoints.iter().filter(|c| c.size > 0).collect();
+    pending.sort_by_key(|c| c.size);
+    let mut pending = pending.into_iter().peekable();
+    let mut statement = conn
+        .prepare(&format!("SELECT {COLUMNS} FROM event ORDER BY rowid"))
+        .map_err(failed)?;
+    let mut rows = statement.raw_query();
+    let mut batch = Batch {
+        prev: GENESIS.to_owned(),
+        ..Batch::default()
+    };
+    let mut read: i64 = 0;
+    let send = |batch: Batch| -> Proof<()> {
+        let (answer, answered) = sync_channel(1);
+        work.send(Job { batch, answer })
+            .map_err(|_| "a hashing thread stopped")?;
+        order.send(answered).map_err(|_| "the checking stopped")
+    };
+    while let Some(r) = rows.next().map_err(failed)? {
+        let value = |i: usize| r.get_ref(i).map_err(failed);
+        let row = match push_row(&mut batch.bytes, &value)? {
+            Ok(row) => row,
+            Err(why) => return Ok(Err(why)),
+        };
+        read += 1;
+        if row.global_seq != read {
+            return Ok(Err("the events are not stored in the global chain's order"));
+        }
+        let global_hash = &batch.bytes[row.global_hash.0 as usize..row.global_hash.1 as usize];
+        while let Some(cp) = pending.next_if(|c| c.size == read.unsigned_abs()) {
+            if cp.head.as_bytes() != global_hash {
+                return Ok(Err("the chain does not reach a signed checkpoint's head"));
+            }
+        }
+        batch.rows.push(row);
+        if batch.rows.len() == BATCH {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(Err("the checking stopped"));
+            }
+            let prev = String::from_utf8_lossy(global_hash).into_owned();
+            let mut next = spares.try_recv().unwrap_or_default();
+            next.bytes.clear();
+            next.rows.clear();
+            next.prev = prev;
+            if let Err(why) = send(std::mem::replace(&mut batch, next)) {
+                return Ok(Err(why));
+            }
+        }
+    }
+    let last = match batch.rows.last() {
+        Some(row) => batch.bytes[row.global_hash.0 as usize..row.global_hash.1 as usize].to_vec(),
+        None => batch.prev.clone().into_bytes(),
+    };
+    if !batch.rows.is_empty()
+        && let Err(why) = send(batch)
+    {
+        return Ok(Err(why));
+    }
+    drop(rows);
+    let head: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT global_seq, global_hash FROM audit_head WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(failed)?;
+    match head {
+        _ if pending.next().is_some() => {
+            return Ok(Err("a signed checkpoint lies past the last event"));
+        }
+        Some((seq, hash)) if seq == read && hash.as_bytes() == last => {}
+        _ => return Ok(Err("the chain does not end at the recorded head")),
+    }
+    let mut statement = conn.prepare("SELECT id FROM cases").map_err(failed)?;
+    let mut rows = statement.raw_query();
+    let mut ids = Vec::new();
+    while let Some(r) = rows.next().map_err(failed)? {
+        let id = match r.get_ref(0).map_err(failed)? {
+            ValueRef::Text(id) => std::str::from_utf8(id).map_or(Err(NOT_A_UUID), case_key),
+            _ => Err(NOT_A_UUID),
+        };
+        match id {
+            Ok(id) => ids.push(id),
+            Err(why) => return Ok(Err(why)),
+        }
+    }
+    Ok(Ok((read.unsigned_abs(), ids)))
+}
+
+/// Appends one row's texts to `bytes`: where each lies, and its numbers.
+fn push_row<'r>(
+    bytes: &mut Vec<u8>,
+    value: &impl Fn(usize) -> Result<ValueRef<'r>>,
+) -> Result<Proof<Fields>> {
+    let mut text = |i: usize| -> Result<Proof<Option<Span>>> {
+        Ok(match value(i)? {
+            ValueRef::Text(t) => {
+                let from = bytes.len();
+                bytes.extend_from_slice(t);
+                match (u32::try_from(from), u32::try_from(bytes.len())) {
+                    (Ok(from), Ok(to)) => Ok(Some(Span(from, to))),
+                    _ => Err("an event too large to check in one pass"),
+                }
+            }
+            ValueRef::Null => Ok(None),
+            _ => Err("an event's text column holds something else"),
+        })
+    };
+    let mut texts = [None; 15];
+    for (i, slot) in texts.iter_mut().enumerate() {
+        if ![1, 2, 4].contains(&i) {
+            *slot = match text(i)? {
+                Ok(span) => span,
+                Err(why) => return Ok(Err(why)),
+            };
+        }
+    }
+    let number = |i: usize| -> Result<Proof<i64>> {
+        Ok(match value(i)? {
+            ValueRef::Integer(n) => Ok(n),
+            _ => Err("an event's number column holds something else"),
+        })
+    };
+    let (sequence, global_seq, version) = match (number(1)?, number(2)?, number(4)?) {
+        (Ok(s), Ok(g), Ok(v)) => (s, g, v),
+        _ => return Ok(Err("an event's number column holds something else")),
+    };
+    let required = |i: usize| -> Proof<Span> { texts[i].ok_or("an event lacks a value") };
+    let fields = (|| {
+        Ok(Fields {
+            case_id: required(0)?,
+            sequence,
+            global_seq,
+            event_type: required(3)?,
+            event_version: i32::try_from(version).map_err(|_| "an event version out of range")?,
+            payload: required(5)?,
+            payload_digest: texts[6],
+            payload_salt: texts[7],
+            actor_id: required(8)?,
+            actor_role: required(9)?,
+            occurred_at: required(10)?,
+            recorded_at: required(11)?,
+            prev_hash: required(12)?,
+            hash: required(13)?,
+            global_hash: required(14)?,
+        })
+    })();
+    Ok(fields)
+}
+
+/// A hashing thread: takes batches until the reader is done.
+fn hash_batches(jobs: &Mutex<Receiver<Job>>, stop: &AtomicBool) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(jobs) => jobs.recv(),
+            Err(_) => return,
+        };
+        let Ok(Job { batch, answer }) = job else {
+            return;
+        };
+        if stop.load(Ordering::Relaxed) {
+            continue;
+        }
+        let checked = match String::from_utf8(batch.bytes) {
+            Ok(text) => {
+                let changed = check_batch(&text, &batch.rows, &batch.prev);
+                Checked {
+                    text,
+                    rows: batch.rows,
+                    changed,
+                }
+            }
+            Err(_) => Checked {
+                text: String::new(),
+                rows: batch.rows,
+                changed: Err("an event's text is not UTF-8"),
+            },
+        };
+        // The collector may have stopped; then no one waits for it.
+        let _ = answer.send(checked);
+    }
+}
+
+/// Each row's own hash recomputed from its content, and its global link
+/// from the global hash stored before it (`prev` for the first): the rows
+/// whose payloads changed, which a disposal must record.
+fn check_batch(text: &str, rows: &[Fields], prev: &str) -> Proof<Vec<(usize, Changed)>> {
+    let mut prev = prev;
+    let mut changed = Vec::new();
+    let time = |span: Span| -> Proof<_> {
+        parse_time(field(text, span)?).ok_or("an event's time is not a time")
+    };
+    for (i, f) in rows.iter().enumerate() {
+        let optional = |span: Option<Span>| span.map(|s| field(text, s)).transpose();
+        let row = EventRow {
+            case_id: field(text, f.case_id)?,
+            sequence: f.sequence,
+            global_seq: f.global_seq,
+            event_type: field(text, f.event_type)?,
+            event_version: f.event_version,
+            payload: field(text, f.payload)?,
+            payload_digest: optional(f.payload_digest)?,
+            payload_salt: optional(f.payload_salt)?,
+            actor_id: field(text, f.actor_id)?,
+            actor_role: field(text, f.actor_role)?,
+            occurred_at: time(f.occurred_at)?,
+            recorded_at: time(f.recorded_at)?,
+            prev_hash: field(text, f.prev_hash)?,
+            hash: field(text, f.hash)?,
+        };
+        match content(&row) {
+            Err(_) => return Err("an event's hash does not recompute from its content"),
+            Ok(Some(c)) => changed.push((i, c)),
+            Ok(None) => {}
+        }
+        let global_hash = field(text, f.global_hash)?;
+        if chain::global_hash(prev, row.hash) != global_hash {
+            return Err("a global link does not recompute");
+        }
+        prev = global_hash;
+    }
+    Ok(changed)
+}
+
+/// Each case's last event, by its id as a number ([`case_key`]).
+type Cases = HashMap<u128, Last, foldhash::fast::RandomState>;
+
+/// A case's last event so far: its sequence and hash.
+#[derive(Debug, Clone, Copy)]
+struct Last {
+    sequence: i64,
+    hash: [u8; 32],
+}
+
+/// Takes the checked batches in the order they were read and follows each
+/// case's chain through them: sequences 1, 2, 3, …, each event linked to
+/// the one before, each changed payload recorded by a later disposal in
+/// its case. The events checked, and each case's last.
+fn collect(
+    answers: &Receiver<Receiver<Checked>>,
+    spare: &SyncSender<Batch>,
+    shared: &Shared,
+) -> Proof<(u64, Cases)> {
+    let mut cases = Cases::default();
+    let mut waiting: HashMap<u128, Vec<Changed>, foldhash::fast::RandomState> = HashMap::default();
+    let mut events: u64 = 0;
+    for answer in answers {
+        let Checked {
+            text,
+            rows,
+            changed,
+        } = answer.recv().map_err(|_| "a hashing thread stopped")?;
+        let mut changed = changed?.into_iter().peekable();
+        for (i, f) in rows.iter().enumerate() {
+            let case_id = field(&text, f.case_id)?;
+            let key = case_key(case_id)?;
+            let prev_hash = field(&text, f.prev_hash)?;
+            let hash = digest(field(&text, f.hash)?)?;
+            match cases.entry(key) {
+                Entry::Occupied(mut last) => {
+                    let last = last.get_mut();
+                    if f.sequence != last.sequence + 1 || digest(prev_hash)? != last.hash {
+                        return Err("a case's chain skips an event or does not link");
+                    }
+                    *last = Last {
+                        sequence: f.sequence,
+                        hash,
+                    };
+                }
+                Entry::Vacant(first) => {
+                    if f.sequence != 1 || prev_hash != GENESIS {
+                        return Err("a case's chain does not start at its first event");
+                    }
+                    first.insert(Last { sequence: 1, hash });
+                }
+            }
+            while let Some((_, c)) = changed.next_if(|(row, _)| *row == i) {
+                waiting.entry(key).or_default().push(c);
+            }
+            if field(&text, f.event_type)? == DISPOSED {
+                let open = waiting.entry(key).or_default();
+                if check_disposal(case_id, f.sequence, field(&text, f.payload)?, open).is_some() {
+                    return Err("a disposal does not record the changes before it");
+                }
+                if open.is_empty() {
+                    waiting.remove(&key);
+                }
+            }
+            events += 1;
+        }
+        shared.cases_walked.store(events, Ordering::Relaxed);
+        let _ = spare.try_send(Batch {
+            bytes: text.into_bytes(),
+            rows,
+            prev: String::new(),
+        });
+    }
+    if waiting.values().any(|open| !open.is_empty()) {
+        return Err("a changed payload that no disposal records");
+    }
+    Ok((events, cases))
+}
+
+const NOT_A_UUID: &str = "a case id that is not a UUID in its usual form";
+
+/// A case id as a number: only a UUID in its usual form (as the store
+/// writes every case id), so that one number is one id.
+fn case_key(case_id: &str) -> Proof<u128> {
+    let not = NOT_A_UUID;
+    // 36 characters parse only as the hyphenated form; lower case makes
+    // the text the number's one spelling.
+    if case_id.len() != uuid::fmt::Hyphenated::LENGTH
+        || case_id.bytes().any(|b| b.is_ascii_uppercase())
+    {
+        return Err(not);
+    }
+    uuid::Uuid::try_parse(case_id)
+        .map(|id| id.as_u128())
+        .map_err(|_| not)
+}
+
+/// The 32 bytes a stored hash spells.
+fn digest(hex: &str) -> Proof<[u8; 32]> {
+    chain::hash_bytes(hex).ok_or("a hash that is not 64 lower-case hex digits")
+}
