@@ -225,6 +225,45 @@ pub(crate) fn time(r: &Row<'_>, i: usize) -> Result<DateTime<Utc>> {
 /// A time as sqlx writes it (RFC 3339), through chrono's quicker parser
 /// first; `None` when the text is not a time.
 pub(crate) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    utc_time(text).or_else(|| rfc3339(text))
+}
+
+/// The form sqlx writes a UTC time in, `2026-03-02T09:00:00.123456+00:00`
+/// (the fraction left out when zero), read field by field.
+fn utc_time(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let micros = match b.len() {
+        25 => 0,
+        32 if b[19] == b'.' => number(&b[20..26])?,
+        _ => return None,
+    };
+    let tail = &b[b.len() - 6..];
+    if tail != b"+00:00" || [b[4], b[7], b[10], b[13], b[16]] != *b"--T::" {
+        return None;
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(number(&b[0..4])?).ok()?,
+        number(&b[5..7])?,
+        number(&b[8..10])?,
+    )?;
+    let time = chrono::NaiveTime::from_hms_micro_opt(
+        number(&b[11..13])?,
+        number(&b[14..16])?,
+        number(&b[17..19])?,
+        micros,
+    )?;
+    Some(date.and_time(time).and_utc())
+}
+
+/// The number ASCII digits spell; `None` for anything else.
+fn number(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |n, &d| {
+        d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+    })
+}
+
+/// Any RFC 3339 time, or any chrono reads.
+fn rfc3339(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .or_else(|_| text.parse())
@@ -236,4 +275,36 @@ pub(crate) fn failed(e: rusqlite::Error) -> Error {
     Error::Database(sea_orm::DbErr::Custom(format!(
         "working on the SQLite file in place: {e}"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn times_read_quickly_as_sqlx_writes_them_and_otherwise_as_rfc3339() {
+        for text in [
+            "2026-03-02T09:00:00+00:00",
+            "2026-03-02T09:00:00.123456+00:00",
+            "1999-12-31T23:59:59.000001+00:00",
+            "2026-03-02T10:00:00.5+01:00",
+            "2026-03-02T09:00:00.123456789Z",
+            "2024-02-29T00:00:00+00:00",
+        ] {
+            let slow = chrono::DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .ok();
+            assert!(slow.is_some(), "{text}");
+            assert_eq!(parse_time(text), slow, "{text}");
+        }
+        for text in [
+            "2026-02-30T09:00:00+00:00",
+            "2026-03-02T24:00:00+00:00",
+            "2026-03-02T09:00:00.12345x+00:00",
+            "2026-03-02 09:00:00+00:00x",
+            "not a time",
+        ] {
+            assert_eq!(parse_time(text), None, "{text}");
+        }
+    }
 }

@@ -57,6 +57,9 @@ type Proof<T> = std::result::Result<T, &'static str>;
 /// Rows in a batch handed to a hashing thread.
 const BATCH: usize = 1024;
 
+/// Batches queued for each hashing thread.
+const QUEUE: usize = 8;
+
 /// The columns of a row, read in this order.
 const COLUMNS: &str = "case_id, sequence, global_seq, event_type, event_version, payload, \
      payload_digest, payload_salt, actor_id, actor_role, occurred_at, recorded_at, prev_hash, \
@@ -126,10 +129,12 @@ pub(super) fn sweep(path: &Path, checkpoints: &[Checkpoint], shared: &Shared) ->
         let _ = why.set(reason);
         stop.store(true, Ordering::Relaxed);
     };
-    let (work, jobs) = sync_channel::<Job>(workers * 2);
+    // Room for a few batches (a MiB each) per thread, so that none waits
+    // for another's turn on a core.
+    let (work, jobs) = sync_channel::<Job>(workers * QUEUE);
     let jobs = Mutex::new(jobs);
-    let (order, answers) = sync_channel::<Receiver<Checked>>(workers * 4);
-    let (spare, spares) = sync_channel::<Batch>(workers * 4);
+    let (order, answers) = sync_channel::<Receiver<Checked>>(workers * QUEUE * 2);
+    let (spare, spares) = sync_channel::<Batch>(workers * QUEUE * 2);
     let (stop, why) = (&stop, &why);
     let (read, collected) = std::thread::scope(|s| {
         let reader = std::thread::Builder::new()
