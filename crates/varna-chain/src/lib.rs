@@ -116,6 +116,17 @@ pub fn payload_digest(salt: &str, payload_text: &str) -> String {
     sha256_text(&h.finalize())
 }
 
+/// Whether `digest` (`sha256:` and 64 hex digits) is [`payload_digest`]
+/// of `salt` and `payload_text`, compared as bytes (no text made).
+pub fn payload_digest_is(digest: &str, salt: &str, payload_text: &str) -> bool {
+    let mut h = Sha256::new();
+    update_hex(&mut h, salt);
+    h.update(payload_text.as_bytes());
+    digest
+        .strip_prefix("sha256:")
+        .is_some_and(|hex| spells(hex, &h.finalize().into()))
+}
+
 /// The canonical envelope with `body` under `key` (quoted as a JSON string
 /// when `quoted`; the digest is a plain ASCII string, the payload JSON).
 fn envelope(content: &EventContent<'_>, key: &[u8], body: &[u8], quoted: bool) -> Vec<u8> {
@@ -154,19 +165,24 @@ fn write_text(out: &mut Vec<u8>, key: &str, value: &str) {
 }
 
 /// [`timestamp_text`]'s characters, written without a format string.
-fn write_timestamp(out: &mut Vec<u8>, t: DateTime<Utc>) {
+fn write_timestamp(out: &mut Vec<u8>, utc: DateTime<Utc>) {
     use chrono::{Datelike, Timelike};
+    // The fields read from the naive time (a `DateTime`'s own accessors
+    // add its offset again for every field).
+    let t = utc.naive_utc();
     let (year, nanos) = (t.year(), t.nanosecond());
     if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
-        out.extend_from_slice(timestamp_text(t).as_bytes());
+        out.extend_from_slice(timestamp_text(utc).as_bytes());
         return;
     }
     // YYYY-MM-DDTHH:MM:SS.ffffffZ, each field zero-padded to its width.
-    let digits = |out: &mut Vec<u8>, value: u32, width: u32| {
-        for place in (0..width).rev() {
-            let digit = (value / 10u32.pow(place)) % 10;
-            out.push(b'0' + u8::try_from(digit).unwrap_or(0));
+    let digits = |out: &mut Vec<u8>, mut value: u32, width: usize| {
+        let mut text = [b'0'; 6];
+        for place in text[..width].iter_mut().rev() {
+            *place = b'0' + u8::try_from(value % 10).unwrap_or(0);
+            value /= 10;
         }
+        out.extend_from_slice(&text[..width]);
     };
     digits(out, year.unsigned_abs(), 4);
     for (separator, value) in [
@@ -223,10 +239,25 @@ fn write_canonical(value: &Value, out: &mut Vec<u8>) {
 
 /// The per-case chain link.
 pub fn event_hash(prev_hash: &str, canonical: &[u8]) -> String {
+    hex(&event_digest(prev_hash, canonical))
+}
+
+/// [`event_hash`]'s bytes, before they are written in hex.
+pub fn event_digest(prev_hash: &str, canonical: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     update_hex(&mut h, prev_hash);
     h.update(canonical);
-    hex(&h.finalize())
+    h.finalize().into()
+}
+
+/// `digest` in lower-case hex, as the chains store it.
+pub fn hash_text(digest: &[u8; 32]) -> String {
+    hex(digest)
+}
+
+/// Whether `text` is `digest` in lower-case hex, as the chains store it.
+pub fn spells(text: &str, digest: &[u8; 32]) -> bool {
+    hash_bytes(text).is_some_and(|bytes| bytes == *digest)
 }
 
 /// One read in the access log, as its chain hashes it.
@@ -310,10 +341,15 @@ pub fn org_hash(prev_hash: &str, change: &OrgContent<'_>) -> String {
 
 /// The global chain link.
 pub fn global_hash(prev_global_hash: &str, event_hash: &str) -> String {
+    hex(&global_digest(prev_global_hash, event_hash))
+}
+
+/// [`global_hash`]'s bytes, before they are written in hex.
+pub fn global_digest(prev_global_hash: &str, event_hash: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     update_hex(&mut h, prev_global_hash);
     update_hex(&mut h, event_hash);
-    hex(&h.finalize())
+    h.finalize().into()
 }
 
 /// The commitment to a personnummer that a filing event carries:
@@ -540,6 +576,19 @@ mod tests {
             global_hash(GENESIS, &h),
             global_hash(GENESIS, &GENESIS.replace('0', "1"))
         );
+        // The bytes behind the texts, compared without making them.
+        assert!(spells(&h, &event_digest(GENESIS, &bytes)));
+        assert!(!spells(&h.to_uppercase(), &event_digest(GENESIS, &bytes)));
+        assert!(spells(
+            &global_hash(GENESIS, &h),
+            &global_digest(GENESIS, &h)
+        ));
+        assert_eq!(hash_text(&event_digest(GENESIS, &bytes)), h);
+        let digest = payload_digest("00ff", "{}");
+        assert!(payload_digest_is(&digest, "00ff", "{}"));
+        assert!(!payload_digest_is(&digest, "00fe", "{}"));
+        assert!(!payload_digest_is(&digest, "00ff", "{ }"));
+        assert!(!payload_digest_is(&digest["sha256:".len()..], "00ff", "{}"));
     }
 
     #[test]
@@ -639,5 +688,22 @@ mod tests {
             .single()
             .expect("valid");
         assert_eq!(timestamp_text(normalise(t)), "2023-11-14T22:13:20.123456Z");
+    }
+
+    #[test]
+    fn timestamps_written_digit_by_digit_read_as_the_formatted_text() {
+        for (secs, nanos) in [
+            (1_700_000_000, 123_456_000),
+            (0, 0),
+            (-62_135_596_800, 1_000),
+            (253_402_300_799, 999_999_000),
+            (1_483_228_799, 1_500_000_000),
+            (-62_198_755_200, 0),
+        ] {
+            let t = Utc.timestamp_opt(secs, nanos).single().expect("valid");
+            let mut out = Vec::new();
+            write_timestamp(&mut out, t);
+            assert_eq!(String::from_utf8(out).expect("ascii"), timestamp_text(t));
+        }
     }
 }

@@ -226,16 +226,17 @@ pub(super) fn content(row: &EventRow<'_>) -> Result<Option<Changed>, Break> {
     let Some(digest) = row.payload_digest else {
         return content_changed("a payload digest".to_owned());
     };
-    let recomputed = sealed_row(row, digest);
-    if recomputed != row.hash {
-        return content_changed(recomputed);
+    // Compared as bytes; written in hex only when it is reported or kept.
+    let recomputed = sealed_digest(row, digest);
+    if !chain::spells(row.hash, &recomputed) {
+        return content_changed(chain::hash_text(&recomputed));
     }
     // Intact while its salt is there and the text hashes to the digest;
     // otherwise a disposal must record it.
     let intact = row
         .payload_salt
-        .is_some_and(|salt| chain::payload_digest(salt, row.payload) == digest);
-    Ok((!intact).then(|| changed(recomputed)))
+        .is_some_and(|salt| chain::payload_digest_is(digest, salt, row.payload));
+    Ok((!intact).then(|| changed(chain::hash_text(&recomputed))))
 }
 
 /// Matches what a disposal event lists against the changes found before
@@ -291,8 +292,12 @@ pub(crate) fn sealed(row: &event::Model, digest: &str) -> String {
 }
 
 fn sealed_row(row: &EventRow<'_>, digest: &str) -> String {
+    chain::hash_text(&sealed_digest(row, digest))
+}
+
+fn sealed_digest(row: &EventRow<'_>, digest: &str) -> [u8; 32] {
     let unread = serde_json::Value::Null;
-    chain::event_hash(
+    chain::event_digest(
         row.prev_hash,
         &chain::canonical_sealed(&envelope(row, &unread), digest),
     )
