@@ -18,10 +18,11 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use rusqlite::OptionalExtension;
 use rusqlite::types::ValueRef;
@@ -137,6 +138,19 @@ pub(super) fn sweep(path: &Path, checkpoints: &[Checkpoint], shared: &Shared) ->
     let (spare, spares) = sync_channel::<Batch>(workers * QUEUE * 2);
     let (stop, why) = (&stop, &why);
     let (read, collected) = std::thread::scope(|s| {
+        let hashers = (0..workers)
+            .filter(|i| {
+                let jobs = &jobs;
+                std::thread::Builder::new()
+                    .name(format!("varna-hash-{i}"))
+                    .spawn_scoped(s, move || hash_batches(jobs, stop))
+                    .is_ok()
+            })
+            .count();
+        if hashers == 0 {
+            give_up("no hashing thread could be started");
+            return (Ok(Err("no hashing thread")), Err("no hashing thread"));
+        }
         let reader = std::thread::Builder::new()
             .name("varna-sweep".into())
             .spawn_scoped(s, move || {
@@ -146,12 +160,6 @@ pub(super) fn sweep(path: &Path, checkpoints: &[Checkpoint], shared: &Shared) ->
                 }
                 read
             });
-        for i in 0..workers {
-            let jobs = &jobs;
-            let _ = std::thread::Builder::new()
-                .name(format!("varna-hash-{i}"))
-                .spawn_scoped(s, move || hash_batches(jobs, stop));
-        }
         let collected = collect(&answers, &spare, shared);
         if let Err(reason) = collected {
             give_up(reason);
@@ -353,13 +361,11 @@ fn push_row<'r>(
     Ok(fields)
 }
 
-/// A hashing thread: takes batches until the reader is done.
+/// A hashing thread: takes batches until the reader is done, answering
+/// each (a batch it failed on with `Err`), so nothing waits for it.
 fn hash_batches(jobs: &Mutex<Receiver<Job>>, stop: &AtomicBool) {
     loop {
-        let job = match jobs.lock() {
-            Ok(jobs) => jobs.recv(),
-            Err(_) => return,
-        };
+        let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
         let Ok(Job { batch, answer }) = job else {
             return;
         };
@@ -368,7 +374,10 @@ fn hash_batches(jobs: &Mutex<Receiver<Job>>, stop: &AtomicBool) {
         }
         let checked = match String::from_utf8(batch.bytes) {
             Ok(text) => {
-                let changed = check_batch(&text, &batch.rows, &batch.prev);
+                let changed = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    check_batch(&text, &batch.rows, &batch.prev)
+                }))
+                .unwrap_or(Err("a hashing thread failed"));
                 Checked {
                     text,
                     rows: batch.rows,
