@@ -110,21 +110,24 @@ pub fn canonical_sealed(content: &EventContent<'_>, payload_digest: &str) -> Vec
 /// removes both, so the digest left behind cannot be used to confirm a
 /// guessed removed value.
 pub fn payload_digest(salt: &str, payload_text: &str) -> String {
-    let mut h = Sha256::new();
-    update_hex(&mut h, salt);
-    h.update(payload_text.as_bytes());
-    sha256_text(&h.finalize())
+    sha256_text(&salted(salt, payload_text))
 }
 
 /// Whether `digest` (`sha256:` and 64 hex digits) is [`payload_digest`]
 /// of `salt` and `payload_text`, compared as bytes (no text made).
 pub fn payload_digest_is(digest: &str, salt: &str, payload_text: &str) -> bool {
-    let mut h = Sha256::new();
-    update_hex(&mut h, salt);
-    h.update(payload_text.as_bytes());
     digest
         .strip_prefix("sha256:")
-        .is_some_and(|hex| spells(hex, &h.finalize().into()))
+        .is_some_and(|hex| spells(hex, &salted(salt, payload_text)))
+}
+
+/// `SHA-256(bytes(salt) ‖ text)`, the salt given in hex: what a payload
+/// digest and a personnummer commitment are made of.
+fn salted(salt: &str, text: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    update_hex(&mut h, salt);
+    h.update(text.as_bytes());
+    h.finalize().into()
 }
 
 /// The canonical envelope with `body` under `key` (quoted as a JSON string
@@ -358,10 +361,7 @@ pub fn global_digest(prev_global_hash: &str, event_hash: &str) -> [u8; 32] {
 /// the salt the commitment says nothing about whose number it was; with
 /// it, a personnummer changed beside the log no longer matches.
 pub fn person_commitment(salt: &str, digits: &str) -> String {
-    let mut h = Sha256::new();
-    update_hex(&mut h, salt);
-    h.update(digits.as_bytes());
-    sha256_text(&h.finalize())
+    sha256_text(&salted(salt, digits))
 }
 
 /// `sha256:` and the hex SHA-256 of `bytes`: how a stored document is named

@@ -70,6 +70,12 @@ const COLUMNS: &str = "case_id, sequence, global_seq, event_type, event_version,
 #[derive(Debug, Clone, Copy)]
 struct Span(u32, u32);
 
+impl Span {
+    fn range(self) -> std::ops::Range<usize> {
+        self.0 as usize..self.1 as usize
+    }
+}
+
 /// One row of a batch: its numbers, and where its texts lie.
 #[derive(Debug, Clone, Copy)]
 struct Fields {
@@ -108,9 +114,8 @@ struct Checked {
     changed: Proof<Vec<(usize, Changed)>>,
 }
 
-fn field(text: &str, Span(from, to): Span) -> Proof<&str> {
-    text.get(from as usize..to as usize)
-        .ok_or("an event's text is not UTF-8")
+fn field(text: &str, span: Span) -> Proof<&str> {
+    text.get(span.range()).ok_or("an event's text is not UTF-8")
 }
 
 /// A batch for a hashing thread, and where its answer goes.
@@ -241,7 +246,7 @@ fn read(
         if row.global_seq != read {
             return Ok(Err("the events are not stored in the global chain's order"));
         }
-        let global_hash = &batch.bytes[row.global_hash.0 as usize..row.global_hash.1 as usize];
+        let global_hash = &batch.bytes[row.global_hash.range()];
         while let Some(cp) = pending.next_if(|c| c.size == read.unsigned_abs()) {
             if cp.head.as_bytes() != global_hash {
                 return Ok(Err("the chain does not reach a signed checkpoint's head"));
@@ -263,7 +268,7 @@ fn read(
         }
     }
     let last = match batch.rows.last() {
-        Some(row) => batch.bytes[row.global_hash.0 as usize..row.global_hash.1 as usize].to_vec(),
+        Some(row) => batch.bytes[row.global_hash.range()].to_vec(),
         None => batch.prev.clone().into_bytes(),
     };
     if !batch.rows.is_empty()

@@ -689,19 +689,18 @@ async fn verify_proves_an_intact_file_in_one_pass(h: Harness) {
     if h.backend != "sqlite" {
         return;
     }
+    // What verification found, how much, and whether in one pass.
+    let verified = || async {
+        let report = h.store.verify_audit(|_| {}).await.expect("verifies");
+        (report.problem, report.events, report.cases, report.one_pass)
+    };
     h.exec("UPDATE event SET rowid = (SELECT max(rowid) + 1 FROM event) WHERE global_seq = 1")
         .await;
-    let report = h.store.verify_audit(|_| {}).await.expect("verifies");
-    assert_eq!(report.problem, None);
-    assert_eq!(
-        (report.events, report.cases, report.one_pass),
-        (events, 3, false)
-    );
+    assert_eq!(verified().await, (None, events, 3, false));
     // Back in order, it is proven in one pass again.
     h.exec("UPDATE event SET rowid = (SELECT min(rowid) - 1 FROM event) WHERE global_seq = 1")
         .await;
-    let report = h.store.verify_audit(|_| {}).await.expect("verifies");
-    assert_eq!((report.problem, report.one_pass), (None, true));
+    assert_eq!(verified().await, (None, events, 3, true));
     h.exec(
         "CREATE TEMP TABLE made_up AS SELECT * FROM cases LIMIT 1; \
          UPDATE made_up SET id = '019aa000-0000-7000-8000-000000000000'; \
@@ -724,12 +723,7 @@ async fn verify_proves_an_intact_file_in_one_pass(h: Harness) {
          ALTER TABLE event_copy RENAME TO event",
     )
     .await;
-    let report = h.store.verify_audit(|_| {}).await.expect("verifies");
-    assert_eq!(report.problem, None);
-    assert_eq!(
-        (report.events, report.cases, report.one_pass),
-        (events, 3, false)
-    );
+    assert_eq!(verified().await, (None, events, 3, false));
 }
 
 /// A break found while most of the log is still to be read ends the walk
