@@ -1,7 +1,7 @@
 //! `verify_audit`: walks every case's hash chain and the global chain, and
-//! reports the first broken link. A SQLite file is first read in one pass
-//! (`audit/sweep.rs`, keeping 56 bytes a case) that proves the log whole
-//! or hands over to the walks. Three passes, each streaming in pages so
+//! reports the first broken link. A SQLite file or a PostgreSQL database
+//! is first read in one pass (`audit/sweep.rs`, keeping 56 bytes a case)
+//! that proves the log whole or hands over to the walks. Three passes, each streaming in pages so
 //! memory stays flat on any size of store:
 //!
 //! 1. events in `(case_id, sequence)` order: sequences run 1, 2, 3, …; each

@@ -21,16 +21,25 @@ use crate::error::{Error, Result};
 impl Store {
     /// Passes 1 and 2 side by side, each on its own connection: the cases'
     /// chains in case order, the global chain in its own order. A SQLite
-    /// file is first read in one pass ([`super::sweep`]), which spares
-    /// them when it proves the log whole (the `bool`).
+    /// file or a PostgreSQL database is first read in one pass
+    /// ([`super::sweep`]), which spares them when it proves the log whole
+    /// (the `bool`).
     pub(super) async fn both_chains(
         &self,
         checkpoints: &[Checkpoint],
         shared: &Arc<Shared>,
     ) -> (Result<CasesWalked>, Result<GlobalEnd>, bool) {
-        if let Some(path) = self.file.as_ref().map(|f| f.path.clone()) {
+        let source = match &self.file {
+            Some(file) => Some(sweep::Source::File(file.path.clone())),
+            None if self.backend() == crate::Backend::Postgres => Some(sweep::Source::Postgres(
+                self.db.get_postgres_connection_pool().clone(),
+                tokio::runtime::Handle::current(),
+            )),
+            None => None,
+        };
+        if let Some(source) = source {
             let (checkpoints, progress) = (checkpoints.to_vec(), Arc::clone(shared));
-            match blocking(move || sweep::sweep(&path, &checkpoints, &progress)).await {
+            match blocking(move || sweep::sweep(&source, &checkpoints, &progress)).await {
                 Ok(Sweep::Whole { events, cases }) => {
                     let walked = CasesWalked {
                         events,

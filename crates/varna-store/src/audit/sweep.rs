@@ -1,12 +1,13 @@
-//! One pass over a SQLite file's event log that proves it whole, or says
-//! it cannot. The events are read in the order they were written (the
-//! table's own order: each page once, first to last, in one read
-//! transaction), and on the way every event's hash is recomputed from its
-//! content on as many threads as there are cores, every case's chain and
-//! the global chain are followed link by link, and at the end the signed
-//! checkpoints and the head are checked. The walks in case order and in
-//! global order (passes 1 and 2) each read the whole table through an
-//! index, a page fetched for every few rows; this reads it once.
+//! One pass over the event log that proves it whole, or says it cannot.
+//! The events are read once, in global order: a SQLite file in the order
+//! they were written (the table's own order: each page once, first to
+//! last, in one read transaction; [`file`]), PostgreSQL as one binary
+//! `COPY` in global order in one snapshot ([`copy`]). On the way every
+//! event's hash is recomputed from its content on as many threads as there
+//! are cores, every case's chain and the global chain are followed link by
+//! link, and at the end the signed checkpoints and the head are checked.
+//! The walks in case order and in global order (passes 1 and 2) each read
+//! the whole log; this reads it once.
 //!
 //! It never names a break. Anything it cannot prove — a broken link, a
 //! changed payload, events stored out of the global chain's order, a case
@@ -16,16 +17,19 @@
 //! case), and the disposed payloads waiting for the disposal that records
 //! them.
 
+mod copy;
+mod file;
+
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::panic::AssertUnwindSafe;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use rusqlite::OptionalExtension;
-use rusqlite::types::ValueRef;
+use chrono::{DateTime, Utc};
+use sea_orm::sqlx::postgres::PgPool;
 use varna_workflow::CONTENT_DISPOSED as DISPOSED;
 
 use super::Shared;
@@ -33,7 +37,16 @@ use super::walk::{Changed, EventRow, check_disposal, content};
 use crate::chain::checkpoint::Checkpoint;
 use crate::chain::{self, GENESIS};
 use crate::error::{Error, Result};
-use crate::in_place::{failed, open_read, parse_time};
+use crate::in_place::parse_time;
+
+/// The log the pass reads.
+#[derive(Debug, Clone)]
+pub(super) enum Source {
+    /// A SQLite file, read in place.
+    File(PathBuf),
+    /// A PostgreSQL database, read on the runtime its pool belongs to.
+    Postgres(PgPool, tokio::runtime::Handle),
+}
 
 /// What the one pass found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +79,22 @@ const COLUMNS: &str = "case_id, sequence, global_seq, event_type, event_version,
      payload_digest, payload_salt, actor_id, actor_role, occurred_at, recorded_at, prev_hash, \
      hash, global_hash";
 
+/// Where the number columns and the time columns of [`COLUMNS`] are.
+const NUMBERS: [usize; 3] = [1, 2, 4];
+const TIMES: [usize; 2] = [10, 11];
+
+/// One value of a row as a reader found it.
+#[derive(Debug, Clone, Copy)]
+enum Cell<'r> {
+    Null,
+    Text(&'r [u8]),
+    Int(i64),
+    /// A time as microseconds since 1970 (UTC).
+    Micros(i64),
+    /// A value of a type no column of the log holds.
+    Other,
+}
+
 /// Where a text lies in its batch's bytes.
 #[derive(Debug, Clone, Copy)]
 struct Span(u32, u32);
@@ -74,6 +103,14 @@ impl Span {
     fn range(self) -> std::ops::Range<usize> {
         self.0 as usize..self.1 as usize
     }
+}
+
+/// A time as a reader found it: a text to parse, or microseconds since
+/// 1970 (UTC).
+#[derive(Debug, Clone, Copy)]
+enum When {
+    Text(Span),
+    Micros(i64),
 }
 
 /// One row of a batch: its numbers, and where its texts lie.
@@ -89,8 +126,8 @@ struct Fields {
     payload_salt: Option<Span>,
     actor_id: Span,
     actor_role: Span,
-    occurred_at: Span,
-    recorded_at: Span,
+    occurred_at: When,
+    recorded_at: When,
     prev_hash: Span,
     hash: Span,
     global_hash: Span,
@@ -124,9 +161,9 @@ struct Job {
     answer: SyncSender<Checked>,
 }
 
-/// The one pass over the file at `path`, against `checkpoints`; its
+/// The one pass over the log at `source`, against `checkpoints`; its
 /// progress (events checked) in `shared.cases_walked`.
-pub(super) fn sweep(path: &Path, checkpoints: &[Checkpoint], shared: &Shared) -> Result<Sweep> {
+pub(super) fn sweep(source: &Source, checkpoints: &[Checkpoint], shared: &Shared) -> Result<Sweep> {
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     // The first reason found; then every thread stops.
     let why = OnceLock::new();
@@ -159,7 +196,11 @@ pub(super) fn sweep(path: &Path, checkpoints: &[Checkpoint], shared: &Shared) ->
         let reader = std::thread::Builder::new()
             .name("varna-sweep".into())
             .spawn_scoped(s, move || {
-                let read = read(path, checkpoints, (work, order), &spares, stop);
+                let out = Out::new(checkpoints, (work, order), &spares, stop);
+                let read = match source {
+                    Source::File(path) => file::read(path, out),
+                    Source::Postgres(pool, runtime) => runtime.block_on(copy::read(pool, out)),
+                };
                 if let Ok(Err(reason)) = read {
                     give_up(reason);
                 }
@@ -200,122 +241,118 @@ pub(super) fn sweep(path: &Path, checkpoints: &[Checkpoint], shared: &Shared) ->
     })
 }
 
-/// Reads every event in the table's order into batches, sends each to a
-/// hashing thread (`senders.0`) and its answer's receiver, in order, to
-/// the collector (`senders.1`); checks on the way that the global
-/// sequences run 1, 2, 3, … and that each checkpoint's head is the global
-/// hash stored at its size, and at the end that the head row, read in the
-/// same transaction, is the last event's. The events read, and the ids of
-/// the case rows in the same transaction.
-fn read(
-    path: &Path,
-    checkpoints: &[Checkpoint],
-    (work, order): (SyncSender<Job>, SyncSender<Receiver<Checked>>),
-    spares: &Receiver<Batch>,
-    stop: &AtomicBool,
-) -> Result<Proof<(u64, Vec<u128>)>> {
-    let conn = open_read(path)?;
-    let mut pending: Vec<&Checkpoint> = checkpoints.iter().filter(|c| c.size > 0).collect();
-    pending.sort_by_key(|c| c.size);
-    let mut pending = pending.into_iter().peekable();
-    // A table without rowids (made by hand: the store's has them) has no
-    // order of writing to read in; the walks read it.
-    let Ok(mut statement) = conn.prepare(&format!("SELECT {COLUMNS} FROM event ORDER BY rowid"))
-    else {
-        return Ok(Err("the events have no order of writing to read them in"));
-    };
-    let mut rows = statement.raw_query();
-    let mut batch = Batch {
-        prev: GENESIS.to_owned(),
-        ..Batch::default()
-    };
-    let mut read: i64 = 0;
-    let send = |batch: Batch| -> Proof<()> {
-        let (answer, answered) = sync_channel(1);
-        work.send(Job { batch, answer })
-            .map_err(|_| "a hashing thread stopped")?;
-        order.send(answered).map_err(|_| "the checking stopped")
-    };
-    while let Some(r) = rows.next().map_err(failed)? {
-        let value = |i: usize| r.get_ref(i).map_err(failed);
-        let row = match push_row(&mut batch.bytes, &value)? {
-            Ok(row) => row,
-            Err(why) => return Ok(Err(why)),
-        };
-        read += 1;
-        if row.global_seq != read {
-            return Ok(Err("the events are not stored in the global chain's order"));
+/// What a reader read: the events, and the ids of the case rows (as
+/// [`case_key`] numbers) in the same snapshot.
+type Read = Proof<(u64, Vec<u128>)>;
+
+/// Where a reader puts the rows it reads, in global order: batches sent
+/// to a hashing thread, each answer's receiver sent, in order, to the
+/// collector. On the way it checks that the global sequences run 1, 2, 3,
+/// … and that each checkpoint's head is the global hash stored at its
+/// size, and at the end that the head is the last event's.
+struct Out<'a> {
+    work: SyncSender<Job>,
+    order: SyncSender<Receiver<Checked>>,
+    spares: &'a Receiver<Batch>,
+    stop: &'a AtomicBool,
+    batch: Batch,
+    read: i64,
+    pending: std::iter::Peekable<std::vec::IntoIter<&'a Checkpoint>>,
+}
+
+impl<'a> Out<'a> {
+    fn new(
+        checkpoints: &'a [Checkpoint],
+        (work, order): (SyncSender<Job>, SyncSender<Receiver<Checked>>),
+        spares: &'a Receiver<Batch>,
+        stop: &'a AtomicBool,
+    ) -> Self {
+        let mut pending: Vec<&Checkpoint> = checkpoints.iter().filter(|c| c.size > 0).collect();
+        pending.sort_by_key(|c| c.size);
+        Out {
+            work,
+            order,
+            spares,
+            stop,
+            batch: Batch {
+                prev: GENESIS.to_owned(),
+                ..Batch::default()
+            },
+            read: 0,
+            pending: pending.into_iter().peekable(),
         }
-        let global_hash = &batch.bytes[row.global_hash.range()];
-        while let Some(cp) = pending.next_if(|c| c.size == read.unsigned_abs()) {
+    }
+
+    /// The next row, its values by their place in [`COLUMNS`].
+    fn push<'r>(&mut self, cell: impl Fn(usize) -> Cell<'r>) -> Proof<()> {
+        let row = push_row(&mut self.batch.bytes, cell)?;
+        self.read += 1;
+        if row.global_seq != self.read {
+            return Err("the events are not stored in the global chain's order");
+        }
+        let global_hash = &self.batch.bytes[row.global_hash.range()];
+        let read = self.read.unsigned_abs();
+        while let Some(cp) = self.pending.next_if(|c| c.size == read) {
             if cp.head.as_bytes() != global_hash {
-                return Ok(Err("the chain does not reach a signed checkpoint's head"));
+                return Err("the chain does not reach a signed checkpoint's head");
             }
         }
-        batch.rows.push(row);
-        if batch.rows.len() == BATCH {
-            if stop.load(Ordering::Relaxed) {
-                return Ok(Err("the checking stopped"));
-            }
-            let prev = String::from_utf8_lossy(global_hash).into_owned();
-            let mut next = spares.try_recv().unwrap_or_default();
-            next.bytes.clear();
-            next.rows.clear();
-            next.prev = prev;
-            if let Err(why) = send(std::mem::replace(&mut batch, next)) {
-                return Ok(Err(why));
-            }
+        self.batch.rows.push(row);
+        if self.batch.rows.len() < BATCH {
+            return Ok(());
         }
-    }
-    let last = match batch.rows.last() {
-        Some(row) => batch.bytes[row.global_hash.range()].to_vec(),
-        None => batch.prev.clone().into_bytes(),
-    };
-    if !batch.rows.is_empty()
-        && let Err(why) = send(batch)
-    {
-        return Ok(Err(why));
-    }
-    drop(rows);
-    let head: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT global_seq, global_hash FROM audit_head WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(failed)?;
-    match head {
-        _ if pending.next().is_some() => {
-            return Ok(Err("a signed checkpoint lies past the last event"));
+        if self.stop.load(Ordering::Relaxed) {
+            return Err("the checking stopped");
         }
-        Some((seq, hash)) if seq == read && hash.as_bytes() == last => {}
-        _ => return Ok(Err("the chain does not end at the recorded head")),
+        let prev = String::from_utf8_lossy(&self.batch.bytes[row.global_hash.range()]);
+        let mut next = self.spares.try_recv().unwrap_or_default();
+        next.bytes.clear();
+        next.rows.clear();
+        next.prev.clear();
+        next.prev.push_str(&prev);
+        let full = std::mem::replace(&mut self.batch, next);
+        self.send(full)
     }
-    let mut statement = conn.prepare("SELECT id FROM cases").map_err(failed)?;
-    let mut rows = statement.raw_query();
-    let mut ids = Vec::new();
-    while let Some(r) = rows.next().map_err(failed)? {
-        let id = match r.get_ref(0).map_err(failed)? {
-            ValueRef::Text(id) => std::str::from_utf8(id).map_or(Err(NOT_A_UUID), case_key),
-            _ => Err(NOT_A_UUID),
+
+    fn send(&self, batch: Batch) -> Proof<()> {
+        let (answer, answered) = sync_channel(1);
+        self.work
+            .send(Job { batch, answer })
+            .map_err(|_| "a hashing thread stopped")?;
+        self.order
+            .send(answered)
+            .map_err(|_| "the checking stopped")
+    }
+
+    /// After the last row: sends the rows not yet sent, and checks that
+    /// `head`, read in the same snapshot, is the last event's. The events
+    /// read.
+    fn finish(mut self, head: Option<(i64, String)>) -> Proof<u64> {
+        let batch = std::mem::take(&mut self.batch);
+        let last = match batch.rows.last() {
+            Some(row) => batch.bytes[row.global_hash.range()].to_vec(),
+            None => batch.prev.clone().into_bytes(),
         };
-        match id {
-            Ok(id) => ids.push(id),
-            Err(why) => return Ok(Err(why)),
+        if !batch.rows.is_empty() {
+            self.send(batch)?;
+        }
+        if self.pending.next().is_some() {
+            return Err("a signed checkpoint lies past the last event");
+        }
+        match head {
+            Some((seq, hash)) if seq == self.read && hash.as_bytes() == last => {
+                Ok(self.read.unsigned_abs())
+            }
+            _ => Err("the chain does not end at the recorded head"),
         }
     }
-    Ok(Ok((read.unsigned_abs(), ids)))
 }
 
 /// Appends one row's texts to `bytes`: where each lies, and its numbers.
-fn push_row<'r>(
-    bytes: &mut Vec<u8>,
-    value: &impl Fn(usize) -> Result<ValueRef<'r>>,
-) -> Result<Proof<Fields>> {
-    let mut text = |i: usize| -> Result<Proof<Option<Span>>> {
-        Ok(match value(i)? {
-            ValueRef::Text(t) => {
+fn push_row<'r>(bytes: &mut Vec<u8>, cell: impl Fn(usize) -> Cell<'r>) -> Proof<Fields> {
+    let mut text = |i: usize| -> Proof<Option<Span>> {
+        match cell(i) {
+            Cell::Text(t) => {
                 let from = bytes.len();
                 bytes.extend_from_slice(t);
                 match (u32::try_from(from), u32::try_from(bytes.len())) {
@@ -323,50 +360,50 @@ fn push_row<'r>(
                     _ => Err("an event too large to check in one pass"),
                 }
             }
-            ValueRef::Null => Ok(None),
+            Cell::Null => Ok(None),
             _ => Err("an event's text column holds something else"),
-        })
+        }
     };
     let mut texts = [None; 15];
     for (i, slot) in texts.iter_mut().enumerate() {
-        if ![1, 2, 4].contains(&i) {
-            *slot = match text(i)? {
-                Ok(span) => span,
-                Err(why) => return Ok(Err(why)),
-            };
+        if !NUMBERS.contains(&i) && !TIMES.contains(&i) {
+            *slot = text(i)?;
         }
     }
-    let number = |i: usize| -> Result<Proof<i64>> {
-        Ok(match value(i)? {
-            ValueRef::Integer(n) => Ok(n),
+    let mut when = |i: usize| -> Proof<When> {
+        match cell(i) {
+            Cell::Micros(m) => Ok(When::Micros(m)),
+            _ => text(i)?.map(When::Text).ok_or("an event lacks a value"),
+        }
+    };
+    let (occurred_at, recorded_at) = (when(TIMES[0])?, when(TIMES[1])?);
+    let number = |i: usize| -> Proof<i64> {
+        match cell(i) {
+            Cell::Int(n) => Ok(n),
             _ => Err("an event's number column holds something else"),
-        })
+        }
     };
-    let (sequence, global_seq, version) = match (number(1)?, number(2)?, number(4)?) {
-        (Ok(s), Ok(g), Ok(v)) => (s, g, v),
-        _ => return Ok(Err("an event's number column holds something else")),
-    };
+    let [sequence, global_seq, version] = NUMBERS;
+    let (sequence, global_seq, version) =
+        (number(sequence)?, number(global_seq)?, number(version)?);
     let required = |i: usize| -> Proof<Span> { texts[i].ok_or("an event lacks a value") };
-    let fields = (|| {
-        Ok(Fields {
-            case_id: required(0)?,
-            sequence,
-            global_seq,
-            event_type: required(3)?,
-            event_version: i32::try_from(version).map_err(|_| "an event version out of range")?,
-            payload: required(5)?,
-            payload_digest: texts[6],
-            payload_salt: texts[7],
-            actor_id: required(8)?,
-            actor_role: required(9)?,
-            occurred_at: required(10)?,
-            recorded_at: required(11)?,
-            prev_hash: required(12)?,
-            hash: required(13)?,
-            global_hash: required(14)?,
-        })
-    })();
-    Ok(fields)
+    Ok(Fields {
+        case_id: required(0)?,
+        sequence,
+        global_seq,
+        event_type: required(3)?,
+        event_version: i32::try_from(version).map_err(|_| "an event version out of range")?,
+        payload: required(5)?,
+        payload_digest: texts[6],
+        payload_salt: texts[7],
+        actor_id: required(8)?,
+        actor_role: required(9)?,
+        occurred_at,
+        recorded_at,
+        prev_hash: required(12)?,
+        hash: required(13)?,
+        global_hash: required(14)?,
+    })
 }
 
 /// A hashing thread: takes batches until the reader is done, answering
@@ -409,8 +446,12 @@ fn hash_batches(jobs: &Mutex<Receiver<Job>>, stop: &AtomicBool) {
 fn check_batch(text: &str, rows: &[Fields], prev: &str) -> Proof<Vec<(usize, Changed)>> {
     let mut prev = prev;
     let mut changed = Vec::new();
-    let time = |span: Span| -> Proof<_> {
-        parse_time(field(text, span)?).ok_or("an event's time is not a time")
+    let time = |when: When| -> Proof<DateTime<Utc>> {
+        match when {
+            When::Text(span) => parse_time(field(text, span)?),
+            When::Micros(micros) => DateTime::from_timestamp_micros(micros),
+        }
+        .ok_or("an event's time is not a time")
     };
     for (i, f) in rows.iter().enumerate() {
         let optional = |span: Option<Span>| span.map(|s| field(text, s)).transpose();
@@ -524,6 +565,11 @@ fn collect(
 }
 
 const NOT_A_UUID: &str = "a case id that is not a UUID in its usual form";
+
+/// A case row's id, as stored, as a number ([`case_key`]).
+fn id_key(id: &[u8]) -> Proof<u128> {
+    std::str::from_utf8(id).map_or(Err(NOT_A_UUID), case_key)
+}
 
 /// A case id as a number: only a UUID in its usual form (as the store
 /// writes every case id), so that one number is one id.
