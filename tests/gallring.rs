@@ -458,6 +458,9 @@ async fn dispose_of_the_demo(url: &str) {
 
     let audit = store.verify_audit(|_| {}).await.expect("verifies");
     assert_eq!(audit.problem, None);
+    // The disposals recorded, the one pass proves the log whole (on
+    // PostgreSQL through its binary copy too).
+    assert!(audit.one_pass, "{:?}", store.backend());
     let check = store.check_projections(|_| {}).await.expect("checks");
     assert!(check.agrees(), "{check:?}");
     assert_eq!(
