@@ -13,12 +13,21 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the global subscriber; `default_level` applies when `VARNA_LOG` is unset.
+/// What the default level leaves out: PostgreSQL's notices (the
+/// migrations' check of their own table is answered `relation … already
+/// exists, skipping`, seven times at every start), which tell an operator
+/// nothing; its warnings still show.
+const QUIETER: &str = "sqlx::postgres::notice=warn";
+
+/// Installs the global subscriber; `default_level` applies when `VARNA_LOG`
+/// is unset. Colours only on a terminal: a log file or the journal gets
+/// plain text.
 pub fn init(format: LogFormat, default_level: &str) {
-    let filter =
-        EnvFilter::try_from_env("VARNA_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
+    let filter = EnvFilter::try_from_env("VARNA_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(format!("{default_level},{QUIETER}")));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),

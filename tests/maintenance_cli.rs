@@ -101,6 +101,11 @@ async fn verify_names_the_tampered_case_on_postgres() {
     let ids = common::file_avvikelser(&url, 4).await;
     let out = varna(&["audit", "verify", "--database-url", &url]);
     assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("verified in one pass"),
+        "{}",
+        text(&out)
+    );
 
     let psql = |sql: &str| {
         let out = Command::new(pg.bin_dir().join("psql"))
@@ -461,4 +466,44 @@ async fn a_changed_attachment_is_caught() {
         "{}",
         text(&out)
     );
+}
+
+/// `varna serve` on PostgreSQL logs at its default level (info) what an
+/// operator needs, as plain text when written to a file, and not
+/// PostgreSQL's notices: the migrations' check of their own table
+/// answered seven `relation … already exists, skipping` at every start.
+#[test]
+fn a_server_on_postgres_starts_without_the_database_s_notices_in_its_log() {
+    let Some(pg) = PgCluster::start_or_skip("a_server_on_postgres_starts_without_notices") else {
+        return;
+    };
+    let url = pg.url();
+    for start in ["first", "second"] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.path().join("serve.log");
+        let port = common::Server::free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_varna"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--database-url", &url, "--workflows"])
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows"))
+            .env("VARNA_JWT_SECRET", common::SECRET)
+            .env_remove("VARNA_LOG")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("a log file"))
+            .spawn()
+            .expect("varna serve starts");
+        drop(common::Server::wait_ready(
+            child,
+            port,
+            tempfile::tempdir().expect("dir"),
+        ));
+        let logged = std::fs::read_to_string(&log).expect("the log");
+        assert!(logged.contains("Varna is ready"), "{start} start: {logged}");
+        assert!(
+            !logged.contains("already exists"),
+            "{start} start: {logged}"
+        );
+        // Written to a file, not a terminal: no colour codes.
+        assert!(!logged.contains('\u{1b}'), "{start} start: {logged}");
+    }
 }
