@@ -142,6 +142,15 @@ struct Batch {
     prev: String,
 }
 
+impl Batch {
+    /// The global hash stored in its last row (`prev` while it has none).
+    fn last_global_hash(&self) -> &[u8] {
+        self.rows.last().map_or(self.prev.as_bytes(), |row| {
+            &self.bytes[row.global_hash.range()]
+        })
+    }
+}
+
 /// A batch whose bytes were found to be UTF-8, so its texts can be read.
 #[derive(Debug)]
 struct Checked {
@@ -304,7 +313,7 @@ impl<'a> Out<'a> {
         if self.stop.load(Ordering::Relaxed) {
             return Err("the checking stopped");
         }
-        let prev = String::from_utf8_lossy(&self.batch.bytes[row.global_hash.range()]);
+        let prev = String::from_utf8_lossy(self.batch.last_global_hash());
         let mut next = self.spares.try_recv().unwrap_or_default();
         next.bytes.clear();
         next.rows.clear();
@@ -329,10 +338,7 @@ impl<'a> Out<'a> {
     /// read.
     fn finish(mut self, head: Option<(i64, String)>) -> Proof<u64> {
         let batch = std::mem::take(&mut self.batch);
-        let last = match batch.rows.last() {
-            Some(row) => batch.bytes[row.global_hash.range()].to_vec(),
-            None => batch.prev.clone().into_bytes(),
-        };
+        let last = batch.last_global_hash().to_vec();
         if !batch.rows.is_empty() {
             self.send(batch)?;
         }
@@ -350,8 +356,8 @@ impl<'a> Out<'a> {
 
 /// Appends one row's texts to `bytes`: where each lies, and its numbers.
 fn push_row<'r>(bytes: &mut Vec<u8>, cell: impl Fn(usize) -> Cell<'r>) -> Proof<Fields> {
-    let mut text = |i: usize| -> Proof<Option<Span>> {
-        match cell(i) {
+    let mut text = |value: Cell<'r>| -> Proof<Option<Span>> {
+        match value {
             Cell::Text(t) => {
                 let from = bytes.len();
                 bytes.extend_from_slice(t);
@@ -367,13 +373,13 @@ fn push_row<'r>(bytes: &mut Vec<u8>, cell: impl Fn(usize) -> Cell<'r>) -> Proof<
     let mut texts = [None; 15];
     for (i, slot) in texts.iter_mut().enumerate() {
         if !NUMBERS.contains(&i) && !TIMES.contains(&i) {
-            *slot = text(i)?;
+            *slot = text(cell(i))?;
         }
     }
     let mut when = |i: usize| -> Proof<When> {
         match cell(i) {
             Cell::Micros(m) => Ok(When::Micros(m)),
-            _ => text(i)?.map(When::Text).ok_or("an event lacks a value"),
+            value => text(value)?.map(When::Text).ok_or("an event lacks a value"),
         }
     };
     let (occurred_at, recorded_at) = (when(TIMES[0])?, when(TIMES[1])?);

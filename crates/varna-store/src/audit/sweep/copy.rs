@@ -7,7 +7,7 @@
 use futures_util::StreamExt;
 use sea_orm::sqlx::postgres::{PgConnection, PgPool};
 
-use super::{Cell, Out, Proof, Read, TIMES, id_key};
+use super::{Cell, NUMBERS, Out, Proof, Read, TIMES, id_key};
 use crate::audit::postgres::{database, end, snapshot};
 use crate::error::Result;
 
@@ -37,9 +37,7 @@ pub(super) async fn read(pool: &PgPool, mut out: Out<'_>) -> Result<Read> {
             Some(value) if TIMES.contains(&i) => number(value)
                 .and_then(|m| m.checked_add(Y2K_MICROS))
                 .map_or(Cell::Other, Cell::Micros),
-            Some(value) if super::NUMBERS.contains(&i) => {
-                number(value).map_or(Cell::Other, Cell::Int)
-            }
+            Some(value) if NUMBERS.contains(&i) => number(value).map_or(Cell::Other, Cell::Int),
             Some(value) => Cell::Text(value),
         })
     })
