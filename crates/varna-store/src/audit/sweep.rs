@@ -156,8 +156,28 @@ impl Batch {
 struct Checked {
     text: String,
     rows: Vec<Fields>,
+    /// What the hashing thread found, or why it could not prove the batch.
+    hashed: Proof<Hashed>,
+}
+
+/// What a hashing thread found in a batch whose every row's own hash and
+/// global link recompute.
+#[derive(Debug, Default)]
+struct Hashed {
+    /// Each row's link in its case's chain, in the batch's order.
+    links: Vec<Link>,
     /// The rows whose payloads are no longer the ones written (by index).
-    changed: Proof<Vec<(usize, Changed)>>,
+    changed: Vec<(usize, Changed)>,
+}
+
+/// A row's link in its case's chain, in bytes, as the collector follows
+/// it: its case (as [`case_key`]'s number), the hash stored before it in
+/// its case, and its own. Each stored hash is read from hex once.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    key: u128,
+    prev: [u8; 32],
+    hash: [u8; 32],
 }
 
 fn field(text: &str, span: Span) -> Proof<&str> {
@@ -415,6 +435,8 @@ fn push_row<'r>(bytes: &mut Vec<u8>, cell: impl Fn(usize) -> Cell<'r>) -> Proof<
 /// A hashing thread: takes batches until the reader is done, answering
 /// each (a batch it failed on with `Err`), so nothing waits for it.
 fn hash_batches(jobs: &Mutex<Receiver<Job>>, stop: &AtomicBool) {
+    // Each event's envelope is written here, one buffer for the thread.
+    let mut scratch = Vec::with_capacity(1024);
     loop {
         let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
         let Ok(Job { batch, answer }) = job else {
@@ -425,20 +447,20 @@ fn hash_batches(jobs: &Mutex<Receiver<Job>>, stop: &AtomicBool) {
         }
         let checked = match String::from_utf8(batch.bytes) {
             Ok(text) => {
-                let changed = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    check_batch(&text, &batch.rows, &batch.prev)
+                let hashed = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    check_batch(&text, &batch.rows, &batch.prev, &mut scratch)
                 }))
                 .unwrap_or(Err("a hashing thread failed"));
                 Checked {
                     text,
                     rows: batch.rows,
-                    changed,
+                    hashed,
                 }
             }
             Err(_) => Checked {
                 text: String::new(),
                 rows: batch.rows,
-                changed: Err("an event's text is not UTF-8"),
+                hashed: Err("an event's text is not UTF-8"),
             },
         };
         // The collector may have stopped; then no one waits for it.
@@ -447,11 +469,15 @@ fn hash_batches(jobs: &Mutex<Receiver<Job>>, stop: &AtomicBool) {
 }
 
 /// Each row's own hash recomputed from its content, and its global link
-/// from the global hash stored before it (`prev` for the first): the rows
-/// whose payloads changed, which a disposal must record.
-fn check_batch(text: &str, rows: &[Fields], prev: &str) -> Proof<Vec<(usize, Changed)>> {
-    let mut prev = prev;
-    let mut changed = Vec::new();
+/// from the global hash stored before it (`prev` for the first): each
+/// row's link in its case's chain, and the rows whose payloads changed,
+/// which a disposal must record.
+fn check_batch(text: &str, rows: &[Fields], prev: &str, scratch: &mut Vec<u8>) -> Proof<Hashed> {
+    let mut prev_global = digest(prev)?;
+    let mut hashed = Hashed {
+        links: Vec::with_capacity(rows.len()),
+        changed: Vec::new(),
+    };
     let time = |when: When| -> Proof<DateTime<Utc>> {
         match when {
             When::Text(span) => parse_time(field(text, span)?),
@@ -477,18 +503,51 @@ fn check_batch(text: &str, rows: &[Fields], prev: &str) -> Proof<Vec<(usize, Cha
             prev_hash: field(text, f.prev_hash)?,
             hash: field(text, f.hash)?,
         };
-        match content(&row) {
-            Err(_) => return Err("an event's hash does not recompute from its content"),
-            Ok(Some(c)) => changed.push((i, c)),
-            Ok(None) => {}
+        let link = Link {
+            key: case_key(row.case_id)?,
+            prev: digest(row.prev_hash)?,
+            hash: digest(row.hash)?,
+        };
+        if !sealed_intact(&row, &link, scratch) {
+            // Anything but the usual event, checked as the walks check it.
+            match content(&row) {
+                Err(_) => return Err("an event's hash does not recompute from its content"),
+                Ok(Some(c)) => hashed.changed.push((i, c)),
+                Ok(None) => {}
+            }
         }
-        let global_hash = field(text, f.global_hash)?;
-        if !chain::spells(global_hash, &chain::global_digest(prev, row.hash)) {
+        let global_hash = digest(field(text, f.global_hash)?)?;
+        if chain::link_digest(&prev_global, &link.hash) != global_hash {
             return Err("a global link does not recompute");
         }
-        prev = global_hash;
+        prev_global = global_hash;
+        hashed.links.push(link);
     }
-    Ok(changed)
+    Ok(hashed)
+}
+
+/// Whether `row` is the usual event: a version 2 event whose hash
+/// recomputes from its content and whose payload is still the one its
+/// digest covers, proven from the hashes' bytes without making any text.
+/// Whatever else it is, [`content`] tells.
+fn sealed_intact(row: &EventRow<'_>, link: &Link, scratch: &mut Vec<u8>) -> bool {
+    let (Some(digest), Some(salt)) = (row.payload_digest, row.payload_salt) else {
+        return false;
+    };
+    let envelope = chain::EventContent {
+        case_id: row.case_id,
+        sequence: row.sequence,
+        event_type: row.event_type,
+        event_version: row.event_version,
+        payload: &serde_json::Value::Null,
+        actor_id: row.actor_id,
+        actor_role: row.actor_role,
+        occurred_at: row.occurred_at,
+        recorded_at: row.recorded_at,
+    };
+    row.event_version == chain::EVENT_VERSION
+        && chain::sealed_event_digest(&link.prev, &envelope, digest, scratch) == link.hash
+        && chain::payload_digest_is(digest, salt, row.payload)
 }
 
 /// Each case's last event, by its id as a number ([`case_key`]).
@@ -511,42 +570,45 @@ fn collect(
     shared: &Shared,
 ) -> Proof<(u64, Cases)> {
     let mut cases = Cases::default();
+    let genesis = digest(GENESIS)?;
     let mut waiting: HashMap<u128, Vec<Changed>, foldhash::fast::RandomState> = HashMap::default();
     let mut events: u64 = 0;
     for answer in answers {
-        let Checked {
-            text,
-            rows,
-            changed,
-        } = answer.recv().map_err(|_| "a hashing thread stopped")?;
-        let mut changed = changed?.into_iter().peekable();
-        for (i, f) in rows.iter().enumerate() {
-            let case_id = field(&text, f.case_id)?;
-            let key = case_key(case_id)?;
-            let prev_hash = field(&text, f.prev_hash)?;
-            let hash = digest(field(&text, f.hash)?)?;
+        let Checked { text, rows, hashed } =
+            answer.recv().map_err(|_| "a hashing thread stopped")?;
+        let Hashed { links, changed } = hashed?;
+        if links.len() != rows.len() {
+            return Err("a hashing thread left rows out");
+        }
+        let mut changed = changed.into_iter().peekable();
+        for (i, (f, link)) in rows.iter().zip(&links).enumerate() {
+            let key = link.key;
             match cases.entry(key) {
                 Entry::Occupied(mut last) => {
                     let last = last.get_mut();
-                    if f.sequence != last.sequence + 1 || digest(prev_hash)? != last.hash {
+                    if f.sequence != last.sequence + 1 || link.prev != last.hash {
                         return Err("a case's chain skips an event or does not link");
                     }
                     *last = Last {
                         sequence: f.sequence,
-                        hash,
+                        hash: link.hash,
                     };
                 }
                 Entry::Vacant(first) => {
-                    if f.sequence != 1 || prev_hash != GENESIS {
+                    if f.sequence != 1 || link.prev != genesis {
                         return Err("a case's chain does not start at its first event");
                     }
-                    first.insert(Last { sequence: 1, hash });
+                    first.insert(Last {
+                        sequence: 1,
+                        hash: link.hash,
+                    });
                 }
             }
             while let Some((_, c)) = changed.next_if(|(row, _)| *row == i) {
                 waiting.entry(key).or_default().push(c);
             }
             if field(&text, f.event_type)? == DISPOSED {
+                let case_id = field(&text, f.case_id)?;
                 let open = waiting.entry(key).or_default();
                 if check_disposal(case_id, f.sequence, field(&text, f.payload)?, open).is_some() {
                     return Err("a disposal does not record the changes before it");
