@@ -146,7 +146,6 @@ fn write_envelope(
     body: &[u8],
     quoted: bool,
 ) {
-    let out = &mut *out;
     write_text(out, "{\"actor_id\":", content.actor_id);
     write_text(out, ",\"actor_role\":", content.actor_role);
     write_text(out, ",\"case_id\":", content.case_id);

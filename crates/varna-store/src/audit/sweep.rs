@@ -534,6 +534,9 @@ fn sealed_intact(row: &EventRow<'_>, link: &Link, scratch: &mut Vec<u8>) -> bool
     let (Some(digest), Some(salt)) = (row.payload_digest, row.payload_salt) else {
         return false;
     };
+    if row.event_version != chain::EVENT_VERSION {
+        return false;
+    }
     let envelope = chain::EventContent {
         case_id: row.case_id,
         sequence: row.sequence,
@@ -545,8 +548,7 @@ fn sealed_intact(row: &EventRow<'_>, link: &Link, scratch: &mut Vec<u8>) -> bool
         occurred_at: row.occurred_at,
         recorded_at: row.recorded_at,
     };
-    row.event_version == chain::EVENT_VERSION
-        && chain::sealed_event_digest(&link.prev, &envelope, digest, scratch) == link.hash
+    chain::sealed_event_digest(&link.prev, &envelope, digest, scratch) == link.hash
         && chain::payload_digest_is(digest, salt, row.payload)
 }
 
