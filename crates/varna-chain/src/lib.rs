@@ -500,6 +500,26 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    /// Event 2 of case `c1`: a transition by `u1` as `sas`, on 2 March
+    /// 2026 at 09:00 UTC.
+    fn transition(event_version: i32, payload: &Value) -> EventContent<'_> {
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+            .single()
+            .expect("valid");
+        EventContent {
+            case_id: "c1",
+            sequence: 2,
+            event_type: "transitioned",
+            event_version,
+            payload,
+            actor_id: "u1",
+            actor_role: "sas",
+            occurred_at: at,
+            recorded_at: at,
+        }
+    }
+
     #[test]
     fn a_hash_s_hex_reads_back_as_its_bytes_and_nothing_else_does() {
         let digest = Sha256::digest(b"varna");
@@ -586,22 +606,8 @@ mod tests {
 
     #[test]
     fn a_known_event_hashes_to_a_known_value() {
-        let at = Utc
-            .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
-            .single()
-            .expect("valid");
         let payload = serde_json::json!({"type": "transitioned", "transition": "acknowledge"});
-        let content = EventContent {
-            case_id: "c1",
-            sequence: 2,
-            event_type: "transitioned",
-            event_version: 1,
-            payload: &payload,
-            actor_id: "u1",
-            actor_role: "sas",
-            occurred_at: at,
-            recorded_at: at,
-        };
+        let content = transition(1, &payload);
         let bytes = canonical(&content);
         assert_eq!(
             String::from_utf8(bytes.clone()).expect("utf-8"),
@@ -636,25 +642,11 @@ mod tests {
 
     #[test]
     fn a_version_2_event_commits_to_its_payload_by_digest() {
-        let at = Utc
-            .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
-            .single()
-            .expect("valid");
         let payload = serde_json::json!({"type": "transitioned", "transition": "acknowledge"});
         let text = canonical_json(&payload);
         let salt = "00112233445566778899aabbccddeeff";
         let digest = payload_digest(salt, &text);
-        let content = EventContent {
-            case_id: "c1",
-            sequence: 2,
-            event_type: "transitioned",
-            event_version: EVENT_VERSION,
-            payload: &serde_json::Value::Null,
-            actor_id: "u1",
-            actor_role: "sas",
-            occurred_at: at,
-            recorded_at: at,
-        };
+        let content = transition(EVENT_VERSION, &serde_json::Value::Null);
         let bytes = canonical_sealed(&content, &digest);
         let expected = format!(
             r#"{{"actor_id":"u1","actor_role":"sas","case_id":"c1","event_type":"transitioned","event_version":2,"occurred_at":"2026-03-02T09:00:00.000000Z","payload_digest":"{digest}","recorded_at":"2026-03-02T09:00:00.000000Z","sequence":2}}"#
@@ -686,24 +678,10 @@ mod tests {
 
     #[test]
     fn the_digests_from_bytes_are_the_digests_from_hex() {
-        let at = Utc
-            .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
-            .single()
-            .expect("valid");
         let prev = event_hash(GENESIS, b"the event before");
         let prev_bytes = hash_bytes(&prev).expect("a hash");
         let digest = payload_digest("00ff", "{}");
-        let content = EventContent {
-            case_id: "c1",
-            sequence: 2,
-            event_type: "transitioned",
-            event_version: EVENT_VERSION,
-            payload: &serde_json::Value::Null,
-            actor_id: "u\"1",
-            actor_role: "sas",
-            occurred_at: at,
-            recorded_at: at,
-        };
+        let content = transition(EVENT_VERSION, &serde_json::Value::Null);
         // A scratch buffer holding an earlier envelope is emptied first.
         let mut scratch = b"an earlier envelope".to_vec();
         let sealed = sealed_event_digest(&prev_bytes, &content, &digest, &mut scratch);
