@@ -74,7 +74,7 @@ impl Store {
                     salt: Set(Some(salt)),
                 });
             }
-            tally::add(&mut tallies, tally::case_facts(&case, &def), 1);
+            tally::count(&mut tallies, &case, &def, 1);
         }
         insert_chunked(&txn, events).await?;
         rows.write(&txn).await?;

@@ -12,8 +12,10 @@
 //! organisation-wide rows (`unit_id` empty) that the whole-organisation
 //! report reads instead of one row per unit.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
+
+use hashbrown::hash_map::Entry;
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
@@ -58,11 +60,66 @@ pub(crate) struct TallyKey {
     value: String,
 }
 
+/// One fact of a case as the case holds it: a [`TallyKey`] before it is
+/// owned. A replay counts each case's facts by these, so a fact already
+/// counted (most are) is found without making its key's five strings.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fact<'a> {
+    year: i32,
+    month: i32,
+    unit_id: &'a str,
+    kind: &'a str,
+    lagrum: &'a str,
+    dimension: &'a str,
+    value: &'a str,
+}
+
+/// Hashed as [`TallyKey`]'s derived `Hash` hashes the same values (a
+/// `String` hashes as its `str`), so a fact finds its key.
+impl Hash for Fact<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.year.hash(state);
+        self.month.hash(state);
+        self.unit_id.hash(state);
+        self.kind.hash(state);
+        self.lagrum.hash(state);
+        self.dimension.hash(state);
+        self.value.hash(state);
+    }
+}
+
+impl hashbrown::Equivalent<TallyKey> for Fact<'_> {
+    fn equivalent(&self, key: &TallyKey) -> bool {
+        self.year == key.year
+            && self.month == key.month
+            && self.unit_id == key.unit_id
+            && self.kind == key.kind
+            && self.lagrum == key.lagrum
+            && self.dimension == key.dimension
+            && self.value == key.value
+    }
+}
+
+impl From<Fact<'_>> for TallyKey {
+    fn from(fact: Fact<'_>) -> Self {
+        TallyKey {
+            year: fact.year,
+            month: fact.month,
+            unit_id: fact.unit_id.to_owned(),
+            kind: fact.kind.to_owned(),
+            lagrum: fact.lagrum.to_owned(),
+            dimension: fact.dimension.to_owned(),
+            value: fact.value.to_owned(),
+        }
+    }
+}
+
 /// How many cases to add (or, negative, take away) per key. (A rebuild
 /// adds every case's facts to one: found by hash, not by a search that
 /// compares the keys' strings at every level; a seeded foldhash rather
-/// than the standard SipHash, which took most of that time.)
-pub(crate) type TallyDelta = HashMap<TallyKey, i64, foldhash::fast::RandomState>;
+/// than the standard SipHash, which took most of that time; a map that
+/// finds a key by a [`Fact`].)
+pub(crate) type TallyDelta = hashbrown::HashMap<TallyKey, i64, foldhash::fast::RandomState>;
 
 /// The counts of `delta` that are not zero, as rows of `case_tally`, in
 /// key order (every writer upserts the same keys in the same order).
@@ -110,31 +167,61 @@ enum Grain {
 /// The report facts of `case` under its definition `def`.
 pub(crate) fn case_facts(case: &Case, def: &WorkflowDefinition) -> Vec<TallyKey> {
     let mut facts = Vec::new();
+    each_fact(case, def, |fact| facts.push(TallyKey::from(fact)));
+    facts
+}
+
+/// Adds `sign` for each report fact of `case` under `def` to `delta`: a
+/// replay's count of one case, no key made for a fact already counted.
+pub(crate) fn count(delta: &mut TallyDelta, case: &Case, def: &WorkflowDefinition, sign: i64) {
+    each_fact(case, def, |fact| match delta.get_mut(&fact) {
+        Some(n) => {
+            *n += sign;
+            if *n == 0 {
+                delta.remove(&fact);
+            }
+        }
+        None => {
+            if sign != 0 {
+                delta.insert(TallyKey::from(fact), sign);
+            }
+        }
+    });
+}
+
+/// Hands each report fact of `case` under `def` to `each`.
+fn each_fact(case: &Case, def: &WorkflowDefinition, mut each: impl FnMut(Fact<'_>)) {
+    let (year, month) = varna_workflow::local::year_month(case.opened_at);
+    let base = Fact {
+        year,
+        month: i32::try_from(month).unwrap_or(1),
+        unit_id: case.unit.as_str(),
+        kind: &case.workflow.name,
+        lagrum: case.lagrum.as_str(),
+        dimension: "",
+        value: "",
+    };
     let mut push = |dimension: &str, value: &str, grain: Grain, rollup: bool| {
-        let (year, month) = varna_workflow::local::year_month(case.opened_at);
-        let key = TallyKey {
-            year,
+        let fact = Fact {
             month: match grain {
-                Grain::Monthly => i32::try_from(month).unwrap_or(1),
+                Grain::Monthly => base.month,
                 Grain::Yearly => WHOLE_YEAR,
             },
-            unit_id: case.unit.as_str().to_owned(),
-            kind: case.workflow.name.clone(),
-            lagrum: case.lagrum.as_str().to_owned(),
-            dimension: dimension.to_owned(),
-            value: value.to_owned(),
+            dimension,
+            value,
+            ..base
         };
         if rollup {
-            facts.push(TallyKey {
-                unit_id: ALL_UNITS.to_owned(),
-                ..key.clone()
+            each(Fact {
+                unit_id: ALL_UNITS,
+                ..fact
             });
         }
-        facts.push(key);
+        each(fact);
     };
     if case.duplicate_of().is_some() {
         push(DIM_DUPLICATE, "", Grain::Yearly, true);
-        return facts;
+        return;
     }
     push(DIM_CASES, "", Grain::Monthly, false);
     if let Some(category) = text(case, CATEGORY_FIELD) {
@@ -158,17 +245,18 @@ pub(crate) fn case_facts(case: &Case, def: &WorkflowDefinition) -> Vec<TallyKey>
     if let Some(feedback) = text(case, FEEDBACK_KIND_FIELD) {
         push(DIM_FEEDBACK, feedback, Grain::Yearly, false);
     }
+    let mut dimension = String::new();
     for (deadline, status) in &case.deadlines {
-        let dimension = format!("{DIM_DEADLINE_PREFIX}{deadline}");
+        dimension.clear();
+        let _ = write!(dimension, "{DIM_DEADLINE_PREFIX}{deadline}");
         push(&dimension, clock_value(status), Grain::Yearly, true);
     }
-    facts
 }
 
 /// Adds `sign` for each fact to `delta` (1 or -1 for one case's facts; a
 /// count when a rebuild adds up its replays' deltas), dropping keys that
 /// net to 0.
-pub(crate) fn add(delta: &mut TallyDelta, facts: Vec<TallyKey>, sign: i64) {
+pub(crate) fn add(delta: &mut TallyDelta, facts: impl IntoIterator<Item = TallyKey>, sign: i64) {
     for fact in facts {
         match delta.entry(fact) {
             Entry::Occupied(mut n) => {
@@ -218,5 +306,62 @@ pub(crate) fn stage(writes: &mut Writes, delta: TallyDelta) {
                 .to_owned(),
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::BuildHasher;
+
+    use super::*;
+
+    fn fact<'a>(unit_id: &'a str, dimension: &'a str, value: &'a str) -> Fact<'a> {
+        Fact {
+            year: 2026,
+            month: 3,
+            unit_id,
+            kind: "lex_sarah",
+            lagrum: "SoL",
+            dimension,
+            value,
+        }
+    }
+
+    #[test]
+    fn a_fact_hashes_as_its_key() {
+        let hasher = foldhash::fast::RandomState::default();
+        for f in [
+            fact("u1", DIM_CASES, ""),
+            fact(ALL_UNITS, DIM_CATEGORY, "fall"),
+            fact("u1", "deadline:utredning", CLOCK_LATE),
+        ] {
+            assert_eq!(hasher.hash_one(f), hasher.hash_one(TallyKey::from(f)));
+        }
+    }
+
+    #[test]
+    fn counting_a_case_adds_what_its_keys_add_and_taking_it_away_leaves_nothing() {
+        let catalog = varna_testkit::shipped_catalog();
+        let def = catalog.get("lex-sarah").expect("lex Sarah is shipped");
+        let (filing, actor) = varna_testkit::lex_sarah_report("u1");
+        let facts = varna_workflow::Facts {
+            actor,
+            now: "2026-03-02T10:00:00Z".parse().expect("a time"),
+        };
+        let decision = varna_workflow::decide_filing(def, filing, &facts).expect("filed");
+        let case = varna_workflow::replay(&decision.events).expect("replayed");
+        let keys = case_facts(&case, def);
+        assert!(keys.len() > 3, "{keys:?}");
+
+        let (mut counted, mut added) = (TallyDelta::default(), TallyDelta::default());
+        count(&mut counted, &case, def, 1);
+        count(&mut counted, &case, def, 1);
+        add(&mut added, keys.clone(), 1);
+        add(&mut added, keys.clone(), 1);
+        assert_eq!(counted, added);
+        assert!(counted.values().all(|n| *n == 2), "{counted:?}");
+
+        count(&mut counted, &case, def, -2);
+        assert!(counted.is_empty(), "{counted:?}");
     }
 }

@@ -375,11 +375,7 @@ impl Batch {
         let mut tallies = tally::TallyDelta::default();
         for touched in &self.cases {
             tally::add(&mut tallies, touched.old_facts.clone(), -1);
-            tally::add(
-                &mut tallies,
-                tally::case_facts(&touched.case, &touched.def),
-                1,
-            );
+            tally::count(&mut tallies, &touched.case, &touched.def, 1);
             let id = touched.id.to_string();
             let updated_at = touched.events.last().map_or(self.now, |e| e.occurred_at);
             let row = case_row(&id, &touched.case, &touched.def, updated_at);

@@ -383,7 +383,7 @@ fn add_case(
     let def = defs
         .get(&case.workflow.hash)
         .ok_or_else(|| Error::MissingDefinition(case.workflow.hash.clone()))?;
-    tally::add(tallies, tally::case_facts(&case, def), 1);
+    tally::count(tallies, &case, def, 1);
     rows.add(id, &case, def, events);
     Ok(())
 }

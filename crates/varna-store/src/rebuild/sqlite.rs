@@ -276,7 +276,7 @@ pub(super) fn replay_log(
             .join()
             .map_err(|_| Error::Corrupt("the replay stopped".into()))??;
         for (key, n) in counted {
-            tally::add(&mut tallies, vec![key], n);
+            tally::add(&mut tallies, [key], n);
         }
     }
     if !in_order.waiting.is_empty() {
