@@ -15,8 +15,6 @@
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
 
-use hashbrown::hash_map::Entry;
-
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -174,19 +172,7 @@ pub(crate) fn case_facts(case: &Case, def: &WorkflowDefinition) -> Vec<TallyKey>
 /// Adds `sign` for each report fact of `case` under `def` to `delta`: a
 /// replay's count of one case, no key made for a fact already counted.
 pub(crate) fn count(delta: &mut TallyDelta, case: &Case, def: &WorkflowDefinition, sign: i64) {
-    each_fact(case, def, |fact| match delta.get_mut(&fact) {
-        Some(n) => {
-            *n += sign;
-            if *n == 0 {
-                delta.remove(&fact);
-            }
-        }
-        None => {
-            if sign != 0 {
-                delta.insert(TallyKey::from(fact), sign);
-            }
-        }
-    });
+    each_fact(case, def, |fact| add_one(delta, fact, sign));
 }
 
 /// Hands each report fact of `case` under `def` to `each`.
@@ -258,17 +244,26 @@ fn each_fact(case: &Case, def: &WorkflowDefinition, mut each: impl FnMut(Fact<'_
 /// net to 0.
 pub(crate) fn add(delta: &mut TallyDelta, facts: impl IntoIterator<Item = TallyKey>, sign: i64) {
     for fact in facts {
-        match delta.entry(fact) {
-            Entry::Occupied(mut n) => {
-                *n.get_mut() += sign;
-                if *n.get() == 0 {
-                    n.remove();
-                }
+        add_one(delta, fact, sign);
+    }
+}
+
+/// Adds `sign` for one fact (a key, or a [`Fact`] that becomes one only
+/// when it is not counted yet), dropping its key when it nets to 0.
+fn add_one<F>(delta: &mut TallyDelta, fact: F, sign: i64)
+where
+    F: Hash + hashbrown::Equivalent<TallyKey> + Into<TallyKey>,
+{
+    match delta.get_mut(&fact) {
+        Some(n) => {
+            *n += sign;
+            if *n == 0 {
+                delta.remove(&fact);
             }
-            Entry::Vacant(n) => {
-                if sign != 0 {
-                    n.insert(sign);
-                }
+        }
+        None => {
+            if sign != 0 {
+                delta.insert(fact.into(), sign);
             }
         }
     }
