@@ -68,12 +68,20 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// Opens a pool and applies every pending migration. The flag says that a
-/// migration added projections that existing cases must be rebuilt into.
-pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection, bool)> {
+/// How a pool's connections are used.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// Every read and the maintenance work: migrations, imports, reports.
+    Pool,
+    /// Commands and the access log only (see [`connect_writer`]).
+    Writer,
+}
+
+/// The pool's options: `connections` at most, SQLite's pragmas.
+fn options(config: &StoreConfig, connections: u32, used: Use) -> ConnectOptions {
     let mut options = ConnectOptions::new(config.url.clone());
     options
-        .max_connections(config.max_connections)
+        .max_connections(connections)
         .acquire_timeout(Duration::from_secs(30))
         // No idle reaping or lifetime recycling: sqlx 0.9's reaper loops
         // over its idle count, which a release racing an acquire can leave
@@ -85,6 +93,15 @@ pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection,
         .idle_timeout(None::<Duration>)
         .max_lifetime(None::<Duration>)
         .sqlx_logging(false);
+    // sqlx pings a connection each time the pool hands it out: one more
+    // round trip to the driver's worker thread for every transaction and
+    // every query. A SQLite connection is a file handle with no other end
+    // to hang up, so it is not pinged. (A PostgreSQL connection can be cut
+    // by a restart or a firewall, and pinging it only when idle measured
+    // no faster: it is pinged as before.)
+    if config.url.starts_with("sqlite:") {
+        options.test_before_acquire(false);
+    }
     let synchronous = if config.sqlite_synchronous_full {
         SqliteSynchronous::Full
     } else {
@@ -101,13 +118,29 @@ pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection,
             .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(30))
             .create_if_missing(true);
-        match cache {
+        let o = match cache {
             // A negative cache_size is in KiB.
             Some(mib) => o.pragma("cache_size", format!("-{}", u64::from(mib) * 1024)),
             None => o,
+        };
+        match used {
+            // Each command of a group runs after a savepoint, whose journal
+            // of the pages the command changed goes to a temporary file once
+            // it outgrows 64 KiB: it is kept in memory instead. Only the
+            // writer: its temporary data is at most one command's pages,
+            // where the pool's (a migration's index built, a large sort)
+            // could be the size of the database.
+            Use::Writer => o.pragma("temp_store", "memory"),
+            Use::Pool => o,
         }
     });
-    let db = Database::connect(options).await?;
+    options
+}
+
+/// Opens a pool and applies every pending migration. The flag says that a
+/// migration added projections that existing cases must be rebuilt into.
+pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection, bool)> {
+    let db = Database::connect(options(config, config.max_connections, Use::Pool)).await?;
     let pending = Migrator::get_pending_migrations(&db).await?;
     if !pending.is_empty() {
         tracing::info!(pending = pending.len(), "applying database migrations");
@@ -123,6 +156,23 @@ pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection,
     Migrator::up(&db, None).await?;
     let has_cases = adds_projections && cases::Entity::find().one(&db).await?.is_some();
     Ok((db, has_cases))
+}
+
+/// The connection commands write through, on a SQLite file: one of its
+/// own, kept open. SQLite drops a connection's page cache whenever another
+/// connection has written since it last read, and a pool hands its
+/// connections out in turn, so through the pool nearly every command read
+/// the pages it touches from the file again; the writer's own commits
+/// leave its cache as it is. Elsewhere (PostgreSQL, a database in memory,
+/// where a second pool would be another database) the pool itself.
+pub(crate) async fn connect_writer(
+    config: &StoreConfig,
+    pool: &DatabaseConnection,
+) -> Result<DatabaseConnection> {
+    if pool.get_database_backend() != DatabaseBackend::Sqlite || sqlite_file(config).is_none() {
+        return Ok(pool.clone());
+    }
+    Ok(Database::connect(options(config, 1, Use::Writer)).await?)
 }
 
 /// The SQLite file `config` names, once connected (so it exists); `None`

@@ -127,6 +127,9 @@ pub enum Backend {
 #[derive(Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    /// What commands write through: on a SQLite file a connection of its
+    /// own (see [`backend::connect_writer`]), else the pool.
+    writer: DatabaseConnection,
     definitions: definitions::Definitions,
     changes: changes::Changes,
     access: access::AccessWriter,
@@ -156,8 +159,14 @@ impl Store {
     /// definitions saved in the database.
     pub async fn connect(config: &StoreConfig) -> Result<Store> {
         let (db, fill_projections) = backend::connect(config).await?;
+        let writer = backend::connect_writer(config, &db).await?;
         let store = Store {
-            access: access::AccessWriter::spawn(db.clone()),
+            // The access log's rows go through the same connection as the
+            // commands: SQLite takes one writer at a time anyway, and so
+            // they queue for it rather than retry on a busy lock, and
+            // neither drops the other's page cache.
+            access: access::AccessWriter::spawn(writer.clone()),
+            writer,
             db,
             definitions: definitions::Definitions::default(),
             changes: changes::Changes::new(),
@@ -254,8 +263,11 @@ impl Store {
         }
     }
 
-    /// Closes the pool.
+    /// Closes the pool and the writer's connection.
     pub async fn close(self) -> Result<()> {
+        // Where the writer is the pool itself, closing it twice is closing
+        // it once.
+        self.writer.close().await?;
         self.db.close().await?;
         Ok(())
     }

@@ -230,7 +230,7 @@ impl Store {
 
     /// One transaction for `jobs`, each answered.
     async fn run_group(&self, mut jobs: Vec<Job>) {
-        let (txn, mut head) = match begin_write(&self.db).await {
+        let (txn, mut head) = match begin_write(&self.writer).await {
             Ok(begun) => begun,
             Err(e) => {
                 for job in jobs {

@@ -58,6 +58,7 @@ on_both_backends!(
     verify_walks_the_access_log_s_chain,
     two_stores_extend_one_access_chain,
     concurrent_reads_are_all_logged_in_shared_commits,
+    commands_and_logged_reads_written_at_once_all_commit,
     expired_idempotency_keys_and_revocations_are_removed,
 );
 
@@ -1960,6 +1961,41 @@ async fn concurrent_reads_are_all_logged_in_shared_commits(h: Harness) {
         .record_accesses(Vec::new())
         .await
         .expect("nothing to log is fine");
+}
+
+/// Commands and the access log share the writer's one connection on
+/// SQLite: filings and logged reads started at once all commit, none
+/// waits on the other for ever, and both chains verify.
+async fn commands_and_logged_reads_written_at_once_all_commit(h: Harness) {
+    let case = file_lex_sarah(&h.store, LINDEN).await.case_id;
+    let store = std::sync::Arc::new(h.store);
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let (store, case) = (std::sync::Arc::clone(&store), case.clone());
+            tokio::spawn(async move {
+                if i % 2 == 0 {
+                    file_lex_sarah(&store, LINDEN).await;
+                    Ok(())
+                } else {
+                    store
+                        .record_access(NewAccess {
+                            actor_id: format!("reader-{i}"),
+                            role: Role::Auditor,
+                            case_id: case,
+                            purpose: "case_view".into(),
+                            at: t0() + Duration::seconds(i),
+                        })
+                        .await
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("no panic").expect("every write commits");
+    }
+    let log = store.access_log_for_case(&case).await.expect("reads");
+    assert_eq!(log.len(), 20, "{}", h.backend);
+    assert_intact(&store).await;
 }
 
 async fn related_cases_are_linked_on_both_sides(h: Harness) {
