@@ -93,7 +93,7 @@ impl Session<'_> {
                 "only photos (JPEG, PNG) and PDF files are taken",
             ));
         };
-        self.readable(id).await?;
+        self.may_reach(id).await?;
         let attachment = Attachment {
             id: uuid::Uuid::now_v7().to_string(),
             name: clean_name(name),

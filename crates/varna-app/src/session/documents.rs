@@ -102,7 +102,7 @@ impl Session<'_> {
     /// `disclosed` event on the case naming its digest. Logged as a read
     /// once made (a refused request read nothing out).
     pub async fn disclose(&self, id: &CaseId, request: &DisclosureRequest) -> Result<DocumentFile> {
-        self.readable(id).await?;
+        self.may_reach(id).await?;
         let done = self
             .store()
             .disclose(id, request, &self.principal.actor(), None)

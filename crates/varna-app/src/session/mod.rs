@@ -408,9 +408,30 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// That the case exists and the principal may read it, as
+    /// [`Self::readable`] says, read without the case's content.
+    async fn may_reach(&self, id: &CaseId) -> Result<()> {
+        let reach = self
+            .store()
+            .case_reach(id)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        if self.app.policy.may_read_parts(
+            self.principal,
+            &reach.kind,
+            &reach.lagrum,
+            &reach.unit_id,
+            &reach.filed_by,
+        ) {
+            Ok(())
+        } else {
+            Err(AppError::not_found())
+        }
+    }
+
     async fn execute(&self, id: &CaseId, command: Command, expect: Expect) -> Result<Done> {
         let work = async {
-            self.readable(id).await?;
+            self.may_reach(id).await?;
             self.apply_unmeasured(id, command, expect).await
         };
         self.app
@@ -470,8 +491,8 @@ impl<'a> Session<'a> {
     /// Links two cases that concern the same matter; both must be cases the
     /// person may read and act on.
     pub async fn link(&self, a: &CaseId, b: &CaseId, expect: Expect) -> Result<Done> {
-        self.readable(a).await?;
-        self.readable(b).await?;
+        self.may_reach(a).await?;
+        self.may_reach(b).await?;
         let applied = self
             .store()
             .link_cases(a, b, &self.principal.actor(), expect.into())
@@ -488,8 +509,8 @@ impl<'a> Session<'a> {
         original: &CaseId,
         expect: Expect,
     ) -> Result<Done> {
-        self.readable(duplicate).await?;
-        self.readable(original).await?;
+        self.may_reach(duplicate).await?;
+        self.may_reach(original).await?;
         let applied = self
             .store()
             .mark_duplicate(duplicate, original, &self.principal.actor(), expect.into())

@@ -16,8 +16,10 @@ use crate::error::{Error, Result};
 use crate::{CaseId, Store};
 
 mod page;
+mod reach;
 
 pub use page::cursor_of;
+pub use reach::CaseReach;
 
 /// A case as the projection holds it, with its full state.
 #[derive(Debug, Clone, PartialEq, Eq)]
