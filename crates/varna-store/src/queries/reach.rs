@@ -1,6 +1,6 @@
-//! What decides who may read a case, read without its content: a command
-//! checks it before it runs, and need not load and parse the whole case
-//! to do so.
+//! What decides who may read a case, read without its content: the
+//! application checks it before a change, and need not load and parse the
+//! whole case to do so.
 
 use sea_orm::{EntityTrait, FromQueryResult, QuerySelect};
 
@@ -14,7 +14,7 @@ use crate::{CaseId, Store};
 pub struct CaseReach {
     /// The lifecycle (`lex-sarah`, …).
     pub kind: String,
-    /// The lagrum it falls under (`SoL`, `LSS`, `HSL`).
+    /// The lagrum it falls under, as stored.
     pub lagrum: String,
     /// The unit it was filed for.
     pub unit_id: String,
