@@ -158,20 +158,15 @@ pub(crate) async fn connect(config: &StoreConfig) -> Result<(DatabaseConnection,
     Ok((db, has_cases))
 }
 
-/// The connection commands write through, on a SQLite file: one of its
+/// The connection commands write through on a SQLite file: one of its
 /// own, kept open. SQLite drops a connection's page cache whenever another
 /// connection has written since it last read, and a pool hands its
 /// connections out in turn, so through the pool nearly every command read
 /// the pages it touches from the file again; the writer's own commits
-/// leave its cache as it is. Elsewhere (PostgreSQL, a database in memory,
-/// where a second pool would be another database) the pool itself.
-pub(crate) async fn connect_writer(
-    config: &StoreConfig,
-    pool: &DatabaseConnection,
-) -> Result<DatabaseConnection> {
-    if pool.get_database_backend() != DatabaseBackend::Sqlite || sqlite_file(config).is_none() {
-        return Ok(pool.clone());
-    }
+/// leave its cache as it is. (On PostgreSQL, and for a database in
+/// memory, where a second pool would be another database, commands use
+/// the pool itself.)
+pub(crate) async fn connect_writer(config: &StoreConfig) -> Result<DatabaseConnection> {
     Ok(Database::connect(options(config, 1, Use::Writer)).await?)
 }
 

@@ -159,7 +159,11 @@ impl Store {
     /// definitions saved in the database.
     pub async fn connect(config: &StoreConfig) -> Result<Store> {
         let (db, fill_projections) = backend::connect(config).await?;
-        let writer = backend::connect_writer(config, &db).await?;
+        let file = backend::sqlite_file(config);
+        let writer = match file {
+            Some(_) => backend::connect_writer(config).await?,
+            None => db.clone(),
+        };
         let store = Store {
             // The access log's rows go through the same connection as the
             // commands: SQLite takes one writer at a time anyway, and so
@@ -171,7 +175,7 @@ impl Store {
             definitions: definitions::Definitions::default(),
             changes: changes::Changes::new(),
             group: commands::Group::default(),
-            file: backend::sqlite_file(config),
+            file,
         };
         if fill_projections {
             tracing::info!("filling the new report projections from the event log");

@@ -1891,13 +1891,7 @@ async fn two_stores_extend_one_access_chain(h: Harness) {
     let other = varna_store::Store::open(&varna_store::StoreConfig::new(h.url.clone()), &catalog())
         .await
         .expect("a second store opens");
-    let access = |who: &str, n: i64| NewAccess {
-        actor_id: who.into(),
-        role: Role::Auditor,
-        case_id: case.clone(),
-        purpose: "case_view".into(),
-        at: t0() + Duration::seconds(n),
-    };
+    let access = |who: &str, n: i64| case_view(who, &case, n);
     for n in 0..3 {
         h.store
             .record_access(access("auditor-1", n))
@@ -1926,13 +1920,7 @@ async fn concurrent_reads_are_all_logged_in_shared_commits(h: Harness) {
         .map(|i| {
             let (store, case) = (std::sync::Arc::clone(&store), case.clone());
             tokio::spawn(async move {
-                let access = |n: i64| NewAccess {
-                    actor_id: format!("reader-{i}"),
-                    role: Role::Auditor,
-                    case_id: case.clone(),
-                    purpose: "case_view".into(),
-                    at: t0() + Duration::seconds(n),
-                };
+                let access = |n: i64| case_view(&format!("reader-{i}"), &case, n);
                 if i % 3 == 0 {
                     // A page of a list: several rows in one go.
                     store
@@ -1978,13 +1966,7 @@ async fn commands_and_logged_reads_written_at_once_all_commit(h: Harness) {
                     Ok(())
                 } else {
                     store
-                        .record_access(NewAccess {
-                            actor_id: format!("reader-{i}"),
-                            role: Role::Auditor,
-                            case_id: case,
-                            purpose: "case_view".into(),
-                            at: t0() + Duration::seconds(i),
-                        })
+                        .record_access(case_view(&format!("reader-{i}"), &case, i))
                         .await
                 }
             })

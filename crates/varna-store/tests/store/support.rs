@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use varna_store::audit::Break;
-use varna_store::{Applied, CaseId, CommandOptions, NewUnit, Store, StoreConfig};
+use varna_store::{Applied, CaseId, CommandOptions, NewAccess, NewUnit, Store, StoreConfig};
 use varna_testkit::PgCluster;
 use varna_workflow::{
     Actor, ActorId, Author, Command, EntryKind, Fields, FileCase, JournalEntry, Lagrum, Role,
@@ -210,6 +210,17 @@ pub async fn first_break(store: &Store) -> Break {
             store.backend()
         )
     })
+}
+
+/// An auditor's view of `case` by `who`, `seconds` after the test's start.
+pub fn case_view(who: &str, case: &CaseId, seconds: i64) -> NewAccess {
+    NewAccess {
+        actor_id: who.into(),
+        role: Role::Auditor,
+        case_id: case.clone(),
+        purpose: "case_view".into(),
+        at: t0() + Duration::seconds(seconds),
+    }
 }
 
 pub fn t0() -> DateTime<Utc> {
