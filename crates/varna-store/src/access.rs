@@ -121,7 +121,10 @@ pub(crate) struct AccessWriter {
 
 impl AccessWriter {
     /// Starts the writer task on the current runtime.
-    pub(crate) fn spawn(db: DatabaseConnection) -> AccessWriter {
+    pub(crate) fn spawn(
+        db: DatabaseConnection,
+        checkpoints: crate::wal::Checkpoints,
+    ) -> AccessWriter {
         let (queue, mut waiting) = mpsc::unbounded_channel::<Pending>();
         let queued = Arc::new(AtomicU64::new(0));
         let in_queue = Arc::clone(&queued);
@@ -142,8 +145,11 @@ impl AccessWriter {
                 let count = rows.len() as u64;
                 let result = append_chained(&db, &rows, &mut known).await;
                 in_queue.fetch_sub(count, Ordering::Relaxed);
-                if let Err(e) = &result {
-                    tracing::error!(error = %e, readers, "could not write to the access log");
+                match &result {
+                    Ok(()) => checkpoints.committed(),
+                    Err(e) => {
+                        tracing::error!(error = %e, readers, "could not write to the access log");
+                    }
                 }
                 for tell in done {
                     let _ = tell.send(

@@ -130,7 +130,13 @@ fn options(config: &StoreConfig, connections: u32, used: Use) -> ConnectOptions 
             // writer: its temporary data is at most one command's pages,
             // where the pool's (a migration's index built, a large sort)
             // could be the size of the database.
-            Use::Writer => o.pragma("temp_store", "memory"),
+            //
+            // Its commits leave the log's checkpoints to a task beside
+            // them (see `wal.rs`), and checkpoint themselves only past a
+            // backstop.
+            Use::Writer => o
+                .pragma("temp_store", "memory")
+                .pragma("wal_autocheckpoint", crate::wal::BACKSTOP_PAGES.to_string()),
             Use::Pool => o,
         }
     });

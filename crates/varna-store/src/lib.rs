@@ -48,6 +48,7 @@ mod retention;
 pub mod review;
 mod revocation;
 mod tally;
+mod wal;
 mod writes;
 
 /// The canonical event encoding and the hash chains (the `varna-chain` crate).
@@ -139,6 +140,8 @@ pub struct Store {
     /// place, `projections rebuild` writes it in place); `None` on
     /// PostgreSQL and for a database in memory.
     file: Option<in_place::File>,
+    /// On a SQLite file, the task that checkpoints the log after commits.
+    checkpoints: wal::Checkpoints,
 }
 
 impl Store {
@@ -160,22 +163,26 @@ impl Store {
     pub async fn connect(config: &StoreConfig) -> Result<Store> {
         let (db, fill_projections) = backend::connect(config).await?;
         let file = backend::sqlite_file(config);
-        let writer = match file {
-            Some(_) => backend::connect_writer(config).await?,
-            None => db.clone(),
+        let (writer, checkpoints) = match file {
+            Some(_) => (
+                backend::connect_writer(config).await?,
+                wal::Checkpoints::spawn(db.clone()),
+            ),
+            None => (db.clone(), wal::Checkpoints::default()),
         };
         let store = Store {
             // The access log's rows go through the same connection as the
             // commands: SQLite takes one writer at a time anyway, and so
             // they queue for it rather than retry on a busy lock, and
             // neither drops the other's page cache.
-            access: access::AccessWriter::spawn(writer.clone()),
+            access: access::AccessWriter::spawn(writer.clone(), checkpoints.clone()),
             writer,
             db,
             definitions: definitions::Definitions::default(),
             changes: changes::Changes::new(),
             group: commands::Group::default(),
             file,
+            checkpoints,
         };
         if fill_projections {
             tracing::info!("filling the new report projections from the event log");
@@ -269,6 +276,7 @@ impl Store {
 
     /// Closes the pool and the writer's connection.
     pub async fn close(self) -> Result<()> {
+        self.checkpoints.stop();
         // Where the writer is the pool itself, closing it twice is closing
         // it once.
         self.writer.close().await?;

@@ -313,6 +313,7 @@ impl Store {
     ) {
         match txn.commit().await.map_err(Error::from) {
             Ok(()) => {
+                self.checkpoints.committed();
                 self.group.commits.fetch_add(1, Ordering::Relaxed);
                 self.group
                     .committed

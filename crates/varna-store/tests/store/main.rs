@@ -1980,6 +1980,36 @@ async fn commands_and_logged_reads_written_at_once_all_commit(h: Harness) {
     assert_intact(&store).await;
 }
 
+/// On a SQLite file the writer leaves the log's checkpoints to a task
+/// beside its commits (its own checkpoint is only a backstop, far past
+/// what these filings write): what they wrote reaches the database file
+/// itself soon after, and the store closes cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_is_checkpointed_beside_the_commits() {
+    let h = Harness::sqlite().await;
+    let path = h
+        .url
+        .trim_start_matches("sqlite://")
+        .trim_end_matches("?mode=rwc")
+        .to_owned();
+    let size = |path: &str| std::fs::metadata(path).expect("the database file").len();
+    let before = size(&path);
+    for _ in 0..100 {
+        file_lex_sarah(&h.store, LINDEN).await;
+    }
+    let waited = std::time::Instant::now();
+    while size(&path) < before + 256 * 1024 {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(20),
+            "the database file stayed at {} bytes (from {before}): the log was not checkpointed",
+            size(&path)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_intact(&h.store).await;
+    h.store.close().await.expect("closes");
+}
+
 async fn related_cases_are_linked_on_both_sides(h: Harness) {
     let complaint = h
         .store
