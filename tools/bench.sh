@@ -61,21 +61,44 @@ run_backend() {
   "$BENCH" read --clients "$READ_CLIENTS" --seconds "$SECONDS_EACH" --database-url "$url" \
     "${compare[@]}" | tee -a "$LOG"
   postgraphile_stop
-  step "write throughput (raw: the database's own single-row commit rate, measured first)"
-  local rates="" c line
+  step "write throughput (raw: the database's own single-row commit rate, measured first and again after)"
+  local rates after
+  rates=$(raw_rates "$name" before)
+  "$BENCH" write --clients "$WRITE_CLIENTS" --seconds "$SECONDS_EACH" --raw-rates "$rates" \
+    --database-url "$url" | tee -a "$LOG"
+  # A disk whose sync rate moves while the benchmark runs makes the
+  # ratios above uncertain: the raw rate is measured again after it, and a
+  # change of more than a fifth is said.
+  after=$(raw_rates "$name" after)
+  python3 - "$rates" "$after" <<'PY' | tee -a "$LOG"
+import sys
+before = dict(p.split("=") for p in sys.argv[1].split(","))
+after = dict(p.split("=") for p in sys.argv[2].split(","))
+for clients, rate in before.items():
+    b, a = float(rate), float(after[clients])
+    drift = abs(a - b) / max(b, 1.0)
+    if drift > 0.2:
+        print(f"WARNING: the raw rate at {clients} client(s) moved from {b:.0f} to {a:.0f} tx/s "
+              f"({drift:.0%}) during the run: the ratios above are uncertain")
+PY
+}
+
+# The database's own single-row commit rate per client count in
+# WRITE_CLIENTS (printed, and echoed as "1=..,8=.." for --raw-rates).
+raw_rates() {
+  local name=$1 when=$2 rates="" c line rate
   for c in ${WRITE_CLIENTS//,/ }; do
     if [ "$name" = sqlite ]; then
       line=$(python3 tools/raw_sqlite.py "$WORK/raw.db" "$SECONDS_EACH" "$c" full)
-      rates="$rates${rates:+,}$c=$(echo "$line" | awk '{print $3}')"
-      echo "raw sqlite3 loop (python3, WAL, synchronous=FULL), $c client(s): $(echo "$line" | awk '{print $3}') tx/s" | tee -a "$LOG"
+      rate=$(echo "$line" | awk '{print $3}')
+      echo "raw sqlite3 loop (python3, WAL, synchronous=FULL), $c client(s), $when: $rate tx/s" | tee -a "$LOG" >&2
     else
-      line=$(pg_raw_rate "$c" "$SECONDS_EACH")
-      rates="$rates${rates:+,}$c=$line"
-      echo "raw pgbench (one INSERT per transaction), $c client(s): $line tx/s" | tee -a "$LOG"
+      rate=$(pg_raw_rate "$c" "$SECONDS_EACH")
+      echo "raw pgbench (one INSERT per transaction), $c client(s), $when: $rate tx/s" | tee -a "$LOG" >&2
     fi
+    rates="$rates${rates:+,}$c=$rate"
   done
-  "$BENCH" write --clients "$WRITE_CLIENTS" --seconds "$SECONDS_EACH" --raw-rates "$rates" \
-    --database-url "$url" | tee -a "$LOG"
+  echo "$rates"
 }
 
 # pgbench with a one-INSERT script on a scratch table; prints transactions/s.
